@@ -1,0 +1,436 @@
+/* ring.h: one single-producer/single-consumer ring of variable-length
+ * messages in POSIX shared memory, shared by two unrelated processes.
+ *
+ * Conventions (liburing style):
+ *  - every function that can fail returns 0 or a negative errno; on failure
+ *    ring_last_error() gives a sentence naming the object and the field;
+ *  - non-blocking fast paths are static inline here and return a pointer,
+ *    a bool or a count;
+ *  - blocking calls take a wait strategy and a timeout in nanoseconds and
+ *    never wait longer than that timeout, nor forever on a dead peer.
+ *
+ * Memory ordering: each side writes its own index with a release store and
+ * reads the peer's index with an acquire load.  The comment at each ordering
+ * point names the operation it pairs with.
+ */
+#ifndef RING_H
+#define RING_H
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RING_MAGIC 0x31474e4952425252ULL /* "RRBRING1" little-endian */
+#define RING_VERSION 1u
+#define RING_CACHELINE 64
+#define RING_HEADER_SIZE 4096 /* data starts on the next page */
+#define RING_CAPACITY_MIN 4096ULL
+#define RING_CAPACITY_MAX (1ULL << 40)
+#define RING_NAME_MAX 64 /* bytes including the leading '/' */
+#define RING_RECORD_ALIGN 8
+#define RING_WRAP_MARK UINT32_MAX /* record length meaning "skip to 0" */
+
+enum ring_wait {
+	RING_WAIT_SPIN = 0,   /* busy-poll with a pause instruction */
+	RING_WAIT_FUTEX = 1,  /* sleep on a futex word in shared memory */
+	RING_WAIT_EVENTFD = 2, /* sleep in poll() on an eventfd */
+	RING_WAIT_HYBRID = 3, /* spin for a bounded time, then futex */
+	RING_WAIT_COUNT
+};
+
+enum ring_role {
+	RING_ROLE_NONE = 0, /* creates, serves and removes, never moves data */
+	RING_ROLE_PRODUCER = 1,
+	RING_ROLE_CONSUMER = 2,
+};
+
+enum ring_state {
+	RING_STATE_INIT = 0, /* being built by the creator: do not touch */
+	RING_STATE_READY = 1, /* published with a release store */
+};
+
+/* Values of the pid slots besides a live pid. */
+#define RING_PID_NONE 0    /* nobody has attached in this role yet */
+#define RING_PID_CLOSED -1 /* the role holder closed cleanly */
+
+/*
+ * The shared layout: an ABI between processes.  Any change to it bumps
+ * RING_VERSION.  Fields of line 0 are written once by the creator before the
+ * release store of state; everything else is atomic.
+ */
+struct ring_header {
+	/* line 0: identity, immutable once state is READY */
+	uint64_t magic;        /* RING_MAGIC */
+	uint32_t version;      /* RING_VERSION */
+	uint32_t header_size;  /* sizeof(struct ring_header) */
+	uint64_t capacity;     /* data bytes, a power of two */
+	uint64_t instance;     /* random id of this incarnation of the name */
+	uint32_t wait;         /* enum ring_wait chosen at creation */
+	uint32_t flags;        /* reserved, 0 */
+	uint32_t owner_uid;    /* euid of the creator */
+	int32_t creator_pid;   /* pid of the creator */
+	_Atomic(uint32_t) state; /* enum ring_state, READY stored last */
+	uint32_t reserved0[3];
+
+	/* line 1: written by the producer on every publish */
+	alignas(RING_CACHELINE) _Atomic(uint64_t) tail; /* bytes published */
+	uint64_t reserved1[7];
+
+	/* line 2: written by the consumer on every release */
+	alignas(RING_CACHELINE) _Atomic(uint64_t) head; /* bytes released */
+	uint64_t reserved2[7];
+
+	/* line 3: sleep/wake words, written only on the slow path */
+	alignas(RING_CACHELINE) _Atomic(uint32_t) consumer_waiting; /* 1: asleep for data */
+	_Atomic(uint32_t) producer_waiting; /* 1: asleep for space */
+	_Atomic(uint32_t) data_seq;  /* futex word: bumped to wake the consumer */
+	_Atomic(uint32_t) space_seq; /* futex word: bumped to wake the producer */
+	uint32_t reserved3[12];
+
+	/* line 4: who is attached */
+	alignas(RING_CACHELINE) _Atomic(int32_t) producer_pid; /* pid, RING_PID_NONE or _CLOSED */
+	_Atomic(int32_t) consumer_pid; /* pid, RING_PID_NONE or _CLOSED */
+	uint32_t reserved4[14];
+
+	uint8_t reserved[RING_HEADER_SIZE - 5 * RING_CACHELINE];
+};
+
+/* Every record starts with this, 8-byte aligned; the payload follows. */
+struct ring_record {
+	uint32_t len;      /* payload bytes, or RING_WRAP_MARK */
+	uint32_t reserved; /* 0 */
+};
+
+static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free to be shared");
+static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free to be shared");
+static_assert(sizeof(_Atomic(uint64_t)) == 8 && sizeof(_Atomic(uint32_t)) == 4,
+	       "atomics in the shared layout must have the plain size");
+static_assert(sizeof(struct ring_header) == RING_HEADER_SIZE, "header is one page");
+static_assert(alignof(struct ring_header) == RING_CACHELINE, "header is cache-line aligned");
+static_assert(offsetof(struct ring_header, magic) == 0, "magic first");
+static_assert(offsetof(struct ring_header, state) == 48, "state in line 0");
+static_assert(offsetof(struct ring_header, tail) == 1 * RING_CACHELINE, "tail on line 1");
+static_assert(offsetof(struct ring_header, head) == 2 * RING_CACHELINE, "head on line 2");
+static_assert(offsetof(struct ring_header, consumer_waiting) == 3 * RING_CACHELINE, "waiters on line 3");
+static_assert(offsetof(struct ring_header, data_seq) % 4 == 0, "futex words are 4-aligned");
+static_assert(offsetof(struct ring_header, producer_pid) == 4 * RING_CACHELINE, "pids on line 4");
+static_assert(sizeof(struct ring_record) == RING_RECORD_ALIGN, "record header is 8 bytes");
+
+/* Bytes a record with a payload of len bytes occupies in the ring. */
+static inline uint64_t ring_record_size(size_t len)
+{
+	return sizeof(struct ring_record) +
+	       (((uint64_t)len + RING_RECORD_ALIGN - 1) & ~(uint64_t)(RING_RECORD_ALIGN - 1));
+}
+
+/*
+ * A process's handle.  Its fields are private to libring and exposed only so
+ * that the fast paths can be inline; the cached peer indices live here, in
+ * each process's own memory, never in shared memory.
+ */
+struct ring {
+	struct ring_header *hdr; /* the shared mapping */
+	unsigned char *data;     /* hdr + RING_HEADER_SIZE */
+	uint64_t capacity;
+	uint64_t mask;
+	size_t max_message;
+	bool notify;             /* peer may sleep: check its waiter flag */
+	int error;               /* sticky -errno seen on a fast path */
+	enum ring_role role;
+	enum ring_wait wait;
+
+	/* producer side */
+	uint64_t tail_local; /* committed, maybe not yet published */
+	uint64_t head_cache; /* last head seen */
+
+	/* consumer side */
+	uint64_t head_local; /* consumed, maybe not yet released */
+	uint64_t tail_cache; /* last tail seen */
+	uint64_t peek_next;  /* index after the record last peeked */
+
+	/* process-local resources */
+	int shm_fd;
+	int data_efd;  /* eventfd that wakes the consumer, or -1 */
+	int space_efd; /* eventfd that wakes the producer, or -1 */
+	int listen_fd; /* creator of an eventfd ring: hands out the eventfds */
+	int peer_pidfd;
+	pid_t peer_pid;
+	bool creator;
+	size_t map_len;
+	char name[RING_NAME_MAX + 1];
+};
+
+struct ring_config {
+	uint64_t capacity;   /* data bytes, power of two in [MIN, MAX] */
+	enum ring_wait wait; /* strategy both sides will use */
+};
+
+/* ---- setup and teardown (ring.c) ---- */
+
+/*
+ * Create the object `name` (a POSIX shm name: "/" then up to 62 bytes, no
+ * other '/'), size it, fill the header and publish READY.  role may be NONE
+ * for a process that only manages the ring.
+ * Returns 0 and sets *out, or: -EINVAL (name, capacity, wait or role),
+ * -EEXIST, -ENOSPC (/dev/shm full), -ENOMEM, -EACCES, or another -errno from
+ * the system.  On failure nothing is left in /dev/shm.
+ */
+int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
+		enum ring_role role);
+
+/*
+ * Attach to `name` as producer or consumer, waiting up to timeout_ns for the
+ * object to exist and to be READY, then validating it.
+ * Returns 0 and sets *out, or: -EINVAL (name or role), -ENOENT (no such
+ * object after the timeout), -ETIMEDOUT (never became READY), -EPROTO (not
+ * a ring: bad magic, zeros, garbage), -EPROTONOSUPPORT (other version or
+ * header layout), -EBADMSG (bad capacity, or the file is smaller than the
+ * header says), -EPERM (another owner), -EBUSY (role already taken),
+ * -ESTALE (eventfds came from another incarnation of the name).
+ */
+int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns);
+
+/*
+ * For the creator of an eventfd ring: hand the eventfds to one attaching
+ * process, waiting up to timeout_ns for it to connect.  A no-op returning 0
+ * for other strategies.  Returns 0, -ETIMEDOUT, -EPERM (peer of another uid)
+ * or another -errno.
+ */
+int ring_serve(struct ring *r, int64_t timeout_ns);
+
+/*
+ * Wait until the other role has attached (serving eventfds if we created the
+ * ring).  Returns 0, -ETIMEDOUT, -EPIPE (peer closed) or -EOWNERDEAD (peer
+ * died).
+ */
+int ring_wait_peer(struct ring *r, int64_t timeout_ns);
+
+/*
+ * Publish what was committed, mark our role closed, wake the peer, unmap and
+ * free.  The object itself stays until ring_unlink().  Accepts NULL.
+ */
+void ring_close(struct ring *r);
+
+/* Remove the name.  Returns 0, -ENOENT or -EINVAL. */
+int ring_unlink(const char *name);
+
+/* The message of the last failed call in this thread ("" if none). */
+const char *ring_last_error(void);
+
+/* "spin", "futex", "eventfd", "hybrid"; NULL for an unknown value. */
+const char *ring_wait_name(enum ring_wait w);
+
+/* Parse a wait name; returns 0 or -EINVAL. */
+int ring_wait_parse(const char *s, enum ring_wait *out);
+
+/* Largest payload the ring accepts: capacity / 2 - 8 bytes. */
+static inline size_t ring_max_message(const struct ring *r)
+{
+	return r->max_message;
+}
+
+/* ---- slow paths used by the inline code (ring_wait.c) ---- */
+void ring__wake_consumer(struct ring *r);
+void ring__wake_producer(struct ring *r);
+
+/* ---- producer fast path ---- */
+
+/*
+ * Reserve room for a payload of len bytes.  Returns where to write it, or
+ * NULL when the ring is full or len > ring_max_message().  Nothing is visible
+ * to the consumer until ring_commit() and ring_publish().
+ */
+static inline void *ring_reserve(struct ring *r, size_t len)
+{
+	if (len > r->max_message)
+		return NULL;
+	uint64_t need = ring_record_size(len);
+	uint64_t off = r->tail_local & r->mask;
+	uint64_t contig = r->capacity - off;
+	uint64_t total = need <= contig ? need : contig + need;
+
+	if (r->tail_local + total - r->head_cache > r->capacity) {
+		/* Pairs with the release store of head in ring_release(): the
+		 * consumer is done reading every byte below it. */
+		r->head_cache = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
+		if (r->tail_local + total - r->head_cache > r->capacity)
+			return NULL;
+	}
+	if (need > contig) {
+		/* Too little room before the end: mark the rest as skipped. */
+		struct ring_record *wrap = (struct ring_record *)(r->data + off);
+		wrap->len = RING_WRAP_MARK;
+		wrap->reserved = 0;
+		r->tail_local += contig;
+		off = 0;
+	}
+	return r->data + off + sizeof(struct ring_record);
+}
+
+/*
+ * Commit the record last reserved with a payload of len bytes (at most what
+ * was reserved).  Local only: several commits can be published at once.
+ */
+static inline void ring_commit(struct ring *r, size_t len)
+{
+	struct ring_record *rec = (struct ring_record *)(r->data + (r->tail_local & r->mask));
+	rec->len = (uint32_t)len;
+	rec->reserved = 0;
+	r->tail_local += ring_record_size(len);
+}
+
+/* Make every committed record visible to the consumer. */
+static inline void ring_publish(struct ring *r)
+{
+	if (!r->notify) {
+		/* Pairs with the acquire load of tail in ring_peek(): the records
+		 * and their headers written above are visible before the tail. */
+		atomic_store_explicit(&r->hdr->tail, r->tail_local, memory_order_release);
+		return;
+	}
+	/* The consumer may sleep.  Store tail, then load its waiter flag: a
+	 * StoreLoad order, which seq_cst on both gives (one xchg on x86).
+	 * Pairs with the consumer's seq_cst store of consumer_waiting and
+	 * seq_cst re-read of tail in its wait: either we see the flag, or it
+	 * sees the new tail.  seq_cst also orders like the release above. */
+	atomic_store_explicit(&r->hdr->tail, r->tail_local, memory_order_seq_cst);
+	if (atomic_load_explicit(&r->hdr->consumer_waiting, memory_order_seq_cst))
+		ring__wake_consumer(r);
+}
+
+/* Copy one message in and publish it.  Returns false if it does not fit now
+ * (or ever: compare len with ring_max_message()). */
+static inline bool ring_send(struct ring *r, const void *msg, size_t len)
+{
+	void *p = ring_reserve(r, len);
+	if (!p)
+		return false;
+	if (len)
+		memcpy(p, msg, len);
+	ring_commit(r, len);
+	ring_publish(r);
+	return true;
+}
+
+/* ---- consumer fast path ---- */
+
+/*
+ * The next message, or NULL when there is none (or the ring is corrupt:
+ * r->error is then -EBADMSG).  The pointer stays valid until ring_consume()
+ * or ring_release().
+ */
+static inline const void *ring_peek(struct ring *r, size_t *len)
+{
+	for (;;) {
+		if (r->head_local == r->tail_cache) {
+			/* Pairs with the release store of tail in ring_publish(). */
+			r->tail_cache = atomic_load_explicit(&r->hdr->tail, memory_order_acquire);
+			if (r->head_local == r->tail_cache)
+				return NULL;
+		}
+		uint64_t off = r->head_local & r->mask;
+		const struct ring_record *rec = (const struct ring_record *)(r->data + off);
+		uint32_t l = rec->len;
+		if (l == RING_WRAP_MARK) {
+			r->head_local += r->capacity - off;
+			continue;
+		}
+		if (l > r->max_message || r->tail_cache - r->head_local > r->capacity) {
+			r->error = -EBADMSG;
+			return NULL;
+		}
+		*len = l;
+		r->peek_next = r->head_local + ring_record_size(l);
+		return rec + 1;
+	}
+}
+
+/* Consume the message last peeked, locally: its room is given back to the
+ * producer at the next ring_release(). */
+static inline void ring_consume(struct ring *r)
+{
+	if (r->peek_next > r->head_local)
+		r->head_local = r->peek_next;
+}
+
+static inline void ring__publish_head(struct ring *r);
+
+/* Consume the message last peeked (if not yet) and give back the room of
+ * every consumed message to the producer. */
+static inline void ring_release(struct ring *r)
+{
+	ring_consume(r);
+	ring__publish_head(r);
+}
+
+/* Give back the room of every consumed message, without consuming more. */
+static inline void ring__publish_head(struct ring *r)
+{
+	if (!r->notify) {
+		/* Pairs with the acquire load of head in ring_reserve(): our reads
+		 * of the released records are done before the producer may
+		 * overwrite them. */
+		atomic_store_explicit(&r->hdr->head, r->head_local, memory_order_release);
+		return;
+	}
+	/* StoreLoad, as in ring_publish(); pairs with the producer's seq_cst
+	 * store of producer_waiting and seq_cst re-read of head. */
+	atomic_store_explicit(&r->hdr->head, r->head_local, memory_order_seq_cst);
+	if (atomic_load_explicit(&r->hdr->producer_waiting, memory_order_seq_cst))
+		ring__wake_producer(r);
+}
+
+/* Copy the next message out and release it.  Returns its length, or -1 if
+ * there is none; a message longer than cap is left in the ring and -2 is
+ * returned. */
+static inline ssize_t ring_recv(struct ring *r, void *buf, size_t cap)
+{
+	size_t len;
+	const void *p = ring_peek(r, &len);
+	if (!p)
+		return -1;
+	if (len > cap)
+		return -2;
+	if (len)
+		memcpy(buf, p, len);
+	ring_release(r);
+	return (ssize_t)len;
+}
+
+/* ---- blocking forms (ring_wait.c) ----
+ * wait must be RING_WAIT_SPIN or the strategy the ring was created with
+ * (futex and hybrid are interchangeable); otherwise -EINVAL.  All return 0
+ * or: -ETIMEDOUT, -EOWNERDEAD (peer died), -EPIPE (peer closed and nothing
+ * is left), -EBADMSG (corrupt record), -EMSGSIZE (message can never fit). */
+
+/* Reserve, publishing what was committed before sleeping. */
+int ring_reserve_wait(struct ring *r, size_t len, void **out, enum ring_wait wait,
+		      int64_t timeout_ns);
+/* Copy one message in and publish it. */
+int ring_send_wait(struct ring *r, const void *msg, size_t len, enum ring_wait wait,
+		   int64_t timeout_ns);
+/* Peek, releasing what was consumed before sleeping. */
+int ring_peek_wait(struct ring *r, const void **out, size_t *len, enum ring_wait wait,
+		   int64_t timeout_ns);
+/* Copy the next message out (-EMSGSIZE if longer than cap; it stays). */
+int ring_recv_wait(struct ring *r, void *buf, size_t cap, size_t *len, enum ring_wait wait,
+		   int64_t timeout_ns);
+
+/* How long the hybrid strategy spins before it sleeps. */
+#define RING_HYBRID_SPIN_NS 50000
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RING_H */

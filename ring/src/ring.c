@@ -1,0 +1,627 @@
+/* ring.c: create, attach, validate, hand out eventfds, close and unlink. */
+#include "ring_internal.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static _Thread_local char last_error[320];
+
+int ring__fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *ring_last_error(void)
+{
+	return last_error;
+}
+
+static const char *const wait_names[RING_WAIT_COUNT] = {
+	[RING_WAIT_SPIN] = "spin",
+	[RING_WAIT_FUTEX] = "futex",
+	[RING_WAIT_EVENTFD] = "eventfd",
+	[RING_WAIT_HYBRID] = "hybrid",
+};
+
+const char *ring_wait_name(enum ring_wait w)
+{
+	return (unsigned)w < RING_WAIT_COUNT ? wait_names[w] : NULL;
+}
+
+int ring_wait_parse(const char *s, enum ring_wait *out)
+{
+	for (int i = 0; i < RING_WAIT_COUNT; i++) {
+		if (s && strcmp(s, wait_names[i]) == 0) {
+			*out = (enum ring_wait)i;
+			return 0;
+		}
+	}
+	return ring__fail(-EINVAL, "unknown wait strategy '%s' (spin, futex, eventfd, hybrid)",
+			  s ? s : "(null)");
+}
+
+static int check_name(const char *name)
+{
+	if (!name)
+		return ring__fail(-EINVAL, "ring name is NULL");
+	size_t n = strnlen(name, RING_NAME_MAX + 1);
+	if (name[0] != '/' || n < 2 || n > RING_NAME_MAX || strchr(name + 1, '/'))
+		return ring__fail(-EINVAL,
+				  "ring name '%.80s' is invalid: it must be '/' and 1 to %d more "
+				  "bytes with no other '/'",
+				  name, RING_NAME_MAX - 1);
+	return 0;
+}
+
+static bool capacity_ok(uint64_t c)
+{
+	return c >= RING_CAPACITY_MIN && c <= RING_CAPACITY_MAX && (c & (c - 1)) == 0;
+}
+
+void ring__sock_name(char *buf, size_t n, const char *name, uint64_t instance)
+{
+	/* Abstract namespace: no file to clean up, gone with the listener. */
+	snprintf(buf, n, "ringbench%s.%016" PRIx64, name, instance);
+}
+
+static socklen_t sock_addr(struct sockaddr_un *sa, const char *name, uint64_t instance)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	ring__sock_name(sa->sun_path + 1, sizeof(sa->sun_path) - 1, name, instance);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sa->sun_path + 1));
+}
+
+static struct ring *handle_new(const char *name, enum ring_role role)
+{
+	struct ring *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->shm_fd = r->data_efd = r->space_efd = r->listen_fd = r->peer_pidfd = -1;
+	r->role = role;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return r;
+}
+
+static void handle_free(struct ring *r)
+{
+	if (r->hdr)
+		munmap(r->hdr, r->map_len);
+	int fds[] = {r->shm_fd, r->data_efd, r->space_efd, r->listen_fd, r->peer_pidfd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(r);
+}
+
+/* Fill the process-local part of a handle from a validated header. */
+static void handle_init(struct ring *r)
+{
+	struct ring_header *h = r->hdr;
+	r->data = (unsigned char *)h + RING_HEADER_SIZE;
+	r->capacity = h->capacity;
+	r->mask = h->capacity - 1;
+	uint64_t max = h->capacity / 2 - sizeof(struct ring_record);
+	if (max > UINT32_MAX - RING_RECORD_ALIGN)
+		max = UINT32_MAX - RING_RECORD_ALIGN;
+	r->max_message = (size_t)max;
+	r->wait = (enum ring_wait)h->wait;
+	r->notify = h->wait != RING_WAIT_SPIN;
+	/* Our own index is read relaxed: only we write it.  The peer's index
+	 * is read with acquire, pairing with its release store. */
+	r->head_local = r->peek_next = atomic_load_explicit(&h->head, memory_order_acquire);
+	r->tail_local = atomic_load_explicit(&h->tail, memory_order_acquire);
+	r->head_cache = r->head_local;
+	r->tail_cache = r->head_local;
+}
+
+static _Atomic(int32_t) *role_slot(struct ring_header *h, enum ring_role role)
+{
+	return role == RING_ROLE_PRODUCER ? &h->producer_pid : &h->consumer_pid;
+}
+
+static const char *role_name(enum ring_role role)
+{
+	return role == RING_ROLE_PRODUCER ? "producer" : "consumer";
+}
+
+static int claim_role(struct ring *r)
+{
+	if (r->role == RING_ROLE_NONE)
+		return 0;
+	int32_t expect = RING_PID_NONE;
+	/* acq_rel: our attach is ordered before anything the peer does after
+	 * it sees our pid (ring_wait_peer's acquire load). */
+	if (!atomic_compare_exchange_strong_explicit(role_slot(r->hdr, r->role), &expect,
+						     (int32_t)getpid(), memory_order_acq_rel,
+						     memory_order_acquire))
+		return ring__fail(-EBUSY, "ring %s: field %s_pid is %d: the %s role is taken%s",
+				  r->name, role_name(r->role), expect, role_name(r->role),
+				  expect == RING_PID_CLOSED ? " (and was closed)" : "");
+	return 0;
+}
+
+static int make_eventfds(struct ring *r)
+{
+	r->data_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r->space_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->data_efd < 0 || r->space_efd < 0)
+		return ring__fail(-errno, "ring %s: eventfd: %s", r->name, strerror(errno));
+	r->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (r->listen_fd < 0)
+		return ring__fail(-errno, "ring %s: socket: %s", r->name, strerror(errno));
+	struct sockaddr_un sa;
+	socklen_t len = sock_addr(&sa, r->name, r->hdr->instance);
+	if (bind(r->listen_fd, (struct sockaddr *)&sa, len) < 0 || listen(r->listen_fd, 8) < 0)
+		return ring__fail(-errno, "ring %s: cannot listen on @%s: %s", r->name,
+				  sa.sun_path + 1, strerror(errno));
+	return 0;
+}
+
+int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
+		enum ring_role role)
+{
+	if (!out || !cfg)
+		return ring__fail(-EINVAL, "ring_create: out and cfg are required");
+	*out = NULL;
+	int rc = check_name(name);
+	if (rc)
+		return rc;
+	if (!capacity_ok(cfg->capacity))
+		return ring__fail(-EINVAL,
+				  "ring %s: capacity %" PRIu64 " is not a power of two in [%llu, %llu]",
+				  name, cfg->capacity, RING_CAPACITY_MIN, RING_CAPACITY_MAX);
+	if ((unsigned)cfg->wait >= RING_WAIT_COUNT)
+		return ring__fail(-EINVAL, "ring %s: wait strategy %d is unknown", name, cfg->wait);
+	if ((unsigned)role > RING_ROLE_CONSUMER)
+		return ring__fail(-EINVAL, "ring %s: role %d is unknown", name, role);
+
+	struct ring *r = handle_new(name, role);
+	if (!r)
+		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
+	r->creator = true;
+	r->shm_fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (r->shm_fd < 0) {
+		rc = ring__fail(-errno, "ring %s: shm_open: %s", name, strerror(errno));
+		free(r);
+		r = NULL;
+		goto err_nounlink;
+	}
+	r->map_len = RING_HEADER_SIZE + cfg->capacity;
+	if (ftruncate(r->shm_fd, (off_t)r->map_len) < 0) {
+		rc = ring__fail(-errno, "ring %s: ftruncate to %zu bytes: %s", name, r->map_len,
+				strerror(errno));
+		goto err;
+	}
+	/* Allocate every page now: a full /dev/shm must be an error here, not
+	 * a SIGBUS on first touch in the middle of a run. */
+	rc = posix_fallocate(r->shm_fd, 0, (off_t)r->map_len);
+	if (rc) {
+		rc = ring__fail(-rc, "ring %s: cannot allocate %zu bytes in /dev/shm: %s", name,
+				r->map_len, strerror(rc));
+		goto err;
+	}
+	void *map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
+	if (map == MAP_FAILED) {
+		rc = ring__fail(-errno, "ring %s: mmap: %s", name, strerror(errno));
+		goto err;
+	}
+	r->hdr = map;
+
+	struct ring_header *h = r->hdr;
+	uint64_t instance = 0;
+	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
+		instance = (uint64_t)ring__now_ns() ^ ((uint64_t)getpid() << 32);
+	h->magic = RING_MAGIC;
+	h->version = RING_VERSION;
+	h->header_size = sizeof(struct ring_header);
+	h->capacity = cfg->capacity;
+	h->instance = instance;
+	h->wait = cfg->wait;
+	h->owner_uid = (uint32_t)geteuid();
+	h->creator_pid = (int32_t)getpid();
+	if (cfg->wait == RING_WAIT_EVENTFD && (rc = make_eventfds(r)))
+		goto err;
+	handle_init(r);
+	if ((rc = claim_role(r)))
+		goto err;
+	/* Pairs with the acquire load of state in ring_attach(): every header
+	 * field above is visible to an attacher that sees READY. */
+	atomic_store_explicit(&h->state, RING_STATE_READY, memory_order_release);
+	*out = r;
+	return 0;
+
+err:
+	shm_unlink(name);
+	handle_free(r);
+err_nounlink:
+	return rc;
+}
+
+/* Receive the eventfds from the creator and check they belong to the
+ * incarnation of the name we mapped. */
+static int fetch_eventfds(struct ring *r, int64_t deadline)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return ring__fail(-errno, "ring %s: socket: %s", r->name, strerror(errno));
+	struct sockaddr_un sa;
+	socklen_t salen = sock_addr(&sa, r->name, r->hdr->instance);
+	int rc;
+	if (connect(s, (struct sockaddr *)&sa, salen) < 0) {
+		rc = ring__fail(-errno == -ECONNREFUSED ? -ESTALE : -errno,
+				"ring %s: nobody hands out the eventfds of instance %016" PRIx64
+				" (@%s: %s): the creator is gone or the name was re-created",
+				r->name, r->hdr->instance, sa.sun_path + 1, strerror(errno));
+		goto out;
+	}
+	int64_t left = deadline - ring__now_ns();
+	struct pollfd p = {.fd = s, .events = POLLIN};
+	struct timespec ts = {.tv_sec = left > 0 ? left / 1000000000 : 0,
+			      .tv_nsec = left > 0 ? left % 1000000000 : 0};
+	rc = ppoll(&p, 1, &ts, NULL);
+	if (rc <= 0) {
+		rc = ring__fail(rc == 0 ? -ETIMEDOUT : -errno,
+				"ring %s: the creator did not hand out the eventfds in time", r->name);
+		goto out;
+	}
+	uint64_t instance = 0;
+	struct iovec iov = {.iov_base = &instance, .iov_len = sizeof(instance)};
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	ssize_t n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	if (n != sizeof(instance) || !c || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+		rc = ring__fail(-EPROTO, "ring %s: bad eventfd hand-over message", r->name);
+		goto out;
+	}
+	int fds[2];
+	memcpy(fds, CMSG_DATA(c), sizeof(fds));
+	r->data_efd = fds[0];
+	r->space_efd = fds[1];
+	if (instance != r->hdr->instance) {
+		rc = ring__fail(-ESTALE,
+				"ring %s: eventfds are for instance %016" PRIx64
+				" but field instance is %016" PRIx64 ": two different objects",
+				r->name, instance, r->hdr->instance);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(s);
+	return rc;
+}
+
+static void nap(int64_t ns)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = ns};
+	nanosleep(&ts, NULL);
+}
+
+/* Validate a READY header against the file that holds it. */
+static int validate(struct ring *r, const struct stat *st)
+{
+	const struct ring_header *h = r->hdr;
+	if (h->magic != RING_MAGIC)
+		return ring__fail(-EPROTO,
+				  "ring %s: field magic is 0x%016" PRIx64 ", expected 0x%016llx: not a ring",
+				  r->name, h->magic, RING_MAGIC);
+	if (h->version != RING_VERSION)
+		return ring__fail(-EPROTONOSUPPORT, "ring %s: field version is %u, expected %u",
+				  r->name, h->version, RING_VERSION);
+	if (h->header_size != sizeof(struct ring_header))
+		return ring__fail(-EPROTONOSUPPORT,
+				  "ring %s: field header_size is %u, expected %zu: another layout",
+				  r->name, h->header_size, sizeof(struct ring_header));
+	if (!capacity_ok(h->capacity))
+		return ring__fail(-EBADMSG,
+				  "ring %s: field capacity is %" PRIu64
+				  ", not a power of two in [%llu, %llu]",
+				  r->name, h->capacity, RING_CAPACITY_MIN, RING_CAPACITY_MAX);
+	if (h->wait >= RING_WAIT_COUNT)
+		return ring__fail(-EBADMSG, "ring %s: field wait is %u, not a known strategy",
+				  r->name, h->wait);
+	if (h->owner_uid != (uint32_t)geteuid())
+		return ring__fail(-EPERM, "ring %s: field owner_uid is %u, we are uid %u", r->name,
+				  h->owner_uid, (unsigned)geteuid());
+	if ((uint64_t)st->st_size < RING_HEADER_SIZE + h->capacity)
+		return ring__fail(-EBADMSG,
+				  "ring %s: file size %lld does not cover the header and field capacity "
+				  "(%" PRIu64 " bytes): truncated or another size",
+				  r->name, (long long)st->st_size, RING_HEADER_SIZE + h->capacity);
+	return 0;
+}
+
+int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns)
+{
+	if (!out)
+		return ring__fail(-EINVAL, "ring_attach: out is required");
+	*out = NULL;
+	int rc = check_name(name);
+	if (rc)
+		return rc;
+	if (role != RING_ROLE_PRODUCER && role != RING_ROLE_CONSUMER)
+		return ring__fail(-EINVAL, "ring %s: attach as producer or consumer, not role %d",
+				  name, role);
+	int64_t start = ring__now_ns(), deadline = ring__deadline(timeout_ns);
+	struct ring *r = handle_new(name, role);
+	if (!r)
+		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
+
+	/* The object may not exist yet: the creator can be a moment behind. */
+	while ((r->shm_fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)) < 0) {
+		if (errno != ENOENT || ring__now_ns() >= deadline) {
+			rc = ring__fail(-errno, "ring %s: %s after %lld ms", name,
+					errno == ENOENT ? "no such object" : strerror(errno),
+					(long long)((ring__now_ns() - start) / 1000000));
+			goto err;
+		}
+		nap(200000);
+	}
+	struct stat st;
+	for (;;) {
+		if (fstat(r->shm_fd, &st) < 0) {
+			rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
+			goto err;
+		}
+		if (st.st_uid != geteuid()) {
+			rc = ring__fail(-EPERM, "ring %s: owned by uid %u, we are uid %u", name,
+					(unsigned)st.st_uid, (unsigned)geteuid());
+			goto err;
+		}
+		if (st.st_size >= RING_HEADER_SIZE)
+			break;
+		/* Between the creator's shm_open and ftruncate, or truncated. */
+		if (ring__now_ns() >= deadline) {
+			rc = ring__fail(-EBADMSG,
+					"ring %s: file size %lld is smaller than the header (%d bytes): "
+					"truncated or not a ring",
+					name, (long long)st.st_size, RING_HEADER_SIZE);
+			goto err;
+		}
+		nap(200000);
+	}
+	r->map_len = RING_HEADER_SIZE;
+	void *map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
+	if (map == MAP_FAILED) {
+		rc = ring__fail(-errno, "ring %s: mmap: %s", name, strerror(errno));
+		goto err;
+	}
+	r->hdr = map;
+	/* Pairs with the release store of state in ring_create(). */
+	while (atomic_load_explicit(&r->hdr->state, memory_order_acquire) != RING_STATE_READY) {
+		/* Only the creator writes magic, and only RING_MAGIC: any other
+		 * non-zero value means this is not a ring being built. */
+		uint64_t magic = __atomic_load_n(&r->hdr->magic, __ATOMIC_RELAXED);
+		bool late = ring__now_ns() >= deadline;
+		if ((magic != 0 && magic != RING_MAGIC) || (late && magic == 0)) {
+			rc = ring__fail(-EPROTO,
+					"ring %s: field magic is 0x%016" PRIx64
+					", expected 0x%016llx: not a ring",
+					name, magic, RING_MAGIC);
+			goto err;
+		}
+		if (late) {
+			rc = ring__fail(-ETIMEDOUT,
+					"ring %s: field state is %u after %lld ms: its creator never "
+					"finished",
+					name, atomic_load(&r->hdr->state),
+					(long long)((ring__now_ns() - start) / 1000000));
+			goto err;
+		}
+		nap(100000);
+	}
+	if (fstat(r->shm_fd, &st) < 0) {
+		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
+		goto err;
+	}
+	if ((rc = validate(r, &st)))
+		goto err;
+	size_t full = RING_HEADER_SIZE + r->hdr->capacity;
+	munmap(r->hdr, r->map_len);
+	r->hdr = NULL;
+	map = mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
+	if (map == MAP_FAILED) {
+		rc = ring__fail(-errno, "ring %s: mmap of %zu bytes: %s", name, full, strerror(errno));
+		goto err;
+	}
+	r->hdr = map;
+	r->map_len = full;
+	/* The header may have changed between the two mappings only if the
+	 * name was re-created; validate the mapping we keep. */
+	if ((rc = validate(r, &st)))
+		goto err;
+	if (r->hdr->wait == RING_WAIT_EVENTFD && (rc = fetch_eventfds(r, deadline)))
+		goto err;
+	handle_init(r);
+	if ((rc = claim_role(r)))
+		goto err;
+	*out = r;
+	return 0;
+err:
+	handle_free(r);
+	return rc;
+}
+
+static int send_eventfds(struct ring *r, int conn)
+{
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+		return ring__fail(-errno, "ring %s: SO_PEERCRED: %s", r->name, strerror(errno));
+	if (cred.uid != geteuid())
+		return ring__fail(-EPERM, "ring %s: refusing eventfds to pid %d of uid %u", r->name,
+				  (int)cred.pid, (unsigned)cred.uid);
+	uint64_t instance = r->hdr->instance;
+	struct iovec iov = {.iov_base = &instance, .iov_len = sizeof(instance)};
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	int fds[2] = {r->data_efd, r->space_efd};
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	if (sendmsg(conn, &mh, MSG_NOSIGNAL) != sizeof(instance))
+		return ring__fail(-errno, "ring %s: sendmsg: %s", r->name, strerror(errno));
+	return 0;
+}
+
+static int serve_one(struct ring *r)
+{
+	int conn = accept4(r->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (conn < 0)
+		return -errno;
+	int rc = send_eventfds(r, conn);
+	close(conn);
+	return rc;
+}
+
+void ring__serve_pending(struct ring *r)
+{
+	if (r->listen_fd >= 0)
+		(void)serve_one(r);
+}
+
+int ring_serve(struct ring *r, int64_t timeout_ns)
+{
+	if (!r || !r->creator)
+		return ring__fail(-EINVAL, "ring_serve: only the creator hands out eventfds");
+	if (r->listen_fd < 0)
+		return 0;
+	int64_t deadline = ring__deadline(timeout_ns);
+	for (;;) {
+		int rc = serve_one(r);
+		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
+			return rc == 0 ? 0 : (rc == -EPERM ? rc : ring__fail(rc, "ring %s: accept: %s", r->name, strerror(-rc)));
+		int64_t left = deadline - ring__now_ns();
+		if (left <= 0)
+			return ring__fail(-ETIMEDOUT, "ring %s: nobody came for the eventfds in time",
+					  r->name);
+		struct pollfd p = {.fd = r->listen_fd, .events = POLLIN};
+		struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
+		ppoll(&p, 1, &ts, NULL);
+	}
+}
+
+int ring__peer_state(struct ring *r)
+{
+	if (r->role == RING_ROLE_NONE)
+		return 0;
+	enum ring_role peer = r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
+	/* Pairs with the release in ring_close() / claim_role(). */
+	int32_t pid = atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire);
+	if (pid == RING_PID_CLOSED)
+		return -EPIPE;
+	if (pid <= 0)
+		return 0;
+	if (pid != r->peer_pid) {
+		if (r->peer_pidfd >= 0)
+			close(r->peer_pidfd);
+		r->peer_pid = pid;
+		r->peer_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (r->peer_pidfd < 0 && errno == ESRCH)
+			return -EOWNERDEAD;
+	}
+	if (r->peer_pidfd >= 0) {
+		/* A pidfd becomes readable when its process exits. */
+		struct pollfd p = {.fd = r->peer_pidfd, .events = POLLIN};
+		if (poll(&p, 1, 0) > 0)
+			return -EOWNERDEAD;
+	} else if (kill(pid, 0) < 0 && errno == ESRCH) {
+		return -EOWNERDEAD;
+	}
+	return 0;
+}
+
+int ring_wait_peer(struct ring *r, int64_t timeout_ns)
+{
+	if (!r || r->role == RING_ROLE_NONE)
+		return ring__fail(-EINVAL, "ring_wait_peer: needs a producer or consumer handle");
+	enum ring_role peer = r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
+	int64_t deadline = ring__deadline(timeout_ns);
+	for (;;) {
+		int st = ring__peer_state(r);
+		if (st == -EPIPE)
+			return ring__fail(st, "ring %s: the %s closed", r->name, role_name(peer));
+		if (st == -EOWNERDEAD)
+			return ring__fail(st, "ring %s: the %s (pid %d) died", r->name, role_name(peer),
+					  (int)r->peer_pid);
+		if (atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire) > 0)
+			return 0;
+		if (r->creator)
+			ring__serve_pending(r);
+		if (ring__now_ns() >= deadline)
+			return ring__fail(-ETIMEDOUT, "ring %s: no %s attached in time", r->name,
+					  role_name(peer));
+		nap(100000);
+	}
+}
+
+void ring_close(struct ring *r)
+{
+	if (!r)
+		return;
+	if (r->hdr && r->role != RING_ROLE_NONE) {
+		struct ring_header *h = r->hdr;
+		if (r->role == RING_ROLE_PRODUCER)
+			atomic_store_explicit(&h->tail, r->tail_local, memory_order_release);
+		else
+			atomic_store_explicit(&h->head, r->head_local, memory_order_release);
+		int32_t me = (int32_t)getpid();
+		/* Release: the last index above is visible to a peer that sees
+		 * CLOSED (its acquire in ring__peer_state). */
+		atomic_compare_exchange_strong_explicit(role_slot(h, r->role), &me, RING_PID_CLOSED,
+							memory_order_acq_rel, memory_order_relaxed);
+		if (r->notify) {
+			/* The peer may be asleep: wake it unconditionally so it sees
+			 * the close now rather than at its next timeout slice. */
+			if (r->role == RING_ROLE_PRODUCER) {
+				atomic_store_explicit(&h->consumer_waiting, 1, memory_order_relaxed);
+				ring__wake_consumer(r);
+			} else {
+				atomic_store_explicit(&h->producer_waiting, 1, memory_order_relaxed);
+				ring__wake_producer(r);
+			}
+		}
+	}
+	handle_free(r);
+}
+
+int ring_unlink(const char *name)
+{
+	int rc = check_name(name);
+	if (rc)
+		return rc;
+	if (shm_unlink(name) < 0)
+		return ring__fail(-errno, "ring %s: shm_unlink: %s", name, strerror(errno));
+	return 0;
+}

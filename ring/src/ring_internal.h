@@ -1,0 +1,41 @@
+/* ring_internal.h: helpers shared by the .c files of libring, not exported. */
+#ifndef RING_INTERNAL_H
+#define RING_INTERNAL_H
+
+#include "ring.h"
+
+#include <stdint.h>
+#include <time.h>
+
+#define RING_HIDDEN __attribute__((visibility("hidden")))
+
+/* Record a message for ring_last_error() and return err (a -errno). */
+RING_HIDDEN int ring__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static inline int64_t ring__now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Deadline for a timeout, saturating instead of overflowing. */
+static inline int64_t ring__deadline(int64_t timeout_ns)
+{
+	int64_t now = ring__now_ns();
+	if (timeout_ns < 0)
+		timeout_ns = 0;
+	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+}
+
+/* 0 while the peer is alive or not yet attached, -EPIPE once it closed,
+ * -EOWNERDEAD once it died. */
+RING_HIDDEN int ring__peer_state(struct ring *r);
+
+/* Abstract Unix socket name on which the creator hands out eventfds. */
+RING_HIDDEN void ring__sock_name(char *buf, size_t n, const char *name, uint64_t instance);
+
+/* Creator of an eventfd ring: serve one pending attach without waiting. */
+RING_HIDDEN void ring__serve_pending(struct ring *r);
+
+#endif

@@ -1,0 +1,283 @@
+/* ring_wait.c: the four wait strategies, the wakes that pair with them, and
+ * the blocking forms of reserve/peek/send/recv. */
+#include "ring_internal.h"
+
+#include <linux/futex.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+/* Longest single sleep: how soon a sleeper re-checks its peer's liveness
+ * when nothing wakes it (futex cannot wait on a pidfd). */
+#define SLEEP_SLICE_NS 50000000LL
+/* How often a spinner checks its peer's liveness and the clock. */
+#define SPIN_CHECK_NS 1000000LL
+
+static long futex(_Atomic(uint32_t) *word, int op, uint32_t val, const struct timespec *ts)
+{
+	/* Never FUTEX_PRIVATE_FLAG: the word is shared with another process,
+	 * and a private wake would never reach it. */
+	return syscall(SYS_futex, (uint32_t *)word, op, val, ts, NULL, 0);
+}
+
+/* Wake one side, if it said it sleeps.  The exchange clears the flag so a
+ * stream of publishes makes one wake, not one per message. */
+static void wake(_Atomic(uint32_t) *waiting, _Atomic(uint32_t) *seq, int efd)
+{
+	if (!atomic_exchange_explicit(waiting, 0, memory_order_relaxed))
+		return;
+	if (efd >= 0) {
+		uint64_t one = 1;
+		ssize_t n = write(efd, &one, sizeof(one));
+		(void)n; /* EAGAIN means the counter is already non-zero */
+	} else {
+		/* Release pairs with the sleeper's acquire load of seq. */
+		atomic_fetch_add_explicit(seq, 1, memory_order_release);
+		futex(seq, FUTEX_WAKE, 1, NULL);
+	}
+}
+
+void ring__wake_consumer(struct ring *r)
+{
+	wake(&r->hdr->consumer_waiting, &r->hdr->data_seq, r->data_efd);
+}
+
+void ring__wake_producer(struct ring *r)
+{
+	wake(&r->hdr->producer_waiting, &r->hdr->space_seq, r->space_efd);
+}
+
+/* What we wait for: 1 ready, 0 not yet, <0 error. */
+typedef int (*ready_fn)(struct ring *r, void *arg);
+
+struct reserve_arg {
+	size_t len;
+	void *out;
+};
+
+static int space_ready(struct ring *r, void *arg)
+{
+	struct reserve_arg *a = arg;
+	a->out = ring_reserve(r, a->len);
+	return a->out != NULL;
+}
+
+struct peek_arg {
+	const void *out;
+	size_t len;
+};
+
+static int data_ready(struct ring *r, void *arg)
+{
+	struct peek_arg *a = arg;
+	a->out = ring_peek(r, &a->len);
+	return a->out ? 1 : r->error;
+}
+
+static struct timespec rel_ts(int64_t ns)
+{
+	if (ns < 0)
+		ns = 0;
+	return (struct timespec){.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+}
+
+/* Sleep until woken, or until `until`.  Returns like ready(). */
+static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, int64_t until)
+{
+	struct ring_header *h = r->hdr;
+	bool consumer = r->role == RING_ROLE_CONSUMER;
+	_Atomic(uint32_t) *waiting = consumer ? &h->consumer_waiting : &h->producer_waiting;
+	_Atomic(uint32_t) *seq = consumer ? &h->data_seq : &h->space_seq;
+	int efd = consumer ? r->data_efd : r->space_efd;
+
+	/* Read seq before announcing ourselves: a wake that comes after this
+	 * changes it, so FUTEX_WAIT then returns at once instead of sleeping.
+	 * Acquire pairs with the waker's release increment. */
+	uint32_t seen = atomic_load_explicit(seq, memory_order_acquire);
+	/* Store waiting, then re-read the peer's index, both seq_cst: pairs
+	 * with the seq_cst store of the index and load of our flag in
+	 * ring_publish() / ring__publish_head(), so either the peer sees our
+	 * flag and wakes us, or we see its index here.  ready() reloads the
+	 * same index after this load, so it sees at least this value. */
+	atomic_store_explicit(waiting, 1, memory_order_seq_cst);
+	(void)atomic_load_explicit(consumer ? &h->tail : &h->head, memory_order_seq_cst);
+	int rc = ready(r, arg);
+	if (rc != 0 || ring__peer_state(r) != 0) {
+		atomic_store_explicit(waiting, 0, memory_order_relaxed);
+		return rc;
+	}
+	struct timespec ts = rel_ts(until - ring__now_ns());
+	if (eventfd) {
+		struct pollfd p[3] = {{.fd = efd, .events = POLLIN},
+				      {.fd = r->peer_pidfd, .events = POLLIN},
+				      {.fd = r->creator ? r->listen_fd : -1, .events = POLLIN}};
+		ppoll(p, 3, &ts, NULL);
+		uint64_t count;
+		ssize_t n = read(efd, &count, sizeof(count)); /* drain; EAGAIN if none */
+		(void)n;
+	} else {
+		futex(seq, FUTEX_WAIT, seen, &ts);
+	}
+	atomic_store_explicit(waiting, 0, memory_order_relaxed);
+	return 0;
+}
+
+static int check_strategy(struct ring *r, enum ring_wait w, enum ring_role role)
+{
+	if (!r || r->role != role)
+		return ring__fail(-EINVAL, "ring %s: this call is for the %s",
+				  r ? r->name : "(null)",
+				  role == RING_ROLE_PRODUCER ? "producer" : "consumer");
+	if (w == RING_WAIT_SPIN)
+		return 0;
+	bool futex_ring = r->wait == RING_WAIT_FUTEX || r->wait == RING_WAIT_HYBRID;
+	if (((w == RING_WAIT_FUTEX || w == RING_WAIT_HYBRID) && futex_ring) ||
+	    (w == RING_WAIT_EVENTFD && r->wait == RING_WAIT_EVENTFD))
+		return 0;
+	return ring__fail(-EINVAL, "ring %s: cannot wait with %s on a ring created for %s", r->name,
+			  ring_wait_name(w) ? ring_wait_name(w) : "an unknown strategy",
+			  ring_wait_name(r->wait));
+}
+
+static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, ready_fn ready,
+		      void *arg)
+{
+	int64_t start = ring__now_ns();
+	int64_t deadline = ring__deadline(timeout_ns);
+	int64_t spin_until = w == RING_WAIT_SPIN     ? INT64_MAX
+			     : w == RING_WAIT_HYBRID ? start + RING_HYBRID_SPIN_NS
+						     : start;
+	int64_t next_check = start;
+	for (;;) {
+		int rc = ready(r, arg);
+		if (rc != 0)
+			return rc < 0 ? ring__fail(rc, "ring %s: corrupt record at index %llu", r->name,
+						   (unsigned long long)r->head_local)
+				      : 0;
+		int64_t now = ring__now_ns();
+		if (now >= next_check || now >= deadline) {
+			int st = ring__peer_state(r);
+			if (st != 0) {
+				/* The peer may have published its last records just
+				 * before it left: take them first. */
+				if ((rc = ready(r, arg)) != 0)
+					return rc < 0 ? rc : 0;
+				return ring__fail(st, "ring %s: the %s %s", r->name,
+						  r->role == RING_ROLE_PRODUCER ? "consumer" : "producer",
+						  st == -EPIPE ? "closed" : "died");
+			}
+			if (r->creator)
+				ring__serve_pending(r);
+			if (now >= deadline)
+				return ring__fail(-ETIMEDOUT,
+						  "ring %s: %s waited %lld ms with %s for %s "
+						  "(tail %llu, head %llu)",
+						  r->name,
+						  r->role == RING_ROLE_PRODUCER ? "producer" : "consumer",
+						  (long long)((now - start) / 1000000), ring_wait_name(w),
+						  r->role == RING_ROLE_PRODUCER ? "space" : "data",
+						  (unsigned long long)atomic_load(&r->hdr->tail),
+						  (unsigned long long)atomic_load(&r->hdr->head));
+			next_check = now + SPIN_CHECK_NS;
+		}
+		if (now < spin_until) {
+			for (int i = 0; i < 256; i++) {
+				cpu_relax();
+				if ((rc = ready(r, arg)) != 0)
+					break;
+			}
+			continue;
+		}
+		int64_t until = deadline < now + SLEEP_SLICE_NS ? deadline : now + SLEEP_SLICE_NS;
+		rc = sleep_once(r, w == RING_WAIT_EVENTFD, ready, arg, until);
+		if (rc > 0)
+			return 0;
+		next_check = 0; /* after a sleep, look at the peer at once */
+	}
+}
+
+int ring_reserve_wait(struct ring *r, size_t len, void **out, enum ring_wait wait,
+		      int64_t timeout_ns)
+{
+	int rc = check_strategy(r, wait, RING_ROLE_PRODUCER);
+	if (rc)
+		return rc;
+	if (len > r->max_message)
+		return ring__fail(-EMSGSIZE, "ring %s: message of %zu bytes exceeds the maximum %zu",
+				  r->name, len, r->max_message);
+	struct reserve_arg a = {.len = len};
+	if (!space_ready(r, &a)) {
+		/* The consumer cannot free room for records it cannot see. */
+		ring_publish(r);
+		rc = wait_until(r, wait, timeout_ns, space_ready, &a);
+		if (rc)
+			return rc;
+	}
+	*out = a.out;
+	return 0;
+}
+
+int ring_send_wait(struct ring *r, const void *msg, size_t len, enum ring_wait wait,
+		   int64_t timeout_ns)
+{
+	void *p;
+	int rc = ring_reserve_wait(r, len, &p, wait, timeout_ns);
+	if (rc)
+		return rc;
+	if (len)
+		memcpy(p, msg, len);
+	ring_commit(r, len);
+	ring_publish(r);
+	return 0;
+}
+
+int ring_peek_wait(struct ring *r, const void **out, size_t *len, enum ring_wait wait,
+		   int64_t timeout_ns)
+{
+	int rc = check_strategy(r, wait, RING_ROLE_CONSUMER);
+	if (rc)
+		return rc;
+	struct peek_arg a = {0};
+	rc = data_ready(r, &a);
+	if (rc == 0) {
+		/* The producer may be asleep waiting for room we consumed. */
+		ring__publish_head(r);
+		rc = wait_until(r, wait, timeout_ns, data_ready, &a);
+		if (rc)
+			return rc;
+	} else if (rc < 0) {
+		return ring__fail(rc, "ring %s: corrupt record at index %llu", r->name,
+				  (unsigned long long)r->head_local);
+	}
+	*out = a.out;
+	*len = a.len;
+	return 0;
+}
+
+int ring_recv_wait(struct ring *r, void *buf, size_t cap, size_t *len, enum ring_wait wait,
+		   int64_t timeout_ns)
+{
+	const void *p;
+	size_t n;
+	int rc = ring_peek_wait(r, &p, &n, wait, timeout_ns);
+	if (rc)
+		return rc;
+	*len = n;
+	if (n > cap)
+		return ring__fail(-EMSGSIZE, "ring %s: message of %zu bytes, buffer of %zu", r->name,
+				  n, cap);
+	if (n)
+		memcpy(buf, p, n);
+	ring_release(r);
+	return 0;
+}

@@ -1,0 +1,27 @@
+/* fault_private_map.c: an LD_PRELOAD shim for the fault tests only.  It turns
+ * every shared mapping of a file into a private, copy-on-write one: the
+ * classic bug behind the seed report, where a process writes its own copy
+ * and its peer never sees it.  The ring must report this as an error within
+ * its timeout, never hang and never pass. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+
+__attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	static mmap_fn real;
+	if (!real)
+		real = (mmap_fn)dlsym(RTLD_NEXT, "mmap");
+	if (fd >= 0 && (flags & MAP_SHARED)) {
+		flags = (flags & ~MAP_SHARED) | MAP_PRIVATE;
+		if (getenv("FAULT_VERBOSE"))
+			fprintf(stderr, "fault_private_map: fd %d mapped private\n", fd);
+	}
+	return real(addr, len, prot, flags, fd, off);
+}
+
+__attribute__((visibility("default"))) void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+	__attribute__((alias("mmap")));

@@ -1,0 +1,584 @@
+/* ring_stress.c: drive one ring between two separate processes, verify every
+ * message end to end, and print throughput or round-trip figures.
+ *
+ * The driver creates the ring (or, for ping-pong, two rings), starts a
+ * producer and a consumer as separate executables that attach by name,
+ * pinned to the CPUs asked for, and reaps them under a deadline.  Exit codes:
+ * 0 pass, 2 usage or environment error, 3 visibility or integrity failure
+ * (lost, corrupt, reordered messages, a stall), and in --kill mode 0 only
+ * when the survivor reported its peer's death.
+ */
+#include "payload.h"
+#include "ring.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_INTEGRITY = 3, EXIT_RING = 4, EXIT_PEER_GONE = 5 };
+
+struct opts {
+	const char *mode;   /* stream | pingpong */
+	enum ring_wait wait;
+	size_t size_lo, size_hi;
+	uint64_t capacity;
+	uint64_t messages;
+	int cpu[2];         /* producer, consumer; -1: not pinned */
+	int full;           /* verify checksums, not just sequence numbers */
+	int64_t timeout_ns; /* of each blocking call */
+	const char *kill;   /* producer | consumer | NULL */
+	int kill_after_ms;
+	const char *consumer_env;
+	char name[RING_NAME_MAX + 1];
+	const char *worker; /* set in a worker process */
+	uint64_t seed;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ring_stress [options]\n"
+		"  --mode stream|pingpong   what to measure (stream)\n"
+		"  --wait STRATEGY          spin, futex, eventfd or hybrid (spin)\n"
+		"  --size N | MIN-MAX       message bytes, random per message in a range (64)\n"
+		"  --capacity N             ring bytes, a power of two (1048576)\n"
+		"  --messages N             messages (or round trips) to move (1000000)\n"
+		"  --cpus P,C               pin producer to CPU P, consumer to CPU C (0,1 when\n"
+		"                           there are two CPUs; 'none' not to pin)\n"
+		"  --verify full|seq        check checksums too, or sequence numbers only (full)\n"
+		"  --timeout-ms N           limit of each blocking ring call (5000)\n"
+		"  --kill ROLE --kill-after-ms N\n"
+		"                           SIGKILL the producer or consumer after N ms; passes\n"
+		"                           only if the other one reports the death\n"
+		"  --consumer-env VAR=VAL   add VAR=VAL to the consumer's environment only\n"
+		"  --name NAME              shared-memory name (unique per run)\n"
+		"exit: 0 pass, 2 usage/environment, 3 lost, corrupt or stalled messages\n");
+}
+
+static uint64_t parse_count(const char *s, const char *what)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	uint64_t mul = 1;
+	if (*end == 'K' || *end == 'k')
+		mul = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1024ULL * 1024 * 1024, end++;
+	if (errno || end == s || *end || v < 0 || v * (double)mul > 1e18) {
+		fprintf(stderr, "ring_stress: bad %s '%s'\n", what, s);
+		exit(EXIT_USAGE);
+	}
+	return (uint64_t)(v * (double)mul);
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"mode", 1, 0, 'm'},      {"wait", 1, 0, 'w'},        {"size", 1, 0, 's'},
+		{"capacity", 1, 0, 'c'},  {"messages", 1, 0, 'n'},    {"cpus", 1, 0, 'p'},
+		{"verify", 1, 0, 'v'},    {"timeout-ms", 1, 0, 't'},  {"kill", 1, 0, 'k'},
+		{"kill-after-ms", 1, 0, 'K'}, {"consumer-env", 1, 0, 'e'}, {"name", 1, 0, 'N'},
+		{"worker", 1, 0, 'W'},    {"seed", 1, 0, 'S'},        {"help", 0, 0, 'h'},
+		{0, 0, 0, 0}};
+	*o = (struct opts){.mode = "stream", .wait = RING_WAIT_SPIN, .size_lo = 64, .size_hi = 64,
+			   .capacity = 1 << 20, .messages = 1000000, .cpu = {-1, -1}, .full = 1,
+			   .timeout_ns = 5000000000LL, .seed = 0x5eed};
+	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+		o->cpu[0] = 0, o->cpu[1] = 1;
+	snprintf(o->name, sizeof(o->name), "/ringstress.%d.%llx", (int)getpid(),
+		 (unsigned long long)now_ns() & 0xffffff);
+	int c;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (strcmp(optarg, "stream") && strcmp(optarg, "pingpong"))
+				goto bad;
+			o->mode = optarg;
+			break;
+		case 'w':
+			if (ring_wait_parse(optarg, &o->wait))
+				goto bad;
+			break;
+		case 's': {
+			char *dash = strchr(optarg, '-');
+			if (dash) {
+				/* argv is handed on to the workers: parse a copy. */
+				char lo_s[32];
+				snprintf(lo_s, sizeof(lo_s), "%.*s", (int)(dash - optarg), optarg);
+				o->size_lo = parse_count(lo_s, "size");
+				o->size_hi = parse_count(dash + 1, "size");
+			} else {
+				o->size_lo = o->size_hi = parse_count(optarg, "size");
+			}
+			break;
+		}
+		case 'c': o->capacity = parse_count(optarg, "capacity"); break;
+		case 'n': o->messages = parse_count(optarg, "messages"); break;
+		case 'p':
+			if (strcmp(optarg, "none") == 0)
+				o->cpu[0] = o->cpu[1] = -1;
+			else if (sscanf(optarg, "%d,%d", &o->cpu[0], &o->cpu[1]) != 2 || o->cpu[0] < 0 ||
+				 o->cpu[1] < 0)
+				goto bad;
+			break;
+		case 'v':
+			if (strcmp(optarg, "full") && strcmp(optarg, "seq"))
+				goto bad;
+			o->full = strcmp(optarg, "full") == 0;
+			break;
+		case 't': o->timeout_ns = (int64_t)parse_count(optarg, "timeout") * 1000000; break;
+		case 'k':
+			if (strcmp(optarg, "producer") && strcmp(optarg, "consumer"))
+				goto bad;
+			o->kill = optarg;
+			break;
+		case 'K': o->kill_after_ms = (int)parse_count(optarg, "kill-after-ms"); break;
+		case 'e': o->consumer_env = optarg; break;
+		case 'N': snprintf(o->name, sizeof(o->name), "%s", optarg); break;
+		case 'W': o->worker = optarg; break;
+		case 'S': o->seed = parse_count(optarg, "seed"); break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc)
+		goto bad;
+	size_t need = o->full ? PAYLOAD_MIN_FULL : PAYLOAD_MIN_SEQ;
+	if (o->size_lo < need || o->size_hi < o->size_lo) {
+		fprintf(stderr, "ring_stress: sizes must be at least %zu bytes and MIN <= MAX\n", need);
+		exit(EXIT_USAGE);
+	}
+	return;
+bad:
+	fprintf(stderr, "ring_stress: bad value for --%s: '%s'\n", argv[optind - 1] + 2, optarg);
+	usage(stderr);
+	exit(EXIT_USAGE);
+}
+
+/* ---- workers ---- */
+
+static int pin(int cpu)
+{
+	if (cpu < 0)
+		return 0;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		fprintf(stderr, "ring_stress: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+		return -1;
+	}
+	/* Check that the pin took: a cgroup may refuse it silently. */
+	if (sched_getaffinity(0, sizeof(set), &set) < 0 || !CPU_ISSET(cpu, &set) ||
+	    CPU_COUNT(&set) != 1) {
+		fprintf(stderr, "ring_stress: pin to CPU %d did not take\n", cpu);
+		return -1;
+	}
+	return 0;
+}
+
+static int ring_exit(int rc)
+{
+	return rc == -EOWNERDEAD || rc == -EPIPE ? EXIT_PEER_GONE : EXIT_RING;
+}
+
+static int fail_ring(const char *who, int rc)
+{
+	fprintf(stderr, "ring_stress %s: %s (%s)\n", who, ring_last_error(), strerror(-rc));
+	return ring_exit(rc);
+}
+
+static int stream_producer(const struct opts *o, struct ring *r)
+{
+	size_t max = o->size_hi;
+	unsigned char *src = malloc(max);
+	if (!src)
+		return EXIT_USAGE;
+	memset(src, 0xa5, max);
+	int rc = ring_wait_peer(r, o->timeout_ns);
+	if (rc)
+		return fail_ring("producer", rc);
+	int64_t t0 = now_ns();
+	for (uint64_t seq = 0; seq < o->messages; seq++) {
+		size_t len = payload_size(o->seed, seq, o->size_lo, o->size_hi);
+		if (o->full) {
+			/* Zero-copy: build the message in place. */
+			void *p = ring_reserve(r, len);
+			if (!p && (rc = ring_reserve_wait(r, len, &p, o->wait, o->timeout_ns)))
+				return fail_ring("producer", rc);
+			payload_fill(p, len, seq);
+			ring_commit(r, len);
+			ring_publish(r);
+		} else {
+			memcpy(src, &seq, sizeof(seq));
+			if (!ring_send(r, src, len) &&
+			    (rc = ring_send_wait(r, src, len, o->wait, o->timeout_ns)))
+				return fail_ring("producer", rc);
+		}
+	}
+	int64_t t1 = now_ns();
+	printf("producer ns=%lld\n", (long long)(t1 - t0));
+	free(src);
+	return EXIT_OK;
+}
+
+static int stream_consumer(const struct opts *o, struct ring *r)
+{
+	unsigned char *buf = malloc(o->size_hi);
+	if (!buf)
+		return EXIT_USAGE;
+	int64_t first = 0;
+	uint64_t bytes = 0;
+	for (uint64_t seq = 0; seq < o->messages; seq++) {
+		size_t want = payload_size(o->seed, seq, o->size_lo, o->size_hi);
+		size_t len;
+		const void *p = ring_peek(r, &len);
+		int rc;
+		if (!p && (rc = ring_peek_wait(r, &p, &len, o->wait, o->timeout_ns))) {
+			fprintf(stderr, "ring_stress consumer: stalled at message %" PRIu64 " of %" PRIu64
+				": %s\n", seq, o->messages, ring_last_error());
+			return ring_exit(rc);
+		}
+		if (seq == 0)
+			first = now_ns();
+		if (!o->full && len <= o->size_hi) {
+			memcpy(buf, p, len); /* a copying receive, as ring_recv does */
+			p = buf;
+		}
+		uint64_t got = 0;
+		enum payload_status st = payload_check(p, len, want, seq, o->full, &got);
+		if (st != PAYLOAD_OK) {
+			static const char *const what[] = {"ok", "sequence number", "checksum", "length"};
+			fprintf(stderr,
+				"ring_stress consumer: message %" PRIu64 ": wrong %s (len %zu, want %zu, "
+				"seq %" PRIu64 ")\n", seq, what[st], len, want, got);
+			return EXIT_INTEGRITY;
+		}
+		bytes += len;
+		ring_release(r);
+	}
+	int64_t last = now_ns();
+	printf("consumer ns=%lld bytes=%llu\n", (long long)(last - first), (unsigned long long)bytes);
+	free(buf);
+	return EXIT_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Ping-pong: the "producer" is the client (sends on a, receives on b), the
+ * "consumer" is the echo server. */
+static int pingpong(const struct opts *o, struct ring *out, struct ring *in, bool client)
+{
+	size_t len = o->size_lo;
+	unsigned char *msg = malloc(len);
+	int64_t *rtt = client ? malloc(o->messages * sizeof(*rtt)) : NULL;
+	if (!msg || (client && !rtt))
+		return EXIT_USAGE;
+	int rc = ring_wait_peer(out, o->timeout_ns);
+	if (rc)
+		return fail_ring(client ? "client" : "server", rc);
+	for (uint64_t seq = 0; seq < o->messages; seq++) {
+		int64_t t0 = now_ns();
+		if (client) {
+			payload_fill(msg, len, seq);
+			if ((rc = ring_send_wait(out, msg, len, o->wait, o->timeout_ns)))
+				return fail_ring("client", rc);
+		}
+		size_t got_len;
+		if ((rc = ring_recv_wait(in, msg, len, &got_len, o->wait, o->timeout_ns)))
+			return fail_ring(client ? "client" : "server", rc);
+		uint64_t got;
+		if (payload_check(msg, got_len, len, seq, 1, &got) != PAYLOAD_OK) {
+			fprintf(stderr, "ring_stress: round trip %" PRIu64 " came back wrong\n", seq);
+			return EXIT_INTEGRITY;
+		}
+		if (client)
+			rtt[seq] = now_ns() - t0;
+		else if ((rc = ring_send_wait(out, msg, len, o->wait, o->timeout_ns)))
+			return fail_ring("server", rc);
+	}
+	if (client) {
+		qsort(rtt, o->messages, sizeof(*rtt), cmp_i64);
+		uint64_t n = o->messages;
+		printf("rtt p50=%lld p99=%lld max=%lld\n", (long long)rtt[n / 2],
+		       (long long)rtt[n * 99 / 100], (long long)rtt[n - 1]);
+	}
+	free(rtt);
+	free(msg);
+	return EXIT_OK;
+}
+
+static void ring_names(const struct opts *o, char a[static RING_NAME_MAX + 1],
+		       char b[static RING_NAME_MAX + 1])
+{
+	/* The name is at most RING_NAME_MAX - 2 bytes so both suffixes fit. */
+	snprintf(a, RING_NAME_MAX + 1, "%.*s.a", RING_NAME_MAX - 2, o->name);
+	snprintf(b, RING_NAME_MAX + 1, "%.*s.b", RING_NAME_MAX - 2, o->name);
+}
+
+static int worker(const struct opts *o)
+{
+	bool producer = strcmp(o->worker, "producer") == 0;
+	if (pin(o->cpu[producer ? 0 : 1]))
+		return EXIT_USAGE;
+	const char *who = producer ? "producer" : "consumer";
+	int rc;
+	if (strcmp(o->mode, "stream") == 0) {
+		struct ring *r;
+		if ((rc = ring_attach(&r, o->name, producer ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER,
+				      o->timeout_ns)))
+			return fail_ring(who, rc);
+		rc = producer ? stream_producer(o, r) : stream_consumer(o, r);
+		ring_close(r);
+		return rc;
+	}
+	char an[RING_NAME_MAX + 1], bn[RING_NAME_MAX + 1];
+	ring_names(o, an, bn);
+	struct ring *a = NULL, *b = NULL;
+	if ((rc = ring_attach(&a, an, producer ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER,
+			      o->timeout_ns)) ||
+	    (rc = ring_attach(&b, bn, producer ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER,
+			      o->timeout_ns))) {
+		ring_close(a);
+		return fail_ring(who, rc);
+	}
+	rc = producer ? pingpong(o, a, b, true) : pingpong(o, b, a, false);
+	ring_close(a);
+	ring_close(b);
+	return rc;
+}
+
+/* ---- driver ---- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static pid_t spawn_worker(char *self, int argc, char **argv, const char *role, const char *name,
+			  const char *env, int out_fd)
+{
+	char **args = calloc((size_t)argc + 8, sizeof(char *));
+	int n = 0;
+	args[n++] = self;
+	for (int i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	args[n++] = "--worker";
+	args[n++] = (char *)role;
+	args[n++] = "--name"; /* the default name is made per process */
+	args[n++] = (char *)name;
+	args[n] = NULL;
+
+	char **envp = environ;
+	size_t ne = 0;
+	if (env) {
+		while (environ[ne])
+			ne++;
+		envp = calloc(ne + 2, sizeof(char *));
+		memcpy(envp, environ, ne * sizeof(char *));
+		envp[ne] = (char *)env;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	pid_t pid;
+	int rc = posix_spawn(&pid, self, &fa, NULL, args, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(args);
+	if (envp != environ)
+		free(envp);
+	if (rc) {
+		fprintf(stderr, "ring_stress: cannot start the %s: %s\n", role, strerror(rc));
+		return -1;
+	}
+	return pid;
+}
+
+struct child {
+	const char *role;
+	pid_t pid;
+	int status;
+	bool done;
+	char out[256];
+	FILE *f;
+};
+
+static int driver(int argc, char **argv, struct opts *o)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	for (int i = 0; i < 2; i++)
+		if (o->cpu[i] >= ncpu) {
+			fprintf(stderr, "ring_stress: CPU %d does not exist (this machine has %ld)\n",
+				o->cpu[i], ncpu);
+			return EXIT_USAGE;
+		}
+	struct ring_config cfg = {.capacity = o->capacity, .wait = o->wait};
+	struct ring *rings[2] = {0};
+	char names[2][RING_NAME_MAX + 1];
+	bool pp = strcmp(o->mode, "pingpong") == 0;
+	int nrings = pp ? 2 : 1;
+	if (pp)
+		ring_names(o, names[0], names[1]);
+	else
+		snprintf(names[0], sizeof(names[0]), "%s", o->name);
+	int rc = EXIT_OK;
+	struct child ch[2] = {{.role = "producer"}, {.role = "consumer"}};
+	for (int i = 0; i < nrings; i++) {
+		int e = ring_create(&rings[i], names[i], &cfg, RING_ROLE_NONE);
+		if (e) {
+			fprintf(stderr, "ring_stress: %s\n", ring_last_error());
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	char *self = realpath("/proc/self/exe", NULL);
+	int64_t start = now_ns();
+	/* A worker's every call is bounded by the timeout; give the whole run
+	 * generous room and then kill: the driver itself never hangs. */
+	int64_t limit = start + 4 * o->timeout_ns + (int64_t)(o->messages / 1000 + 1) * 1000000;
+	bool killed = false;
+	for (int i = 0; i < 2; i++) {
+		int fds[2];
+		if (pipe(fds) < 0) {
+			rc = EXIT_USAGE;
+			goto reap;
+		}
+		ch[i].pid = spawn_worker(self, argc, argv, ch[i].role, o->name,
+					 i == 1 ? o->consumer_env : NULL, fds[1]);
+		close(fds[1]);
+		ch[i].f = fdopen(fds[0], "r");
+		if (ch[i].pid < 0) {
+			rc = EXIT_USAGE;
+			goto reap;
+		}
+	}
+	/* Eventfd rings: hand the descriptors to each attaching worker. */
+	for (int i = 0; i < nrings; i++)
+		for (int k = 0; k < 2; k++)
+			if (ring_serve(rings[i], o->timeout_ns))
+				fprintf(stderr, "ring_stress: %s\n", ring_last_error());
+
+	start = now_ns();
+reap:
+	for (int left = 2; left > 0;) {
+		left = 0;
+		for (int i = 0; i < 2; i++) {
+			if (ch[i].done || ch[i].pid <= 0)
+				continue;
+			pid_t p = waitpid(ch[i].pid, &ch[i].status, WNOHANG);
+			if (p == ch[i].pid)
+				ch[i].done = true;
+			else
+				left++;
+		}
+		if (!left)
+			break;
+		int64_t t = now_ns();
+		if (o->kill && !killed && t - start >= (int64_t)o->kill_after_ms * 1000000) {
+			kill(ch[strcmp(o->kill, "producer") == 0 ? 0 : 1].pid, SIGKILL);
+			killed = true;
+		}
+		if (interrupted || t > limit) {
+			if (!interrupted)
+				fprintf(stderr, "ring_stress: workers still running after %lld ms: killed\n",
+					(long long)((t - start) / 1000000));
+			for (int i = 0; i < 2; i++)
+				if (!ch[i].done && ch[i].pid > 0)
+					kill(ch[i].pid, SIGKILL);
+			rc = interrupted ? EXIT_USAGE : EXIT_INTEGRITY;
+			limit = INT64_MAX;
+			interrupted = 0;
+		}
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	free(self);
+	for (int i = 0; i < 2; i++)
+		if (ch[i].f) {
+			if (!fgets(ch[i].out, sizeof(ch[i].out), ch[i].f))
+				ch[i].out[0] = 0;
+			fclose(ch[i].f);
+		}
+	if (rc != EXIT_OK)
+		goto out;
+	int code[2];
+	for (int i = 0; i < 2; i++)
+		code[i] = WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status) : 128 + WTERMSIG(ch[i].status);
+	if (o->kill) {
+		int survivor = strcmp(o->kill, "producer") == 0 ? 1 : 0;
+		rc = code[survivor] == EXIT_PEER_GONE ? EXIT_OK : EXIT_INTEGRITY;
+		printf("kill %s: survivor %s exited %d (%s)\n", o->kill, ch[survivor].role,
+		       code[survivor], rc == EXIT_OK ? "reported the death" : "did NOT report it");
+		goto out;
+	}
+	for (int i = 0; i < 2; i++)
+		if (code[i] != EXIT_OK) {
+			fprintf(stderr, "ring_stress: %s exited %d\n", ch[i].role, code[i]);
+			rc = code[i] == EXIT_USAGE ? EXIT_USAGE : EXIT_INTEGRITY;
+		}
+	if (rc != EXIT_OK)
+		goto out;
+	if (pp) {
+		long long p50, p99, max;
+		if (sscanf(ch[0].out, "rtt p50=%lld p99=%lld max=%lld", &p50, &p99, &max) == 3)
+			printf("pingpong wait=%s size=%zu n=%" PRIu64 ": rtt p50 %lld ns, p99 %lld ns, "
+			       "max %lld ns\n",
+			       ring_wait_name(o->wait), o->size_lo, o->messages, p50, p99, max);
+	} else {
+		long long ns;
+		unsigned long long bytes;
+		if (sscanf(ch[1].out, "consumer ns=%lld bytes=%llu", &ns, &bytes) == 2 && ns > 0)
+			printf("stream wait=%s size=%zu-%zu capacity=%" PRIu64 " verify=%s n=%" PRIu64
+			       ": %.2f Mmsg/s, %.2f GB/s\n",
+			       ring_wait_name(o->wait), o->size_lo, o->size_hi, o->capacity,
+			       o->full ? "full" : "seq", o->messages, o->messages * 1e3 / (double)ns,
+			       (double)bytes / (double)ns);
+	}
+out:
+	for (int i = 0; i < nrings; i++)
+		if (rings[i]) {
+			ring_close(rings[i]);
+			ring_unlink(names[i]);
+		}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	parse(argc, argv, &o);
+	if (o.worker)
+		return worker(&o);
+	return driver(argc, argv, &o);
+}

@@ -1,0 +1,29 @@
+# setup.sh: sourced by bench.sh and test.sh.  Installs the Debian packages
+# ringbench needs when they are missing (as root, with apt-get), or says
+# exactly what to install; then builds.  Usage: setup_packages; build DIR [cmake args...]
+
+RINGBENCH_PACKAGES=(build-essential cmake pkg-config libbenchmark-dev libjansson-dev
+	libinih-dev hyperfine gnuplot-nox)
+
+setup_packages() {
+	local missing=() p
+	for p in "${RINGBENCH_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "ringbench: missing Debian packages: ${missing[*]}" >&2
+		echo "ringbench: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+		return 2
+	fi
+	echo "ringbench: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+build() {
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j "$(nproc)" >/dev/null
+}
