@@ -230,7 +230,7 @@ int ring_reserve_wait(struct ring *r, size_t len, void **out, enum ring_wait wai
 int ring_send_wait(struct ring *r, const void *msg, size_t len, enum ring_wait wait,
 		   int64_t timeout_ns)
 {
-	void *p;
+	void *p = NULL;
 	int rc = ring_reserve_wait(r, len, &p, wait, timeout_ns);
 	if (rc)
 		return rc;
@@ -267,8 +267,8 @@ int ring_peek_wait(struct ring *r, const void **out, size_t *len, enum ring_wait
 int ring_recv_wait(struct ring *r, void *buf, size_t cap, size_t *len, enum ring_wait wait,
 		   int64_t timeout_ns)
 {
-	const void *p;
-	size_t n;
+	const void *p = NULL;
+	size_t n = 0;
 	int rc = ring_peek_wait(r, &p, &n, wait, timeout_ns);
 	if (rc)
 		return rc;
