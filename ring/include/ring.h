@@ -39,7 +39,9 @@ extern "C" {
 #define RING_CAPACITY_MAX (1ULL << 40)
 #define RING_NAME_MAX 64 /* bytes including the leading '/' */
 #define RING_RECORD_ALIGN 8
-#define RING_WRAP_MARK UINT32_MAX /* record length meaning "skip to 0" */
+#define RING_WRAP_MARK UINT32_MAX /* record word meaning "skip to offset 0" */
+#define RING_ZERO_AHEAD 256       /* bytes the producer keeps zeroed past its tail */
+#define RING_RELEASE_BATCH 4096   /* most bytes consumed before head is published */
 
 enum ring_wait {
 	RING_WAIT_SPIN = 0,   /* busy-poll with a pause instruction */
@@ -106,10 +108,22 @@ struct ring_header {
 	uint8_t reserved[RING_HEADER_SIZE - 5 * RING_CACHELINE];
 };
 
-/* Every record starts with this, 8-byte aligned; the payload follows. */
+/*
+ * Every record starts with this, 8-byte aligned; the payload follows.  The
+ * record word is the consumer's signal: a consumer reads the word where the
+ * next record will start, never a shared index, so a stream costs one
+ * cache-line transfer per line of data and nothing more.
+ *   0               nothing here yet,
+ *   len + 1         a message of len bytes, published with a release store,
+ *   RING_WRAP_MARK  skip to offset 0.
+ * A word is only 0 if the producer made it so: it zeroes the free space a
+ * little ahead of its tail (RING_ZERO_AHEAD), so stale bytes of the last
+ * lap are never read as a record.  The index `tail` is still published, for
+ * waiters and observers.
+ */
 struct ring_record {
-	uint32_t len;      /* payload bytes, or RING_WRAP_MARK */
-	uint32_t reserved; /* 0 */
+	_Atomic(uint32_t) word; /* 0, len + 1 or RING_WRAP_MARK */
+	uint32_t reserved;      /* 0 */
 };
 
 static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free to be shared");
@@ -151,12 +165,15 @@ struct ring {
 	enum ring_wait wait;
 
 	/* producer side */
-	uint64_t tail_local; /* committed, maybe not yet published */
-	uint64_t head_cache; /* last head seen */
+	uint64_t tail_local;   /* committed, maybe not yet published */
+	uint64_t head_cache;   /* last head seen */
+	uint64_t zero_to;      /* every byte in [tail_local, zero_to) is 0 */
+	uint64_t pending;      /* index of the first unpublished record word */
+	uint32_t pending_word; /* its value, stored at publish; 0: none */
 
 	/* consumer side */
 	uint64_t head_local; /* consumed, maybe not yet released */
-	uint64_t tail_cache; /* last tail seen */
+	uint64_t head_shown; /* last head published */
 	uint64_t peek_next;  /* index after the record last peeked */
 
 	/* process-local resources */
@@ -234,17 +251,37 @@ const char *ring_wait_name(enum ring_wait w);
 /* Parse a wait name; returns 0 or -EINVAL. */
 int ring_wait_parse(const char *s, enum ring_wait *out);
 
-/* Largest payload the ring accepts: capacity / 2 - 8 bytes. */
+/* Largest payload the ring accepts: capacity / 2 - 16 bytes. */
 static inline size_t ring_max_message(const struct ring *r)
 {
 	return r->max_message;
 }
 
-/* ---- slow paths used by the inline code (ring_wait.c) ---- */
-void ring__wake_consumer(struct ring *r);
-void ring__wake_producer(struct ring *r);
+/* ---- slow paths used by the inline code ---- */
+void ring__wake_consumer(struct ring *r); /* ring_wait.c */
+void ring__wake_producer(struct ring *r); /* ring_wait.c */
+void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
 
 /* ---- producer fast path ---- */
+
+static inline _Atomic(uint32_t) *ring__word(struct ring *r, uint64_t index)
+{
+	return &((struct ring_record *)(r->data + (index & r->mask)))->word;
+}
+
+/* Record the word of a committed record at `index`.  The first one since the
+ * last publish is held back, which keeps the whole batch invisible: the
+ * consumer reads records in order.  The others are relaxed stores, ordered
+ * before the consumer's reads by the held-back word's release store. */
+static inline void ring__commit_word(struct ring *r, uint64_t index, uint32_t word)
+{
+	if (!r->pending_word) {
+		r->pending = index;
+		r->pending_word = word;
+	} else {
+		atomic_store_explicit(ring__word(r, index), word, memory_order_relaxed);
+	}
+}
 
 /*
  * Reserve room for a payload of len bytes.  Returns where to write it, or
@@ -258,21 +295,23 @@ static inline void *ring_reserve(struct ring *r, size_t len)
 	uint64_t need = ring_record_size(len);
 	uint64_t off = r->tail_local & r->mask;
 	uint64_t contig = r->capacity - off;
-	uint64_t total = need <= contig ? need : contig + need;
+	/* + one record word: the 0 that must follow what is published. */
+	uint64_t total = (need <= contig ? need : contig + need) + sizeof(struct ring_record);
 
 	if (r->tail_local + total - r->head_cache > r->capacity) {
-		/* Pairs with the release store of head in ring_release(): the
-		 * consumer is done reading every byte below it. */
+		/* Pairs with the release store of head in ring__publish_head():
+		 * the consumer is done reading every byte below it. */
 		r->head_cache = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
 		if (r->tail_local + total - r->head_cache > r->capacity)
 			return NULL;
 	}
 	if (need > contig) {
-		/* Too little room before the end: mark the rest as skipped. */
-		struct ring_record *wrap = (struct ring_record *)(r->data + off);
-		wrap->len = RING_WRAP_MARK;
-		wrap->reserved = 0;
+		/* Too little room before the end: the wrap mark is a record of
+		 * its own, and offset 0 must read 0 before it is seen. */
+		uint64_t at = r->tail_local;
 		r->tail_local += contig;
+		ring__zero(r, r->tail_local + sizeof(struct ring_record));
+		ring__commit_word(r, at, RING_WRAP_MARK);
 		off = 0;
 	}
 	return r->data + off + sizeof(struct ring_record);
@@ -284,28 +323,37 @@ static inline void *ring_reserve(struct ring *r, size_t len)
  */
 static inline void ring_commit(struct ring *r, size_t len)
 {
-	struct ring_record *rec = (struct ring_record *)(r->data + (r->tail_local & r->mask));
-	rec->len = (uint32_t)len;
-	rec->reserved = 0;
+	uint64_t at = r->tail_local;
 	r->tail_local += ring_record_size(len);
+	/* The word after this record must read 0 before this record is seen. */
+	if (r->zero_to < r->tail_local + sizeof(struct ring_record))
+		ring__zero(r, r->tail_local + sizeof(struct ring_record));
+	ring__commit_word(r, at, (uint32_t)len + 1);
 }
 
 /* Make every committed record visible to the consumer. */
 static inline void ring_publish(struct ring *r)
 {
-	if (!r->notify) {
-		/* Pairs with the acquire load of tail in ring_peek(): the records
-		 * and their headers written above are visible before the tail. */
-		atomic_store_explicit(&r->hdr->tail, r->tail_local, memory_order_release);
-		return;
+	if (r->pending_word) {
+		_Atomic(uint32_t) *w = ring__word(r, r->pending);
+		if (!r->notify) {
+			/* Pairs with the acquire load of the word in ring_peek():
+			 * the payloads, words and zeroes written before it are
+			 * visible to a consumer that sees it. */
+			atomic_store_explicit(w, r->pending_word, memory_order_release);
+		} else {
+			/* The consumer may sleep: store the word, then load its
+			 * waiter flag, a StoreLoad order that seq_cst on both gives.
+			 * Pairs with the consumer's seq_cst store of
+			 * consumer_waiting and seq_cst re-read of this word in its
+			 * wait: either we see the flag, or it sees the record. */
+			atomic_store_explicit(w, r->pending_word, memory_order_seq_cst);
+		}
+		r->pending_word = 0;
 	}
-	/* The consumer may sleep.  Store tail, then load its waiter flag: a
-	 * StoreLoad order, which seq_cst on both gives (one xchg on x86).
-	 * Pairs with the consumer's seq_cst store of consumer_waiting and
-	 * seq_cst re-read of tail in its wait: either we see the flag, or it
-	 * sees the new tail.  seq_cst also orders like the release above. */
-	atomic_store_explicit(&r->hdr->tail, r->tail_local, memory_order_seq_cst);
-	if (atomic_load_explicit(&r->hdr->consumer_waiting, memory_order_seq_cst))
+	/* For waiters and observers only; the consumer reads the words. */
+	atomic_store_explicit(&r->hdr->tail, r->tail_local, memory_order_release);
+	if (r->notify && atomic_load_explicit(&r->hdr->consumer_waiting, memory_order_seq_cst))
 		ring__wake_consumer(r);
 }
 
@@ -330,28 +378,32 @@ static inline bool ring_send(struct ring *r, const void *msg, size_t len)
  * r->error is then -EBADMSG).  The pointer stays valid until ring_consume()
  * or ring_release().
  */
+static inline void ring__publish_head(struct ring *r);
+
 static inline const void *ring_peek(struct ring *r, size_t *len)
 {
 	for (;;) {
-		if (r->head_local == r->tail_cache) {
-			/* Pairs with the release store of tail in ring_publish(). */
-			r->tail_cache = atomic_load_explicit(&r->hdr->tail, memory_order_acquire);
-			if (r->head_local == r->tail_cache)
-				return NULL;
-		}
 		uint64_t off = r->head_local & r->mask;
-		const struct ring_record *rec = (const struct ring_record *)(r->data + off);
-		uint32_t l = rec->len;
-		if (l == RING_WRAP_MARK) {
+		struct ring_record *rec = (struct ring_record *)(r->data + off);
+		/* Pairs with the release store of the word in ring_publish(). */
+		uint32_t w = atomic_load_explicit(&rec->word, memory_order_acquire);
+		if (w == 0) {
+			/* Caught up: give back all the room consumed so far. */
+			if (r->head_shown != r->head_local)
+				ring__publish_head(r);
+			return NULL;
+		}
+		if (w == RING_WRAP_MARK) {
+			atomic_store_explicit(&rec->word, 0, memory_order_relaxed);
 			r->head_local += r->capacity - off;
 			continue;
 		}
-		if (l > r->max_message || r->tail_cache - r->head_local > r->capacity) {
+		if (w - 1 > r->max_message) {
 			r->error = -EBADMSG;
 			return NULL;
 		}
-		*len = l;
-		r->peek_next = r->head_local + ring_record_size(l);
+		*len = w - 1;
+		r->peek_next = r->head_local + ring_record_size(w - 1);
 		return rec + 1;
 	}
 }
@@ -360,15 +412,33 @@ static inline const void *ring_peek(struct ring *r, size_t *len)
  * producer at the next ring_release(). */
 static inline void ring_consume(struct ring *r)
 {
-	if (r->peek_next > r->head_local)
+	if (r->peek_next > r->head_local) {
+		/* Writing the line we read leaves it owned here, not shared: the
+		 * producer's next write to it is then a plain miss its hardware
+		 * prefetcher streams, not an upgrade it waits for (measured on
+		 * Zen 4: twice the stream rate).  Ordered before the producer's
+		 * reuse by the release store of head. */
+		atomic_store_explicit(ring__word(r, r->head_local), 0, memory_order_relaxed);
 		r->head_local = r->peek_next;
+	}
 }
 
-static inline void ring__publish_head(struct ring *r);
-
-/* Consume the message last peeked (if not yet) and give back the room of
- * every consumed message to the producer. */
+/* Consume the message last peeked (if not yet) and give its room back to
+ * the producer.  Room is handed back RING_RELEASE_BATCH bytes at a time (or
+ * an eighth of a small ring), and all of it whenever ring_peek() finds the
+ * ring empty, a blocking call waits, or the handle closes: a producer that
+ * re-reads head then gains many records per read instead of one, and the
+ * line holding head stops bouncing between the two CPUs. */
 static inline void ring_release(struct ring *r)
+{
+	ring_consume(r);
+	uint64_t batch = r->capacity / 8 < RING_RELEASE_BATCH ? r->capacity / 8 : RING_RELEASE_BATCH;
+	if (r->head_local - r->head_shown >= batch)
+		ring__publish_head(r);
+}
+
+/* Like ring_release(), but hand the room back now, whatever the amount. */
+static inline void ring_release_now(struct ring *r)
 {
 	ring_consume(r);
 	ring__publish_head(r);
@@ -377,6 +447,7 @@ static inline void ring_release(struct ring *r)
 /* Give back the room of every consumed message, without consuming more. */
 static inline void ring__publish_head(struct ring *r)
 {
+	r->head_shown = r->head_local;
 	if (!r->notify) {
 		/* Pairs with the acquire load of head in ring_reserve(): our reads
 		 * of the released records are done before the producer may

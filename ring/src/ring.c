@@ -119,7 +119,9 @@ static void handle_init(struct ring *r)
 	r->data = (unsigned char *)h + RING_HEADER_SIZE;
 	r->capacity = h->capacity;
 	r->mask = h->capacity - 1;
-	uint64_t max = h->capacity / 2 - sizeof(struct ring_record);
+	/* A record, the padding before it when it wraps (less than the record)
+	 * and the 0 word after it must fit in an empty ring. */
+	uint64_t max = h->capacity / 2 - 2 * sizeof(struct ring_record);
 	if (max > UINT32_MAX - RING_RECORD_ALIGN)
 		max = UINT32_MAX - RING_RECORD_ALIGN;
 	r->max_message = (size_t)max;
@@ -127,10 +129,36 @@ static void handle_init(struct ring *r)
 	r->notify = h->wait != RING_WAIT_SPIN;
 	/* Our own index is read relaxed: only we write it.  The peer's index
 	 * is read with acquire, pairing with its release store. */
-	r->head_local = r->peek_next = atomic_load_explicit(&h->head, memory_order_acquire);
+	r->head_local = r->peek_next = r->head_shown =
+		atomic_load_explicit(&h->head, memory_order_acquire);
 	r->tail_local = atomic_load_explicit(&h->tail, memory_order_acquire);
 	r->head_cache = r->head_local;
-	r->tail_cache = r->head_local;
+	/* A new ring is all zeroes; otherwise only the word at tail is known
+	 * to be 0, and ring__zero() rewrites it harmlessly. */
+	r->zero_to = r->tail_local == 0 ? h->capacity : r->tail_local;
+}
+
+void ring__zero(struct ring *r, uint64_t upto)
+{
+	/* Zero a little further than asked, so the line the consumer polls
+	 * next was written long before it polls it, but never past the free
+	 * space: the consumer may still be reading the rest. */
+	uint64_t want = (upto + RING_ZERO_AHEAD + RING_CACHELINE - 1) & ~(uint64_t)(RING_CACHELINE - 1);
+	uint64_t limit = r->head_cache + r->capacity;
+	if (want > limit)
+		want = limit;
+	if (r->zero_to < r->tail_local)
+		r->zero_to = r->tail_local;
+	while (r->zero_to < want) {
+		uint64_t off = r->zero_to & r->mask;
+		uint64_t n = want - r->zero_to;
+		if (n > r->capacity - off)
+			n = r->capacity - off;
+		/* Plain stores: the consumer reads these words only after the
+		 * release store of a record word published after them. */
+		memset(r->data + off, 0, n);
+		r->zero_to += n;
+	}
 }
 
 static _Atomic(int32_t) *role_slot(struct ring_header *h, enum ring_role role)
@@ -593,9 +621,9 @@ void ring_close(struct ring *r)
 	if (r->hdr && r->role != RING_ROLE_NONE) {
 		struct ring_header *h = r->hdr;
 		if (r->role == RING_ROLE_PRODUCER)
-			atomic_store_explicit(&h->tail, r->tail_local, memory_order_release);
+			ring_publish(r);
 		else
-			atomic_store_explicit(&h->head, r->head_local, memory_order_release);
+			ring__publish_head(r);
 		int32_t me = (int32_t)getpid();
 		/* Release: the last index above is visible to a peer that sees
 		 * CLOSED (its acquire in ring__peer_state). */

@@ -104,13 +104,17 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 	 * changes it, so FUTEX_WAIT then returns at once instead of sleeping.
 	 * Acquire pairs with the waker's release increment. */
 	uint32_t seen = atomic_load_explicit(seq, memory_order_acquire);
-	/* Store waiting, then re-read the peer's index, both seq_cst: pairs
-	 * with the seq_cst store of the index and load of our flag in
-	 * ring_publish() / ring__publish_head(), so either the peer sees our
-	 * flag and wakes us, or we see its index here.  ready() reloads the
-	 * same index after this load, so it sees at least this value. */
+	/* Store waiting, then re-read what the peer writes to wake us (the
+	 * next record word, or head), both seq_cst: pairs with the seq_cst
+	 * store of it and load of our flag in ring_publish() /
+	 * ring__publish_head(), so either the peer sees our flag and wakes us,
+	 * or we see its write here.  ready() reloads the same location after
+	 * this load, so it sees at least this value. */
 	atomic_store_explicit(waiting, 1, memory_order_seq_cst);
-	(void)atomic_load_explicit(consumer ? &h->tail : &h->head, memory_order_seq_cst);
+	if (consumer)
+		(void)atomic_load_explicit(ring__word(r, r->head_local), memory_order_seq_cst);
+	else
+		(void)atomic_load_explicit(&h->head, memory_order_seq_cst);
 	int rc = ready(r, arg);
 	if (rc != 0 || ring__peer_state(r) != 0) {
 		atomic_store_explicit(waiting, 0, memory_order_relaxed);
