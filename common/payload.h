@@ -9,15 +9,16 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PAYLOAD_MIN_SEQ 8   /* bytes needed to carry the sequence number */
-#define PAYLOAD_MIN_FULL 16 /* ... and the checksum */
+#define PAYLOAD_MIN_SEQ 8    /* bytes needed to carry the sequence number */
+#define PAYLOAD_MIN_FULL 16  /* ... and the checksum */
+#define PAYLOAD_MIN_STAMP 24 /* ... and a time stamp */
 
 struct payload_head {
 	uint64_t seq;
 	uint64_t sum;
 };
 
-/* splitmix64: the pattern word i of message seq, and the size generator. */
+/* splitmix64: the pattern of message seq, and the size generator. */
 static inline uint64_t payload_mix(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ULL;
@@ -26,42 +27,69 @@ static inline uint64_t payload_mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* Checksum of the body after the head; covers seq and length too. */
+/* Checksum of the body after the head; covers seq, length and the position
+ * of every word.  Word-parallel so the compiler vectorises it: it must not
+ * be what a multi-GB/s stream measures. */
 static inline uint64_t payload_sum(uint64_t seq, const unsigned char *body, size_t n)
 {
-	uint64_t h = payload_mix(seq ^ ((uint64_t)n << 40));
+	uint64_t acc = 0;
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, body + i, 8);
-		h = (h ^ w) * 0x100000001b3ULL + (h >> 29);
+		acc += w ^ (i * 0x9e3779b97f4a7c15ULL);
 	}
 	for (; i < n; i++)
-		h = (h ^ body[i]) * 0x100000001b3ULL;
-	return h;
+		acc += (uint64_t)body[i] << (8 * (i & 7));
+	return payload_mix(acc ^ payload_mix(seq ^ ((uint64_t)n << 40)));
 }
 
-/* Fill a message of len >= PAYLOAD_MIN_FULL bytes for sequence number seq. */
-static inline void payload_fill(void *msg, size_t len, uint64_t seq)
+/* Fill a message of len >= PAYLOAD_MIN_FULL bytes for sequence number seq;
+ * when len >= PAYLOAD_MIN_STAMP the first body word carries `stamp`. */
+static inline void payload_fill_stamped(void *msg, size_t len, uint64_t seq, uint64_t stamp)
 {
 	unsigned char *body = (unsigned char *)msg + sizeof(struct payload_head);
 	size_t n = len - sizeof(struct payload_head);
 	uint64_t w = payload_mix(seq);
-	for (size_t i = 0; i < n; i += 8) {
-		size_t k = n - i < 8 ? n - i : 8;
-		memcpy(body + i, &w, k);
-		w += 0x9e3779b97f4a7c15ULL;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v = w + i;
+		memcpy(body + i, &v, 8);
 	}
+	for (; i < n; i++)
+		body[i] = (unsigned char)(w >> (8 * (i & 7)));
+	if (n >= 8)
+		memcpy(body, &stamp, 8);
 	struct payload_head h = {.seq = seq, .sum = payload_sum(seq, body, n)};
 	memcpy(msg, &h, sizeof(h));
 }
 
+static inline void payload_fill(void *msg, size_t len, uint64_t seq)
+{
+	payload_fill_stamped(msg, len, seq, 0);
+}
+
+/* The stamp of a message filled by payload_fill_stamped(). */
+static inline uint64_t payload_stamp(const void *msg)
+{
+	uint64_t t;
+	memcpy(&t, (const unsigned char *)msg + sizeof(struct payload_head), 8);
+	return t;
+}
+
 enum payload_status {
 	PAYLOAD_OK = 0,
-	PAYLOAD_SEQ,     /* wrong sequence number: lost, duplicated or reordered */
-	PAYLOAD_SUM,     /* checksum mismatch: corrupted */
-	PAYLOAD_LEN,     /* wrong length */
+	PAYLOAD_SEQ, /* wrong sequence number: lost, duplicated or reordered */
+	PAYLOAD_SUM, /* checksum mismatch: corrupted */
+	PAYLOAD_LEN, /* wrong length */
 };
+
+/* "ok", "sequence number", "checksum", "length". */
+static inline const char *payload_status_name(enum payload_status st)
+{
+	static const char *const names[] = {"ok", "sequence number", "checksum", "length"};
+	return names[st];
+}
 
 /* Check a message of len bytes expected to carry sequence number seq. */
 static inline enum payload_status payload_check(const void *msg, size_t len, size_t want_len,

@@ -269,10 +269,9 @@ static int stream_consumer(const struct opts *o, struct ring *r)
 		uint64_t got = 0;
 		enum payload_status st = payload_check(p, len, want, seq, o->full, &got);
 		if (st != PAYLOAD_OK) {
-			static const char *const what[] = {"ok", "sequence number", "checksum", "length"};
 			fprintf(stderr,
 				"ring_stress consumer: message %" PRIu64 ": wrong %s (len %zu, want %zu, "
-				"seq %" PRIu64 ")\n", seq, what[st], len, want, got);
+				"seq %" PRIu64 ")\n", seq, payload_status_name(st), len, want, got);
 			return EXIT_INTEGRITY;
 		}
 		bytes += len;
