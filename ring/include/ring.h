@@ -183,6 +183,7 @@ struct ring {
 	int listen_fd; /* creator of an eventfd ring: hands out the eventfds */
 	int peer_pidfd;
 	pid_t peer_pid;
+	uint64_t syscalls; /* system calls made by waits, wakes and liveness checks */
 	bool creator;
 	size_t map_len;
 	char name[RING_NAME_MAX + 1];
@@ -250,6 +251,13 @@ const char *ring_wait_name(enum ring_wait w);
 
 /* Parse a wait name; returns 0 or -EINVAL. */
 int ring_wait_parse(const char *s, enum ring_wait *out);
+
+/* System calls this handle has made to sleep, wake or check its peer: the
+ * fast paths make none. */
+static inline uint64_t ring_syscalls(const struct ring *r)
+{
+	return r->syscalls;
+}
 
 /* Largest payload the ring accepts: capacity / 2 - 16 bytes. */
 static inline size_t ring_max_message(const struct ring *r)

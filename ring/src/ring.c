@@ -571,6 +571,7 @@ int ring__peer_state(struct ring *r)
 		return -EPIPE;
 	if (pid <= 0)
 		return 0;
+	r->syscalls++;
 	if (pid != r->peer_pid) {
 		if (r->peer_pidfd >= 0)
 			close(r->peer_pidfd);

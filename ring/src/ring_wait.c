@@ -32,10 +32,11 @@ static long futex(_Atomic(uint32_t) *word, int op, uint32_t val, const struct ti
 
 /* Wake one side, if it said it sleeps.  The exchange clears the flag so a
  * stream of publishes makes one wake, not one per message. */
-static void wake(_Atomic(uint32_t) *waiting, _Atomic(uint32_t) *seq, int efd)
+static void wake(struct ring *r, _Atomic(uint32_t) *waiting, _Atomic(uint32_t) *seq, int efd)
 {
 	if (!atomic_exchange_explicit(waiting, 0, memory_order_relaxed))
 		return;
+	r->syscalls++;
 	if (efd >= 0) {
 		uint64_t one = 1;
 		ssize_t n = write(efd, &one, sizeof(one));
@@ -49,12 +50,12 @@ static void wake(_Atomic(uint32_t) *waiting, _Atomic(uint32_t) *seq, int efd)
 
 void ring__wake_consumer(struct ring *r)
 {
-	wake(&r->hdr->consumer_waiting, &r->hdr->data_seq, r->data_efd);
+	wake(r, &r->hdr->consumer_waiting, &r->hdr->data_seq, r->data_efd);
 }
 
 void ring__wake_producer(struct ring *r)
 {
-	wake(&r->hdr->producer_waiting, &r->hdr->space_seq, r->space_efd);
+	wake(r, &r->hdr->producer_waiting, &r->hdr->space_seq, r->space_efd);
 }
 
 /* What we wait for: 1 ready, 0 not yet, <0 error. */
@@ -121,6 +122,7 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 		return rc;
 	}
 	struct timespec ts = rel_ts(until - ring__now_ns());
+	r->syscalls += eventfd ? 2 : 1;
 	if (eventfd) {
 		struct pollfd p[3] = {{.fd = efd, .events = POLLIN},
 				      {.fd = r->peer_pidfd, .events = POLLIN},
@@ -161,7 +163,9 @@ static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, read
 	int64_t spin_until = w == RING_WAIT_SPIN     ? INT64_MAX
 			     : w == RING_WAIT_HYBRID ? start + RING_HYBRID_SPIN_NS
 						     : start;
-	int64_t next_check = start;
+	/* The first liveness check after a millisecond: a poll() on every wait
+	 * would put a system call on the fast path of a ping-pong. */
+	int64_t next_check = start + SPIN_CHECK_NS;
 	for (;;) {
 		int rc = ready(r, arg);
 		if (rc != 0)

@@ -1,0 +1,513 @@
+/* main.c: the ringbench command: parse what to run, run every case with
+ * warm-up and repetitions in a shuffled order, print a table for people and
+ * write Google Benchmark JSON for programs. */
+#include "bench.h"
+#include "results.h"
+#include "spec.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CASES 1024
+
+static const char *const usage_text =
+	"usage: ringbench COMMAND [options]\n"
+	"\n"
+	"commands:\n"
+	"  stream       producer sends as fast as the transport allows: messages/s,\n"
+	"               bytes/s, CPU ns per message of each side\n"
+	"  pingpong     round trips through two rings (one each way): p50 p90 p99 p99.9 max\n"
+	"  latency      one-way latency at a fixed rate (--rate), stamped with the intended\n"
+	"               send time so a stalled sender shows as latency\n"
+	"  run SCENARIO...  run scenario files (a name in scenarios/ or a path)\n"
+	"  help [COMMAND]\n"
+	"\n"
+	"options (lists are comma-separated; byte counts take K, M, G; A-B is the powers\n"
+	"of two from A to B):\n"
+	"  --transport LIST  ring, floor, pipe, unix, or all (ring)\n"
+	"  --wait LIST       spin, futex, eventfd, hybrid, or all (spin); ring only\n"
+	"  --size LIST       message bytes (64); at least 16, 24 for latency\n"
+	"  --capacity LIST   ring bytes, powers of two from 4K (1M; 64K for pingpong)\n"
+	"  --cpus P,C        producer (client) and consumer (server) CPUs (0,1)\n"
+	"  --messages N      messages (or round trips) per run; K and M are thousands\n"
+	"                    and millions (pingpong: 100K)\n"
+	"  --duration S      seconds per run instead of a count (stream, latency: 1)\n"
+	"  --rate LIST       latency: messages per second (100K)\n"
+	"  --repetitions N   measured runs of each case (5); the table shows medians\n"
+	"  --warmup N        unmeasured runs of each case first (1)\n"
+	"  --out FILE        write results as Google Benchmark JSON\n"
+	"  --name NAME       shared-memory name prefix (default unique per run)\n"
+	"  --stall-ms N      no progress for N ms is a visibility failure (2000)\n"
+	"  --consumer-env VAR=VALUE\n"
+	"                    add to the consumer's environment only (fault-injection tests)\n"
+	"  --verbose         say which worker processes were started\n"
+	"  --help            this text\n"
+	"\n"
+	"Run alone: producer and consumer are pinned and spin; a second benchmark on the\n"
+	"same CPUs makes both sets of figures meaningless.\n"
+	"\n"
+	"exit status: 0 pass, 1 performance regression, 2 usage or environment error,\n"
+	"3 visibility or integrity failure (a stall, lost, reordered or corrupt messages)\n";
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	bench_interrupted = 1;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ringbench: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'ringbench --help'.\n");
+	va_end(ap);
+	return BENCH_USAGE;
+}
+
+struct cli {
+	struct spec spec;
+	enum bench_mode mode;
+	bool run;                  /* `run SCENARIO...` */
+	const char *out;
+	struct bench_limits lim;
+	bool mode_opts;            /* a mode-level option was given */
+	bool run_opts[3];          /* repetitions, warmup, cpus given */
+	struct spec overrides;     /* their values */
+};
+
+static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
+{
+	static const struct option opts[] = {
+		{"transport", required_argument, 0, 't'}, {"wait", required_argument, 0, 'w'},
+		{"size", required_argument, 0, 's'},      {"capacity", required_argument, 0, 'c'},
+		{"cpus", required_argument, 0, 'p'},      {"messages", required_argument, 0, 'n'},
+		{"duration", required_argument, 0, 'd'},  {"rate", required_argument, 0, 'r'},
+		{"repetitions", required_argument, 0, 'R'}, {"warmup", required_argument, 0, 'W'},
+		{"out", required_argument, 0, 'o'},       {"name", required_argument, 0, 'N'},
+		{"stall-ms", required_argument, 0, 'S'},  {"consumer-env", required_argument, 0, 'E'},
+		{"verbose", no_argument, 0, 'v'},         {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	struct spec_mode *m = &cli->spec.mode[cli->mode];
+	char err[256];
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		int rc = 0;
+		const char *opt = argv[optind - 1];
+		switch (c) {
+		case 't': rc = spec_parse_transport_list(optarg, &m->transports, err, sizeof(err)); break;
+		case 'w': rc = spec_parse_wait_list(optarg, &m->waits, err, sizeof(err)); break;
+		case 's': rc = spec_parse_byte_list(optarg, &m->sizes, err, sizeof(err)); break;
+		case 'c': rc = spec_parse_byte_list(optarg, &m->capacities, err, sizeof(err)); break;
+		case 'n':
+			rc = spec_parse_count(optarg, &m->messages, err, sizeof(err));
+			m->duration = 0;
+			break;
+		case 'd':
+			rc = spec_parse_seconds(optarg, &m->duration, err, sizeof(err));
+			m->messages = 0;
+			break;
+		case 'r': {
+			struct spec_list l = {0};
+			/* Reuse the byte-list parser's splitting: rates are counts. */
+			char buf[256];
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			for (char *save, *t = strtok_r(buf, ",", &save); t && !rc;
+			     t = strtok_r(NULL, ",", &save)) {
+				uint64_t v;
+				rc = spec_parse_count(t, &v, err, sizeof(err));
+				if (!rc && l.n < SPEC_MAX_LIST)
+					l.v[l.n++] = v;
+			}
+			if (!rc && l.n == 0)
+				rc = -1, snprintf(err, sizeof(err), "empty list");
+			m->rates = l;
+			break;
+		}
+		case 'R':
+			rc = spec_parse_int(optarg, 1, 1000, &cli->overrides.repetitions, err, sizeof(err));
+			cli->run_opts[0] = true;
+			break;
+		case 'W':
+			rc = spec_parse_int(optarg, 0, 100, &cli->overrides.warmup, err, sizeof(err));
+			cli->run_opts[1] = true;
+			break;
+		case 'p':
+			rc = spec_parse_cpus(optarg, cli->overrides.cpu, err, sizeof(err));
+			cli->run_opts[2] = true;
+			break;
+		case 'o': cli->out = optarg; break;
+		case 'N':
+			if (optarg[0] != '/' || strchr(optarg + 1, '/') || strlen(optarg) > 40 ||
+			    strlen(optarg) < 2)
+				return usage_error("--name '%s': a '/' and 1 to 39 more bytes, no other '/'",
+						   optarg);
+			setenv("RINGBENCH_NAME", optarg, 1);
+			break;
+		case 'S': {
+			int ms;
+			rc = spec_parse_int(optarg, 10, 3600000, &ms, err, sizeof(err));
+			cli->lim.stall_ns = (int64_t)ms * 1000000;
+			break;
+		}
+		case 'E':
+			if (!strchr(optarg, '='))
+				return usage_error("--consumer-env '%s': expected VAR=VALUE", optarg);
+			cli->lim.consumer_env = optarg;
+			break;
+		case 'v': cli->lim.verbose = true; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case ':': return usage_error("option %s needs a value", opt);
+		default: return usage_error("unknown option '%s'", opt);
+		}
+		if (rc)
+			return usage_error("%s: %s", opt, err);
+		if (strchr("twscndr", c))
+			cli->mode_opts = true;
+	}
+	*first_arg = optind;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median_of(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The median of every figure over a case's repetitions, field by field. */
+static void median_run(const struct bench_run *runs, int n, struct bench_run *m, double *spread)
+{
+	double v[n];
+	memset(m, 0, sizeof(*m));
+#define MED(field)                                   \
+	do {                                         \
+		for (int i = 0; i < n; i++)          \
+			v[i] = (double)runs[i].field; \
+		m->field = median_of(v, n);          \
+	} while (0)
+	MED(msgs_per_sec);
+	MED(bytes_per_sec);
+	MED(producer_cpu_ns);
+	MED(consumer_cpu_ns);
+	MED(syscalls_per_msg);
+	MED(seconds);
+	MED(messages);
+	MED(bytes);
+	MED(p50);
+	MED(p90);
+	MED(p99);
+	MED(p999);
+	MED(max);
+#undef MED
+	double lo = INFINITY, hi = 0;
+	for (int i = 0; i < n; i++) {
+		double x = runs[i].p50 ? (double)runs[i].p50 : runs[i].msgs_per_sec;
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	double mid = m->p50 ? (double)m->p50 : m->msgs_per_sec;
+	*spread = mid > 0 ? (hi - lo) / mid * 100 : 0;
+}
+
+static void fmt_si(char *buf, size_t n, double v)
+{
+	if (v >= 1e9)
+		snprintf(buf, n, "%.2fG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(buf, n, "%.2fM", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, n, "%.1fK", v / 1e3);
+	else
+		snprintf(buf, n, "%.0f", v);
+}
+
+static void fmt_ns(char *buf, size_t n, uint64_t v)
+{
+	if (!v)
+		snprintf(buf, n, "-");
+	else if (v >= 10000000)
+		snprintf(buf, n, "%.1fms", (double)v / 1e6);
+	else if (v >= 10000)
+		snprintf(buf, n, "%.1fus", (double)v / 1e3);
+	else
+		snprintf(buf, n, "%" PRIu64, v);
+}
+
+/* Reference case for c: same mode, size, rate and CPUs on another transport. */
+static const struct bench_run *reference(const struct bench_case *cases, const struct bench_run *med,
+					 const bool *ok, int ncases, const struct bench_case *c,
+					 enum bench_transport t)
+{
+	for (int i = 0; i < ncases; i++) {
+		const struct bench_case *r = &cases[i];
+		if (ok[i] && r->transport == t && r->mode == c->mode && r->size == c->size &&
+		    r->rate == c->rate)
+			return &med[i];
+	}
+	return NULL;
+}
+
+static void ratio(char *buf, size_t n, const struct bench_case *c, const struct bench_run *ours,
+		  const struct bench_run *ref)
+{
+	if (!ref || c->transport != T_RING) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	/* Stream: throughput over the reference's (higher is better).
+	 * Latency: p50 over the reference's (lower is better). */
+	double x = c->mode == MODE_STREAM
+			   ? (ref->msgs_per_sec > 0 ? ours->msgs_per_sec / ref->msgs_per_sec : 0)
+			   : (ref->p50 ? (double)ours->p50 / (double)ref->p50 : 0);
+	snprintf(buf, n, "%.2fx", x);
+}
+
+static void print_table(const struct bench_case *cases, const struct bench_run *med,
+			const double *spread, const bool *ok, const char **failure, int ncases)
+{
+	size_t w = 10;
+	for (int i = 0; i < ncases; i++)
+		if (strlen(cases[i].name) > w)
+			w = strlen(cases[i].name);
+	printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8s %6s %7s %7s\n", (int)w, "case", "msgs/s",
+	       "bytes/s", "p50", "p90", "p99", "p99.9", "max", "cpu ns/msg P/C", "sys/msg", "+-%",
+	       "/floor", "/pipe");
+	for (int i = 0; i < ncases; i++) {
+		const struct bench_case *c = &cases[i];
+		if (!ok[i]) {
+			printf("%-*s FAILED: %s\n", (int)w, c->name, failure[i] ? failure[i] : "?");
+			continue;
+		}
+		const struct bench_run *r = &med[i];
+		char a[16], b[16], p[5][16], cpu[32], f[16], pi[16];
+		fmt_si(a, sizeof(a), r->msgs_per_sec);
+		fmt_si(b, sizeof(b), r->bytes_per_sec);
+		fmt_ns(p[0], 16, r->p50);
+		fmt_ns(p[1], 16, r->p90);
+		fmt_ns(p[2], 16, r->p99);
+		fmt_ns(p[3], 16, r->p999);
+		fmt_ns(p[4], 16, r->max);
+		snprintf(cpu, sizeof(cpu), "%.1f/%.1f", r->producer_cpu_ns, r->consumer_cpu_ns);
+		ratio(f, sizeof(f), c, r, reference(cases, med, ok, ncases, c, T_FLOOR));
+		ratio(pi, sizeof(pi), c, r, reference(cases, med, ok, ncases, c, T_PIPE));
+		printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8.3f %6.1f %7s %7s\n", (int)w, c->name, a,
+		       b, p[0], p[1], p[2], p[3], p[4], cpu, r->syscalls_per_msg, spread[i], f, pi);
+	}
+	printf("\nmedians of the repetitions; +-%% is the spread (max - min) of the main figure "
+	       "(msgs/s for stream, p50 otherwise);\n/floor and /pipe: ring over reference, "
+	       "throughput for stream (higher is better), p50 otherwise (lower is better)\n");
+}
+
+static int run_all(struct cli *cli)
+{
+	struct spec *s = &cli->spec;
+	char err[256];
+	if (spec_check(s, err, sizeof(err)))
+		return usage_error("%s", err);
+	static struct bench_case cases[MAX_CASES];
+	int ncases = spec_expand(s, cases, MAX_CASES, err, sizeof(err));
+	if (ncases < 0)
+		return usage_error("%s", err);
+	if (cli->lim.stall_ns == 0)
+		cli->lim.stall_ns = 2000000000LL;
+
+	int reps = s->repetitions, warm = s->warmup, rounds = reps + warm;
+	struct bench_run *runs = calloc((size_t)ncases * (size_t)reps, sizeof(*runs));
+	struct bench_run *med = calloc((size_t)ncases, sizeof(*med));
+	double *spread = calloc((size_t)ncases, sizeof(*spread));
+	bool *ok = calloc((size_t)ncases, sizeof(*ok));
+	const char **failure = calloc((size_t)ncases, sizeof(*failure));
+	int *order = calloc((size_t)ncases, sizeof(*order));
+	if (!runs || !med || !spread || !ok || !failure || !order) {
+		fprintf(stderr, "ringbench: out of memory\n");
+		return BENCH_USAGE;
+	}
+	for (int i = 0; i < ncases; i++)
+		ok[i] = true;
+
+	struct machine mach;
+	machine_identify(&mach);
+	json_t *doc = results_new(&mach, s->cpu, s->scenario[0] ? s->scenario : NULL);
+	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	json_object_set_new(json_object_get(doc, "context"), "shuffle_seed", json_integer(seed));
+	srand(seed);
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	bool tty = isatty(STDERR_FILENO);
+	int status = BENCH_PASS, done = 0, total = rounds * ncases;
+	int64_t t0 = bench_now_ns();
+	for (int round = 0; round < rounds && status != BENCH_USAGE; round++) {
+		/* A new order each round, so drift (heat, other load) does not
+		 * always fall on the same cases. */
+		for (int i = 0; i < ncases; i++)
+			order[i] = i;
+		for (int i = ncases - 1; i > 0; i--) {
+			int j = rand() % (i + 1), t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (int k = 0; k < ncases; k++) {
+			int i = order[k];
+			done++;
+			if (!ok[i])
+				continue;
+			if (tty)
+				fprintf(stderr, "\r\033[K[%d/%d %s, %.0f s] %s", done, total,
+					round < warm ? "warm-up" : "measuring",
+					(double)(bench_now_ns() - t0) / 1e9, cases[i].name);
+			struct bench_run r;
+			int rc = bench_run_case(&cases[i], &cli->lim, &r);
+			if (rc == BENCH_USAGE) {
+				if (tty)
+					fprintf(stderr, "\r\033[K");
+				fprintf(stderr, "ringbench: %s: %s\n", cases[i].name, r.diagnosis);
+				status = BENCH_USAGE;
+				break;
+			}
+			if (rc == BENCH_VISIBILITY) {
+				if (tty)
+					fprintf(stderr, "\r\033[K");
+				fprintf(stderr, "ringbench: VISIBILITY FAILURE in %s\n  %s\n", cases[i].name,
+					r.diagnosis);
+				ok[i] = false;
+				failure[i] = strdup(strtok(r.diagnosis, "\n"));
+				status = BENCH_VISIBILITY;
+				continue;
+			}
+			if (round >= warm) {
+				runs[(size_t)i * (size_t)reps + (size_t)(round - warm)] = r;
+				results_add_run(doc, &cases[i], &r, round - warm, reps);
+			}
+		}
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (status != BENCH_USAGE) {
+		for (int i = 0; i < ncases; i++)
+			if (ok[i]) {
+				median_run(&runs[(size_t)i * (size_t)reps], reps, &med[i], &spread[i]);
+				results_add_median(doc, &cases[i], &med[i], reps);
+			}
+		print_table(cases, med, spread, ok, failure, ncases);
+		fprintf(stderr, "ringbench: %d cases x %d repetitions (+%d warm-up) in %.1f s on %s\n",
+			ncases, reps, warm, (double)(bench_now_ns() - t0) / 1e9, mach.id);
+		if (cli->out) {
+			if (results_write(doc, cli->out) < 0) {
+				fprintf(stderr, "ringbench: cannot write %s: %s\n", cli->out, strerror(errno));
+				status = BENCH_USAGE;
+			}
+		}
+	}
+	json_decref(doc);
+	for (int i = 0; i < ncases; i++)
+		free((void *)failure[i]);
+	free(runs);
+	free(med);
+	free(spread);
+	free(ok);
+	free(failure);
+	free(order);
+	return status;
+}
+
+static void apply_overrides(struct cli *cli)
+{
+	if (cli->run_opts[0])
+		cli->spec.repetitions = cli->overrides.repetitions;
+	if (cli->run_opts[1])
+		cli->spec.warmup = cli->overrides.warmup;
+	if (cli->run_opts[2]) {
+		cli->spec.cpu[0] = cli->overrides.cpu[0];
+		cli->spec.cpu[1] = cli->overrides.cpu[1];
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "__worker") == 0)
+		return bench_worker_main(argc - 1, argv + 1);
+	if (argc < 2)
+		return usage_error("no command given");
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	struct cli cli = {0};
+	spec_init(&cli.spec);
+	if (strcmp(cmd, "run") == 0) {
+		cli.run = true;
+	} else if (bench_mode_parse(cmd, &cli.mode) == 0) {
+		spec_mode_defaults(&cli.spec.mode[cli.mode], cli.mode);
+	} else {
+		return usage_error("unknown command '%s'", cmd);
+	}
+	int first = 1;
+	int rc = parse_args(argc - 1, argv + 1, &cli, &first);
+	if (rc)
+		return rc;
+	first += 1; /* back to indices of argv */
+	if (cli.run) {
+		if (cli.mode_opts)
+			return usage_error("run: what to measure comes from the scenario; only "
+					   "--repetitions, --warmup, --cpus, --out, --name, --stall-ms "
+					   "apply");
+		if (first >= argc)
+			return usage_error("run: name at least one scenario (quick, nightly, "
+					   "visibility, or a path)");
+		/* Several scenarios: their cases run as one matrix. */
+		struct spec merged;
+		spec_init(&merged);
+		for (int i = first; i < argc; i++) {
+			struct spec one;
+			spec_init(&one);
+			char err[512];
+			if (scenario_load(argv[i], &one, err, sizeof(err))) {
+				fprintf(stderr, "ringbench: %s\n", err);
+				return BENCH_USAGE;
+			}
+			if (i == first) {
+				merged = one;
+				continue;
+			}
+			for (int m = 0; m < MODE_COUNT; m++)
+				if (one.mode[m].enabled && !merged.mode[m].enabled)
+					merged.mode[m] = one.mode[m];
+				else if (one.mode[m].enabled)
+					return usage_error("scenarios %s and %s both have [%s]: run them one at "
+							   "a time", argv[first], argv[i],
+							   bench_mode_name((enum bench_mode)m));
+			size_t used = strlen(merged.scenario);
+			if (used + 1 + strlen(one.scenario) < sizeof(merged.scenario)) {
+				merged.scenario[used] = '+';
+				memcpy(merged.scenario + used + 1, one.scenario, strlen(one.scenario) + 1);
+			}
+		}
+		cli.spec = merged;
+	} else if (first < argc) {
+		return usage_error("%s: unexpected argument '%s'", cmd, argv[first]);
+	}
+	apply_overrides(&cli);
+	return run_all(&cli);
+}

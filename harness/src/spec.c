@@ -1,0 +1,362 @@
+/* spec.c: parsing option and scenario values, and expanding a spec into the
+ * list of cases to run. */
+#include "spec.h"
+#include "payload.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const mode_names[MODE_COUNT] = {"stream", "pingpong", "latency"};
+static const char *const transport_names[T_COUNT] = {"ring", "floor", "pipe", "unix"};
+
+const char *bench_mode_name(enum bench_mode m)
+{
+	return (unsigned)m < MODE_COUNT ? mode_names[m] : "?";
+}
+
+const char *bench_transport_name(enum bench_transport t)
+{
+	return (unsigned)t < T_COUNT ? transport_names[t] : "?";
+}
+
+int bench_mode_parse(const char *s, enum bench_mode *out)
+{
+	for (int i = 0; i < MODE_COUNT; i++)
+		if (strcmp(s, mode_names[i]) == 0) {
+			*out = (enum bench_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+int bench_transport_parse(const char *s, enum bench_transport *out)
+{
+	for (int i = 0; i < T_COUNT; i++)
+		if (strcmp(s, transport_names[i]) == 0) {
+			*out = (enum bench_transport)i;
+			return 0;
+		}
+	return -1;
+}
+
+void bench_case_name(struct bench_case *c)
+{
+	int n = snprintf(c->name, sizeof(c->name), "%s", bench_mode_name(c->mode));
+	if (c->transport == T_RING)
+		n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/wait:%s",
+			      ring_wait_name(c->wait));
+	else
+		n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/transport:%s",
+			      bench_transport_name(c->transport));
+	n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/size:%zu", c->size);
+	if (c->transport == T_RING)
+		n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/capacity:%" PRIu64,
+			      c->capacity);
+	if (c->mode == MODE_LATENCY)
+		n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/rate:%.0f", c->rate);
+	snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/cpus:%d,%d", c->cpu[0], c->cpu[1]);
+}
+
+void spec_init(struct spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->cpu[0] = 0;
+	s->cpu[1] = 1;
+	s->repetitions = 5;
+	s->warmup = 1;
+}
+
+void spec_mode_defaults(struct spec_mode *m, enum bench_mode mode)
+{
+	memset(m, 0, sizeof(*m));
+	m->enabled = true;
+	m->transports = (struct spec_list){1, {T_RING}};
+	m->waits = (struct spec_list){1, {RING_WAIT_SPIN}};
+	m->sizes = (struct spec_list){1, {64}};
+	m->capacities = (struct spec_list){1, {mode == MODE_PINGPONG ? 65536 : 1 << 20}};
+	m->rates = (struct spec_list){1, {100000}};
+	if (mode == MODE_PINGPONG)
+		m->messages = 100000;
+	else
+		m->duration = 1.0;
+}
+
+static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int spec_parse_bytes(const char *s, uint64_t *out, char *err, size_t n)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return fail(err, n, "'%s' is not a byte count (like 64, 4K, 1M)", s);
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mul = 1;
+	if (*end == 'K' || *end == 'k')
+		mul = 1ULL << 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ULL << 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ULL << 30, end++;
+	if (*end == 'i' || *end == 'B') /* accept KiB, MB... as binary */
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (errno || *end || v > UINT64_MAX / mul)
+		return fail(err, n, "'%s' is not a byte count (like 64, 4K, 1M)", s);
+	*out = v * mul;
+	return 0;
+}
+
+static int add(struct spec_list *l, uint64_t v, char *err, size_t n)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->v[i] == v)
+			return 0;
+	if (l->n == SPEC_MAX_LIST)
+		return fail(err, n, "more than %d values in one list", SPEC_MAX_LIST);
+	l->v[l->n++] = v;
+	return 0;
+}
+
+/* Split a comma list and call fn on each non-empty item. */
+static int each_item(const char *s, struct spec_list *l, char *err, size_t n,
+		     int (*fn)(const char *, struct spec_list *, char *, size_t))
+{
+	char buf[512];
+	if (strlen(s) >= sizeof(buf))
+		return fail(err, n, "list too long");
+	snprintf(buf, sizeof(buf), "%s", s);
+	l->n = 0;
+	char *save, *tok = strtok_r(buf, ",", &save);
+	if (!tok)
+		return fail(err, n, "empty list");
+	for (; tok; tok = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		char *e = tok + strlen(tok);
+		while (e > tok && isspace((unsigned char)e[-1]))
+			*--e = 0;
+		if (!*tok)
+			return fail(err, n, "empty item in list '%s'", s);
+		if (fn(tok, l, err, n))
+			return -1;
+	}
+	return 0;
+}
+
+static int byte_item(const char *tok, struct spec_list *l, char *err, size_t n)
+{
+	const char *dash = strchr(tok, '-');
+	uint64_t lo, hi;
+	if (!dash) {
+		if (spec_parse_bytes(tok, &lo, err, n))
+			return -1;
+		if (lo == 0)
+			return fail(err, n, "'%s': must be more than 0", tok);
+		return add(l, lo, err, n);
+	}
+	char a[64];
+	snprintf(a, sizeof(a), "%.*s", (int)(dash - tok), tok);
+	if (spec_parse_bytes(a, &lo, err, n) || spec_parse_bytes(dash + 1, &hi, err, n))
+		return -1;
+	if (lo == 0 || hi < lo)
+		return fail(err, n, "range '%s' must go from more than 0 up", tok);
+	/* A range steps by powers of two: 8-1M is 8, 16, 32 ... 1M. */
+	for (uint64_t v = lo; v <= hi && v != 0; v *= 2)
+		if (add(l, v, err, n))
+			return -1;
+	return 0;
+}
+
+int spec_parse_byte_list(const char *s, struct spec_list *l, char *err, size_t n)
+{
+	return each_item(s, l, err, n, byte_item);
+}
+
+static int wait_item(const char *tok, struct spec_list *l, char *err, size_t n)
+{
+	enum ring_wait w;
+	if (ring_wait_parse(tok, &w))
+		return fail(err, n, "unknown wait strategy '%s' (spin, futex, eventfd, hybrid)", tok);
+	return add(l, (uint64_t)w, err, n);
+}
+
+int spec_parse_wait_list(const char *s, struct spec_list *l, char *err, size_t n)
+{
+	if (strcmp(s, "all") == 0)
+		s = "spin,futex,eventfd,hybrid";
+	return each_item(s, l, err, n, wait_item);
+}
+
+static int transport_item(const char *tok, struct spec_list *l, char *err, size_t n)
+{
+	enum bench_transport t;
+	if (bench_transport_parse(tok, &t))
+		return fail(err, n, "unknown transport '%s' (ring, floor, pipe, unix)", tok);
+	return add(l, (uint64_t)t, err, n);
+}
+
+int spec_parse_transport_list(const char *s, struct spec_list *l, char *err, size_t n)
+{
+	if (strcmp(s, "all") == 0)
+		s = "ring,floor,pipe,unix";
+	return each_item(s, l, err, n, transport_item);
+}
+
+int spec_parse_int(const char *s, int lo, int hi, int *out, char *err, size_t n)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return fail(err, n, "'%s' is not a whole number from %d to %d", s, lo, hi);
+	*out = (int)v;
+	return 0;
+}
+
+int spec_parse_cpus(const char *s, int cpu[2], char *err, size_t n)
+{
+	const char *comma = strchr(s, ',');
+	char a[32];
+	if (!comma || strchr(comma + 1, ','))
+		return fail(err, n, "'%s': give two CPUs, producer and consumer, like 0,1", s);
+	snprintf(a, sizeof(a), "%.*s", (int)(comma - s), s);
+	if (spec_parse_int(a, 0, 4095, &cpu[0], err, n) ||
+	    spec_parse_int(comma + 1, 0, 4095, &cpu[1], err, n))
+		return -1;
+	return 0;
+}
+
+int spec_parse_count(const char *s, uint64_t *out, char *err, size_t n)
+{
+	/* Counts take the same suffixes, in thousands: 100K is 100000. */
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return fail(err, n, "'%s' is not a count (like 100000 or 1M)", s);
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mul = 1;
+	if (*end == 'K' || *end == 'k')
+		mul = 1000, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1000000, end++;
+	if (errno || *end || v == 0 || v > UINT64_MAX / mul)
+		return fail(err, n, "'%s' is not a count above 0 (like 100000 or 1M)", s);
+	*out = v * mul;
+	return 0;
+}
+
+int spec_parse_seconds(const char *s, double *out, char *err, size_t n)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (*end == 's')
+		end++;
+	if (errno || end == s || *end || !(v > 0) || v > 3600)
+		return fail(err, n, "'%s' is not a duration in seconds (0 to 3600)", s);
+	*out = v;
+	return 0;
+}
+
+int spec_check(const struct spec *s, char *err, size_t n)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	for (int i = 0; i < 2; i++)
+		if (s->cpu[i] >= ncpu)
+			return fail(err, n, "CPU %d does not exist: this machine has CPUs 0 to %ld",
+				    s->cpu[i], ncpu - 1);
+	if (s->cpu[0] == s->cpu[1])
+		return fail(err, n, "producer and consumer on the same CPU %d: a spinning peer "
+			    "would starve the other", s->cpu[0]);
+	bool any = false;
+	for (int m = 0; m < MODE_COUNT; m++) {
+		const struct spec_mode *sm = &s->mode[m];
+		if (!sm->enabled)
+			continue;
+		any = true;
+		size_t min = m == MODE_LATENCY ? PAYLOAD_MIN_STAMP : PAYLOAD_MIN_FULL;
+		for (int i = 0; i < sm->sizes.n; i++)
+			if (sm->sizes.v[i] < min)
+				return fail(err, n,
+					    "size %" PRIu64 " is too small for %s: every message carries "
+					    "a sequence number and checksum%s (%zu bytes)",
+					    sm->sizes.v[i], bench_mode_name((enum bench_mode)m),
+					    m == MODE_LATENCY ? " and a time stamp" : "", min);
+		for (int i = 0; i < sm->capacities.n; i++) {
+			uint64_t c = sm->capacities.v[i];
+			if (c < RING_CAPACITY_MIN || c > RING_CAPACITY_MAX || (c & (c - 1)))
+				return fail(err, n,
+					    "capacity %" PRIu64 " is not a power of two from 4K to 1T", c);
+		}
+		for (int i = 0; i < sm->rates.n && m == MODE_LATENCY; i++)
+			if (sm->rates.v[i] == 0 || sm->rates.v[i] > 100000000)
+				return fail(err, n, "rate %" PRIu64 " is not from 1 to 100M per second",
+					    sm->rates.v[i]);
+	}
+	if (!any)
+		return fail(err, n, "nothing to run");
+	return 0;
+}
+
+int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *err, size_t n)
+{
+	int k = 0;
+	for (int m = 0; m < MODE_COUNT; m++) {
+		const struct spec_mode *sm = &s->mode[m];
+		if (!sm->enabled)
+			continue;
+		struct spec_list one_rate = {1, {0}};
+		const struct spec_list *rates = m == MODE_LATENCY ? &sm->rates : &one_rate;
+		for (int t = 0; t < sm->transports.n; t++) {
+			enum bench_transport tr = (enum bench_transport)sm->transports.v[t];
+			bool ring = tr == T_RING;
+			/* Waits and capacities are the ring's; the references use
+			 * one case per size (floor sizes its slots from the first
+			 * capacity). */
+			int nw = ring ? sm->waits.n : 1, nc = ring ? sm->capacities.n : 1;
+			for (int w = 0; w < nw; w++)
+				for (int z = 0; z < sm->sizes.n; z++)
+					for (int cap = 0; cap < nc; cap++)
+						for (int r = 0; r < rates->n; r++) {
+							struct bench_case c = {
+								.mode = (enum bench_mode)m,
+								.transport = tr,
+								.wait = ring ? (enum ring_wait)sm->waits.v[w]
+									     : RING_WAIT_SPIN,
+								.size = sm->sizes.v[z],
+								.capacity = sm->capacities.v[cap],
+								.cpu = {s->cpu[0], s->cpu[1]},
+								.messages = sm->messages,
+								.duration = sm->duration,
+								.rate = (double)rates->v[r],
+							};
+							/* The largest message a ring holds. */
+							if (ring && c.size > c.capacity / 2 - 16)
+								continue;
+							if (!ring && tr == T_FLOOR && c.capacity < 2 * (c.size + 72))
+								c.capacity = 2 * (c.size + 72);
+							if (k == max)
+								return fail(err, n, "more than %d cases", max);
+							bench_case_name(&c);
+							cases[k++] = c;
+						}
+		}
+	}
+	if (k == 0)
+		return fail(err, n, "no case can run: every size is larger than its ring holds");
+	return k;
+}
