@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # bench.sh: the README's benchmark command.  Installs what is missing, builds
-# an optimised tree and runs the main job.  Needs both CPUs to itself.
+# an optimised tree and runs the main job: the `quick` scenario, the ring
+# beside its reference transports, with its results kept under results/runs/.
+# Run it alone: it pins to CPUs 0 and 1 and needs both.
+#   ./bench.sh                 the quick scenario
+#   ./bench.sh nightly         any other scenario (a name or a path)
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
 setup_packages
 build build-release -DCMAKE_BUILD_TYPE=Release
-stress=build-release/ring/ring_stress
-echo "== stream, spin, one message per publish (messages/s and bytes/s)"
-for size in 64 1024 4096; do
-	"$stress" --wait spin --size "$size" --capacity 1M --messages 20M --verify seq
-done
-echo "== ping-pong round trip, 64-byte messages"
-for wait in spin futex eventfd hybrid; do
-	"$stress" --mode pingpong --wait "$wait" --size 64 --messages 100000
-done
+mkdir -p results/runs
+out="results/runs/$(date -u +%Y%m%dT%H%M%SZ)-${1:-quick}.json"
+status=0
+build-release/harness/ringbench run "${1:-quick}" --out "$out" || status=$?
+[ -f "$out" ] && echo "bench.sh: results in $out"
+exit "$status"

@@ -50,6 +50,7 @@ static const char *const usage_text =
 	"  --consumer-env VAR=VALUE\n"
 	"                    add to the consumer's environment only (fault-injection tests)\n"
 	"  --verbose         say which worker processes were started\n"
+	"  --list            list the cases and the least time they take, run nothing\n"
 	"  --help            this text\n"
 	"\n"
 	"Run alone: producer and consumer are pinned and spin; a second benchmark on the\n"
@@ -83,6 +84,7 @@ struct cli {
 	const char *out;
 	struct bench_limits lim;
 	bool mode_opts;            /* a mode-level option was given */
+	bool list;                 /* only list the cases */
 	bool run_opts[3];          /* repetitions, warmup, cpus given */
 	struct spec overrides;     /* their values */
 };
@@ -98,14 +100,22 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 		{"out", required_argument, 0, 'o'},       {"name", required_argument, 0, 'N'},
 		{"stall-ms", required_argument, 0, 'S'},  {"consumer-env", required_argument, 0, 'E'},
 		{"verbose", no_argument, 0, 'v'},         {"help", no_argument, 0, 'h'},
+		{"list", no_argument, 0, 'l'},
 		{0, 0, 0, 0}};
 	struct spec_mode *m = &cli->spec.mode[cli->mode];
 	char err[256];
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	int li = -1;
+	while ((c = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
 		int rc = 0;
-		const char *opt = argv[optind - 1];
+		char opt[64];
+		/* Name the option as the user wrote it, not its value. */
+		if (li >= 0 && c != '?' && c != ':')
+			snprintf(opt, sizeof(opt), "--%s", opts[li].name);
+		else
+			snprintf(opt, sizeof(opt), "%s", argv[optind - 1]);
+		li = -1;
 		switch (c) {
 		case 't': rc = spec_parse_transport_list(optarg, &m->transports, err, sizeof(err)); break;
 		case 'w': rc = spec_parse_wait_list(optarg, &m->waits, err, sizeof(err)); break;
@@ -168,6 +178,7 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 			cli->lim.consumer_env = optarg;
 			break;
 		case 'v': cli->lim.verbose = true; break;
+		case 'l': cli->list = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case ':': return usage_error("option %s needs a value", opt);
 		default: return usage_error("unknown option '%s'", opt);
@@ -329,6 +340,17 @@ static int run_all(struct cli *cli)
 		return usage_error("%s", err);
 	if (cli->lim.stall_ns == 0)
 		cli->lim.stall_ns = 2000000000LL;
+	if (cli->list) {
+		double least = 0;
+		for (int i = 0; i < ncases; i++) {
+			printf("%s\n", cases[i].name);
+			least += cases[i].messages ? 0 : cases[i].duration;
+		}
+		printf("%d cases x (%d repetitions + %d warm-up); timed runs alone take at least "
+		       "%.0f s\n",
+		       ncases, s->repetitions, s->warmup, least * (s->repetitions + s->warmup));
+		return BENCH_PASS;
+	}
 
 	int reps = s->repetitions, warm = s->warmup, rounds = reps + warm;
 	struct bench_run *runs = calloc((size_t)ncases * (size_t)reps, sizeof(*runs));

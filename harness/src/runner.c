@@ -225,8 +225,8 @@ static void diagnose(const struct bench_case *c, const struct objects *o, struct
 {
 	uint64_t sent = atomic_load(&ctl->sent), seen = atomic_load(&ctl->seen);
 	int len = snprintf(out, n,
-			   "stall: no progress for %lld ms: the %s published %" PRIu64
-			   " messages, the %s saw %" PRIu64,
+			   "stall: no progress for %lld ms: the %s had published %" PRIu64
+			   " messages, the %s had seen %" PRIu64 " (counted in steps of 256 in a stream)",
 			   (long long)(stalled_ns / 1000000), c->mode == MODE_PINGPONG ? "client" : "producer",
 			   sent, c->mode == MODE_PINGPONG ? "server" : "consumer", seen);
 	if (o->nshm == 0 || len < 0 || (size_t)len >= n)

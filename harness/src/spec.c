@@ -140,6 +140,10 @@ static int each_item(const char *s, struct spec_list *l, char *err, size_t n,
 		return fail(err, n, "list too long");
 	snprintf(buf, sizeof(buf), "%s", s);
 	l->n = 0;
+	/* strtok_r would skip an empty item silently: refuse it instead. */
+	size_t len = strlen(s);
+	if (len && (s[0] == ',' || s[len - 1] == ',' || strstr(s, ",,")))
+		return fail(err, n, "empty item in list '%s'", s);
 	char *save, *tok = strtok_r(buf, ",", &save);
 	if (!tok)
 		return fail(err, n, "empty list");
