@@ -64,7 +64,7 @@ const char *floor_last_error(void)
 static void geometry(const struct bench_case *c, uint64_t *nslots, uint64_t *stride, size_t *len)
 {
 	*stride = (8 + c->size + 63) & ~(uint64_t)63;
-	uint64_t n = 2;
+	uint64_t n = 2; /* at least two slots, whatever the capacity */
 	while (n * 2 * *stride <= c->capacity)
 		n *= 2;
 	*nslots = n;

@@ -13,6 +13,26 @@
 #ifndef RINGBENCH_GIT_REV
 #define RINGBENCH_GIT_REV "unknown"
 #endif
+#ifndef RINGBENCH_SOURCE_DIR
+#define RINGBENCH_SOURCE_DIR "."
+#endif
+
+/* The revision of the source tree now, "-dirty" if it has changes; the one
+ * seen at configure time if git cannot tell (a tarball, no git). */
+static void git_revision(char *out, size_t n)
+{
+	snprintf(out, n, "%s", RINGBENCH_GIT_REV);
+	FILE *p = popen("git -C '" RINGBENCH_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
+	if (!p)
+		return;
+	char line[128];
+	if (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = 0;
+		if (line[0])
+			snprintf(out, n, "%s", line);
+	}
+	pclose(p);
+}
 
 static void read_line_of(const char *path, const char *key, char *out, size_t n)
 {
@@ -91,7 +111,8 @@ void machine_identify(struct machine *m)
 
 json_t *results_new(const struct machine *m, const int cpus[2], const char *scenario)
 {
-	char date[64], cpu_str[32];
+	char date[64], cpu_str[32], rev[128];
+	git_revision(rev, sizeof(rev));
 	time_t now = time(NULL);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
 	snprintf(cpu_str, sizeof(cpu_str), "%d,%d", cpus[0], cpus[1]);
@@ -106,7 +127,7 @@ json_t *results_new(const struct machine *m, const int cpus[2], const char *scen
 		"library_build_type", "release", "caches",
 		/* ringbench's own context: the machine identity and the run */
 		"machine_id", m->id, "cpu_model", m->cpu_model, "cores", m->cores, "kernel", m->kernel,
-		"virtualization", m->virtualization, "cpus", cpu_str, "git_revision", RINGBENCH_GIT_REV,
+		"virtualization", m->virtualization, "cpus", cpu_str, "git_revision", rev,
 		"scenario", scenario ? scenario : "");
 	return json_pack("{s:o, s:[]}", "context", ctx, "benchmarks");
 }

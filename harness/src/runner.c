@@ -443,6 +443,20 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim, s
 	}
 	if (status)
 		goto done;
+	/* A worker that died without a report is the cause; what its peer then
+	 * reported ("the consumer died") is the symptom. */
+	for (int i = 0; i < 2; i++) {
+		int st = p[i].status;
+		if (!ctl->report[i].done) {
+			snprintf(out->diagnosis, sizeof(out->diagnosis),
+				 "the %s (pid %d) died: %s %d; the %s said: %s", p[i].role, (int)p[i].pid,
+				 WIFSIGNALED(st) ? "signal" : "exit code",
+				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), p[i ^ 1].role,
+				 ctl->report[i ^ 1].error[0] ? ctl->report[i ^ 1].error : "nothing");
+			status = BENCH_VISIBILITY;
+			goto done;
+		}
+	}
 	for (int i = 0; i < 2; i++) {
 		const struct bench_report *r = &ctl->report[i];
 		int st = p[i].status;

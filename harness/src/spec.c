@@ -324,13 +324,18 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 		if (!sm->enabled)
 			continue;
 		struct spec_list one_rate = {1, {0}};
+		/* The floor is the best case: its slots get the largest capacity
+		 * listed (and room for two messages at least). */
+		uint64_t floor_cap = 0;
+		for (int i = 0; i < sm->capacities.n; i++)
+			if (sm->capacities.v[i] > floor_cap)
+				floor_cap = sm->capacities.v[i];
 		const struct spec_list *rates = m == MODE_LATENCY ? &sm->rates : &one_rate;
 		for (int t = 0; t < sm->transports.n; t++) {
 			enum bench_transport tr = (enum bench_transport)sm->transports.v[t];
 			bool ring = tr == T_RING;
 			/* Waits and capacities are the ring's; the references use
-			 * one case per size (floor sizes its slots from the first
-			 * capacity). */
+			 * one case per size. */
 			int nw = ring ? sm->waits.n : 1, nc = ring ? sm->capacities.n : 1;
 			for (int w = 0; w < nw; w++)
 				for (int z = 0; z < sm->sizes.n; z++)
@@ -351,8 +356,8 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 							/* The largest message a ring holds. */
 							if (ring && c.size > c.capacity / 2 - 16)
 								continue;
-							if (!ring && tr == T_FLOOR && c.capacity < 2 * (c.size + 72))
-								c.capacity = 2 * (c.size + 72);
+							if (tr == T_FLOOR)
+								c.capacity = floor_cap;
 							if (k == max)
 								return fail(err, n, "more than %d cases", max);
 							bench_case_name(&c);

@@ -6,16 +6,34 @@
 #include "ring.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define TEST_MAX_NAMES 256
+static char test_names[TEST_MAX_NAMES][RING_NAME_MAX + 1];
+static int test_nnames;
+
+/* A failed CHECK exits at once: remove whatever the test made on the way
+ * out, so a failure leaves nothing in /dev/shm. */
+static void test_cleanup(void)
+{
+	for (int i = 0; i < test_nnames; i++)
+		ring_unlink(test_names[i]);
+}
+
 /* A name unique to this process and call, so parallel tests never meet. */
 static inline const char *test_name(const char *tag)
 {
-	static char buf[RING_NAME_MAX + 1];
-	static int counter;
-	snprintf(buf, sizeof(buf), "/rt.%s.%d.%d", tag, (int)getpid(), counter++);
+	if (test_nnames == 0)
+		atexit(test_cleanup);
+	if (test_nnames == TEST_MAX_NAMES) {
+		fprintf(stderr, "test_name: too many names\n");
+		exit(1);
+	}
+	char *buf = test_names[test_nnames++];
+	snprintf(buf, RING_NAME_MAX + 1, "/rt.%s.%d.%d", tag, (int)getpid(), test_nnames);
 	return buf;
 }
 
