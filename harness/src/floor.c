@@ -147,18 +147,19 @@ int floor_send(struct floor *f, uint64_t seq, uint64_t stamp, int64_t timeout_ns
 	return 0;
 }
 
-int floor_recv(struct floor *f, uint64_t seq, const void **msg, int64_t timeout_ns)
+/* Spin until the word holds want; -EPIPE if `closed` is set first. */
+static int wait_word(_Atomic(uint64_t) *word, uint64_t want, _Atomic(uint32_t) *closed,
+		     int64_t timeout_ns)
 {
-	(void)seq;
-	struct floor_side *s = &f->in;
-	_Atomic(uint64_t) *w = seq_word(f, s);
 	int64_t deadline = 0;
 	for (unsigned spins = 0;; spins++) {
-		if (atomic_load_explicit(w, memory_order_acquire) == s->idx + 1)
-			break;
-		if (atomic_load_explicit(&s->dir->closed, memory_order_acquire) &&
-		    atomic_load_explicit(w, memory_order_acquire) != s->idx + 1)
-			return -EPIPE;
+		/* Pairs with the peer's release store of the word. */
+		if (atomic_load_explicit(word, memory_order_acquire) == want)
+			return 0;
+		/* The producer stores its last word before it sets closed:
+		 * once closed is seen, look at the word once more. */
+		if (closed && atomic_load_explicit(closed, memory_order_acquire))
+			return atomic_load_explicit(word, memory_order_acquire) == want ? 0 : -EPIPE;
 		cpu_relax();
 		if ((spins & 1023) == 1023) {
 			int64_t now = bench_now_ns();
@@ -169,31 +170,17 @@ int floor_recv(struct floor *f, uint64_t seq, const void **msg, int64_t timeout_
 					    (long long)(timeout_ns / 1000000));
 		}
 	}
-	*msg = (unsigned char *)w + 8;
-	return 0;
 }
 
-/* Spin until the word holds want; -EPIPE if `closed` is set first. */
-static int wait_word(_Atomic(uint64_t) *word, uint64_t want, _Atomic(uint32_t) *closed,
-		     int64_t timeout_ns)
+int floor_recv(struct floor *f, uint64_t seq, const void **msg, int64_t timeout_ns)
 {
-	int64_t deadline = 0;
-	for (unsigned spins = 0;; spins++) {
-		/* Pairs with the peer's release store of the word. */
-		if (atomic_load_explicit(word, memory_order_acquire) == want)
-			return 0;
-		if (closed && atomic_load_explicit(closed, memory_order_acquire))
-			return -EPIPE;
-		cpu_relax();
-		if ((spins & 1023) == 1023) {
-			int64_t now = bench_now_ns();
-			if (!deadline)
-				deadline = now + timeout_ns;
-			else if (now > deadline)
-				return fail(-ETIMEDOUT, "floor: the bare line did not come back in %lld ms",
-					    (long long)(timeout_ns / 1000000));
-		}
-	}
+	(void)seq;
+	struct floor_side *s = &f->in;
+	_Atomic(uint64_t) *w = seq_word(f, s);
+	int rc = wait_word(w, s->idx + 1, &s->dir->closed, timeout_ns);
+	if (rc == 0)
+		*msg = (unsigned char *)w + 8;
+	return rc;
 }
 
 static _Atomic(uint64_t) *bare_line(struct floor *f)
