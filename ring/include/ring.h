@@ -269,6 +269,7 @@ static inline size_t ring_max_message(const struct ring *r)
 void ring__wake_consumer(struct ring *r); /* ring_wait.c */
 void ring__wake_producer(struct ring *r); /* ring_wait.c */
 void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
+void ring__zero_consumed(struct ring *r);       /* ring.c */
 
 /* ---- producer fast path ---- */
 
@@ -318,7 +319,8 @@ static inline void *ring_reserve(struct ring *r, size_t len)
 		 * its own, and offset 0 must read 0 before it is seen. */
 		uint64_t at = r->tail_local;
 		r->tail_local += contig;
-		ring__zero(r, r->tail_local + sizeof(struct ring_record));
+		if (r->zero_to < r->tail_local + sizeof(struct ring_record))
+			ring__zero(r, r->tail_local + sizeof(struct ring_record));
 		ring__commit_word(r, at, RING_WRAP_MARK);
 		off = 0;
 	}
@@ -333,7 +335,9 @@ static inline void ring_commit(struct ring *r, size_t len)
 {
 	uint64_t at = r->tail_local;
 	r->tail_local += ring_record_size(len);
-	/* The word after this record must read 0 before this record is seen. */
+	/* The word after this record must read 0 before this record is seen.
+	 * ring_publish() keeps RING_ZERO_AHEAD bytes zeroed, so only a record
+	 * longer than that gets here. */
 	if (r->zero_to < r->tail_local + sizeof(struct ring_record))
 		ring__zero(r, r->tail_local + sizeof(struct ring_record));
 	ring__commit_word(r, at, (uint32_t)len + 1);
@@ -363,6 +367,11 @@ static inline void ring_publish(struct ring *r)
 	atomic_store_explicit(&r->hdr->tail, r->tail_local, memory_order_release);
 	if (r->notify && atomic_load_explicit(&r->hdr->consumer_waiting, memory_order_seq_cst))
 		ring__wake_consumer(r);
+	/* Zero ahead only now: these stores may wait for lines the consumer
+	 * owns, and x86 commits stores in order, so made before the word they
+	 * would have held the message back (measured: +35 ns a ping-pong hop). */
+	if (r->zero_to < r->tail_local + sizeof(struct ring_record) + RING_ZERO_AHEAD)
+		ring__zero(r, r->tail_local + sizeof(struct ring_record) + RING_ZERO_AHEAD);
 }
 
 /* Copy one message in and publish it.  Returns false if it does not fit now
@@ -402,7 +411,6 @@ static inline const void *ring_peek(struct ring *r, size_t *len)
 			return NULL;
 		}
 		if (w == RING_WRAP_MARK) {
-			atomic_store_explicit(&rec->word, 0, memory_order_relaxed);
 			r->head_local += r->capacity - off;
 			continue;
 		}
@@ -420,15 +428,8 @@ static inline const void *ring_peek(struct ring *r, size_t *len)
  * producer at the next ring_release(). */
 static inline void ring_consume(struct ring *r)
 {
-	if (r->peek_next > r->head_local) {
-		/* Writing the line we read leaves it owned here, not shared: the
-		 * producer's next write to it is then a plain miss its hardware
-		 * prefetcher streams, not an upgrade it waits for (measured on
-		 * Zen 4: twice the stream rate).  Ordered before the producer's
-		 * reuse by the release store of head. */
-		atomic_store_explicit(ring__word(r, r->head_local), 0, memory_order_relaxed);
+	if (r->peek_next > r->head_local)
 		r->head_local = r->peek_next;
-	}
 }
 
 /* Consume the message last peeked (if not yet) and give its room back to
@@ -455,6 +456,8 @@ static inline void ring_release_now(struct ring *r)
 /* Give back the room of every consumed message, without consuming more. */
 static inline void ring__publish_head(struct ring *r)
 {
+	if (r->head_shown != r->head_local)
+		ring__zero_consumed(r);
 	r->head_shown = r->head_local;
 	if (!r->notify) {
 		/* Pairs with the acquire load of head in ring_reserve(): our reads

@@ -140,10 +140,9 @@ static void handle_init(struct ring *r)
 
 void ring__zero(struct ring *r, uint64_t upto)
 {
-	/* Zero a little further than asked, so the line the consumer polls
-	 * next was written long before it polls it, but never past the free
-	 * space: the consumer may still be reading the rest. */
-	uint64_t want = (upto + RING_ZERO_AHEAD + RING_CACHELINE - 1) & ~(uint64_t)(RING_CACHELINE - 1);
+	/* Whole lines, but never past the free space: the consumer may still
+	 * be reading the rest. */
+	uint64_t want = (upto + RING_CACHELINE - 1) & ~(uint64_t)(RING_CACHELINE - 1);
 	uint64_t limit = r->head_cache + r->capacity;
 	if (want > limit)
 		want = limit;
@@ -158,6 +157,26 @@ void ring__zero(struct ring *r, uint64_t upto)
 		 * release store of a record word published after them. */
 		memset(r->data + off, 0, n);
 		r->zero_to += n;
+	}
+}
+
+void ring__zero_consumed(struct ring *r)
+{
+	/* Zero the word of every record consumed since head was last shown,
+	 * just before showing it.  Writing the lines we read leaves them owned
+	 * here rather than shared: the producer's next write to them is a miss
+	 * its prefetcher streams, not an upgrade it waits for (measured on Zen
+	 * 4: twice the stream rate).  Done in a batch, not per message, so the
+	 * upgrade never sits in front of a reply the consumer sends. */
+	uint64_t pos = r->head_shown;
+	while (pos < r->head_local) {
+		uint64_t off = pos & r->mask;
+		_Atomic(uint32_t) *w = ring__word(r, pos);
+		uint32_t v = atomic_load_explicit(w, memory_order_relaxed);
+		if (v == 0)
+			break; /* cannot happen for a consumed record */
+		atomic_store_explicit(w, 0, memory_order_relaxed);
+		pos += v == RING_WRAP_MARK ? r->capacity - off : ring_record_size(v - 1);
 	}
 }
 
