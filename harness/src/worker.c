@@ -118,9 +118,10 @@ static int send_msg(struct worker *w, uint64_t seq, uint64_t stamp)
 	}
 }
 
-/* Receive the next message, expected to be seq; returns 0, -EPIPE at a clean
- * end, another -errno, or BENCH_VISIBILITY with the report filled in. */
-static int recv_msg(struct worker *w, uint64_t seq, uint64_t *stamp)
+/* Receive the next message, expected to be seq, and check it; *msg points
+ * at it until release_msg().  Returns 0, -EPIPE at a clean end, another
+ * -errno, or BENCH_VISIBILITY with the report filled in. */
+static int recv_msg(struct worker *w, uint64_t seq, uint64_t *stamp, const void **msg)
 {
 	size_t len = w->c.size, got_len = len;
 	const void *p;
@@ -151,17 +152,35 @@ static int recv_msg(struct worker *w, uint64_t seq, uint64_t *stamp)
 				   seq, payload_status_name(st), got_len, len, got);
 	if (stamp)
 		*stamp = len >= PAYLOAD_MIN_STAMP ? payload_stamp(p) : 0;
+	*msg = p;
+	return 0;
+}
+
+/* Give the transport back the room of the message last received. */
+static void release_msg(struct worker *w)
+{
 	if (w->c.transport == T_RING)
 		ring_release(w->ring[1]);
 	else if (w->c.transport == T_FLOOR)
 		floor_release(w->floor);
-	return 0;
 }
 
-/* Echo a message we just received (pingpong server): same bytes back. */
-static int echo_msg(struct worker *w, uint64_t seq)
+/* Pingpong server: send the bytes just received back, as they are. */
+static int echo_msg(struct worker *w, const void *msg)
 {
-	return send_msg(w, seq, 0);
+	size_t len = w->c.size;
+	if (w->c.transport != T_RING)
+		return io_exact(w, FD_OUT, (void *)msg, len, true);
+	void *p = ring_reserve(w->ring[0], len);
+	if (!p) {
+		int rc = ring_reserve_wait(w->ring[0], len, &p, w->c.wait, w->timeout_ns);
+		if (rc)
+			return rc;
+	}
+	memcpy(p, msg, len);
+	ring_commit(w->ring[0], len);
+	ring_publish(w->ring[0]);
+	return 0;
 }
 
 static void close_out(struct worker *w)
@@ -240,9 +259,11 @@ static int consumer_loop(struct worker *w)
 	int rc;
 	for (;;) {
 		uint64_t stamp;
-		rc = recv_msg(w, n, latency ? &stamp : NULL);
+		const void *msg;
+		rc = recv_msg(w, n, latency ? &stamp : NULL, &msg);
 		if (rc)
 			break;
+		release_msg(w);
 		int64_t now = bench_now_ns();
 		if (n == 0)
 			w->rep->t_first = now;
@@ -277,10 +298,11 @@ static int client_loop(struct worker *w, int64_t end)
 	w->rep->t_first = bench_now_ns();
 	while (keep_going(w, n, end)) {
 		int64_t t0 = bench_now_ns();
+		const void *msg;
 		if (w->c.transport == T_FLOOR)
 			rc = floor_ping(w->floor, n, w->timeout_ns);
-		else if (!(rc = send_msg(w, n, 0)))
-			rc = recv_msg(w, n, NULL);
+		else if (!(rc = send_msg(w, n, 0)) && !(rc = recv_msg(w, n, NULL, &msg)))
+			release_msg(w);
 		if (rc)
 			break;
 		hist_add(&ctl->hist, (uint64_t)(bench_now_ns() - t0));
@@ -301,10 +323,13 @@ static int server_loop(struct worker *w)
 	uint64_t n = 0;
 	int rc;
 	for (;;) {
-		if (w->c.transport == T_FLOOR)
+		const void *msg;
+		if (w->c.transport == T_FLOOR) {
 			rc = floor_pong(w->floor, n, w->timeout_ns);
-		else if (!(rc = recv_msg(w, n, NULL)))
-			rc = echo_msg(w, n);
+		} else if (!(rc = recv_msg(w, n, NULL, &msg))) {
+			rc = echo_msg(w, msg);
+			release_msg(w);
+		}
 		if (rc)
 			break;
 		n++;
