@@ -340,6 +340,16 @@ static int run_all(struct cli *cli)
 		return usage_error("%s", err);
 	if (cli->lim.stall_ns == 0)
 		cli->lim.stall_ns = 2000000000LL;
+	if (cli->out && !cli->list) {
+		/* Find out now, not after the whole run, that it cannot be saved. */
+		char dir[1024];
+		snprintf(dir, sizeof(dir), "%s", cli->out);
+		char *slash = strrchr(dir, '/');
+		const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
+		if (access(d, W_OK) != 0)
+			return usage_error("--out %s: cannot write in %s: %s", cli->out, d,
+					   strerror(errno));
+	}
 	if (cli->list) {
 		double least = 0;
 		for (int i = 0; i < ncases; i++) {
@@ -413,6 +423,7 @@ static int run_all(struct cli *cli)
 				fprintf(stderr, "ringbench: VISIBILITY FAILURE in %s\n  %s\n", cases[i].name,
 					r.diagnosis);
 				ok[i] = false;
+				results_add_failure(doc, &cases[i], r.diagnosis);
 				failure[i] = strdup(strtok(r.diagnosis, "\n"));
 				status = BENCH_VISIBILITY;
 				continue;

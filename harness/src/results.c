@@ -187,6 +187,17 @@ void results_add_median(json_t *doc, const struct bench_case *c, const struct be
 	json_array_append_new(json_object_get(doc, "benchmarks"), e);
 }
 
+void results_add_failure(json_t *doc, const struct bench_case *c, const char *message)
+{
+	struct bench_run none = {0};
+	json_t *e = entry(c, &none);
+	json_object_set_new(e, "run_type", json_string("iteration"));
+	json_object_set_new(e, "repetitions", json_integer(1));
+	json_object_set_new(e, "error_occurred", json_true());
+	json_object_set_new(e, "error_message", json_string(message));
+	json_array_append_new(json_object_get(doc, "benchmarks"), e);
+}
+
 int results_write(json_t *doc, const char *path)
 {
 	char tmp[1100];

@@ -28,6 +28,9 @@ void results_add_run(json_t *doc, const struct bench_case *c, const struct bench
 /* The median of a case's repetitions, as a Google Benchmark aggregate. */
 void results_add_median(json_t *doc, const struct bench_case *c, const struct bench_run *median,
 			int repetitions);
+/* A case that failed (a visibility or integrity failure): Google Benchmark's
+ * error_occurred and error_message fields. */
+void results_add_failure(json_t *doc, const struct bench_case *c, const char *message);
 /* Write atomically (temp file + rename).  Returns 0 or -1 with errno. */
 int results_write(json_t *doc, const char *path);
 

@@ -49,9 +49,14 @@ kill | sigint)
 	;;
 stall)
 	[ -n "$shim" ] || fail "no shim given"
+	json=$log.json
 	"$rb" stream --messages 10M --repetitions 1 --warmup 0 --stall-ms 500 --name "$name" \
-		--consumer-env "LD_PRELOAD=$shim" >"$log" 2>&1
+		--consumer-env "LD_PRELOAD=$shim" --out "$json" >"$log" 2>&1
 	got=$?
+	# The failure is in the results file too, the way Google Benchmark says it.
+	grep -q '"error_occurred": true' "$json" || fail "results file does not record the failure"
+	grep -q '"error_message": "stall: ' "$json" || fail "results file lacks the diagnosis"
+	rm -f "$json"
 	want=3 pattern="consumer \(pid [0-9]+\) maps /dev/shm$name\.[0-9]+ dev [0-9a-f:]+ inode [0-9]+ PRIVATE"
 	grep -q "diagnosis: a private (copy-on-write) mapping" "$log" || fail "no private diagnosis"
 	grep -Eq "producer \(pid [0-9]+\) maps .* shared \(rw-s\)" "$log" || fail "producer not shown shared"
