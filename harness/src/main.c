@@ -129,23 +129,7 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 			rc = spec_parse_seconds(optarg, &m->duration, err, sizeof(err));
 			m->messages = 0;
 			break;
-		case 'r': {
-			struct spec_list l = {0};
-			/* Reuse the byte-list parser's splitting: rates are counts. */
-			char buf[256];
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			for (char *save, *t = strtok_r(buf, ",", &save); t && !rc;
-			     t = strtok_r(NULL, ",", &save)) {
-				uint64_t v;
-				rc = spec_parse_count(t, &v, err, sizeof(err));
-				if (!rc && l.n < SPEC_MAX_LIST)
-					l.v[l.n++] = v;
-			}
-			if (!rc && l.n == 0)
-				rc = -1, snprintf(err, sizeof(err), "empty list");
-			m->rates = l;
-			break;
-		}
+		case 'r': rc = spec_parse_count_list(optarg, &m->rates, err, sizeof(err)); break;
 		case 'R':
 			rc = spec_parse_int(optarg, 1, 1000, &cli->overrides.repetitions, err, sizeof(err));
 			cli->run_opts[0] = true;

@@ -57,23 +57,8 @@ static int mode_key(struct spec_mode *m, enum bench_mode mode, const char *key, 
 		m->messages = 0;
 		return spec_parse_seconds(val, &m->duration, e, en);
 	}
-	if (strcmp(key, "rate") == 0 && mode == MODE_LATENCY) {
-		/* Rates are counts per second: 100K is 100000. */
-		char buf[512];
-		snprintf(buf, sizeof(buf), "%s", val);
-		m->rates.n = 0;
-		for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			uint64_t r;
-			while (*t == ' ')
-				t++;
-			if (spec_parse_count(t, &r, e, en))
-				return -1;
-			if (m->rates.n == SPEC_MAX_LIST)
-				return snprintf(e, en, "too many rates"), -1;
-			m->rates.v[m->rates.n++] = r;
-		}
-		return m->rates.n ? 0 : (snprintf(e, en, "empty list"), -1);
-	}
+	if (strcmp(key, "rate") == 0 && mode == MODE_LATENCY)
+		return spec_parse_count_list(val, &m->rates, e, en);
 	return 1;
 }
 

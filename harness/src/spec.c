@@ -263,6 +263,17 @@ int spec_parse_count(const char *s, uint64_t *out, char *err, size_t n)
 	return 0;
 }
 
+static int count_item(const char *tok, struct spec_list *l, char *err, size_t n)
+{
+	uint64_t v;
+	return spec_parse_count(tok, &v, err, n) ? -1 : add(l, v, err, n);
+}
+
+int spec_parse_count_list(const char *s, struct spec_list *l, char *err, size_t n)
+{
+	return each_item(s, l, err, n, count_item);
+}
+
 int spec_parse_seconds(const char *s, double *out, char *err, size_t n)
 {
 	char *end;

@@ -46,6 +46,8 @@ int spec_parse_wait_list(const char *s, struct spec_list *l, char *err, size_t n
 int spec_parse_transport_list(const char *s, struct spec_list *l, char *err, size_t n);
 int spec_parse_cpus(const char *s, int cpu[2], char *err, size_t n);
 int spec_parse_count(const char *s, uint64_t *out, char *err, size_t n);
+/* "10K,100K": counts, like rates per second. */
+int spec_parse_count_list(const char *s, struct spec_list *l, char *err, size_t n);
 int spec_parse_seconds(const char *s, double *out, char *err, size_t n);
 int spec_parse_int(const char *s, int lo, int hi, int *out, char *err, size_t n);
 
