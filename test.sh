@@ -40,6 +40,19 @@ run_suite "AddressSanitizer + UndefinedBehaviorSanitizer" build-asan -- \
 run_suite "ThreadSanitizer (threaded tests)" build-tsan -L threads -- \
 	-DRINGBENCH_WERROR=ON -DRINGBENCH_SANITIZE=thread
 
+# House style: the code is formatted with the root .clang-format.
+if command -v clang-format >/dev/null; then
+	echo "== clang-format"
+	if git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror; then
+		passed=$((passed + 1))
+	else
+		echo "test.sh: run clang-format -i on the files above" >&2
+		failed=$((failed + 1))
+	fi
+else
+	echo "== clang-format: not installed, format not checked"
+fi
+
 left=$(ls /dev/shm | grep -E '^(rt\.|ringstress\.|ringbench\.)' || true)
 if [ -n "$left" ]; then
 	echo "test.sh: objects left in /dev/shm: $left" >&2

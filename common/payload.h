@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PAYLOAD_MIN_SEQ 8    /* bytes needed to carry the sequence number */
-#define PAYLOAD_MIN_FULL 16  /* ... and the checksum */
+#define PAYLOAD_MIN_SEQ	  8  /* bytes needed to carry the sequence number */
+#define PAYLOAD_MIN_FULL  16 /* ... and the checksum */
 #define PAYLOAD_MIN_STAMP 24 /* ... and a time stamp */
 
 struct payload_head {
@@ -106,8 +106,8 @@ static inline enum payload_status payload_check(const void *msg, size_t len, siz
 	*got_seq = h.seq;
 	if (h.seq != seq)
 		return PAYLOAD_SEQ;
-	if (full && h.sum != payload_sum(seq, (const unsigned char *)msg + sizeof(h),
-					 len - sizeof(h)))
+	if (full &&
+	    h.sum != payload_sum(seq, (const unsigned char *)msg + sizeof(h), len - sizeof(h)))
 		return PAYLOAD_SUM;
 	return PAYLOAD_OK;
 }

@@ -16,7 +16,7 @@
 enum {
 	BENCH_PASS = 0,
 	BENCH_REGRESSION = 1,
-	BENCH_USAGE = 2, /* usage or environment error */
+	BENCH_USAGE = 2,      /* usage or environment error */
 	BENCH_VISIBILITY = 3, /* visibility or integrity failure */
 };
 
@@ -32,14 +32,14 @@ int bench_transport_parse(const char *s, enum bench_transport *out);
 struct bench_case {
 	enum bench_mode mode;
 	enum bench_transport transport;
-	enum ring_wait wait;   /* ring only */
-	size_t size;           /* message bytes */
-	uint64_t capacity;     /* ring bytes (ring and floor stream) */
-	int cpu[2];            /* producer (client), consumer (server) */
-	uint64_t messages;     /* 0: run for `duration` */
-	double duration;       /* seconds, when messages is 0 */
-	double rate;           /* latency mode: messages per second */
-	char name[192];        /* Google Benchmark style name */
+	enum ring_wait wait; /* ring only */
+	size_t size;	     /* message bytes */
+	uint64_t capacity;   /* ring bytes (ring and floor stream) */
+	int cpu[2];	     /* producer (client), consumer (server) */
+	uint64_t messages;   /* 0: run for `duration` */
+	double duration;     /* seconds, when messages is 0 */
+	double rate;	     /* latency mode: messages per second */
+	char name[192];	     /* Google Benchmark style name */
 };
 
 /* Fill in c->name from the other fields. */
@@ -47,14 +47,14 @@ void bench_case_name(struct bench_case *c);
 
 /* What one worker reports, written into the control block. */
 struct bench_report {
-	int32_t status;     /* BENCH_PASS, BENCH_USAGE or BENCH_VISIBILITY */
-	int32_t done;       /* 1 once the report is complete */
-	uint64_t messages;  /* messages sent or received (round trips for pingpong) */
+	int32_t status;	   /* BENCH_PASS, BENCH_USAGE or BENCH_VISIBILITY */
+	int32_t done;	   /* 1 once the report is complete */
+	uint64_t messages; /* messages sent or received (round trips for pingpong) */
 	uint64_t bytes;
-	int64_t t_first;    /* CLOCK_MONOTONIC ns of the first and last message */
+	int64_t t_first; /* CLOCK_MONOTONIC ns of the first and last message */
 	int64_t t_last;
-	int64_t cpu_ns;     /* user + system CPU over the measured part */
-	uint64_t syscalls;  /* wait/wake system calls made by the ring */
+	int64_t cpu_ns;	   /* user + system CPU over the measured part */
+	uint64_t syscalls; /* wait/wake system calls made by the ring */
 	char error[480];
 };
 
@@ -62,13 +62,13 @@ struct bench_report {
  * not the object under test, so a fault injected into the ring's mapping
  * does not reach it. */
 struct bench_control {
-	_Atomic(uint32_t) ready; /* workers attached and pinned */
-	_Atomic(uint32_t) go;    /* start barrier: set by the harness */
-	_Atomic(uint64_t) sent;  /* producer progress, for the watchdog */
-	_Atomic(uint64_t) seen;  /* consumer progress, for the watchdog */
-	_Atomic(uint64_t) total; /* messages the producer sent in all */
+	_Atomic(uint32_t) ready;       /* workers attached and pinned */
+	_Atomic(uint32_t) go;	       /* start barrier: set by the harness */
+	_Atomic(uint64_t) sent;	       /* producer progress, for the watchdog */
+	_Atomic(uint64_t) seen;	       /* consumer progress, for the watchdog */
+	_Atomic(uint64_t) total;       /* messages the producer sent in all */
 	struct bench_report report[2]; /* [0] producer/client, [1] consumer/server */
-	struct hist hist;        /* round trips or one-way latencies */
+	struct hist hist;	       /* round trips or one-way latencies */
 };
 
 /* Result of one run of one case, as the harness sees it. */
@@ -76,10 +76,10 @@ struct bench_run {
 	int status;
 	uint64_t messages;
 	uint64_t bytes;
-	double seconds;          /* consumer's first to last message */
+	double seconds; /* consumer's first to last message */
 	double msgs_per_sec;
 	double bytes_per_sec;
-	double producer_cpu_ns;  /* per message */
+	double producer_cpu_ns; /* per message */
 	double consumer_cpu_ns;
 	double syscalls_per_msg;
 	uint64_t p50, p90, p99, p999, max; /* ns; 0 for stream */
@@ -88,7 +88,7 @@ struct bench_run {
 
 /* Timeouts and fault injection that the options can set. */
 struct bench_limits {
-	int64_t stall_ns;         /* no progress for this long: a stall */
+	int64_t stall_ns;	  /* no progress for this long: a stall */
 	const char *consumer_env; /* VAR=VALUE for the consumer only (tests) */
 	bool verbose;
 };

@@ -23,7 +23,7 @@
 
 /* One direction's control, each field on its own line. */
 struct floor_dir {
-	_Atomic(uint64_t) head;   /* slots the consumer is done with */
+	_Atomic(uint64_t) head; /* slots the consumer is done with */
 	char pad0[56];
 	_Atomic(uint32_t) closed; /* the producer is done */
 	char pad1[60];
@@ -32,7 +32,7 @@ struct floor_dir {
 struct floor_side {
 	unsigned char *slots;
 	struct floor_dir *dir;
-	uint64_t idx;        /* next slot to use */
+	uint64_t idx;	     /* next slot to use */
 	uint64_t head_cache; /* producer: last head seen */
 };
 
@@ -84,7 +84,8 @@ int floor_create(const char *name, const struct bench_case *c)
 	close(fd);
 	if (rc) {
 		shm_unlink(name);
-		return fail(-rc, "floor %s: cannot allocate %zu bytes: %s", name, len, strerror(rc));
+		return fail(-rc, "floor %s: cannot allocate %zu bytes: %s", name, len,
+			    strerror(rc));
 	}
 	return 0; /* a new object is all zeroes: every slot empty */
 }
@@ -129,8 +130,8 @@ int floor_send(struct floor *f, uint64_t seq, uint64_t stamp, int64_t timeout_ns
 	if (s->idx - s->head_cache >= f->nslots) {
 		int64_t deadline = bench_now_ns() + timeout_ns;
 		/* Pairs with the consumer's release store of head. */
-		while (s->idx - (s->head_cache = atomic_load_explicit(&s->dir->head,
-								      memory_order_acquire)) >=
+		while (s->idx - (s->head_cache =
+				     atomic_load_explicit(&s->dir->head, memory_order_acquire)) >=
 		       f->nslots) {
 			for (int k = 0; k < 64; k++)
 				cpu_relax();
@@ -159,7 +160,8 @@ static int wait_word(_Atomic(uint64_t) *word, uint64_t want, _Atomic(uint32_t) *
 		/* The producer stores its last word before it sets closed:
 		 * once closed is seen, look at the word once more. */
 		if (closed && atomic_load_explicit(closed, memory_order_acquire))
-			return atomic_load_explicit(word, memory_order_acquire) == want ? 0 : -EPIPE;
+			return atomic_load_explicit(word, memory_order_acquire) == want ? 0
+											: -EPIPE;
 		cpu_relax();
 		if ((spins & 1023) == 1023) {
 			int64_t now = bench_now_ns();

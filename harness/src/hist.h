@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 #define HIST_SUB_BITS 7
-#define HIST_SUB (1u << HIST_SUB_BITS)
-#define HIST_MAX_BIT 42 /* values up to 2^42 ns, about 73 minutes */
-#define HIST_BUCKETS (HIST_SUB + (HIST_MAX_BIT - HIST_SUB_BITS) * HIST_SUB)
+#define HIST_SUB      (1u << HIST_SUB_BITS)
+#define HIST_MAX_BIT  42 /* values up to 2^42 ns, about 73 minutes */
+#define HIST_BUCKETS  (HIST_SUB + (HIST_MAX_BIT - HIST_SUB_BITS) * HIST_SUB)
 
 struct hist {
 	uint64_t count;

@@ -20,44 +20,44 @@
 #define MAX_CASES 1024
 
 static const char *const usage_text =
-	"usage: ringbench COMMAND [options]\n"
-	"\n"
-	"commands:\n"
-	"  stream       producer sends as fast as the transport allows: messages/s,\n"
-	"               bytes/s, CPU ns per message of each side\n"
-	"  pingpong     round trips through two rings (one each way): p50 p90 p99 p99.9 max\n"
-	"  latency      one-way latency at a fixed rate (--rate), stamped with the intended\n"
-	"               send time so a stalled sender shows as latency\n"
-	"  run SCENARIO...  run scenario files (a name in scenarios/ or a path)\n"
-	"  help [COMMAND]\n"
-	"\n"
-	"options (lists are comma-separated; byte counts take K, M, G; A-B is the powers\n"
-	"of two from A to B):\n"
-	"  --transport LIST  ring, floor, pipe, unix, or all (ring)\n"
-	"  --wait LIST       spin, futex, eventfd, hybrid, or all (spin); ring only\n"
-	"  --size LIST       message bytes (64); at least 16, 24 for latency\n"
-	"  --capacity LIST   ring bytes, powers of two from 4K (1M; 64K for pingpong)\n"
-	"  --cpus P,C        producer (client) and consumer (server) CPUs (0,1)\n"
-	"  --messages N      messages (or round trips) per run; K and M are thousands\n"
-	"                    and millions (pingpong: 100K)\n"
-	"  --duration S      seconds per run instead of a count (stream, latency: 1)\n"
-	"  --rate LIST       latency: messages per second (100K)\n"
-	"  --repetitions N   measured runs of each case (5); the table shows medians\n"
-	"  --warmup N        unmeasured runs of each case first (1)\n"
-	"  --out FILE        write results as Google Benchmark JSON\n"
-	"  --name NAME       shared-memory name prefix (default unique per run)\n"
-	"  --stall-ms N      no progress for N ms is a visibility failure (2000)\n"
-	"  --consumer-env VAR=VALUE\n"
-	"                    add to the consumer's environment only (fault-injection tests)\n"
-	"  --verbose         say which worker processes were started\n"
-	"  --list            list the cases and the least time they take, run nothing\n"
-	"  --help            this text\n"
-	"\n"
-	"Run alone: producer and consumer are pinned and spin; a second benchmark on the\n"
-	"same CPUs makes both sets of figures meaningless.\n"
-	"\n"
-	"exit status: 0 pass, 1 performance regression, 2 usage or environment error,\n"
-	"3 visibility or integrity failure (a stall, lost, reordered or corrupt messages)\n";
+    "usage: ringbench COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  stream       producer sends as fast as the transport allows: messages/s,\n"
+    "               bytes/s, CPU ns per message of each side\n"
+    "  pingpong     round trips through two rings (one each way): p50 p90 p99 p99.9 max\n"
+    "  latency      one-way latency at a fixed rate (--rate), stamped with the intended\n"
+    "               send time so a stalled sender shows as latency\n"
+    "  run SCENARIO...  run scenario files (a name in scenarios/ or a path)\n"
+    "  help [COMMAND]\n"
+    "\n"
+    "options (lists are comma-separated; byte counts take K, M, G; A-B is the powers\n"
+    "of two from A to B):\n"
+    "  --transport LIST  ring, floor, pipe, unix, or all (ring)\n"
+    "  --wait LIST       spin, futex, eventfd, hybrid, or all (spin); ring only\n"
+    "  --size LIST       message bytes (64); at least 16, 24 for latency\n"
+    "  --capacity LIST   ring bytes, powers of two from 4K (1M; 64K for pingpong)\n"
+    "  --cpus P,C        producer (client) and consumer (server) CPUs (0,1)\n"
+    "  --messages N      messages (or round trips) per run; K and M are thousands\n"
+    "                    and millions (pingpong: 100K)\n"
+    "  --duration S      seconds per run instead of a count (stream, latency: 1)\n"
+    "  --rate LIST       latency: messages per second (100K)\n"
+    "  --repetitions N   measured runs of each case (5); the table shows medians\n"
+    "  --warmup N        unmeasured runs of each case first (1)\n"
+    "  --out FILE        write results as Google Benchmark JSON\n"
+    "  --name NAME       shared-memory name prefix (default unique per run)\n"
+    "  --stall-ms N      no progress for N ms is a visibility failure (2000)\n"
+    "  --consumer-env VAR=VALUE\n"
+    "                    add to the consumer's environment only (fault-injection tests)\n"
+    "  --verbose         say which worker processes were started\n"
+    "  --list            list the cases and the least time they take, run nothing\n"
+    "  --help            this text\n"
+    "\n"
+    "Run alone: producer and consumer are pinned and spin; a second benchmark on the\n"
+    "same CPUs makes both sets of figures meaningless.\n"
+    "\n"
+    "exit status: 0 pass, 1 performance regression, 2 usage or environment error,\n"
+    "3 visibility or integrity failure (a stall, lost, reordered or corrupt messages)\n";
 
 static void on_signal(int sig)
 {
@@ -80,28 +80,35 @@ static int usage_error(const char *fmt, ...)
 struct cli {
 	struct spec spec;
 	enum bench_mode mode;
-	bool run;                  /* `run SCENARIO...` */
+	bool run; /* `run SCENARIO...` */
 	const char *out;
 	struct bench_limits lim;
-	bool mode_opts;            /* a mode-level option was given */
-	bool list;                 /* only list the cases */
-	bool run_opts[3];          /* repetitions, warmup, cpus given */
-	struct spec overrides;     /* their values */
+	bool mode_opts;	       /* a mode-level option was given */
+	bool list;	       /* only list the cases */
+	bool run_opts[3];      /* repetitions, warmup, cpus given */
+	struct spec overrides; /* their values */
 };
 
 static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 {
-	static const struct option opts[] = {
-		{"transport", required_argument, 0, 't'}, {"wait", required_argument, 0, 'w'},
-		{"size", required_argument, 0, 's'},      {"capacity", required_argument, 0, 'c'},
-		{"cpus", required_argument, 0, 'p'},      {"messages", required_argument, 0, 'n'},
-		{"duration", required_argument, 0, 'd'},  {"rate", required_argument, 0, 'r'},
-		{"repetitions", required_argument, 0, 'R'}, {"warmup", required_argument, 0, 'W'},
-		{"out", required_argument, 0, 'o'},       {"name", required_argument, 0, 'N'},
-		{"stall-ms", required_argument, 0, 'S'},  {"consumer-env", required_argument, 0, 'E'},
-		{"verbose", no_argument, 0, 'v'},         {"help", no_argument, 0, 'h'},
-		{"list", no_argument, 0, 'l'},
-		{0, 0, 0, 0}};
+	static const struct option opts[] = {{"transport", required_argument, 0, 't'},
+					     {"wait", required_argument, 0, 'w'},
+					     {"size", required_argument, 0, 's'},
+					     {"capacity", required_argument, 0, 'c'},
+					     {"cpus", required_argument, 0, 'p'},
+					     {"messages", required_argument, 0, 'n'},
+					     {"duration", required_argument, 0, 'd'},
+					     {"rate", required_argument, 0, 'r'},
+					     {"repetitions", required_argument, 0, 'R'},
+					     {"warmup", required_argument, 0, 'W'},
+					     {"out", required_argument, 0, 'o'},
+					     {"name", required_argument, 0, 'N'},
+					     {"stall-ms", required_argument, 0, 'S'},
+					     {"consumer-env", required_argument, 0, 'E'},
+					     {"verbose", no_argument, 0, 'v'},
+					     {"help", no_argument, 0, 'h'},
+					     {"list", no_argument, 0, 'l'},
+					     {0, 0, 0, 0}};
 	struct spec_mode *m = &cli->spec.mode[cli->mode];
 	char err[256];
 	int c;
@@ -117,10 +124,14 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 			snprintf(opt, sizeof(opt), "%s", argv[optind - 1]);
 		li = -1;
 		switch (c) {
-		case 't': rc = spec_parse_transport_list(optarg, &m->transports, err, sizeof(err)); break;
+		case 't':
+			rc = spec_parse_transport_list(optarg, &m->transports, err, sizeof(err));
+			break;
 		case 'w': rc = spec_parse_wait_list(optarg, &m->waits, err, sizeof(err)); break;
 		case 's': rc = spec_parse_byte_list(optarg, &m->sizes, err, sizeof(err)); break;
-		case 'c': rc = spec_parse_byte_list(optarg, &m->capacities, err, sizeof(err)); break;
+		case 'c':
+			rc = spec_parse_byte_list(optarg, &m->capacities, err, sizeof(err));
+			break;
 		case 'n':
 			rc = spec_parse_count(optarg, &m->messages, err, sizeof(err));
 			m->duration = 0;
@@ -131,11 +142,13 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 			break;
 		case 'r': rc = spec_parse_count_list(optarg, &m->rates, err, sizeof(err)); break;
 		case 'R':
-			rc = spec_parse_int(optarg, 1, 1000, &cli->overrides.repetitions, err, sizeof(err));
+			rc = spec_parse_int(optarg, 1, 1000, &cli->overrides.repetitions, err,
+					    sizeof(err));
 			cli->run_opts[0] = true;
 			break;
 		case 'W':
-			rc = spec_parse_int(optarg, 0, 100, &cli->overrides.warmup, err, sizeof(err));
+			rc = spec_parse_int(optarg, 0, 100, &cli->overrides.warmup, err,
+					    sizeof(err));
 			cli->run_opts[1] = true;
 			break;
 		case 'p':
@@ -146,8 +159,9 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 		case 'N':
 			if (optarg[0] != '/' || strchr(optarg + 1, '/') || strlen(optarg) > 40 ||
 			    strlen(optarg) < 2)
-				return usage_error("--name '%s': a '/' and 1 to 39 more bytes, no other '/'",
-						   optarg);
+				return usage_error(
+				    "--name '%s': a '/' and 1 to 39 more bytes, no other '/'",
+				    optarg);
 			setenv("RINGBENCH_NAME", optarg, 1);
 			break;
 		case 'S': {
@@ -158,7 +172,8 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 		}
 		case 'E':
 			if (!strchr(optarg, '='))
-				return usage_error("--consumer-env '%s': expected VAR=VALUE", optarg);
+				return usage_error("--consumer-env '%s': expected VAR=VALUE",
+						   optarg);
 			cli->lim.consumer_env = optarg;
 			break;
 		case 'v': cli->lim.verbose = true; break;
@@ -193,11 +208,11 @@ static void median_run(const struct bench_run *runs, int n, struct bench_run *m,
 {
 	double v[n];
 	memset(m, 0, sizeof(*m));
-#define MED(field)                                   \
-	do {                                         \
-		for (int i = 0; i < n; i++)          \
-			v[i] = (double)runs[i].field; \
-		m->field = median_of(v, n);          \
+#define MED(field)                                                                                 \
+	do {                                                                                       \
+		for (int i = 0; i < n; i++)                                                        \
+			v[i] = (double)runs[i].field;                                              \
+		m->field = median_of(v, n);                                                        \
 	} while (0)
 	MED(msgs_per_sec);
 	MED(bytes_per_sec);
@@ -248,9 +263,9 @@ static void fmt_ns(char *buf, size_t n, uint64_t v)
 }
 
 /* Reference case for c: same mode, size, rate and CPUs on another transport. */
-static const struct bench_run *reference(const struct bench_case *cases, const struct bench_run *med,
-					 const bool *ok, int ncases, const struct bench_case *c,
-					 enum bench_transport t)
+static const struct bench_run *reference(const struct bench_case *cases,
+					 const struct bench_run *med, const bool *ok, int ncases,
+					 const struct bench_case *c, enum bench_transport t)
 {
 	for (int i = 0; i < ncases; i++) {
 		const struct bench_case *r = &cases[i];
@@ -271,8 +286,8 @@ static void ratio(char *buf, size_t n, const struct bench_case *c, const struct 
 	/* Stream: throughput over the reference's (higher is better).
 	 * Latency: p50 over the reference's (lower is better). */
 	double x = c->mode == MODE_STREAM
-			   ? (ref->msgs_per_sec > 0 ? ours->msgs_per_sec / ref->msgs_per_sec : 0)
-			   : (ref->p50 ? (double)ours->p50 / (double)ref->p50 : 0);
+		       ? (ref->msgs_per_sec > 0 ? ours->msgs_per_sec / ref->msgs_per_sec : 0)
+		       : (ref->p50 ? (double)ours->p50 / (double)ref->p50 : 0);
 	snprintf(buf, n, "%.2fx", x);
 }
 
@@ -304,8 +319,9 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 		snprintf(cpu, sizeof(cpu), "%.1f/%.1f", r->producer_cpu_ns, r->consumer_cpu_ns);
 		ratio(f, sizeof(f), c, r, reference(cases, med, ok, ncases, c, T_FLOOR));
 		ratio(pi, sizeof(pi), c, r, reference(cases, med, ok, ncases, c, T_PIPE));
-		printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8.3f %6.1f %7s %7s\n", (int)w, c->name, a,
-		       b, p[0], p[1], p[2], p[3], p[4], cpu, r->syscalls_per_msg, spread[i], f, pi);
+		printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8.3f %6.1f %7s %7s\n", (int)w,
+		       c->name, a, b, p[0], p[1], p[2], p[3], p[4], cpu, r->syscalls_per_msg,
+		       spread[i], f, pi);
 	}
 	printf("\nmedians of the repetitions; +-%% is the spread (max - min) of the main figure "
 	       "(msgs/s for stream, p50 otherwise);\n/floor and /pipe: ring over reference, "
@@ -404,8 +420,8 @@ static int run_all(struct cli *cli)
 			if (rc == BENCH_VISIBILITY) {
 				if (tty)
 					fprintf(stderr, "\r\033[K");
-				fprintf(stderr, "ringbench: VISIBILITY FAILURE in %s\n  %s\n", cases[i].name,
-					r.diagnosis);
+				fprintf(stderr, "ringbench: VISIBILITY FAILURE in %s\n  %s\n",
+					cases[i].name, r.diagnosis);
 				ok[i] = false;
 				results_add_failure(doc, &cases[i], r.diagnosis);
 				failure[i] = strdup(strtok(r.diagnosis, "\n"));
@@ -423,15 +439,18 @@ static int run_all(struct cli *cli)
 	if (status != BENCH_USAGE) {
 		for (int i = 0; i < ncases; i++)
 			if (ok[i]) {
-				median_run(&runs[(size_t)i * (size_t)reps], reps, &med[i], &spread[i]);
+				median_run(&runs[(size_t)i * (size_t)reps], reps, &med[i],
+					   &spread[i]);
 				results_add_median(doc, &cases[i], &med[i], reps);
 			}
 		print_table(cases, med, spread, ok, failure, ncases);
-		fprintf(stderr, "ringbench: %d cases x %d repetitions (+%d warm-up) in %.1f s on %s\n",
+		fprintf(stderr,
+			"ringbench: %d cases x %d repetitions (+%d warm-up) in %.1f s on %s\n",
 			ncases, reps, warm, (double)(bench_now_ns() - t0) / 1e9, mach.id);
 		if (cli->out) {
 			if (results_write(doc, cli->out) < 0) {
-				fprintf(stderr, "ringbench: cannot write %s: %s\n", cli->out, strerror(errno));
+				fprintf(stderr, "ringbench: cannot write %s: %s\n", cli->out,
+					strerror(errno));
 				status = BENCH_USAGE;
 			}
 		}
@@ -487,9 +506,10 @@ int main(int argc, char **argv)
 	first += 1; /* back to indices of argv */
 	if (cli.run) {
 		if (cli.mode_opts)
-			return usage_error("run: what to measure comes from the scenario; only "
-					   "--repetitions, --warmup, --cpus, --out, --name, --stall-ms "
-					   "apply");
+			return usage_error(
+			    "run: what to measure comes from the scenario; only "
+			    "--repetitions, --warmup, --cpus, --out, --name, --stall-ms "
+			    "apply");
 		if (first >= argc)
 			return usage_error("run: name at least one scenario (quick, nightly, "
 					   "visibility, or a path)");
@@ -512,13 +532,16 @@ int main(int argc, char **argv)
 				if (one.mode[m].enabled && !merged.mode[m].enabled)
 					merged.mode[m] = one.mode[m];
 				else if (one.mode[m].enabled)
-					return usage_error("scenarios %s and %s both have [%s]: run them one at "
-							   "a time", argv[first], argv[i],
-							   bench_mode_name((enum bench_mode)m));
+					return usage_error(
+					    "scenarios %s and %s both have [%s]: run them one at "
+					    "a time",
+					    argv[first], argv[i],
+					    bench_mode_name((enum bench_mode)m));
 			size_t used = strlen(merged.scenario);
 			if (used + 1 + strlen(one.scenario) < sizeof(merged.scenario)) {
 				merged.scenario[used] = '+';
-				memcpy(merged.scenario + used + 1, one.scenario, strlen(one.scenario) + 1);
+				memcpy(merged.scenario + used + 1, one.scenario,
+				       strlen(one.scenario) + 1);
 			}
 		}
 		cli.spec = merged;

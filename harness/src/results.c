@@ -22,7 +22,8 @@
 static void git_revision(char *out, size_t n)
 {
 	snprintf(out, n, "%s", RINGBENCH_GIT_REV);
-	FILE *p = popen("git -C '" RINGBENCH_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
+	FILE *p =
+	    popen("git -C '" RINGBENCH_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
 	if (!p)
 		return;
 	char line[128];
@@ -98,7 +99,8 @@ void machine_identify(struct machine *m)
 		if (f && fgets(v, sizeof(v), f)) {
 			v[strcspn(v, "\n")] = 0;
 			if (v[0])
-				snprintf(m->virtualization, sizeof(m->virtualization), "vm-%.58s", v);
+				snprintf(m->virtualization, sizeof(m->virtualization), "vm-%.58s",
+					 v);
 		}
 		if (f)
 			fclose(f);
@@ -119,27 +121,27 @@ json_t *results_new(const struct machine *m, const int cpus[2], const char *scen
 	double load[3] = {0, 0, 0};
 	if (getloadavg(load, 3) < 0)
 		load[0] = load[1] = load[2] = 0;
-	json_t *ctx = json_pack(
-		"{s:s, s:s, s:s, s:i, s:f, s:b, s:[f,f,f], s:s, s:[], "
-		"s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s}",
-		"date", date, "host_name", m->host, "executable", "ringbench", "num_cpus", m->cores,
-		"mhz_per_cpu", m->mhz, "cpu_scaling_enabled", 0, "load_avg", load[0], load[1], load[2],
-		"library_build_type", "release", "caches",
-		/* ringbench's own context: the machine identity and the run */
-		"machine_id", m->id, "cpu_model", m->cpu_model, "cores", m->cores, "kernel", m->kernel,
-		"virtualization", m->virtualization, "cpus", cpu_str, "git_revision", rev,
-		"scenario", scenario ? scenario : "");
+	json_t *ctx =
+	    json_pack("{s:s, s:s, s:s, s:i, s:f, s:b, s:[f,f,f], s:s, s:[], "
+		      "s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s}",
+		      "date", date, "host_name", m->host, "executable", "ringbench", "num_cpus",
+		      m->cores, "mhz_per_cpu", m->mhz, "cpu_scaling_enabled", 0, "load_avg",
+		      load[0], load[1], load[2], "library_build_type", "release", "caches",
+		      /* ringbench's own context: the machine identity and the run */
+		      "machine_id", m->id, "cpu_model", m->cpu_model, "cores", m->cores, "kernel",
+		      m->kernel, "virtualization", m->virtualization, "cpus", cpu_str,
+		      "git_revision", rev, "scenario", scenario ? scenario : "");
 	return json_pack("{s:o, s:[]}", "context", ctx, "benchmarks");
 }
 
 static json_t *entry(const struct bench_case *c, const struct bench_run *r)
 {
 	double per = r->msgs_per_sec > 0 ? 1e9 / r->msgs_per_sec : 0;
-	json_t *e = json_pack("{s:s, s:s, s:i, s:I, s:f, s:f, s:s, s:f, s:f}", "name", c->name,
-			      "run_name", c->name, "threads", 1, "iterations", (json_int_t)r->messages,
-			      "real_time", per, "cpu_time", r->producer_cpu_ns + r->consumer_cpu_ns,
-			      "time_unit", "ns", "items_per_second", r->msgs_per_sec,
-			      "bytes_per_second", r->bytes_per_sec);
+	json_t *e =
+	    json_pack("{s:s, s:s, s:i, s:I, s:f, s:f, s:s, s:f, s:f}", "name", c->name, "run_name",
+		      c->name, "threads", 1, "iterations", (json_int_t)r->messages, "real_time",
+		      per, "cpu_time", r->producer_cpu_ns + r->consumer_cpu_ns, "time_unit", "ns",
+		      "items_per_second", r->msgs_per_sec, "bytes_per_second", r->bytes_per_sec);
 	json_object_set_new(e, "producer_cpu_ns_per_msg", json_real(r->producer_cpu_ns));
 	json_object_set_new(e, "consumer_cpu_ns_per_msg", json_real(r->consumer_cpu_ns));
 	json_object_set_new(e, "syscalls_per_msg", json_real(r->syscalls_per_msg));

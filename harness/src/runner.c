@@ -85,7 +85,8 @@ static int make_objects(const struct bench_case *c, struct objects *o, char *err
 		int n = c->mode == MODE_PINGPONG ? 2 : 1;
 		for (int i = 0; i < n; i++) {
 			if (n == 2)
-				snprintf(o->shm[i], sizeof(o->shm[i]), "%.60s.%c", o->name, 'a' + i);
+				snprintf(o->shm[i], sizeof(o->shm[i]), "%.60s.%c", o->name,
+					 'a' + i);
 			else
 				snprintf(o->shm[i], sizeof(o->shm[i]), "%s", o->name);
 			if (ring_create(&o->rings[i], o->shm[i], &cfg, RING_ROLE_NONE)) {
@@ -148,10 +149,21 @@ static pid_t spawn_worker(const struct bench_case *c, const struct objects *o, b
 	snprintf(dur, sizeof(dur), "%.6f", c->duration);
 	snprintf(rate, sizeof(rate), "%.3f", c->rate);
 	snprintf(tmo, sizeof(tmo), "%" PRId64, timeout_ns);
-	char *argv[] = {"ringbench", "__worker", producer ? "producer" : "consumer",
-			(char *)bench_mode_name(c->mode), (char *)bench_transport_name(c->transport),
-			(char *)ring_wait_name(c->wait), size, cap, cpu, msgs, dur, rate,
-			(char *)o->name, tmo, NULL};
+	char *argv[] = {"ringbench",
+			"__worker",
+			producer ? "producer" : "consumer",
+			(char *)bench_mode_name(c->mode),
+			(char *)bench_transport_name(c->transport),
+			(char *)ring_wait_name(c->wait),
+			size,
+			cap,
+			cpu,
+			msgs,
+			dur,
+			rate,
+			(char *)o->name,
+			tmo,
+			NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	/* Only the control block and the worker's own transport ends. */
@@ -197,7 +209,8 @@ static void describe_mapping(pid_t pid, const char *role, const char *shm, char 
 	snprintf(want, sizeof(want), "/dev/shm%s", shm);
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		snprintf(out, n, "%s (pid %d): maps unreadable (%s)", role, (int)pid, strerror(errno));
+		snprintf(out, n, "%s (pid %d): maps unreadable (%s)", role, (int)pid,
+			 strerror(errno));
 		return;
 	}
 	out[0] = 0;
@@ -210,8 +223,8 @@ static void describe_mapping(pid_t pid, const char *role, const char *shm, char 
 		/* Exact name, or the name followed by " (deleted)". */
 		if (strncmp(file, want, wl) != 0 || (file[wl] && file[wl] != ' '))
 			continue;
-		snprintf(out, n, "%s (pid %d) maps %s dev %s inode %llu %s (%s)", role, (int)pid, want, dev,
-			 inode, perms[3] == 's' ? "shared" : "PRIVATE", perms);
+		snprintf(out, n, "%s (pid %d) maps %s dev %s inode %llu %s (%s)", role, (int)pid,
+			 want, dev, inode, perms[3] == 's' ? "shared" : "PRIVATE", perms);
 		break;
 	}
 	fclose(f);
@@ -224,11 +237,12 @@ static void diagnose(const struct bench_case *c, const struct objects *o, struct
 		     struct bench_control *ctl, int64_t stalled_ns, char *out, size_t n)
 {
 	uint64_t sent = atomic_load(&ctl->sent), seen = atomic_load(&ctl->seen);
-	int len = snprintf(out, n,
-			   "stall: no progress for %lld ms: the %s had published %" PRIu64
-			   " messages, the %s had seen %" PRIu64 " (counted in steps of 256 in a stream)",
-			   (long long)(stalled_ns / 1000000), c->mode == MODE_PINGPONG ? "client" : "producer",
-			   sent, c->mode == MODE_PINGPONG ? "server" : "consumer", seen);
+	int len = snprintf(
+	    out, n,
+	    "stall: no progress for %lld ms: the %s had published %" PRIu64
+	    " messages, the %s had seen %" PRIu64 " (counted in steps of 256 in a stream)",
+	    (long long)(stalled_ns / 1000000), c->mode == MODE_PINGPONG ? "client" : "producer",
+	    sent, c->mode == MODE_PINGPONG ? "server" : "consumer", seen);
 	if (o->nshm == 0 || len < 0 || (size_t)len >= n)
 		return;
 	char m[2][400];
@@ -297,7 +311,8 @@ static void fill_run(const struct bench_case *c, struct bench_control *ctl, stru
 	if (r->messages) {
 		r->producer_cpu_ns = (double)prod->cpu_ns / (double)r->messages;
 		r->consumer_cpu_ns = (double)cons->cpu_ns / (double)r->messages;
-		r->syscalls_per_msg = (double)(prod->syscalls + cons->syscalls) / (double)r->messages;
+		r->syscalls_per_msg =
+		    (double)(prod->syscalls + cons->syscalls) / (double)r->messages;
 	}
 	if (c->mode != MODE_STREAM) {
 		r->p50 = hist_quantile(&ctl->hist, 0.50);
@@ -308,7 +323,8 @@ static void fill_run(const struct bench_case *c, struct bench_control *ctl, stru
 	}
 }
 
-int bench_run_case(const struct bench_case *c, const struct bench_limits *lim, struct bench_run *out)
+int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
+		   struct bench_run *out)
 {
 	memset(out, 0, sizeof(*out));
 	struct objects o = {0};
@@ -319,8 +335,9 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim, s
 	struct bench_control *ctl = MAP_FAILED;
 	if (ctl_fd < 0 || ftruncate(ctl_fd, sizeof(*ctl)) < 0 ||
 	    (ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED, ctl_fd, 0)) ==
-		    MAP_FAILED) {
-		snprintf(out->diagnosis, sizeof(out->diagnosis), "control block: %s", strerror(errno));
+		MAP_FAILED) {
+		snprintf(out->diagnosis, sizeof(out->diagnosis), "control block: %s",
+			 strerror(errno));
 		status = BENCH_USAGE;
 		goto done;
 	}
@@ -381,8 +398,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim, s
 			if (p[i].reaped) {
 				int st = p[i].status;
 				snprintf(out->diagnosis, sizeof(out->diagnosis),
-					 "the %s exited before the start barrier (%s %d)", p[i].role,
-					 WIFSIGNALED(st) ? "signal" : "exit code",
+					 "the %s exited before the start barrier (%s %d)",
+					 p[i].role, WIFSIGNALED(st) ? "signal" : "exit code",
 					 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 				goto done;
 			}
@@ -427,7 +444,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim, s
 		if (status)
 			break;
 		if (now - last_change > lim->stall_ns) {
-			diagnose(c, &o, p, ctl, now - last_change, out->diagnosis, sizeof(out->diagnosis));
+			diagnose(c, &o, p, ctl, now - last_change, out->diagnosis,
+				 sizeof(out->diagnosis));
 			status = BENCH_VISIBILITY;
 			break;
 		}
@@ -449,10 +467,11 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim, s
 		int st = p[i].status;
 		if (!ctl->report[i].done) {
 			snprintf(out->diagnosis, sizeof(out->diagnosis),
-				 "the %s (pid %d) died: %s %d; the %s said: %s", p[i].role, (int)p[i].pid,
-				 WIFSIGNALED(st) ? "signal" : "exit code",
+				 "the %s (pid %d) died: %s %d; the %s said: %s", p[i].role,
+				 (int)p[i].pid, WIFSIGNALED(st) ? "signal" : "exit code",
 				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), p[i ^ 1].role,
-				 ctl->report[i ^ 1].error[0] ? ctl->report[i ^ 1].error : "nothing");
+				 ctl->report[i ^ 1].error[0] ? ctl->report[i ^ 1].error
+							     : "nothing");
 			status = BENCH_VISIBILITY;
 			goto done;
 		}

@@ -73,8 +73,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 	} else {
 		enum bench_mode mode;
 		if (bench_mode_parse(section, &mode))
-			return bad(x, "unknown section [%s] (run, stream, pingpong, latency)%s", section,
-				   "");
+			return bad(x, "unknown section [%s] (run, stream, pingpong, latency)%s",
+				   section, "");
 		struct spec_mode *m = &x->s->mode[mode];
 		if (!x->seen_mode[mode]) {
 			spec_mode_defaults(m, mode);

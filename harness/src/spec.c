@@ -194,7 +194,8 @@ static int wait_item(const char *tok, struct spec_list *l, char *err, size_t n)
 {
 	enum ring_wait w;
 	if (ring_wait_parse(tok, &w))
-		return fail(err, n, "unknown wait strategy '%s' (spin, futex, eventfd, hybrid)", tok);
+		return fail(err, n, "unknown wait strategy '%s' (spin, futex, eventfd, hybrid)",
+			    tok);
 	return add(l, (uint64_t)w, err, n);
 }
 
@@ -295,8 +296,10 @@ int spec_check(const struct spec *s, char *err, size_t n)
 			return fail(err, n, "CPU %d does not exist: this machine has CPUs 0 to %ld",
 				    s->cpu[i], ncpu - 1);
 	if (s->cpu[0] == s->cpu[1])
-		return fail(err, n, "producer and consumer on the same CPU %d: a spinning peer "
-			    "would starve the other", s->cpu[0]);
+		return fail(err, n,
+			    "producer and consumer on the same CPU %d: a spinning peer "
+			    "would starve the other",
+			    s->cpu[0]);
 	bool any = false;
 	for (int m = 0; m < MODE_COUNT; m++) {
 		const struct spec_mode *sm = &s->mode[m];
@@ -307,19 +310,22 @@ int spec_check(const struct spec *s, char *err, size_t n)
 		for (int i = 0; i < sm->sizes.n; i++)
 			if (sm->sizes.v[i] < min)
 				return fail(err, n,
-					    "size %" PRIu64 " is too small for %s: every message carries "
+					    "size %" PRIu64
+					    " is too small for %s: every message carries "
 					    "a sequence number and checksum%s (%zu bytes)",
 					    sm->sizes.v[i], bench_mode_name((enum bench_mode)m),
 					    m == MODE_LATENCY ? " and a time stamp" : "", min);
 		for (int i = 0; i < sm->capacities.n; i++) {
 			uint64_t c = sm->capacities.v[i];
 			if (c < RING_CAPACITY_MIN || c > RING_CAPACITY_MAX || (c & (c - 1)))
-				return fail(err, n,
-					    "capacity %" PRIu64 " is not a power of two from 4K to 1T", c);
+				return fail(
+				    err, n,
+				    "capacity %" PRIu64 " is not a power of two from 4K to 1T", c);
 		}
 		for (int i = 0; i < sm->rates.n && m == MODE_LATENCY; i++)
 			if (sm->rates.v[i] == 0 || sm->rates.v[i] > 100000000)
-				return fail(err, n, "rate %" PRIu64 " is not from 1 to 100M per second",
+				return fail(err, n,
+					    "rate %" PRIu64 " is not from 1 to 100M per second",
 					    sm->rates.v[i]);
 	}
 	if (!any)
@@ -353,16 +359,18 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 					for (int cap = 0; cap < nc; cap++)
 						for (int r = 0; r < rates->n; r++) {
 							struct bench_case c = {
-								.mode = (enum bench_mode)m,
-								.transport = tr,
-								.wait = ring ? (enum ring_wait)sm->waits.v[w]
-									     : RING_WAIT_SPIN,
-								.size = sm->sizes.v[z],
-								.capacity = sm->capacities.v[cap],
-								.cpu = {s->cpu[0], s->cpu[1]},
-								.messages = sm->messages,
-								.duration = sm->duration,
-								.rate = (double)rates->v[r],
+							    .mode = (enum bench_mode)m,
+							    .transport = tr,
+							    .wait =
+								ring
+								    ? (enum ring_wait)sm->waits.v[w]
+								    : RING_WAIT_SPIN,
+							    .size = sm->sizes.v[z],
+							    .capacity = sm->capacities.v[cap],
+							    .cpu = {s->cpu[0], s->cpu[1]},
+							    .messages = sm->messages,
+							    .duration = sm->duration,
+							    .rate = (double)rates->v[r],
 							};
 							/* The largest message a ring holds. */
 							if (ring && c.size > c.capacity / 2 - 16)
@@ -370,7 +378,9 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 							if (tr == T_FLOOR)
 								c.capacity = floor_cap;
 							if (k == max)
-								return fail(err, n, "more than %d cases", max);
+								return fail(err, n,
+									    "more than %d cases",
+									    max);
 							bench_case_name(&c);
 							cases[k++] = c;
 						}

@@ -17,11 +17,11 @@ struct spec_list {
 struct spec_mode {
 	bool enabled;
 	struct spec_list transports; /* enum bench_transport values */
-	struct spec_list waits;      /* enum ring_wait values */
+	struct spec_list waits;	     /* enum ring_wait values */
 	struct spec_list sizes;
 	struct spec_list capacities;
-	struct spec_list rates;      /* latency only */
-	uint64_t messages;           /* 0: duration */
+	struct spec_list rates; /* latency only */
+	uint64_t messages;	/* 0: duration */
 	double duration;
 };
 

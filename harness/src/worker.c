@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define FD_CTL 3
-#define FD_IN 4
+#define FD_IN  4
 #define FD_OUT 5
 
 struct worker {
@@ -37,7 +37,7 @@ struct worker {
 };
 
 static int report_fail(struct worker *w, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int report_fail(struct worker *w, int status, const char *fmt, ...)
 {
@@ -63,12 +63,13 @@ static int pin(struct worker *w, int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		return report_fail(w, BENCH_USAGE, "cannot pin to CPU %d: %s", cpu, strerror(errno));
+		return report_fail(w, BENCH_USAGE, "cannot pin to CPU %d: %s", cpu,
+				   strerror(errno));
 	/* A cpuset cgroup can narrow the mask without an error: check it took. */
 	if (sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) != 1 ||
 	    !CPU_ISSET(cpu, &set) || sched_getcpu() != cpu)
-		return report_fail(w, BENCH_USAGE, "pin to CPU %d did not take (running on %d)", cpu,
-				   sched_getcpu());
+		return report_fail(w, BENCH_USAGE, "pin to CPU %d did not take (running on %d)",
+				   cpu, sched_getcpu());
 	return 0;
 }
 
@@ -110,8 +111,7 @@ static int send_msg(struct worker *w, uint64_t seq, uint64_t stamp)
 		ring_publish(r);
 		return 0;
 	}
-	case T_FLOOR:
-		return floor_send(w->floor, seq, stamp, w->timeout_ns);
+	case T_FLOOR: return floor_send(w->floor, seq, stamp, w->timeout_ns);
 	default:
 		payload_fill_stamped(w->buf, len, seq, stamp);
 		return io_exact(w, FD_OUT, w->buf, len, true);
@@ -147,7 +147,8 @@ static int recv_msg(struct worker *w, uint64_t seq, uint64_t *stamp, const void 
 	enum payload_status st = payload_check(p, got_len, len, seq, 1, &got);
 	if (st != PAYLOAD_OK)
 		return report_fail(w, BENCH_VISIBILITY,
-				   "message %" PRIu64 ": wrong %s (length %zu, expected %zu; sequence "
+				   "message %" PRIu64
+				   ": wrong %s (length %zu, expected %zu; sequence "
 				   "number %" PRIu64 ")",
 				   seq, payload_status_name(st), got_len, len, got);
 	if (stamp)
@@ -285,7 +286,8 @@ static int consumer_loop(struct worker *w)
 	uint64_t total = atomic_load_explicit(&ctl->total, memory_order_acquire);
 	if (n != total)
 		return report_fail(w, BENCH_VISIBILITY,
-				   "the producer sent %" PRIu64 " messages, the consumer received %" PRIu64,
+				   "the producer sent %" PRIu64
+				   " messages, the consumer received %" PRIu64,
 				   total, n);
 	return 0;
 }
@@ -404,9 +406,11 @@ int bench_worker_main(int argc, char **argv)
 	snprintf(w.name, sizeof(w.name), "%s", argv[11]);
 	w.timeout_ns = strtoll(argv[12], NULL, 10);
 
-	w.ctl = mmap(NULL, sizeof(struct bench_control), PROT_READ | PROT_WRITE, MAP_SHARED, FD_CTL, 0);
+	w.ctl =
+	    mmap(NULL, sizeof(struct bench_control), PROT_READ | PROT_WRITE, MAP_SHARED, FD_CTL, 0);
 	if (w.ctl == MAP_FAILED) {
-		fprintf(stderr, "ringbench worker: cannot map the control block: %s\n", strerror(errno));
+		fprintf(stderr, "ringbench worker: cannot map the control block: %s\n",
+			strerror(errno));
 		return BENCH_USAGE;
 	}
 	w.rep = &w.ctl->report[w.producer ? 0 : 1];

@@ -29,7 +29,7 @@ int main(void)
 		/* Bucket width over its low edge: the relative error bound. */
 		if (i + 1 < HIST_BUCKETS && v >= 128)
 			CHECK((double)(hist_bucket_low(i + 1) - hist_bucket_low(i)) /
-				      (double)hist_bucket_low(i) <=
+				  (double)hist_bucket_low(i) <=
 			      1.0 / 128 + 1e-12);
 	}
 

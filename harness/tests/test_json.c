@@ -35,8 +35,8 @@ static size_t check_schema(json_t *doc)
 	CHECK(json_is_object(doc));
 	json_t *ctx = json_object_get(doc, "context");
 	CHECK(json_is_object(ctx));
-	const char *keys[] = {"date", "host_name", "executable", "machine_id", "cpu_model",
-			      "kernel", "virtualization", "cpus", "git_revision", "scenario"};
+	const char *keys[] = {"date",	"host_name",	  "executable", "machine_id",	"cpu_model",
+			      "kernel", "virtualization", "cpus",	"git_revision", "scenario"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		(void)str(ctx, keys[i]);
 	CHECK(num(ctx, "num_cpus") >= 1);
@@ -90,13 +90,26 @@ int main(int argc, char **argv)
 	CHECK(m.cores >= 1 && m.id[0]);
 	int cpus[2] = {0, 1};
 	json_t *doc = results_new(&m, cpus, "unit");
-	struct bench_case c = {.mode = MODE_PINGPONG, .transport = T_RING, .wait = RING_WAIT_FUTEX,
-			       .size = 64, .capacity = 65536, .cpu = {0, 1}, .messages = 1000};
+	struct bench_case c = {.mode = MODE_PINGPONG,
+			       .transport = T_RING,
+			       .wait = RING_WAIT_FUTEX,
+			       .size = 64,
+			       .capacity = 65536,
+			       .cpu = {0, 1},
+			       .messages = 1000};
 	bench_case_name(&c);
-	struct bench_run r = {.messages = 1000, .bytes = 128000, .msgs_per_sec = 25000.5,
-			      .bytes_per_sec = 3.2e6, .producer_cpu_ns = 12.5, .consumer_cpu_ns = 13.5,
-			      .syscalls_per_msg = 4, .p50 = 36000, .p90 = 45000, .p99 = 70000,
-			      .p999 = 100000, .max = 2000000};
+	struct bench_run r = {.messages = 1000,
+			      .bytes = 128000,
+			      .msgs_per_sec = 25000.5,
+			      .bytes_per_sec = 3.2e6,
+			      .producer_cpu_ns = 12.5,
+			      .consumer_cpu_ns = 13.5,
+			      .syscalls_per_msg = 4,
+			      .p50 = 36000,
+			      .p90 = 45000,
+			      .p99 = 70000,
+			      .p999 = 100000,
+			      .max = 2000000};
 	results_add_run(doc, &c, &r, 0, 1);
 	results_add_median(doc, &c, &r, 1);
 	char path[] = "/tmp/test_json.XXXXXX";
@@ -119,8 +132,8 @@ int main(int argc, char **argv)
 	CHECK(num(e, "real_time") > 39999 && num(e, "real_time") < 40000); /* 1e9 / 25000.5 */
 	CHECK(strcmp(str(e, "wait"), "futex") == 0);
 	json_t *agg = json_array_get(json_object_get(doc, "benchmarks"), 1);
-	CHECK(strcmp(str(agg, "name"), "pingpong/wait:futex/size:64/capacity:65536/cpus:0,1_median") ==
-	      0);
+	CHECK(strcmp(str(agg, "name"),
+		     "pingpong/wait:futex/size:64/capacity:65536/cpus:0,1_median") == 0);
 	CHECK(strcmp(str(json_object_get(doc, "context"), "scenario"), "unit") == 0);
 	json_decref(doc);
 	printf("test_json: ok\n");

@@ -7,15 +7,15 @@
 
 static char err[512];
 
-#define BAD(call, needle)                                                                 \
-	do {                                                                              \
-		err[0] = 0;                                                               \
-		CHECK((call) != 0);                                                       \
-		if (!strstr(err, needle)) {                                               \
-			fprintf(stderr, "%s:%d: message '%s' lacks '%s'\n", __FILE__, __LINE__, \
-				err, needle);                                             \
-			exit(1);                                                          \
-		}                                                                         \
+#define BAD(call, needle)                                                                          \
+	do {                                                                                       \
+		err[0] = 0;                                                                        \
+		CHECK((call) != 0);                                                                \
+		if (!strstr(err, needle)) {                                                        \
+			fprintf(stderr, "%s:%d: message '%s' lacks '%s'\n", __FILE__, __LINE__,    \
+				err, needle);                                                      \
+			exit(1);                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static const char *data(const char *file)

@@ -31,23 +31,23 @@
 extern "C" {
 #endif
 
-#define RING_MAGIC 0x31474e4952425252ULL /* "RRBRING1" little-endian */
-#define RING_VERSION 1u
-#define RING_CACHELINE 64
-#define RING_HEADER_SIZE 4096 /* data starts on the next page */
-#define RING_CAPACITY_MIN 4096ULL
-#define RING_CAPACITY_MAX (1ULL << 40)
-#define RING_NAME_MAX 64 /* bytes including the leading '/' */
-#define RING_RECORD_ALIGN 8
-#define RING_WRAP_MARK UINT32_MAX /* record word meaning "skip to offset 0" */
-#define RING_ZERO_AHEAD 256       /* bytes the producer keeps zeroed past its tail */
-#define RING_RELEASE_BATCH 4096   /* most bytes consumed before head is published */
+#define RING_MAGIC	   0x31474e4952425252ULL /* "RRBRING1" little-endian */
+#define RING_VERSION	   1u
+#define RING_CACHELINE	   64
+#define RING_HEADER_SIZE   4096 /* data starts on the next page */
+#define RING_CAPACITY_MIN  4096ULL
+#define RING_CAPACITY_MAX  (1ULL << 40)
+#define RING_NAME_MAX	   64 /* bytes including the leading '/' */
+#define RING_RECORD_ALIGN  8
+#define RING_WRAP_MARK	   UINT32_MAX /* record word meaning "skip to offset 0" */
+#define RING_ZERO_AHEAD	   256	      /* bytes the producer keeps zeroed past its tail */
+#define RING_RELEASE_BATCH 4096	      /* most bytes consumed before head is published */
 
 enum ring_wait {
-	RING_WAIT_SPIN = 0,   /* busy-poll with a pause instruction */
-	RING_WAIT_FUTEX = 1,  /* sleep on a futex word in shared memory */
+	RING_WAIT_SPIN = 0,    /* busy-poll with a pause instruction */
+	RING_WAIT_FUTEX = 1,   /* sleep on a futex word in shared memory */
 	RING_WAIT_EVENTFD = 2, /* sleep in poll() on an eventfd */
-	RING_WAIT_HYBRID = 3, /* spin for a bounded time, then futex */
+	RING_WAIT_HYBRID = 3,  /* spin for a bounded time, then futex */
 	RING_WAIT_COUNT
 };
 
@@ -58,12 +58,12 @@ enum ring_role {
 };
 
 enum ring_state {
-	RING_STATE_INIT = 0, /* being built by the creator: do not touch */
+	RING_STATE_INIT = 0,  /* being built by the creator: do not touch */
 	RING_STATE_READY = 1, /* published with a release store */
 };
 
 /* Values of the pid slots besides a live pid. */
-#define RING_PID_NONE 0    /* nobody has attached in this role yet */
+#define RING_PID_NONE	0  /* nobody has attached in this role yet */
 #define RING_PID_CLOSED -1 /* the role holder closed cleanly */
 
 /*
@@ -73,15 +73,15 @@ enum ring_state {
  */
 struct ring_header {
 	/* line 0: identity, immutable once state is READY */
-	uint64_t magic;        /* RING_MAGIC */
-	uint32_t version;      /* RING_VERSION */
-	uint32_t header_size;  /* sizeof(struct ring_header) */
-	uint64_t capacity;     /* data bytes, a power of two */
-	uint64_t instance;     /* random id of this incarnation of the name */
-	uint32_t wait;         /* enum ring_wait chosen at creation */
-	uint32_t flags;        /* reserved, 0 */
-	uint32_t owner_uid;    /* euid of the creator */
-	int32_t creator_pid;   /* pid of the creator */
+	uint64_t magic;		 /* RING_MAGIC */
+	uint32_t version;	 /* RING_VERSION */
+	uint32_t header_size;	 /* sizeof(struct ring_header) */
+	uint64_t capacity;	 /* data bytes, a power of two */
+	uint64_t instance;	 /* random id of this incarnation of the name */
+	uint32_t wait;		 /* enum ring_wait chosen at creation */
+	uint32_t flags;		 /* reserved, 0 */
+	uint32_t owner_uid;	 /* euid of the creator */
+	int32_t creator_pid;	 /* pid of the creator */
 	_Atomic(uint32_t) state; /* enum ring_state, READY stored last */
 	uint32_t reserved0[3];
 
@@ -95,14 +95,14 @@ struct ring_header {
 
 	/* line 3: sleep/wake words, written only on the slow path */
 	alignas(RING_CACHELINE) _Atomic(uint32_t) consumer_waiting; /* 1: asleep for data */
-	_Atomic(uint32_t) producer_waiting; /* 1: asleep for space */
+	_Atomic(uint32_t) producer_waiting;			    /* 1: asleep for space */
 	_Atomic(uint32_t) data_seq;  /* futex word: bumped to wake the consumer */
 	_Atomic(uint32_t) space_seq; /* futex word: bumped to wake the producer */
 	uint32_t reserved3[12];
 
 	/* line 4: who is attached */
 	alignas(RING_CACHELINE) _Atomic(int32_t) producer_pid; /* pid, RING_PID_NONE or _CLOSED */
-	_Atomic(int32_t) consumer_pid; /* pid, RING_PID_NONE or _CLOSED */
+	_Atomic(int32_t) consumer_pid;			       /* pid, RING_PID_NONE or _CLOSED */
 	uint32_t reserved4[14];
 
 	uint8_t reserved[RING_HEADER_SIZE - 5 * RING_CACHELINE];
@@ -123,20 +123,21 @@ struct ring_header {
  */
 struct ring_record {
 	_Atomic(uint32_t) word; /* 0, len + 1 or RING_WRAP_MARK */
-	uint32_t reserved;      /* 0 */
+	uint32_t reserved;	/* 0 */
 };
 
 static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free to be shared");
 static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free to be shared");
 static_assert(sizeof(_Atomic(uint64_t)) == 8 && sizeof(_Atomic(uint32_t)) == 4,
-	       "atomics in the shared layout must have the plain size");
+	      "atomics in the shared layout must have the plain size");
 static_assert(sizeof(struct ring_header) == RING_HEADER_SIZE, "header is one page");
 static_assert(alignof(struct ring_header) == RING_CACHELINE, "header is cache-line aligned");
 static_assert(offsetof(struct ring_header, magic) == 0, "magic first");
 static_assert(offsetof(struct ring_header, state) == 48, "state in line 0");
 static_assert(offsetof(struct ring_header, tail) == 1 * RING_CACHELINE, "tail on line 1");
 static_assert(offsetof(struct ring_header, head) == 2 * RING_CACHELINE, "head on line 2");
-static_assert(offsetof(struct ring_header, consumer_waiting) == 3 * RING_CACHELINE, "waiters on line 3");
+static_assert(offsetof(struct ring_header, consumer_waiting) == 3 * RING_CACHELINE,
+	      "waiters on line 3");
 static_assert(offsetof(struct ring_header, data_seq) % 4 == 0, "futex words are 4-aligned");
 static_assert(offsetof(struct ring_header, producer_pid) == 4 * RING_CACHELINE, "pids on line 4");
 static_assert(sizeof(struct ring_record) == RING_RECORD_ALIGN, "record header is 8 bytes");
@@ -155,12 +156,12 @@ static inline uint64_t ring_record_size(size_t len)
  */
 struct ring {
 	struct ring_header *hdr; /* the shared mapping */
-	unsigned char *data;     /* hdr + RING_HEADER_SIZE */
+	unsigned char *data;	 /* hdr + RING_HEADER_SIZE */
 	uint64_t capacity;
 	uint64_t mask;
 	size_t max_message;
-	bool notify;             /* peer may sleep: check its waiter flag */
-	int error;               /* sticky -errno seen on a fast path */
+	bool notify; /* peer may sleep: check its waiter flag */
+	int error;   /* sticky -errno seen on a fast path */
 	enum ring_role role;
 	enum ring_wait wait;
 
@@ -266,10 +267,10 @@ static inline size_t ring_max_message(const struct ring *r)
 }
 
 /* ---- slow paths used by the inline code ---- */
-void ring__wake_consumer(struct ring *r); /* ring_wait.c */
-void ring__wake_producer(struct ring *r); /* ring_wait.c */
+void ring__wake_consumer(struct ring *r);	/* ring_wait.c */
+void ring__wake_producer(struct ring *r);	/* ring_wait.c */
 void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
-void ring__zero_consumed(struct ring *r);       /* ring.c */
+void ring__zero_consumed(struct ring *r);	/* ring.c */
 
 /* ---- producer fast path ---- */
 
@@ -441,7 +442,8 @@ static inline void ring_consume(struct ring *r)
 static inline void ring_release(struct ring *r)
 {
 	ring_consume(r);
-	uint64_t batch = r->capacity / 8 < RING_RELEASE_BATCH ? r->capacity / 8 : RING_RELEASE_BATCH;
+	uint64_t batch =
+	    r->capacity / 8 < RING_RELEASE_BATCH ? r->capacity / 8 : RING_RELEASE_BATCH;
 	if (r->head_local - r->head_shown >= batch)
 		ring__publish_head(r);
 }

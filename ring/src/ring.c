@@ -35,10 +35,10 @@ const char *ring_last_error(void)
 }
 
 static const char *const wait_names[RING_WAIT_COUNT] = {
-	[RING_WAIT_SPIN] = "spin",
-	[RING_WAIT_FUTEX] = "futex",
-	[RING_WAIT_EVENTFD] = "eventfd",
-	[RING_WAIT_HYBRID] = "hybrid",
+    [RING_WAIT_SPIN] = "spin",
+    [RING_WAIT_FUTEX] = "futex",
+    [RING_WAIT_EVENTFD] = "eventfd",
+    [RING_WAIT_HYBRID] = "hybrid",
 };
 
 const char *ring_wait_name(enum ring_wait w)
@@ -130,7 +130,7 @@ static void handle_init(struct ring *r)
 	/* Our own index is read relaxed: only we write it.  The peer's index
 	 * is read with acquire, pairing with its release store. */
 	r->head_local = r->peek_next = r->head_shown =
-		atomic_load_explicit(&h->head, memory_order_acquire);
+	    atomic_load_explicit(&h->head, memory_order_acquire);
 	r->tail_local = atomic_load_explicit(&h->tail, memory_order_acquire);
 	r->head_cache = r->head_local;
 	/* A new ring is all zeroes; otherwise only the word at tail is known
@@ -233,9 +233,9 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	if (rc)
 		return rc;
 	if (!capacity_ok(cfg->capacity))
-		return ring__fail(-EINVAL,
-				  "ring %s: capacity %" PRIu64 " is not a power of two in [%llu, %llu]",
-				  name, cfg->capacity, RING_CAPACITY_MIN, RING_CAPACITY_MAX);
+		return ring__fail(
+		    -EINVAL, "ring %s: capacity %" PRIu64 " is not a power of two in [%llu, %llu]",
+		    name, cfg->capacity, RING_CAPACITY_MIN, RING_CAPACITY_MAX);
 	if ((unsigned)cfg->wait >= RING_WAIT_COUNT)
 		return ring__fail(-EINVAL, "ring %s: wait strategy %d is unknown", name, cfg->wait);
 	if ((unsigned)role > RING_ROLE_CONSUMER)
@@ -327,7 +327,8 @@ static int fetch_eventfds(struct ring *r, int64_t deadline)
 	rc = ppoll(&p, 1, &ts, NULL);
 	if (rc <= 0) {
 		rc = ring__fail(rc == 0 ? -ETIMEDOUT : -errno,
-				"ring %s: the creator did not hand out the eventfds in time", r->name);
+				"ring %s: the creator did not hand out the eventfds in time",
+				r->name);
 		goto out;
 	}
 	uint64_t instance = 0;
@@ -336,7 +337,9 @@ static int fetch_eventfds(struct ring *r, int64_t deadline)
 		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf)};
 	ssize_t n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -374,7 +377,8 @@ static int validate(struct ring *r, const struct stat *st)
 	const struct ring_header *h = r->hdr;
 	if (h->magic != RING_MAGIC)
 		return ring__fail(-EPROTO,
-				  "ring %s: field magic is 0x%016" PRIx64 ", expected 0x%016llx: not a ring",
+				  "ring %s: field magic is 0x%016" PRIx64
+				  ", expected 0x%016llx: not a ring",
 				  r->name, h->magic, RING_MAGIC);
 	if (h->version != RING_VERSION)
 		return ring__fail(-EPROTONOSUPPORT, "ring %s: field version is %u, expected %u",
@@ -395,10 +399,11 @@ static int validate(struct ring *r, const struct stat *st)
 		return ring__fail(-EPERM, "ring %s: field owner_uid is %u, we are uid %u", r->name,
 				  h->owner_uid, (unsigned)geteuid());
 	if ((uint64_t)st->st_size < RING_HEADER_SIZE + h->capacity)
-		return ring__fail(-EBADMSG,
-				  "ring %s: file size %lld does not cover the header and field capacity "
-				  "(%" PRIu64 " bytes): truncated or another size",
-				  r->name, (long long)st->st_size, RING_HEADER_SIZE + h->capacity);
+		return ring__fail(
+		    -EBADMSG,
+		    "ring %s: file size %lld does not cover the header and field capacity "
+		    "(%" PRIu64 " bytes): truncated or another size",
+		    r->name, (long long)st->st_size, RING_HEADER_SIZE + h->capacity);
 	return 0;
 }
 
@@ -443,10 +448,11 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 			break;
 		/* Between the creator's shm_open and ftruncate, or truncated. */
 		if (ring__now_ns() >= deadline) {
-			rc = ring__fail(-EBADMSG,
-					"ring %s: file size %lld is smaller than the header (%d bytes): "
-					"truncated or not a ring",
-					name, (long long)st.st_size, RING_HEADER_SIZE);
+			rc = ring__fail(
+			    -EBADMSG,
+			    "ring %s: file size %lld is smaller than the header (%d bytes): "
+			    "truncated or not a ring",
+			    name, (long long)st.st_size, RING_HEADER_SIZE);
 			goto err;
 		}
 		nap(200000);
@@ -472,11 +478,12 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 			goto err;
 		}
 		if (late) {
-			rc = ring__fail(-ETIMEDOUT,
-					"ring %s: field state is %u after %lld ms: its creator never "
-					"finished",
-					name, atomic_load(&r->hdr->state),
-					(long long)((ring__now_ns() - start) / 1000000));
+			rc = ring__fail(
+			    -ETIMEDOUT,
+			    "ring %s: field state is %u after %lld ms: its creator never "
+			    "finished",
+			    name, atomic_load(&r->hdr->state),
+			    (long long)((ring__now_ns() - start) / 1000000));
 			goto err;
 		}
 		nap(100000);
@@ -492,7 +499,8 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	r->hdr = NULL;
 	map = mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
 	if (map == MAP_FAILED) {
-		rc = ring__fail(-errno, "ring %s: mmap of %zu bytes: %s", name, full, strerror(errno));
+		rc = ring__fail(-errno, "ring %s: mmap of %zu bytes: %s", name, full,
+				strerror(errno));
 		goto err;
 	}
 	r->hdr = map;
@@ -529,7 +537,9 @@ static int send_eventfds(struct ring *r, int conn)
 		struct cmsghdr align;
 	} ctl;
 	memset(&ctl, 0, sizeof(ctl));
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
@@ -568,11 +578,14 @@ int ring_serve(struct ring *r, int64_t timeout_ns)
 	for (;;) {
 		int rc = serve_one(r);
 		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
-			return rc == 0 ? 0 : (rc == -EPERM ? rc : ring__fail(rc, "ring %s: accept: %s", r->name, strerror(-rc)));
+			return rc == 0 ? 0
+				       : (rc == -EPERM ? rc
+						       : ring__fail(rc, "ring %s: accept: %s",
+								    r->name, strerror(-rc)));
 		int64_t left = deadline - ring__now_ns();
 		if (left <= 0)
-			return ring__fail(-ETIMEDOUT, "ring %s: nobody came for the eventfds in time",
-					  r->name);
+			return ring__fail(-ETIMEDOUT,
+					  "ring %s: nobody came for the eventfds in time", r->name);
 		struct pollfd p = {.fd = r->listen_fd, .events = POLLIN};
 		struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
 		ppoll(&p, 1, &ts, NULL);
@@ -583,7 +596,8 @@ int ring__peer_state(struct ring *r)
 {
 	if (r->role == RING_ROLE_NONE)
 		return 0;
-	enum ring_role peer = r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
+	enum ring_role peer =
+	    r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
 	/* Pairs with the release in ring_close() / claim_role(). */
 	int32_t pid = atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire);
 	if (pid == RING_PID_CLOSED)
@@ -614,15 +628,16 @@ int ring_wait_peer(struct ring *r, int64_t timeout_ns)
 {
 	if (!r || r->role == RING_ROLE_NONE)
 		return ring__fail(-EINVAL, "ring_wait_peer: needs a producer or consumer handle");
-	enum ring_role peer = r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
+	enum ring_role peer =
+	    r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
 	int64_t deadline = ring__deadline(timeout_ns);
 	for (;;) {
 		int st = ring__peer_state(r);
 		if (st == -EPIPE)
 			return ring__fail(st, "ring %s: the %s closed", r->name, role_name(peer));
 		if (st == -EOWNERDEAD)
-			return ring__fail(st, "ring %s: the %s (pid %d) died", r->name, role_name(peer),
-					  (int)r->peer_pid);
+			return ring__fail(st, "ring %s: the %s (pid %d) died", r->name,
+					  role_name(peer), (int)r->peer_pid);
 		if (atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire) > 0)
 			return 0;
 		if (r->creator)
@@ -653,10 +668,12 @@ void ring_close(struct ring *r)
 			/* The peer may be asleep: wake it unconditionally so it sees
 			 * the close now rather than at its next timeout slice. */
 			if (r->role == RING_ROLE_PRODUCER) {
-				atomic_store_explicit(&h->consumer_waiting, 1, memory_order_relaxed);
+				atomic_store_explicit(&h->consumer_waiting, 1,
+						      memory_order_relaxed);
 				ring__wake_consumer(r);
 			} else {
-				atomic_store_explicit(&h->producer_waiting, 1, memory_order_relaxed);
+				atomic_store_explicit(&h->producer_waiting, 1,
+						      memory_order_relaxed);
 				ring__wake_producer(r);
 			}
 		}

@@ -169,8 +169,8 @@ static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, read
 	for (;;) {
 		int rc = ready(r, arg);
 		if (rc != 0)
-			return rc < 0 ? ring__fail(rc, "ring %s: corrupt record at index %llu", r->name,
-						   (unsigned long long)r->head_local)
+			return rc < 0 ? ring__fail(rc, "ring %s: corrupt record at index %llu",
+						   r->name, (unsigned long long)r->head_local)
 				      : 0;
 		int64_t now = ring__now_ns();
 		if (now >= next_check || now >= deadline) {
@@ -181,21 +181,23 @@ static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, read
 				if ((rc = ready(r, arg)) != 0)
 					return rc < 0 ? rc : 0;
 				return ring__fail(st, "ring %s: the %s %s", r->name,
-						  r->role == RING_ROLE_PRODUCER ? "consumer" : "producer",
+						  r->role == RING_ROLE_PRODUCER ? "consumer"
+										: "producer",
 						  st == -EPIPE ? "closed" : "died");
 			}
 			if (r->creator)
 				ring__serve_pending(r);
 			if (now >= deadline)
-				return ring__fail(-ETIMEDOUT,
-						  "ring %s: %s waited %lld ms with %s for %s "
-						  "(tail %llu, head %llu)",
-						  r->name,
-						  r->role == RING_ROLE_PRODUCER ? "producer" : "consumer",
-						  (long long)((now - start) / 1000000), ring_wait_name(w),
-						  r->role == RING_ROLE_PRODUCER ? "space" : "data",
-						  (unsigned long long)atomic_load(&r->hdr->tail),
-						  (unsigned long long)atomic_load(&r->hdr->head));
+				return ring__fail(
+				    -ETIMEDOUT,
+				    "ring %s: %s waited %lld ms with %s for %s "
+				    "(tail %llu, head %llu)",
+				    r->name,
+				    r->role == RING_ROLE_PRODUCER ? "producer" : "consumer",
+				    (long long)((now - start) / 1000000), ring_wait_name(w),
+				    r->role == RING_ROLE_PRODUCER ? "space" : "data",
+				    (unsigned long long)atomic_load(&r->hdr->tail),
+				    (unsigned long long)atomic_load(&r->hdr->head));
 			next_check = now + SPIN_CHECK_NS;
 		}
 		if (now < spin_until) {
@@ -221,8 +223,9 @@ int ring_reserve_wait(struct ring *r, size_t len, void **out, enum ring_wait wai
 	if (rc)
 		return rc;
 	if (len > r->max_message)
-		return ring__fail(-EMSGSIZE, "ring %s: message of %zu bytes exceeds the maximum %zu",
-				  r->name, len, r->max_message);
+		return ring__fail(-EMSGSIZE,
+				  "ring %s: message of %zu bytes exceeds the maximum %zu", r->name,
+				  len, r->max_message);
 	struct reserve_arg a = {.len = len};
 	if (!space_ready(r, &a)) {
 		/* The consumer cannot free room for records it cannot see. */
@@ -282,8 +285,8 @@ int ring_recv_wait(struct ring *r, void *buf, size_t cap, size_t *len, enum ring
 		return rc;
 	*len = n;
 	if (n > cap)
-		return ring__fail(-EMSGSIZE, "ring %s: message of %zu bytes, buffer of %zu", r->name,
-				  n, cap);
+		return ring__fail(-EMSGSIZE, "ring %s: message of %zu bytes, buffer of %zu",
+				  r->name, n, cap);
 	if (n)
 		memcpy(buf, p, n);
 	ring_release(r);

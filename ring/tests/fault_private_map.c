@@ -26,7 +26,8 @@ static int in_dev_shm(int fd)
 	return strncmp(path, "/dev/shm/", 9) == 0;
 }
 
-__attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+__attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int prot, int flags,
+						  int fd, off_t off)
 {
 	static mmap_fn real;
 	if (!real)
@@ -39,5 +40,6 @@ __attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int pr
 	return real(addr, len, prot, flags, fd, off);
 }
 
-__attribute__((visibility("default"))) void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
-	__attribute__((alias("mmap")));
+__attribute__((visibility("default"))) void *mmap64(void *addr, size_t len, int prot, int flags,
+						    int fd, off_t off)
+    __attribute__((alias("mmap")));

@@ -12,8 +12,9 @@ static struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAI
 static void bad_names(void)
 {
 	struct ring *r;
-	const char *bad[] = {"", "/", "noslash", "/a/b",
-			     "/0123456789012345678901234567890123456789012345678901234567890123456789"};
+	const char *bad[] = {
+	    "", "/", "noslash", "/a/b",
+	    "/0123456789012345678901234567890123456789012345678901234567890123456789"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_EQ(ring_create(&r, bad[i], &cfg, RING_ROLE_PRODUCER), -EINVAL);
 		CHECK(r == NULL);
@@ -26,8 +27,9 @@ static void bad_names(void)
 static void bad_capacity(void)
 {
 	struct ring *r;
-	uint64_t bad[] = {0, 1, 3000, RING_CAPACITY_MIN / 2, RING_CAPACITY_MIN + 8,
-			  RING_CAPACITY_MAX * 2, UINT64_MAX};
+	uint64_t bad[] = {
+	    0,	       1, 3000, RING_CAPACITY_MIN / 2, RING_CAPACITY_MIN + 8, RING_CAPACITY_MAX * 2,
+	    UINT64_MAX};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *name = test_name("cap");
 		struct ring_config c = {.capacity = bad[i], .wait = RING_WAIT_SPIN};
@@ -103,12 +105,36 @@ static void damaged(const char *tag, void (*mutate)(const char *, struct ring_he
 	ring_close(p);
 }
 
-static void m_magic(const char *n, struct ring_header *h) { (void)n; h->magic ^= 1; }
-static void m_version(const char *n, struct ring_header *h) { (void)n; h->version = RING_VERSION + 1; }
-static void m_layout(const char *n, struct ring_header *h) { (void)n; h->header_size = 2048; }
-static void m_capacity(const char *n, struct ring_header *h) { (void)n; h->capacity = 12345; }
-static void m_bigger(const char *n, struct ring_header *h) { (void)n; h->capacity *= 4; }
-static void m_owner(const char *n, struct ring_header *h) { (void)n; h->owner_uid += 1; }
+static void m_magic(const char *n, struct ring_header *h)
+{
+	(void)n;
+	h->magic ^= 1;
+}
+static void m_version(const char *n, struct ring_header *h)
+{
+	(void)n;
+	h->version = RING_VERSION + 1;
+}
+static void m_layout(const char *n, struct ring_header *h)
+{
+	(void)n;
+	h->header_size = 2048;
+}
+static void m_capacity(const char *n, struct ring_header *h)
+{
+	(void)n;
+	h->capacity = 12345;
+}
+static void m_bigger(const char *n, struct ring_header *h)
+{
+	(void)n;
+	h->capacity *= 4;
+}
+static void m_owner(const char *n, struct ring_header *h)
+{
+	(void)n;
+	h->owner_uid += 1;
+}
 static void m_truncate(const char *n, struct ring_header *h)
 {
 	(void)h;
@@ -117,7 +143,11 @@ static void m_truncate(const char *n, struct ring_header *h)
 	CHECK_EQ(ftruncate(fd, RING_HEADER_SIZE + 100), 0);
 	close(fd);
 }
-static void m_unready(const char *n, struct ring_header *h) { (void)n; atomic_store(&h->state, RING_STATE_INIT); }
+static void m_unready(const char *n, struct ring_header *h)
+{
+	(void)n;
+	atomic_store(&h->state, RING_STATE_INIT);
+}
 
 static void roles(void)
 {

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#define N 200000
+#define N    200000
 #define SEED 77
 
 struct shared {
@@ -35,7 +35,8 @@ static void *consumer(void *arg)
 		}
 		uint64_t got;
 		if (payload_check(p, len, want, seq, 1, &got) != PAYLOAD_OK) {
-			fprintf(stderr, "consumer: message %llu is wrong\n", (unsigned long long)seq);
+			fprintf(stderr, "consumer: message %llu is wrong\n",
+				(unsigned long long)seq);
 			s->result = 1;
 			break;
 		}

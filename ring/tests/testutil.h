@@ -47,14 +47,14 @@ static inline int test_exists(const char *name)
 }
 
 /* The last error must name the object and mention the field. */
-#define CHECK_MSG(name, field)                                                           \
-	do {                                                                             \
-		const char *m_ = ring_last_error();                                      \
-		if (!strstr(m_, (name)) || !strstr(m_, (field))) {                       \
-			fprintf(stderr, "%s:%d: message '%s' does not name '%s' and '%s'\n", \
-				__FILE__, __LINE__, m_, (name), (field));                \
-			exit(1);                                                         \
-		}                                                                        \
+#define CHECK_MSG(name, field)                                                                     \
+	do {                                                                                       \
+		const char *m_ = ring_last_error();                                                \
+		if (!strstr(m_, (name)) || !strstr(m_, (field))) {                                 \
+			fprintf(stderr, "%s:%d: message '%s' does not name '%s' and '%s'\n",       \
+				__FILE__, __LINE__, m_, (name), (field));                          \
+			exit(1);                                                                   \
+		}                                                                                  \
 	} while (0)
 
 #define MS 1000000LL

@@ -29,13 +29,13 @@ extern char **environ;
 enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_INTEGRITY = 3, EXIT_RING = 4, EXIT_PEER_GONE = 5 };
 
 struct opts {
-	const char *mode;   /* stream | pingpong */
+	const char *mode; /* stream | pingpong */
 	enum ring_wait wait;
 	size_t size_lo, size_hi;
 	uint64_t capacity;
 	uint64_t messages;
-	int cpu[2];         /* producer, consumer; -1: not pinned */
-	int full;           /* verify checksums, not just sequence numbers */
+	int cpu[2];	    /* producer, consumer; -1: not pinned */
+	int full;	    /* verify checksums, not just sequence numbers */
 	int64_t timeout_ns; /* of each blocking call */
 	const char *kill;   /* producer | consumer | NULL */
 	int kill_after_ms;
@@ -95,15 +95,24 @@ static uint64_t parse_count(const char *s, const char *what)
 static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{"mode", 1, 0, 'm'},      {"wait", 1, 0, 'w'},        {"size", 1, 0, 's'},
-		{"capacity", 1, 0, 'c'},  {"messages", 1, 0, 'n'},    {"cpus", 1, 0, 'p'},
-		{"verify", 1, 0, 'v'},    {"timeout-ms", 1, 0, 't'},  {"kill", 1, 0, 'k'},
-		{"kill-after-ms", 1, 0, 'K'}, {"consumer-env", 1, 0, 'e'}, {"name", 1, 0, 'N'},
-		{"worker", 1, 0, 'W'},    {"seed", 1, 0, 'S'},        {"help", 0, 0, 'h'},
-		{0, 0, 0, 0}};
-	*o = (struct opts){.mode = "stream", .wait = RING_WAIT_SPIN, .size_lo = 64, .size_hi = 64,
-			   .capacity = 1 << 20, .messages = 1000000, .cpu = {-1, -1}, .full = 1,
-			   .timeout_ns = 5000000000LL, .seed = 0x5eed};
+	    {"mode", 1, 0, 'm'},	 {"wait", 1, 0, 'w'},
+	    {"size", 1, 0, 's'},	 {"capacity", 1, 0, 'c'},
+	    {"messages", 1, 0, 'n'},	 {"cpus", 1, 0, 'p'},
+	    {"verify", 1, 0, 'v'},	 {"timeout-ms", 1, 0, 't'},
+	    {"kill", 1, 0, 'k'},	 {"kill-after-ms", 1, 0, 'K'},
+	    {"consumer-env", 1, 0, 'e'}, {"name", 1, 0, 'N'},
+	    {"worker", 1, 0, 'W'},	 {"seed", 1, 0, 'S'},
+	    {"help", 0, 0, 'h'},	 {0, 0, 0, 0}};
+	*o = (struct opts){.mode = "stream",
+			   .wait = RING_WAIT_SPIN,
+			   .size_lo = 64,
+			   .size_hi = 64,
+			   .capacity = 1 << 20,
+			   .messages = 1000000,
+			   .cpu = {-1, -1},
+			   .full = 1,
+			   .timeout_ns = 5000000000LL,
+			   .seed = 0x5eed};
 	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
 		o->cpu[0] = 0, o->cpu[1] = 1;
 	snprintf(o->name, sizeof(o->name), "/ringstress.%d.%llx", (int)getpid(),
@@ -138,8 +147,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'p':
 			if (strcmp(optarg, "none") == 0)
 				o->cpu[0] = o->cpu[1] = -1;
-			else if (sscanf(optarg, "%d,%d", &o->cpu[0], &o->cpu[1]) != 2 || o->cpu[0] < 0 ||
-				 o->cpu[1] < 0)
+			else if (sscanf(optarg, "%d,%d", &o->cpu[0], &o->cpu[1]) != 2 ||
+				 o->cpu[0] < 0 || o->cpu[1] < 0)
 				goto bad;
 			break;
 		case 'v':
@@ -166,7 +175,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		goto bad;
 	size_t need = o->full ? PAYLOAD_MIN_FULL : PAYLOAD_MIN_SEQ;
 	if (o->size_lo < need || o->size_hi < o->size_lo) {
-		fprintf(stderr, "ring_stress: sizes must be at least %zu bytes and MIN <= MAX\n", need);
+		fprintf(stderr, "ring_stress: sizes must be at least %zu bytes and MIN <= MAX\n",
+			need);
 		exit(EXIT_USAGE);
 	}
 	return;
@@ -256,8 +266,10 @@ static int stream_consumer(const struct opts *o, struct ring *r)
 		const void *p = ring_peek(r, &len);
 		int rc;
 		if (!p && (rc = ring_peek_wait(r, &p, &len, o->wait, o->timeout_ns))) {
-			fprintf(stderr, "ring_stress consumer: stalled at message %" PRIu64 " of %" PRIu64
-				": %s\n", seq, o->messages, ring_last_error());
+			fprintf(stderr,
+				"ring_stress consumer: stalled at message %" PRIu64 " of %" PRIu64
+				": %s\n",
+				seq, o->messages, ring_last_error());
 			return ring_exit(rc);
 		}
 		if (seq == 0)
@@ -270,15 +282,18 @@ static int stream_consumer(const struct opts *o, struct ring *r)
 		enum payload_status st = payload_check(p, len, want, seq, o->full, &got);
 		if (st != PAYLOAD_OK) {
 			fprintf(stderr,
-				"ring_stress consumer: message %" PRIu64 ": wrong %s (len %zu, want %zu, "
-				"seq %" PRIu64 ")\n", seq, payload_status_name(st), len, want, got);
+				"ring_stress consumer: message %" PRIu64
+				": wrong %s (len %zu, want %zu, "
+				"seq %" PRIu64 ")\n",
+				seq, payload_status_name(st), len, want, got);
 			return EXIT_INTEGRITY;
 		}
 		bytes += len;
 		ring_release(r);
 	}
 	int64_t last = now_ns();
-	printf("consumer ns=%lld bytes=%llu\n", (long long)(last - first), (unsigned long long)bytes);
+	printf("consumer ns=%lld bytes=%llu\n", (long long)(last - first),
+	       (unsigned long long)bytes);
 	free(buf);
 	return EXIT_OK;
 }
@@ -313,7 +328,8 @@ static int pingpong(const struct opts *o, struct ring *out, struct ring *in, boo
 			return fail_ring(client ? "client" : "server", rc);
 		uint64_t got;
 		if (payload_check(msg, got_len, len, seq, 1, &got) != PAYLOAD_OK) {
-			fprintf(stderr, "ring_stress: round trip %" PRIu64 " came back wrong\n", seq);
+			fprintf(stderr, "ring_stress: round trip %" PRIu64 " came back wrong\n",
+				seq);
 			return EXIT_INTEGRITY;
 		}
 		if (client)
@@ -349,7 +365,8 @@ static int worker(const struct opts *o)
 	int rc;
 	if (strcmp(o->mode, "stream") == 0) {
 		struct ring *r;
-		if ((rc = ring_attach(&r, o->name, producer ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER,
+		if ((rc = ring_attach(&r, o->name,
+				      producer ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER,
 				      o->timeout_ns)))
 			return fail_ring(who, rc);
 		rc = producer ? stream_producer(o, r) : stream_consumer(o, r);
@@ -434,7 +451,8 @@ static int driver(int argc, char **argv, struct opts *o)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	for (int i = 0; i < 2; i++)
 		if (o->cpu[i] >= ncpu) {
-			fprintf(stderr, "ring_stress: CPU %d does not exist (this machine has %ld)\n",
+			fprintf(stderr,
+				"ring_stress: CPU %d does not exist (this machine has %ld)\n",
 				o->cpu[i], ncpu);
 			return EXIT_USAGE;
 		}
@@ -510,8 +528,10 @@ reap:
 		}
 		if (interrupted || t > limit) {
 			if (!interrupted)
-				fprintf(stderr, "ring_stress: workers still running after %lld ms: killed\n",
-					(long long)((t - start) / 1000000));
+				fprintf(
+				    stderr,
+				    "ring_stress: workers still running after %lld ms: killed\n",
+				    (long long)((t - start) / 1000000));
 			for (int i = 0; i < 2; i++)
 				if (!ch[i].done && ch[i].pid > 0)
 					kill(ch[i].pid, SIGKILL);
@@ -533,7 +553,8 @@ reap:
 		goto out;
 	int code[2];
 	for (int i = 0; i < 2; i++)
-		code[i] = WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status) : 128 + WTERMSIG(ch[i].status);
+		code[i] = WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status)
+						  : 128 + WTERMSIG(ch[i].status);
 	if (o->kill) {
 		int survivor = strcmp(o->kill, "producer") == 0 ? 1 : 0;
 		rc = code[survivor] == EXIT_PEER_GONE ? EXIT_OK : EXIT_INTEGRITY;
@@ -551,18 +572,19 @@ reap:
 	if (pp) {
 		long long p50, p99, max;
 		if (sscanf(ch[0].out, "rtt p50=%lld p99=%lld max=%lld", &p50, &p99, &max) == 3)
-			printf("pingpong wait=%s size=%zu n=%" PRIu64 ": rtt p50 %lld ns, p99 %lld ns, "
+			printf("pingpong wait=%s size=%zu n=%" PRIu64
+			       ": rtt p50 %lld ns, p99 %lld ns, "
 			       "max %lld ns\n",
 			       ring_wait_name(o->wait), o->size_lo, o->messages, p50, p99, max);
 	} else {
 		long long ns;
 		unsigned long long bytes;
 		if (sscanf(ch[1].out, "consumer ns=%lld bytes=%llu", &ns, &bytes) == 2 && ns > 0)
-			printf("stream wait=%s size=%zu-%zu capacity=%" PRIu64 " verify=%s n=%" PRIu64
-			       ": %.2f Mmsg/s, %.2f GB/s\n",
+			printf("stream wait=%s size=%zu-%zu capacity=%" PRIu64
+			       " verify=%s n=%" PRIu64 ": %.2f Mmsg/s, %.2f GB/s\n",
 			       ring_wait_name(o->wait), o->size_lo, o->size_hi, o->capacity,
-			       o->full ? "full" : "seq", o->messages, o->messages * 1e3 / (double)ns,
-			       (double)bytes / (double)ns);
+			       o->full ? "full" : "seq", o->messages,
+			       o->messages * 1e3 / (double)ns, (double)bytes / (double)ns);
 	}
 out:
 	for (int i = 0; i < nrings; i++)
