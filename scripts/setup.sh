@@ -2,8 +2,11 @@
 # ringbench needs when they are missing (as root, with apt-get), or says
 # exactly what to install; then builds.  Usage: setup_packages; build DIR [cmake args...]
 
-RINGBENCH_PACKAGES=(build-essential cmake pkg-config libbenchmark-dev libjansson-dev
-	libinih-dev hyperfine gnuplot-nox)
+# libjansson and libinih: results and scenarios; clang-format: test.sh's style
+# check; libbenchmark, hyperfine and gnuplot: the Google Benchmark shim, whole
+# run timing and charts.
+RINGBENCH_PACKAGES=(build-essential cmake git pkg-config libjansson-dev libinih-dev
+	clang-format libbenchmark-dev hyperfine gnuplot-nox)
 
 setup_packages() {
 	local missing=() p
