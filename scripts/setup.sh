@@ -3,8 +3,8 @@
 # exactly what to install; then builds.  Usage: setup_packages; build DIR [cmake args...]
 
 # libjansson and libinih: results and scenarios; clang-format: test.sh's style
-# check; libbenchmark, hyperfine and gnuplot: the Google Benchmark shim, whole
-# run timing and charts.
+# check.  libbenchmark, hyperfine and gnuplot are for the Google Benchmark
+# shim, whole-run timing and charts, which are not built yet.
 RINGBENCH_PACKAGES=(build-essential cmake git pkg-config libjansson-dev libinih-dev
 	clang-format libbenchmark-dev hyperfine gnuplot-nox)
 
