@@ -82,7 +82,12 @@ static int data_ready(struct ring *r, void *arg)
 {
 	struct peek_arg *a = arg;
 	a->out = ring_peek(r, &a->len);
-	return a->out ? 1 : r->error;
+	if (a->out)
+		return 1;
+	if (r->error)
+		return ring__fail(r->error, "ring %s: corrupt record at index %llu", r->name,
+				  (unsigned long long)r->head_local);
+	return 0;
 }
 
 static struct timespec rel_ts(int64_t ns)
@@ -169,9 +174,7 @@ static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, read
 	for (;;) {
 		int rc = ready(r, arg);
 		if (rc != 0)
-			return rc < 0 ? ring__fail(rc, "ring %s: corrupt record at index %llu",
-						   r->name, (unsigned long long)r->head_local)
-				      : 0;
+			return rc < 0 ? rc : 0;
 		int64_t now = ring__now_ns();
 		if (now >= next_check || now >= deadline) {
 			int st = ring__peer_state(r);
@@ -267,8 +270,7 @@ int ring_peek_wait(struct ring *r, const void **out, size_t *len, enum ring_wait
 		if (rc)
 			return rc;
 	} else if (rc < 0) {
-		return ring__fail(rc, "ring %s: corrupt record at index %llu", r->name,
-				  (unsigned long long)r->head_local);
+		return rc;
 	}
 	*out = a.out;
 	*len = a.len;
