@@ -76,17 +76,14 @@ static bool capacity_ok(uint64_t c)
 	return c >= RING_CAPACITY_MIN && c <= RING_CAPACITY_MAX && (c & (c - 1)) == 0;
 }
 
-void ring__sock_name(char *buf, size_t n, const char *name, uint64_t instance)
-{
-	/* Abstract namespace: no file to clean up, gone with the listener. */
-	snprintf(buf, n, "ringbench%s.%016" PRIx64, name, instance);
-}
-
+/* The abstract Unix socket on which the creator hands out eventfds: no file
+ * to clean up, gone with the listener, named per incarnation of the ring. */
 static socklen_t sock_addr(struct sockaddr_un *sa, const char *name, uint64_t instance)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	ring__sock_name(sa->sun_path + 1, sizeof(sa->sun_path) - 1, name, instance);
+	snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1, "ringbench%s.%016" PRIx64, name,
+		 instance);
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sa->sun_path + 1));
 }
 

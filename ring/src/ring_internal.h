@@ -32,9 +32,6 @@ static inline int64_t ring__deadline(int64_t timeout_ns)
  * -EOWNERDEAD once it died. */
 RING_HIDDEN int ring__peer_state(struct ring *r);
 
-/* Abstract Unix socket name on which the creator hands out eventfds. */
-RING_HIDDEN void ring__sock_name(char *buf, size_t n, const char *name, uint64_t instance);
-
 /* Creator of an eventfd ring: serve one pending attach without waiting. */
 RING_HIDDEN void ring__serve_pending(struct ring *r);
 
