@@ -78,8 +78,6 @@ static int make_objects(const struct bench_case *c, struct objects *o, char *err
 		snprintf(o->name, sizeof(o->name), "%s.%u", base, counter++);
 	else
 		snprintf(o->name, sizeof(o->name), "/ringbench.%d.%u", (int)getpid(), counter++);
-	for (int i = 0; i < 4; i++)
-		o->fds[i] = -1;
 	if (c->transport == T_RING) {
 		struct ring_config cfg = {.capacity = c->capacity, .wait = c->wait};
 		int n = c->mode == MODE_PINGPONG ? 2 : 1;
@@ -276,6 +274,15 @@ static void diagnose(const struct bench_case *c, const struct objects *o, struct
 	snprintf(out + len, n - (size_t)len, "\n  %s\n  %s\n  diagnosis: %s", m[0], m[1], why);
 }
 
+/* "signal 9" or "exit code 3": how a reaped worker ended. */
+static const char *how_ended(const struct proc *p, char *buf, size_t n)
+{
+	int st = p->status;
+	snprintf(buf, n, "%s %d", WIFSIGNALED(st) ? "signal" : "exit code",
+		 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	return buf;
+}
+
 static void reap(struct proc *p, bool block)
 {
 	for (int i = 0; i < 2; i++) {
@@ -327,7 +334,9 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		   struct bench_run *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct objects o = {0};
+	/* fds at -1 before anything can fail: objects_free() closes them. */
+	struct objects o = {.fds = {-1, -1, -1, -1}};
+	char how[32];
 	struct proc p[2] = {{.role = c->mode == MODE_PINGPONG ? "client" : "producer"},
 			    {.role = c->mode == MODE_PINGPONG ? "server" : "consumer"}};
 	int status = BENCH_PASS;
@@ -396,11 +405,9 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		status = BENCH_USAGE;
 		for (int i = 0; i < 2; i++)
 			if (p[i].reaped) {
-				int st = p[i].status;
 				snprintf(out->diagnosis, sizeof(out->diagnosis),
-					 "the %s exited before the start barrier (%s %d)",
-					 p[i].role, WIFSIGNALED(st) ? "signal" : "exit code",
-					 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+					 "the %s exited before the start barrier (%s)", p[i].role,
+					 how_ended(&p[i], how, sizeof(how)));
 				goto done;
 			}
 		snprintf(out->diagnosis, sizeof(out->diagnosis),
@@ -434,11 +441,9 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		/* A worker that died: its peer will notice, but say who it was. */
 		for (int i = 0; i < 2; i++)
 			if (p[i].reaped && !p[i ^ 1].reaped && !ctl->report[i].done) {
-				int st = p[i].status;
 				snprintf(out->diagnosis, sizeof(out->diagnosis),
-					 "the %s (pid %d) died: %s %d", p[i].role, (int)p[i].pid,
-					 WIFSIGNALED(st) ? "signal" : "exit code",
-					 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+					 "the %s (pid %d) died: %s", p[i].role, (int)p[i].pid,
+					 how_ended(&p[i], how, sizeof(how)));
 				status = BENCH_VISIBILITY;
 			}
 		if (status)
@@ -464,12 +469,10 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	/* A worker that died without a report is the cause; what its peer then
 	 * reported ("the consumer died") is the symptom. */
 	for (int i = 0; i < 2; i++) {
-		int st = p[i].status;
 		if (!ctl->report[i].done) {
 			snprintf(out->diagnosis, sizeof(out->diagnosis),
-				 "the %s (pid %d) died: %s %d; the %s said: %s", p[i].role,
-				 (int)p[i].pid, WIFSIGNALED(st) ? "signal" : "exit code",
-				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), p[i ^ 1].role,
+				 "the %s (pid %d) died: %s; the %s said: %s", p[i].role,
+				 (int)p[i].pid, how_ended(&p[i], how, sizeof(how)), p[i ^ 1].role,
 				 ctl->report[i ^ 1].error[0] ? ctl->report[i ^ 1].error
 							     : "nothing");
 			status = BENCH_VISIBILITY;
