@@ -93,22 +93,32 @@ static int io_exact(struct worker *w, int fd, void *buf, size_t n, bool write_si
 	return 0;
 }
 
+/* Room for one message in the outgoing ring: the fast path first, the
+ * blocking call (with the case's strategy) only when the ring is full. */
+static int reserve_out(struct worker *w, void **p)
+{
+	*p = ring_reserve(w->ring[0], w->c.size);
+	return *p ? 0 : ring_reserve_wait(w->ring[0], w->c.size, p, w->c.wait, w->timeout_ns);
+}
+
+static void publish_out(struct worker *w)
+{
+	ring_commit(w->ring[0], w->c.size);
+	ring_publish(w->ring[0]);
+}
+
 /* Send message seq (stamped) on our outgoing transport. */
 static int send_msg(struct worker *w, uint64_t seq, uint64_t stamp)
 {
 	size_t len = w->c.size;
 	switch (w->c.transport) {
 	case T_RING: {
-		struct ring *r = w->ring[0];
-		void *p = ring_reserve(r, len);
-		if (!p) {
-			int rc = ring_reserve_wait(r, len, &p, w->c.wait, w->timeout_ns);
-			if (rc)
-				return rc;
-		}
+		void *p;
+		int rc = reserve_out(w, &p);
+		if (rc)
+			return rc;
 		payload_fill_stamped(p, len, seq, stamp);
-		ring_commit(r, len);
-		ring_publish(r);
+		publish_out(w);
 		return 0;
 	}
 	case T_FLOOR: return floor_send(w->floor, seq, stamp, w->timeout_ns);
@@ -169,18 +179,14 @@ static void release_msg(struct worker *w)
 /* Pingpong server: send the bytes just received back, as they are. */
 static int echo_msg(struct worker *w, const void *msg)
 {
-	size_t len = w->c.size;
 	if (w->c.transport != T_RING)
-		return io_exact(w, FD_OUT, (void *)msg, len, true);
-	void *p = ring_reserve(w->ring[0], len);
-	if (!p) {
-		int rc = ring_reserve_wait(w->ring[0], len, &p, w->c.wait, w->timeout_ns);
-		if (rc)
-			return rc;
-	}
-	memcpy(p, msg, len);
-	ring_commit(w->ring[0], len);
-	ring_publish(w->ring[0]);
+		return io_exact(w, FD_OUT, (void *)msg, w->c.size, true);
+	void *p;
+	int rc = reserve_out(w, &p);
+	if (rc)
+		return rc;
+	memcpy(p, msg, w->c.size);
+	publish_out(w);
 	return 0;
 }
 
