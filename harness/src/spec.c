@@ -98,25 +98,40 @@ static int fail(char *err, size_t n, const char *fmt, ...)
 	return -1;
 }
 
+/* A decimal number with an optional K, M (and G when g_ok) suffix in units of
+ * `unit` (1024 or 1000).  Returns 0 with *end after the suffix, or -1. */
+static int parse_scaled(const char *s, uint64_t unit, bool g_ok, uint64_t *out, const char **end)
+{
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	char *e;
+	errno = 0;
+	unsigned long long v = strtoull(s, &e, 10);
+	uint64_t mul = 1;
+	if (*e == 'K' || *e == 'k')
+		mul = unit, e++;
+	else if (*e == 'M' || *e == 'm')
+		mul = unit * unit, e++;
+	else if (g_ok && (*e == 'G' || *e == 'g'))
+		mul = unit * unit * unit, e++;
+	if (errno || v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	*end = e;
+	return 0;
+}
+
 int spec_parse_bytes(const char *s, uint64_t *out, char *err, size_t n)
 {
-	char *end;
-	errno = 0;
-	if (!isdigit((unsigned char)*s))
+	const char *end;
+	uint64_t v;
+	if (parse_scaled(s, 1024, true, &v, &end))
 		return fail(err, n, "'%s' is not a byte count (like 64, 4K, 1M)", s);
-	unsigned long long v = strtoull(s, &end, 10);
-	uint64_t mul = 1;
-	if (*end == 'K' || *end == 'k')
-		mul = 1ULL << 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1ULL << 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		mul = 1ULL << 30, end++;
 	if (*end == 'i' || *end == 'B') /* accept KiB, MB... as binary */
 		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-	if (errno || *end || v > UINT64_MAX / mul)
+	if (*end)
 		return fail(err, n, "'%s' is not a byte count (like 64, 4K, 1M)", s);
-	*out = v * mul;
+	*out = v;
 	return 0;
 }
 
@@ -248,19 +263,11 @@ int spec_parse_cpus(const char *s, int cpu[2], char *err, size_t n)
 int spec_parse_count(const char *s, uint64_t *out, char *err, size_t n)
 {
 	/* Counts take the same suffixes, in thousands: 100K is 100000. */
-	char *end;
-	errno = 0;
+	const char *end;
 	if (!isdigit((unsigned char)*s))
 		return fail(err, n, "'%s' is not a count (like 100000 or 1M)", s);
-	unsigned long long v = strtoull(s, &end, 10);
-	uint64_t mul = 1;
-	if (*end == 'K' || *end == 'k')
-		mul = 1000, end++;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1000000, end++;
-	if (errno || *end || v == 0 || v > UINT64_MAX / mul)
+	if (parse_scaled(s, 1000, false, out, &end) || *end || *out == 0)
 		return fail(err, n, "'%s' is not a count above 0 (like 100000 or 1M)", s);
-	*out = v * mul;
 	return 0;
 }
 
