@@ -3,6 +3,7 @@
 #define RING_INTERNAL_H
 
 #include "ring.h"
+#include "sys.h"
 
 #include <stdint.h>
 #include <time.h>
@@ -12,17 +13,10 @@
 /* Record a message for ring_last_error() and return err (a -errno). */
 RING_HIDDEN int ring__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static inline int64_t ring__now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Deadline for a timeout, saturating instead of overflowing. */
 static inline int64_t ring__deadline(int64_t timeout_ns)
 {
-	int64_t now = ring__now_ns();
+	int64_t now = sys_now_ns();
 	if (timeout_ns < 0)
 		timeout_ns = 0;
 	return timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
