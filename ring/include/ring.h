@@ -171,6 +171,7 @@ struct ring {
 	uint64_t zero_to;      /* every byte in [tail_local, zero_to) is 0 */
 	uint64_t pending;      /* index of the first unpublished record word */
 	uint32_t pending_word; /* its value, stored at publish; 0: none */
+	uint64_t reserved_end; /* end of the furthest reservation not yet committed */
 
 	/* consumer side */
 	uint64_t head_local; /* consumed, maybe not yet released */
@@ -271,6 +272,9 @@ void ring__wake_consumer(struct ring *r);	/* ring_wait.c */
 void ring__wake_producer(struct ring *r);	/* ring_wait.c */
 void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
 void ring__zero_consumed(struct ring *r);	/* ring.c */
+/* A corrupt record word at data offset off: sets r->error to -EBADMSG and
+ * the message for ring_last_error(). */
+void ring__corrupt(struct ring *r, uint64_t off, uint32_t word); /* ring.c */
 
 /* ---- producer fast path ---- */
 
@@ -325,20 +329,31 @@ static inline void *ring_reserve(struct ring *r, size_t len)
 		ring__commit_word(r, at, RING_WRAP_MARK);
 		off = 0;
 	}
+	/* The caller may write all it reserved, whatever it then commits. */
+	if (r->reserved_end < r->tail_local + need)
+		r->reserved_end = r->tail_local + need;
 	return r->data + off + sizeof(struct ring_record);
 }
 
 /*
  * Commit the record last reserved with a payload of len bytes (at most what
- * was reserved).  Local only: several commits can be published at once.
+ * was reserved: any shorter length is fine, whatever bytes the caller wrote
+ * past it).  Local only: several commits can be published at once.
  */
 static inline void ring_commit(struct ring *r, size_t len)
 {
 	uint64_t at = r->tail_local;
 	r->tail_local += ring_record_size(len);
+	if (r->tail_local < r->reserved_end) {
+		/* Shorter than reserved: the caller's bytes may lie where the
+		 * next record word goes, so they are no longer known to be 0. */
+		if (r->zero_to > r->tail_local)
+			r->zero_to = r->tail_local;
+	}
+	r->reserved_end = r->tail_local;
 	/* The word after this record must read 0 before this record is seen.
 	 * ring_publish() keeps RING_ZERO_AHEAD bytes zeroed, so only a record
-	 * longer than that gets here. */
+	 * longer than that, or a shorter commit, gets here. */
 	if (r->zero_to < r->tail_local + sizeof(struct ring_record))
 		ring__zero(r, r->tail_local + sizeof(struct ring_record));
 	ring__commit_word(r, at, (uint32_t)len + 1);
@@ -396,36 +411,52 @@ static inline bool ring_send(struct ring *r, const void *msg, size_t len)
 
 /*
  * The next message, or NULL when there is none (or the ring is corrupt:
- * r->error is then -EBADMSG).  The pointer stays valid until ring_consume()
- * or ring_release().
+ * r->error is then -EBADMSG and ring_last_error() names the offset and the
+ * record word; the handle is of no further use).  A message returned always
+ * lies inside the ring.  The pointer stays valid until ring_consume() or
+ * ring_release().
  */
 static inline void ring__publish_head(struct ring *r);
 
 static inline const void *ring_peek(struct ring *r, size_t *len)
 {
-	for (;;) {
-		uint64_t off = r->head_local & r->mask;
-		struct ring_record *rec = (struct ring_record *)(r->data + off);
-		/* Pairs with the release store of the word in ring_publish(). */
-		uint32_t w = atomic_load_explicit(&rec->word, memory_order_acquire);
-		if (w == 0) {
-			/* Caught up: give back all the room consumed so far. */
-			if (r->head_shown != r->head_local)
-				ring__publish_head(r);
+	uint64_t off = r->head_local & r->mask;
+	struct ring_record *rec = (struct ring_record *)(r->data + off);
+	/* Pairs with the release store of the word in ring_publish(). */
+	uint32_t w = atomic_load_explicit(&rec->word, memory_order_acquire);
+	if (w == RING_WRAP_MARK) {
+		/* The producer wraps only when a record does not fit before the
+		 * end, so a mark at offset 0, or one at 0 after a wrap, is a
+		 * corrupt ring; refusing it bounds this to one wrap per call. */
+		if (off == 0) {
+			ring__corrupt(r, off, w);
 			return NULL;
 		}
+		r->head_local += r->capacity - off;
+		off = 0;
+		rec = (struct ring_record *)r->data;
+		/* Pairs with the same release store as the mark's load. */
+		w = atomic_load_explicit(&rec->word, memory_order_acquire);
 		if (w == RING_WRAP_MARK) {
-			r->head_local += r->capacity - off;
-			continue;
-		}
-		if (w - 1 > r->max_message) {
-			r->error = -EBADMSG;
+			ring__corrupt(r, off, w);
 			return NULL;
 		}
-		*len = w - 1;
-		r->peek_next = r->head_local + ring_record_size(w - 1);
-		return rec + 1;
 	}
+	if (w == 0) {
+		/* Caught up: give back all the room consumed so far. */
+		if (r->head_shown != r->head_local)
+			ring__publish_head(r);
+		return NULL;
+	}
+	/* The word comes from the other process: the record it announces must
+	 * lie inside the ring where it starts, or it is corrupt. */
+	if (w - 1 > r->max_message || ring_record_size(w - 1) > r->capacity - off) {
+		ring__corrupt(r, off, w);
+		return NULL;
+	}
+	*len = w - 1;
+	r->peek_next = r->head_local + ring_record_size(w - 1);
+	return rec + 1;
 }
 
 /* Consume the message last peeked, locally: its room is given back to the

@@ -109,30 +109,72 @@ static void handle_free(struct ring *r)
 	free(r);
 }
 
-/* Fill the process-local part of a handle from a validated header. */
-static void handle_init(struct ring *r)
+/*
+ * The identity fields of a header, read once.  Everything an attacher
+ * decides (how much to map, the mask, the strategy, whom to trust for the
+ * eventfds) comes from one snapshot, so a peer that rewrites the header
+ * meanwhile cannot make two decisions disagree (a mask larger than the
+ * mapping).
+ */
+struct snapshot {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t header_size;
+	uint64_t capacity;
+	uint64_t instance;
+	uint32_t wait;
+	uint32_t owner_uid;
+	int32_t creator_pid;
+};
+
+static void take_snapshot(const struct ring_header *h, struct snapshot *s)
+{
+	/* Relaxed atomic loads: the other process may be writing these. */
+	s->magic = __atomic_load_n(&h->magic, __ATOMIC_RELAXED);
+	s->version = __atomic_load_n(&h->version, __ATOMIC_RELAXED);
+	s->header_size = __atomic_load_n(&h->header_size, __ATOMIC_RELAXED);
+	s->capacity = __atomic_load_n(&h->capacity, __ATOMIC_RELAXED);
+	s->instance = __atomic_load_n(&h->instance, __ATOMIC_RELAXED);
+	s->wait = __atomic_load_n(&h->wait, __ATOMIC_RELAXED);
+	s->owner_uid = __atomic_load_n(&h->owner_uid, __ATOMIC_RELAXED);
+	s->creator_pid = __atomic_load_n(&h->creator_pid, __ATOMIC_RELAXED);
+}
+
+/* Fill the process-local part of a handle from a validated snapshot. */
+static int handle_init(struct ring *r, const struct snapshot *s)
 {
 	struct ring_header *h = r->hdr;
 	r->data = (unsigned char *)h + RING_HEADER_SIZE;
-	r->capacity = h->capacity;
-	r->mask = h->capacity - 1;
+	r->capacity = s->capacity;
+	r->mask = s->capacity - 1;
 	/* A record, the padding before it when it wraps (less than the record)
 	 * and the 0 word after it must fit in an empty ring. */
-	uint64_t max = h->capacity / 2 - 2 * sizeof(struct ring_record);
+	uint64_t max = s->capacity / 2 - 2 * sizeof(struct ring_record);
 	if (max > UINT32_MAX - RING_RECORD_ALIGN)
 		max = UINT32_MAX - RING_RECORD_ALIGN;
 	r->max_message = (size_t)max;
-	r->wait = (enum ring_wait)h->wait;
-	r->notify = h->wait != RING_WAIT_SPIN;
+	r->wait = (enum ring_wait)s->wait;
+	r->notify = s->wait != RING_WAIT_SPIN;
 	/* Our own index is read relaxed: only we write it.  The peer's index
 	 * is read with acquire, pairing with its release store. */
-	r->head_local = r->peek_next = r->head_shown =
-	    atomic_load_explicit(&h->head, memory_order_acquire);
-	r->tail_local = atomic_load_explicit(&h->tail, memory_order_acquire);
-	r->head_cache = r->head_local;
+	uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
+	uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
+	/* Both come from shared memory: whole records apart, at most a ring
+	 * apart (either way: tail is published after the words a consumer
+	 * may already have released). */
+	if ((head | tail) % RING_RECORD_ALIGN ||
+	    (tail >= head ? tail - head : head - tail) > s->capacity)
+		return ring__fail(-EBADMSG,
+				  "ring %s: fields head %" PRIu64 " and tail %" PRIu64
+				  " are not records of a ring of %" PRIu64 " bytes",
+				  r->name, head, tail, s->capacity);
+	r->head_local = r->peek_next = r->head_shown = head;
+	r->tail_local = r->reserved_end = tail;
+	r->head_cache = head;
 	/* A new ring is all zeroes; otherwise only the word at tail is known
 	 * to be 0, and ring__zero() rewrites it harmlessly. */
-	r->zero_to = r->tail_local == 0 ? h->capacity : r->tail_local;
+	r->zero_to = tail == 0 ? s->capacity : tail;
+	return 0;
 }
 
 void ring__zero(struct ring *r, uint64_t upto)
@@ -175,6 +217,15 @@ void ring__zero_consumed(struct ring *r)
 		atomic_store_explicit(w, 0, memory_order_relaxed);
 		pos += v == RING_WRAP_MARK ? r->capacity - off : ring_record_size(v - 1);
 	}
+}
+
+void ring__corrupt(struct ring *r, uint64_t off, uint32_t word)
+{
+	r->error = ring__fail(-EBADMSG,
+			      "ring %s: corrupt record at data offset %" PRIu64 ": word 0x%08x %s",
+			      r->name, off, word,
+			      word == RING_WRAP_MARK ? "(a wrap mark where none can be)"
+						     : "(a length that does not fit there)");
 }
 
 static _Atomic(int32_t) *role_slot(struct ring_header *h, enum ring_role role)
@@ -263,7 +314,8 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 				r->map_len, strerror(rc));
 		goto err;
 	}
-	void *map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
+	void *map =
+	    mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
 	if (map == MAP_FAILED) {
 		rc = ring__fail(-errno, "ring %s: mmap: %s", name, strerror(errno));
 		goto err;
@@ -273,7 +325,7 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	struct ring_header *h = r->hdr;
 	uint64_t instance = 0;
 	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
-		instance = (uint64_t)ring__now_ns() ^ ((uint64_t)getpid() << 32);
+		instance = (uint64_t)sys_now_ns() ^ ((uint64_t)getpid() << 32);
 	h->magic = RING_MAGIC;
 	h->version = RING_VERSION;
 	h->header_size = sizeof(struct ring_header);
@@ -284,8 +336,9 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	h->creator_pid = (int32_t)getpid();
 	if (cfg->wait == RING_WAIT_EVENTFD && (rc = make_eventfds(r)))
 		goto err;
-	handle_init(r);
-	if ((rc = claim_role(r)))
+	struct snapshot snap;
+	take_snapshot(h, &snap);
+	if ((rc = handle_init(r, &snap)) || (rc = claim_role(r)))
 		goto err;
 	/* Pairs with the acquire load of state in ring_attach(): every header
 	 * field above is visible to an attacher that sees READY. */
@@ -300,29 +353,84 @@ err_nounlink:
 	return rc;
 }
 
-/* Receive the eventfds from the creator and check they belong to the
- * incarnation of the name we mapped. */
-static int fetch_eventfds(struct ring *r, int64_t deadline)
+static void nap(int64_t ns)
 {
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = ns};
+	nanosleep(&ts, NULL);
+}
+
+/* True if fd is an eventfd: what the creator must have sent. */
+static bool is_eventfd(int fd, char *what, size_t n)
+{
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t k = readlink(link, what, n - 1);
+	if (k <= 0) {
+		snprintf(what, n, "unknown: %s", strerror(errno));
+		return false;
+	}
+	what[k] = 0;
+	return strcmp(what, "anon_inode:[eventfd]") == 0;
+}
+
+/* Receive the eventfds from the creator.  Whoever answers on the name must
+ * be the creator itself (once it stops listening, any local process could
+ * bind the name), what arrives must be two eventfds of the incarnation we
+ * mapped, and everything received is closed on every error. */
+static int fetch_eventfds(struct ring *r, const struct snapshot *snap, int64_t deadline)
+{
+	int got[16], ngot = 0, rc;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return ring__fail(-errno, "ring %s: socket: %s", r->name, strerror(errno));
 	struct sockaddr_un sa;
-	socklen_t salen = sock_addr(&sa, r->name, r->hdr->instance);
-	int rc;
-	if (connect(s, (struct sockaddr *)&sa, salen) < 0) {
-		rc = ring__fail(-errno == -ECONNREFUSED ? -ESTALE : -errno,
-				"ring %s: nobody hands out the eventfds of instance %016" PRIx64
-				" (@%s: %s): the creator is gone or the name was re-created",
-				r->name, r->hdr->instance, sa.sun_path + 1, strerror(errno));
+	socklen_t salen = sock_addr(&sa, r->name, snap->instance);
+	/* Non-blocking: a listener whose backlog is full makes connect say
+	 * EAGAIN rather than wait, so the deadline holds. */
+	while (connect(s, (struct sockaddr *)&sa, salen) < 0) {
+		int e = errno;
+		if (e == EINTR)
+			continue;
+		if (e == EAGAIN && sys_now_ns() < deadline) {
+			nap(200000);
+			continue;
+		}
+		rc = e == EAGAIN
+			 ? ring__fail(-ETIMEDOUT,
+				      "ring %s: the eventfd server @%s accepts nobody in time",
+				      r->name, sa.sun_path + 1)
+			 : ring__fail(e == ECONNREFUSED || e == ENOENT ? -ESTALE : -e,
+				      "ring %s: nobody hands out the eventfds of instance "
+				      "%016" PRIx64 " (@%s: %s): the creator is gone or the "
+				      "name was re-created",
+				      r->name, snap->instance, sa.sun_path + 1, strerror(e));
 		goto out;
 	}
-	int64_t left = deadline - ring__now_ns();
-	struct pollfd p = {.fd = s, .events = POLLIN};
-	struct timespec ts = {.tv_sec = left > 0 ? left / 1000000000 : 0,
-			      .tv_nsec = left > 0 ? left % 1000000000 : 0};
-	rc = ppoll(&p, 1, &ts, NULL);
-	if (rc <= 0) {
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
+		rc = ring__fail(-errno, "ring %s: SO_PEERCRED: %s", r->name, strerror(errno));
+		goto out;
+	}
+	if (cred.uid != snap->owner_uid || cred.pid != snap->creator_pid) {
+		rc = ring__fail(-EPERM,
+				"ring %s: the eventfd server @%s is pid %d uid %u, but fields "
+				"creator_pid and owner_uid say pid %d uid %u: refusing its "
+				"descriptors",
+				r->name, sa.sun_path + 1, (int)cred.pid, (unsigned)cred.uid,
+				(int)snap->creator_pid, (unsigned)snap->owner_uid);
+		goto out;
+	}
+	for (;;) {
+		int64_t left = deadline - sys_now_ns();
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		struct timespec ts = {.tv_sec = left > 0 ? left / 1000000000 : 0,
+				      .tv_nsec = left > 0 ? left % 1000000000 : 0};
+		rc = ppoll(&p, 1, &ts, NULL);
+		if (rc > 0)
+			break;
+		if (rc < 0 && errno == EINTR)
+			continue;
 		rc = ring__fail(rc == 0 ? -ETIMEDOUT : -errno,
 				"ring %s: the creator did not hand out the eventfds in time",
 				r->name);
@@ -330,77 +438,92 @@ static int fetch_eventfds(struct ring *r, int64_t deadline)
 	}
 	uint64_t instance = 0;
 	struct iovec iov = {.iov_base = &instance, .iov_len = sizeof(instance)};
+	/* Room for more descriptors than expected: a sender of too many must
+	 * be seen (and its descriptors closed), not truncated by the kernel. */
 	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(got))];
 		struct cmsghdr align;
 	} ctl;
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf)};
-	ssize_t n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	if (n != sizeof(instance) || !c || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
-		rc = ring__fail(-EPROTO, "ring %s: bad eventfd hand-over message", r->name);
+	ssize_t n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n >= 0)
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k && ngot < (int)(sizeof(got) / sizeof(got[0])); i++)
+				memcpy(&got[ngot++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		}
+	if (n != sizeof(instance) || ngot != 2 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+		rc = ring__fail(-EPROTO,
+				"ring %s: bad eventfd hand-over message (%zd bytes, %d "
+				"descriptors; expected %zu bytes and 2)",
+				r->name, n, ngot, sizeof(instance));
 		goto out;
 	}
-	int fds[2];
-	memcpy(fds, CMSG_DATA(c), sizeof(fds));
-	r->data_efd = fds[0];
-	r->space_efd = fds[1];
-	if (instance != r->hdr->instance) {
+	if (instance != snap->instance) {
 		rc = ring__fail(-ESTALE,
 				"ring %s: eventfds are for instance %016" PRIx64
 				" but field instance is %016" PRIx64 ": two different objects",
-				r->name, instance, r->hdr->instance);
+				r->name, instance, snap->instance);
 		goto out;
 	}
+	for (int i = 0; i < 2; i++) {
+		char what[64];
+		if (!is_eventfd(got[i], what, sizeof(what))) {
+			rc = ring__fail(-EPROTO,
+					"ring %s: the creator sent a descriptor that is not an "
+					"eventfd (%s)",
+					r->name, what);
+			goto out;
+		}
+	}
+	r->data_efd = got[0];
+	r->space_efd = got[1];
+	ngot = 0;
 	rc = 0;
 out:
+	for (int i = 0; i < ngot; i++)
+		close(got[i]);
 	close(s);
 	return rc;
 }
 
-static void nap(int64_t ns)
+/* Validate a snapshot of a READY header against the file that holds it. */
+static int validate(const char *name, const struct snapshot *h, const struct stat *st)
 {
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = ns};
-	nanosleep(&ts, NULL);
-}
-
-/* Validate a READY header against the file that holds it. */
-static int validate(struct ring *r, const struct stat *st)
-{
-	const struct ring_header *h = r->hdr;
 	if (h->magic != RING_MAGIC)
 		return ring__fail(-EPROTO,
 				  "ring %s: field magic is 0x%016" PRIx64
 				  ", expected 0x%016llx: not a ring",
-				  r->name, h->magic, RING_MAGIC);
+				  name, h->magic, RING_MAGIC);
 	if (h->version != RING_VERSION)
 		return ring__fail(-EPROTONOSUPPORT, "ring %s: field version is %u, expected %u",
-				  r->name, h->version, RING_VERSION);
+				  name, h->version, RING_VERSION);
 	if (h->header_size != sizeof(struct ring_header))
 		return ring__fail(-EPROTONOSUPPORT,
 				  "ring %s: field header_size is %u, expected %zu: another layout",
-				  r->name, h->header_size, sizeof(struct ring_header));
+				  name, h->header_size, sizeof(struct ring_header));
 	if (!capacity_ok(h->capacity))
 		return ring__fail(-EBADMSG,
 				  "ring %s: field capacity is %" PRIu64
 				  ", not a power of two in [%llu, %llu]",
-				  r->name, h->capacity, RING_CAPACITY_MIN, RING_CAPACITY_MAX);
+				  name, h->capacity, RING_CAPACITY_MIN, RING_CAPACITY_MAX);
 	if (h->wait >= RING_WAIT_COUNT)
-		return ring__fail(-EBADMSG, "ring %s: field wait is %u, not a known strategy",
-				  r->name, h->wait);
+		return ring__fail(-EBADMSG, "ring %s: field wait is %u, not a known strategy", name,
+				  h->wait);
 	if (h->owner_uid != (uint32_t)geteuid())
-		return ring__fail(-EPERM, "ring %s: field owner_uid is %u, we are uid %u", r->name,
+		return ring__fail(-EPERM, "ring %s: field owner_uid is %u, we are uid %u", name,
 				  h->owner_uid, (unsigned)geteuid());
 	if ((uint64_t)st->st_size < RING_HEADER_SIZE + h->capacity)
 		return ring__fail(
 		    -EBADMSG,
 		    "ring %s: file size %lld does not cover the header and field capacity "
 		    "(%" PRIu64 " bytes): truncated or another size",
-		    r->name, (long long)st->st_size, RING_HEADER_SIZE + h->capacity);
+		    name, (long long)st->st_size, RING_HEADER_SIZE + h->capacity);
 	return 0;
 }
 
@@ -415,17 +538,17 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	if (role != RING_ROLE_PRODUCER && role != RING_ROLE_CONSUMER)
 		return ring__fail(-EINVAL, "ring %s: attach as producer or consumer, not role %d",
 				  name, role);
-	int64_t start = ring__now_ns(), deadline = ring__deadline(timeout_ns);
+	int64_t start = sys_now_ns(), deadline = ring__deadline(timeout_ns);
 	struct ring *r = handle_new(name, role);
 	if (!r)
 		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
 
 	/* The object may not exist yet: the creator can be a moment behind. */
 	while ((r->shm_fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)) < 0) {
-		if (errno != ENOENT || ring__now_ns() >= deadline) {
+		if (errno != ENOENT || sys_now_ns() >= deadline) {
 			rc = ring__fail(-errno, "ring %s: %s after %lld ms", name,
 					errno == ENOENT ? "no such object" : strerror(errno),
-					(long long)((ring__now_ns() - start) / 1000000));
+					(long long)((sys_now_ns() - start) / 1000000));
 			goto err;
 		}
 		nap(200000);
@@ -444,7 +567,7 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		if (st.st_size >= RING_HEADER_SIZE)
 			break;
 		/* Between the creator's shm_open and ftruncate, or truncated. */
-		if (ring__now_ns() >= deadline) {
+		if (sys_now_ns() >= deadline) {
 			rc = ring__fail(
 			    -EBADMSG,
 			    "ring %s: file size %lld is smaller than the header (%d bytes): "
@@ -466,7 +589,7 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		/* Only the creator writes magic, and only RING_MAGIC: any other
 		 * non-zero value means this is not a ring being built. */
 		uint64_t magic = __atomic_load_n(&r->hdr->magic, __ATOMIC_RELAXED);
-		bool late = ring__now_ns() >= deadline;
+		bool late = sys_now_ns() >= deadline;
 		if ((magic != 0 && magic != RING_MAGIC) || (late && magic == 0)) {
 			rc = ring__fail(-EPROTO,
 					"ring %s: field magic is 0x%016" PRIx64
@@ -480,21 +603,25 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 			    "ring %s: field state is %u after %lld ms: its creator never "
 			    "finished",
 			    name, atomic_load(&r->hdr->state),
-			    (long long)((ring__now_ns() - start) / 1000000));
+			    (long long)((sys_now_ns() - start) / 1000000));
 			goto err;
 		}
 		nap(100000);
 	}
+	/* One snapshot of the header decides everything from here on. */
+	struct snapshot snap;
+	take_snapshot(r->hdr, &snap);
 	if (fstat(r->shm_fd, &st) < 0) {
 		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
 		goto err;
 	}
-	if ((rc = validate(r, &st)))
+	if ((rc = validate(name, &snap, &st)))
 		goto err;
-	size_t full = RING_HEADER_SIZE + r->hdr->capacity;
+	size_t full = RING_HEADER_SIZE + snap.capacity;
 	munmap(r->hdr, r->map_len);
 	r->hdr = NULL;
-	map = mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
+	/* Populated now: page faults belong to attach, not to the first lap. */
+	map = mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
 	if (map == MAP_FAILED) {
 		rc = ring__fail(-errno, "ring %s: mmap of %zu bytes: %s", name, full,
 				strerror(errno));
@@ -502,14 +629,9 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	}
 	r->hdr = map;
 	r->map_len = full;
-	/* The header may have changed between the two mappings only if the
-	 * name was re-created; validate the mapping we keep. */
-	if ((rc = validate(r, &st)))
+	if (snap.wait == RING_WAIT_EVENTFD && (rc = fetch_eventfds(r, &snap, deadline)))
 		goto err;
-	if (r->hdr->wait == RING_WAIT_EVENTFD && (rc = fetch_eventfds(r, deadline)))
-		goto err;
-	handle_init(r);
-	if ((rc = claim_role(r)))
+	if ((rc = handle_init(r, &snap)) || (rc = claim_role(r)))
 		goto err;
 	*out = r;
 	return 0;
@@ -579,7 +701,7 @@ int ring_serve(struct ring *r, int64_t timeout_ns)
 				       : (rc == -EPERM ? rc
 						       : ring__fail(rc, "ring %s: accept: %s",
 								    r->name, strerror(-rc)));
-		int64_t left = deadline - ring__now_ns();
+		int64_t left = deadline - sys_now_ns();
 		if (left <= 0)
 			return ring__fail(-ETIMEDOUT,
 					  "ring %s: nobody came for the eventfds in time", r->name);
@@ -639,7 +761,7 @@ int ring_wait_peer(struct ring *r, int64_t timeout_ns)
 			return 0;
 		if (r->creator)
 			ring__serve_pending(r);
-		if (ring__now_ns() >= deadline)
+		if (sys_now_ns() >= deadline)
 			return ring__fail(-ETIMEDOUT, "ring %s: no %s attached in time", r->name,
 					  role_name(peer));
 		nap(100000);

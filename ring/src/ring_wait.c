@@ -8,15 +8,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define cpu_relax() _mm_pause()
-#elif defined(__aarch64__)
-#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
-#else
-#define cpu_relax() __asm__ __volatile__("" ::: "memory")
-#endif
-
 /* Longest single sleep: how soon a sleeper re-checks its peer's liveness
  * when nothing wakes it (futex cannot wait on a pidfd). */
 #define SLEEP_SLICE_NS 50000000LL
@@ -84,10 +75,7 @@ static int data_ready(struct ring *r, void *arg)
 	a->out = ring_peek(r, &a->len);
 	if (a->out)
 		return 1;
-	if (r->error)
-		return ring__fail(r->error, "ring %s: corrupt record at index %llu", r->name,
-				  (unsigned long long)r->head_local);
-	return 0;
+	return r->error; /* -EBADMSG, with ring__corrupt()'s message, or 0 */
 }
 
 static struct timespec rel_ts(int64_t ns)
@@ -126,7 +114,7 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 		atomic_store_explicit(waiting, 0, memory_order_relaxed);
 		return rc;
 	}
-	struct timespec ts = rel_ts(until - ring__now_ns());
+	struct timespec ts = rel_ts(until - sys_now_ns());
 	r->syscalls += eventfd ? 2 : 1;
 	if (eventfd) {
 		struct pollfd p[3] = {{.fd = efd, .events = POLLIN},
@@ -163,7 +151,7 @@ static int check_strategy(struct ring *r, enum ring_wait w, enum ring_role role)
 static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, ready_fn ready,
 		      void *arg)
 {
-	int64_t start = ring__now_ns();
+	int64_t start = sys_now_ns();
 	int64_t deadline = ring__deadline(timeout_ns);
 	int64_t spin_until = w == RING_WAIT_SPIN     ? INT64_MAX
 			     : w == RING_WAIT_HYBRID ? start + RING_HYBRID_SPIN_NS
@@ -175,7 +163,7 @@ static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, read
 		int rc = ready(r, arg);
 		if (rc != 0)
 			return rc < 0 ? rc : 0;
-		int64_t now = ring__now_ns();
+		int64_t now = sys_now_ns();
 		if (now >= next_check || now >= deadline) {
 			int st = ring__peer_state(r);
 			if (st != 0) {
@@ -205,7 +193,7 @@ static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, read
 		}
 		if (now < spin_until) {
 			for (int i = 0; i < 256; i++) {
-				cpu_relax();
+				sys_cpu_relax();
 				if ((rc = ready(r, arg)) != 0)
 					break;
 			}

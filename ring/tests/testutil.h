@@ -5,6 +5,7 @@
 #include "check.h"
 #include "ring.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,5 +59,41 @@ static inline int test_exists(const char *name)
 	} while (0)
 
 #define MS 1000000LL
+
+struct test_attach {
+	const char *name;
+	enum ring_role role;
+	struct ring *r;
+	int rc;
+	char msg[320]; /* ring_last_error() is per thread */
+};
+
+static void *test_attach_thread(void *arg)
+{
+	struct test_attach *a = arg;
+	a->rc = ring_attach(&a->r, a->name, a->role, 5000 * MS);
+	snprintf(a->msg, sizeof(a->msg), "%s", ring_last_error());
+	return NULL;
+}
+
+/* A producer that creates the ring and a consumer attached to it, in this
+ * process, for any strategy: an eventfd consumer attaches in a thread while
+ * the creator hands it the descriptors. */
+static inline void test_pair(const char *name, enum ring_wait w, uint64_t capacity, struct ring **p,
+			     struct ring **c)
+{
+	struct ring_config cfg = {.capacity = capacity, .wait = w};
+	CHECK_EQ(ring_create(p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	struct test_attach a = {.name = name, .role = RING_ROLE_CONSUMER};
+	pthread_t t;
+	CHECK_EQ(pthread_create(&t, NULL, test_attach_thread, &a), 0);
+	if (w == RING_WAIT_EVENTFD)
+		CHECK_EQ(ring_serve(*p, 5000 * MS), 0);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	if (a.rc)
+		fprintf(stderr, "test_pair: %s\n", a.msg);
+	CHECK_EQ(a.rc, 0);
+	*c = a.r;
+}
 
 #endif

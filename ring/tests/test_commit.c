@@ -1,0 +1,156 @@
+/* test_commit.c: reserving the most a message can take and committing what
+ * was written, for every reservation, every shorter length and whatever
+ * bytes the caller left in the unused part, on the straight path and on the
+ * wrap path.  The consumer must see exactly the committed messages: no
+ * phantom record made of the caller's leftover bytes, no -EBADMSG. */
+#include "testutil.h"
+
+/* What the caller leaves past its message: zeroes, a byte pattern, and
+ * 32-bit words that read as small valid record words (5 is a 4-byte
+ * message, 1 an empty one) or as a wrap mark. */
+static void smear(unsigned char *p, size_t n, int pattern)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (pattern) {
+		case 0: p[i] = 0xab; break;
+		case 1: p[i] = (i % 4 == 0) ? 5 : 0; break;
+		case 2: p[i] = (i % 4 == 0) ? 1 : 0; break;
+		case 3: p[i] = 0xff; break;
+		default: p[i] = (unsigned char)(i * 37 + 11); break;
+		}
+	}
+}
+
+#define PATTERNS 5
+
+/* Reserve `reserve` bytes, smear them all, write a message of `len` bytes
+ * tagged with seq, commit len and publish. */
+static void short_send(struct ring *p, size_t reserve, size_t len, int pattern, uint32_t seq)
+{
+	unsigned char *w = ring_reserve(p, reserve);
+	CHECK(w != NULL);
+	smear(w, reserve, pattern);
+	for (size_t i = 0; i < len; i++)
+		w[i] = (unsigned char)(seq + i);
+	ring_commit(p, len);
+	ring_publish(p);
+}
+
+/* The consumer gets exactly that message, and then nothing (not a phantom,
+ * not a corrupt record). */
+static void expect_one(struct ring *c, size_t len, uint32_t seq)
+{
+	size_t got = 12345;
+	const unsigned char *q = ring_peek(c, &got);
+	if (!q)
+		fprintf(stderr, "message %u of %zu bytes missing: %s\n", seq, len,
+			ring_last_error());
+	CHECK(q != NULL);
+	CHECK_EQ(got, len);
+	for (size_t i = 0; i < len; i++)
+		CHECK_EQ(q[i], (unsigned char)(seq + i));
+	ring_release(c);
+	size_t extra;
+	if (ring_peek(c, &extra) != NULL)
+		fprintf(stderr, "phantom message of %zu bytes after message %u\n", extra, seq);
+	CHECK(ring_peek(c, &extra) == NULL);
+	if (c->error)
+		fprintf(stderr, "after message %u: %s\n", seq, ring_last_error());
+	CHECK_EQ(c->error, 0);
+}
+
+/* Every (reservation, shorter length) pair up to 300 bytes, for each
+ * pattern, with the ring's position moving on, so commits land at every
+ * offset of a line and the wrap path is taken again and again. */
+static void every_length(void)
+{
+	const char *name = test_name("short");
+	struct ring *p, *c;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	uint32_t seq = 0;
+	uint64_t wraps = 0;
+	for (int pattern = 0; pattern < PATTERNS; pattern++)
+		for (size_t reserve = 1; reserve <= 300; reserve += 7)
+			for (size_t len = 0; len <= reserve; len += 1 + len / 4) {
+				uint64_t before = p->tail_local;
+				short_send(p, reserve, len, pattern, seq);
+				/* The reservation did not fit before the end: a
+				 * wrap mark went first. */
+				if ((before & p->mask) + ring_record_size(reserve) > p->capacity)
+					wraps++;
+				expect_one(c, len, seq);
+				seq++;
+			}
+	printf("test_commit: %u messages, %llu wraps\n", seq, (unsigned long long)wraps);
+	CHECK(wraps > 20);
+	ring_close(p);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* A reservation that was given up (reserved, smeared, never committed) and
+ * a smaller one committed in its place. */
+static void abandoned_reservation(void)
+{
+	const char *name = test_name("abandon");
+	struct ring *p, *c;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	for (uint32_t seq = 0; seq < 2000; seq++) {
+		size_t big = 200 + seq % 300, small = seq % 40;
+		unsigned char *w = ring_reserve(p, big);
+		CHECK(w != NULL);
+		smear(w, big, (int)(seq % PATTERNS));
+		short_send(p, small, small, (int)(seq % PATTERNS), seq);
+		expect_one(c, small, seq);
+	}
+	ring_close(p);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* Several short commits published at once, then read back in order. */
+static void batch_of_short_commits(void)
+{
+	const char *name = test_name("shortbatch");
+	struct ring *p, *c;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	for (int round = 0; round < 300; round++) {
+		for (uint32_t k = 0; k < 5; k++) {
+			unsigned char *w = ring_reserve(p, 120);
+			CHECK(w != NULL);
+			smear(w, 120, (int)((round + k) % PATTERNS));
+			w[0] = (unsigned char)k;
+			ring_commit(p, 1 + k);
+		}
+		ring_publish(p);
+		for (uint32_t k = 0; k < 5; k++) {
+			size_t len;
+			const unsigned char *q = ring_peek(c, &len);
+			CHECK(q != NULL);
+			CHECK_EQ(len, 1 + k);
+			CHECK_EQ(q[0], k);
+			ring_release(c);
+		}
+		size_t len;
+		CHECK(ring_peek(c, &len) == NULL);
+		CHECK_EQ(c->error, 0);
+	}
+	ring_close(p);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+int main(void)
+{
+	every_length();
+	abandoned_reservation();
+	batch_of_short_commits();
+	printf("test_commit: ok\n");
+	return 0;
+}
