@@ -10,6 +10,7 @@
  */
 #include "payload.h"
 #include "ring.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -26,7 +27,14 @@
 
 extern char **environ;
 
-enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_INTEGRITY = 3, EXIT_RING = 4, EXIT_PEER_GONE = 5 };
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 2,
+	EXIT_INTEGRITY = 3,
+	EXIT_RING = 4,
+	EXIT_PEER_DIED = 5,   /* a worker saw its peer die */
+	EXIT_PEER_CLOSED = 6, /* a worker saw its peer close early */
+};
 
 struct opts {
 	const char *mode; /* stream | pingpong */
@@ -42,15 +50,9 @@ struct opts {
 	const char *consumer_env;
 	char name[RING_NAME_MAX + 1];
 	const char *worker; /* set in a worker process */
+	pid_t parent;	    /* the driver, in a worker process */
 	uint64_t seed;
 };
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static void usage(FILE *f)
 {
@@ -66,8 +68,9 @@ static void usage(FILE *f)
 		"  --verify full|seq        check checksums too, or sequence numbers only (full)\n"
 		"  --timeout-ms N           limit of each blocking ring call (5000)\n"
 		"  --kill ROLE --kill-after-ms N\n"
-		"                           SIGKILL the producer or consumer after N ms; passes\n"
-		"                           only if the other one reports the death\n"
+		"                           SIGKILL the producer or consumer N ms after both\n"
+		"                           attached and messages flow; passes only if the\n"
+		"                           victim died of it and the other one reports the death\n"
 		"  --consumer-env VAR=VAL   add VAR=VAL to the consumer's environment only\n"
 		"  --name NAME              shared-memory name (unique per run)\n"
 		"exit: 0 pass, 2 usage/environment, 3 lost, corrupt or stalled messages\n");
@@ -94,15 +97,23 @@ static uint64_t parse_count(const char *s, const char *what)
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-	    {"mode", 1, 0, 'm'},	 {"wait", 1, 0, 'w'},
-	    {"size", 1, 0, 's'},	 {"capacity", 1, 0, 'c'},
-	    {"messages", 1, 0, 'n'},	 {"cpus", 1, 0, 'p'},
-	    {"verify", 1, 0, 'v'},	 {"timeout-ms", 1, 0, 't'},
-	    {"kill", 1, 0, 'k'},	 {"kill-after-ms", 1, 0, 'K'},
-	    {"consumer-env", 1, 0, 'e'}, {"name", 1, 0, 'N'},
-	    {"worker", 1, 0, 'W'},	 {"seed", 1, 0, 'S'},
-	    {"help", 0, 0, 'h'},	 {0, 0, 0, 0}};
+	static const struct option lo[] = {{"mode", 1, 0, 'm'},
+					   {"wait", 1, 0, 'w'},
+					   {"size", 1, 0, 's'},
+					   {"capacity", 1, 0, 'c'},
+					   {"messages", 1, 0, 'n'},
+					   {"cpus", 1, 0, 'p'},
+					   {"verify", 1, 0, 'v'},
+					   {"timeout-ms", 1, 0, 't'},
+					   {"kill", 1, 0, 'k'},
+					   {"kill-after-ms", 1, 0, 'K'},
+					   {"consumer-env", 1, 0, 'e'},
+					   {"name", 1, 0, 'N'},
+					   {"worker", 1, 0, 'W'},
+					   {"seed", 1, 0, 'S'},
+					   {"parent", 1, 0, 'P'},
+					   {"help", 0, 0, 'h'},
+					   {0, 0, 0, 0}};
 	*o = (struct opts){.mode = "stream",
 			   .wait = RING_WAIT_SPIN,
 			   .size_lo = 64,
@@ -116,7 +127,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
 		o->cpu[0] = 0, o->cpu[1] = 1;
 	snprintf(o->name, sizeof(o->name), "/ringstress.%d.%llx", (int)getpid(),
-		 (unsigned long long)now_ns() & 0xffffff);
+		 (unsigned long long)sys_now_ns() & 0xffffff);
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -166,6 +177,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'e': o->consumer_env = optarg; break;
 		case 'N': snprintf(o->name, sizeof(o->name), "%s", optarg); break;
 		case 'W': o->worker = optarg; break;
+		case 'P': o->parent = (pid_t)parse_count(optarg, "parent"); break;
 		case 'S': o->seed = parse_count(optarg, "seed"); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(EXIT_USAGE);
@@ -192,17 +204,9 @@ static int pin(int cpu)
 {
 	if (cpu < 0)
 		return 0;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-		fprintf(stderr, "ring_stress: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-		return -1;
-	}
-	/* Check that the pin took: a cgroup may refuse it silently. */
-	if (sched_getaffinity(0, sizeof(set), &set) < 0 || !CPU_ISSET(cpu, &set) ||
-	    CPU_COUNT(&set) != 1) {
-		fprintf(stderr, "ring_stress: pin to CPU %d did not take\n", cpu);
+	char err[128];
+	if (sys_pin_cpu(cpu, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ring_stress: %s\n", err);
 		return -1;
 	}
 	return 0;
@@ -210,7 +214,7 @@ static int pin(int cpu)
 
 static int ring_exit(int rc)
 {
-	return rc == -EOWNERDEAD || rc == -EPIPE ? EXIT_PEER_GONE : EXIT_RING;
+	return rc == -EOWNERDEAD ? EXIT_PEER_DIED : rc == -EPIPE ? EXIT_PEER_CLOSED : EXIT_RING;
 }
 
 static int fail_ring(const char *who, int rc)
@@ -226,10 +230,11 @@ static int stream_producer(const struct opts *o, struct ring *r)
 	if (!src)
 		return EXIT_USAGE;
 	memset(src, 0xa5, max);
-	int rc = ring_wait_peer(r, o->timeout_ns);
-	if (rc)
-		return fail_ring("producer", rc);
-	int64_t t0 = now_ns();
+	/* No wait for the consumer: a producer fills the ring and then waits
+	 * for room, attached consumer or not (and a consumer whose mapping is
+	 * broken still gets messages to fail on). */
+	int rc;
+	int64_t t0 = sys_now_ns();
 	for (uint64_t seq = 0; seq < o->messages; seq++) {
 		size_t len = payload_size(o->seed, seq, o->size_lo, o->size_hi);
 		if (o->full) {
@@ -247,7 +252,7 @@ static int stream_producer(const struct opts *o, struct ring *r)
 				return fail_ring("producer", rc);
 		}
 	}
-	int64_t t1 = now_ns();
+	int64_t t1 = sys_now_ns();
 	printf("producer ns=%lld\n", (long long)(t1 - t0));
 	free(src);
 	return EXIT_OK;
@@ -273,7 +278,7 @@ static int stream_consumer(const struct opts *o, struct ring *r)
 			return ring_exit(rc);
 		}
 		if (seq == 0)
-			first = now_ns();
+			first = sys_now_ns();
 		if (!o->full && len <= o->size_hi) {
 			memcpy(buf, p, len); /* a copying receive, as ring_recv does */
 			p = buf;
@@ -291,7 +296,7 @@ static int stream_consumer(const struct opts *o, struct ring *r)
 		bytes += len;
 		ring_release(r);
 	}
-	int64_t last = now_ns();
+	int64_t last = sys_now_ns();
 	printf("consumer ns=%lld bytes=%llu\n", (long long)(last - first),
 	       (unsigned long long)bytes);
 	free(buf);
@@ -317,7 +322,7 @@ static int pingpong(const struct opts *o, struct ring *out, struct ring *in, boo
 	if (rc)
 		return fail_ring(client ? "client" : "server", rc);
 	for (uint64_t seq = 0; seq < o->messages; seq++) {
-		int64_t t0 = now_ns();
+		int64_t t0 = sys_now_ns();
 		if (client) {
 			payload_fill(msg, len, seq);
 			if ((rc = ring_send_wait(out, msg, len, o->wait, o->timeout_ns)))
@@ -333,7 +338,7 @@ static int pingpong(const struct opts *o, struct ring *out, struct ring *in, boo
 			return EXIT_INTEGRITY;
 		}
 		if (client)
-			rtt[seq] = now_ns() - t0;
+			rtt[seq] = sys_now_ns() - t0;
 		else if ((rc = ring_send_wait(out, msg, len, o->wait, o->timeout_ns)))
 			return fail_ring("server", rc);
 	}
@@ -359,6 +364,9 @@ static void ring_names(const struct opts *o, char a[static RING_NAME_MAX + 1],
 static int worker(const struct opts *o)
 {
 	bool producer = strcmp(o->worker, "producer") == 0;
+	/* Never outlive the driver, whatever kills it. */
+	if (o->parent && sys_die_with_parent(o->parent))
+		return EXIT_USAGE;
 	if (pin(o->cpu[producer ? 0 : 1]))
 		return EXIT_USAGE;
 	const char *who = producer ? "producer" : "consumer";
@@ -410,6 +418,10 @@ static pid_t spawn_worker(char *self, int argc, char **argv, const char *role, c
 	args[n++] = (char *)role;
 	args[n++] = "--name"; /* the default name is made per process */
 	args[n++] = (char *)name;
+	char parent[24];
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
+	args[n++] = "--parent";
+	args[n++] = parent;
 	args[n] = NULL;
 
 	char **envp = environ;
@@ -424,8 +436,16 @@ static pid_t spawn_worker(char *self, int argc, char **argv, const char *role, c
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	/* A process group of its own: Ctrl-C in a terminal reaches the
+	 * driver, which ends the workers, and is not mistaken for a worker
+	 * killed by a signal. */
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
 	pid_t pid;
-	int rc = posix_spawn(&pid, self, &fa, NULL, args, envp);
+	int rc = posix_spawn(&pid, self, &fa, &at, args, envp);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	free(args);
 	if (envp != environ)
@@ -466,6 +486,8 @@ static int driver(int argc, char **argv, struct opts *o)
 	else
 		snprintf(names[0], sizeof(names[0]), "%s", o->name);
 	int rc = EXIT_OK;
+	int64_t flowing_at = 0; /* both attached and messages moving */
+	bool unlinked = false;	/* names removed once both sides mapped them */
 	struct child ch[2] = {{.role = "producer"}, {.role = "consumer"}};
 	for (int i = 0; i < nrings; i++) {
 		int e = ring_create(&rings[i], names[i], &cfg, RING_ROLE_NONE);
@@ -480,13 +502,32 @@ static int driver(int argc, char **argv, struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 
 	char *self = realpath("/proc/self/exe", NULL);
-	int64_t start = now_ns();
+	int64_t start = sys_now_ns();
 	/* A worker's every call is bounded by the timeout; give the whole run
 	 * generous room and then kill: the driver itself never hangs. */
 	int64_t limit = start + 4 * o->timeout_ns + (int64_t)(o->messages / 1000 + 1) * 1000000;
 	bool killed = false;
+	/* The producer first, the consumer once the producer is attached and
+	 * (in a stream) has published: a consumer then always has messages
+	 * waiting, whatever is wrong with its mapping, so a fault shows on the
+	 * data path and not only as an empty ring. */
 	for (int i = 0; i < 2; i++) {
 		int fds[2];
+		if (i == 1) {
+			while (!ch[0].done && !interrupted && sys_now_ns() < limit) {
+				for (int k = 0; k < nrings; k++)
+					(void)ring_serve(rings[k], 0);
+				struct ring_header *h = rings[0]->hdr;
+				if (atomic_load(&h->producer_pid) > 0 &&
+				    (pp ? atomic_load(&rings[1]->hdr->consumer_pid) > 0
+					: atomic_load(&h->tail) > 0))
+					break;
+				if (waitpid(ch[0].pid, &ch[0].status, WNOHANG) == ch[0].pid)
+					ch[0].done = true;
+				struct timespec ts = {0, 200000};
+				nanosleep(&ts, NULL);
+			}
+		}
 		if (pipe(fds) < 0) {
 			rc = EXIT_USAGE;
 			goto reap;
@@ -500,13 +541,7 @@ static int driver(int argc, char **argv, struct opts *o)
 			goto reap;
 		}
 	}
-	/* Eventfd rings: hand the descriptors to each attaching worker. */
-	for (int i = 0; i < nrings; i++)
-		for (int k = 0; k < 2; k++)
-			if (ring_serve(rings[i], o->timeout_ns))
-				fprintf(stderr, "ring_stress: %s\n", ring_last_error());
-
-	start = now_ns();
+	start = sys_now_ns();
 reap:
 	for (int left = 2; left > 0;) {
 		left = 0;
@@ -521,8 +556,25 @@ reap:
 		}
 		if (!left)
 			break;
-		int64_t t = now_ns();
-		if (o->kill && !killed && t - start >= (int64_t)o->kill_after_ms * 1000000) {
+		/* Eventfd rings: hand the descriptors to each attaching worker. */
+		for (int k = 0; k < nrings && !unlinked; k++)
+			(void)ring_serve(rings[k], 0);
+		int64_t t = sys_now_ns();
+		bool attached = rings[0] != NULL;
+		for (int i = 0; i < nrings; i++)
+			attached = attached && atomic_load(&rings[i]->hdr->producer_pid) > 0 &&
+				   atomic_load(&rings[i]->hdr->consumer_pid) > 0;
+		if (attached && !unlinked) {
+			/* Both mapped: the names are no longer needed, and a
+			 * driver killed from now on leaves nothing behind. */
+			for (int i = 0; i < nrings; i++)
+				ring_unlink(names[i]);
+			unlinked = true;
+		}
+		if (attached && !flowing_at && atomic_load(&rings[0]->hdr->tail) > 0)
+			flowing_at = t;
+		if (o->kill && !killed && flowing_at &&
+		    t - flowing_at >= (int64_t)o->kill_after_ms * 1000000) {
 			kill(ch[strcmp(o->kill, "producer") == 0 ? 0 : 1].pid, SIGKILL);
 			killed = true;
 		}
@@ -556,10 +608,16 @@ reap:
 		code[i] = WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status)
 						  : 128 + WTERMSIG(ch[i].status);
 	if (o->kill) {
-		int survivor = strcmp(o->kill, "producer") == 0 ? 1 : 0;
-		rc = code[survivor] == EXIT_PEER_GONE ? EXIT_OK : EXIT_INTEGRITY;
-		printf("kill %s: survivor %s exited %d (%s)\n", o->kill, ch[survivor].role,
-		       code[survivor], rc == EXIT_OK ? "reported the death" : "did NOT report it");
+		int victim = strcmp(o->kill, "producer") == 0 ? 0 : 1, survivor = 1 - victim;
+		bool by_us =
+		    WIFSIGNALED(ch[victim].status) && WTERMSIG(ch[victim].status) == SIGKILL;
+		rc = killed && by_us && code[survivor] == EXIT_PEER_DIED ? EXIT_OK : EXIT_INTEGRITY;
+		printf("kill %s: victim %s (%s), survivor %s exited %d (%s)\n", o->kill,
+		       killed ? "killed mid-run" : "never killed: messages never flowed",
+		       by_us ? "died of SIGKILL" : "did NOT die of our SIGKILL", ch[survivor].role,
+		       code[survivor],
+		       code[survivor] == EXIT_PEER_DIED ? "reported the death"
+							: "did NOT report the death");
 		goto out;
 	}
 	for (int i = 0; i < 2; i++)
@@ -590,7 +648,8 @@ out:
 	for (int i = 0; i < nrings; i++)
 		if (rings[i]) {
 			ring_close(rings[i]);
-			ring_unlink(names[i]);
+			if (!unlinked)
+				ring_unlink(names[i]);
 		}
 	return rc;
 }
