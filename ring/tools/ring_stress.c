@@ -223,13 +223,9 @@ static int fail_ring(const char *who, int rc)
 	return ring_exit(rc);
 }
 
-static int stream_producer(const struct opts *o, struct ring *r)
+static int stream_produce(const struct opts *o, struct ring *r, unsigned char *src)
 {
-	size_t max = o->size_hi;
-	unsigned char *src = malloc(max);
-	if (!src)
-		return EXIT_USAGE;
-	memset(src, 0xa5, max);
+	memset(src, 0xa5, o->size_hi);
 	/* No wait for the consumer: a producer fills the ring and then waits
 	 * for room, attached consumer or not (and a consumer whose mapping is
 	 * broken still gets messages to fail on). */
@@ -254,15 +250,21 @@ static int stream_producer(const struct opts *o, struct ring *r)
 	}
 	int64_t t1 = sys_now_ns();
 	printf("producer ns=%lld\n", (long long)(t1 - t0));
-	free(src);
 	return EXIT_OK;
 }
 
-static int stream_consumer(const struct opts *o, struct ring *r)
+static int stream_producer(const struct opts *o, struct ring *r)
 {
-	unsigned char *buf = malloc(o->size_hi);
-	if (!buf)
+	unsigned char *src = malloc(o->size_hi);
+	if (!src)
 		return EXIT_USAGE;
+	int rc = stream_produce(o, r, src);
+	free(src);
+	return rc;
+}
+
+static int stream_consume(const struct opts *o, struct ring *r, unsigned char *buf)
+{
 	int64_t first = 0;
 	uint64_t bytes = 0;
 	for (uint64_t seq = 0; seq < o->messages; seq++) {
@@ -299,8 +301,17 @@ static int stream_consumer(const struct opts *o, struct ring *r)
 	int64_t last = sys_now_ns();
 	printf("consumer ns=%lld bytes=%llu\n", (long long)(last - first),
 	       (unsigned long long)bytes);
-	free(buf);
 	return EXIT_OK;
+}
+
+static int stream_consumer(const struct opts *o, struct ring *r)
+{
+	unsigned char *buf = malloc(o->size_hi);
+	if (!buf)
+		return EXIT_USAGE;
+	int rc = stream_consume(o, r, buf);
+	free(buf);
+	return rc;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -311,13 +322,10 @@ static int cmp_i64(const void *a, const void *b)
 
 /* Ping-pong: the "producer" is the client (sends on a, receives on b), the
  * "consumer" is the echo server. */
-static int pingpong(const struct opts *o, struct ring *out, struct ring *in, bool client)
+static int pingpong_run(const struct opts *o, struct ring *out, struct ring *in, bool client,
+			unsigned char *msg, int64_t *rtt)
 {
 	size_t len = o->size_lo;
-	unsigned char *msg = malloc(len);
-	int64_t *rtt = client ? malloc(o->messages * sizeof(*rtt)) : NULL;
-	if (!msg || (client && !rtt))
-		return EXIT_USAGE;
 	int rc = ring_wait_peer(out, o->timeout_ns);
 	if (rc)
 		return fail_ring(client ? "client" : "server", rc);
@@ -348,9 +356,19 @@ static int pingpong(const struct opts *o, struct ring *out, struct ring *in, boo
 		printf("rtt p50=%lld p99=%lld max=%lld\n", (long long)rtt[n / 2],
 		       (long long)rtt[n * 99 / 100], (long long)rtt[n - 1]);
 	}
+	return EXIT_OK;
+}
+
+static int pingpong(const struct opts *o, struct ring *out, struct ring *in, bool client)
+{
+	unsigned char *msg = malloc(o->size_lo);
+	int64_t *rtt = client ? malloc(o->messages * sizeof(*rtt)) : NULL;
+	int rc = EXIT_USAGE;
+	if (msg && (!client || rtt))
+		rc = pingpong_run(o, out, in, client, msg, rtt);
 	free(rtt);
 	free(msg);
-	return EXIT_OK;
+	return rc;
 }
 
 static void ring_names(const struct opts *o, char a[static RING_NAME_MAX + 1],
