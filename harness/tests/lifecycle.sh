@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # lifecycle.sh WHAT RINGBENCH [SHIM]: what happens around a run.
-#   kill   - a worker killed mid-run: exit 3, the death named, nothing left
-#            in /dev/shm
-#   sigint - the harness interrupted: exit 2, workers gone, nothing left
-#   stall  - the consumer's mapping made private by the LD_PRELOAD shim: the
-#            watchdog ends the run with exit 3 and a diagnosis that says
-#            private, nothing left behind
+#   kill    - a worker killed mid-run: exit 3, the death named, nothing left
+#             in /dev/shm
+#   sigint  - the harness interrupted: exit 2, workers gone, nothing left
+#   ctrl-c  - SIGINT to the whole process group, as a terminal's Ctrl-C
+#             sends it: exit 2 "interrupted", never a visibility failure
+#             (the workers are in a group of their own and never see it)
+#   harness - the harness itself SIGKILLed mid-run: the workers end with it
+#             and nothing is left in /dev/shm
+#   stall   - the consumer's mapping made private by the LD_PRELOAD shim: the
+#             watchdog ends the run with exit 3 and a diagnosis that says
+#             private, nothing left behind
 set -u
 what=$1 rb=$2 shim=${3:-}
+if [ "$(nproc)" -lt 2 ]; then
+	echo "lifecycle.sh: skipped, runs pin to CPUs 0 and 1"
+	exit 77
+fi
 name=/rbt.$$.$what
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -23,29 +32,63 @@ wait_for_pid() { # wait_for_pid ROLE: the pid ringbench printed for ROLE
 	return 1
 }
 
+# The run is going: ringbench says so (with --verbose) after its start barrier.
+wait_started() {
+	for _ in $(seq 1 200); do
+		grep -q "^ringbench: started " "$log" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+gone() { # gone PID...: true once none of them runs (up to 10 s)
+	for _ in $(seq 1 200); do
+		local alive=0
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive -eq 0 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 case $what in
-kill | sigint)
-	"$rb" stream --duration 60 --repetitions 1 --warmup 0 --verbose --name "$name" \
-		>"$log" 2>&1 &
+kill | sigint | ctrl-c | harness)
+	# ctrl-c: a session of its own, so its process group can be signalled
+	# as a whole the way a terminal does.
+	launch=()
+	[ "$what" = ctrl-c ] && launch=(setsid)
+	"${launch[@]}" "$rb" stream --duration 60 --repetitions 1 --warmup 0 --verbose \
+		--name "$name" >"$log" 2>&1 &
 	rbpid=$!
 	consumer=$(wait_for_pid consumer) || fail "no consumer pid printed"
 	producer=$(wait_for_pid producer) || fail "no producer pid printed"
-	sleep 0.3
-	if [ "$what" = kill ]; then
+	wait_started || fail "the run never started"
+	case $what in
+	kill)
 		kill -KILL "$consumer"
 		want=3 pattern="consumer \(pid $consumer\) died: signal 9"
-	else
+		;;
+	sigint)
 		kill -INT "$rbpid"
 		want=2 pattern="interrupted"
-	fi
+		;;
+	ctrl-c)
+		kill -INT -- "-$rbpid"
+		want=2 pattern="interrupted"
+		;;
+	harness)
+		kill -KILL "$rbpid"
+		want=137 pattern=""
+		;;
+	esac
 	# The harness must end by itself, well before the 60 s run would.
-	for _ in $(seq 1 200); do kill -0 "$rbpid" 2>/dev/null || break; sleep 0.05; done
-	kill -0 "$rbpid" 2>/dev/null && { kill -KILL "$rbpid"; fail "ringbench still running 10 s later"; }
+	gone "$rbpid" || { kill -KILL "$rbpid"; fail "ringbench still running 10 s later"; }
 	wait "$rbpid"
 	got=$?
-	for p in "$producer" "$consumer"; do
-		kill -0 "$p" 2>/dev/null && fail "worker $p outlived the harness"
-	done
+	gone "$producer" "$consumer" || fail "a worker outlived the harness"
+	if [ "$what" = ctrl-c ] && grep -q "VISIBILITY FAILURE" "$log"; then
+		fail "Ctrl-C was reported as a visibility failure"
+	fi
 	;;
 stall)
 	[ -n "$shim" ] || fail "no shim given"
@@ -66,7 +109,7 @@ stall)
 	;;
 esac
 [ "$got" -eq "$want" ] || fail "exit code $got, expected $want"
-grep -Eq "$pattern" "$log" || fail "output does not match /$pattern/"
+[ -z "$pattern" ] || grep -Eq "$pattern" "$log" || fail "output does not match /$pattern/"
 left=$(leftovers)
 [ -z "$left" ] || fail "left in /dev/shm: $left"
 cat "$log"

@@ -1,11 +1,15 @@
 /* test_json.c: the results writer against a reader.  Without arguments it
- * writes a document with known figures and reads it back; with a path it
+ * writes a document with known figures and reads it back, and checks that a
+ * figure JSON cannot hold (NaN, infinity) or a name that is not UTF-8 is an
+ * error naming the field, never a silently missing entry.  With a path it
  * checks that a file ringbench wrote is Google Benchmark JSON with
- * ringbench's fields. */
+ * ringbench's fields and real figures: every repetition moved messages in a
+ * measured window after its warm-up. */
 #include "check.h"
 #include "results.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,11 +40,19 @@ static size_t check_schema(json_t *doc)
 	json_t *ctx = json_object_get(doc, "context");
 	CHECK(json_is_object(ctx));
 	const char *keys[] = {"date",	"host_name",	  "executable", "machine_id",	"cpu_model",
-			      "kernel", "virtualization", "cpus",	"git_revision", "scenario"};
+			      "kernel", "virtualization", "cpus",	"git_revision", "scenario",
+			      "clock",	"clock_choice",	  "window"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		(void)str(ctx, keys[i]);
 	CHECK(num(ctx, "num_cpus") >= 1);
 	CHECK(num(ctx, "cores") >= 1);
+	/* Which clock, and how fine. */
+	const char *clock = str(ctx, "clock");
+	CHECK(strcmp(clock, "tsc") == 0 || strcmp(clock, "monotonic") == 0);
+	CHECK(num(ctx, "clock_resolution_ns") > 0 && num(ctx, "clock_resolution_ns") < 1000);
+	CHECK(num(ctx, "clock_hz") > 0);
+	CHECK(strstr(str(ctx, "clock_choice"), clock) == str(ctx, "clock_choice"));
+	CHECK(strstr(str(ctx, "window"), "warm") != NULL);
 	json_t *b = json_object_get(doc, "benchmarks");
 	CHECK(json_is_array(b));
 	size_t i;
@@ -59,7 +71,18 @@ static size_t check_schema(json_t *doc)
 		CHECK(num(e, "producer_cpu_ns_per_msg") >= 0);
 		CHECK(num(e, "consumer_cpu_ns_per_msg") >= 0);
 		CHECK(num(e, "repetitions") >= 1);
+		if (json_is_true(json_object_get(e, "error_occurred")))
+			continue;
+		/* A real measurement: messages moved in a window after a
+		 * warm-up, at a rate, with a round trip or latency when the mode
+		 * has one. */
+		CHECK(num(e, "iterations") > 0);
+		CHECK(num(e, "items_per_second") > 0);
+		CHECK(num(e, "real_time") > 0);
+		CHECK(num(e, "window_seconds") > 0);
+		CHECK(num(e, "warmup_messages") > 0);
 		if (strcmp(str(e, "mode"), "stream") != 0) {
+			CHECK(num(e, "p50_ns") > 0);
 			CHECK(num(e, "p50_ns") <= num(e, "p90_ns"));
 			CHECK(num(e, "p90_ns") <= num(e, "p99_ns"));
 			CHECK(num(e, "p99_ns") <= num(e, "p999_ns"));
@@ -71,16 +94,59 @@ static size_t check_schema(json_t *doc)
 	return json_array_size(b);
 }
 
+/* The entries of a results file, and how many of each kind: with
+ * `expect_cases`, every case must have `reps` repetitions and a median. */
+static void check_counts(json_t *doc, int expect_cases, int reps)
+{
+	size_t i, iters = 0, medians = 0;
+	json_t *e;
+	json_array_foreach(json_object_get(doc, "benchmarks"), i, e)
+	{
+		if (strcmp(str(e, "run_type"), "iteration") == 0)
+			iters++;
+		else
+			medians++;
+	}
+	CHECK_EQ(medians, expect_cases);
+	CHECK_EQ(iters, (size_t)expect_cases * (size_t)reps);
+}
+
+/* What the writer refuses: a figure that is not finite, a name that is not
+ * UTF-8.  The error names the case and the field. */
+static void refusals(json_t *doc, struct bench_case *c, const struct bench_run *good)
+{
+	char err[256];
+	size_t before = json_array_size(json_object_get(doc, "benchmarks"));
+	struct bench_run r = *good;
+	r.msgs_per_sec = NAN;
+	CHECK_EQ(results_add_run(doc, c, &r, 0, 1, err, sizeof(err)), -1);
+	CHECK(strstr(err, "items_per_second") && strstr(err, c->name));
+	r = *good;
+	r.syscalls_per_msg = INFINITY;
+	CHECK_EQ(results_add_median(doc, c, &r, 1, err, sizeof(err)), -1);
+	CHECK(strstr(err, "syscalls_per_msg") != NULL);
+	struct bench_case bad = *c;
+	snprintf(bad.name, sizeof(bad.name), "stream/\xff\xfe/size:64");
+	CHECK_EQ(results_add_run(doc, &bad, good, 0, 1, err, sizeof(err)), -1);
+	CHECK(strstr(err, "field name") != NULL);
+	CHECK_EQ(results_add_failure(doc, c, "bad \xc3\x28 text", err, sizeof(err)), -1);
+	CHECK(strstr(err, "error_message") != NULL);
+	/* Nothing half-made was added. */
+	CHECK_EQ(json_array_size(json_object_get(doc, "benchmarks")), before);
+}
+
 int main(int argc, char **argv)
 {
 	json_error_t jerr;
-	if (argc == 2) {
+	if (argc >= 2) {
 		json_t *doc = json_load_file(argv[1], 0, &jerr);
 		if (!doc) {
 			fprintf(stderr, "%s:%d: %s\n", argv[1], jerr.line, jerr.text);
 			return 1;
 		}
 		CHECK(check_schema(doc) > 0);
+		if (argc == 4)
+			check_counts(doc, atoi(argv[2]), atoi(argv[3]));
 		json_decref(doc);
 		printf("test_json: %s ok\n", argv[1]);
 		return 0;
@@ -89,7 +155,13 @@ int main(int argc, char **argv)
 	machine_identify(&m);
 	CHECK(m.cores >= 1 && m.id[0]);
 	int cpus[2] = {0, 1};
-	json_t *doc = results_new(&m, cpus, "unit");
+	char err[256];
+	struct bench_clock clk = {.kind = BENCH_CLOCK_TSC, .hz = 2.5e9, .resolution_ns = 0.4};
+	json_t *doc = results_new(&m, cpus, "unit", &clk, "tsc: for the test", err, sizeof(err));
+	CHECK(doc != NULL);
+	clk.resolution_ns = NAN;
+	CHECK(results_new(&m, cpus, "unit", &clk, "tsc", err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "clock_resolution_ns") != NULL);
 	struct bench_case c = {.mode = MODE_PINGPONG,
 			       .transport = T_RING,
 			       .wait = RING_WAIT_FUTEX,
@@ -99,6 +171,7 @@ int main(int argc, char **argv)
 			       .messages = 1000};
 	bench_case_name(&c);
 	struct bench_run r = {.messages = 1000,
+			      .seconds = 0.04,
 			      .bytes = 128000,
 			      .msgs_per_sec = 25000.5,
 			      .bytes_per_sec = 3.2e6,
@@ -110,8 +183,9 @@ int main(int argc, char **argv)
 			      .p99 = 70000,
 			      .p999 = 100000,
 			      .max = 2000000};
-	results_add_run(doc, &c, &r, 0, 1);
-	results_add_median(doc, &c, &r, 1);
+	CHECK_EQ(results_add_run(doc, &c, &r, 0, 1, err, sizeof(err)), 0);
+	CHECK_EQ(results_add_median(doc, &c, &r, 1, err, sizeof(err)), 0);
+	refusals(doc, &c, &r);
 	char path[] = "/tmp/test_json.XXXXXX";
 	int fd = mkstemp(path);
 	CHECK(fd >= 0);
@@ -135,6 +209,8 @@ int main(int argc, char **argv)
 	CHECK(strcmp(str(agg, "name"),
 		     "pingpong/wait:futex/size:64/capacity:65536/cpus:0,1_median") == 0);
 	CHECK(strcmp(str(json_object_get(doc, "context"), "scenario"), "unit") == 0);
+	CHECK(strcmp(str(json_object_get(doc, "context"), "clock"), "tsc") == 0);
+	CHECK(num(e, "warmup_messages") == 1000); /* a pingpong warms up with 1,000 */
 	json_decref(doc);
 	printf("test_json: ok\n");
 	return 0;

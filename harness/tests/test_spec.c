@@ -53,7 +53,7 @@ int main(void)
 	CHECK_EQ(l.n, 4);
 	BAD(spec_parse_wait_list("spin,sleep", &l, err, sizeof(err)), "sleep");
 	CHECK_EQ(spec_parse_transport_list("all", &l, err, sizeof(err)), 0);
-	CHECK_EQ(l.n, 4);
+	CHECK_EQ(l.n, T_COUNT);
 	BAD(spec_parse_transport_list("tcp", &l, err, sizeof(err)), "tcp");
 
 	int cpu[2];
@@ -98,6 +98,23 @@ int main(void)
 	CHECK_EQ(n, 8);
 	CHECK(strcmp(cases[0].name, "stream/wait:spin/size:64/capacity:4096/cpus:0,1") == 0);
 	CHECK(strcmp(cases[7].name, "stream/transport:pipe/size:4096/cpus:0,1") == 0);
+	/* Warm-up: a stream moves one lap of its ring first, at least 256. */
+	CHECK_EQ(cases[0].warmup, 256);					 /* 4 KiB / 72 B: 57 */
+	CHECK_EQ(cases[1].warmup, (1 << 20) / ring_record_size(64) + 1); /* 14564 */
+
+	/* A transport that cannot run a mode is skipped when listed with
+	 * others (`all`), and refused when it is all there is. */
+	s.mode[MODE_STREAM].transports = (struct spec_list){2, {T_RING, T_LINE}};
+	CHECK_EQ(spec_expand(&s, cases, 64, err, sizeof(err)), 6);
+	s.mode[MODE_STREAM].transports = (struct spec_list){1, {T_LINE}};
+	BAD(spec_check(&s, err, sizeof(err)), "line runs pingpong only");
+	spec_mode_defaults(&s.mode[MODE_PINGPONG], MODE_PINGPONG);
+	s.mode[MODE_STREAM].enabled = false;
+	s.mode[MODE_PINGPONG].transports = (struct spec_list){1, {T_LINE}};
+	CHECK_EQ(spec_check(&s, err, sizeof(err)), 0);
+	CHECK_EQ(spec_expand(&s, cases, 64, err, sizeof(err)), 1);
+	CHECK(strcmp(cases[0].name, "pingpong/transport:line/size:64/cpus:0,1") == 0);
+	CHECK_EQ(cases[0].warmup, 1000);
 
 	/* Scenario files. */
 	spec_init(&s);

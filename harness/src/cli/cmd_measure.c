@@ -1,9 +1,11 @@
-/* main.c: the ringbench command: parse what to run, run every case with
- * warm-up and repetitions in a shuffled order, print a table for people and
- * write Google Benchmark JSON for programs. */
+/* cmd_measure.c: `ringbench stream | pingpong | latency | run`: parse what
+ * to run, run every case with warm-up and repetitions in a shuffled order,
+ * print a table for people and write Google Benchmark JSON for programs. */
 #include "bench.h"
+#include "commands.h"
 #include "results.h"
 #include "spec.h"
+#include "transport.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -20,20 +22,20 @@
 #define MAX_CASES 1024
 
 static const char *const usage_text =
-    "usage: ringbench COMMAND [options]\n"
+    "usage: ringbench stream|pingpong|latency [options]\n"
+    "       ringbench run SCENARIO... [--repetitions N] [--warmup N] [--cpus P,C] [--out FILE]\n"
     "\n"
-    "commands:\n"
     "  stream       producer sends as fast as the transport allows: messages/s,\n"
     "               bytes/s, CPU ns per message of each side\n"
     "  pingpong     round trips through two rings (one each way): p50 p90 p99 p99.9 max\n"
     "  latency      one-way latency at a fixed rate (--rate), stamped with the intended\n"
     "               send time so a stalled sender shows as latency\n"
-    "  run SCENARIO...  run scenario files (a name in scenarios/ or a path)\n"
-    "  help [COMMAND]\n"
+    "  run          scenario files (a name in scenarios/ or a path)\n"
     "\n"
     "options (lists are comma-separated; byte counts take K, M, G; A-B is the powers\n"
     "of two from A to B):\n"
-    "  --transport LIST  ring, floor, pipe, unix, or all (ring)\n"
+    "  --transport LIST  ring, floor, line, pipe, unix, or all (ring); line runs\n"
+    "                    pingpong only\n"
     "  --wait LIST       spin, futex, eventfd, hybrid, or all (spin); ring only\n"
     "  --size LIST       message bytes (64); at least 16, 24 for latency\n"
     "  --capacity LIST   ring bytes, powers of two from 4K (1M; 64K for pingpong)\n"
@@ -56,6 +58,16 @@ static const char *const usage_text =
     "Run alone: producer and consumer are pinned and spin; a second benchmark on the\n"
     "same CPUs makes both sets of figures meaningless.\n"
     "\n"
+    "Transports: ring is the ring under test; floor moves the same messages through\n"
+    "fixed slots of the same bytes (the least a shared-memory handoff does); line is\n"
+    "one bare cache line handed back and forth (the physical round trip); pipe and\n"
+    "unix are the kernel's.  Every message on every transport carries a sequence\n"
+    "number and checksum that the receiver checks.\n"
+    "\n"
+    "Time stamps come from the invariant TSC where the CPU has one (calibrated\n"
+    "against CLOCK_MONOTONIC), else CLOCK_MONOTONIC; RINGBENCH_CLOCK=monotonic forces\n"
+    "the latter.  The results' context says which, and how each window was chosen.\n"
+    "\n"
     "exit status: 0 pass, 1 performance regression, 2 usage or environment error,\n"
     "3 visibility or integrity failure (a stall, lost, reordered or corrupt messages)\n";
 
@@ -65,17 +77,7 @@ static void on_signal(int sig)
 	bench_interrupted = 1;
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "ringbench: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'ringbench --help'.\n");
-	va_end(ap);
-	return BENCH_USAGE;
-}
+#define usage_error cli_usage
 
 struct cli {
 	struct spec spec;
@@ -178,7 +180,7 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 			break;
 		case 'v': cli->lim.verbose = true; break;
 		case 'l': cli->list = true; break;
-		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'h': fputs(usage_text, stdout); return -1;
 		case ':': return usage_error("option %s needs a value", opt);
 		default: return usage_error("unknown option '%s'", opt);
 		}
@@ -298,9 +300,9 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 	for (int i = 0; i < ncases; i++)
 		if (strlen(cases[i].name) > w)
 			w = strlen(cases[i].name);
-	printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8s %6s %7s %7s\n", (int)w, "case", "msgs/s",
-	       "bytes/s", "p50", "p90", "p99", "p99.9", "max", "cpu ns/msg P/C", "sys/msg", "+-%",
-	       "/floor", "/pipe");
+	printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8s %6s %7s %7s %7s\n", (int)w, "case",
+	       "msgs/s", "bytes/s", "p50", "p90", "p99", "p99.9", "max", "cpu ns/msg P/C",
+	       "sys/msg", "+-%", "/floor", "/line", "/pipe");
 	for (int i = 0; i < ncases; i++) {
 		const struct bench_case *c = &cases[i];
 		if (!ok[i]) {
@@ -308,7 +310,7 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 			continue;
 		}
 		const struct bench_run *r = &med[i];
-		char a[16], b[16], p[5][16], cpu[32], f[16], pi[16];
+		char a[16], b[16], p[5][16], cpu[32], f[16], li[16], pi[16];
 		fmt_si(a, sizeof(a), r->msgs_per_sec);
 		fmt_si(b, sizeof(b), r->bytes_per_sec);
 		fmt_ns(p[0], 16, r->p50);
@@ -318,20 +320,31 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 		fmt_ns(p[4], 16, r->max);
 		snprintf(cpu, sizeof(cpu), "%.1f/%.1f", r->producer_cpu_ns, r->consumer_cpu_ns);
 		ratio(f, sizeof(f), c, r, reference(cases, med, ok, ncases, c, T_FLOOR));
+		ratio(li, sizeof(li), c, r, reference(cases, med, ok, ncases, c, T_LINE));
 		ratio(pi, sizeof(pi), c, r, reference(cases, med, ok, ncases, c, T_PIPE));
-		printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8.3f %6.1f %7s %7s\n", (int)w,
+		printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8.3f %6.1f %7s %7s %7s\n", (int)w,
 		       c->name, a, b, p[0], p[1], p[2], p[3], p[4], cpu, r->syscalls_per_msg,
-		       spread[i], f, pi);
+		       spread[i], f, li, pi);
 	}
 	printf("\nmedians of the repetitions; +-%% is the spread (max - min) of the main figure "
-	       "(msgs/s for stream, p50 otherwise);\n/floor and /pipe: ring over reference, "
-	       "throughput for stream (higher is better), p50 otherwise (lower is better)\n");
+	       "(msgs/s for stream, p50 otherwise);\n/floor, /line and /pipe: ring over "
+	       "reference, throughput for stream (higher is better), p50 otherwise (lower is "
+	       "better)\n");
+}
+
+/* Record a result, or say why it cannot be recorded: a figure that JSON
+ * cannot hold must stop the run, not vanish from the file. */
+static bool recorded(int rc, const char *err)
+{
+	if (rc)
+		fprintf(stderr, "ringbench: cannot record the results: %s\n", err);
+	return rc == 0;
 }
 
 static int run_all(struct cli *cli)
 {
 	struct spec *s = &cli->spec;
-	char err[256];
+	char err[512];
 	if (spec_check(s, err, sizeof(err)))
 		return usage_error("%s", err);
 	static struct bench_case cases[MAX_CASES];
@@ -376,9 +389,16 @@ static int run_all(struct cli *cli)
 	for (int i = 0; i < ncases; i++)
 		ok[i] = true;
 
+	bench_sweep_stale();
 	struct machine mach;
 	machine_identify(&mach);
-	json_t *doc = results_new(&mach, s->cpu, s->scenario[0] ? s->scenario : NULL);
+	json_t *doc = results_new(&mach, s->cpu, s->scenario[0] ? s->scenario : NULL, bench_clock(),
+				  bench_clock_why(), err, sizeof(err));
+	int status = BENCH_PASS;
+	if (!recorded(doc ? 0 : -1, err)) {
+		status = BENCH_USAGE;
+		goto out;
+	}
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	json_object_set_new(json_object_get(doc, "context"), "shuffle_seed", json_integer(seed));
 	srand(seed);
@@ -387,8 +407,8 @@ static int run_all(struct cli *cli)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	bool tty = isatty(STDERR_FILENO);
-	int status = BENCH_PASS, done = 0, total = rounds * ncases;
-	int64_t t0 = bench_now_ns();
+	int done = 0, total = rounds * ncases;
+	int64_t t0 = sys_now_ns();
 	for (int round = 0; round < rounds && status != BENCH_USAGE; round++) {
 		/* A new order each round, so drift (heat, other load) does not
 		 * always fall on the same cases. */
@@ -399,6 +419,10 @@ static int run_all(struct cli *cli)
 			order[i] = order[j];
 			order[j] = t;
 		}
+		if (!tty && ncases > 1)
+			fprintf(stderr, "ringbench: round %d of %d (%s), %.0f s so far\n",
+				round + 1, rounds, round < warm ? "warm-up" : "measuring",
+				(double)(sys_now_ns() - t0) / 1e9);
 		for (int k = 0; k < ncases; k++) {
 			int i = order[k];
 			done++;
@@ -407,7 +431,7 @@ static int run_all(struct cli *cli)
 			if (tty)
 				fprintf(stderr, "\r\033[K[%d/%d %s, %.0f s] %s", done, total,
 					round < warm ? "warm-up" : "measuring",
-					(double)(bench_now_ns() - t0) / 1e9, cases[i].name);
+					(double)(sys_now_ns() - t0) / 1e9, cases[i].name);
 			struct bench_run r;
 			int rc = bench_run_case(&cases[i], &cli->lim, &r);
 			if (rc == BENCH_USAGE) {
@@ -423,31 +447,43 @@ static int run_all(struct cli *cli)
 				fprintf(stderr, "ringbench: VISIBILITY FAILURE in %s\n  %s\n",
 					cases[i].name, r.diagnosis);
 				ok[i] = false;
-				results_add_failure(doc, &cases[i], r.diagnosis);
+				if (!recorded(results_add_failure(doc, &cases[i], r.diagnosis, err,
+								  sizeof(err)),
+					      err))
+					status = BENCH_USAGE;
 				failure[i] = strdup(strtok(r.diagnosis, "\n"));
-				status = BENCH_VISIBILITY;
+				if (status != BENCH_USAGE)
+					status = BENCH_VISIBILITY;
 				continue;
 			}
 			if (round >= warm) {
 				runs[(size_t)i * (size_t)reps + (size_t)(round - warm)] = r;
-				results_add_run(doc, &cases[i], &r, round - warm, reps);
+				if (!recorded(results_add_run(doc, &cases[i], &r, round - warm,
+							      reps, err, sizeof(err)),
+					      err)) {
+					status = BENCH_USAGE;
+					break;
+				}
 			}
 		}
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	if (status != BENCH_USAGE) {
-		for (int i = 0; i < ncases; i++)
+		for (int i = 0; i < ncases && status != BENCH_USAGE; i++)
 			if (ok[i]) {
 				median_run(&runs[(size_t)i * (size_t)reps], reps, &med[i],
 					   &spread[i]);
-				results_add_median(doc, &cases[i], &med[i], reps);
+				if (!recorded(results_add_median(doc, &cases[i], &med[i], reps, err,
+								 sizeof(err)),
+					      err))
+					status = BENCH_USAGE;
 			}
 		print_table(cases, med, spread, ok, failure, ncases);
 		fprintf(stderr,
 			"ringbench: %d cases x %d repetitions (+%d warm-up) in %.1f s on %s\n",
-			ncases, reps, warm, (double)(bench_now_ns() - t0) / 1e9, mach.id);
-		if (cli->out) {
+			ncases, reps, warm, (double)(sys_now_ns() - t0) / 1e9, mach.id);
+		if (cli->out && status != BENCH_USAGE) {
 			if (results_write(doc, cli->out) < 0) {
 				fprintf(stderr, "ringbench: cannot write %s: %s\n", cli->out,
 					strerror(errno));
@@ -455,6 +491,7 @@ static int run_all(struct cli *cli)
 			}
 		}
 	}
+out:
 	json_decref(doc);
 	for (int i = 0; i < ncases; i++)
 		free((void *)failure[i]);
@@ -479,17 +516,9 @@ static void apply_overrides(struct cli *cli)
 	}
 }
 
-int main(int argc, char **argv)
+int cmd_measure(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "__worker") == 0)
-		return bench_worker_main(argc - 1, argv + 1);
-	if (argc < 2)
-		return usage_error("no command given");
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-		fputs(usage_text, stdout);
-		return 0;
-	}
+	const char *cmd = argv[0];
 	struct cli cli = {0};
 	spec_init(&cli.spec);
 	if (strcmp(cmd, "run") == 0) {
@@ -500,10 +529,9 @@ int main(int argc, char **argv)
 		return usage_error("unknown command '%s'", cmd);
 	}
 	int first = 1;
-	int rc = parse_args(argc - 1, argv + 1, &cli, &first);
+	int rc = parse_args(argc, argv, &cli, &first);
 	if (rc)
-		return rc;
-	first += 1; /* back to indices of argv */
+		return rc < 0 ? BENCH_PASS : rc; /* -1: --help was shown */
 	if (cli.run) {
 		if (cli.mode_opts)
 			return usage_error(

@@ -2,6 +2,7 @@
  * list of cases to run. */
 #include "spec.h"
 #include "payload.h"
+#include "transport.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -12,57 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char *const mode_names[MODE_COUNT] = {"stream", "pingpong", "latency"};
-static const char *const transport_names[T_COUNT] = {"ring", "floor", "pipe", "unix"};
-
-const char *bench_mode_name(enum bench_mode m)
-{
-	return (unsigned)m < MODE_COUNT ? mode_names[m] : "?";
-}
-
-const char *bench_transport_name(enum bench_transport t)
-{
-	return (unsigned)t < T_COUNT ? transport_names[t] : "?";
-}
-
-int bench_mode_parse(const char *s, enum bench_mode *out)
-{
-	for (int i = 0; i < MODE_COUNT; i++)
-		if (strcmp(s, mode_names[i]) == 0) {
-			*out = (enum bench_mode)i;
-			return 0;
-		}
-	return -1;
-}
-
-int bench_transport_parse(const char *s, enum bench_transport *out)
-{
-	for (int i = 0; i < T_COUNT; i++)
-		if (strcmp(s, transport_names[i]) == 0) {
-			*out = (enum bench_transport)i;
-			return 0;
-		}
-	return -1;
-}
-
-void bench_case_name(struct bench_case *c)
-{
-	int n = snprintf(c->name, sizeof(c->name), "%s", bench_mode_name(c->mode));
-	if (c->transport == T_RING)
-		n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/wait:%s",
-			      ring_wait_name(c->wait));
-	else
-		n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/transport:%s",
-			      bench_transport_name(c->transport));
-	n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/size:%zu", c->size);
-	if (c->transport == T_RING)
-		n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/capacity:%" PRIu64,
-			      c->capacity);
-	if (c->mode == MODE_LATENCY)
-		n += snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/rate:%.0f", c->rate);
-	snprintf(c->name + n, sizeof(c->name) - (size_t)n, "/cpus:%d,%d", c->cpu[0], c->cpu[1]);
-}
 
 void spec_init(struct spec *s)
 {
@@ -225,14 +175,14 @@ static int transport_item(const char *tok, struct spec_list *l, char *err, size_
 {
 	enum bench_transport t;
 	if (bench_transport_parse(tok, &t))
-		return fail(err, n, "unknown transport '%s' (ring, floor, pipe, unix)", tok);
+		return fail(err, n, "unknown transport '%s' (ring, floor, line, pipe, unix)", tok);
 	return add(l, (uint64_t)t, err, n);
 }
 
 int spec_parse_transport_list(const char *s, struct spec_list *l, char *err, size_t n)
 {
 	if (strcmp(s, "all") == 0)
-		s = "ring,floor,pipe,unix";
+		s = "ring,floor,line,pipe,unix";
 	return each_item(s, l, err, n, transport_item);
 }
 
@@ -329,6 +279,16 @@ int spec_check(const struct spec *s, char *err, size_t n)
 				    err, n,
 				    "capacity %" PRIu64 " is not a power of two from 4K to 1T", c);
 		}
+		bool runnable = false;
+		for (int i = 0; i < sm->transports.n; i++)
+			runnable |=
+			    (transport_get((enum bench_transport)sm->transports.v[i])->modes &
+			     (1u << m)) != 0;
+		if (!runnable)
+			return fail(
+			    err, n,
+			    "no transport listed for %s can run it (line runs pingpong only)",
+			    bench_mode_name((enum bench_mode)m));
 		for (int i = 0; i < sm->rates.n && m == MODE_LATENCY; i++)
 			if (sm->rates.v[i] == 0 || sm->rates.v[i] > 100000000)
 				return fail(err, n,
@@ -358,6 +318,9 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 		for (int t = 0; t < sm->transports.n; t++) {
 			enum bench_transport tr = (enum bench_transport)sm->transports.v[t];
 			bool ring = tr == T_RING;
+			/* `all` lists every transport; each runs the modes it can. */
+			if (!(transport_get(tr)->modes & (1u << m)))
+				continue;
 			/* Waits and capacities are the ring's; the references use
 			 * one case per size. */
 			int nw = ring ? sm->waits.n : 1, nc = ring ? sm->capacities.n : 1;

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +112,28 @@ void machine_identify(struct machine *m)
 	slug(m->id, sizeof(m->id), raw);
 }
 
-json_t *results_new(const struct machine *m, const int cpus[2], const char *scenario)
+/* Store v under key, refusing what jansson cannot hold faithfully. */
+static int put(json_t *o, const char *key, json_t *v, const char *what, char *err, size_t n)
+{
+	if (!v || json_object_set_new(o, key, v) < 0) {
+		snprintf(err, n, "%s: field %s: not a finite number or not UTF-8 text", what, key);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *real(double v)
+{
+	return isfinite(v) ? json_real(v) : NULL; /* NULL: put() names the field */
+}
+
+static json_t *text(const char *s)
+{
+	return json_string(s); /* NULL for text that is not UTF-8 */
+}
+
+json_t *results_new(const struct machine *m, const int cpus[2], const char *scenario,
+		    const struct bench_clock *clk, const char *clock_why, char *err, size_t n)
 {
 	char date[64], cpu_str[32], rev[128];
 	git_revision(rev, sizeof(rev));
@@ -121,83 +143,153 @@ json_t *results_new(const struct machine *m, const int cpus[2], const char *scen
 	double load[3] = {0, 0, 0};
 	if (getloadavg(load, 3) < 0)
 		load[0] = load[1] = load[2] = 0;
-	json_t *ctx =
-	    json_pack("{s:s, s:s, s:s, s:i, s:f, s:b, s:[f,f,f], s:s, s:[], "
-		      "s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s}",
-		      "date", date, "host_name", m->host, "executable", "ringbench", "num_cpus",
-		      m->cores, "mhz_per_cpu", m->mhz, "cpu_scaling_enabled", 0, "load_avg",
-		      load[0], load[1], load[2], "library_build_type", "release", "caches",
-		      /* ringbench's own context: the machine identity and the run */
-		      "machine_id", m->id, "cpu_model", m->cpu_model, "cores", m->cores, "kernel",
-		      m->kernel, "virtualization", m->virtualization, "cpus", cpu_str,
-		      "git_revision", rev, "scenario", scenario ? scenario : "");
-	return json_pack("{s:o, s:[]}", "context", ctx, "benchmarks");
+	json_t *ctx = json_object(), *doc = json_object(), *la = json_array();
+	const char *w = "context";
+	if (!ctx || !doc || !la) {
+		snprintf(err, n, "out of memory");
+		goto fail;
+	}
+	for (int i = 0; i < 3; i++)
+		json_array_append_new(la, json_real(load[i]));
+	if (put(ctx, "date", text(date), w, err, n) ||
+	    put(ctx, "host_name", text(m->host), w, err, n) ||
+	    put(ctx, "executable", text("ringbench"), w, err, n) ||
+	    put(ctx, "num_cpus", json_integer(m->cores), w, err, n) ||
+	    put(ctx, "mhz_per_cpu", real(m->mhz), w, err, n) ||
+	    put(ctx, "cpu_scaling_enabled", json_false(), w, err, n) ||
+	    put(ctx, "load_avg", la, w, err, n) ||
+	    put(ctx, "library_build_type", text("release"), w, err, n) ||
+	    put(ctx, "caches", json_array(), w, err, n) ||
+	    /* ringbench's own context: the machine identity and the run */
+	    put(ctx, "machine_id", text(m->id), w, err, n) ||
+	    put(ctx, "cpu_model", text(m->cpu_model), w, err, n) ||
+	    put(ctx, "cores", json_integer(m->cores), w, err, n) ||
+	    put(ctx, "kernel", text(m->kernel), w, err, n) ||
+	    put(ctx, "virtualization", text(m->virtualization), w, err, n) ||
+	    put(ctx, "cpus", text(cpu_str), w, err, n) ||
+	    put(ctx, "git_revision", text(rev), w, err, n) ||
+	    put(ctx, "scenario", text(scenario ? scenario : ""), w, err, n) ||
+	    /* how the figures were taken */
+	    put(ctx, "clock", text(bench_clock_name(clk)), w, err, n) ||
+	    put(ctx, "clock_resolution_ns", real(clk->resolution_ns), w, err, n) ||
+	    put(ctx, "clock_hz", real(clk->hz), w, err, n) ||
+	    put(ctx, "clock_choice", text(clock_why), w, err, n) ||
+	    put(ctx, "window", text(RESULTS_WINDOW), w, err, n))
+		goto fail;
+	la = NULL;
+	if (json_object_set_new(doc, "context", ctx) < 0 ||
+	    json_object_set_new(doc, "benchmarks", json_array()) < 0) {
+		ctx = NULL;
+		snprintf(err, n, "out of memory");
+		goto fail;
+	}
+	return doc;
+fail:
+	json_decref(la);
+	json_decref(ctx);
+	json_decref(doc);
+	return NULL;
 }
 
-static json_t *entry(const struct bench_case *c, const struct bench_run *r)
+static json_t *entry(const struct bench_case *c, const struct bench_run *r, char *err, size_t n)
 {
 	double per = r->msgs_per_sec > 0 ? 1e9 / r->msgs_per_sec : 0;
-	json_t *e =
-	    json_pack("{s:s, s:s, s:i, s:I, s:f, s:f, s:s, s:f, s:f}", "name", c->name, "run_name",
-		      c->name, "threads", 1, "iterations", (json_int_t)r->messages, "real_time",
-		      per, "cpu_time", r->producer_cpu_ns + r->consumer_cpu_ns, "time_unit", "ns",
-		      "items_per_second", r->msgs_per_sec, "bytes_per_second", r->bytes_per_sec);
-	json_object_set_new(e, "producer_cpu_ns_per_msg", json_real(r->producer_cpu_ns));
-	json_object_set_new(e, "consumer_cpu_ns_per_msg", json_real(r->consumer_cpu_ns));
-	json_object_set_new(e, "syscalls_per_msg", json_real(r->syscalls_per_msg));
-	if (c->mode != MODE_STREAM) {
-		json_object_set_new(e, "p50_ns", json_integer((json_int_t)r->p50));
-		json_object_set_new(e, "p90_ns", json_integer((json_int_t)r->p90));
-		json_object_set_new(e, "p99_ns", json_integer((json_int_t)r->p99));
-		json_object_set_new(e, "p999_ns", json_integer((json_int_t)r->p999));
-		json_object_set_new(e, "max_ns", json_integer((json_int_t)r->max));
+	json_t *e = json_object();
+	const char *w = c->name;
+	if (!e) {
+		snprintf(err, n, "out of memory");
+		return NULL;
 	}
-	json_object_set_new(e, "mode", json_string(bench_mode_name(c->mode)));
-	json_object_set_new(e, "transport", json_string(bench_transport_name(c->transport)));
-	if (c->transport == T_RING) {
-		json_object_set_new(e, "wait", json_string(ring_wait_name(c->wait)));
-		json_object_set_new(e, "capacity", json_integer((json_int_t)c->capacity));
-	}
-	json_object_set_new(e, "size", json_integer((json_int_t)c->size));
-	if (c->mode == MODE_LATENCY)
-		json_object_set_new(e, "rate", json_real(c->rate));
+	if (put(e, "name", text(c->name), w, err, n) ||
+	    put(e, "run_name", text(c->name), w, err, n) ||
+	    put(e, "threads", json_integer(1), w, err, n) ||
+	    put(e, "iterations", json_integer((json_int_t)r->messages), w, err, n) ||
+	    put(e, "real_time", real(per), w, err, n) ||
+	    put(e, "cpu_time", real(r->producer_cpu_ns + r->consumer_cpu_ns), w, err, n) ||
+	    put(e, "time_unit", text("ns"), w, err, n) ||
+	    put(e, "items_per_second", real(r->msgs_per_sec), w, err, n) ||
+	    put(e, "bytes_per_second", real(r->bytes_per_sec), w, err, n) ||
+	    put(e, "producer_cpu_ns_per_msg", real(r->producer_cpu_ns), w, err, n) ||
+	    put(e, "consumer_cpu_ns_per_msg", real(r->consumer_cpu_ns), w, err, n) ||
+	    put(e, "syscalls_per_msg", real(r->syscalls_per_msg), w, err, n) ||
+	    put(e, "window_seconds", real(r->seconds), w, err, n) ||
+	    put(e, "warmup_messages", json_integer((json_int_t)c->warmup), w, err, n) ||
+	    put(e, "mode", text(bench_mode_name(c->mode)), w, err, n) ||
+	    put(e, "transport", text(bench_transport_name(c->transport)), w, err, n) ||
+	    put(e, "size", json_integer((json_int_t)c->size), w, err, n))
+		goto fail;
+	if (c->mode != MODE_STREAM &&
+	    (put(e, "p50_ns", json_integer((json_int_t)r->p50), w, err, n) ||
+	     put(e, "p90_ns", json_integer((json_int_t)r->p90), w, err, n) ||
+	     put(e, "p99_ns", json_integer((json_int_t)r->p99), w, err, n) ||
+	     put(e, "p999_ns", json_integer((json_int_t)r->p999), w, err, n) ||
+	     put(e, "max_ns", json_integer((json_int_t)r->max), w, err, n)))
+		goto fail;
+	if (c->transport == T_RING &&
+	    (put(e, "wait", text(ring_wait_name(c->wait)), w, err, n) ||
+	     put(e, "capacity", json_integer((json_int_t)c->capacity), w, err, n)))
+		goto fail;
+	if (c->mode == MODE_LATENCY && put(e, "rate", real(c->rate), w, err, n))
+		goto fail;
 	return e;
+fail:
+	json_decref(e);
+	return NULL;
 }
 
-void results_add_run(json_t *doc, const struct bench_case *c, const struct bench_run *r,
-		     int repetition, int repetitions)
+static int append(json_t *doc, json_t *e, char *err, size_t n)
 {
-	json_t *e = entry(c, r);
-	json_object_set_new(e, "run_type", json_string("iteration"));
-	json_object_set_new(e, "repetitions", json_integer(repetitions));
-	json_object_set_new(e, "repetition_index", json_integer(repetition));
-	json_object_set_new(e, "family_index", json_integer(0));
-	json_array_append_new(json_object_get(doc, "benchmarks"), e);
+	if (json_array_append_new(json_object_get(doc, "benchmarks"), e) < 0) {
+		snprintf(err, n, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
-void results_add_median(json_t *doc, const struct bench_case *c, const struct bench_run *median,
-			int repetitions)
+int results_add_run(json_t *doc, const struct bench_case *c, const struct bench_run *r,
+		    int repetition, int repetitions, char *err, size_t n)
 {
-	json_t *e = entry(c, median);
+	json_t *e = entry(c, r, err, n);
+	if (!e || put(e, "run_type", text("iteration"), c->name, err, n) ||
+	    put(e, "repetitions", json_integer(repetitions), c->name, err, n) ||
+	    put(e, "repetition_index", json_integer(repetition), c->name, err, n) ||
+	    put(e, "family_index", json_integer(0), c->name, err, n)) {
+		json_decref(e);
+		return -1;
+	}
+	return append(doc, e, err, n);
+}
+
+int results_add_median(json_t *doc, const struct bench_case *c, const struct bench_run *median,
+		       int repetitions, char *err, size_t n)
+{
+	json_t *e = entry(c, median, err, n);
 	char name[256];
 	snprintf(name, sizeof(name), "%s_median", c->name);
-	json_object_set_new(e, "name", json_string(name));
-	json_object_set_new(e, "run_type", json_string("aggregate"));
-	json_object_set_new(e, "aggregate_name", json_string("median"));
-	json_object_set_new(e, "aggregate_unit", json_string("time"));
-	json_object_set_new(e, "repetitions", json_integer(repetitions));
-	json_array_append_new(json_object_get(doc, "benchmarks"), e);
+	if (!e || put(e, "name", text(name), c->name, err, n) ||
+	    put(e, "run_type", text("aggregate"), c->name, err, n) ||
+	    put(e, "aggregate_name", text("median"), c->name, err, n) ||
+	    put(e, "aggregate_unit", text("time"), c->name, err, n) ||
+	    put(e, "repetitions", json_integer(repetitions), c->name, err, n)) {
+		json_decref(e);
+		return -1;
+	}
+	return append(doc, e, err, n);
 }
 
-void results_add_failure(json_t *doc, const struct bench_case *c, const char *message)
+int results_add_failure(json_t *doc, const struct bench_case *c, const char *message, char *err,
+			size_t n)
 {
 	struct bench_run none = {0};
-	json_t *e = entry(c, &none);
-	json_object_set_new(e, "run_type", json_string("iteration"));
-	json_object_set_new(e, "repetitions", json_integer(1));
-	json_object_set_new(e, "error_occurred", json_true());
-	json_object_set_new(e, "error_message", json_string(message));
-	json_array_append_new(json_object_get(doc, "benchmarks"), e);
+	json_t *e = entry(c, &none, err, n);
+	if (!e || put(e, "run_type", text("iteration"), c->name, err, n) ||
+	    put(e, "repetitions", json_integer(1), c->name, err, n) ||
+	    put(e, "error_occurred", json_true(), c->name, err, n) ||
+	    put(e, "error_message", text(message), c->name, err, n)) {
+		json_decref(e);
+		return -1;
+	}
+	return append(doc, e, err, n);
 }
 
 int results_write(json_t *doc, const char *path)

@@ -8,6 +8,14 @@
 
 #include <jansson.h>
 
+/* How every case's measured window is chosen (the results' context says it). */
+#define RESULTS_WINDOW                                                                             \
+	"pages populated at attach; a stream first moves one lap of its ring (at least 256 "       \
+	"messages), a pingpong 1000 round trips, a latency run a lap or 20 ms of messages; the "   \
+	"window then runs from the warm-up's last message to the last clock sample (every 64 "     \
+	"messages in a stream, every round trip or message otherwise); CPU time and system calls " \
+	"count from the window's start"
+
 struct machine {
 	char cpu_model[128];
 	int cores;
@@ -20,17 +28,26 @@ struct machine {
 
 void machine_identify(struct machine *m);
 
-/* A new results document; scenario may be NULL. */
-json_t *results_new(const struct machine *m, const int cpus[2], const char *scenario);
+/*
+ * Every function below that builds a document checks each value it stores:
+ * a figure that is NaN or infinite, or a string that is not UTF-8, is an
+ * error naming the case and the field (jansson would otherwise drop it
+ * silently).  They return 0, or -1 with a sentence in err.
+ */
+
+/* A new results document (NULL with err on failure); scenario may be NULL. */
+json_t *results_new(const struct machine *m, const int cpus[2], const char *scenario,
+		    const struct bench_clock *clk, const char *clock_why, char *err, size_t n);
 /* One repetition of one case. */
-void results_add_run(json_t *doc, const struct bench_case *c, const struct bench_run *r,
-		     int repetition, int repetitions);
+int results_add_run(json_t *doc, const struct bench_case *c, const struct bench_run *r,
+		    int repetition, int repetitions, char *err, size_t n);
 /* The median of a case's repetitions, as a Google Benchmark aggregate. */
-void results_add_median(json_t *doc, const struct bench_case *c, const struct bench_run *median,
-			int repetitions);
+int results_add_median(json_t *doc, const struct bench_case *c, const struct bench_run *median,
+		       int repetitions, char *err, size_t n);
 /* A case that failed (a visibility or integrity failure): Google Benchmark's
  * error_occurred and error_message fields. */
-void results_add_failure(json_t *doc, const struct bench_case *c, const char *message);
+int results_add_failure(json_t *doc, const struct bench_case *c, const char *message, char *err,
+			size_t n);
 /* Write atomically (temp file + rename).  Returns 0 or -1 with errno. */
 int results_write(json_t *doc, const char *path);
 

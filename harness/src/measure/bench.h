@@ -3,9 +3,11 @@
 #ifndef BENCH_H
 #define BENCH_H
 
+#include "clock.h"
 #include "hist.h"
 #include "ring.h"
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,7 +23,8 @@ enum {
 };
 
 enum bench_mode { MODE_STREAM, MODE_PINGPONG, MODE_LATENCY, MODE_COUNT };
-enum bench_transport { T_RING, T_FLOOR, T_PIPE, T_UNIX, T_COUNT };
+/* The ring and the references it is measured against (transport.h). */
+enum bench_transport { T_RING, T_FLOOR, T_LINE, T_PIPE, T_UNIX, T_COUNT };
 
 const char *bench_mode_name(enum bench_mode m);
 const char *bench_transport_name(enum bench_transport t);
@@ -34,49 +37,72 @@ struct bench_case {
 	enum bench_transport transport;
 	enum ring_wait wait; /* ring only */
 	size_t size;	     /* message bytes */
-	uint64_t capacity;   /* ring bytes (ring and floor stream) */
+	uint64_t capacity;   /* ring bytes (ring and floor) */
 	int cpu[2];	     /* producer (client), consumer (server) */
-	uint64_t messages;   /* 0: run for `duration` */
-	double duration;     /* seconds, when messages is 0 */
+	uint64_t messages;   /* measured messages (round trips); 0: run for `duration` */
+	double duration;     /* seconds measured, when messages is 0 */
 	double rate;	     /* latency mode: messages per second */
+	uint64_t warmup;     /* messages (round trips) before the measured window */
 	char name[192];	     /* Google Benchmark style name */
 };
 
-/* Fill in c->name from the other fields. */
+/* Fill in c->name and c->warmup from the other fields. */
 void bench_case_name(struct bench_case *c);
+
+/* Stream: every how many messages the consumer reads the clock. */
+#define BENCH_SAMPLE_EVERY 64
 
 /* What one worker reports, written into the control block. */
 struct bench_report {
-	int32_t status;	   /* BENCH_PASS, BENCH_USAGE or BENCH_VISIBILITY */
-	int32_t done;	   /* 1 once the report is complete */
-	uint64_t messages; /* messages sent or received (round trips for pingpong) */
+	int32_t status;	       /* BENCH_PASS, BENCH_USAGE or BENCH_VISIBILITY */
+	int32_t symptom;       /* 1: the failure is only that the peer went away */
+	_Atomic(int32_t) done; /* 1 once the report is complete */
+	uint64_t messages;     /* in the measured window (round trips for pingpong) */
 	uint64_t bytes;
-	int64_t t_first; /* CLOCK_MONOTONIC ns of the first and last message */
-	int64_t t_last;
-	int64_t cpu_ns;	   /* user + system CPU over the measured part */
-	uint64_t syscalls; /* wait/wake system calls made by the ring */
+	uint64_t t_first; /* clock readings at the window's ends */
+	uint64_t t_last;
+	int64_t cpu_ns;	       /* user + system CPU from the window's start to the end */
+	uint64_t cpu_messages; /* messages over which cpu_ns was spent */
+	uint64_t syscalls;     /* system calls made by the transport in that span */
 	char error[480];
+};
+
+/* A line of its own for what each writer writes, so no worker's progress
+ * counting moves a line the other worker is reading or writing. */
+struct bench_side {
+	alignas(64) _Atomic(uint32_t) ready; /* attached and pinned (or failed) */
+	_Atomic(uint64_t) progress;	     /* messages so far, counted in steps */
+	_Atomic(uint64_t) total;	     /* producer: messages sent in all, at the end */
 };
 
 /* The control block: a memfd shared by the harness and both workers.  It is
  * not the object under test, so a fault injected into the ring's mapping
  * does not reach it. */
 struct bench_control {
-	_Atomic(uint32_t) ready;       /* workers attached and pinned */
-	_Atomic(uint32_t) go;	       /* start barrier: set by the harness */
-	_Atomic(uint64_t) sent;	       /* producer progress, for the watchdog */
-	_Atomic(uint64_t) seen;	       /* consumer progress, for the watchdog */
-	_Atomic(uint64_t) total;       /* messages the producer sent in all */
-	struct bench_report report[2]; /* [0] producer/client, [1] consumer/server */
-	struct hist hist;	       /* round trips or one-way latencies */
+	/* written by the harness only, before and at the start */
+	alignas(64) _Atomic(uint32_t) go; /* start barrier */
+	struct bench_clock clock;
+	/* [0] producer (pingpong client), [1] consumer (server) */
+	struct bench_side side[2];
+	alignas(64) struct bench_report report[2];
+	/* written by the one worker that measures latency */
+	alignas(64) struct hist hist;
 };
+
+static_assert(offsetof(struct bench_control, side) % 64 == 0, "sides start a line");
+static_assert(sizeof(struct bench_side) == 64, "each side is one line");
+static_assert(offsetof(struct bench_control, side[1]) - offsetof(struct bench_control, side[0]) ==
+		  64,
+	      "the two sides' counters are on different lines");
+static_assert(offsetof(struct bench_control, report) % 64 == 0, "reports start a line");
+static_assert(offsetof(struct bench_control, hist) % 64 == 0, "the histogram starts a line");
 
 /* Result of one run of one case, as the harness sees it. */
 struct bench_run {
 	int status;
-	uint64_t messages;
+	uint64_t messages; /* in the measured window */
 	uint64_t bytes;
-	double seconds; /* consumer's first to last message */
+	double seconds; /* length of the measured window */
 	double msgs_per_sec;
 	double bytes_per_sec;
 	double producer_cpu_ns; /* per message */
@@ -93,16 +119,24 @@ struct bench_limits {
 	bool verbose;
 };
 
+/* The clock every run of this process uses: calibrated on first use. */
+const struct bench_clock *bench_clock(void);
+/* How the clock was chosen, one sentence. */
+const char *bench_clock_why(void);
+
 /* Run one case once: spawn, pin, barrier, watchdog, reap, clean up. */
 int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		   struct bench_run *out);
+
+/* Remove shared-memory objects left by ringbench processes that no longer
+ * exist (a harness killed with SIGKILL cannot clean up).  Returns how many,
+ * and names them on stderr. */
+int bench_sweep_stale(void);
 
 /* The worker side (`ringbench __worker ...`). */
 int bench_worker_main(int argc, char **argv);
 
 /* Set by the SIGINT/SIGTERM handler; every loop looks at it. */
 extern volatile int bench_interrupted;
-
-int64_t bench_now_ns(void);
 
 #endif

@@ -1,20 +1,24 @@
-/* runner.c: run one case once.  Create the transport, start producer and
- * consumer as separate pinned processes, release them together, watch for a
- * stall, reap them under a deadline, diagnose what went wrong, and remove
- * every shared-memory object on every path. */
+/* runner.c: run one case once.  Create the transport's objects, start
+ * producer and consumer as separate pinned processes (in a process group of
+ * their own, ending with the harness), release them together, watch for a
+ * stall without waking often, reap them under a deadline, diagnose what went
+ * wrong, and remove every shared-memory object on every path: the names go
+ * as soon as both workers have opened them. */
 #include "bench.h"
-#include "floor.h"
+#include "transport.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,39 +27,33 @@ extern char **environ;
 
 volatile int bench_interrupted;
 
-int64_t bench_now_ns(void)
+/* How often the watchdog looks: often enough for a stall limit of a second
+ * or more, rarely enough not to preempt the workers it shares CPUs with. */
+#define WATCH_NS 50000000LL
+
+static struct bench_clock the_clock;
+static char clock_why[200];
+
+const struct bench_clock *bench_clock(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (!the_clock.hz)
+		bench_clock_init(&the_clock, true, clock_why, sizeof(clock_why));
+	return &the_clock;
+}
+
+const char *bench_clock_why(void)
+{
+	bench_clock();
+	return clock_why;
 }
 
 struct proc {
 	const char *role;
 	pid_t pid;
+	int pidfd;
 	bool reaped;
 	int status;
 };
-
-struct objects {
-	char name[RING_NAME_MAX + 1];
-	char shm[2][RING_NAME_MAX + 1]; /* shared-memory objects to unlink */
-	int nshm;
-	struct ring *rings[2];
-	int served[2];
-	int fds[4]; /* pipe or socket ends handed to the workers */
-};
-
-static void objects_free(struct objects *o)
-{
-	for (int i = 0; i < 2; i++)
-		ring_close(o->rings[i]);
-	for (int i = 0; i < o->nshm; i++)
-		shm_unlink(o->shm[i]);
-	for (int i = 0; i < 4; i++)
-		if (o->fds[i] >= 0)
-			close(o->fds[i]);
-}
 
 /* Move a descriptor to 10 or above, close-on-exec: the workers' 3, 4 and 5
  * are made by dup2 in the spawn, and a descriptor that already sat on one of
@@ -70,7 +68,28 @@ static int high_fd(int fd)
 	return h;
 }
 
-static int make_objects(const struct bench_case *c, struct objects *o, char *err, size_t errlen)
+static void unlink_names(struct tp_objects *o)
+{
+	if (o->unlinked)
+		return;
+	for (int i = 0; i < o->nshm; i++)
+		shm_unlink(o->shm[i]);
+	o->unlinked = true;
+}
+
+static void objects_free(const struct transport *t, struct tp_objects *o)
+{
+	t->destroy(o);
+	unlink_names(o);
+	for (int i = 0; i < 4; i++)
+		if (o->fds[i] >= 0) {
+			close(o->fds[i]);
+			o->fds[i] = -1;
+		}
+}
+
+static int make_objects(const struct transport *t, const struct bench_case *c, struct tp_objects *o,
+			char *err, size_t errlen)
 {
 	static unsigned counter;
 	const char *base = getenv("RINGBENCH_NAME");
@@ -78,75 +97,26 @@ static int make_objects(const struct bench_case *c, struct objects *o, char *err
 		snprintf(o->name, sizeof(o->name), "%s.%u", base, counter++);
 	else
 		snprintf(o->name, sizeof(o->name), "/ringbench.%d.%u", (int)getpid(), counter++);
-	if (c->transport == T_RING) {
-		struct ring_config cfg = {.capacity = c->capacity, .wait = c->wait};
-		int n = c->mode == MODE_PINGPONG ? 2 : 1;
-		for (int i = 0; i < n; i++) {
-			if (n == 2)
-				snprintf(o->shm[i], sizeof(o->shm[i]), "%.60s.%c", o->name,
-					 'a' + i);
-			else
-				snprintf(o->shm[i], sizeof(o->shm[i]), "%s", o->name);
-			if (ring_create(&o->rings[i], o->shm[i], &cfg, RING_ROLE_NONE)) {
-				snprintf(err, errlen, "%s", ring_last_error());
-				return BENCH_USAGE;
-			}
-			o->nshm++;
-		}
-	} else if (c->transport == T_FLOOR) {
-		snprintf(o->shm[0], sizeof(o->shm[0]), "%s", o->name);
-		if (floor_create(o->name, c)) {
-			snprintf(err, errlen, "%s", floor_last_error());
-			return BENCH_USAGE;
-		}
-		o->nshm = 1;
-	} else if (c->transport == T_PIPE) {
-		/* fds[0..1]: client to server; fds[2..3]: server to client. */
-		if (pipe(&o->fds[0]) < 0 || (c->mode == MODE_PINGPONG && pipe(&o->fds[2]) < 0)) {
-			snprintf(err, errlen, "pipe: %s", strerror(errno));
-			return BENCH_USAGE;
-		}
-	} else {
-		if (socketpair(AF_UNIX, SOCK_STREAM, 0, &o->fds[0]) < 0) {
-			snprintf(err, errlen, "socketpair: %s", strerror(errno));
-			return BENCH_USAGE;
-		}
-	}
+	int rc = t->create(c, o, err, errlen);
 	for (int i = 0; i < 4; i++)
 		o->fds[i] = high_fd(o->fds[i]);
-	return 0;
+	return rc ? BENCH_USAGE : 0;
 }
 
-/* Which inherited descriptors a worker gets as 4 (in) and 5 (out). */
-static void io_fds(const struct bench_case *c, const struct objects *o, bool producer, int *in,
-		   int *out)
+static pid_t spawn_worker(const struct transport *t, const struct bench_case *c,
+			  const struct tp_objects *o, bool producer, int ctl_fd, int64_t timeout_ns,
+			  const char *extra_env, char *err, size_t errlen)
 {
-	*in = *out = -1;
-	if (c->transport == T_PIPE) {
-		if (producer) {
-			*out = o->fds[1];
-			*in = o->fds[2];
-		} else {
-			*in = o->fds[0];
-			*out = o->fds[3];
-		}
-	} else if (c->transport == T_UNIX) {
-		*in = *out = o->fds[producer ? 0 : 1];
-	}
-}
-
-static pid_t spawn_worker(const struct bench_case *c, const struct objects *o, bool producer,
-			  int ctl_fd, int64_t timeout_ns, const char *extra_env, char *err,
-			  size_t errlen)
-{
-	char size[32], cap[32], cpu[16], msgs[32], dur[32], rate[32], tmo[32];
+	char size[32], cap[32], cpu[16], msgs[32], dur[32], rate[32], warm[32], tmo[32], parent[16];
 	snprintf(size, sizeof(size), "%zu", c->size);
 	snprintf(cap, sizeof(cap), "%" PRIu64, c->capacity);
 	snprintf(cpu, sizeof(cpu), "%d", c->cpu[producer ? 0 : 1]);
 	snprintf(msgs, sizeof(msgs), "%" PRIu64, c->messages);
 	snprintf(dur, sizeof(dur), "%.6f", c->duration);
 	snprintf(rate, sizeof(rate), "%.3f", c->rate);
+	snprintf(warm, sizeof(warm), "%" PRIu64, c->warmup);
 	snprintf(tmo, sizeof(tmo), "%" PRId64, timeout_ns);
+	snprintf(parent, sizeof(parent), "%d", (int)getpid());
 	char *argv[] = {"ringbench",
 			"__worker",
 			producer ? "producer" : "consumer",
@@ -159,19 +129,29 @@ static pid_t spawn_worker(const struct bench_case *c, const struct objects *o, b
 			msgs,
 			dur,
 			rate,
+			warm,
 			(char *)o->name,
 			tmo,
+			parent,
 			NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	/* Only the control block and the worker's own transport ends. */
 	posix_spawn_file_actions_adddup2(&fa, ctl_fd, 3);
-	int in, out;
-	io_fds(c, o, producer, &in, &out);
+	int in = -1, out = -1;
+	if (t->worker_fds)
+		t->worker_fds(o, producer, &in, &out);
 	if (in >= 0)
 		posix_spawn_file_actions_adddup2(&fa, in, 4);
 	if (out >= 0)
 		posix_spawn_file_actions_adddup2(&fa, out, 5);
+	/* A process group of its own: Ctrl-C in a terminal reaches only the
+	 * harness, which ends the run and reports it interrupted, instead of
+	 * every worker dying of SIGINT in the middle of a measurement. */
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
 
 	char **envp = environ;
 	if (extra_env) {
@@ -187,7 +167,8 @@ static pid_t spawn_worker(const struct bench_case *c, const struct objects *o, b
 		}
 	}
 	pid_t pid;
-	int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, envp);
+	int rc = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	if (envp != environ)
 		free(envp);
@@ -231,16 +212,17 @@ static void describe_mapping(pid_t pid, const char *role, const char *shm, char 
 }
 
 /* Explain a stall from what each process has mapped. */
-static void diagnose(const struct bench_case *c, const struct objects *o, struct proc *p,
+static void diagnose(const struct bench_case *c, const struct tp_objects *o, struct proc *p,
 		     struct bench_control *ctl, int64_t stalled_ns, char *out, size_t n)
 {
-	uint64_t sent = atomic_load(&ctl->sent), seen = atomic_load(&ctl->seen);
-	int len = snprintf(
-	    out, n,
-	    "stall: no progress for %lld ms: the %s had published %" PRIu64
-	    " messages, the %s had seen %" PRIu64 " (counted in steps of 256 in a stream)",
-	    (long long)(stalled_ns / 1000000), c->mode == MODE_PINGPONG ? "client" : "producer",
-	    sent, c->mode == MODE_PINGPONG ? "server" : "consumer", seen);
+	uint64_t sent = atomic_load(&ctl->side[0].progress),
+		 seen = atomic_load(&ctl->side[1].progress);
+	int len = snprintf(out, n,
+			   "stall: no progress for %lld ms: the %s had published %" PRIu64
+			   " messages, the %s had seen %" PRIu64 " (counted in steps of 64)",
+			   (long long)(stalled_ns / 1000000),
+			   c->mode == MODE_PINGPONG ? "client" : "producer", sent,
+			   c->mode == MODE_PINGPONG ? "server" : "consumer", seen);
 	if (o->nshm == 0 || len < 0 || (size_t)len >= n)
 		return;
 	char m[2][400];
@@ -294,33 +276,54 @@ static void reap(struct proc *p, bool block)
 	}
 }
 
+/* Sleep until a worker exits or ns pass, whichever is first. */
+static void wait_exit(struct proc *p, int64_t ns)
+{
+	struct pollfd fds[2];
+	int k = 0;
+	for (int i = 0; i < 2; i++)
+		if (!p[i].reaped && p[i].pidfd >= 0)
+			fds[k++] = (struct pollfd){.fd = p[i].pidfd, .events = POLLIN};
+	struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+	ppoll(fds, (nfds_t)k, &ts, NULL);
+}
+
 static void kill_all(struct proc *p)
 {
 	for (int i = 0; i < 2; i++)
 		if (!p[i].reaped && p[i].pid > 0)
 			kill(p[i].pid, SIGKILL);
 	reap(p, true);
+	for (int i = 0; i < 2; i++)
+		if (p[i].pidfd >= 0) {
+			close(p[i].pidfd);
+			p[i].pidfd = -1;
+		}
+}
+
+static double per(double what, uint64_t n)
+{
+	return n ? what / (double)n : 0;
 }
 
 static void fill_run(const struct bench_case *c, struct bench_control *ctl, struct bench_run *r)
 {
 	const struct bench_report *prod = &ctl->report[0], *cons = &ctl->report[1];
 	bool pp = c->mode == MODE_PINGPONG;
-	/* Throughput from the receiving side's first to last message. */
-	const struct bench_report *clock = pp ? prod : cons;
-	r->messages = pp ? prod->messages : cons->messages;
-	r->bytes = pp ? prod->bytes : cons->bytes;
-	r->seconds = (double)(clock->t_last - clock->t_first) / 1e9;
-	if (r->seconds > 0 && r->messages > 1) {
+	/* The measured window: the receiving side's for a stream, the
+	 * client's for a pingpong. */
+	const struct bench_report *w = pp ? prod : cons;
+	r->messages = w->messages;
+	r->bytes = w->bytes;
+	r->seconds = (double)bench_clock_ns(&ctl->clock, w->t_first, w->t_last) / 1e9;
+	if (r->seconds > 0 && r->messages > 0) {
 		r->msgs_per_sec = (double)r->messages / r->seconds;
 		r->bytes_per_sec = (double)r->bytes / r->seconds;
 	}
-	if (r->messages) {
-		r->producer_cpu_ns = (double)prod->cpu_ns / (double)r->messages;
-		r->consumer_cpu_ns = (double)cons->cpu_ns / (double)r->messages;
-		r->syscalls_per_msg =
-		    (double)(prod->syscalls + cons->syscalls) / (double)r->messages;
-	}
+	r->producer_cpu_ns = per((double)prod->cpu_ns, prod->cpu_messages);
+	r->consumer_cpu_ns = per((double)cons->cpu_ns, cons->cpu_messages);
+	r->syscalls_per_msg = per((double)prod->syscalls, prod->cpu_messages) +
+			      per((double)cons->syscalls, cons->cpu_messages);
 	if (c->mode != MODE_STREAM) {
 		r->p50 = hist_quantile(&ctl->hist, 0.50);
 		r->p90 = hist_quantile(&ctl->hist, 0.90);
@@ -330,15 +333,42 @@ static void fill_run(const struct bench_case *c, struct bench_control *ctl, stru
 	}
 }
 
+int bench_sweep_stale(void)
+{
+	DIR *d = opendir("/dev/shm");
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int pid;
+		if (sscanf(e->d_name, "ringbench.%d.", &pid) != 1 || pid <= 0 || pid == getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue; /* its ringbench still runs (or is not ours to judge) */
+		char name[300];
+		snprintf(name, sizeof(name), "/%s", e->d_name);
+		if (shm_unlink(name) == 0) {
+			fprintf(stderr, "ringbench: removed /dev/shm%s, left by ringbench pid %d\n",
+				name, pid);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
 int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		   struct bench_run *out)
 {
 	memset(out, 0, sizeof(*out));
+	const struct transport *t = transport_get(c->transport);
 	/* fds at -1 before anything can fail: objects_free() closes them. */
-	struct objects o = {.fds = {-1, -1, -1, -1}};
+	struct tp_objects o = {.fds = {-1, -1, -1, -1}};
 	char how[32];
-	struct proc p[2] = {{.role = c->mode == MODE_PINGPONG ? "client" : "producer"},
-			    {.role = c->mode == MODE_PINGPONG ? "server" : "consumer"}};
+	struct proc p[2] = {
+	    {.role = c->mode == MODE_PINGPONG ? "client" : "producer", .pidfd = -1},
+	    {.role = c->mode == MODE_PINGPONG ? "server" : "consumer", .pidfd = -1}};
 	int status = BENCH_PASS;
 	int ctl_fd = high_fd(memfd_create("ringbench-control", MFD_CLOEXEC));
 	struct bench_control *ctl = MAP_FAILED;
@@ -351,19 +381,21 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		goto done;
 	}
 	hist_init(&ctl->hist);
-	if ((status = make_objects(c, &o, out->diagnosis, sizeof(out->diagnosis))))
+	ctl->clock = *bench_clock();
+	if ((status = make_objects(t, c, &o, out->diagnosis, sizeof(out->diagnosis))))
 		goto done;
 
 	/* Workers give up a little after the watchdog would have fired. */
 	int64_t worker_timeout = 3 * lim->stall_ns;
 	for (int i = 0; i < 2; i++) {
-		p[i].pid = spawn_worker(c, &o, i == 0, ctl_fd, worker_timeout,
+		p[i].pid = spawn_worker(t, c, &o, i == 0, ctl_fd, worker_timeout,
 					i == 1 ? lim->consumer_env : NULL, out->diagnosis,
 					sizeof(out->diagnosis));
 		if (p[i].pid < 0) {
 			status = BENCH_USAGE;
 			goto done;
 		}
+		p[i].pidfd = (int)syscall(SYS_pidfd_open, p[i].pid, 0);
 		if (lim->verbose)
 			fprintf(stderr, "ringbench: %s pid %d\n", p[i].role, (int)p[i].pid);
 	}
@@ -375,18 +407,17 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		}
 
 	/* Start barrier: both attached and pinned (or failed trying). */
-	int64_t start = bench_now_ns(), deadline = start + worker_timeout;
-	while (atomic_load_explicit(&ctl->ready, memory_order_acquire) < 2) {
-		/* Eventfd rings: hand each attaching worker its descriptors. */
-		for (int i = 0; i < 2; i++)
-			if (o.rings[i] && o.served[i] < 2 && ring_serve(o.rings[i], 0) == 0)
-				o.served[i]++;
+	int64_t start = sys_now_ns(), deadline = start + worker_timeout;
+	while (!atomic_load_explicit(&ctl->side[0].ready, memory_order_acquire) ||
+	       !atomic_load_explicit(&ctl->side[1].ready, memory_order_acquire)) {
+		if (t->serve)
+			t->serve(&o); /* eventfd rings: hand each worker its descriptors */
 		reap(p, false);
 		if (p[0].reaped && p[1].reaped)
 			break;
-		if (bench_interrupted || bench_now_ns() > deadline)
+		if (bench_interrupted || sys_now_ns() > deadline)
 			break;
-		struct timespec ts = {0, 100000};
+		struct timespec ts = {0, 200000};
 		nanosleep(&ts, NULL);
 	}
 	for (int i = 0; i < 2; i++)
@@ -401,7 +432,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		snprintf(out->diagnosis, sizeof(out->diagnosis), "interrupted");
 		goto done;
 	}
-	if (atomic_load(&ctl->ready) < 2) {
+	if (!atomic_load(&ctl->side[0].ready) || !atomic_load(&ctl->side[1].ready)) {
 		status = BENCH_USAGE;
 		for (int i = 0; i < 2; i++)
 			if (p[i].reaped) {
@@ -415,29 +446,44 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 			 (long long)(worker_timeout / 1000000));
 		goto done;
 	}
+	/* Both have opened the objects: the names are no longer needed, and a
+	 * harness killed from here on leaves nothing in /dev/shm. */
+	unlink_names(&o);
 	atomic_store_explicit(&ctl->go, 1, memory_order_release);
+	if (lim->verbose)
+		fprintf(stderr, "ringbench: started %s\n", c->name);
 
 	/* Watchdog: progress on either side resets the clock. */
-	int64_t go_at = bench_now_ns(), last_change = go_at;
+	int64_t go_at = sys_now_ns(), last_change = go_at;
 	uint64_t last_sent = 0, last_seen = 0;
 	int64_t expected = c->messages ? 0 : (int64_t)(c->duration * 1e9);
 	for (;;) {
 		reap(p, false);
 		if (p[0].reaped && p[1].reaped)
 			break;
-		int64_t now = bench_now_ns();
+		int64_t now = sys_now_ns();
 		if (bench_interrupted) {
 			status = BENCH_USAGE;
 			snprintf(out->diagnosis, sizeof(out->diagnosis), "interrupted");
 			break;
 		}
-		uint64_t sent = atomic_load_explicit(&ctl->sent, memory_order_relaxed);
-		uint64_t seen = atomic_load_explicit(&ctl->seen, memory_order_relaxed);
+		uint64_t sent = atomic_load_explicit(&ctl->side[0].progress, memory_order_relaxed);
+		uint64_t seen = atomic_load_explicit(&ctl->side[1].progress, memory_order_relaxed);
 		if (sent != last_sent || seen != last_seen) {
 			last_sent = sent;
 			last_seen = seen;
 			last_change = now;
 		}
+		/* A worker that ended with a finding (a wrong message, a
+		 * transport error) is the cause: stop now, not when its peer
+		 * times out waiting for it. */
+		for (int i = 0; i < 2; i++)
+			if (p[i].reaped && !p[i ^ 1].reaped && ctl->report[i].done &&
+			    ctl->report[i].status && !ctl->report[i].symptom) {
+				snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %s",
+					 p[i].role, ctl->report[i].error);
+				status = ctl->report[i].status;
+			}
 		/* A worker that died: its peer will notice, but say who it was. */
 		for (int i = 0; i < 2; i++)
 			if (p[i].reaped && !p[i ^ 1].reaped && !ctl->report[i].done) {
@@ -461,8 +507,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 			status = BENCH_VISIBILITY;
 			break;
 		}
-		struct timespec ts = {0, 2000000};
-		nanosleep(&ts, NULL);
+		int64_t nap = lim->stall_ns / 4 < WATCH_NS ? lim->stall_ns / 4 : WATCH_NS;
+		wait_exit(p, nap);
 	}
 	if (status)
 		goto done;
@@ -479,9 +525,13 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 			goto done;
 		}
 	}
-	for (int i = 0; i < 2; i++) {
+	/* Both ended: a finding before a symptom ("the consumer closed"). */
+	for (int k = 0; k < 4; k++) {
+		int i = k & 1;
 		const struct bench_report *r = &ctl->report[i];
 		int st = p[i].status;
+		if (k < 2 && r->symptom)
+			continue;
 		if (r->status || !r->done || !WIFEXITED(st) || WEXITSTATUS(st)) {
 			status = r->status ? r->status : BENCH_VISIBILITY;
 			snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %s", p[i].role,
@@ -490,9 +540,17 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		}
 	}
 	fill_run(c, ctl, out);
+	if (out->messages == 0 || out->seconds <= 0) {
+		/* Nothing was measured: a figure of 0 would read as a result. */
+		snprintf(out->diagnosis, sizeof(out->diagnosis),
+			 "the measured window held no %s (%" PRIu64
+			 " warm-up; give it more --messages or --duration)",
+			 c->mode == MODE_PINGPONG ? "round trips" : "messages", c->warmup);
+		status = BENCH_USAGE;
+	}
 done:
 	kill_all(p);
-	objects_free(&o);
+	objects_free(t, &o);
 	if (ctl != MAP_FAILED)
 		munmap(ctl, sizeof(*ctl));
 	if (ctl_fd >= 0)

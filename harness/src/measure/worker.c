@@ -1,39 +1,46 @@
-/* worker.c: one side of a run, in its own process.  It pins itself, attaches
- * to the transport by name (or uses the descriptors it inherited), waits on
- * the start barrier, moves and checks every message, and writes its report
- * into the control block. */
+/* worker.c: one side of a run, in its own process.  It ends with the
+ * harness, pins itself, opens its end of the transport by name (or the
+ * descriptors it inherited), waits on the start barrier, moves and checks
+ * every message, and writes its report into the control block.
+ *
+ * The measured window: every case first moves `warmup` messages (a lap of
+ * the ring for a stream, so its first-touch and first-lap costs stay out),
+ * then the window starts.  The clock is read at the window's ends and, in a
+ * stream, every BENCH_SAMPLE_EVERY messages, never per message; pingpong
+ * reads it once per round trip, latency once per message (each needs it). */
 #include "bench.h"
-#include "floor.h"
 #include "payload.h"
+#include "transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #define FD_CTL 3
 #define FD_IN  4
 #define FD_OUT 5
 
+/* Progress counters are written in steps: a line write every few messages,
+ * not every message, and never on a line the peer writes. */
+#define PROGRESS_STEP 64
+
 struct worker {
 	struct bench_case c;
-	bool producer; /* producer, or pingpong client */
+	const struct transport *t;
+	struct tp_worker tw;
 	char name[RING_NAME_MAX + 1];
-	int64_t timeout_ns;
 	struct bench_control *ctl;
+	const struct bench_clock *clk;
+	struct bench_side *side;
 	struct bench_report *rep;
-	struct ring *ring[2]; /* [0] we send on, [1] we receive on */
-	struct floor *floor;
-	unsigned char *buf;
-	uint64_t io_calls; /* read/write calls for pipe and unix */
 };
 
 static int report_fail(struct worker *w, int status, const char *fmt, ...)
@@ -57,202 +64,139 @@ static int64_t cpu_ns(void)
 	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
-static int pin(struct worker *w, int cpu)
+/* The window opens: CPU time and system calls count from here. */
+struct span {
+	int64_t cpu0;
+	uint64_t sys0;
+	uint64_t n0;
+};
+
+static void span_open(struct worker *w, struct span *s, uint64_t n)
 {
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		return report_fail(w, BENCH_USAGE, "cannot pin to CPU %d: %s", cpu,
-				   strerror(errno));
-	/* A cpuset cgroup can narrow the mask without an error: check it took. */
-	if (sched_getaffinity(0, sizeof(set), &set) < 0 || CPU_COUNT(&set) != 1 ||
-	    !CPU_ISSET(cpu, &set) || sched_getcpu() != cpu)
-		return report_fail(w, BENCH_USAGE, "pin to CPU %d did not take (running on %d)",
-				   cpu, sched_getcpu());
-	return 0;
+	s->cpu0 = cpu_ns();
+	s->sys0 = w->t->syscalls(&w->tw);
+	s->n0 = n;
 }
 
-/* ---- moving one message, per transport ---- */
-
-static int io_exact(struct worker *w, int fd, void *buf, size_t n, bool write_side)
+static void span_close(struct worker *w, const struct span *s, uint64_t n)
 {
-	unsigned char *p = buf;
-	while (n) {
-		ssize_t k = write_side ? write(fd, p, n) : read(fd, p, n);
-		w->io_calls++;
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-		} else if (k == 0) {
-			return -EPIPE; /* end of stream */
-		} else if (errno != EINTR) {
-			return errno == EPIPE || errno == ECONNRESET ? -EPIPE : -errno;
-		}
-	}
-	return 0;
+	w->rep->cpu_ns = cpu_ns() - s->cpu0;
+	w->rep->syscalls = w->t->syscalls(&w->tw) - s->sys0;
+	w->rep->cpu_messages = n - s->n0;
 }
 
-/* Room for one message in the outgoing ring: the fast path first, the
- * blocking call (with the case's strategy) only when the ring is full. */
-static int reserve_out(struct worker *w, void **p)
-{
-	*p = ring_reserve(w->ring[0], w->c.size);
-	return *p ? 0 : ring_reserve_wait(w->ring[0], w->c.size, p, w->c.wait, w->timeout_ns);
-}
+/* ---- one message, on any transport ---- */
 
-static void publish_out(struct worker *w)
-{
-	ring_commit(w->ring[0], w->c.size);
-	ring_publish(w->ring[0]);
-}
-
-/* Send message seq (stamped) on our outgoing transport. */
 static int send_msg(struct worker *w, uint64_t seq, uint64_t stamp)
 {
-	size_t len = w->c.size;
-	switch (w->c.transport) {
-	case T_RING: {
-		void *p;
-		int rc = reserve_out(w, &p);
-		if (rc)
-			return rc;
-		payload_fill_stamped(p, len, seq, stamp);
-		publish_out(w);
-		return 0;
-	}
-	case T_FLOOR: return floor_send(w->floor, seq, stamp, w->timeout_ns);
-	default:
-		payload_fill_stamped(w->buf, len, seq, stamp);
-		return io_exact(w, FD_OUT, w->buf, len, true);
-	}
+	void *p;
+	int rc = w->t->reserve(&w->tw, &p);
+	if (rc)
+		return rc;
+	payload_fill_stamped(p, w->c.size, seq, stamp);
+	return w->t->publish(&w->tw);
 }
 
 /* Receive the next message, expected to be seq, and check it; *msg points
- * at it until release_msg().  Returns 0, -EPIPE at a clean end, another
- * -errno, or BENCH_VISIBILITY with the report filled in. */
-static int recv_msg(struct worker *w, uint64_t seq, uint64_t *stamp, const void **msg)
+ * at it until release.  Returns 0, -EPIPE at a clean end, another -errno,
+ * or BENCH_VISIBILITY with the report filled in. */
+static int recv_msg(struct worker *w, uint64_t seq, const void **msg)
 {
-	size_t len = w->c.size, got_len = len;
-	const void *p;
-	int rc;
-	switch (w->c.transport) {
-	case T_RING: {
-		struct ring *r = w->ring[1];
-		p = ring_peek(r, &got_len);
-		if (!p && (rc = ring_peek_wait(r, &p, &got_len, w->c.wait, w->timeout_ns)))
-			return rc;
-		break;
-	}
-	case T_FLOOR:
-		if ((rc = floor_recv(w->floor, seq, &p, w->timeout_ns)))
-			return rc;
-		break;
-	default:
-		if ((rc = io_exact(w, FD_IN, w->buf, len, false)))
-			return rc;
-		p = w->buf;
-	}
+	size_t len = 0;
+	int rc = w->t->recv(&w->tw, msg, &len);
+	if (rc)
+		return rc;
 	uint64_t got = 0;
-	enum payload_status st = payload_check(p, got_len, len, seq, 1, &got);
+	enum payload_status st = payload_check(*msg, len, w->c.size, seq, 1, &got);
 	if (st != PAYLOAD_OK)
 		return report_fail(w, BENCH_VISIBILITY,
 				   "message %" PRIu64
 				   ": wrong %s (length %zu, expected %zu; sequence "
 				   "number %" PRIu64 ")",
-				   seq, payload_status_name(st), got_len, len, got);
-	if (stamp)
-		*stamp = len >= PAYLOAD_MIN_STAMP ? payload_stamp(p) : 0;
-	*msg = p;
+				   seq, payload_status_name(st), len, w->c.size, got);
 	return 0;
-}
-
-/* Give the transport back the room of the message last received. */
-static void release_msg(struct worker *w)
-{
-	if (w->c.transport == T_RING)
-		ring_release(w->ring[1]);
-	else if (w->c.transport == T_FLOOR)
-		floor_release(w->floor);
 }
 
 /* Pingpong server: send the bytes just received back, as they are. */
 static int echo_msg(struct worker *w, const void *msg)
 {
-	if (w->c.transport != T_RING)
-		return io_exact(w, FD_OUT, (void *)msg, w->c.size, true);
 	void *p;
-	int rc = reserve_out(w, &p);
+	int rc = w->t->reserve(&w->tw, &p);
 	if (rc)
 		return rc;
-	memcpy(p, msg, w->c.size);
-	publish_out(w);
-	return 0;
-}
-
-static void close_out(struct worker *w)
-{
-	if (w->c.transport == T_RING) {
-		ring_close(w->ring[0]);
-		w->ring[0] = NULL;
-	} else if (w->c.transport == T_FLOOR) {
-		floor_close_producer(w->floor);
-	} else {
-		close(FD_OUT);
-	}
+	if (p != msg) /* the fd transports read and write one buffer */
+		memcpy(p, msg, w->c.size);
+	return w->t->publish(&w->tw);
 }
 
 static int transport_error(struct worker *w, int rc, const char *what)
 {
 	if (rc == BENCH_VISIBILITY)
 		return rc;
-	const char *detail = w->c.transport == T_RING	 ? ring_last_error()
-			     : w->c.transport == T_FLOOR ? floor_last_error()
-							 : strerror(-rc);
-	return report_fail(w, BENCH_VISIBILITY, "%s: %s", what, detail);
+	/* The peer closed or died: what it reported, or how it ended, is the
+	 * cause; this is the symptom. */
+	w->rep->symptom = rc == -EPIPE || rc == -EOWNERDEAD;
+	return report_fail(w, BENCH_VISIBILITY, "%s: %s", what,
+			   w->tw.err[0] ? w->tw.err : strerror(-rc));
+}
+
+static void progress(struct worker *w, uint64_t n)
+{
+	atomic_store_explicit(&w->side->progress, n, memory_order_relaxed);
 }
 
 /* ---- the measured loops ---- */
 
-static bool keep_going(struct worker *w, uint64_t n, int64_t end)
+static int producer_loop(struct worker *w)
 {
-	if (w->c.messages)
-		return n < w->c.messages;
-	/* Reading the clock costs ~20 ns: every 64 messages is plenty. */
-	return (n & 63) || bench_now_ns() < end;
-}
-
-static int producer_loop(struct worker *w, int64_t end)
-{
-	struct bench_control *ctl = w->ctl;
+	const struct bench_clock *clk = w->clk;
 	bool latency = w->c.mode == MODE_LATENCY;
-	int64_t interval = latency ? (int64_t)(1e9 / w->c.rate) : 0;
-	int64_t t0 = bench_now_ns();
+	uint64_t warm = w->c.warmup, last = w->c.messages ? warm + w->c.messages : UINT64_MAX;
+	uint64_t interval = latency ? bench_clock_ticks(clk, 1e9 / w->c.rate) : 0;
+	uint64_t dur = bench_clock_ticks(clk, w->c.duration * 1e9);
+	uint64_t t0 = bench_clock_now(clk), end = UINT64_MAX, due = t0;
+	struct span sp = {0};
 	uint64_t n = 0;
 	int rc = 0;
-	w->rep->t_first = t0;
-	while (keep_going(w, n, end)) {
+	for (;; n++) {
+		if (n == warm) {
+			uint64_t now = bench_clock_now(clk);
+			w->rep->t_first = now;
+			if (!w->c.messages)
+				end = now + dur;
+			span_open(w, &sp, n);
+		}
+		if (n == last)
+			break;
 		uint64_t stamp = 0;
 		if (latency) {
 			/* Stamp the intended send time, not the actual one: when we
 			 * fall behind, the delay shows in the latencies instead of
 			 * vanishing (no coordinated omission). */
-			int64_t due = t0 + (int64_t)n * interval;
-			while (bench_now_ns() < due)
+			due = t0 + n * interval;
+			uint64_t now;
+			while ((now = bench_clock_now(clk)) < due)
 				;
-			stamp = (uint64_t)due;
+			if (now >= end)
+				break;
+			stamp = due;
+		} else if (end != UINT64_MAX && (n & (BENCH_SAMPLE_EVERY - 1)) == 0 &&
+			   bench_clock_now(clk) >= end) {
+			break;
 		}
 		if ((rc = send_msg(w, n, stamp)))
 			break;
-		n++;
-		if (latency || (n & 255) == 0)
-			atomic_store_explicit(&ctl->sent, n, memory_order_relaxed);
+		if ((n & (PROGRESS_STEP - 1)) == 0 || latency)
+			progress(w, n + 1);
 	}
-	w->rep->t_last = bench_now_ns();
-	w->rep->messages = n;
-	w->rep->bytes = n * w->c.size;
-	atomic_store_explicit(&ctl->sent, n, memory_order_relaxed);
-	atomic_store_explicit(&ctl->total, n, memory_order_release);
+	if (n >= warm) {
+		w->rep->t_last = bench_clock_now(clk);
+		span_close(w, &sp, n);
+		w->rep->messages = n - warm;
+		w->rep->bytes = w->rep->messages * w->c.size;
+	}
+	progress(w, n);
+	atomic_store_explicit(&w->side->total, n, memory_order_release);
 	if (rc)
 		return transport_error(w, rc, "send");
 	return 0;
@@ -260,36 +204,50 @@ static int producer_loop(struct worker *w, int64_t end)
 
 static int consumer_loop(struct worker *w)
 {
-	struct bench_control *ctl = w->ctl;
+	const struct bench_clock *clk = w->clk;
 	bool latency = w->c.mode == MODE_LATENCY;
-	uint64_t n = 0;
+	uint64_t warm = w->c.warmup, last = w->c.messages ? warm + w->c.messages : 0;
+	struct span sp = {0};
+	uint64_t n = 0, n_last = 0;
 	int rc;
-	for (;;) {
-		uint64_t stamp;
-		const void *msg;
-		rc = recv_msg(w, n, latency ? &stamp : NULL, &msg);
-		if (rc)
-			break;
-		release_msg(w);
-		int64_t now = bench_now_ns();
-		if (n == 0)
-			w->rep->t_first = now;
-		w->rep->t_last = now;
-		if (latency)
-			hist_add(&ctl->hist, (uint64_t)(now - (int64_t)stamp));
-		n++;
-		if (latency || (n & 255) == 0)
-			atomic_store_explicit(&ctl->seen, n, memory_order_relaxed);
+	if (warm == 0) {
+		w->rep->t_first = bench_clock_now(clk);
+		span_open(w, &sp, 0);
 	}
-	atomic_store_explicit(&ctl->seen, n, memory_order_relaxed);
-	w->rep->messages = n;
-	w->rep->bytes = n * w->c.size;
+	for (;;) {
+		const void *msg;
+		if ((rc = recv_msg(w, n, &msg)))
+			break;
+		if (latency && n >= warm) {
+			uint64_t stamp = payload_stamp(msg);
+			hist_add(&w->ctl->hist, bench_clock_ns(clk, stamp, bench_clock_now(clk)));
+		}
+		w->t->release(&w->tw);
+		n++;
+		if (n == warm) {
+			w->rep->t_first = bench_clock_now(clk);
+			span_open(w, &sp, n);
+		} else if (n > warm &&
+			   (((n - warm) & (BENCH_SAMPLE_EVERY - 1)) == 0 || n == last)) {
+			/* A sampling point: the window ends at the last one. */
+			w->rep->t_last = bench_clock_now(clk);
+			n_last = n;
+		}
+		if ((n & (PROGRESS_STEP - 1)) == 0 || latency)
+			progress(w, n);
+	}
+	progress(w, n);
+	if (n >= warm) {
+		span_close(w, &sp, n);
+		w->rep->messages = n_last > warm ? n_last - warm : 0;
+		w->rep->bytes = w->rep->messages * w->c.size;
+	}
 	if (rc == BENCH_VISIBILITY)
 		return rc;
 	if (rc != -EPIPE)
 		return transport_error(w, rc, "receive");
 	/* A clean end: everything the producer sent must have arrived. */
-	uint64_t total = atomic_load_explicit(&ctl->total, memory_order_acquire);
+	uint64_t total = atomic_load_explicit(&w->ctl->side[0].total, memory_order_acquire);
 	if (n != total)
 		return report_fail(w, BENCH_VISIBILITY,
 				   "the producer sent %" PRIu64
@@ -298,29 +256,50 @@ static int consumer_loop(struct worker *w)
 	return 0;
 }
 
-static int client_loop(struct worker *w, int64_t end)
+static int client_loop(struct worker *w)
 {
-	struct bench_control *ctl = w->ctl;
-	uint64_t n = 0;
+	const struct bench_clock *clk = w->clk;
+	uint64_t warm = w->c.warmup, last = w->c.messages ? warm + w->c.messages : UINT64_MAX;
+	uint64_t dur = bench_clock_ticks(clk, w->c.duration * 1e9), end = UINT64_MAX;
+	uint64_t n = 0, prev = bench_clock_now(clk), last_progress = prev;
+	uint64_t progress_ticks = bench_clock_ticks(clk, 10e6);
+	struct span sp = {0};
 	int rc = 0;
-	w->rep->t_first = bench_now_ns();
-	while (keep_going(w, n, end)) {
-		int64_t t0 = bench_now_ns();
+	for (;; n++) {
+		if (n == warm) {
+			w->rep->t_first = prev;
+			if (!w->c.messages)
+				end = prev + dur;
+			span_open(w, &sp, n);
+		}
+		if (n == last || prev >= end)
+			break;
 		const void *msg;
-		if (w->c.transport == T_FLOOR)
-			rc = floor_ping(w->floor, n, w->timeout_ns);
-		else if (!(rc = send_msg(w, n, 0)) && !(rc = recv_msg(w, n, NULL, &msg)))
-			release_msg(w);
+		if (w->t->ping)
+			rc = w->t->ping(&w->tw, n);
+		else if (!(rc = send_msg(w, n, 0)) && !(rc = recv_msg(w, n, &msg)))
+			w->t->release(&w->tw);
 		if (rc)
 			break;
-		hist_add(&ctl->hist, (uint64_t)(bench_now_ns() - t0));
-		n++;
-		atomic_store_explicit(&ctl->sent, n, memory_order_relaxed);
+		/* One clock read per round trip: it ends this one and starts
+		 * the next. */
+		uint64_t now = bench_clock_now(clk);
+		if (n >= warm)
+			hist_add(&w->ctl->hist, bench_clock_ns(clk, prev, now));
+		prev = now;
+		if ((n & (PROGRESS_STEP - 1)) == 0 || now - last_progress > progress_ticks) {
+			progress(w, n + 1);
+			last_progress = now;
+		}
 	}
-	w->rep->t_last = bench_now_ns();
-	w->rep->messages = n;
-	w->rep->bytes = 2 * n * w->c.size;
-	atomic_store_explicit(&ctl->total, n, memory_order_release);
+	if (n >= warm) {
+		w->rep->t_last = prev;
+		span_close(w, &sp, n);
+		w->rep->messages = n - warm;
+		w->rep->bytes = 2 * w->rep->messages * w->c.size;
+	}
+	progress(w, n);
+	atomic_store_explicit(&w->side->total, n, memory_order_release);
 	if (rc)
 		return transport_error(w, rc, "round trip");
 	return 0;
@@ -328,21 +307,30 @@ static int client_loop(struct worker *w, int64_t end)
 
 static int server_loop(struct worker *w)
 {
-	uint64_t n = 0;
+	uint64_t warm = w->c.warmup, n = 0;
+	struct span sp = {0};
 	int rc;
+	if (warm == 0)
+		span_open(w, &sp, 0);
 	for (;;) {
 		const void *msg;
-		if (w->c.transport == T_FLOOR) {
-			rc = floor_pong(w->floor, n, w->timeout_ns);
-		} else if (!(rc = recv_msg(w, n, NULL, &msg))) {
+		if (w->t->pong) {
+			rc = w->t->pong(&w->tw, n);
+		} else if (!(rc = recv_msg(w, n, &msg))) {
 			rc = echo_msg(w, msg);
-			release_msg(w);
+			w->t->release(&w->tw);
 		}
 		if (rc)
 			break;
 		n++;
-		atomic_store_explicit(&w->ctl->seen, n, memory_order_relaxed);
+		if (n == warm)
+			span_open(w, &sp, n);
+		if ((n & (PROGRESS_STEP - 1)) == 0)
+			progress(w, n);
 	}
+	progress(w, n);
+	if (n >= warm)
+		span_close(w, &sp, n);
 	w->rep->messages = n;
 	if (rc == -EPIPE)
 		return 0;
@@ -351,66 +339,98 @@ static int server_loop(struct worker *w)
 
 /* ---- set-up ---- */
 
-static int attach(struct worker *w)
+/* Positional arguments from the harness, checked: a bad one is a bug in
+ * the harness or a hand-made command line, and must not become CPU 0. */
+static bool arg_u64(const char *s, uint64_t *out)
 {
-	struct bench_case *c = &w->c;
-	enum ring_role send_role = RING_ROLE_PRODUCER, recv_role = RING_ROLE_CONSUMER;
-	if (c->transport == T_FLOOR) {
-		int rc = floor_open(&w->floor, w->name, c, w->producer);
-		return rc ? report_fail(w, BENCH_VISIBILITY, "%s", floor_last_error()) : 0;
-	}
-	if (c->transport != T_RING) {
-		w->buf = malloc(c->size);
-		return w->buf ? 0 : report_fail(w, BENCH_USAGE, "out of memory");
-	}
-	char names[2][RING_NAME_MAX + 1];
-	int rc;
-	if (c->mode != MODE_PINGPONG) {
-		rc = ring_attach(&w->ring[w->producer ? 0 : 1], w->name,
-				 w->producer ? send_role : recv_role, w->timeout_ns);
-	} else {
-		/* ".a" carries client to server, ".b" server to client. */
-		snprintf(names[0], sizeof(names[0]), "%.60s.a", w->name);
-		snprintf(names[1], sizeof(names[1]), "%.60s.b", w->name);
-		rc = ring_attach(&w->ring[0], names[w->producer ? 0 : 1], send_role, w->timeout_ns);
-		if (!rc)
-			rc = ring_attach(&w->ring[1], names[w->producer ? 1 : 0], recv_role,
-					 w->timeout_ns);
-	}
-	if (rc)
-		return report_fail(w, BENCH_VISIBILITY, "attach: %s", ring_last_error());
-	return 0;
+	char *end;
+	errno = 0;
+	if (!s[0] || s[0] == '-')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
 }
 
-static void usage_worker(void)
+static bool arg_double(const char *s, double *out)
 {
-	fprintf(stderr, "ringbench __worker: internal; started by ringbench itself\n");
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > 1e12)
+		return false;
+	*out = v;
+	return true;
+}
+
+static const char *const worker_args =
+    "ROLE MODE TRANSPORT WAIT SIZE CAPACITY CPU MESSAGES DURATION RATE WARMUP NAME "
+    "TIMEOUT_NS PARENT_PID";
+
+static int bad_arg(const char *what, const char *value)
+{
+	fprintf(stderr,
+		"ringbench __worker: bad %s '%s' (internal: started by ringbench itself with "
+		"%s)\n",
+		what, value, worker_args);
+	return BENCH_USAGE;
 }
 
 int bench_worker_main(int argc, char **argv)
 {
-	/* __worker ROLE MODE TRANSPORT WAIT SIZE CAPACITY CPU MESSAGES DURATION
-	 *          RATE NAME TIMEOUT_NS */
-	if (argc != 13) {
-		usage_worker();
+	if (argc != 15) {
+		fprintf(stderr,
+			"ringbench __worker: internal; started by ringbench itself with %s\n",
+			worker_args);
 		return BENCH_USAGE;
 	}
 	struct worker w = {0};
 	struct bench_case *c = &w.c;
-	w.producer = strcmp(argv[1], "producer") == 0;
-	if (bench_mode_parse(argv[2], &c->mode) || bench_transport_parse(argv[3], &c->transport) ||
-	    ring_wait_parse(argv[4], &c->wait)) {
-		usage_worker();
+	uint64_t cpu, timeout, parent;
+	if (strcmp(argv[1], "producer") && strcmp(argv[1], "consumer"))
+		return bad_arg("role", argv[1]);
+	w.tw.producer = strcmp(argv[1], "producer") == 0;
+	if (bench_mode_parse(argv[2], &c->mode))
+		return bad_arg("mode", argv[2]);
+	if (bench_transport_parse(argv[3], &c->transport))
+		return bad_arg("transport", argv[3]);
+	if (ring_wait_parse(argv[4], &c->wait))
+		return bad_arg("wait", argv[4]);
+	uint64_t size;
+	if (!arg_u64(argv[5], &size) || size < PAYLOAD_MIN_FULL || size > (1ULL << 32))
+		return bad_arg("size", argv[5]);
+	c->size = (size_t)size;
+	if (!arg_u64(argv[6], &c->capacity))
+		return bad_arg("capacity", argv[6]);
+	if (!arg_u64(argv[7], &cpu) || cpu >= CPU_SETSIZE)
+		return bad_arg("CPU", argv[7]);
+	if (!arg_u64(argv[8], &c->messages))
+		return bad_arg("message count", argv[8]);
+	if (!arg_double(argv[9], &c->duration))
+		return bad_arg("duration", argv[9]);
+	if (!arg_double(argv[10], &c->rate) || (c->mode == MODE_LATENCY && !(c->rate > 0)))
+		return bad_arg("rate", argv[10]);
+	if (!arg_u64(argv[11], &c->warmup))
+		return bad_arg("warm-up count", argv[11]);
+	if (argv[12][0] != '/' || strlen(argv[12]) > RING_NAME_MAX - 4)
+		return bad_arg("name", argv[12]);
+	snprintf(w.name, sizeof(w.name), "%s", argv[12]);
+	if (!arg_u64(argv[13], &timeout) || timeout == 0 || timeout > INT64_MAX)
+		return bad_arg("timeout", argv[13]);
+	if (!arg_u64(argv[14], &parent) || parent == 0 || parent > INT32_MAX)
+		return bad_arg("parent pid", argv[14]);
+	if (c->mode == MODE_LATENCY && c->size < PAYLOAD_MIN_STAMP)
+		return bad_arg("size", argv[5]);
+	/* A reader that went away is an error from write(), not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	/* Never outlive the harness, whatever ends it (SIGKILL included). */
+	if (sys_die_with_parent((pid_t)parent)) {
+		fprintf(stderr, "ringbench __worker: the harness (pid %llu) is gone\n",
+			(unsigned long long)parent);
 		return BENCH_USAGE;
 	}
-	c->size = strtoull(argv[5], NULL, 10);
-	c->capacity = strtoull(argv[6], NULL, 10);
-	int cpu = atoi(argv[7]);
-	c->messages = strtoull(argv[8], NULL, 10);
-	c->duration = strtod(argv[9], NULL);
-	c->rate = strtod(argv[10], NULL);
-	snprintf(w.name, sizeof(w.name), "%s", argv[11]);
-	w.timeout_ns = strtoll(argv[12], NULL, 10);
 
 	w.ctl =
 	    mmap(NULL, sizeof(struct bench_control), PROT_READ | PROT_WRITE, MAP_SHARED, FD_CTL, 0);
@@ -419,42 +439,52 @@ int bench_worker_main(int argc, char **argv)
 			strerror(errno));
 		return BENCH_USAGE;
 	}
-	w.rep = &w.ctl->report[w.producer ? 0 : 1];
-	int rc = pin(&w, cpu);
-	if (!rc)
-		rc = attach(&w);
+	int me = w.tw.producer ? 0 : 1;
+	w.rep = &w.ctl->report[me];
+	w.side = &w.ctl->side[me];
+	w.clk = &w.ctl->clock;
+	w.t = transport_get(c->transport);
+	if (bench_transport_wrap)
+		w.t = bench_transport_wrap(w.t);
+	w.tw = (struct tp_worker){.c = c,
+				  .producer = w.tw.producer,
+				  .name = w.name,
+				  .timeout_ns = (int64_t)timeout,
+				  .fd_in = -1,
+				  .fd_out = -1};
+	if (c->transport == T_PIPE || c->transport == T_UNIX) {
+		w.tw.fd_in = fcntl(FD_IN, F_GETFD) >= 0 ? FD_IN : -1;
+		w.tw.fd_out = fcntl(FD_OUT, F_GETFD) >= 0 ? FD_OUT : -1;
+	}
+	char err[160];
+	int rc = 0;
+	if (sys_pin_cpu((int)cpu, err, sizeof(err)) < 0)
+		rc = report_fail(&w, BENCH_USAGE, "%s", err);
+	else if (w.t->open(&w.tw))
+		rc = report_fail(&w, BENCH_VISIBILITY, "%s", w.tw.err);
 	/* Reach the barrier even after a failure, so the harness is not left
 	 * waiting; it reads our report before it says go. */
-	atomic_fetch_add_explicit(&w.ctl->ready, 1, memory_order_acq_rel);
+	atomic_store_explicit(&w.side->ready, 1, memory_order_release);
 	if (rc)
 		goto out;
-	int64_t give_up = bench_now_ns() + w.timeout_ns;
+	int64_t give_up = sys_now_ns() + (int64_t)timeout;
 	while (!atomic_load_explicit(&w.ctl->go, memory_order_acquire)) {
-		if (bench_now_ns() > give_up) {
+		if (sys_now_ns() > give_up) {
 			rc = report_fail(&w, BENCH_USAGE, "no start signal from the harness");
 			goto out;
 		}
 		struct timespec ts = {0, 20000};
 		nanosleep(&ts, NULL);
 	}
-	int64_t end = bench_now_ns() + (int64_t)(c->duration * 1e9);
-	int64_t cpu0 = cpu_ns();
 	if (c->mode == MODE_PINGPONG)
-		rc = w.producer ? client_loop(&w, end) : server_loop(&w);
+		rc = w.tw.producer ? client_loop(&w) : server_loop(&w);
 	else
-		rc = w.producer ? producer_loop(&w, end) : consumer_loop(&w);
-	w.rep->cpu_ns = cpu_ns() - cpu0;
-	w.rep->syscalls = w.io_calls;
-	for (int i = 0; i < 2; i++)
-		if (w.ring[i])
-			w.rep->syscalls += ring_syscalls(w.ring[i]);
-	if (w.producer)
-		close_out(&w); /* the consumer or server sees the end */
+		rc = w.tw.producer ? producer_loop(&w) : consumer_loop(&w);
+	if (w.tw.producer)
+		w.t->close_out(&w.tw); /* the consumer or server sees the end */
 out:
-	for (int i = 0; i < 2; i++)
-		ring_close(w.ring[i]);
-	floor_close(w.floor);
-	free(w.buf);
+	if (w.t)
+		w.t->close(&w.tw);
 	w.rep->status = rc;
 	atomic_store_explicit(&w.rep->done, 1, memory_order_release);
 	return rc;

@@ -1,0 +1,109 @@
+/* clock.c: choosing and calibrating the clock of clock.h. */
+#include "clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *bench_clock_name(const struct bench_clock *c)
+{
+	return c->kind == BENCH_CLOCK_TSC ? "tsc" : "monotonic";
+}
+
+/* The smallest non-zero step of CLOCK_MONOTONIC over many reads. */
+static double monotonic_step(void)
+{
+	int64_t prev = sys_now_ns(), best = INT64_MAX;
+	for (int i = 0; i < 200000; i++) {
+		int64_t t = sys_now_ns();
+		if (t > prev && t - prev < best)
+			best = t - prev;
+		prev = t;
+	}
+	return best == INT64_MAX ? 1 : (double)best;
+}
+
+static bool cpu_flag(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+	for (const char *p = flags; (p = strstr(p, flag)); p += n)
+		if ((p == flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+static bool tsc_invariant(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[8192];
+	bool yes = false;
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "flags", 5) == 0) {
+			yes = cpu_flag(line, "constant_tsc") && cpu_flag(line, "nonstop_tsc");
+			break;
+		}
+	fclose(f);
+	return yes;
+}
+
+#if BENCH_HAVE_TSC
+/* One (tsc, ns) pair: the TSC read between two clock reads, the tightest
+ * bracket of a few tries, the ns taken at its middle. */
+static void pair(uint64_t *tsc, int64_t *ns)
+{
+	int64_t best = INT64_MAX;
+	for (int i = 0; i < 16; i++) {
+		int64_t a = sys_now_ns();
+		uint64_t t = __rdtsc();
+		int64_t b = sys_now_ns();
+		if (b - a < best) {
+			best = b - a;
+			*tsc = t;
+			*ns = a + (b - a) / 2;
+		}
+	}
+}
+#endif
+
+void bench_clock_init(struct bench_clock *c, bool allow_tsc, char *why, size_t n)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = BENCH_CLOCK_MONOTONIC;
+	c->hz = 1e9;
+	c->mult = 1;
+	c->shift = 0;
+	const char *env = getenv("RINGBENCH_CLOCK");
+	bool forced = env && strcmp(env, "monotonic") == 0;
+#if BENCH_HAVE_TSC
+	if (allow_tsc && !forced && tsc_invariant()) {
+		uint64_t t0, t1;
+		int64_t n0, n1;
+		pair(&t0, &n0);
+		struct timespec ts = {0, 50000000};
+		nanosleep(&ts, NULL);
+		pair(&t1, &n1);
+		if (t1 > t0 && n1 > n0) {
+			c->kind = BENCH_CLOCK_TSC;
+			c->hz = (double)(t1 - t0) * 1e9 / (double)(n1 - n0);
+			c->shift = 32;
+			c->mult = (uint64_t)(1e9 / c->hz * 4294967296.0 + 0.5);
+			c->resolution_ns = 1e9 / c->hz;
+			snprintf(why, n,
+				 "tsc: invariant (constant_tsc, nonstop_tsc), %.4f GHz calibrated "
+				 "against CLOCK_MONOTONIC, resolution %.3f ns",
+				 c->hz / 1e9, c->resolution_ns);
+			return;
+		}
+	}
+#endif
+	c->resolution_ns = monotonic_step();
+	snprintf(why, n, "monotonic: %s, resolution %.0f ns (measured)",
+		 forced		  ? "RINGBENCH_CLOCK=monotonic"
+		 : !allow_tsc	  ? "the TSC was not allowed"
+		 : BENCH_HAVE_TSC ? "the TSC is not invariant on this CPU"
+				  : "no TSC on this architecture",
+		 c->resolution_ns);
+}
