@@ -55,6 +55,8 @@ static bool tsc_invariant(void)
 static void pair(uint64_t *tsc, int64_t *ns)
 {
 	int64_t best = INT64_MAX;
+	*tsc = 0;
+	*ns = 0;
 	for (int i = 0; i < 16; i++) {
 		int64_t a = sys_now_ns();
 		uint64_t t = __rdtsc();
