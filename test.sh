@@ -18,7 +18,7 @@ shm_leftovers() {
 	for f in /dev/shm/*; do
 		[ -e "$f" ] || continue
 		f=${f#/dev/shm/}
-		pid=$(sed -nE 's/^(rt\.[^.]+|ringstress|ringbench|rbt)\.([0-9]+)\..*/\2/p' <<<"$f")
+		pid=$(sed -nE 's/^(rt\.[^.]+|ringstress|ringbench|rbt)\.([0-9]+)(\..*)?$/\2/p' <<<"$f")
 		[ -n "$pid" ] || continue
 		[ -d "/proc/$pid" ] && continue
 		echo "$f"

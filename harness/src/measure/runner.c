@@ -423,8 +423,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	for (int i = 0; i < 2; i++)
 		if (ctl->report[i].status) {
 			status = ctl->report[i].status;
-			snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %s", p[i].role,
-				 ctl->report[i].error);
+			snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %.*s", p[i].role,
+				 (int)sizeof(ctl->report[0].error), ctl->report[i].error);
 			goto done;
 		}
 	if (bench_interrupted) {
@@ -480,8 +480,9 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		for (int i = 0; i < 2; i++)
 			if (p[i].reaped && !p[i ^ 1].reaped && ctl->report[i].done &&
 			    ctl->report[i].status && !ctl->report[i].symptom) {
-				snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %s",
-					 p[i].role, ctl->report[i].error);
+				snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %.*s",
+					 p[i].role, (int)sizeof(ctl->report[0].error),
+					 ctl->report[i].error);
 				status = ctl->report[i].status;
 			}
 		/* A worker that died: its peer will notice, but say who it was. */
@@ -517,8 +518,9 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	for (int i = 0; i < 2; i++) {
 		if (!ctl->report[i].done) {
 			snprintf(out->diagnosis, sizeof(out->diagnosis),
-				 "the %s (pid %d) died: %s; the %s said: %s", p[i].role,
+				 "the %s (pid %d) died: %s; the %s said: %.*s", p[i].role,
 				 (int)p[i].pid, how_ended(&p[i], how, sizeof(how)), p[i ^ 1].role,
+				 (int)sizeof(ctl->report[0].error),
 				 ctl->report[i ^ 1].error[0] ? ctl->report[i ^ 1].error
 							     : "nothing");
 			status = BENCH_VISIBILITY;
@@ -534,7 +536,9 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 			continue;
 		if (r->status || !r->done || !WIFEXITED(st) || WEXITSTATUS(st)) {
 			status = r->status ? r->status : BENCH_VISIBILITY;
-			snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %s", p[i].role,
+			/* The worker wrote the error into shared memory: bounded. */
+			snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %.*s", p[i].role,
+				 (int)sizeof(r->error),
 				 r->error[0] ? r->error : "exited without a report");
 			goto done;
 		}

@@ -37,18 +37,30 @@ static int open_end(struct tp_worker *w)
 	return w->impl ? 0 : -EIO;
 }
 
+/* Wait for the count want, and only it: a peer that skips a count has
+ * broken the handoff. */
+static int await(struct tp_worker *w, struct line *l, uint64_t want, _Atomic(uint32_t) *closed)
+{
+	uint64_t seen;
+	int rc = tp_spin_word(w, &l->word, want, &seen, closed);
+	if (rc == 0 && seen != want)
+		rc = tp_fail(w, -EPROTO, "line: count %llu where %llu was due",
+			     (unsigned long long)seen, (unsigned long long)want);
+	return rc;
+}
+
 static int ping(struct tp_worker *w, uint64_t n)
 {
 	struct line *l = w->impl;
 	/* Pairs with the server's acquire load in tp_spin_word(). */
 	atomic_store_explicit(&l->word, 2 * n + 1, memory_order_release);
-	return tp_spin_word(w, &l->word, 2 * n + 2, NULL);
+	return await(w, l, 2 * n + 2, NULL);
 }
 
 static int pong(struct tp_worker *w, uint64_t n)
 {
 	struct line *l = w->impl;
-	int rc = tp_spin_word(w, &l->word, 2 * n + 1, &l->closed);
+	int rc = await(w, l, 2 * n + 1, &l->closed);
 	if (rc == 0)
 		atomic_store_explicit(&l->word, 2 * n + 2, memory_order_release);
 	return rc;

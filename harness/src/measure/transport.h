@@ -89,10 +89,12 @@ int tp_fail(struct tp_worker *w, int err, const char *fmt, ...)
 int tp_create_shm(const char *name, size_t len, char *err, size_t n);
 void *tp_map_shm(struct tp_worker *w, const char *name, size_t len);
 
-/* Spin until *word holds want (acquire): 0, -EPIPE if *closed (when not
- * NULL) is set first and the word still differs, or -ETIMEDOUT after
- * w->timeout_ns, with w->err set. */
-int tp_spin_word(struct tp_worker *w, _Atomic(uint64_t) *word, uint64_t want,
+/* Spin until the counter *word reaches want (acquire; counters only grow,
+ * so "reaches" is word - want >= 0 as a signed difference): 0 with the
+ * value seen in *seen, -EPIPE if *closed (when not NULL) is set first and
+ * the counter is still short, or -ETIMEDOUT after w->timeout_ns, with
+ * w->err set. */
+int tp_spin_word(struct tp_worker *w, _Atomic(uint64_t) *word, uint64_t want, uint64_t *seen,
 		 _Atomic(uint32_t) *closed);
 
 /* Test seam: a test program may define this (the product does not) to wrap

@@ -66,19 +66,24 @@ void *tp_map_shm(struct tp_worker *w, const char *name, size_t len)
 	return p;
 }
 
-int tp_spin_word(struct tp_worker *w, _Atomic(uint64_t) *word, uint64_t want,
+static bool reached(_Atomic(uint64_t) *word, uint64_t want, uint64_t *seen)
+{
+	/* Pairs with the peer's release store of the counter. */
+	*seen = atomic_load_explicit(word, memory_order_acquire);
+	return (int64_t)(*seen - want) >= 0;
+}
+
+int tp_spin_word(struct tp_worker *w, _Atomic(uint64_t) *word, uint64_t want, uint64_t *seen,
 		 _Atomic(uint32_t) *closed)
 {
 	int64_t deadline = 0;
 	for (unsigned spins = 0;; spins++) {
-		/* Pairs with the peer's release store of the word. */
-		if (atomic_load_explicit(word, memory_order_acquire) == want)
+		if (reached(word, want, seen))
 			return 0;
-		/* The peer stores its last word before it sets closed: once
-		 * closed is seen, look at the word once more. */
+		/* The peer stores its last count before it sets closed: once
+		 * closed is seen, look at the counter once more. */
 		if (closed && atomic_load_explicit(closed, memory_order_acquire))
-			return atomic_load_explicit(word, memory_order_acquire) == want ? 0
-											: -EPIPE;
+			return reached(word, want, seen) ? 0 : -EPIPE;
 		sys_cpu_relax();
 		/* The clock only now and then: it costs more than a look. */
 		if ((spins & 1023) == 1023) {

@@ -160,11 +160,12 @@ static int producer_loop(struct worker *w)
 	int rc = 0;
 	for (;; n++) {
 		if (n == warm) {
+			/* The span's system calls before the clock starts. */
+			span_open(w, &sp, n);
 			uint64_t now = bench_clock_now(clk);
 			w->rep->t_first = now;
 			if (!w->c.messages)
 				end = now + dur;
-			span_open(w, &sp, n);
 		}
 		if (n == last)
 			break;
@@ -210,10 +211,14 @@ static int consumer_loop(struct worker *w)
 	struct span sp = {0};
 	uint64_t n = 0, n_last = 0;
 	int rc;
-	if (warm == 0) {
-		w->rep->t_first = bench_clock_now(clk);
+	/* The CPU span opens one message before the window, so its system
+	 * calls delay a warm-up message, not a measured one (its figure is
+	 * per message: one more in the span does not skew it). */
+	uint64_t open_at = warm ? warm - 1 : 0;
+	if (open_at == 0)
 		span_open(w, &sp, 0);
-	}
+	if (warm == 0)
+		w->rep->t_first = bench_clock_now(clk);
 	for (;;) {
 		const void *msg;
 		if ((rc = recv_msg(w, n, &msg)))
@@ -224,9 +229,10 @@ static int consumer_loop(struct worker *w)
 		}
 		w->t->release(&w->tw);
 		n++;
+		if (n == open_at && n > 0)
+			span_open(w, &sp, n);
 		if (n == warm) {
 			w->rep->t_first = bench_clock_now(clk);
-			span_open(w, &sp, n);
 		} else if (n > warm &&
 			   (((n - warm) & (BENCH_SAMPLE_EVERY - 1)) == 0 || n == last)) {
 			/* A sampling point: the window ends at the last one. */
@@ -267,10 +273,13 @@ static int client_loop(struct worker *w)
 	int rc = 0;
 	for (;; n++) {
 		if (n == warm) {
+			/* The span's system calls before the first measured round
+			 * trip starts, not inside it. */
+			span_open(w, &sp, n);
+			prev = bench_clock_now(clk);
 			w->rep->t_first = prev;
 			if (!w->c.messages)
 				end = prev + dur;
-			span_open(w, &sp, n);
 		}
 		if (n == last || prev >= end)
 			break;
@@ -310,7 +319,12 @@ static int server_loop(struct worker *w)
 	uint64_t warm = w->c.warmup, n = 0;
 	struct span sp = {0};
 	int rc;
-	if (warm == 0)
+	/* The server opens its span one message early, between two warm-up
+	 * round trips: wherever its system calls fall, they delay a round
+	 * trip, and that one is not measured.  Its CPU figure is per message,
+	 * so one more message in the span does not skew it. */
+	uint64_t open_at = warm ? warm - 1 : 0;
+	if (open_at == 0)
 		span_open(w, &sp, 0);
 	for (;;) {
 		const void *msg;
@@ -323,13 +337,13 @@ static int server_loop(struct worker *w)
 		if (rc)
 			break;
 		n++;
-		if (n == warm)
+		if (n == open_at)
 			span_open(w, &sp, n);
 		if ((n & (PROGRESS_STEP - 1)) == 0)
 			progress(w, n);
 	}
 	progress(w, n);
-	if (n >= warm)
+	if (n >= open_at)
 		span_close(w, &sp, n);
 	w->rep->messages = n;
 	if (rc == -EPIPE)
