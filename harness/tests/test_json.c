@@ -53,6 +53,7 @@ static size_t check_schema(json_t *doc)
 	CHECK(num(ctx, "clock_hz") > 0);
 	CHECK(strstr(str(ctx, "clock_choice"), clock) == str(ctx, "clock_choice"));
 	CHECK(strstr(str(ctx, "window"), "warm") != NULL);
+	CHECK(strstr(str(ctx, "state_probe"), "state_before_ns") != NULL);
 	json_t *b = json_object_get(doc, "benchmarks");
 	CHECK(json_is_array(b));
 	size_t i;
@@ -88,8 +89,15 @@ static size_t check_schema(json_t *doc)
 			CHECK(num(e, "p99_ns") <= num(e, "p999_ns"));
 			CHECK(num(e, "p999_ns") <= num(e, "max_ns"));
 		}
-		if (strcmp(rt, "aggregate") == 0)
+		if (strcmp(rt, "aggregate") == 0) {
 			CHECK(strcmp(str(e, "aggregate_name"), "median") == 0);
+		} else {
+			/* Every repetition carries the machine's state, probed on
+			 * its own two CPUs before and after: a bare line's round
+			 * trip, between 10 ns and 100 us on any machine. */
+			CHECK(num(e, "state_before_ns") > 10 && num(e, "state_before_ns") < 1e5);
+			CHECK(num(e, "state_after_ns") > 10 && num(e, "state_after_ns") < 1e5);
+		}
 	}
 	return json_array_size(b);
 }
@@ -182,7 +190,9 @@ int main(int argc, char **argv)
 			      .p90 = 45000,
 			      .p99 = 70000,
 			      .p999 = 100000,
-			      .max = 2000000};
+			      .max = 2000000,
+			      .state_before_ns = 70.5,
+			      .state_after_ns = 72.25};
 	CHECK_EQ(results_add_run(doc, &c, &r, 0, 1, err, sizeof(err)), 0);
 	CHECK_EQ(results_add_median(doc, &c, &r, 1, err, sizeof(err)), 0);
 	refusals(doc, &c, &r);

@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"latency", cmd_measure, "one-way latency at a fixed rate, without coordinated omission"},
     {"run", cmd_measure, "run scenario files (quick, nightly, visibility, or a path)"},
     {"__worker", bench_worker_main, NULL},
+    {"__protocol", bench_protocol_main, NULL},
 };
 
 int cli_usage(const char *fmt, ...)
@@ -69,7 +70,5 @@ int main(int argc, char **argv)
 	const struct command *c = find(cmd);
 	if (!c)
 		return cli_usage("unknown command '%s'", cmd);
-	if (!c->summary) /* internal: the worker takes the whole argv */
-		return c->fn(argc - 1, argv + 1);
 	return c->fn(argc - 1, argv + 1);
 }

@@ -11,6 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef RINGBENCH_BUILD_TYPE
+#define RINGBENCH_BUILD_TYPE "unknown"
+#endif
 #ifndef RINGBENCH_GIT_REV
 #define RINGBENCH_GIT_REV "unknown"
 #endif
@@ -158,7 +161,7 @@ json_t *results_new(const struct machine *m, const int cpus[2], const char *scen
 	    put(ctx, "mhz_per_cpu", real(m->mhz), w, err, n) ||
 	    put(ctx, "cpu_scaling_enabled", json_false(), w, err, n) ||
 	    put(ctx, "load_avg", la, w, err, n) ||
-	    put(ctx, "library_build_type", text("release"), w, err, n) ||
+	    put(ctx, "library_build_type", text(RINGBENCH_BUILD_TYPE), w, err, n) ||
 	    put(ctx, "caches", json_array(), w, err, n) ||
 	    /* ringbench's own context: the machine identity and the run */
 	    put(ctx, "machine_id", text(m->id), w, err, n) ||
@@ -177,6 +180,8 @@ json_t *results_new(const struct machine *m, const int cpus[2], const char *scen
 	    put(ctx, "window", text(RESULTS_WINDOW), w, err, n))
 		goto fail;
 	la = NULL;
+	if (put(ctx, "state_probe", text(RESULTS_STATE), "context", err, n) < 0)
+		goto fail;
 	if (json_object_set_new(doc, "context", ctx) < 0 ||
 	    json_object_set_new(doc, "benchmarks", json_array()) < 0) {
 		ctx = NULL;
@@ -217,6 +222,11 @@ static json_t *entry(const struct bench_case *c, const struct bench_run *r, char
 	    put(e, "mode", text(bench_mode_name(c->mode)), w, err, n) ||
 	    put(e, "transport", text(bench_transport_name(c->transport)), w, err, n) ||
 	    put(e, "size", json_integer((json_int_t)c->size), w, err, n))
+		goto fail;
+	/* The state probes, where both were taken (a failed run has none). */
+	if (r->state_before_ns > 0 && r->state_after_ns > 0 &&
+	    (put(e, "state_before_ns", real(r->state_before_ns), w, err, n) ||
+	     put(e, "state_after_ns", real(r->state_after_ns), w, err, n)))
 		goto fail;
 	if (c->mode != MODE_STREAM &&
 	    (put(e, "p50_ns", json_integer((json_int_t)r->p50), w, err, n) ||

@@ -16,6 +16,13 @@
 	"messages in a stream, every round trip or message otherwise); CPU time and system calls " \
 	"count from the window's start"
 
+/* What state_before_ns and state_after_ns on every entry are. */
+#define RESULTS_STATE                                                                              \
+	"state_before_ns and state_after_ns: the mean round trip of one bare cache line between "  \
+	"the case's two worker processes on their CPUs, 2000 round trips just before the "         \
+	"warm-up and just after the measured window (the median of 20 blocks of 100); figures "    \
+	"are judged only against figures taken in the same state"
+
 struct machine {
 	char cpu_model[128];
 	int cores;

@@ -64,6 +64,7 @@ struct bench_report {
 	int64_t cpu_ns;	       /* user + system CPU from the window's start to the end */
 	uint64_t cpu_messages; /* messages over which cpu_ns was spent */
 	uint64_t syscalls;     /* system calls made by the transport in that span */
+	double state_ns[2];    /* producer: the state probe before and after (0: none) */
 	char error[480];
 };
 
@@ -73,7 +74,14 @@ struct bench_side {
 	alignas(64) _Atomic(uint32_t) ready; /* attached and pinned (or failed) */
 	_Atomic(uint64_t) progress;	     /* messages so far, counted in steps */
 	_Atomic(uint64_t) total;	     /* producer: messages sent in all, at the end */
+	_Atomic(uint32_t) probe;	     /* state probes this side has come to */
 };
+
+/* The machine's state, probed beside every repetition: the mean round trip
+ * of one bare cache line between the two worker processes, on their CPUs,
+ * just before the warm-up and just after the window.  This machine's
+ * figures move in steps with it (where the host puts the two CPUs). */
+#define BENCH_PROBE_ROUNDS 2000
 
 /* The control block: a memfd shared by the harness and both workers.  It is
  * not the object under test, so a fault injected into the ring's mapping
@@ -85,6 +93,8 @@ struct bench_control {
 	/* [0] producer (pingpong client), [1] consumer (server) */
 	struct bench_side side[2];
 	alignas(64) struct bench_report report[2];
+	/* the state probe's line, written by both workers in turn */
+	alignas(64) _Atomic(uint64_t) probe_word;
 	/* written by the one worker that measures latency */
 	alignas(64) struct hist hist;
 };
@@ -96,6 +106,11 @@ static_assert(offsetof(struct bench_control, side[1]) - offsetof(struct bench_co
 	      "the two sides' counters are on different lines");
 static_assert(offsetof(struct bench_control, report) % 64 == 0, "reports start a line");
 static_assert(offsetof(struct bench_control, hist) % 64 == 0, "the histogram starts a line");
+static_assert(offsetof(struct bench_control, probe_word) % 64 == 0 &&
+		  offsetof(struct bench_control, hist) -
+			  offsetof(struct bench_control, probe_word) >=
+		      64,
+	      "the probe has a line of its own");
 
 /* Result of one run of one case, as the harness sees it. */
 struct bench_run {
@@ -108,7 +123,8 @@ struct bench_run {
 	double producer_cpu_ns; /* per message */
 	double consumer_cpu_ns;
 	double syscalls_per_msg;
-	uint64_t p50, p90, p99, p999, max; /* ns; 0 for stream */
+	uint64_t p50, p90, p99, p999, max;	/* ns; 0 for stream */
+	double state_before_ns, state_after_ns; /* the state probes; 0: not taken */
 	char diagnosis[2048];
 };
 
@@ -116,8 +132,18 @@ struct bench_run {
 struct bench_limits {
 	int64_t stall_ns;	  /* no progress for this long: a stall */
 	const char *consumer_env; /* VAR=VALUE for the consumer only (tests) */
+	const char *worker_exe;	  /* the workers' program (NULL: this one; ab: each build's) */
 	bool verbose;
 };
+
+/* The worker protocol: the arguments `ringbench __worker` takes and the
+ * control block it writes.  `ab` runs two builds' workers under one
+ * harness, so both must speak this one: bump it when either changes.
+ * `ringbench __protocol` prints it with the control block's size. */
+#define BENCH_WORKER_PROTOCOL 2
+/* The line `__protocol` prints, into buf. */
+void bench_protocol_line(char *buf, size_t n);
+int bench_protocol_main(int argc, char **argv);
 
 /* The clock every run of this process uses: calibrated on first use. */
 const struct bench_clock *bench_clock(void);

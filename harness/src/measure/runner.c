@@ -103,11 +103,28 @@ static int make_objects(const struct transport *t, const struct bench_case *c, s
 	return rc ? BENCH_USAGE : 0;
 }
 
+void bench_protocol_line(char *buf, size_t n)
+{
+	snprintf(buf, n, "ringbench worker protocol %d, control block %zu bytes",
+		 BENCH_WORKER_PROTOCOL, sizeof(struct bench_control));
+}
+
+int bench_protocol_main(int argc, char **argv)
+{
+	(void)argv;
+	char line[128];
+	bench_protocol_line(line, sizeof(line));
+	puts(line);
+	return argc == 1 ? BENCH_PASS : BENCH_USAGE;
+}
+
 static pid_t spawn_worker(const struct transport *t, const struct bench_case *c,
 			  const struct tp_objects *o, bool producer, int ctl_fd, int64_t timeout_ns,
-			  const char *extra_env, char *err, size_t errlen)
+			  const char *extra_env, const char *exe, char *err, size_t errlen)
 {
-	char size[32], cap[32], cpu[16], msgs[32], dur[32], rate[32], warm[32], tmo[32], parent[16];
+	char proto[16], size[32], cap[32], cpu[16], msgs[32], dur[32], rate[32], warm[32], tmo[32],
+	    parent[16];
+	snprintf(proto, sizeof(proto), "%d", BENCH_WORKER_PROTOCOL);
 	snprintf(size, sizeof(size), "%zu", c->size);
 	snprintf(cap, sizeof(cap), "%" PRIu64, c->capacity);
 	snprintf(cpu, sizeof(cpu), "%d", c->cpu[producer ? 0 : 1]);
@@ -119,6 +136,7 @@ static pid_t spawn_worker(const struct transport *t, const struct bench_case *c,
 	snprintf(parent, sizeof(parent), "%d", (int)getpid());
 	char *argv[] = {"ringbench",
 			"__worker",
+			proto,
 			producer ? "producer" : "consumer",
 			(char *)bench_mode_name(c->mode),
 			(char *)bench_transport_name(c->transport),
@@ -167,13 +185,14 @@ static pid_t spawn_worker(const struct transport *t, const struct bench_case *c,
 		}
 	}
 	pid_t pid;
-	int rc = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, envp);
+	int rc = posix_spawn(&pid, exe ? exe : "/proc/self/exe", &fa, &at, argv, envp);
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	if (envp != environ)
 		free(envp);
 	if (rc) {
-		snprintf(err, errlen, "cannot start the %s: %s", producer ? "producer" : "consumer",
+		snprintf(err, errlen, "cannot start the %s (%s): %s",
+			 producer ? "producer" : "consumer", exe ? exe : "/proc/self/exe",
 			 strerror(rc));
 		return -1;
 	}
@@ -324,6 +343,8 @@ static void fill_run(const struct bench_case *c, struct bench_control *ctl, stru
 	r->consumer_cpu_ns = per((double)cons->cpu_ns, cons->cpu_messages);
 	r->syscalls_per_msg = per((double)prod->syscalls, prod->cpu_messages) +
 			      per((double)cons->syscalls, cons->cpu_messages);
+	r->state_before_ns = prod->state_ns[0];
+	r->state_after_ns = prod->state_ns[1];
 	if (c->mode != MODE_STREAM) {
 		r->p50 = hist_quantile(&ctl->hist, 0.50);
 		r->p90 = hist_quantile(&ctl->hist, 0.90);
@@ -389,8 +410,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	int64_t worker_timeout = 3 * lim->stall_ns;
 	for (int i = 0; i < 2; i++) {
 		p[i].pid = spawn_worker(t, c, &o, i == 0, ctl_fd, worker_timeout,
-					i == 1 ? lim->consumer_env : NULL, out->diagnosis,
-					sizeof(out->diagnosis));
+					i == 1 ? lim->consumer_env : NULL, lim->worker_exe,
+					out->diagnosis, sizeof(out->diagnosis));
 		if (p[i].pid < 0) {
 			status = BENCH_USAGE;
 			goto done;

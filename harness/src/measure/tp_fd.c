@@ -103,10 +103,14 @@ static void release(struct tp_worker *w)
 
 static void close_out(struct tp_worker *w)
 {
-	if (w->fd_out >= 0 && w->fd_out != w->fd_in)
+	if (w->fd_out < 0)
+		return;
+	/* A socket's end may sit on two descriptors here (in and out): only
+	 * shutdown() tells the peer, whatever other copies stay open.  A
+	 * pipe's write end is this one descriptor: closing it does. */
+	shutdown(w->fd_out, SHUT_WR);
+	if (w->fd_out != w->fd_in)
 		close(w->fd_out);
-	else if (w->fd_out >= 0)
-		shutdown(w->fd_out, SHUT_WR);
 	w->fd_out = -1;
 }
 

@@ -203,6 +203,75 @@ static int producer_loop(struct worker *w)
 	return 0;
 }
 
+/* ---- the state probe (bench.h) ---- */
+
+/* Spin until *word reaches want, looking at the clock now and then; false
+ * after limit ticks or an interrupt (the probe is then not taken). */
+static bool probe_wait(struct worker *w, _Atomic(uint64_t) *word, uint64_t want, uint64_t limit)
+{
+	uint64_t start = 0;
+	for (unsigned spins = 0;; spins++) {
+		if (atomic_load_explicit(word, memory_order_acquire) >= want)
+			return true;
+		sys_cpu_relax();
+		if ((spins & 1023) == 1023) {
+			uint64_t now = bench_clock_now(w->clk);
+			if (!start)
+				start = now;
+			else if (now - start > limit || bench_interrupted)
+				return false;
+		}
+	}
+}
+
+/* Probe k (0 before, 1 after): both workers meet, then hand the probe line
+ * back and forth BENCH_PROBE_ROUNDS times; the producer (client) times it
+ * and keeps the mean round trip in its report. */
+static void probe_state(struct worker *w, unsigned k)
+{
+	const struct bench_clock *clk = w->clk;
+	uint64_t limit = bench_clock_ticks(clk, 1e9);
+	struct bench_side *peer = &w->ctl->side[w->tw.producer ? 1 : 0];
+	atomic_store_explicit(&w->side->probe, k + 1, memory_order_release);
+	uint64_t t0 = bench_clock_now(clk);
+	while (atomic_load_explicit(&peer->probe, memory_order_acquire) < k + 1) {
+		sys_cpu_relax();
+		if (bench_clock_now(clk) - t0 > limit || bench_interrupted)
+			return;
+	}
+	_Atomic(uint64_t) *word = &w->ctl->probe_word;
+	uint64_t base = (uint64_t)k * 2 * BENCH_PROBE_ROUNDS;
+	if (w->tw.producer) {
+		/* Timed in blocks, and the median block kept: one interrupt
+		 * in a 100 us probe would otherwise move the mean by a state's
+		 * worth. */
+		enum { BLOCKS = 20, PER = BENCH_PROBE_ROUNDS / BLOCKS };
+		double block[BLOCKS];
+		for (int b = 0; b < BLOCKS; b++) {
+			uint64_t start = bench_clock_now(clk);
+			for (uint64_t i = (uint64_t)b * PER; i < (uint64_t)(b + 1) * PER; i++) {
+				atomic_store_explicit(word, base + 2 * i + 1, memory_order_release);
+				if (!probe_wait(w, word, base + 2 * i + 2, limit))
+					return;
+			}
+			block[b] = (double)bench_clock_ns(clk, start, bench_clock_now(clk)) / PER;
+		}
+		for (int i = 1; i < BLOCKS; i++) /* insertion sort: 20 values */
+			for (int j = i; j > 0 && block[j - 1] > block[j]; j--) {
+				double t = block[j];
+				block[j] = block[j - 1];
+				block[j - 1] = t;
+			}
+		w->rep->state_ns[k] = (block[BLOCKS / 2 - 1] + block[BLOCKS / 2]) / 2;
+	} else {
+		for (uint64_t i = 0; i < BENCH_PROBE_ROUNDS; i++) {
+			if (!probe_wait(w, word, base + 2 * i + 1, limit))
+				return;
+			atomic_store_explicit(word, base + 2 * i + 2, memory_order_release);
+		}
+	}
+}
+
 static int consumer_loop(struct worker *w)
 {
 	const struct bench_clock *clk = w->clk;
@@ -379,8 +448,12 @@ static bool arg_double(const char *s, double *out)
 	return true;
 }
 
+#define STR_(x)		   #x
+#define STR(x)		   STR_(x)
+#define BENCH_PROTOCOL_STR STR(BENCH_WORKER_PROTOCOL)
+
 static const char *const worker_args =
-    "ROLE MODE TRANSPORT WAIT SIZE CAPACITY CPU MESSAGES DURATION RATE WARMUP NAME "
+    "PROTOCOL ROLE MODE TRANSPORT WAIT SIZE CAPACITY CPU MESSAGES DURATION RATE WARMUP NAME "
     "TIMEOUT_NS PARENT_PID";
 
 static int bad_arg(const char *what, const char *value)
@@ -394,7 +467,14 @@ static int bad_arg(const char *what, const char *value)
 
 int bench_worker_main(int argc, char **argv)
 {
-	if (argc != 15) {
+	if (argc >= 2 && strcmp(argv[1], BENCH_PROTOCOL_STR) != 0) {
+		fprintf(stderr,
+			"ringbench __worker: this build speaks worker protocol %d, the harness "
+			"%s: run both from one build\n",
+			BENCH_WORKER_PROTOCOL, argv[1]);
+		return BENCH_USAGE;
+	}
+	if (argc != 16) {
 		fprintf(stderr,
 			"ringbench __worker: internal; started by ringbench itself with %s\n",
 			worker_args);
@@ -403,40 +483,40 @@ int bench_worker_main(int argc, char **argv)
 	struct worker w = {0};
 	struct bench_case *c = &w.c;
 	uint64_t cpu, timeout, parent;
-	if (strcmp(argv[1], "producer") && strcmp(argv[1], "consumer"))
-		return bad_arg("role", argv[1]);
-	w.tw.producer = strcmp(argv[1], "producer") == 0;
-	if (bench_mode_parse(argv[2], &c->mode))
-		return bad_arg("mode", argv[2]);
-	if (bench_transport_parse(argv[3], &c->transport))
-		return bad_arg("transport", argv[3]);
-	if (ring_wait_parse(argv[4], &c->wait))
-		return bad_arg("wait", argv[4]);
+	if (strcmp(argv[2], "producer") && strcmp(argv[2], "consumer"))
+		return bad_arg("role", argv[2]);
+	w.tw.producer = strcmp(argv[2], "producer") == 0;
+	if (bench_mode_parse(argv[3], &c->mode))
+		return bad_arg("mode", argv[3]);
+	if (bench_transport_parse(argv[4], &c->transport))
+		return bad_arg("transport", argv[4]);
+	if (ring_wait_parse(argv[5], &c->wait))
+		return bad_arg("wait", argv[5]);
 	uint64_t size;
-	if (!arg_u64(argv[5], &size) || size < PAYLOAD_MIN_FULL || size > (1ULL << 32))
-		return bad_arg("size", argv[5]);
+	if (!arg_u64(argv[6], &size) || size < PAYLOAD_MIN_FULL || size > (1ULL << 32))
+		return bad_arg("size", argv[6]);
 	c->size = (size_t)size;
-	if (!arg_u64(argv[6], &c->capacity))
-		return bad_arg("capacity", argv[6]);
-	if (!arg_u64(argv[7], &cpu) || cpu >= CPU_SETSIZE)
-		return bad_arg("CPU", argv[7]);
-	if (!arg_u64(argv[8], &c->messages))
-		return bad_arg("message count", argv[8]);
-	if (!arg_double(argv[9], &c->duration))
-		return bad_arg("duration", argv[9]);
-	if (!arg_double(argv[10], &c->rate) || (c->mode == MODE_LATENCY && !(c->rate > 0)))
-		return bad_arg("rate", argv[10]);
-	if (!arg_u64(argv[11], &c->warmup))
-		return bad_arg("warm-up count", argv[11]);
-	if (argv[12][0] != '/' || strlen(argv[12]) > RING_NAME_MAX - 4)
-		return bad_arg("name", argv[12]);
-	snprintf(w.name, sizeof(w.name), "%s", argv[12]);
-	if (!arg_u64(argv[13], &timeout) || timeout == 0 || timeout > INT64_MAX)
-		return bad_arg("timeout", argv[13]);
-	if (!arg_u64(argv[14], &parent) || parent == 0 || parent > INT32_MAX)
-		return bad_arg("parent pid", argv[14]);
+	if (!arg_u64(argv[7], &c->capacity))
+		return bad_arg("capacity", argv[7]);
+	if (!arg_u64(argv[8], &cpu) || cpu >= CPU_SETSIZE)
+		return bad_arg("CPU", argv[8]);
+	if (!arg_u64(argv[9], &c->messages))
+		return bad_arg("message count", argv[9]);
+	if (!arg_double(argv[10], &c->duration))
+		return bad_arg("duration", argv[10]);
+	if (!arg_double(argv[11], &c->rate) || (c->mode == MODE_LATENCY && !(c->rate > 0)))
+		return bad_arg("rate", argv[11]);
+	if (!arg_u64(argv[12], &c->warmup))
+		return bad_arg("warm-up count", argv[12]);
+	if (argv[13][0] != '/' || strlen(argv[13]) > RING_NAME_MAX - 4)
+		return bad_arg("name", argv[13]);
+	snprintf(w.name, sizeof(w.name), "%s", argv[13]);
+	if (!arg_u64(argv[14], &timeout) || timeout == 0 || timeout > INT64_MAX)
+		return bad_arg("timeout", argv[14]);
+	if (!arg_u64(argv[15], &parent) || parent == 0 || parent > INT32_MAX)
+		return bad_arg("parent pid", argv[15]);
 	if (c->mode == MODE_LATENCY && c->size < PAYLOAD_MIN_STAMP)
-		return bad_arg("size", argv[5]);
+		return bad_arg("size", argv[6]);
 	/* A reader that went away is an error from write(), not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Never outlive the harness, whatever ends it (SIGKILL included). */
@@ -490,12 +570,16 @@ int bench_worker_main(int argc, char **argv)
 		struct timespec ts = {0, 20000};
 		nanosleep(&ts, NULL);
 	}
+	probe_state(&w, 0);
 	if (c->mode == MODE_PINGPONG)
 		rc = w.tw.producer ? client_loop(&w) : server_loop(&w);
 	else
 		rc = w.tw.producer ? producer_loop(&w) : consumer_loop(&w);
 	if (w.tw.producer)
 		w.t->close_out(&w.tw); /* the consumer or server sees the end */
+	if (rc == 0)
+		probe_state(&w, 1);
+
 out:
 	if (w.t)
 		w.t->close(&w.tw);
