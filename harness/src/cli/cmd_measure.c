@@ -4,6 +4,7 @@
 #include "bench.h"
 #include "commands.h"
 #include "results.h"
+#include "session.h"
 #include "spec.h"
 #include "transport.h"
 
@@ -70,12 +71,6 @@ static const char *const usage_text =
     "\n"
     "exit status: 0 pass, 1 performance regression, 2 usage or environment error,\n"
     "3 visibility or integrity failure (a stall, lost, reordered or corrupt messages)\n";
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	bench_interrupted = 1;
-}
 
 #define usage_error cli_usage
 
@@ -375,133 +370,85 @@ static int run_all(struct cli *cli)
 		return BENCH_PASS;
 	}
 
-	int reps = s->repetitions, warm = s->warmup, rounds = reps + warm;
-	struct bench_run *runs = calloc((size_t)ncases * (size_t)reps, sizeof(*runs));
+	int reps = s->repetitions, warm = s->warmup;
+	struct session ss = {.cases = cases,
+			     .ncases = ncases,
+			     .reps = reps,
+			     .warm = warm,
+			     .lim = cli->lim,
+			     .nbuilds = 1,
+			     .scenario = s->scenario[0] ? s->scenario : NULL,
+			     .cpu = {s->cpu[0], s->cpu[1]}};
 	struct bench_run *med = calloc((size_t)ncases, sizeof(*med));
 	double *spread = calloc((size_t)ncases, sizeof(*spread));
-	bool *ok = calloc((size_t)ncases, sizeof(*ok));
-	const char **failure = calloc((size_t)ncases, sizeof(*failure));
-	int *order = calloc((size_t)ncases, sizeof(*order));
-	if (!runs || !med || !spread || !ok || !failure || !order) {
+	if (!med || !spread) {
+		free(med);
+		free(spread);
 		fprintf(stderr, "ringbench: out of memory\n");
 		return BENCH_USAGE;
 	}
-	for (int i = 0; i < ncases; i++)
-		ok[i] = true;
-
-	bench_sweep_stale();
-	struct machine mach;
-	machine_identify(&mach);
-	json_t *doc = results_new(&mach, s->cpu, s->scenario[0] ? s->scenario : NULL, bench_clock(),
-				  bench_clock_why(), err, sizeof(err));
-	int status = BENCH_PASS;
-	if (!recorded(doc ? 0 : -1, err)) {
-		status = BENCH_USAGE;
-		goto out;
-	}
-	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
-	json_object_set_new(json_object_get(doc, "context"), "shuffle_seed", json_integer(seed));
-	srand(seed);
-
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	bool tty = isatty(STDERR_FILENO);
-	int done = 0, total = rounds * ncases;
-	int64_t t0 = sys_now_ns();
-	for (int round = 0; round < rounds && status != BENCH_USAGE; round++) {
-		/* A new order each round, so drift (heat, other load) does not
-		 * always fall on the same cases. */
-		for (int i = 0; i < ncases; i++)
-			order[i] = i;
-		for (int i = ncases - 1; i > 0; i--) {
-			int j = rand() % (i + 1), t = order[i];
-			order[i] = order[j];
-			order[j] = t;
-		}
-		if (!tty && ncases > 1)
-			fprintf(stderr, "ringbench: round %d of %d (%s), %.0f s so far\n",
-				round + 1, rounds, round < warm ? "warm-up" : "measuring",
-				(double)(sys_now_ns() - t0) / 1e9);
-		for (int k = 0; k < ncases; k++) {
-			int i = order[k];
-			done++;
-			if (!ok[i])
-				continue;
-			if (tty)
-				fprintf(stderr, "\r\033[K[%d/%d %s, %.0f s] %s", done, total,
-					round < warm ? "warm-up" : "measuring",
-					(double)(sys_now_ns() - t0) / 1e9, cases[i].name);
-			struct bench_run r;
-			int rc = bench_run_case(&cases[i], &cli->lim, &r);
-			if (rc == BENCH_USAGE) {
-				if (tty)
-					fprintf(stderr, "\r\033[K");
-				fprintf(stderr, "ringbench: %s: %s\n", cases[i].name, r.diagnosis);
-				status = BENCH_USAGE;
-				break;
-			}
-			if (rc == BENCH_VISIBILITY) {
-				if (tty)
-					fprintf(stderr, "\r\033[K");
-				fprintf(stderr, "ringbench: VISIBILITY FAILURE in %s\n  %s\n",
-					cases[i].name, r.diagnosis);
-				ok[i] = false;
-				if (!recorded(results_add_failure(doc, &cases[i], r.diagnosis, err,
-								  sizeof(err)),
-					      err))
-					status = BENCH_USAGE;
-				failure[i] = strdup(strtok(r.diagnosis, "\n"));
-				if (status != BENCH_USAGE)
-					status = BENCH_VISIBILITY;
-				continue;
-			}
-			if (round >= warm) {
-				runs[(size_t)i * (size_t)reps + (size_t)(round - warm)] = r;
-				if (!recorded(results_add_run(doc, &cases[i], &r, round - warm,
-							      reps, err, sizeof(err)),
-					      err)) {
-					status = BENCH_USAGE;
-					break;
-				}
-			}
-		}
-	}
-	if (tty)
-		fprintf(stderr, "\r\033[K");
+	int status = session_run(&ss);
 	if (status != BENCH_USAGE) {
 		for (int i = 0; i < ncases && status != BENCH_USAGE; i++)
-			if (ok[i]) {
-				median_run(&runs[(size_t)i * (size_t)reps], reps, &med[i],
+			if (ss.ok[i]) {
+				median_run(&ss.runs[0][(size_t)i * (size_t)reps], reps, &med[i],
 					   &spread[i]);
-				if (!recorded(results_add_median(doc, &cases[i], &med[i], reps, err,
-								 sizeof(err)),
+				if (!recorded(results_add_median(ss.doc[0], &cases[i], &med[i],
+								 reps, err, sizeof(err)),
 					      err))
 					status = BENCH_USAGE;
 			}
-		print_table(cases, med, spread, ok, failure, ncases);
+		print_table(cases, med, spread, ss.ok, (const char **)ss.failure, ncases);
 		fprintf(stderr,
 			"ringbench: %d cases x %d repetitions (+%d warm-up) in %.1f s on %s\n",
-			ncases, reps, warm, (double)(sys_now_ns() - t0) / 1e9, mach.id);
+			ncases, reps, warm, ss.seconds, ss.machine.id);
 		if (cli->out && status != BENCH_USAGE) {
-			if (results_write(doc, cli->out) < 0) {
+			if (results_write(ss.doc[0], cli->out) < 0) {
 				fprintf(stderr, "ringbench: cannot write %s: %s\n", cli->out,
 					strerror(errno));
 				status = BENCH_USAGE;
 			}
 		}
 	}
-out:
-	json_decref(doc);
-	for (int i = 0; i < ncases; i++)
-		free((void *)failure[i]);
-	free(runs);
+	session_free(&ss);
 	free(med);
 	free(spread);
-	free(ok);
-	free(failure);
-	free(order);
 	return status;
+}
+
+/* Several scenarios: their cases run as one matrix. */
+int cli_load_scenarios(int n, char **names, struct spec *out)
+{
+	struct spec merged;
+	spec_init(&merged);
+	for (int i = 0; i < n; i++) {
+		struct spec one;
+		spec_init(&one);
+		char err[512];
+		if (scenario_load(names[i], &one, err, sizeof(err))) {
+			fprintf(stderr, "ringbench: %s\n", err);
+			return BENCH_USAGE;
+		}
+		if (i == 0) {
+			merged = one;
+			continue;
+		}
+		for (int m = 0; m < MODE_COUNT; m++)
+			if (one.mode[m].enabled && !merged.mode[m].enabled)
+				merged.mode[m] = one.mode[m];
+			else if (one.mode[m].enabled)
+				return usage_error(
+				    "scenarios %s and %s both have [%s]: run them one "
+				    "at a time",
+				    names[0], names[i], bench_mode_name((enum bench_mode)m));
+		size_t used = strlen(merged.scenario);
+		if (used + 1 + strlen(one.scenario) < sizeof(merged.scenario)) {
+			merged.scenario[used] = '+';
+			memcpy(merged.scenario + used + 1, one.scenario, strlen(one.scenario) + 1);
+		}
+	}
+	*out = merged;
+	return 0;
 }
 
 static void apply_overrides(struct cli *cli)
@@ -541,38 +488,8 @@ int cmd_measure(int argc, char **argv)
 		if (first >= argc)
 			return usage_error("run: name at least one scenario (quick, nightly, "
 					   "visibility, or a path)");
-		/* Several scenarios: their cases run as one matrix. */
-		struct spec merged;
-		spec_init(&merged);
-		for (int i = first; i < argc; i++) {
-			struct spec one;
-			spec_init(&one);
-			char err[512];
-			if (scenario_load(argv[i], &one, err, sizeof(err))) {
-				fprintf(stderr, "ringbench: %s\n", err);
-				return BENCH_USAGE;
-			}
-			if (i == first) {
-				merged = one;
-				continue;
-			}
-			for (int m = 0; m < MODE_COUNT; m++)
-				if (one.mode[m].enabled && !merged.mode[m].enabled)
-					merged.mode[m] = one.mode[m];
-				else if (one.mode[m].enabled)
-					return usage_error(
-					    "scenarios %s and %s both have [%s]: run them one at "
-					    "a time",
-					    argv[first], argv[i],
-					    bench_mode_name((enum bench_mode)m));
-			size_t used = strlen(merged.scenario);
-			if (used + 1 + strlen(one.scenario) < sizeof(merged.scenario)) {
-				merged.scenario[used] = '+';
-				memcpy(merged.scenario + used + 1, one.scenario,
-				       strlen(one.scenario) + 1);
-			}
-		}
-		cli.spec = merged;
+		if ((rc = cli_load_scenarios(argc - first, argv + first, &cli.spec)))
+			return rc;
 	} else if (first < argc) {
 		return usage_error("%s: unexpected argument '%s'", cmd, argv[first]);
 	}

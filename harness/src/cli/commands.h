@@ -6,6 +6,16 @@
 /* Each takes the arguments after "ringbench": argv[0] is the command name. */
 int cmd_measure(int argc, char **argv); /* stream, pingpong, latency, run */
 
+int cmd_baseline(int argc, char **argv); /* baseline save | show */
+int cmd_compare(int argc, char **argv);	 /* compare BASE CURRENT */
+int cmd_check(int argc, char **argv);	 /* check [SCENARIO...] */
+int cmd_ab(int argc, char **argv);	 /* ab BASE [HEAD] [SCENARIO...] */
+
+struct spec;
+/* Read scenario files (names or paths) into one matrix; 0, or exit code 2
+ * with the message printed. */
+int cli_load_scenarios(int n, char **names, struct spec *out);
+
 /* Print "ringbench: MESSAGE" and a pointer to --help; returns exit code 2. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -18,6 +18,10 @@ static const struct command commands[] = {
     {"pingpong", cmd_measure, "round trips: p50 p90 p99 p99.9 max"},
     {"latency", cmd_measure, "one-way latency at a fixed rate, without coordinated omission"},
     {"run", cmd_measure, "run scenario files (quick, nightly, visibility, or a path)"},
+    {"compare", cmd_compare, "judge two results files: regressions, improvements, exit 1"},
+    {"check", cmd_check, "nightly: run a scenario, judge it against this machine's baseline"},
+    {"ab", cmd_ab, "before a merge: build two revisions, run them interleaved, judge"},
+    {"baseline", cmd_baseline, "save or show this machine's baseline"},
     {"__worker", bench_worker_main, NULL},
     {"__protocol", bench_protocol_main, NULL},
 };

@@ -1,0 +1,1036 @@
+/* cmd_judge.c: the verdicts.  `baseline save|show` keeps this machine's
+ * baseline; `compare` judges two results files; `check` (nightly) runs a
+ * scenario and judges it against the baseline, re-running what it flags;
+ * `ab` (before a merge) builds two revisions and runs them interleaved. */
+#include "bench.h"
+#include "commands.h"
+#include "report.h"
+#include "results.h"
+#include "sample.h"
+#include "session.h"
+#include "spec.h"
+#include "sys.h"
+#include "verdict.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RINGBENCH_SOURCE_DIR
+#define RINGBENCH_SOURCE_DIR "."
+#endif
+
+#define usage_error cli_usage
+#define MAX_CASES   1024
+
+static const char *const judge_options =
+    "  --alpha A         significance of the rank test (0.01)\n"
+    "  --threshold PCT   a fixed threshold, e.g. 5%% (default: the larger of a floor,\n"
+    "                    %s, and the noise of one repetition measured in the files)\n"
+    "  --force           compare different machines or build types anyway\n"
+    "  --all             show every figure, not only the ones that changed\n"
+    "  --markdown FILE   the verdict as Markdown (a CI job summary, a PR comment)\n"
+    "  --junit FILE      JUnit XML: one test case per benchmark case\n"
+    "  --json FILE       the comparison as JSON\n";
+
+static const char *const exit_text =
+    "exit status: 0 pass, 1 performance regression, 2 usage or environment error\n"
+    "(bad files, different machines, a machine whose state changed for every case),\n"
+    "3 a visibility or integrity failure recorded in the current results\n";
+
+struct jcli {
+	struct judge_opts opts;
+	bool all;
+	const char *markdown, *junit, *json;
+	/* check and ab */
+	const char *baseline;
+	const char *out;
+	int repetitions; /* 0: the command's default */
+	int cpu[2];
+	bool cpus_given;
+	struct bench_limits lim;
+	bool help;
+};
+
+/* "5%", "5" (percent) or "0.05". */
+static int parse_fraction(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s)
+		return -1;
+	if (*end == '%' && end[1] == 0)
+		v /= 100;
+	else if (*end)
+		return -1;
+	else if (v >= 1)
+		v /= 100;
+	if (!(v > 0 && v < 1))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Options shared by compare, check and ab; positional arguments are left
+ * in argv[*first..argc). */
+static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, bool running)
+{
+	static const struct option opts[] = {{"alpha", required_argument, 0, 'a'},
+					     {"threshold", required_argument, 0, 't'},
+					     {"force", no_argument, 0, 'f'},
+					     {"all", no_argument, 0, 'A'},
+					     {"markdown", required_argument, 0, 'm'},
+					     {"junit", required_argument, 0, 'j'},
+					     {"json", required_argument, 0, 'J'},
+					     {"baseline", required_argument, 0, 'b'},
+					     {"out", required_argument, 0, 'o'},
+					     {"repetitions", required_argument, 0, 'R'},
+					     {"cpus", required_argument, 0, 'p'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
+	char err[256];
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (!running && (c == 'b' || c == 'o' || c == 'R' || c == 'p'))
+			return usage_error("%s: %s applies to check and ab only", argv[0],
+					   argv[optind - 1]);
+		switch (c) {
+		case 'a': {
+			char *end;
+			j->opts.alpha = strtod(optarg, &end);
+			if (*end || !(j->opts.alpha > 0 && j->opts.alpha < 0.5))
+				return usage_error("--alpha '%s': a probability between 0 and 0.5",
+						   optarg);
+			break;
+		}
+		case 't':
+			if (parse_fraction(optarg, &j->opts.threshold))
+				return usage_error("--threshold '%s': a percentage such as 5%%",
+						   optarg);
+			break;
+		case 'f': j->opts.force = true; break;
+		case 'A': j->all = true; break;
+		case 'm': j->markdown = optarg; break;
+		case 'j': j->junit = optarg; break;
+		case 'J': j->json = optarg; break;
+		case 'b': j->baseline = optarg; break;
+		case 'o': j->out = optarg; break;
+		case 'R':
+			if (spec_parse_int(optarg, 1, 1000, &j->repetitions, err, sizeof(err)))
+				return usage_error("--repetitions: %s", err);
+			break;
+		case 'p':
+			if (spec_parse_cpus(optarg, j->cpu, err, sizeof(err)))
+				return usage_error("--cpus: %s", err);
+			j->cpus_given = true;
+			break;
+		case 'h': j->help = true; break;
+		default: return usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+		}
+	}
+	*first = optind;
+	return 0;
+}
+
+static int write_outputs(const struct jcli *j, const struct judgement *jd,
+			 const struct report_meta *m)
+{
+	int rc = 0;
+	if (j->markdown && report_markdown(j->markdown, jd, m)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", j->markdown, strerror(errno));
+		rc = BENCH_USAGE;
+	}
+	if (j->junit && report_junit(j->junit, jd, m)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", j->junit, strerror(errno));
+		rc = BENCH_USAGE;
+	}
+	if (j->json && report_json(j->json, jd, m)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", j->json, strerror(errno));
+		rc = BENCH_USAGE;
+	}
+	return rc;
+}
+
+/* ---- baseline ---- */
+
+static void baseline_dir(char *out, size_t n)
+{
+	const char *env = getenv("RINGBENCH_BASELINES");
+	snprintf(out, n, "%s", env && env[0] ? env : RINGBENCH_SOURCE_DIR "/results/baselines");
+}
+
+static void baseline_path(char *out, size_t n, const char *machine_id)
+{
+	char dir[900];
+	baseline_dir(dir, sizeof(dir));
+	snprintf(out, n, "%s/%s.json", dir, machine_id);
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(buf, 0777) && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+/* Store doc as this machine's baseline (atomically); says so on stdout. */
+static int save_baseline(json_t *doc, const char *machine_id)
+{
+	char dir[900], path[1200];
+	baseline_dir(dir, sizeof(dir));
+	baseline_path(path, sizeof(path), machine_id);
+	if (mkdirs(dir) || results_write(doc, path)) {
+		fprintf(stderr, "ringbench: cannot write the baseline %s: %s\n", path,
+			strerror(errno));
+		return BENCH_USAGE;
+	}
+	printf("ringbench: saved the baseline for %s as %s\n", machine_id, path);
+	return BENCH_PASS;
+}
+
+static int repetitions_of(const struct sample_set *s, int *min, int *max)
+{
+	int total = 0;
+	*min = 0;
+	*max = 0;
+	for (int i = 0; i < s->ncases; i++) {
+		int n = s->cases[i].n;
+		total += n;
+		*min = i == 0 || n < *min ? n : *min;
+		*max = n > *max ? n : *max;
+	}
+	return total;
+}
+
+static int baseline_show(void)
+{
+	struct machine m;
+	machine_identify(&m);
+	char path[1200], err[1200];
+	baseline_path(path, sizeof(path), m.id);
+	if (access(path, F_OK) != 0) {
+		printf("no baseline for this machine (%s): %s does not exist.\n"
+		       "`ringbench check` saves one on its first run; `ringbench baseline save "
+		       "RESULTS.json` stores a run of your choice.\n",
+		       m.id, path);
+		return BENCH_PASS;
+	}
+	struct sample_set s;
+	if (sample_load(path, &s, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
+		return BENCH_USAGE;
+	}
+	int lo, hi, total = repetitions_of(&s, &lo, &hi), failed = 0;
+	double slo = INFINITY, shi = 0;
+	for (int i = 0; i < s.ncases; i++) {
+		failed += s.cases[i].failed;
+		for (int r = 0; r < s.cases[i].n; r++)
+			if (s.cases[i].state[r] > 0) {
+				slo = fmin(slo, s.cases[i].state[r]);
+				shi = fmax(shi, s.cases[i].state[r]);
+			}
+	}
+	printf("baseline for %s\n  file:       %s\n  taken:      %s\n  revision:   %s\n"
+	       "  build:      %s\n  scenario:   %s\n  cases:      %d (%d repetitions, %d-%d "
+	       "each)%s\n",
+	       m.id, path, s.date[0] ? s.date : "?", s.revision[0] ? s.revision : "?",
+	       s.build_type[0] ? s.build_type : "?", s.scenario[0] ? s.scenario : "?", s.ncases,
+	       total, lo, hi, failed ? " (some failed!)" : "");
+	if (shi > 0)
+		printf("  states:     bare line round trip %.0f to %.0f ns\n", slo, shi);
+	else
+		printf("  states:     not recorded\n");
+	sample_free(&s);
+	return BENCH_PASS;
+}
+
+static int baseline_save(const char *file, bool force)
+{
+	char err[1200];
+	json_error_t je;
+	json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
+	if (!doc) {
+		fprintf(stderr, "ringbench: %s: %s\n", file, je.text);
+		return BENCH_USAGE;
+	}
+	struct sample_set s;
+	int rc = BENCH_USAGE;
+	if (sample_from_json(doc, file, &s, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		json_decref(doc);
+		return BENCH_USAGE;
+	}
+	struct machine m;
+	machine_identify(&m);
+	int failed = 0;
+	for (int i = 0; i < s.ncases; i++)
+		failed += s.cases[i].failed;
+	if (!s.machine_id[0])
+		fprintf(stderr,
+			"ringbench: %s has no machine identity: not a ringbench results "
+			"file, and a baseline must say which machine it is for\n",
+			file);
+	else if (strcmp(s.machine_id, m.id) != 0 && !force)
+		fprintf(stderr,
+			"ringbench: %s was measured on %s, this is %s: a baseline is per machine "
+			"(--force to store it as this machine's anyway)\n",
+			file, s.machine_id, m.id);
+	else if (failed)
+		fprintf(stderr,
+			"ringbench: %s records %d visibility or integrity failures: not a "
+			"baseline\n",
+			file, failed);
+	else if (s.ncases == 0)
+		fprintf(stderr, "ringbench: %s holds no cases\n", file);
+	else
+		rc = save_baseline(doc, m.id);
+	sample_free(&s);
+	json_decref(doc);
+	return rc;
+}
+
+int cmd_baseline(int argc, char **argv)
+{
+	static const char *const help =
+	    "usage: ringbench baseline save RESULTS.json [--force]\n"
+	    "       ringbench baseline show\n\n"
+	    "  save   store a results file (ringbench run --out) as this machine's baseline,\n"
+	    "         results/baselines/<machine-id>.json (RINGBENCH_BASELINES overrides the\n"
+	    "         folder), every repetition kept, written atomically; refused for\n"
+	    "         another machine's file unless --force, and for a run with failures\n"
+	    "  show   what is stored for this machine: from when, which revision, how\n"
+	    "         many cases and repetitions, which machine states\n";
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? BENCH_USAGE : BENCH_PASS;
+	}
+	if (strcmp(argv[1], "show") == 0) {
+		if (argc != 2)
+			return usage_error("baseline show takes no arguments");
+		return baseline_show();
+	}
+	if (strcmp(argv[1], "save") == 0) {
+		bool force = false;
+		const char *file = NULL;
+		for (int i = 2; i < argc; i++)
+			if (strcmp(argv[i], "--force") == 0)
+				force = true;
+			else if (!file && argv[i][0] != '-')
+				file = argv[i];
+			else
+				return usage_error("baseline save: unexpected '%s'", argv[i]);
+		if (!file)
+			return usage_error("baseline save: name a results file");
+		return baseline_save(file, force);
+	}
+	return usage_error("baseline: 'save' or 'show', not '%s'", argv[1]);
+}
+
+/* ---- compare ---- */
+
+static void fill_baseline(const char *bpath, const struct sample_set *base,
+			  const struct sample_set *cur, const struct judgement *jd,
+			  json_t *cur_doc);
+
+static int judge_and_report(const struct jcli *j, const char *command,
+			    const struct sample_set *base, const struct sample_set *cur,
+			    const char *labels[2], double seconds, struct judgement *jd,
+			    const struct judgement *rerun)
+{
+	char err[1200];
+	if (judge(base, cur, &j->opts, jd, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		return BENCH_USAGE;
+	}
+	if (rerun)
+		judge_confirm(jd, rerun);
+	struct report_meta m = {.command = command,
+				.base = base,
+				.cur = cur,
+				.base_label = labels[0],
+				.cur_label = labels[1],
+				.opts = &j->opts,
+				.seconds = seconds};
+	report_table(stdout, jd, &m, j->all);
+	int rc = write_outputs(j, jd, &m);
+	return rc ? rc : judge_status(jd);
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct jcli j = {0};
+	judge_defaults(&j.opts, false);
+	int first, rc = parse_judge_args(argc, argv, &j, &first, false);
+	if (rc)
+		return rc;
+	if (j.help) {
+		printf("usage: ringbench compare BASE.json CURRENT.json [options]\n\n"
+		       "Judge CURRENT against BASE, figure by figure: throughput, p50 and p99,\n"
+		       "CPU ns per message of each side (statistics), system calls per message\n"
+		       "(a count).  Reads ringbench's results and any Google Benchmark JSON.\n"
+		       "A regression needs a significant rank test (within machine states) and\n"
+		       "a 95%% bootstrap interval of the change beyond the threshold.\n\n");
+		printf(judge_options, "5%");
+		printf("\n%s", exit_text);
+		return BENCH_PASS;
+	}
+	if (argc - first != 2)
+		return usage_error("compare: name two results files, BASE and CURRENT");
+	struct sample_set base, cur;
+	char err[1200];
+	if (sample_load(argv[first], &base, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		sample_free(&base);
+		return BENCH_USAGE;
+	}
+	if (sample_load(argv[first + 1], &cur, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		sample_free(&base);
+		sample_free(&cur);
+		return BENCH_USAGE;
+	}
+	struct judgement jd;
+	const char *labels[2] = {"base", "current"};
+	rc = judge_and_report(&j, "compare", &base, &cur, labels, 0, &jd, NULL);
+	judgement_free(&jd);
+	sample_free(&base);
+	sample_free(&cur);
+	return rc;
+}
+
+/* ---- running: check and ab ---- */
+
+static int expand(int nscen, char **scen, const char *dflt, const struct jcli *j, struct spec *spec,
+		  struct bench_case **cases)
+{
+	char *one[1] = {(char *)dflt};
+	int rc = nscen ? cli_load_scenarios(nscen, scen, spec) : cli_load_scenarios(1, one, spec);
+	if (rc)
+		return -rc;
+	if (j->repetitions)
+		spec->repetitions = j->repetitions;
+	if (j->cpus_given) {
+		spec->cpu[0] = j->cpu[0];
+		spec->cpu[1] = j->cpu[1];
+	}
+	char err[512];
+	if (spec_check(spec, err, sizeof(err)))
+		return -usage_error("%s", err);
+	*cases = calloc(MAX_CASES, sizeof(**cases));
+	if (!*cases)
+		return -BENCH_USAGE;
+	int n = spec_expand(spec, *cases, MAX_CASES, err, sizeof(err));
+	if (n < 0) {
+		free(*cases);
+		return -usage_error("%s", err);
+	}
+	return n;
+}
+
+/* The repetitions a verdict needs: a rank test between two groups of 5 can
+ * reach p 0.008; pairs need 8 (2/2^8).  Machine states split them, so a
+ * margin on top. */
+#define CHECK_MIN_REPS 10
+#define AB_MIN_REPS    12
+
+static void runs_path(char *out, size_t n, const char *what)
+{
+	char dir[900];
+	snprintf(dir, sizeof(dir), "%s/results/runs", RINGBENCH_SOURCE_DIR);
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (mkdirs(dir) == 0 && access(dir, W_OK) == 0)
+		snprintf(out, n, "%s/%s-%s.json", dir, what, stamp);
+	else
+		snprintf(out, n, "/tmp/ringbench-%s-%s.json", what, stamp);
+}
+
+static int session_to_sample(struct session *ss, int b, const char *label, struct sample_set *out)
+{
+	char err[1200];
+	if (sample_from_json(ss->doc[b], label, out, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		return BENCH_USAGE;
+	}
+	return 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct jcli j = {0};
+	judge_defaults(&j.opts, false);
+	int first, rc = parse_judge_args(argc, argv, &j, &first, true);
+	if (rc)
+		return rc;
+	if (j.help) {
+		printf(
+		    "usage: ringbench check [SCENARIO...] [--baseline FILE] [options]\n\n"
+		    "The nightly command: run the scenario (quick), judge it against this\n"
+		    "machine's baseline (results/baselines/<machine-id>.json, or FILE), re-run\n"
+		    "the cases it flags and report a regression only if the re-run flags it\n"
+		    "again.  With no baseline it saves this run as the baseline and says so\n"
+		    "(exit 0).  Every repetition carries the machine's state; figures are\n"
+		    "compared only within a state.\n\n"
+		    "  --repetitions N   repetitions of each case (the scenario's, at least %d)\n"
+		    "  --cpus P,C        the two CPUs (the scenario's)\n"
+		    "  --out FILE        keep this run's results here (default results/runs/)\n",
+		    CHECK_MIN_REPS);
+		printf(judge_options, "5%");
+		printf("\n%s", exit_text);
+		return BENCH_PASS;
+	}
+	struct spec spec;
+	struct bench_case *cases = NULL;
+	int ncases = expand(argc - first, argv + first, "quick", &j, &spec, &cases);
+	if (ncases < 0)
+		return -ncases;
+	if (!j.repetitions && spec.repetitions < CHECK_MIN_REPS)
+		spec.repetitions = CHECK_MIN_REPS;
+	struct machine m;
+	machine_identify(&m);
+	char bpath[1200];
+	if (j.baseline)
+		snprintf(bpath, sizeof(bpath), "%s", j.baseline);
+	else
+		baseline_path(bpath, sizeof(bpath), m.id);
+	bool have_base = access(bpath, F_OK) == 0;
+	if (!have_base && j.baseline) {
+		free(cases);
+		fprintf(stderr, "ringbench: --baseline %s: %s\n", j.baseline, strerror(errno));
+		return BENCH_USAGE;
+	}
+	struct sample_set base = {0};
+	char err[1200];
+	if (have_base && sample_load(bpath, &base, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
+		sample_free(&base);
+		free(cases);
+		return BENCH_USAGE;
+	}
+	j.lim.stall_ns = 2000000000LL;
+	struct session ss = {.cases = cases,
+			     .ncases = ncases,
+			     .reps = spec.repetitions,
+			     .warm = spec.warmup,
+			     .lim = j.lim,
+			     .nbuilds = 1,
+			     .scenario = spec.scenario,
+			     .cpu = {spec.cpu[0], spec.cpu[1]},
+			     .progress = "check"};
+	fprintf(stderr, "ringbench check: %d cases x %d repetitions (+%d warm-up)%s%s\n", ncases,
+		spec.repetitions, spec.warmup, have_base ? " against " : "",
+		have_base ? bpath : ", no baseline yet");
+	rc = session_run(&ss);
+	double seconds = ss.seconds;
+	char out[1100];
+	if (j.out)
+		snprintf(out, sizeof(out), "%s", j.out);
+	else
+		runs_path(out, sizeof(out), "check");
+	if (rc != BENCH_USAGE && results_write(ss.doc[0], out) == 0)
+		fprintf(stderr, "ringbench check: this run's results are in %s\n", out);
+	if (rc == BENCH_USAGE)
+		goto done;
+	if (!have_base) {
+		if (rc == BENCH_VISIBILITY) {
+			fprintf(stderr, "ringbench check: visibility failures: not saved as the "
+					"baseline\n");
+			goto done;
+		}
+		printf("ringbench check: no baseline for this machine (%s) yet: this run is the "
+		       "baseline from now on; the next check is judged against it.\n",
+		       m.id);
+		rc = save_baseline(ss.doc[0], m.id);
+		goto done;
+	}
+	struct sample_set cur;
+	if ((rc = session_to_sample(&ss, 0, "this run", &cur)))
+		goto done;
+	struct judgement first_j;
+	if (judge(&base, &cur, &j.opts, &first_j, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		sample_free(&cur);
+		rc = BENCH_USAGE;
+		goto done;
+	}
+	/* Confirm: run what was flagged again, and judge that alone. */
+	struct judgement again = {0};
+	struct session rs = {0};
+	struct sample_set cur2 = {0};
+	bool reran = false;
+	if (first_j.regressions && first_j.nfail == 0) {
+		struct bench_case *flagged = calloc((size_t)ncases, sizeof(*flagged));
+		int nf = 0;
+		for (int i = 0; flagged && i < ncases; i++)
+			for (int k = 0; k < first_j.nrows; k++)
+				if (first_j.rows[k].v == V_REGRESSION &&
+				    strcmp(first_j.rows[k].name, cases[i].name) == 0) {
+					flagged[nf++] = cases[i];
+					break;
+				}
+		fprintf(stderr,
+			"ringbench check: %d cases flagged; running them again to confirm\n", nf);
+		rs = ss;
+		rs.cases = flagged;
+		rs.ncases = nf;
+		rs.doc[0] = NULL;
+		rs.runs[0] = NULL;
+		rs.ok = NULL;
+		rs.failure = NULL;
+		rs.progress = "check (confirming)";
+		int rrc = flagged ? session_run(&rs) : BENCH_USAGE;
+		seconds += rs.seconds;
+		if (rrc == BENCH_USAGE) {
+			rc = BENCH_USAGE;
+		} else if (session_to_sample(&rs, 0, "the re-run", &cur2) == 0 &&
+			   judge(&base, &cur2, &j.opts, &again, err, sizeof(err)) == 0) {
+			reran = true;
+		} else {
+			fprintf(stderr, "ringbench: the re-run could not be judged: %s\n", err);
+			rc = BENCH_USAGE;
+		}
+		session_free(&rs);
+		free(flagged);
+	}
+	judgement_free(&first_j);
+	if (rc != BENCH_USAGE) {
+		struct judgement jd;
+		const char *labels[2] = {"baseline", "now"};
+		rc = judge_and_report(&j, "check", &base, &cur, labels, seconds, &jd,
+				      reran ? &again : NULL);
+		/* Only this machine's own baseline grows, and only from a pass
+		 * (or a run in a state the baseline has never seen). */
+		if ((rc == BENCH_PASS || (rc == BENCH_USAGE && jd.changed[0])) && !j.baseline)
+			fill_baseline(bpath, &base, &cur, &jd, ss.doc[0]);
+		judgement_free(&jd);
+	}
+	judgement_free(&again);
+	sample_free(&cur2);
+	sample_free(&cur);
+done:
+	fprintf(stderr, "ringbench check: %.0f s\n", seconds);
+	session_free(&ss);
+	sample_free(&base);
+	free(cases);
+	return rc;
+}
+
+/* A state the baseline has (almost) no figures for cannot be judged in;
+ * the first passing check seen in it fills it in.  This many repetitions
+ * of a case in a state are enough (a rank test of 5 against 5 can reach
+ * p 0.008). */
+#define STATE_FILL 5
+
+static int in_state(const struct judge_state *k, double v)
+{
+	return v >= k->lo && v <= k->hi;
+}
+
+static int count_in(const struct sample_case *c, const struct judge_state *k)
+{
+	int n = 0;
+	for (int r = 0; c && r < c->n; r++)
+		n += c->steady[r] && in_state(k, c->state[r]);
+	return n;
+}
+
+/* After a passing check: add this run's repetitions to the baseline for
+ * every case and machine state the baseline holds fewer than STATE_FILL
+ * repetitions of, and say so. */
+static void fill_baseline(const char *bpath, const struct sample_set *base,
+			  const struct sample_set *cur, const struct judgement *jd, json_t *cur_doc)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(bpath, JSON_REJECT_DUPLICATES, &je);
+	json_t *dst = doc ? json_object_get(doc, "benchmarks") : NULL;
+	json_t *src = json_object_get(cur_doc, "benchmarks");
+	if (!json_is_array(dst) || !json_is_array(src)) {
+		json_decref(doc);
+		return;
+	}
+	int added = 0, cases = 0;
+	for (int i = 0; i < cur->ncases; i++) {
+		const struct sample_case *c = &cur->cases[i];
+		const struct sample_case *b = sample_find(base, c->name);
+		bool any = false;
+		for (int k = 0; k < jd->nstates; k++) {
+			const struct judge_state *st = &jd->states[k];
+			if (count_in(b, st) >= STATE_FILL || count_in(c, st) < STATE_FILL)
+				continue;
+			size_t e;
+			json_t *entry;
+			json_array_foreach(src, e, entry)
+			{
+				const char *name =
+				    json_string_value(json_object_get(entry, "run_name"));
+				const char *rt =
+				    json_string_value(json_object_get(entry, "run_type"));
+				double b0 =
+				    json_number_value(json_object_get(entry, "state_before_ns"));
+				double a0 =
+				    json_number_value(json_object_get(entry, "state_after_ns"));
+				double hi = b0 > a0 ? b0 : a0, lo = b0 > a0 ? a0 : b0;
+				if (!name || strcmp(name, c->name) || !rt ||
+				    strcmp(rt, "iteration") || !(lo > 0) ||
+				    hi > lo * STATE_STEADY || !in_state(st, (b0 + a0) / 2))
+					continue;
+				json_array_append_new(dst, json_deep_copy(entry));
+				added++;
+				any = true;
+			}
+		}
+		cases += any;
+	}
+	if (added) {
+		json_t *ctx = json_object_get(doc, "context");
+		json_t *log = json_object_get(ctx, "filled_in");
+		if (!json_is_array(log)) {
+			log = json_array();
+			json_object_set_new(ctx, "filled_in", log);
+		}
+		json_t *cctx = json_object_get(cur_doc, "context");
+		json_array_append_new(log, json_pack("{s:O?, s:O?, s:i}", "date",
+						     json_object_get(cctx, "date"), "git_revision",
+						     json_object_get(cctx, "git_revision"),
+						     "repetitions", added));
+		if (results_write(doc, bpath) == 0)
+			printf("ringbench check: the baseline had fewer than %d repetitions of %d "
+			       "cases in the machine state this run saw; this passing run's %d "
+			       "repetitions were added to %s\n",
+			       STATE_FILL, cases, added, bpath);
+		else
+			fprintf(stderr, "ringbench check: cannot extend the baseline %s: %s\n",
+				bpath, strerror(errno));
+	}
+	json_decref(doc);
+}
+
+/* ---- ab ---- */
+
+struct build {
+	const char *arg;     /* what the user named: a revision, a path, or NULL (the tree) */
+	char exe[1100];	     /* the ringbench to run its workers */
+	char label[160];     /* "main (1a2b3c4)" */
+	char worktree[1100]; /* to remove afterwards, or "" */
+};
+
+static char ab_tmp[512];
+static char ab_root[512];
+
+static int run_cmd(char *const argv[], const char *log)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (log) {
+			FILE *f = freopen(log, "a", stdout);
+			if (!f || !freopen(log, "a", stderr))
+				_exit(127);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* First line of a command's output. */
+static int capture(char *const argv[], char *out, size_t n)
+{
+	int fd[2];
+	if (pipe(fd))
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		int null = open("/dev/null", 1);
+		if (null >= 0)
+			dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	ssize_t k = read(fd[0], out, n - 1);
+	close(fd[0]);
+	out[k > 0 ? k : 0] = 0;
+	char *nl = strchr(out, '\n');
+	if (nl)
+		*nl = 0;
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static bool is_revision(const char *arg)
+{
+	char spec[600], out[128];
+	snprintf(spec, sizeof(spec), "%s^{commit}", arg);
+	char *argv[] = {"git", "-C", ab_root, "rev-parse", "--verify", "--quiet", spec, NULL};
+	return capture(argv, out, sizeof(out)) == 0 && out[0];
+}
+
+static bool is_scenario(const char *arg)
+{
+	struct spec s;
+	char err[256];
+	spec_init(&s);
+	return scenario_load(arg, &s, err, sizeof(err)) == 0;
+}
+
+static void remove_worktrees(struct build *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (b[i].worktree[0]) {
+			char *argv[] = {"git",	  "-C",	     ab_root,	    "worktree",
+					"remove", "--force", b[i].worktree, NULL};
+			run_cmd(argv, "/dev/null");
+			b[i].worktree[0] = 0;
+		}
+	if (ab_tmp[0]) {
+		char *argv[] = {"rm", "-rf", ab_tmp, NULL};
+		run_cmd(argv, NULL);
+		ab_tmp[0] = 0;
+	}
+}
+
+/* Build one side Release in the temporary folder (a worktree at a
+ * revision, or the working tree as it is), or take a ringbench binary. */
+static int prepare(struct build *b, const char *name)
+{
+	if (b->arg && strchr(b->arg, '/') && access(b->arg, X_OK) == 0) {
+		if (!realpath(b->arg, b->exe))
+			snprintf(b->exe, sizeof(b->exe), "%s", b->arg);
+		snprintf(b->label, sizeof(b->label), "%s", b->arg);
+		return 0;
+	}
+	char src[1024], bld[1024], log[1100], rev[64] = "";
+	if (b->arg) {
+		char spec[600];
+		snprintf(spec, sizeof(spec), "%s^{commit}", b->arg);
+		char *argv[] = {"git", "-C", ab_root, "rev-parse", "--short", spec, NULL};
+		capture(argv, rev, sizeof(rev));
+		snprintf(src, sizeof(src), "%s/src-%s", ab_tmp, name);
+		char *wt[] = {"git",	  "-C",	     ab_root, "worktree",     "add",
+			      "--detach", "--quiet", src,     (char *)b->arg, NULL};
+		snprintf(log, sizeof(log), "%s/build-%s.log", ab_tmp, name);
+		if (run_cmd(wt, log)) {
+			fprintf(stderr, "ringbench ab: cannot check out %s (see %s)\n", b->arg,
+				log);
+			return BENCH_USAGE;
+		}
+		snprintf(b->worktree, sizeof(b->worktree), "%s", src);
+		snprintf(b->label, sizeof(b->label), "%s (%s)", b->arg, rev);
+	} else {
+		snprintf(src, sizeof(src), "%s", ab_root);
+		snprintf(b->label, sizeof(b->label), "the working tree");
+	}
+	snprintf(bld, sizeof(bld), "%s/build-%s", ab_tmp, name);
+	snprintf(log, sizeof(log), "%s/build-%s.log", ab_tmp, name);
+	/* The source path out of the binary: two builds of one revision are
+	 * then the same code at the same addresses. */
+	char flags[1200], srcdir[1200], blddir[1200];
+	snprintf(flags, sizeof(flags), "-DCMAKE_C_FLAGS=-ffile-prefix-map=%s=.", src);
+	snprintf(srcdir, sizeof(srcdir), "-S%s", src);
+	snprintf(blddir, sizeof(blddir), "-B%s", bld);
+	fprintf(stderr, "ringbench ab: building %s (Release) in %s\n", b->label, bld);
+	char *conf[] = {"cmake", srcdir, blddir, "-DCMAKE_BUILD_TYPE=Release", flags, NULL};
+	char *make[] = {"cmake", "--build", bld, "--target", "ringbench", "-j2", NULL};
+	if (run_cmd(conf, log) || run_cmd(make, log)) {
+		fprintf(stderr, "ringbench ab: building %s failed; its log:\n", b->label);
+		char *tail[] = {"tail", "-n", "25", log, NULL};
+		run_cmd(tail, NULL);
+		return BENCH_USAGE;
+	}
+	snprintf(b->exe, sizeof(b->exe), "%s/harness/ringbench", bld);
+	return 0;
+}
+
+/* Both builds' workers must speak this harness's protocol. */
+static int check_protocol(const struct build *b)
+{
+	char want[128], got[256];
+	bench_protocol_line(want, sizeof(want));
+	char *argv[] = {(char *)b->exe, "__protocol", NULL};
+	if (capture(argv, got, sizeof(got)) != 0 || strcmp(got, want) != 0) {
+		fprintf(stderr,
+			"ringbench ab: %s cannot run under this harness: it says '%s', this one "
+			"'%s' (its workers must speak the same protocol; builds from before "
+			"`ab` existed cannot)\n",
+			b->label, got[0] ? got : "nothing", want);
+		return BENCH_USAGE;
+	}
+	return 0;
+}
+
+static void on_exit_cleanup(int sig)
+{
+	(void)sig;
+	bench_interrupted = 1;
+}
+
+int cmd_ab(int argc, char **argv)
+{
+	struct jcli j = {0};
+	judge_defaults(&j.opts, true);
+	int first, rc = parse_judge_args(argc, argv, &j, &first, true);
+	if (rc)
+		return rc;
+	if (j.help) {
+		printf(
+		    "usage: ringbench ab BASE [HEAD] [SCENARIO...] [options]\n\n"
+		    "The pre-merge command: build BASE and HEAD (git revisions; HEAD defaults\n"
+		    "to the working tree, uncommitted changes included) Release in a temporary\n"
+		    "folder, or take two ringbench binaries given as paths; run the scenario\n"
+		    "(quick) with both, case by case and repetition by repetition (A B, then\n"
+		    "B A), so both see the same machine states; judge HEAD against BASE on\n"
+		    "pairs taken in the same state (signed-rank test, bootstrap interval).\n"
+		    "Run it before every merge:  ringbench ab main\n\n"
+		    "  --repetitions N   pairs per case (the scenario's, at least %d)\n"
+		    "  --cpus P,C        the two CPUs (the scenario's)\n"
+		    "  --out PREFIX      keep both runs' results as PREFIX-A.json, PREFIX-B.json\n",
+		    AB_MIN_REPS);
+		printf(judge_options, "3%");
+		printf("\n%s", exit_text);
+		return BENCH_PASS;
+	}
+	if (first >= argc)
+		return usage_error("ab: name the BASE revision (for example: ringbench ab main)");
+	char top[512];
+	char *gtop[] = {"git", "rev-parse", "--show-toplevel", NULL};
+	if (capture(gtop, top, sizeof(top)) != 0 || !top[0])
+		snprintf(top, sizeof(top), "%s", RINGBENCH_SOURCE_DIR);
+	snprintf(ab_root, sizeof(ab_root), "%s", top);
+
+	struct build b[2] = {{.arg = argv[first]}, {.arg = NULL}};
+	int nscen = 0;
+	char *scen[32];
+	for (int i = first + 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool exe = strchr(a, '/') && access(a, X_OK) == 0 && !strstr(a, ".ini");
+		if (i == first + 1 && (exe || (!is_scenario(a) && is_revision(a))))
+			b[1].arg = a;
+		else if (is_scenario(a) && nscen < 32)
+			scen[nscen++] = argv[i];
+		else
+			return usage_error("ab: '%s' is neither a revision, a ringbench binary nor "
+					   "a scenario",
+					   a);
+	}
+	bool base_exe = strchr(b[0].arg, '/') && access(b[0].arg, X_OK) == 0;
+	if (!base_exe && !is_revision(b[0].arg))
+		return usage_error("ab: '%s' is not a git revision in %s, nor a ringbench binary",
+				   b[0].arg, ab_root);
+
+	struct spec spec;
+	struct bench_case *cases = NULL;
+	int ncases = expand(nscen, scen, "quick", &j, &spec, &cases);
+	if (ncases < 0)
+		return -ncases;
+	if (!j.repetitions && spec.repetitions < AB_MIN_REPS)
+		spec.repetitions = AB_MIN_REPS;
+
+	int64_t t0 = sys_now_ns();
+	snprintf(ab_tmp, sizeof(ab_tmp), "/tmp/ringbench-ab.XXXXXX");
+	if (!mkdtemp(ab_tmp)) {
+		ab_tmp[0] = 0;
+		free(cases);
+		fprintf(stderr, "ringbench ab: cannot make a temporary folder: %s\n",
+			strerror(errno));
+		return BENCH_USAGE;
+	}
+	struct sigaction sa = {.sa_handler = on_exit_cleanup};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = prepare(&b[0], "A");
+	if (!rc && !bench_interrupted)
+		rc = prepare(&b[1], "B");
+	if (!rc && bench_interrupted)
+		rc = BENCH_USAGE;
+	if (!rc)
+		rc = check_protocol(&b[0]);
+	if (!rc)
+		rc = check_protocol(&b[1]);
+	double build_s = (double)(sys_now_ns() - t0) / 1e9;
+	struct session ss = {0};
+	struct sample_set sa_set = {0}, sb_set = {0};
+	if (rc)
+		goto done;
+	fprintf(stderr,
+		"ringbench ab: A = %s, B = %s; %d cases x %d pairs (+%d warm-up), interleaved "
+		"(builds took %.0f s)\n",
+		b[0].label, b[1].label, ncases, spec.repetitions, spec.warmup, build_s);
+	j.lim.stall_ns = 2000000000LL;
+	ss = (struct session){.cases = cases,
+			      .ncases = ncases,
+			      .reps = spec.repetitions,
+			      .warm = spec.warmup,
+			      .lim = j.lim,
+			      .exe = {b[0].exe, b[1].exe},
+			      .label = {"A", "B"},
+			      .nbuilds = 2,
+			      .scenario = spec.scenario,
+			      .cpu = {spec.cpu[0], spec.cpu[1]},
+			      .progress = "ab"};
+	rc = session_run(&ss);
+	if (rc == BENCH_USAGE)
+		goto done;
+	for (int k = 0; k < 2; k++) {
+		json_t *ctx = json_object_get(ss.doc[k], "context");
+		json_object_set_new(ctx, "git_revision", json_string(b[k].label));
+		json_object_set_new(ctx, "ab_build", json_string(k ? "B" : "A"));
+		if (j.out) {
+			char path[1100];
+			snprintf(path, sizeof(path), "%s-%s.json", j.out, k ? "B" : "A");
+			if (results_write(ss.doc[k], path))
+				fprintf(stderr, "ringbench ab: cannot write %s: %s\n", path,
+					strerror(errno));
+		}
+	}
+	if ((rc = session_to_sample(&ss, 0, b[0].label, &sa_set)) ||
+	    (rc = session_to_sample(&ss, 1, b[1].label, &sb_set)))
+		goto done;
+	struct judgement jd;
+	const char *labels[2] = {"A", "B"};
+	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
+	double total = (double)(sys_now_ns() - t0) / 1e9;
+	rc = judge_and_report(&j, "ab", &sa_set, &sb_set, labels, total, &jd, NULL);
+	judgement_free(&jd);
+	fprintf(stderr, "ringbench ab: %.0f s in all (builds %.0f s, measuring %.0f s)\n", total,
+		build_s, ss.seconds);
+done:
+	session_free(&ss);
+	sample_free(&sa_set);
+	sample_free(&sb_set);
+	remove_worktrees(b, 2);
+	free(cases);
+	return rc;
+}

@@ -1,0 +1,450 @@
+/* report.c: a judgement as a table, Markdown, JUnit XML and JSON. */
+#include "report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A figure in a few characters: 28.1M, 4.48K, 153.2, 0.012. */
+static void fmt_value(char *out, size_t n, double v, enum fig f)
+{
+	if (isnan(v))
+		snprintf(out, n, "-");
+	else if (fig_info[f].count)
+		snprintf(out, n, "%.3f", v);
+	else if (v >= 1e9)
+		snprintf(out, n, "%.2fG", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(out, n, "%.2fM", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(out, n, "%.1fK", v / 1e3);
+	else
+		snprintf(out, n, "%.1f", v);
+}
+
+static void fmt_change(char *out, size_t n, const struct judge_row *r)
+{
+	if (isnan(r->change))
+		snprintf(out, n, "-");
+	else if (fig_info[r->fig].count)
+		snprintf(out, n, "%+.3f/msg", r->change);
+	else
+		snprintf(out, n, "%+.1f%%", r->change * 100);
+}
+
+static void fmt_ci(char *out, size_t n, const struct judge_row *r)
+{
+	if (isnan(r->lo) || isnan(r->hi))
+		snprintf(out, n, "-");
+	else
+		snprintf(out, n, "[%+.1f%%, %+.1f%%]", r->lo * 100, r->hi * 100);
+}
+
+static void fmt_verdict(char *out, size_t n, const struct judge_row *r)
+{
+	const char *conf = r->confirmed == 1   ? ", confirmed by a re-run"
+			   : r->confirmed == 0 ? ", NOT confirmed by a re-run"
+					       : "";
+	snprintf(out, n, "%s%s", verdict_name(r->v), conf);
+}
+
+static bool counts_as_regression(const struct judge_row *r)
+{
+	return r->v == V_REGRESSION && r->confirmed != 0;
+}
+
+void report_summary(FILE *f, const struct judgement *j, const struct report_meta *m)
+{
+	int unconfirmed = 0, same = 0;
+	for (int i = 0; i < j->nrows; i++) {
+		unconfirmed += j->rows[i].v == V_REGRESSION && j->rows[i].confirmed == 0;
+		same += j->rows[i].v == V_SAME || j->rows[i].v == V_SMALL;
+	}
+	int status = judge_status(j);
+	const char *what = status == 3	 ? "VISIBILITY FAILURE"
+			   : status == 2 ? "NO VERDICT"
+			   : status == 1 ? "REGRESSION"
+					 : "pass";
+	fprintf(f, "ringbench %s: %s: %d regression%s", m->command, what, j->regressions,
+		j->regressions == 1 ? "" : "s");
+	if (unconfirmed)
+		fprintf(f, " (%d more not confirmed by a re-run)", unconfirmed);
+	fprintf(f, ", %d improvement%s, %d unchanged, %d with too few repetitions", j->improvements,
+		j->improvements == 1 ? "" : "s", same, j->too_few);
+	if (j->nfail)
+		fprintf(f, ", %d visibility or integrity failure%s", j->nfail,
+			j->nfail == 1 ? "" : "s");
+	fprintf(f, " (alpha %.3g", m->opts->alpha);
+	if (m->opts->threshold > 0)
+		fprintf(f, ", threshold %.1f%%)\n", m->opts->threshold * 100);
+	else
+		fprintf(f, ", threshold the larger of %.1f%% and the noise)\n",
+			m->opts->floor * 100);
+}
+
+static void states_line(FILE *f, const struct judgement *j, const struct report_meta *m)
+{
+	if (j->nstates == 0) {
+		fprintf(f, "machine state: not recorded in both files\n");
+		return;
+	}
+	fprintf(f, "machine states (bare line round trip on the two CPUs):");
+	for (int k = 0; k < j->nstates; k++)
+		fprintf(f, "%s %.0f-%.0f ns (%s %d, %s %d repetitions)", k ? ";" : "",
+			j->states[k].lo, j->states[k].hi, m->base_label, j->states[k].nbase,
+			m->cur_label, j->states[k].ncur);
+	fprintf(f, "\n");
+	if (j->unsteady_base || j->unsteady_cur)
+		fprintf(f,
+			"left out: %d %s and %d %s repetitions whose state changed during them\n",
+			j->unsteady_base, m->base_label, j->unsteady_cur, m->cur_label);
+}
+
+void report_table(FILE *f, const struct judgement *j, const struct report_meta *m, bool all)
+{
+	const char *last = NULL;
+	fprintf(f, "  %-13s %9s %9s %10s %18s %8s  %s\n", "figure", m->base_label, m->cur_label,
+		"change", "95% interval", "p", "verdict");
+	for (int i = 0; i < j->nrows; i++) {
+		const struct judge_row *r = &j->rows[i];
+		if (!all && (r->v == V_SAME || r->v == V_SMALL))
+			continue;
+		if (!last || strcmp(last, r->name) != 0) {
+			fprintf(f, "%s\n", r->name);
+			last = r->name;
+		}
+		char b[16], c[16], ch[24], ci[40], v[64], p[16];
+		fmt_value(b, sizeof(b), r->base, r->fig);
+		fmt_value(c, sizeof(c), r->cur, r->fig);
+		fmt_change(ch, sizeof(ch), r);
+		fmt_ci(ci, sizeof(ci), r);
+		fmt_verdict(v, sizeof(v), r);
+		if (isnan(r->p))
+			snprintf(p, sizeof(p), "-");
+		else
+			snprintf(p, sizeof(p), "%.4f", r->p);
+		fprintf(f, "  %-13s %9s %9s %10s %18s %8s  %s", fig_info[r->fig].label, b, c, ch,
+			ci, p, v);
+		if (r->v == V_REGRESSION || r->v == V_IMPROVEMENT)
+			fprintf(f, " (threshold %.1f%%)", r->threshold * 100);
+		if (r->note[0])
+			fprintf(f, " [%s]", r->note);
+		fprintf(f, "\n");
+	}
+	for (int i = 0; i < j->nfail; i++)
+		fprintf(f, "VISIBILITY FAILURE %s\n", j->failures[i]);
+	for (int i = 0; i < j->n_only_base; i++)
+		fprintf(f, "only in %s: %s\n", m->base_label, j->only_base[i]);
+	for (int i = 0; i < j->n_only_cur; i++)
+		fprintf(f, "only in %s: %s\n", m->cur_label, j->only_cur[i]);
+	states_line(f, j, m);
+	for (int i = 0; i < j->nwarn; i++)
+		fprintf(f, "warning: %s\n", j->warnings[i]);
+	if (j->changed[0])
+		fprintf(f, "%s\n", j->changed);
+	report_summary(f, j, m);
+}
+
+/* ---- files ---- */
+
+static FILE *open_tmp(const char *path, char *tmp, size_t n)
+{
+	snprintf(tmp, n, "%s.tmp.%d", path, (int)getpid());
+	return fopen(tmp, "w");
+}
+
+static int close_tmp(FILE *f, const char *tmp, const char *path)
+{
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		int e = errno ? errno : EIO;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int report_markdown(const char *path, const struct judgement *j, const struct report_meta *m)
+{
+	char tmp[1100];
+	FILE *f = open_tmp(path, tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	fprintf(f, "### ");
+	report_summary(f, j, m);
+	fprintf(f, "\n%s: `%s`%s%s  \n%s: `%s`%s%s\n\n", m->base_label, m->base->path,
+		m->base->revision[0] ? " at " : "", m->base->revision, m->cur_label, m->cur->path,
+		m->cur->revision[0] ? " at " : "", m->cur->revision);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			fprintf(f, "<details><summary>every figure</summary>\n\n");
+		fprintf(f,
+			"| case | figure | %s | %s | change | 95%% interval | p | verdict |\n"
+			"|---|---|---:|---:|---:|---:|---:|---|\n",
+			m->base_label, m->cur_label);
+		for (int i = 0; i < j->nrows; i++) {
+			const struct judge_row *r = &j->rows[i];
+			if (pass == 0 && (r->v == V_SAME || r->v == V_SMALL))
+				continue;
+			char b[16], c[16], ch[24], ci[40], v[64], p[16];
+			fmt_value(b, sizeof(b), r->base, r->fig);
+			fmt_value(c, sizeof(c), r->cur, r->fig);
+			fmt_change(ch, sizeof(ch), r);
+			fmt_ci(ci, sizeof(ci), r);
+			fmt_verdict(v, sizeof(v), r);
+			snprintf(p, sizeof(p), isnan(r->p) ? "-" : "%.4f", r->p);
+			fprintf(f, "| `%s` | %s | %s | %s | %s | %s | %s | %s%s%s |\n", r->name,
+				fig_info[r->fig].label, b, c, ch, ci, p,
+				counts_as_regression(r) ? "**" : "", v,
+				counts_as_regression(r) ? "**" : "");
+		}
+		if (pass == 1)
+			fprintf(f, "\n</details>\n");
+	}
+	for (int i = 0; i < j->nfail; i++)
+		fprintf(f, "\n**VISIBILITY FAILURE** `%s`\n", j->failures[i]);
+	if (j->n_only_base || j->n_only_cur)
+		fprintf(f, "\n%d cases only in %s, %d only in %s.\n", j->n_only_base, m->base_label,
+			j->n_only_cur, m->cur_label);
+	fprintf(f, "\n");
+	states_line(f, j, m);
+	for (int i = 0; i < j->nwarn; i++)
+		fprintf(f, "\nwarning: %s\n", j->warnings[i]);
+	return close_tmp(f, tmp, path);
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+		}
+}
+
+/* The distinct case names, in order: the rows, then failures and cases
+ * found in one file only. */
+static int case_names(const struct judgement *j, const char ***out)
+{
+	const char **names = calloc((size_t)j->nrows + 1, sizeof(*names));
+	int n = 0;
+	if (!names)
+		return -1;
+	for (int i = 0; i < j->nrows; i++)
+		if (n == 0 || strcmp(names[n - 1], j->rows[i].name) != 0)
+			names[n++] = j->rows[i].name;
+	*out = names;
+	return n;
+}
+
+static const char *mode_of(const char *name, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", name);
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	return buf;
+}
+
+int report_junit(const char *path, const struct judgement *j, const struct report_meta *m)
+{
+	const char **names;
+	int nc = case_names(j, &names);
+	if (nc < 0)
+		return -1;
+	char tmp[1100];
+	FILE *f = open_tmp(path, tmp, sizeof(tmp));
+	if (!f) {
+		free(names);
+		return -1;
+	}
+	int failures = 0, tests = nc + j->nfail + j->n_only_base;
+	for (int k = 0; k < nc; k++)
+		for (int i = 0; i < j->nrows; i++)
+			if (j->rows[i].name == names[k] && counts_as_regression(&j->rows[i])) {
+				failures++;
+				break;
+			}
+	failures += j->nfail;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites name=\"ringbench\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n",
+		tests, failures, m->seconds);
+	fprintf(f,
+		"  <testsuite name=\"ringbench %s\" tests=\"%d\" failures=\"%d\" errors=\"0\" "
+		"skipped=\"%d\" time=\"%.3f\">\n",
+		m->command, tests, failures, j->n_only_base, m->seconds);
+	char mode[32];
+	for (int k = 0; k < nc; k++) {
+		fprintf(f, "    <testcase classname=\"ringbench.");
+		xml_text(f, mode_of(names[k], mode, sizeof(mode)));
+		fprintf(f, "\" name=\"");
+		xml_text(f, names[k]);
+		fprintf(f, "\" time=\"0\">\n");
+		for (int i = 0; i < j->nrows; i++) {
+			const struct judge_row *r = &j->rows[i];
+			if (r->name != names[k] || !counts_as_regression(r))
+				continue;
+			char ch[24], ci[40], msg[200];
+			fmt_change(ch, sizeof(ch), r);
+			fmt_ci(ci, sizeof(ci), r);
+			snprintf(msg, sizeof(msg), "%s %s (95%% interval %s, threshold %.1f%%)",
+				 fig_info[r->fig].label, ch, ci, r->threshold * 100);
+			fprintf(f, "      <failure type=\"regression\" message=\"");
+			xml_text(f, msg);
+			fprintf(f, "\"/>\n");
+		}
+		fprintf(f, "      <system-out>");
+		for (int i = 0; i < j->nrows; i++) {
+			const struct judge_row *r = &j->rows[i];
+			if (r->name != names[k])
+				continue;
+			char b[16], c[16], ch[24], line[200];
+			fmt_value(b, sizeof(b), r->base, r->fig);
+			fmt_value(c, sizeof(c), r->cur, r->fig);
+			fmt_change(ch, sizeof(ch), r);
+			snprintf(line, sizeof(line), "%s: %s -> %s (%s) %s\n",
+				 fig_info[r->fig].label, b, c, ch, verdict_name(r->v));
+			xml_text(f, line);
+		}
+		fprintf(f, "</system-out>\n    </testcase>\n");
+	}
+	for (int i = 0; i < j->nfail; i++) {
+		fprintf(f, "    <testcase classname=\"ringbench.visibility\" name=\"");
+		const char *colon = strstr(j->failures[i], ": ");
+		int len = colon ? (int)(colon - j->failures[i]) : (int)strlen(j->failures[i]);
+		char nm[512];
+		snprintf(nm, sizeof(nm), "%.*s", len, j->failures[i]);
+		xml_text(f, nm);
+		fprintf(f, "\" time=\"0\">\n      <failure type=\"visibility\" message=\"");
+		xml_text(f, j->failures[i]);
+		fprintf(f, "\"/>\n    </testcase>\n");
+	}
+	for (int i = 0; i < j->n_only_base; i++) {
+		fprintf(f, "    <testcase classname=\"ringbench.missing\" name=\"");
+		xml_text(f, j->only_base[i]);
+		fprintf(
+		    f, "\" time=\"0\">\n      <skipped message=\"in %s only\"/>\n    </testcase>\n",
+		    m->base_label);
+	}
+	fprintf(f, "  </testsuite>\n</testsuites>\n");
+	free(names);
+	return close_tmp(f, tmp, path);
+}
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *str_list(char **v, int n)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *set_info(const struct sample_set *s)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "path", s->path, "machine_id",
+			 s->machine_id, "build_type", s->build_type, "git_revision", s->revision,
+			 "date", s->date, "cases", s->ncases);
+}
+
+int report_json(const char *path, const struct judgement *j, const struct report_meta *m)
+{
+	json_t *doc = json_object();
+	json_t *rows = json_array();
+	if (!doc || !rows) {
+		json_decref(doc);
+		json_decref(rows);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (int i = 0; i < j->nrows; i++) {
+		const struct judge_row *r = &j->rows[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "case", json_string(r->name));
+		json_object_set_new(o, "figure", json_string(fig_info[r->fig].key));
+		json_object_set_new(o, "kind",
+				    json_string(fig_info[r->fig].count ? "count" : "statistic"));
+		json_object_set_new(o, "base", num_or_null(r->base));
+		json_object_set_new(o, "current", num_or_null(r->cur));
+		json_object_set_new(o, "change", num_or_null(r->change));
+		json_object_set_new(o, "ci_low", num_or_null(r->lo));
+		json_object_set_new(o, "ci_high", num_or_null(r->hi));
+		json_object_set_new(o, "p", num_or_null(r->p));
+		json_object_set_new(o, "min_p", num_or_null(r->min_p));
+		json_object_set_new(o, "threshold", num_or_null(r->threshold));
+		json_object_set_new(o, "noise", num_or_null(r->noise));
+		json_object_set_new(o, "n_base", json_integer(r->nb));
+		json_object_set_new(o, "n_current", json_integer(r->nc));
+		json_object_set_new(o, "verdict", json_string(verdict_name(r->v)));
+		json_object_set_new(o, "regression", json_boolean(counts_as_regression(r)));
+		if (r->confirmed >= 0)
+			json_object_set_new(o, "confirmed", json_boolean(r->confirmed == 1));
+		if (r->note[0])
+			json_object_set_new(o, "note", json_string(r->note));
+		json_array_append_new(rows, o);
+	}
+	json_t *states = json_array();
+	for (int k = 0; k < j->nstates; k++)
+		json_array_append_new(
+		    states, json_pack("{s:f, s:f, s:i, s:i}", "line_ns_low", j->states[k].lo,
+				      "line_ns_high", j->states[k].hi, "n_base", j->states[k].nbase,
+				      "n_current", j->states[k].ncur));
+	json_t *warnings = json_array();
+	for (int i = 0; i < j->nwarn; i++)
+		json_array_append_new(warnings, json_string(j->warnings[i]));
+	json_object_set_new(doc, "command", json_string(m->command));
+	json_object_set_new(doc, "base", set_info(m->base));
+	json_object_set_new(doc, "current", set_info(m->cur));
+	json_object_set_new(doc, "alpha", json_real(m->opts->alpha));
+	json_object_set_new(doc, "threshold_floor", json_real(m->opts->floor));
+	json_object_set_new(doc, "threshold_fixed",
+			    num_or_null(m->opts->threshold > 0 ? m->opts->threshold : NAN));
+	json_object_set_new(doc, "paired", json_boolean(m->opts->paired));
+	json_object_set_new(doc, "states", states);
+	json_object_set_new(doc, "left_out_base", json_integer(j->unsteady_base));
+	json_object_set_new(doc, "left_out_current", json_integer(j->unsteady_cur));
+	json_object_set_new(doc, "rows", rows);
+	json_object_set_new(doc, "only_base", str_list(j->only_base, j->n_only_base));
+	json_object_set_new(doc, "only_current", str_list(j->only_cur, j->n_only_cur));
+	json_object_set_new(doc, "failures", str_list(j->failures, j->nfail));
+	json_object_set_new(doc, "warnings", warnings);
+	json_object_set_new(doc, "regressions", json_integer(j->regressions));
+	json_object_set_new(doc, "improvements", json_integer(j->improvements));
+	json_object_set_new(doc, "status", json_integer(judge_status(j)));
+	char tmp[1100];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	int rc = json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	json_decref(doc);
+	if (rc < 0) {
+		unlink(tmp);
+		errno = errno ? errno : EIO;
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,298 @@
+/* sample.c: results files read back for judging (sample.h). */
+#include "sample.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct fig_info fig_info[FIG_COUNT] = {
+    [FIG_RATE] = {"items_per_second", "msgs/s", +1, false},
+    [FIG_TIME] = {"real_time", "time ns", -1, false},
+    [FIG_P50] = {"p50_ns", "p50 ns", -1, false},
+    [FIG_P99] = {"p99_ns", "p99 ns", -1, false},
+    [FIG_PROD_CPU] = {"producer_cpu_ns_per_msg", "prod CPU ns", -1, false},
+    [FIG_CONS_CPU] = {"consumer_cpu_ns_per_msg", "cons CPU ns", -1, false},
+    [FIG_CPU] = {"cpu_time", "CPU ns", -1, false},
+    [FIG_SYSCALLS] = {"syscalls_per_msg", "syscalls/msg", -1, true},
+};
+
+static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void copy_str(json_t *obj, const char *key, char *out, size_t n)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	snprintf(out, n, "%s", s ? s : "");
+}
+
+static struct sample_case *find_or_add(struct sample_set *s, const char *name)
+{
+	for (int i = 0; i < s->ncases; i++)
+		if (strcmp(s->cases[i].name, name) == 0)
+			return &s->cases[i];
+	struct sample_case *c = realloc(s->cases, (size_t)(s->ncases + 1) * sizeof(*c));
+	if (!c)
+		return NULL;
+	s->cases = c;
+	c = &s->cases[s->ncases];
+	memset(c, 0, sizeof(*c));
+	c->name = strdup(name);
+	if (!c->name)
+		return NULL;
+	s->ncases++;
+	return c;
+}
+
+/* Room for one more repetition in every array of c. */
+static int grow(struct sample_case *c)
+{
+	size_t m = (size_t)c->n + 1;
+	for (int f = 0; f < FIG_COUNT; f++) {
+		double *v = realloc(c->v[f], m * sizeof(double));
+		if (!v)
+			return -1;
+		c->v[f] = v;
+	}
+	double *st = realloc(c->state, m * sizeof(double));
+	if (st)
+		c->state = st;
+	bool *sd = realloc(c->steady, m * sizeof(bool));
+	if (sd)
+		c->steady = sd;
+	int *rep = realloc(c->rep, m * sizeof(int));
+	if (rep)
+		c->rep = rep;
+	return st && sd && rep ? 0 : -1;
+}
+
+/* A number field: 1 if present and numeric, 0 if absent, -1 if present
+ * but not a finite number (message in err). */
+static int number(json_t *e, const char *key, double *out, const char *label, const char *name,
+		  char *err, size_t n)
+{
+	json_t *v = json_object_get(e, key);
+	if (!v)
+		return 0;
+	if (!json_is_number(v))
+		return fail(err, n, "%s: %s: %s is not a number", label, name, key);
+	*out = json_number_value(v);
+	if (!isfinite(*out))
+		return fail(err, n, "%s: %s: %s is not finite", label, name, key);
+	if (*out < 0)
+		return fail(err, n, "%s: %s: %s is negative (%g)", label, name, key, *out);
+	return 1;
+}
+
+static double unit_ns(const char *unit)
+{
+	if (!unit || strcmp(unit, "ns") == 0)
+		return 1;
+	if (strcmp(unit, "us") == 0)
+		return 1e3;
+	if (strcmp(unit, "ms") == 0)
+		return 1e6;
+	if (strcmp(unit, "s") == 0)
+		return 1e9;
+	return 0;
+}
+
+/* One iteration entry into its case. */
+static int add_entry(struct sample_set *s, json_t *e, int index, const char *label, char *err,
+		     size_t n)
+{
+	const char *name = json_string_value(json_object_get(e, "name"));
+	const char *run_name = json_string_value(json_object_get(e, "run_name"));
+	const char *key = run_name ? run_name : name;
+	struct sample_case *c = find_or_add(s, key);
+	if (!c)
+		return fail(err, n, "out of memory");
+	const char *mode = json_string_value(json_object_get(e, "mode"));
+	if (mode)
+		snprintf(c->mode, sizeof(c->mode), "%s", mode);
+	if (json_is_true(json_object_get(e, "error_occurred"))) {
+		c->failed = true;
+		const char *msg = json_string_value(json_object_get(e, "error_message"));
+		if (!c->error)
+			c->error = strdup(msg ? msg : "(no error_message)");
+		return 0;
+	}
+	if (grow(c))
+		return fail(err, n, "out of memory");
+	int i = c->n;
+	bool has[FIG_COUNT] = {0};
+	double v[FIG_COUNT] = {0};
+	/* What each kind of file must have. */
+	static const enum fig ringbench_needs[] = {FIG_RATE, FIG_PROD_CPU, FIG_CONS_CPU,
+						   FIG_SYSCALLS};
+	if (mode) {
+		for (size_t k = 0; k < sizeof(ringbench_needs) / sizeof(ringbench_needs[0]); k++) {
+			enum fig f = ringbench_needs[k];
+			int rc = number(e, fig_info[f].key, &v[f], label, key, err, n);
+			if (rc < 0)
+				return -1;
+			if (rc == 0)
+				return fail(err, n, "%s: %s: missing field %s", label, key,
+					    fig_info[f].key);
+			has[f] = true;
+		}
+		if (strcmp(mode, "stream") != 0)
+			for (enum fig f = FIG_P50; f <= FIG_P99; f++) {
+				int rc = number(e, fig_info[f].key, &v[f], label, key, err, n);
+				if (rc < 0)
+					return -1;
+				if (rc == 0)
+					return fail(err, n, "%s: %s: missing field %s", label, key,
+						    fig_info[f].key);
+				has[f] = true;
+			}
+		/* A latency run's rate is the one it was told to keep. */
+		if (strcmp(mode, "latency") == 0)
+			has[FIG_RATE] = false;
+	} else {
+		/* Any Google Benchmark entry: real_time and cpu_time in
+		 * time_unit, items_per_second when the benchmark set it. */
+		double scale = unit_ns(json_string_value(json_object_get(e, "time_unit")));
+		if (scale == 0)
+			return fail(err, n, "%s: %s: unknown time_unit '%s'", label, key,
+				    json_string_value(json_object_get(e, "time_unit")));
+		int rc = number(e, "real_time", &v[FIG_TIME], label, key, err, n);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return fail(err, n, "%s: %s: missing field real_time", label, key);
+		v[FIG_TIME] *= scale;
+		rc = number(e, "items_per_second", &v[FIG_RATE], label, key, err, n);
+		if (rc < 0)
+			return -1;
+		has[FIG_RATE] = rc == 1;
+		has[FIG_TIME] = !has[FIG_RATE];
+		rc = number(e, "cpu_time", &v[FIG_CPU], label, key, err, n);
+		if (rc < 0)
+			return -1;
+		v[FIG_CPU] *= scale;
+		has[FIG_CPU] = rc == 1;
+	}
+	/* A figure is judged for a case only if every repetition has it. */
+	for (int f = 0; f < FIG_COUNT; f++) {
+		c->has[f] = i == 0 ? has[f] : c->has[f] && has[f];
+		c->v[f][i] = v[f];
+	}
+	double before = 0, after = 0;
+	if (number(e, "state_before_ns", &before, label, key, err, n) < 0 ||
+	    number(e, "state_after_ns", &after, label, key, err, n) < 0)
+		return -1;
+	if (before > 0 && after > 0) {
+		c->state[i] = (before + after) / 2;
+		double hi = before > after ? before : after, lo = before > after ? after : before;
+		c->steady[i] = hi <= lo * STATE_STEADY;
+	} else {
+		c->state[i] = 0;
+		c->steady[i] = true;
+	}
+	json_t *ri = json_object_get(e, "repetition_index");
+	c->rep[i] = json_is_integer(ri) ? (int)json_integer_value(ri) : index;
+	c->n++;
+	return 0;
+}
+
+int sample_from_json(json_t *doc, const char *label, struct sample_set *out, char *err, size_t n)
+{
+	memset(out, 0, sizeof(*out));
+	out->path = strdup(label);
+	if (!json_is_object(doc))
+		return fail(err, n, "%s: not a results file (the top level is not an object)",
+			    label);
+	json_t *ctx = json_object_get(doc, "context");
+	json_t *b = json_object_get(doc, "benchmarks");
+	if (!json_is_array(b))
+		return fail(err, n,
+			    "%s: not a results file (no 'benchmarks' array: Google Benchmark's "
+			    "JSON schema expected)",
+			    label);
+	if (ctx && !json_is_object(ctx))
+		return fail(err, n, "%s: 'context' is not an object", label);
+	if (ctx) {
+		copy_str(ctx, "machine_id", out->machine_id, sizeof(out->machine_id));
+		copy_str(ctx, "library_build_type", out->build_type, sizeof(out->build_type));
+		copy_str(ctx, "git_revision", out->revision, sizeof(out->revision));
+		copy_str(ctx, "date", out->date, sizeof(out->date));
+		copy_str(ctx, "scenario", out->scenario, sizeof(out->scenario));
+	}
+	out->ringbench = out->machine_id[0] != 0;
+	size_t i;
+	json_t *e;
+	int seen_iteration = 0;
+	json_array_foreach(b, i, e)
+	{
+		if (!json_is_object(e) || !json_is_string(json_object_get(e, "name")))
+			return fail(err, n, "%s: benchmarks[%zu] has no name", label, i);
+		const char *rt = json_string_value(json_object_get(e, "run_type"));
+		if (rt && strcmp(rt, "aggregate") == 0)
+			continue;
+		if (add_entry(out, e, (int)i, label, err, n))
+			return -1;
+		seen_iteration++;
+	}
+	if (seen_iteration == 0) {
+		/* Only aggregates (--benchmark_report_aggregates_only): each
+		 * case's median is one figure, too few for a test, but a case. */
+		json_array_foreach(b, i, e)
+		{
+			const char *agg = json_string_value(json_object_get(e, "aggregate_name"));
+			if (agg && strcmp(agg, "median") == 0 &&
+			    add_entry(out, e, (int)i, label, err, n))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int sample_load(const char *path, struct sample_set *out, char *err, size_t n)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!doc) {
+		memset(out, 0, sizeof(*out));
+		if (je.line <= 0)
+			return fail(err, n, "%s: %s", path, je.text);
+		return fail(err, n, "%s:%d: not valid JSON: %s", path, je.line, je.text);
+	}
+	int rc = sample_from_json(doc, path, out, err, n);
+	json_decref(doc);
+	return rc;
+}
+
+void sample_free(struct sample_set *s)
+{
+	for (int i = 0; i < s->ncases; i++) {
+		struct sample_case *c = &s->cases[i];
+		free(c->name);
+		free(c->error);
+		for (int f = 0; f < FIG_COUNT; f++)
+			free(c->v[f]);
+		free(c->state);
+		free(c->steady);
+		free(c->rep);
+	}
+	free(s->cases);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct sample_case *sample_find(const struct sample_set *s, const char *name)
+{
+	for (int i = 0; i < s->ncases; i++)
+		if (strcmp(s->cases[i].name, name) == 0)
+			return &s->cases[i];
+	return NULL;
+}

@@ -1,0 +1,77 @@
+/* sample.h: a results file read back for judging: every repetition of
+ * every case, the figures verdicts look at, and the machine's state beside
+ * each repetition.  Reads ringbench's files and any Google Benchmark JSON
+ * (Google Benchmark's own included), and refuses anything else with one
+ * clear sentence. */
+#ifndef SAMPLE_H
+#define SAMPLE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The figures a verdict can judge.  Which ones a case has depends on its
+ * mode (a stream has no percentiles; a latency run's rate is the one it
+ * was told to keep) and on who wrote the file. */
+enum fig {
+	FIG_RATE,     /* items_per_second: higher is better */
+	FIG_TIME,     /* real_time in ns (files without items_per_second) */
+	FIG_P50,      /* p50_ns */
+	FIG_P99,      /* p99_ns */
+	FIG_PROD_CPU, /* producer_cpu_ns_per_msg */
+	FIG_CONS_CPU, /* consumer_cpu_ns_per_msg */
+	FIG_CPU,      /* cpu_time in ns (files without the two above) */
+	FIG_SYSCALLS, /* syscalls_per_msg: a count */
+	FIG_COUNT
+};
+
+struct fig_info {
+	const char *key;   /* the JSON field */
+	const char *label; /* in tables */
+	int better;	   /* +1: higher is better; -1: lower is better */
+	bool count;	   /* compared as a count, not by statistics */
+};
+
+extern const struct fig_info fig_info[FIG_COUNT];
+
+/* One repetition's state (results.h RESULTS_STATE): the probes' mean, and
+ * whether the two probes agreed (within STATE_STEADY). */
+#define STATE_STEADY 1.25
+
+struct sample_case {
+	char *name;
+	char mode[16]; /* "stream", "pingpong", "latency", or "" (not ringbench's) */
+	int n;	       /* repetitions */
+	bool has[FIG_COUNT];
+	double *v[FIG_COUNT]; /* [n] each, where has[] */
+	double *state;	      /* [n]: probe mean in ns, 0 if not recorded */
+	bool *steady;	      /* [n]: before and after agree (true if not recorded) */
+	int *rep;	      /* [n]: repetition_index (or order of appearance) */
+	bool failed;	      /* error_occurred: a visibility or integrity failure */
+	char *error;	      /* its error_message */
+};
+
+struct sample_set {
+	char *path;
+	/* from the context; "" when the file does not say */
+	char machine_id[256];
+	char build_type[64];
+	char revision[128];
+	char date[64];
+	char scenario[128];
+	bool ringbench; /* written by ringbench (has machine_id and figures) */
+	int ncases;
+	struct sample_case *cases;
+};
+
+/* Read a results file.  0, or -1 with one sentence in err naming the file
+ * and what is wrong (not JSON, another schema, a missing or non-numeric
+ * field, a non-finite value). */
+int sample_load(const char *path, struct sample_set *out, char *err, size_t n);
+/* The same from a parsed document (label names it in messages). */
+int sample_from_json(json_t *doc, const char *label, struct sample_set *out, char *err, size_t n);
+void sample_free(struct sample_set *s);
+
+const struct sample_case *sample_find(const struct sample_set *s, const char *name);
+
+#endif

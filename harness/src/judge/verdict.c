@@ -1,0 +1,598 @@
+/* verdict.c: two sets of results judged figure by figure (verdict.h). */
+#include "verdict.h"
+
+#include "stats.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *verdict_name(enum verdict v)
+{
+	switch (v) {
+	case V_SAME: return "same";
+	case V_SMALL: return "small change";
+	case V_REGRESSION: return "REGRESSION";
+	case V_IMPROVEMENT: return "improvement";
+	case V_TOO_FEW: return "too few repetitions";
+	case V_STATE: return "no common state";
+	}
+	return "?";
+}
+
+void judge_defaults(struct judge_opts *o, bool paired)
+{
+	*o = (struct judge_opts){.alpha = 0.01,
+				 .floor = paired ? 0.03 : 0.05,
+				 .threshold = 0,
+				 .noise_mult = 1,
+				 .level = 0.95,
+				 .paired = paired,
+				 .force = false};
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void warn(struct judgement *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn(struct judgement *j, const char *fmt, ...)
+{
+	if (j->nwarn >= (int)(sizeof(j->warnings) / sizeof(j->warnings[0])))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(j->warnings[j->nwarn++], sizeof(j->warnings[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the machine's states ---- */
+
+struct states {
+	bool used; /* both files recorded states */
+	int n;
+	double lo[16], hi[16];
+};
+
+static void add_probes(const struct sample_set *s, double *v, int *n, int max)
+{
+	for (int i = 0; i < s->ncases; i++)
+		for (int r = 0; r < s->cases[i].n; r++)
+			if (s->cases[i].state[r] > 0 && s->cases[i].steady[r] && *n < max)
+				v[(*n)++] = s->cases[i].state[r];
+}
+
+static bool has_probes(const struct sample_set *s)
+{
+	for (int i = 0; i < s->ncases; i++)
+		for (int r = 0; r < s->cases[i].n; r++)
+			if (s->cases[i].state[r] > 0)
+				return true;
+	return false;
+}
+
+/* States are the gaps in the sorted probes: a step of more than STATE_GAP
+ * between neighbours starts a new one. */
+static void find_states(const struct sample_set *a, const struct sample_set *b, struct states *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->used = has_probes(a) && has_probes(b);
+	if (!st->used)
+		return;
+	int max = 0;
+	for (int i = 0; i < a->ncases; i++)
+		max += a->cases[i].n;
+	for (int i = 0; i < b->ncases; i++)
+		max += b->cases[i].n;
+	double *v = malloc((size_t)(max + 1) * sizeof(*v));
+	if (!v) {
+		st->used = false;
+		return;
+	}
+	int n = 0;
+	add_probes(a, v, &n, max);
+	add_probes(b, v, &n, max);
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	for (int i = 0; i < n; i++) {
+		if (st->n == 0 || (v[i] > st->hi[st->n - 1] * STATE_GAP && st->n < 16)) {
+			st->lo[st->n] = st->hi[st->n] = v[i];
+			st->n++;
+		} else {
+			st->hi[st->n - 1] = v[i];
+		}
+	}
+	free(v);
+}
+
+/* A repetition's stratum, or -1 to leave it out (its probes disagreed). */
+static int stratum(const struct states *st, const struct sample_case *c, int r)
+{
+	if (!st->used)
+		return 0;
+	if (!c->steady[r] || c->state[r] <= 0)
+		return -1;
+	for (int k = 0; k < st->n; k++)
+		if (c->state[r] >= st->lo[k] && c->state[r] <= st->hi[k])
+			return k;
+	return -1;
+}
+
+/* ---- one figure of one case ---- */
+
+static double median_of(const double *v, int n)
+{
+	if (n <= 0)
+		return NAN;
+	double *t = malloc((size_t)n * sizeof(*t));
+	if (!t)
+		return NAN;
+	memcpy(t, v, (size_t)n * sizeof(*t));
+	double m = stats_median(t, n);
+	free(t);
+	return m;
+}
+
+static double min_of(const double *v, int n)
+{
+	double m = INFINITY;
+	for (int i = 0; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
+static double max_of(const double *v, int n)
+{
+	double m = -INFINITY;
+	for (int i = 0; i < n; i++)
+		m = v[i] > m ? v[i] : m;
+	return m;
+}
+
+/* Counts need no statistics, only a margin that noise cannot cross: half
+ * again the base and at least 0.05 per message, with every repetition of
+ * one side beyond every repetition of the other. */
+static void count_verdict(struct judge_row *row, const double *b, int nb, const double *c, int nc)
+{
+	row->base = median_of(b, nb);
+	row->cur = median_of(c, nc);
+	row->change = row->cur - row->base;
+	row->lo = row->hi = NAN;
+	row->p = row->min_p = NAN;
+	double up = row->base * 0.5 > 0.05 ? row->base * 0.5 : 0.05;
+	double down = row->cur * 0.5 > 0.05 ? row->cur * 0.5 : 0.05;
+	row->threshold = up;
+	if (nb == 0 || nc == 0)
+		row->v = V_STATE;
+	else if (row->change > up && min_of(c, nc) > max_of(b, nb))
+		row->v = V_REGRESSION;
+	else if (-row->change > down && max_of(c, nc) < min_of(b, nb))
+		row->v = V_IMPROVEMENT;
+	else
+		row->v = V_SAME;
+}
+
+/* From a change in logs (+: the figure grew) and its interval, the
+ * verdict, given the figure's direction. */
+static void stat_verdict(struct judge_row *row, const struct judge_opts *o, double est, double lo,
+			 double hi, double noise_log)
+{
+	int better = fig_info[row->fig].better;
+	row->change = exp(est) - 1;
+	row->lo = exp(lo) - 1;
+	row->hi = exp(hi) - 1;
+	row->noise = isnan(noise_log) ? NAN : exp(noise_log) - 1;
+	double thr = o->threshold > 0 ? o->threshold : o->floor;
+	if (!(o->threshold > 0) && !isnan(row->noise) && o->noise_mult * row->noise > thr)
+		thr = o->noise_mult * row->noise;
+	row->threshold = thr;
+	/* In logs, "worse" is positive: a rate that falls, a time that grows. */
+	double w_lo = better > 0 ? -hi : lo, w_hi = better > 0 ? -lo : hi, t = log1p(thr);
+	if (row->min_p > o->alpha)
+		row->v = V_TOO_FEW;
+	else if (row->p < o->alpha && w_lo > t)
+		row->v = V_REGRESSION;
+	else if (row->p < o->alpha && w_hi < -t)
+		row->v = V_IMPROVEMENT;
+	else if (row->p < o->alpha)
+		row->v = V_SMALL;
+	else
+		row->v = V_SAME;
+}
+
+static void state_note(char *out, size_t n, const struct states *st, const struct sample_case *b,
+		       const struct sample_case *c)
+{
+	/* Which states each side was in. */
+	char sb[64] = "", sc[64] = "";
+	for (int k = 0; k < st->n; k++) {
+		bool in_b = false, in_c = false;
+		for (int r = 0; r < b->n; r++)
+			in_b |= stratum(st, b, r) == k;
+		for (int r = 0; r < c->n; r++)
+			in_c |= stratum(st, c, r) == k;
+		char one[24];
+		snprintf(one, sizeof(one), "%s%.0f", "", (st->lo[k] + st->hi[k]) / 2);
+		if (in_b && strlen(sb) + strlen(one) + 2 < sizeof(sb))
+			strcat(strcat(sb, sb[0] ? "," : ""), one);
+		if (in_c && strlen(sc) + strlen(one) + 2 < sizeof(sc))
+			strcat(strcat(sc, sc[0] ? "," : ""), one);
+	}
+	snprintf(out, n, "the machine changed: line %s ns then, %s ns now", sb[0] ? sb : "-",
+		 sc[0] ? sc : "-");
+}
+
+static int judge_unpaired(const struct states *st, const struct sample_case *b,
+			  const struct sample_case *c, enum fig f, const struct judge_opts *o,
+			  struct judge_row *row)
+{
+	int nmax = b->n + c->n;
+	double *x = calloc((size_t)nmax + 1, sizeof(double));
+	double *raw_b = calloc((size_t)nmax + 1, sizeof(double));
+	double *raw_c = calloc((size_t)nmax + 1, sizeof(double));
+	int *g = calloc((size_t)nmax + 1, sizeof(int)), *s = calloc((size_t)nmax + 1, sizeof(int));
+	if (!x || !raw_b || !raw_c || !g || !s) {
+		free(x), free(raw_b), free(raw_c), free(g), free(s);
+		return -1;
+	}
+	/* Strata that hold both sides. */
+	int nst = st->used ? st->n : 1;
+	bool common[16] = {0};
+	for (int k = 0; k < nst; k++) {
+		bool in_b = false, in_c = false;
+		for (int r = 0; r < b->n; r++)
+			in_b |= stratum(st, b, r) == k;
+		for (int r = 0; r < c->n; r++)
+			in_c |= stratum(st, c, r) == k;
+		common[k] = in_b && in_c;
+	}
+	int m = 0, nb = 0, nc = 0;
+	bool nonpositive = false;
+	for (int side = 0; side < 2; side++) {
+		const struct sample_case *sc = side ? c : b;
+		for (int r = 0; r < sc->n; r++) {
+			int k = stratum(st, sc, r);
+			if (k < 0 || !common[k])
+				continue;
+			double v = sc->v[f][r];
+			nonpositive |= v <= 0;
+			if (side)
+				raw_c[nc++] = v;
+			else
+				raw_b[nb++] = v;
+			x[m] = v > 0 ? log(v) : 0;
+			g[m] = side;
+			s[m] = k;
+			m++;
+		}
+	}
+	row->nb = nb;
+	row->nc = nc;
+	if (nb == 0 || nc == 0) {
+		row->v = V_STATE;
+		row->base = median_of(b->v[f], b->n);
+		row->cur = median_of(c->v[f], c->n);
+		row->change = row->base > 0 ? row->cur / row->base - 1 : NAN;
+		row->lo = row->hi = row->p = row->min_p = NAN;
+		state_note(row->note, sizeof(row->note), st, b, c);
+	} else if (fig_info[f].count) {
+		count_verdict(row, raw_b, nb, raw_c, nc);
+	} else if (nonpositive) {
+		row->base = median_of(raw_b, nb);
+		row->cur = median_of(raw_c, nc);
+		row->v = V_SAME;
+		row->change = row->lo = row->hi = row->p = row->min_p = NAN;
+		snprintf(row->note, sizeof(row->note), "a value of 0: not judged");
+	} else {
+		/* The medians shown: those of the state with the most weight,
+		 * not a mixture of states that can differ threefold. */
+		int best = -1;
+		double wbest = 0;
+		for (int k = 0; k < nst; k++) {
+			int kb = 0, kc = 0;
+			for (int i = 0; i < m; i++)
+				kb += s[i] == k && g[i] == 0, kc += s[i] == k && g[i] == 1;
+			double w = kb && kc ? (double)kb * kc / (kb + kc) : 0;
+			if (w > wbest)
+				wbest = w, best = k;
+		}
+		double *in_b = calloc((size_t)m + 1, sizeof(double)),
+		       *in_c = calloc((size_t)m + 1, sizeof(double));
+		int ib = 0, ic = 0;
+		for (int i = 0; in_b && in_c && i < m; i++)
+			if (s[i] == best) {
+				if (g[i])
+					in_c[ic++] = exp(x[i]);
+				else
+					in_b[ib++] = exp(x[i]);
+			}
+		row->base = median_of(in_b, ib);
+		row->cur = median_of(in_c, ic);
+		free(in_b);
+		free(in_c);
+		int ncommon = 0;
+		for (int k = 0; k < nst; k++)
+			ncommon += common[k];
+		if (st->used && ncommon > 1)
+			snprintf(row->note, sizeof(row->note), "medians in state %.0f ns",
+				 (st->lo[best] + st->hi[best]) / 2);
+		row->p = stats_ranksum_p(x, g, s, m, nst, &row->min_p);
+		double est, lo, hi;
+		stats_change_strata(x, g, s, m, nst, o->level, &est, &lo, &hi);
+		/* One repetition's noise: the base's spread within its states. */
+		double *res = raw_b; /* reused: the raw values are no longer needed */
+		int nr = 0;
+		for (int k = 0; k < nst; k++) {
+			double in[m];
+			int ni = 0;
+			for (int i = 0; i < m; i++)
+				if (g[i] == 0 && s[i] == k)
+					in[ni++] = x[i];
+			double med = median_of(in, ni);
+			for (int i = 0; i < ni; i++)
+				res[nr++] = in[i] - med;
+		}
+		double noise = nr >= 3 ? stats_robust_sd(res, nr) : NAN;
+		stat_verdict(row, o, est, lo, hi, noise);
+	}
+	free(x), free(raw_b), free(raw_c), free(g), free(s);
+	return 0;
+}
+
+static int judge_paired(const struct states *st, const struct sample_case *a,
+			const struct sample_case *b, enum fig f, const struct judge_opts *o,
+			struct judge_row *row)
+{
+	int nmax = a->n < b->n ? b->n : a->n;
+	double *d = calloc((size_t)nmax + 1, sizeof(double));
+	double *va = calloc((size_t)nmax + 1, sizeof(double));
+	double *vb = calloc((size_t)nmax + 1, sizeof(double));
+	if (!d || !va || !vb) {
+		free(d), free(va), free(vb);
+		return -1;
+	}
+	int m = 0, mixed = 0;
+	bool nonpositive = false;
+	for (int i = 0; i < a->n; i++)
+		for (int j = 0; j < b->n; j++) {
+			if (a->rep[i] != b->rep[j] || m >= nmax)
+				continue;
+			int ka = stratum(st, a, i), kb = stratum(st, b, j);
+			if (ka < 0 || kb < 0 || ka != kb) {
+				mixed++;
+				continue;
+			}
+			va[m] = a->v[f][i];
+			vb[m] = b->v[f][j];
+			nonpositive |= va[m] <= 0 || vb[m] <= 0;
+			d[m] = va[m] > 0 && vb[m] > 0 ? log(vb[m]) - log(va[m]) : 0;
+			m++;
+		}
+	row->nb = row->nc = m;
+	if (m == 0) {
+		row->v = V_STATE;
+		row->base = median_of(a->v[f], a->n);
+		row->cur = median_of(b->v[f], b->n);
+		row->change = row->lo = row->hi = row->p = row->min_p = NAN;
+		snprintf(row->note, sizeof(row->note),
+			 "no pair of repetitions in one machine state (%d pairs changed state)",
+			 mixed);
+	} else if (fig_info[f].count) {
+		count_verdict(row, va, m, vb, m);
+	} else if (nonpositive) {
+		row->base = median_of(va, m);
+		row->cur = median_of(vb, m);
+		row->v = V_SAME;
+		row->change = row->lo = row->hi = row->p = row->min_p = NAN;
+		snprintf(row->note, sizeof(row->note), "a value of 0: not judged");
+	} else {
+		row->base = median_of(va, m);
+		row->cur = median_of(vb, m);
+		row->p = stats_signrank_p(d, m, &row->min_p);
+		double est, lo, hi;
+		stats_change_paired(d, m, o->level, &est, &lo, &hi);
+		/* One repetition's noise: a difference of two carries two. */
+		double noise = m >= 3 ? stats_robust_sd(d, m) / sqrt(2) : NAN;
+		stat_verdict(row, o, est, lo, hi, noise);
+		if (mixed)
+			snprintf(row->note, sizeof(row->note), "%d pairs left out: state changed",
+				 mixed);
+	}
+	free(d), free(va), free(vb);
+	return 0;
+}
+
+/* ---- the whole comparison ---- */
+
+static char *dup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *dup_printf(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return strdup(buf);
+}
+
+static int push_name(char ***list, int *n, char *s)
+{
+	char **l = realloc(*list, (size_t)(*n + 1) * sizeof(*l));
+	if (!l || !s) {
+		free(s);
+		return -1;
+	}
+	*list = l;
+	l[(*n)++] = s;
+	return 0;
+}
+
+int judge(const struct sample_set *base, const struct sample_set *cur, const struct judge_opts *o,
+	  struct judgement *j, char *err, size_t n)
+{
+	memset(j, 0, sizeof(*j));
+	if (base->machine_id[0] && cur->machine_id[0] &&
+	    strcmp(base->machine_id, cur->machine_id) != 0) {
+		if (!o->force) {
+			snprintf(err, n,
+				 "%s was measured on %s, %s on %s: figures from two machines say "
+				 "nothing about a change (--force to compare anyway)",
+				 base->path, base->machine_id, cur->path, cur->machine_id);
+			return -1;
+		}
+		warn(j, "different machines (%s, %s), compared because of --force",
+		     base->machine_id, cur->machine_id);
+	}
+	if (base->build_type[0] && cur->build_type[0] &&
+	    strcmp(base->build_type, cur->build_type) != 0) {
+		if (!o->force) {
+			snprintf(err, n,
+				 "%s is a %s build, %s a %s build: compare builds of one type "
+				 "(--force to compare anyway)",
+				 base->path, base->build_type, cur->path, cur->build_type);
+			return -1;
+		}
+		warn(j, "different build types (%s, %s), compared because of --force",
+		     base->build_type, cur->build_type);
+	}
+	if (!base->machine_id[0] || !cur->machine_id[0])
+		warn(j, "%s does not say which machine it was measured on",
+		     !base->machine_id[0] ? base->path : cur->path);
+
+	struct states st;
+	find_states(base, cur, &st);
+	if (!st.used && (has_probes(base) || has_probes(cur)))
+		warn(j,
+		     "%s records no machine state: its figures are compared as if every "
+		     "repetition had been taken in one state",
+		     has_probes(base) ? cur->path : base->path);
+	j->nstates = st.used ? st.n : 0;
+	for (int k = 0; k < j->nstates; k++)
+		j->states[k] = (struct judge_state){.lo = st.lo[k], .hi = st.hi[k]};
+	for (int side = 0; side < 2; side++) {
+		const struct sample_set *s = side ? cur : base;
+		for (int i = 0; i < s->ncases; i++)
+			for (int r = 0; r < s->cases[i].n; r++) {
+				int k = stratum(&st, &s->cases[i], r);
+				if (k < 0 && side)
+					j->unsteady_cur++;
+				else if (k < 0)
+					j->unsteady_base++;
+				else if (st.used && side)
+					j->states[k].ncur++;
+				else if (st.used)
+					j->states[k].nbase++;
+			}
+	}
+
+	for (int i = 0; i < base->ncases; i++)
+		if (!sample_find(cur, base->cases[i].name) &&
+		    push_name(&j->only_base, &j->n_only_base, strdup(base->cases[i].name)))
+			goto oom;
+	int judged = 0, lost = 0;
+	for (int i = 0; i < cur->ncases; i++) {
+		const struct sample_case *c = &cur->cases[i];
+		if (c->failed &&
+		    push_name(&j->failures, &j->nfail, dup_printf("%s: %s", c->name, c->error)))
+			goto oom;
+		const struct sample_case *b = sample_find(base, c->name);
+		if (!b) {
+			if (push_name(&j->only_cur, &j->n_only_cur, strdup(c->name)))
+				goto oom;
+			continue;
+		}
+		if (c->n == 0 || b->n == 0)
+			continue; /* failed outright on one side: listed above */
+		bool any_lost = false;
+		for (int f = 0; f < FIG_COUNT; f++) {
+			if (!b->has[f] || !c->has[f])
+				continue;
+			struct judge_row *rows =
+			    realloc(j->rows, (size_t)(j->nrows + 1) * sizeof(*rows));
+			if (!rows)
+				goto oom;
+			j->rows = rows;
+			struct judge_row *row = &rows[j->nrows++];
+			memset(row, 0, sizeof(*row));
+			row->name = c->name;
+			row->fig = (enum fig)f;
+			row->confirmed = -1;
+			int rc = o->paired ? judge_paired(&st, b, c, (enum fig)f, o, row)
+					   : judge_unpaired(&st, b, c, (enum fig)f, o, row);
+			if (rc)
+				goto oom;
+			j->regressions += row->v == V_REGRESSION;
+			j->improvements += row->v == V_IMPROVEMENT;
+			j->too_few += row->v == V_TOO_FEW;
+			any_lost |= row->v == V_STATE;
+		}
+		judged++;
+		lost += any_lost;
+	}
+	j->state_lost = lost;
+	if (judged > 0 && lost == judged)
+		snprintf(j->changed, sizeof(j->changed),
+			 "the machine changed between the two runs: no case has repetitions in a "
+			 "common state (%s); no verdict",
+			 j->nrows ? j->rows[0].note : "");
+	if (j->too_few)
+		warn(j,
+		     "%d figures had too few repetitions (in a common state) for the test to reach "
+		     "alpha %.3g: no verdict on them",
+		     j->too_few, o->alpha);
+	j->status = judge_status(j);
+	return 0;
+oom:
+	snprintf(err, n, "out of memory");
+	judgement_free(j);
+	return -1;
+}
+
+void judge_confirm(struct judgement *first, const struct judgement *rerun)
+{
+	first->regressions = 0;
+	for (int i = 0; i < first->nrows; i++) {
+		struct judge_row *r = &first->rows[i];
+		if (r->v != V_REGRESSION)
+			continue;
+		r->confirmed = 0;
+		for (int k = 0; k < rerun->nrows; k++)
+			if (rerun->rows[k].fig == r->fig &&
+			    strcmp(rerun->rows[k].name, r->name) == 0)
+				r->confirmed = rerun->rows[k].v == V_REGRESSION;
+		first->regressions += r->confirmed == 1;
+	}
+	first->status = judge_status(first);
+}
+
+int judge_status(const struct judgement *j)
+{
+	if (j->nfail)
+		return 3;
+	if (j->changed[0])
+		return 2;
+	for (int i = 0; i < j->nrows; i++)
+		if (j->rows[i].v == V_REGRESSION && j->rows[i].confirmed != 0)
+			return 1;
+	return 0;
+}
+
+void judgement_free(struct judgement *j)
+{
+	for (int i = 0; i < j->n_only_base; i++)
+		free(j->only_base[i]);
+	for (int i = 0; i < j->n_only_cur; i++)
+		free(j->only_cur[i]);
+	for (int i = 0; i < j->nfail; i++)
+		free(j->failures[i]);
+	free(j->only_base);
+	free(j->only_cur);
+	free(j->failures);
+	free(j->rows);
+	memset(j, 0, sizeof(*j));
+}

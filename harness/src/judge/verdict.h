@@ -1,0 +1,99 @@
+/* verdict.h: two sets of results judged figure by figure.
+ *
+ * A regression needs three things: a significant difference (a
+ * permutation rank test at alpha), a bootstrap interval of the change that
+ * lies entirely beyond the threshold in the worse direction, and enough
+ * repetitions for the test to be able to reach alpha at all.  The
+ * threshold is the larger of a floor and the noise of one repetition
+ * measured in the files themselves.  Counts (system calls per message) are
+ * compared as counts.
+ *
+ * The machine's state: every repetition carries a probe of its two CPUs
+ * (results.h); probes are grouped into states (values within STATE_GAP of
+ * each other), a repetition whose two probes disagree is left out, and
+ * figures are compared only within a state: by stratified ranks for two
+ * runs, by pairs taken in the same state for an A/B run.  A case with no
+ * state in common says so instead of judging. */
+#ifndef VERDICT_H
+#define VERDICT_H
+
+#include "sample.h"
+
+/* Two probes further apart than this ratio are different states. */
+#define STATE_GAP 1.25
+
+enum verdict {
+	V_SAME,	       /* no significant change */
+	V_SMALL,       /* significant, but not beyond the threshold */
+	V_REGRESSION,  /* worse, beyond the threshold */
+	V_IMPROVEMENT, /* better, beyond the threshold */
+	V_TOO_FEW,     /* the test cannot reach alpha with these repetitions */
+	V_STATE,       /* no repetitions in a common machine state */
+};
+
+const char *verdict_name(enum verdict v);
+
+struct judge_opts {
+	double alpha;	   /* significance (0.01) */
+	double floor;	   /* the threshold's floor, relative (0.05 check, 0.03 ab) */
+	double threshold;  /* > 0: a fixed threshold instead (--threshold) */
+	double noise_mult; /* the threshold is at least this many noises (1) */
+	double level;	   /* the interval's confidence (0.95) */
+	bool paired;	   /* A/B: pair repetitions by repetition_index */
+	bool force;	   /* compare different machines or build types */
+};
+
+void judge_defaults(struct judge_opts *o, bool paired);
+
+struct judge_row {
+	const char *name; /* the case (owned by the current set) */
+	enum fig fig;
+	enum verdict v;
+	double base, cur;      /* medians of the repetitions used */
+	double change, lo, hi; /* relative change (0.05: +5%) and its interval */
+	double p, min_p;
+	double threshold; /* relative */
+	double noise;	  /* relative, one repetition */
+	int nb, nc;	  /* repetitions used (pairs for A/B: nb == nc) */
+	int confirmed;	  /* check: -1 not re-run, 0 not confirmed, 1 confirmed */
+	char note[160];
+};
+
+struct judge_state {
+	double lo, hi; /* probe range, ns */
+	int nbase, ncur;
+};
+
+struct judgement {
+	struct judge_row *rows;
+	int nrows;
+	char **only_base, **only_cur; /* case names in one file only */
+	int n_only_base, n_only_cur;
+	char **failures; /* "case: message", visibility failures in current */
+	int nfail;
+	struct judge_state states[16];
+	int nstates;
+	int unsteady_base, unsteady_cur; /* repetitions left out: probes disagreed */
+	char warnings[4][256];
+	int nwarn;
+	int regressions, improvements, too_few, state_lost;
+	char changed[320]; /* set when no case had a state in common: no verdict */
+	int status;	   /* exit code: 0, 1 regression, 2 machine changed, 3 visibility */
+};
+
+/* Judge cur against base.  Returns 0 with j filled in (j->changed says so
+ * when the machine's state changed for every case: no verdict, status 2),
+ * or -1 with a sentence in err (different machines or build types without
+ * force). */
+int judge(const struct sample_set *base, const struct sample_set *cur, const struct judge_opts *o,
+	  struct judgement *j, char *err, size_t n);
+void judgement_free(struct judgement *j);
+
+/* check: a re-run's judgement confirms the first one's regressions
+ * (same case and figure) or not; status is recomputed. */
+void judge_confirm(struct judgement *first, const struct judgement *rerun);
+
+/* The exit status of a judgement (after any confirmation). */
+int judge_status(const struct judgement *j);
+
+#endif
