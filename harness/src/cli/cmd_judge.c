@@ -101,10 +101,12 @@ static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, b
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (!running && (c == 'b' || c == 'o' || c == 'R' || c == 'p'))
-			return usage_error("%s: %s applies to check and ab only", argv[0],
-					   argv[optind - 1]);
+			return usage_error(
+			    "%s: --baseline, --out, --repetitions and --cpus apply to "
+			    "check and ab only",
+			    argv[0]);
 		switch (c) {
 		case 'a': {
 			char *end;
@@ -268,7 +270,11 @@ static int baseline_save(const char *file, bool force)
 	json_error_t je;
 	json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
 	if (!doc) {
-		fprintf(stderr, "ringbench: %s: %s\n", file, je.text);
+		if (je.line > 0)
+			fprintf(stderr, "ringbench: %s:%d: not valid JSON: %s\n", file, je.line,
+				je.text);
+		else
+			fprintf(stderr, "ringbench: %s: %s\n", file, je.text);
 		return BENCH_USAGE;
 	}
 	struct sample_set s;

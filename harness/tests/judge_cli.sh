@@ -1,0 +1,173 @@
+#!/bin/bash
+# judge_cli.sh RINGBENCH DATA_DIR: compare and baseline from the command line,
+# on files made up here with known answers: exit codes, one-line errors for
+# bad files, and the CI outputs read back by real parsers (Python's XML and
+# JSON).  No timing is measured or asserted.
+set -u
+RB=$1
+DATA=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export RINGBENCH_BASELINES=$T/baselines
+fails=0
+
+fail() {
+	echo "judge_cli: FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# expect CODE PATTERN -- command...: exit code and a line matching PATTERN.
+expect() {
+	local want=$1 pattern=$2
+	shift 3
+	"$@" >"$T/out" 2>&1
+	local got=$?
+	[ "$got" = "$want" ] || fail "$* exited $got, not $want: $(tail -3 "$T/out")"
+	grep -Eq -- "$pattern" "$T/out" || fail "$*: no line matching '$pattern' in: $(tail -5 "$T/out")"
+}
+
+# gen FILE MACHINE SHIFT [options]: a results file of two cases, 10
+# repetitions each, in one machine state; SHIFT scales the stream's rate.
+gen() {
+	python3 - "$@" <<'EOF'
+import json, random, sys
+path, machine, shift = sys.argv[1], sys.argv[2], float(sys.argv[3])
+opts = sys.argv[4:]
+random.seed(hash((machine, shift, path)) & 0xffff)
+b = []
+def rep(name, mode, i, rate, sys_per_msg=0.0):
+    e = {"name": name, "run_name": name, "run_type": "iteration", "mode": mode,
+         "iterations": 1000, "real_time": 1e9 / rate, "cpu_time": 2e9 / rate, "time_unit": "ns",
+         "items_per_second": rate, "producer_cpu_ns_per_msg": 1e9 / rate,
+         "consumer_cpu_ns_per_msg": 1e9 / rate, "syscalls_per_msg": sys_per_msg,
+         "repetition_index": i, "state_before_ns": 62.0, "state_after_ns": 63.0}
+    if mode != "stream":
+        e["p50_ns"] = 1e9 / rate
+        e["p99_ns"] = 1.4e9 / rate
+    return e
+for i in range(10):
+    b.append(rep("stream/wait:spin/size:64", "stream", i, 3e7 * shift * random.lognormvariate(0, 0.01)))
+    if "no-pingpong" not in opts:
+        b.append(rep("pingpong/wait:spin/size:64", "pingpong", i, 6e6 * random.lognormvariate(0, 0.01),
+                     0.6 if "syscalls" in opts else 0.0))
+if "failure" in opts:
+    b.append({"name": "stream/broken", "run_type": "iteration", "mode": "stream",
+              "error_occurred": True, "error_message": "consumer: message 7: wrong checksum"})
+doc = {"context": {"machine_id": machine, "library_build_type": "release",
+                   "git_revision": "abc1234", "date": "2026-11-25T00:00:00+0000"},
+       "benchmarks": b}
+json.dump(doc, open(path, "w"))
+EOF
+}
+
+M=test-machine
+gen "$T/base.json" $M 1.0
+gen "$T/same.json" $M 1.0
+gen "$T/slow.json" $M 0.8
+gen "$T/fast.json" $M 1.25
+gen "$T/syscalls.json" $M 1.0 syscalls
+gen "$T/failure.json" $M 1.0 failure
+gen "$T/other.json" other-machine 1.0
+gen "$T/fewer.json" $M 1.0 no-pingpong
+
+# Verdicts and exit codes.
+expect 0 "pass: 0 regressions" -- "$RB" compare "$T/base.json" "$T/same.json"
+expect 1 "msgs/s .* -(19|20)\.[0-9]%.*REGRESSION" -- "$RB" compare "$T/base.json" "$T/slow.json"
+expect 0 "improvement" -- "$RB" compare "$T/base.json" "$T/fast.json"
+expect 1 "syscalls/msg .*REGRESSION" -- "$RB" compare "$T/base.json" "$T/syscalls.json"
+expect 3 "VISIBILITY FAILURE stream/broken: consumer: message 7: wrong checksum" -- \
+	"$RB" compare "$T/base.json" "$T/failure.json"
+expect 2 "measured on test-machine, .* on other-machine.*--force" -- \
+	"$RB" compare "$T/base.json" "$T/other.json"
+expect 0 "different machines" -- "$RB" compare --force "$T/base.json" "$T/other.json"
+expect 0 "only in base: pingpong/wait:spin/size:64" -- "$RB" compare "$T/base.json" "$T/fewer.json"
+expect 0 "pass" -- "$RB" compare --threshold 30% "$T/base.json" "$T/slow.json"
+expect 2 "--threshold 'x'" -- "$RB" compare --threshold x "$T/base.json" "$T/slow.json"
+expect 2 "--alpha '2'" -- "$RB" compare --alpha 2 "$T/base.json" "$T/slow.json"
+expect 2 "name two results files" -- "$RB" compare "$T/base.json"
+expect 2 "--baseline, --out, --repetitions and --cpus apply to check and ab only" -- "$RB" compare --baseline x a b
+
+# Bad files: one line, exit 2, never a crash.
+head -c 300 "$T/base.json" >"$T/truncated.json"
+echo '{"context": {}, "runs": []}' >"$T/schema.json"
+sed 's/"items_per_second": [0-9.e+]*/"items_per_second": NaN/' "$T/base.json" >"$T/nan.json"
+sed 's/"items_per_second": [0-9.e+]*/"items_per_second": 1e999/' "$T/base.json" >"$T/inf.json"
+python3 -c "
+import json; d = json.load(open('$T/base.json'))
+del d['benchmarks'][0]['producer_cpu_ns_per_msg']; json.dump(d, open('$T/missing.json', 'w'))"
+expect 2 "truncated.json:1: not valid JSON" -- "$RB" compare "$T/base.json" "$T/truncated.json"
+expect 2 "schema.json: not a results file .no 'benchmarks' array" -- \
+	"$RB" compare "$T/schema.json" "$T/base.json"
+expect 2 "nan.json:1: not valid JSON" -- "$RB" compare "$T/base.json" "$T/nan.json"
+expect 2 "inf.json:1: not valid JSON: real number overflow" -- "$RB" compare "$T/base.json" "$T/inf.json"
+expect 2 "missing.json: stream/wait:spin/size:64: missing field producer_cpu_ns_per_msg" -- \
+	"$RB" compare "$T/base.json" "$T/missing.json"
+expect 2 "nowhere.json: unable to open" -- "$RB" compare "$T/base.json" "$T/nowhere.json"
+[ "$(wc -l <"$T/out")" -le 2 ] || fail "a bad file takes more than a line or two: $(cat "$T/out")"
+
+# Files Google Benchmark itself wrote.
+expect 0 "pass" -- "$RB" compare "$DATA/gbench_repetitions.json" "$DATA/gbench_repetitions.json"
+expect 0 "BM_memcpy/64" -- "$RB" compare --all "$DATA/gbench_repetitions.json" \
+	"$DATA/gbench_repetitions.json"
+expect 0 "too few repetitions" -- "$RB" compare "$DATA/gbench_single.json" \
+	"$DATA/gbench_repetitions.json"
+
+# The CI outputs, read back by parsers.
+"$RB" compare "$T/base.json" "$T/slow.json" --junit "$T/j.xml" --json "$T/j.json" \
+	--markdown "$T/j.md" >/dev/null 2>&1
+[ $? = 1 ] || fail "compare with outputs: not exit 1"
+python3 - "$T" <<'EOF' || fail "the outputs do not read back"
+import json, sys, xml.etree.ElementTree as ET
+t = sys.argv[1]
+root = ET.parse(t + "/j.xml").getroot()
+assert root.tag == "testsuites", root.tag
+cases = root.findall("./testsuite/testcase")
+assert len(cases) == 2, len(cases)
+failed = [c.get("name") for c in cases if c.find("failure") is not None]
+assert failed == ["stream/wait:spin/size:64"], failed
+assert root.get("failures") == "1" and root.find("testsuite").get("tests") == "2"
+assert "msgs/s" in cases[0].find("failure").get("message") or "msgs/s" in cases[1].find("failure").get("message")
+j = json.load(open(t + "/j.json"))
+assert j["status"] == 1 and j["regressions"] >= 1, j["status"]
+rows = [r for r in j["rows"] if r["regression"]]
+assert rows and rows[0]["case"] == "stream/wait:spin/size:64" and rows[0]["figure"] == "items_per_second"
+assert rows[0]["ci_high"] < -0.05 and abs(rows[0]["change"] + 0.2) < 0.02, rows[0]
+for r in j["rows"]:
+    for k in ("base", "current", "change", "p", "threshold", "n_base", "n_current", "verdict"):
+        assert k in r, k
+md = open(t + "/j.md").read()
+assert md.startswith("### ringbench compare: REGRESSION") and "| `stream/wait:spin/size:64` |" in md
+EOF
+"$RB" compare "$T/base.json" "$T/failure.json" --junit "$T/f.xml" >/dev/null 2>&1
+python3 - "$T/f.xml" <<'EOF' || fail "a visibility failure is not a JUnit failure"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+f = [c for c in root.iter("testcase") if c.find("failure") is not None]
+assert len(f) == 1 and f[0].get("name") == "stream/broken", [c.get("name") for c in f]
+assert f[0].find("failure").get("type") == "visibility"
+EOF
+expect 2 "cannot write /nonexistent/j.xml" -- "$RB" compare "$T/base.json" "$T/same.json" \
+	--junit /nonexistent/j.xml
+
+# Baselines: per machine, atomic, refused for another machine or a failure.
+ID=$("$RB" baseline show | sed -n 's/^no baseline for this machine (\(.*\)).*/\1/p')
+[ -n "$ID" ] || fail "baseline show does not name this machine"
+gen "$T/mine.json" "$ID" 1.0
+gen "$T/mine_failed.json" "$ID" 1.0 failure
+expect 2 "measured on other-machine, this is $ID" -- "$RB" baseline save "$T/other.json"
+expect 2 "visibility or integrity failures: not a baseline" -- \
+	"$RB" baseline save "$T/mine_failed.json"
+expect 2 "not valid JSON" -- "$RB" baseline save "$T/truncated.json"
+expect 0 "saved the baseline for $ID" -- "$RB" baseline save "$T/mine.json"
+[ -f "$RINGBENCH_BASELINES/$ID.json" ] || fail "no $RINGBENCH_BASELINES/$ID.json"
+ls "$RINGBENCH_BASELINES" | grep -q tmp && fail "a temporary file was left in the baselines"
+expect 0 "cases: +2 .20 repetitions" -- "$RB" baseline show
+expect 0 "revision: +abc1234" -- "$RB" baseline show
+expect 2 "'save' or 'show'" -- "$RB" baseline drop
+expect 2 "name a results file" -- "$RB" baseline save
+
+if [ $fails -ne 0 ]; then
+	echo "judge_cli: $fails failures"
+	exit 1
+fi
+echo "judge_cli: ok"
