@@ -746,6 +746,9 @@ static char ab_root[512];
 
 static int run_cmd(char *const argv[], const char *log)
 {
+	/* A child that reopens stdout would flush our unwritten output too. */
+	fflush(stdout);
+	fflush(stderr);
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
@@ -771,6 +774,8 @@ static int capture(char *const argv[], char *out, size_t n)
 	int fd[2];
 	if (pipe(fd))
 		return -1;
+	fflush(stdout);
+	fflush(stderr);
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
