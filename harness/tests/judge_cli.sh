@@ -33,7 +33,7 @@ gen() {
 import json, random, sys
 path, machine, shift = sys.argv[1], sys.argv[2], float(sys.argv[3])
 opts = sys.argv[4:]
-random.seed(hash((machine, shift, path)) & 0xffff)
+random.seed(sum(map(ord, machine + path.rsplit("/", 1)[-1])) + int(shift * 1000))
 b = []
 def rep(name, mode, i, rate, sys_per_msg=0.0):
     e = {"name": name, "run_name": name, "run_type": "iteration", "mode": mode,
@@ -87,6 +87,34 @@ expect 2 "--alpha '2'" -- "$RB" compare --alpha 2 "$T/base.json" "$T/slow.json"
 expect 2 "name two results files" -- "$RB" compare "$T/base.json"
 expect 2 "--baseline, --out, --repetitions and --cpus apply to check and ab only" -- "$RB" compare --baseline x a b
 
+# The same files, the same verdict, to the byte (seeded tests and bootstraps).
+"$RB" compare "$T/base.json" "$T/slow.json" --json "$T/v1.json" >/dev/null 2>&1
+"$RB" compare "$T/base.json" "$T/slow.json" --json "$T/v2.json" >/dev/null 2>&1
+cmp -s "$T/v1.json" "$T/v2.json" || fail "two comparisons of the same files differ"
+
+# A case name that would break a Markdown table or a JUnit file is escaped.
+python3 - "$T" <<'EOF'
+import json, sys
+t = sys.argv[1]
+for f in ("base", "slow"):
+    d = json.load(open(f"{t}/{f}.json"))
+    for e in d["benchmarks"]:
+        e["name"] = e["run_name"] = e["name"].replace("stream/", "stream/|`<x>&\n")
+    json.dump(d, open(f"{t}/{f}_odd.json", "w"))
+EOF
+"$RB" compare "$T/base_odd.json" "$T/slow_odd.json" --markdown "$T/odd.md" --junit "$T/odd.xml" \
+	>/dev/null 2>&1
+python3 - "$T" <<'EOF' || fail "an odd case name broke the Markdown or the JUnit"
+import sys, xml.etree.ElementTree as ET
+t = sys.argv[1]
+names = [c.get("name") for c in ET.parse(t + "/odd.xml").getroot().iter("testcase")]
+assert any("|`<x>&" in n for n in names), names
+md = open(t + "/odd.md").read()
+rows = [l for l in md.splitlines() if l.startswith("| <code>stream")]
+assert rows and all(l.count(" | ") == 7 for l in rows), rows[:2]
+assert "&#124;&#96;&lt;x&gt;&amp;" in md
+EOF
+
 # Bad files: one line, exit 2, never a crash.
 head -c 300 "$T/base.json" >"$T/truncated.json"
 echo '{"context": {}, "runs": []}' >"$T/schema.json"
@@ -109,8 +137,8 @@ expect 2 "nowhere.json: unable to open" -- "$RB" compare "$T/base.json" "$T/nowh
 expect 0 "pass" -- "$RB" compare "$DATA/gbench_repetitions.json" "$DATA/gbench_repetitions.json"
 expect 0 "BM_memcpy/64" -- "$RB" compare --all "$DATA/gbench_repetitions.json" \
 	"$DATA/gbench_repetitions.json"
-expect 0 "too few repetitions" -- "$RB" compare "$DATA/gbench_single.json" \
-	"$DATA/gbench_repetitions.json"
+expect 2 "no figure could be judged: too few repetitions" -- "$RB" compare \
+	"$DATA/gbench_single.json" "$DATA/gbench_repetitions.json"
 
 # The CI outputs, read back by parsers.
 "$RB" compare "$T/base.json" "$T/slow.json" --junit "$T/j.xml" --json "$T/j.json" \
@@ -136,7 +164,7 @@ for r in j["rows"]:
     for k in ("base", "current", "change", "p", "threshold", "n_base", "n_current", "verdict"):
         assert k in r, k
 md = open(t + "/j.md").read()
-assert md.startswith("### ringbench compare: REGRESSION") and "| `stream/wait:spin/size:64` |" in md
+assert md.startswith("### ringbench compare: REGRESSION") and "| <code>stream/wait:spin/size:64</code> |" in md
 EOF
 "$RB" compare "$T/base.json" "$T/failure.json" --junit "$T/f.xml" >/dev/null 2>&1
 python3 - "$T/f.xml" <<'EOF' || fail "a visibility failure is not a JUnit failure"

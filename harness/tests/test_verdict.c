@@ -353,8 +353,8 @@ static void test_verdicts(void)
 		struct judgement j;
 		CHECK(run_judge(b, c, &o, &j) == 0);
 		CHECK(j.regressions == 0);
-		for (int i = 0; i < j.nrows; i++)
-			CHECK(j.rows[i].nb == 8);
+		for (int i = 0; i < j.nrows; i++) /* counts take every repetition */
+			CHECK(j.rows[i].nb == (fig_info[j.rows[i].fig].count ? 12 : 8));
 		judgement_free(&j);
 	}
 	/* Counts: 0 to 0.6 system calls per message is a regression whatever
@@ -449,6 +449,124 @@ static void test_verdicts(void)
 	}
 }
 
+/* What the review found: each of these was a wrong verdict once. */
+static void test_review_cases(void)
+{
+	struct judge_opts o;
+	judge_defaults(&o, false);
+	struct judgement j;
+	/* A percentile one clock step up (150 -> 160 ns with a 10 ns clock)
+	 * is no regression, however unanimous. */
+	{
+		json_t *b = new_doc("m", "release"), *c = new_doc("m", "release");
+		json_object_set_new(json_object_get(b, "context"), "clock_resolution_ns",
+				    json_real(10));
+		json_object_set_new(json_object_get(c, "context"), "clock_resolution_ns",
+				    json_real(10));
+		for (int i = 0; i < 10; i++) {
+			add_rep(b, CASE, i, 1e9 / 150, 0, 62, 1);
+			add_rep(c, CASE, i, 1e9 / 160, 0, 62, 1);
+		}
+		/* The rate moved 6.7% too: that one is real; p50 must not be. */
+		CHECK(run_judge(b, c, &o, &j) == 0);
+		CHECK(verdict_of(&j, FIG_P50) != V_REGRESSION);
+		CHECK(verdict_of(&j, FIG_RATE) == V_REGRESSION);
+		judgement_free(&j);
+	}
+	/* Probes in between cannot chain the 62 ns and 310 ns states into
+	 * one (62, 76, 93, 114, 140, 171, 209, 256, 310: each step < 1.25x). */
+	{
+		json_t *b = new_doc("m", "release"), *c = new_doc("m", "release");
+		double bridge[] = {62, 76, 93, 114, 140, 171, 209, 256, 310};
+		for (int i = 0; i < 9; i++)
+			add_rep(b, "stream/bridge", i, 1e6, 0, bridge[i], 1);
+		add_case(b, CASE, 10, 1.9e6, 0.01, 310);
+		add_case(c, CASE, 10, 6.6e6, 0.01, 62);
+		CHECK(run_judge(b, c, &o, &j) == 0);
+		CHECK(j.nstates >= 3);
+		CHECK(verdict_of(&j, FIG_RATE) == V_STATE && j.improvements == 0);
+		judgement_free(&j);
+	}
+	/* 66 current repetitions against 1 base: few arrangements, no NaN,
+	 * and no verdict. */
+	{
+		json_t *b = new_doc("m", "release"), *c = new_doc("m", "release");
+		add_case(b, CASE, 1, 6e6, 0.01, 62);
+		add_case(c, CASE, 66, 3e6, 0.01, 62);
+		CHECK(run_judge(b, c, &o, &j) == 0);
+		CHECK(verdict_of(&j, FIG_RATE) == V_TOO_FEW);
+		for (int i = 0; i < j.nrows; i++)
+			CHECK(!isnan(j.rows[i].p) || fig_info[j.rows[i].fig].count);
+		judgement_free(&j);
+	}
+	/* Large states take the sampled path with every value: 300 against
+	 * 300 with a 10% shift. */
+	{
+		json_t *b = new_doc("m", "release"), *c = new_doc("m", "release");
+		add_case(b, CASE, 300, 6e6, 0.02, 62);
+		add_case(c, CASE, 300, 5.4e6, 0.02, 62);
+		CHECK(run_judge(b, c, &o, &j) == 0);
+		CHECK(verdict_of(&j, FIG_RATE) == V_REGRESSION);
+		judgement_free(&j);
+	}
+	/* Counts are judged even when the machine changed state. */
+	{
+		json_t *b = new_doc("m", "release"), *c = new_doc("m", "release");
+		for (int i = 0; i < 10; i++) {
+			add_rep(b, CASE, i, 1.9e6, 0.0, 310, 1);
+			add_rep(c, CASE, i, 6.6e6, 0.8, 62, 1);
+		}
+		CHECK(run_judge(b, c, &o, &j) == 0);
+		CHECK(verdict_of(&j, FIG_SYSCALLS) == V_REGRESSION);
+		CHECK(verdict_of(&j, FIG_RATE) == V_STATE);
+		judgement_free(&j);
+	}
+	/* Nothing judgeable: no verdict (status 2), not a pass. */
+	{
+		json_t *b = new_doc("m", "release"), *c = new_doc("m", "release");
+		add_case(b, CASE, 3, 6e6, 0.01, 62);
+		add_case(c, CASE, 3, 3e6, 0.01, 62);
+		CHECK(run_judge(b, c, &o, &j) == 0);
+		CHECK(judge_status(&j) == 2 && strstr(j.changed, "too few"));
+		judgement_free(&j);
+	}
+	/* A re-run that cannot judge the figure leaves the regression
+	 * standing; its visibility failure is the run's. */
+	{
+		struct judgement first = {0}, again = {0};
+		struct judge_row r1 = {
+		    .name = "x", .fig = FIG_RATE, .v = V_REGRESSION, .confirmed = -1};
+		struct judge_row r2 = r1;
+		r2.v = V_TOO_FEW;
+		first.rows = &r1;
+		first.nrows = 1;
+		again.rows = &r2;
+		again.nrows = 1;
+		judge_confirm(&first, &again);
+		CHECK(r1.confirmed == 1 && judge_status(&first) == 1);
+		char *msg = strdup("x: wrong checksum");
+		again.failures = &msg;
+		again.nfail = 1;
+		judge_confirm(&first, &again);
+		CHECK(judge_status(&first) == 3);
+		free(first.failures[0]);
+		free(first.failures);
+		free(msg);
+	}
+	/* A/B: a failure in build A counts too. */
+	{
+		struct judge_opts po;
+		judge_defaults(&po, true);
+		json_t *b = new_doc("m", "release"), *c = new_doc("m", "release");
+		add_case(b, CASE, 12, 6e6, 0.01, 62);
+		add_case(c, CASE, 12, 6e6, 0.01, 62);
+		add_failure(b, "pingpong/broken", "server: message 3: wrong checksum");
+		CHECK(run_judge(b, c, &po, &j) == 0);
+		CHECK(judge_status(&j) == 3);
+		judgement_free(&j);
+	}
+}
+
 /* ---- files that are not results ---- */
 
 static void test_bad_docs(void)
@@ -490,6 +608,7 @@ int main(void)
 {
 	test_stats();
 	test_verdicts();
+	test_review_cases();
 	test_bad_docs();
 	if (failures) {
 		fprintf(stderr, "test_verdict: %d checks failed\n", failures);

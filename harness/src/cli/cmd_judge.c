@@ -10,11 +10,13 @@
 #include "session.h"
 #include "spec.h"
 #include "sys.h"
+#include "system.h"
 #include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +240,7 @@ static int baseline_show(void)
 	struct sample_set s;
 	if (sample_load(path, &s, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
+		sample_free(&s);
 		return BENCH_USAGE;
 	}
 	int lo, hi, total = repetitions_of(&s, &lo, &hi), failed = 0;
@@ -264,7 +267,54 @@ static int baseline_show(void)
 	return BENCH_PASS;
 }
 
-static int baseline_save(const char *file, bool force)
+/* Add a run's repetitions to this machine's stored baseline. */
+static int add_to_baseline(json_t *doc, const char *file, const char *machine_id)
+{
+	char path[1200];
+	baseline_path(path, sizeof(path), machine_id);
+	json_error_t je;
+	json_t *base = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	json_t *dst = base ? json_object_get(base, "benchmarks") : NULL;
+	if (!json_is_array(dst)) {
+		fprintf(stderr, "ringbench: --add: no baseline to add to (%s: %s)\n", path,
+			base ? "no benchmarks" : je.text);
+		json_decref(base);
+		return BENCH_USAGE;
+	}
+	size_t i;
+	json_t *e;
+	int added = 0;
+	json_array_foreach(json_object_get(doc, "benchmarks"), i, e)
+	{
+		const char *rt = json_string_value(json_object_get(e, "run_type"));
+		if (rt && strcmp(rt, "iteration") == 0) {
+			json_array_append_new(dst, json_deep_copy(e));
+			added++;
+		}
+	}
+	json_t *ctx = json_object_get(base, "context"), *log = json_object_get(ctx, "filled_in");
+	if (!json_is_array(log)) {
+		log = json_array();
+		json_object_set_new(ctx, "filled_in", log);
+	}
+	json_t *cctx = json_object_get(doc, "context");
+	json_array_append_new(log, json_pack("{s:s, s:O?, s:O?, s:i}", "file", file, "date",
+					     json_object_get(cctx, "date"), "git_revision",
+					     json_object_get(cctx, "git_revision"), "repetitions",
+					     added));
+	int rc = BENCH_PASS;
+	if (results_write(base, path)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+		rc = BENCH_USAGE;
+	} else {
+		printf("ringbench: added %d repetitions from %s to the baseline %s\n", added, file,
+		       path);
+	}
+	json_decref(base);
+	return rc;
+}
+
+static int baseline_save(const char *file, bool force, bool add)
 {
 	char err[1200];
 	json_error_t je;
@@ -281,6 +331,7 @@ static int baseline_save(const char *file, bool force)
 	int rc = BENCH_USAGE;
 	if (sample_from_json(doc, file, &s, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: %s\n", err);
+		sample_free(&s);
 		json_decref(doc);
 		return BENCH_USAGE;
 	}
@@ -306,6 +357,8 @@ static int baseline_save(const char *file, bool force)
 			file, failed);
 	else if (s.ncases == 0)
 		fprintf(stderr, "ringbench: %s holds no cases\n", file);
+	else if (add)
+		rc = add_to_baseline(doc, file, m.id);
 	else
 		rc = save_baseline(doc, m.id);
 	sample_free(&s);
@@ -316,12 +369,14 @@ static int baseline_save(const char *file, bool force)
 int cmd_baseline(int argc, char **argv)
 {
 	static const char *const help =
-	    "usage: ringbench baseline save RESULTS.json [--force]\n"
+	    "usage: ringbench baseline save RESULTS.json [--force] [--add]\n"
 	    "       ringbench baseline show\n\n"
 	    "  save   store a results file (ringbench run --out) as this machine's baseline,\n"
 	    "         results/baselines/<machine-id>.json (RINGBENCH_BASELINES overrides the\n"
 	    "         folder), every repetition kept, written atomically; refused for\n"
-	    "         another machine's file unless --force, and for a run with failures\n"
+	    "         another machine's file unless --force, and for a run with failures;\n"
+	    "         --add adds its repetitions to the stored baseline instead (for a\n"
+	    "         machine state the baseline has not seen, when you trust the run)\n"
 	    "  show   what is stored for this machine: from when, which revision, how\n"
 	    "         many cases and repetitions, which machine states\n";
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -334,18 +389,20 @@ int cmd_baseline(int argc, char **argv)
 		return baseline_show();
 	}
 	if (strcmp(argv[1], "save") == 0) {
-		bool force = false;
+		bool force = false, add = false;
 		const char *file = NULL;
 		for (int i = 2; i < argc; i++)
 			if (strcmp(argv[i], "--force") == 0)
 				force = true;
+			else if (strcmp(argv[i], "--add") == 0)
+				add = true;
 			else if (!file && argv[i][0] != '-')
 				file = argv[i];
 			else
 				return usage_error("baseline save: unexpected '%s'", argv[i]);
 		if (!file)
 			return usage_error("baseline save: name a results file");
-		return baseline_save(file, force);
+		return baseline_save(file, force, add);
 	}
 	return usage_error("baseline: 'save' or 'show', not '%s'", argv[1]);
 }
@@ -355,6 +412,7 @@ int cmd_baseline(int argc, char **argv)
 static void fill_baseline(const char *bpath, const struct sample_set *base,
 			  const struct sample_set *cur, const struct judgement *jd,
 			  json_t *cur_doc);
+static void note_system(struct session *ss);
 
 static int judge_and_report(const struct jcli *j, const char *command,
 			    const struct sample_set *base, const struct sample_set *cur,
@@ -455,7 +513,7 @@ static int expand(int nscen, char **scen, const char *dflt, const struct jcli *j
  * reach p 0.008; pairs need 8 (2/2^8).  Machine states split them, so a
  * margin on top. */
 #define CHECK_MIN_REPS 10
-#define AB_MIN_REPS    12
+#define AB_MIN_REPS    20
 
 static void runs_path(char *out, size_t n, const char *what)
 {
@@ -472,11 +530,27 @@ static void runs_path(char *out, size_t n, const char *what)
 		snprintf(out, n, "/tmp/ringbench-%s-%s.json", what, stamp);
 }
 
+/* ringbench system's notes, into every document of the session and on
+ * stdout beside the verdict. */
+static void note_system(struct session *ss)
+{
+	struct system_report r;
+	char notes[600];
+	system_check(ss->cpu, false, &r);
+	system_summary(&r, notes, sizeof(notes));
+	for (int b = 0; b < ss->nbuilds; b++)
+		if (ss->doc[b])
+			json_object_set_new(json_object_get(ss->doc[b], "context"), "system_notes",
+					    json_string(notes));
+	printf("machine check (ringbench system): %s\n", notes);
+}
+
 static int session_to_sample(struct session *ss, int b, const char *label, struct sample_set *out)
 {
 	char err[1200];
 	if (sample_from_json(ss->doc[b], label, out, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: %s\n", err);
+		sample_free(out);
 		return BENCH_USAGE;
 	}
 	return 0;
@@ -549,6 +623,8 @@ int cmd_check(int argc, char **argv)
 		have_base ? bpath : ", no baseline yet");
 	rc = session_run(&ss);
 	double seconds = ss.seconds;
+	if (rc != BENCH_USAGE)
+		note_system(&ss);
 	char out[1100];
 	if (j.out)
 		snprintf(out, sizeof(out), "%s", j.out);
@@ -580,6 +656,7 @@ int cmd_check(int argc, char **argv)
 		rc = BENCH_USAGE;
 		goto done;
 	}
+	bool flagged_any = first_j.regressions > 0;
 	/* Confirm: run what was flagged again, and judge that alone. */
 	struct judgement again = {0};
 	struct session rs = {0};
@@ -609,12 +686,18 @@ int cmd_check(int argc, char **argv)
 		seconds += rs.seconds;
 		if (rrc == BENCH_USAGE) {
 			rc = BENCH_USAGE;
-		} else if (session_to_sample(&rs, 0, "the re-run", &cur2) == 0 &&
-			   judge(&base, &cur2, &j.opts, &again, err, sizeof(err)) == 0) {
-			reran = true;
-		} else {
+		} else if (session_to_sample(&rs, 0, "the re-run", &cur2) != 0) {
+			rc = BENCH_USAGE; /* said why */
+		} else if (judge(&base, &cur2, &j.opts, &again, err, sizeof(err)) != 0) {
 			fprintf(stderr, "ringbench: the re-run could not be judged: %s\n", err);
 			rc = BENCH_USAGE;
+		} else {
+			reran = true;
+			char out2[1200];
+			snprintf(out2, sizeof(out2), "%.1100s.rerun.json", out);
+			if (results_write(rs.doc[0], out2) == 0)
+				fprintf(stderr, "ringbench check: the re-run's results are in %s\n",
+					out2);
 		}
 		session_free(&rs);
 		free(flagged);
@@ -625,10 +708,15 @@ int cmd_check(int argc, char **argv)
 		const char *labels[2] = {"baseline", "now"};
 		rc = judge_and_report(&j, "check", &base, &cur, labels, seconds, &jd,
 				      reran ? &again : NULL);
-		/* Only this machine's own baseline grows, and only from a pass
-		 * (or a run in a state the baseline has never seen). */
-		if ((rc == BENCH_PASS || (rc == BENCH_USAGE && jd.changed[0])) && !j.baseline)
+		/* Only this machine's own baseline grows, only from a pass in
+		 * which nothing was even flagged. */
+		if (rc == BENCH_PASS && !j.baseline && !flagged_any)
 			fill_baseline(bpath, &base, &cur, &jd, ss.doc[0]);
+		if (jd.changed[0] && !j.baseline)
+			printf("ringbench check: to judge runs in this machine state from now on, "
+			       "add this run to the baseline once you trust it: ringbench baseline "
+			       "save --add %s\n",
+			       out);
 		judgement_free(&jd);
 	}
 	judgement_free(&again);
@@ -679,7 +767,16 @@ static void fill_baseline(const char *bpath, const struct sample_set *base,
 	for (int i = 0; i < cur->ncases; i++) {
 		const struct sample_case *c = &cur->cases[i];
 		const struct sample_case *b = sample_find(base, c->name);
-		bool any = false;
+		bool any = false, judged = true;
+		/* Only a case judged in a state both runs share, and found
+		 * sound there, lends its other states to the baseline: a case
+		 * never judged could carry a regression in with it. */
+		for (int k = 0; k < jd->nrows; k++)
+			if (strcmp(jd->rows[k].name, c->name) == 0 &&
+			    (jd->rows[k].v == V_STATE || jd->rows[k].v == V_REGRESSION))
+				judged = false;
+		if (!b || !judged)
+			continue;
 		for (int k = 0; k < jd->nstates; k++) {
 			const struct judge_state *st = &jd->states[k];
 			if (count_in(b, st) >= STATE_FILL || count_in(c, st) < STATE_FILL)
@@ -801,6 +898,14 @@ static int capture(char *const argv[], char *out, size_t n)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* A ringbench binary named by path: a regular, executable file. */
+static bool is_binary(const char *arg)
+{
+	struct stat st;
+	return strchr(arg, '/') && stat(arg, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(arg, X_OK) == 0;
+}
+
 static bool is_revision(const char *arg)
 {
 	char spec[600], out[128];
@@ -831,13 +936,16 @@ static void remove_worktrees(struct build *b, int n)
 		run_cmd(argv, NULL);
 		ab_tmp[0] = 0;
 	}
+	/* A worktree whose add was interrupted leaves only its record. */
+	char *prune[] = {"git", "-C", ab_root, "worktree", "prune", NULL};
+	run_cmd(prune, "/dev/null");
 }
 
 /* Build one side Release in the temporary folder (a worktree at a
  * revision, or the working tree as it is), or take a ringbench binary. */
 static int prepare(struct build *b, const char *name)
 {
-	if (b->arg && strchr(b->arg, '/') && access(b->arg, X_OK) == 0) {
+	if (b->arg && is_binary(b->arg)) {
 		if (!realpath(b->arg, b->exe))
 			snprintf(b->exe, sizeof(b->exe), "%s", b->arg);
 		snprintf(b->label, sizeof(b->label), "%s", b->arg);
@@ -946,7 +1054,7 @@ int cmd_ab(int argc, char **argv)
 	char *scen[32];
 	for (int i = first + 1; i < argc; i++) {
 		const char *a = argv[i];
-		bool exe = strchr(a, '/') && access(a, X_OK) == 0 && !strstr(a, ".ini");
+		bool exe = is_binary(a);
 		if (i == first + 1 && (exe || (!is_scenario(a) && is_revision(a))))
 			b[1].arg = a;
 		else if (is_scenario(a) && nscen < 32)
@@ -956,7 +1064,7 @@ int cmd_ab(int argc, char **argv)
 					   "a scenario",
 					   a);
 	}
-	bool base_exe = strchr(b[0].arg, '/') && access(b[0].arg, X_OK) == 0;
+	bool base_exe = is_binary(b[0].arg);
 	if (!base_exe && !is_revision(b[0].arg))
 		return usage_error("ab: '%s' is not a git revision in %s, nor a ringbench binary",
 				   b[0].arg, ab_root);
@@ -970,6 +1078,10 @@ int cmd_ab(int argc, char **argv)
 		spec.repetitions = AB_MIN_REPS;
 
 	int64_t t0 = sys_now_ns();
+	struct sigaction sa = {.sa_handler = on_exit_cleanup};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	snprintf(ab_tmp, sizeof(ab_tmp), "/tmp/ringbench-ab.XXXXXX");
 	if (!mkdtemp(ab_tmp)) {
 		ab_tmp[0] = 0;
@@ -978,9 +1090,6 @@ int cmd_ab(int argc, char **argv)
 			strerror(errno));
 		return BENCH_USAGE;
 	}
-	struct sigaction sa = {.sa_handler = on_exit_cleanup};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	rc = prepare(&b[0], "A");
 	if (!rc && !bench_interrupted)
 		rc = prepare(&b[1], "B");
@@ -1014,6 +1123,7 @@ int cmd_ab(int argc, char **argv)
 	rc = session_run(&ss);
 	if (rc == BENCH_USAGE)
 		goto done;
+	note_system(&ss);
 	for (int k = 0; k < 2; k++) {
 		json_t *ctx = json_object_get(ss.doc[k], "context");
 		json_object_set_new(ctx, "git_revision", json_string(b[k].label));

@@ -10,6 +10,8 @@ int cmd_baseline(int argc, char **argv); /* baseline save | show */
 int cmd_compare(int argc, char **argv);	 /* compare BASE CURRENT */
 int cmd_check(int argc, char **argv);	 /* check [SCENARIO...] */
 int cmd_ab(int argc, char **argv);	 /* ab BASE [HEAD] [SCENARIO...] */
+int cmd_doctor(int argc, char **argv);	 /* doctor */
+int cmd_system(int argc, char **argv);	 /* system */
 
 struct spec;
 /* Read scenario files (names or paths) into one matrix; 0, or exit code 2

@@ -22,6 +22,8 @@ static const struct command commands[] = {
     {"check", cmd_check, "nightly: run a scenario, judge it against this machine's baseline"},
     {"ab", cmd_ab, "before a merge: build two revisions, run them interleaved, judge"},
     {"baseline", cmd_baseline, "save or show this machine's baseline"},
+    {"doctor", cmd_doctor, "prove a writer in one process is seen by a reader in another"},
+    {"system", cmd_system, "what makes this machine's figures noisy, and what to change"},
     {"__worker", bench_worker_main, NULL},
     {"__protocol", bench_protocol_main, NULL},
 };

@@ -175,6 +175,26 @@ static int close_tmp(FILE *f, const char *tmp, const char *path)
 	return 0;
 }
 
+/* Text from a results file inside a Markdown table or a comment: as HTML
+ * <code>, with everything that could end the cell, the line or the code
+ * escaped. */
+static void md_code(FILE *f, const char *s)
+{
+	fputs("<code>", f);
+	for (; *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '|': fputs("&#124;", f); break;
+		case '`': fputs("&#96;", f); break;
+		case '\n':
+		case '\r': fputc(' ', f); break;
+		default: fputc(*s, f);
+		}
+	fputs("</code>", f);
+}
+
 int report_markdown(const char *path, const struct judgement *j, const struct report_meta *m)
 {
 	char tmp[1100];
@@ -183,9 +203,17 @@ int report_markdown(const char *path, const struct judgement *j, const struct re
 		return -1;
 	fprintf(f, "### ");
 	report_summary(f, j, m);
-	fprintf(f, "\n%s: `%s`%s%s  \n%s: `%s`%s%s\n\n", m->base_label, m->base->path,
-		m->base->revision[0] ? " at " : "", m->base->revision, m->cur_label, m->cur->path,
-		m->cur->revision[0] ? " at " : "", m->cur->revision);
+	fprintf(f, "\n%s: ", m->base_label);
+	md_code(f, m->base->path);
+	fprintf(f, "%s", m->base->revision[0] ? " at " : "");
+	if (m->base->revision[0])
+		md_code(f, m->base->revision);
+	fprintf(f, "  \n%s: ", m->cur_label);
+	md_code(f, m->cur->path);
+	fprintf(f, "%s", m->cur->revision[0] ? " at " : "");
+	if (m->cur->revision[0])
+		md_code(f, m->cur->revision);
+	fprintf(f, "\n\n");
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1)
 			fprintf(f, "<details><summary>every figure</summary>\n\n");
@@ -203,8 +231,13 @@ int report_markdown(const char *path, const struct judgement *j, const struct re
 			fmt_change(ch, sizeof(ch), r);
 			fmt_ci(ci, sizeof(ci), r);
 			fmt_verdict(v, sizeof(v), r);
-			snprintf(p, sizeof(p), isnan(r->p) ? "-" : "%.4f", r->p);
-			fprintf(f, "| `%s` | %s | %s | %s | %s | %s | %s | %s%s%s |\n", r->name,
+			if (isnan(r->p))
+				snprintf(p, sizeof(p), "-");
+			else
+				snprintf(p, sizeof(p), "%.4f", r->p);
+			fprintf(f, "| ");
+			md_code(f, r->name);
+			fprintf(f, " | %s | %s | %s | %s | %s | %s | %s%s%s |\n",
 				fig_info[r->fig].label, b, c, ch, ci, p,
 				counts_as_regression(r) ? "**" : "", v,
 				counts_as_regression(r) ? "**" : "");
@@ -212,8 +245,11 @@ int report_markdown(const char *path, const struct judgement *j, const struct re
 		if (pass == 1)
 			fprintf(f, "\n</details>\n");
 	}
-	for (int i = 0; i < j->nfail; i++)
-		fprintf(f, "\n**VISIBILITY FAILURE** `%s`\n", j->failures[i]);
+	for (int i = 0; i < j->nfail; i++) {
+		fprintf(f, "\n**VISIBILITY FAILURE** ");
+		md_code(f, j->failures[i]);
+		fprintf(f, "\n");
+	}
 	if (j->n_only_base || j->n_only_cur)
 		fprintf(f, "\n%d cases only in %s, %d only in %s.\n", j->n_only_base, m->base_label,
 			j->n_only_cur, m->cur_label);

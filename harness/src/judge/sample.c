@@ -116,6 +116,9 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 	struct sample_case *c = find_or_add(s, key);
 	if (!c)
 		return fail(err, n, "out of memory");
+	if (s->ncases > SAMPLE_MAX_CASES || c->n >= SAMPLE_MAX_REPS)
+		return fail(err, n, "%s: more than %d cases or %d repetitions of one: refused",
+			    label, SAMPLE_MAX_CASES, SAMPLE_MAX_REPS);
 	const char *mode = json_string_value(json_object_get(e, "mode"));
 	if (mode)
 		snprintf(c->mode, sizeof(c->mode), "%s", mode);
@@ -161,10 +164,11 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 	} else {
 		/* Any Google Benchmark entry: real_time and cpu_time in
 		 * time_unit, items_per_second when the benchmark set it. */
-		double scale = unit_ns(json_string_value(json_object_get(e, "time_unit")));
+		json_t *tu = json_object_get(e, "time_unit");
+		double scale = tu && !json_is_string(tu) ? 0 : unit_ns(json_string_value(tu));
 		if (scale == 0)
 			return fail(err, n, "%s: %s: unknown time_unit '%s'", label, key,
-				    json_string_value(json_object_get(e, "time_unit")));
+				    json_is_string(tu) ? json_string_value(tu) : "(not a string)");
 		int rc = number(e, "real_time", &v[FIG_TIME], label, key, err, n);
 		if (rc < 0)
 			return -1;
@@ -227,6 +231,10 @@ int sample_from_json(json_t *doc, const char *label, struct sample_set *out, cha
 		copy_str(ctx, "git_revision", out->revision, sizeof(out->revision));
 		copy_str(ctx, "date", out->date, sizeof(out->date));
 		copy_str(ctx, "scenario", out->scenario, sizeof(out->scenario));
+		json_t *step = json_object_get(ctx, "clock_resolution_ns");
+		if (json_is_number(step) && json_number_value(step) > 0 &&
+		    json_number_value(step) < 1e9)
+			out->clock_step = json_number_value(step);
 	}
 	out->ringbench = out->machine_id[0] != 0;
 	size_t i;

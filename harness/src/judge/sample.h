@@ -59,10 +59,16 @@ struct sample_set {
 	char revision[128];
 	char date[64];
 	char scenario[128];
-	bool ringbench; /* written by ringbench (has machine_id and figures) */
+	bool ringbench;	   /* written by ringbench (has machine_id and figures) */
+	double clock_step; /* clock_resolution_ns: the step of every time stamp, 0 if unknown */
 	int ncases;
 	struct sample_case *cases;
 };
+
+/* Most repetitions a case may have, and most cases, in a file read back:
+ * beyond, the file is refused (a crafted file must not make compare hang). */
+#define SAMPLE_MAX_REPS	 10000
+#define SAMPLE_MAX_CASES 10000
 
 /* Read a results file.  0, or -1 with one sentence in err naming the file
  * and what is wrong (not JSON, another schema, a missing or non-numeric

@@ -57,6 +57,14 @@ double stats_robust_sd(const double *v, int n)
 	return 1.4826 * mad;
 }
 
+static const double *rank_values; /* qsort has no context argument */
+
+static int cmp_index(const void *a, const void *b)
+{
+	double x = rank_values[*(const int *)a], y = rank_values[*(const int *)b];
+	return (x > y) - (x < y);
+}
+
 /* Average ranks (1-based) of v[0..n) into r, ties sharing their mean. */
 static void ranks(const double *v, int n, double *r)
 {
@@ -68,13 +76,8 @@ static void ranks(const double *v, int n, double *r)
 	}
 	for (int i = 0; i < n; i++)
 		idx[i] = i;
-	/* Insertion sort by value: n is a few dozen repetitions. */
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[idx[j - 1]] > v[idx[j]]; j--) {
-			int t = idx[j];
-			idx[j] = idx[j - 1];
-			idx[j - 1] = t;
-		}
+	rank_values = v;
+	qsort(idx, (size_t)n, sizeof(*idx), cmp_index);
 	for (int i = 0; i < n;) {
 		int j = i;
 		while (j + 1 < n && v[idx[j + 1]] == v[idx[i]])
@@ -122,27 +125,36 @@ static double stratum_stat(const struct stratum *st, double rank_sum)
 	return (rank_sum - st->k * (st->n + 1) / 2.0) / (st->n + 1);
 }
 
-/* Every value of one stratum's statistic over the k-subsets of its ranks. */
-static long stratum_values(const struct stratum *st, double *out)
+/* Every value of one stratum's statistic over the k-subsets of its ranks
+ * (by the smaller of k and n - k: the complement's sum is the total less
+ * the subset's).  At most max values; 0 if the subsets are too many. */
+static long stratum_values(const struct stratum *st, double *out, long max)
 {
 	int idx[64];
 	long m = 0;
-	if (st->k > 64)
+	bool complement = st->k > st->n - st->k;
+	int k = complement ? st->n - st->k : st->k;
+	if (k > 64)
 		return 0;
-	for (int i = 0; i < st->k; i++)
+	double total = 0;
+	for (int i = 0; i < st->n; i++)
+		total += st->r[i];
+	for (int i = 0; i < k; i++)
 		idx[i] = i;
 	for (;;) {
 		double sum = 0;
-		for (int i = 0; i < st->k; i++)
+		for (int i = 0; i < k; i++)
 			sum += st->r[idx[i]];
-		out[m++] = stratum_stat(st, sum);
-		int i = st->k - 1;
-		while (i >= 0 && idx[i] == st->n - st->k + i)
+		if (m >= max)
+			return 0;
+		out[m++] = stratum_stat(st, complement ? total - sum : sum);
+		int i = k - 1;
+		while (i >= 0 && idx[i] == st->n - k + i)
 			i--;
 		if (i < 0)
 			break;
 		idx[i]++;
-		for (int j = i + 1; j < st->k; j++)
+		for (int j = i + 1; j < k; j++)
 			idx[j] = idx[j - 1] + 1;
 	}
 	return m;
@@ -200,7 +212,11 @@ double stats_ranksum_p(const double *x, const int *g, const int *s, int n, int n
 		long nd = 1;
 		dist[0] = 0;
 		for (int k = 0; k < used; k++) {
-			long m = stratum_values(&st[k], one), nn = 0;
+			long m = stratum_values(&st[k], one, STATS_EXACT_MAX), nn = 0;
+			if (m == 0) { /* cannot happen within STATS_EXACT_MAX; be safe */
+				nd = 0;
+				break;
+			}
 			for (long a = 0; a < nd; a++)
 				for (long b = 0; b < m && nn < STATS_EXACT_MAX; b++)
 					next[nn++] = dist[a] + one[b];
@@ -209,7 +225,8 @@ double stats_ranksum_p(const double *x, const int *g, const int *s, int n, int n
 			next = t;
 			nd = nn;
 		}
-		tails(dist, nd, obs, &p, min_p);
+		if (nd > 0)
+			tails(dist, nd, obs, &p, min_p);
 		free(dist);
 		free(next);
 		free(one);
@@ -219,11 +236,13 @@ double stats_ranksum_p(const double *x, const int *g, const int *s, int n, int n
 		stats_rng_seed(&rng, SEED);
 		double eps = 1e-9 * (1 + fabs(obs));
 		long hits = 0;
-		double tmp[256];
+		double *tmp = malloc((size_t)n * sizeof(double));
+		if (!tmp)
+			goto out;
 		for (int it = 0; it < STATS_PERMUTATIONS; it++) {
 			double t = 0;
 			for (int k = 0; k < used; k++) {
-				int m = st[k].n < 256 ? st[k].n : 256;
+				int m = st[k].n;
 				memcpy(tmp, st[k].r, (size_t)m * sizeof(double));
 				double sum = 0;
 				for (int i = 0; i < st[k].k && i < m; i++) {
@@ -237,6 +256,7 @@ double stats_ranksum_p(const double *x, const int *g, const int *s, int n, int n
 			}
 			hits += fabs(t) >= fabs(obs) - eps;
 		}
+		free(tmp);
 		p = (double)(hits + 1) / (STATS_PERMUTATIONS + 1);
 		double floor_p = 1.0 / (STATS_PERMUTATIONS + 1);
 		*min_p = 2 / total > floor_p ? 2 / total : floor_p;
@@ -332,13 +352,15 @@ static double strata_change(const double *x, const int *g, const int *s, int n, 
 		if (!n0 || !n1)
 			continue;
 		if (rng) {
-			double t0[n0], t1[n1];
+			/* Resample in place from a copy kept past the end of the
+			 * scratch (b0 and b1 are n long; each group fits twice). */
+			double *t0 = b0 + n0, *t1 = b1 + n1;
+			memcpy(t0, b0, (size_t)n0 * sizeof(double));
+			memcpy(t1, b1, (size_t)n1 * sizeof(double));
 			for (int i = 0; i < n0; i++)
-				t0[i] = b0[stats_rng_below(rng, n0)];
+				b0[i] = t0[stats_rng_below(rng, n0)];
 			for (int i = 0; i < n1; i++)
-				t1[i] = b1[stats_rng_below(rng, n1)];
-			memcpy(b0, t0, sizeof(t0));
-			memcpy(b1, t1, sizeof(t1));
+				b1[i] = t1[stats_rng_below(rng, n1)];
 		}
 		double w = (double)n0 * n1 / (n0 + n1);
 		num += w * (stats_median(b1, n1) - stats_median(b0, n0));
@@ -351,8 +373,8 @@ void stats_change_strata(const double *x, const int *g, const int *s, int n, int
 			 double level, double *est, double *lo, double *hi)
 {
 	*est = *lo = *hi = NAN;
-	double *b0 = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
-	double *b1 = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+	double *b0 = malloc((size_t)(n > 0 ? 2 * n : 1) * sizeof(double));
+	double *b1 = malloc((size_t)(n > 0 ? 2 * n : 1) * sizeof(double));
 	double *boot = malloc(STATS_BOOTSTRAP * sizeof(double));
 	if (b0 && b1 && boot) {
 		*est = strata_change(x, g, s, n, nstrata, NULL, b0, b1);

@@ -125,6 +125,8 @@ struct bench_run {
 	double syscalls_per_msg;
 	uint64_t p50, p90, p99, p999, max;	/* ns; 0 for stream */
 	double state_before_ns, state_after_ns; /* the state probes; 0: not taken */
+	bool evidence_ok;			/* with limits.evidence: same objects, shared */
+	char evidence[1024];
 	char diagnosis[2048];
 };
 
@@ -134,13 +136,14 @@ struct bench_limits {
 	const char *consumer_env; /* VAR=VALUE for the consumer only (tests) */
 	const char *worker_exe;	  /* the workers' program (NULL: this one; ab: each build's) */
 	bool verbose;
+	bool evidence; /* doctor: record how both workers map each object */
 };
 
 /* The worker protocol: the arguments `ringbench __worker` takes and the
  * control block it writes.  `ab` runs two builds' workers under one
  * harness, so both must speak this one: bump it when either changes.
  * `ringbench __protocol` prints it with the control block's size. */
-#define BENCH_WORKER_PROTOCOL 2
+#define BENCH_WORKER_PROTOCOL 3
 /* The line `__protocol` prints, into buf. */
 void bench_protocol_line(char *buf, size_t n);
 int bench_protocol_main(int argc, char **argv);

@@ -5,6 +5,7 @@
  * wrong, and remove every shared-memory object on every path: the names go
  * as soon as both workers have opened them. */
 #include "bench.h"
+#include "evidence.h"
 #include "transport.h"
 
 #include <dirent.h>
@@ -53,7 +54,34 @@ struct proc {
 	int pidfd;
 	bool reaped;
 	int status;
+	int say;	 /* read end of its status pipe (its fd 6), or -1 */
+	char said[512];	 /* the last whole line it wrote there */
+	bool said_ready; /* it wrote "ready" */
+	char part[512];	 /* a line not yet ended */
+	size_t npart;
 };
+
+/* Read what a worker wrote on its status pipe, without waiting.  This
+ * channel does not go through shared memory, so a worker whose control
+ * block is not shared can still say what it did and what it could not. */
+static void read_said(struct proc *p)
+{
+	char buf[512];
+	ssize_t k;
+	while (p->say >= 0 && (k = read(p->say, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < k; i++) {
+			if (buf[i] != '\n') {
+				if (p->npart < sizeof(p->part) - 1)
+					p->part[p->npart++] = buf[i];
+				continue;
+			}
+			p->part[p->npart] = 0;
+			if (strcmp(p->part, "ready") == 0)
+				p->said_ready = true;
+			snprintf(p->said, sizeof(p->said), "%s", p->part);
+			p->npart = 0;
+		}
+}
 
 /* Move a descriptor to 10 or above, close-on-exec: the workers' 3, 4 and 5
  * are made by dup2 in the spawn, and a descriptor that already sat on one of
@@ -119,8 +147,9 @@ int bench_protocol_main(int argc, char **argv)
 }
 
 static pid_t spawn_worker(const struct transport *t, const struct bench_case *c,
-			  const struct tp_objects *o, bool producer, int ctl_fd, int64_t timeout_ns,
-			  const char *extra_env, const char *exe, char *err, size_t errlen)
+			  const struct tp_objects *o, bool producer, int ctl_fd, int say_fd,
+			  int64_t timeout_ns, const char *extra_env, const char *exe, char *err,
+			  size_t errlen)
 {
 	char proto[16], size[32], cap[32], cpu[16], msgs[32], dur[32], rate[32], warm[32], tmo[32],
 	    parent[16];
@@ -163,6 +192,8 @@ static pid_t spawn_worker(const struct transport *t, const struct bench_case *c,
 		posix_spawn_file_actions_adddup2(&fa, in, 4);
 	if (out >= 0)
 		posix_spawn_file_actions_adddup2(&fa, out, 5);
+	if (say_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, say_fd, 6);
 	/* A process group of its own: Ctrl-C in a terminal reaches only the
 	 * harness, which ends the run and reports it interrupted, instead of
 	 * every worker dying of SIGINT in the middle of a measurement. */
@@ -199,80 +230,33 @@ static pid_t spawn_worker(const struct transport *t, const struct bench_case *c,
 	return pid;
 }
 
-/* One line of /proc/PID/maps for the object `shm`: how the process maps it. */
-static void describe_mapping(pid_t pid, const char *role, const char *shm, char *out, size_t n)
+/* The runner's view of both workers and of the objects, for a diagnosis. */
+static int views(const struct bench_case *c, const struct tp_objects *o, struct proc *p,
+		 struct bench_control *ctl, struct worker_view w[2], struct object_view *obj)
 {
-	char path[64], line[512], want[RING_NAME_MAX + 16];
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	snprintf(want, sizeof(want), "/dev/shm%s", shm);
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(out, n, "%s (pid %d): maps unreadable (%s)", role, (int)pid,
-			 strerror(errno));
-		return;
-	}
-	out[0] = 0;
-	while (fgets(line, sizeof(line), f)) {
-		char perms[8], dev[16], file[320];
-		unsigned long long inode;
-		if (sscanf(line, "%*s %7s %*s %15s %llu %319s", perms, dev, &inode, file) != 4)
-			continue;
-		size_t wl = strlen(want);
-		/* Exact name, or the name followed by " (deleted)". */
-		if (strncmp(file, want, wl) != 0 || (file[wl] && file[wl] != ' '))
-			continue;
-		snprintf(out, n, "%s (pid %d) maps %s dev %s inode %llu %s (%s)", role, (int)pid,
-			 want, dev, inode, perms[3] == 's' ? "shared" : "PRIVATE", perms);
-		break;
-	}
-	fclose(f);
-	if (!out[0])
-		snprintf(out, n, "%s (pid %d) does not map %s", role, (int)pid, want);
-}
-
-/* Explain a stall from what each process has mapped. */
-static void diagnose(const struct bench_case *c, const struct tp_objects *o, struct proc *p,
-		     struct bench_control *ctl, int64_t stalled_ns, char *out, size_t n)
-{
-	uint64_t sent = atomic_load(&ctl->side[0].progress),
-		 seen = atomic_load(&ctl->side[1].progress);
-	int len = snprintf(out, n,
-			   "stall: no progress for %lld ms: the %s had published %" PRIu64
-			   " messages, the %s had seen %" PRIu64 " (counted in steps of 64)",
-			   (long long)(stalled_ns / 1000000),
-			   c->mode == MODE_PINGPONG ? "client" : "producer", sent,
-			   c->mode == MODE_PINGPONG ? "server" : "consumer", seen);
-	if (o->nshm == 0 || len < 0 || (size_t)len >= n)
-		return;
-	char m[2][400];
-	bool shared[2] = {false, false}, mapped[2] = {false, false};
-	unsigned long long inode[2] = {0, 0};
 	for (int i = 0; i < 2; i++) {
-		if (p[i].reaped) {
-			snprintf(m[i], sizeof(m[i]), "%s has exited", p[i].role);
-			continue;
-		}
-		describe_mapping(p[i].pid, p[i].role, o->shm[0], m[i], sizeof(m[i]));
-		mapped[i] = strstr(m[i], " inode ") != NULL;
-		shared[i] = strstr(m[i], " shared (") != NULL;
-		const char *in = strstr(m[i], " inode ");
-		if (in)
-			inode[i] = strtoull(in + 7, NULL, 10);
+		read_said(&p[i]);
+		w[i] = (struct worker_view){.role = p[i].role,
+					    .pid = p[i].pid,
+					    .reaped = p[i].reaped,
+					    .ready = atomic_load(&ctl->side[i].ready) != 0,
+					    .said_ready = p[i].said_ready};
+		snprintf(w[i].said, sizeof(w[i].said), "%s", p[i].said);
 	}
-	const char *why;
-	if (mapped[0] && mapped[1] && (!shared[0] || !shared[1]))
-		why = "a private (copy-on-write) mapping: that process writes its own copy and "
-		      "never sees the other's writes";
-	else if (mapped[0] && mapped[1] && inode[0] != inode[1])
-		why = "the two processes map different objects (re-created or truncated after one "
-		      "attached, or a different name)";
-	else if (mapped[0] && mapped[1])
-		why = "both map the same object shared: suspect a missing release/acquire pair, a "
-		      "header copied out of shared memory, or a wake that never reaches the other "
-		      "process (FUTEX_PRIVATE_FLAG)";
-	else
-		why = "a process does not map the object at all";
-	snprintf(out + len, n - (size_t)len, "\n  %s\n  %s\n  diagnosis: %s", m[0], m[1], why);
+	int n = 0;
+	obj[n++] =
+	    (struct object_view){.path = "/memfd:ringbench-control", .what = "the control block"};
+	for (int k = 0; k < o->nshm && n < 3; k++) {
+		obj[n] = (struct object_view){.what = c->transport == T_RING
+							  ? (o->nshm > 1
+								 ? (k ? "the ring server to client"
+								      : "the ring client to server")
+								 : "the ring")
+							  : "the shared slots"};
+		snprintf(obj[n].path, sizeof(obj[n].path), "/dev/shm%s", o->shm[k]);
+		n++;
+	}
+	return n;
 }
 
 /* "signal 9" or "exit code 3": how a reaped worker ended. */
@@ -282,6 +266,24 @@ static const char *how_ended(const struct proc *p, char *buf, size_t n)
 	snprintf(buf, n, "%s %d", WIFSIGNALED(st) ? "signal" : "exit code",
 		 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	return buf;
+}
+
+/* A worker that died without a report.  Killed from outside (SIGKILL,
+ * SIGTERM, SIGINT, SIGHUP): an environment problem, exit 2.  Crashed
+ * (SIGSEGV, SIGBUS, SIGABRT...) or exited without a report: the ring or
+ * the memory under it failed, exit 3. */
+static int died(const struct proc *p, char *out, size_t n, const char *more)
+{
+	char how[32];
+	int st = p->status, sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	bool outside = sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
+	snprintf(out, n, "the %s (pid %d) died: %s (%s)%s", p->role, (int)p->pid,
+		 how_ended(p, how, sizeof(how)),
+		 outside ? "killed from outside: not a visibility failure"
+		 : sig	 ? "it crashed"
+			 : "it exited without a report",
+		 more);
+	return outside ? BENCH_USAGE : BENCH_VISIBILITY;
 }
 
 static void reap(struct proc *p, bool block)
@@ -388,8 +390,11 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	struct tp_objects o = {.fds = {-1, -1, -1, -1}};
 	char how[32];
 	struct proc p[2] = {
-	    {.role = c->mode == MODE_PINGPONG ? "client" : "producer", .pidfd = -1},
-	    {.role = c->mode == MODE_PINGPONG ? "server" : "consumer", .pidfd = -1}};
+	    {.role = c->mode == MODE_PINGPONG ? "client" : "producer", .pidfd = -1, .say = -1},
+	    {.role = c->mode == MODE_PINGPONG ? "server" : "consumer", .pidfd = -1, .say = -1}};
+	struct worker_view wv[2];
+	struct object_view ov[3];
+	int nov;
 	int status = BENCH_PASS;
 	int ctl_fd = high_fd(memfd_create("ringbench-control", MFD_CLOEXEC));
 	struct bench_control *ctl = MAP_FAILED;
@@ -409,9 +414,17 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	/* Workers give up a little after the watchdog would have fired. */
 	int64_t worker_timeout = 3 * lim->stall_ns;
 	for (int i = 0; i < 2; i++) {
-		p[i].pid = spawn_worker(t, c, &o, i == 0, ctl_fd, worker_timeout,
+		int pipefd[2] = {-1, -1};
+		if (pipe2(pipefd, O_CLOEXEC) == 0) {
+			pipefd[1] = high_fd(pipefd[1]);
+			p[i].say = high_fd(pipefd[0]);
+			fcntl(p[i].say, F_SETFL, O_NONBLOCK);
+		}
+		p[i].pid = spawn_worker(t, c, &o, i == 0, ctl_fd, pipefd[1], worker_timeout,
 					i == 1 ? lim->consumer_env : NULL, lim->worker_exe,
 					out->diagnosis, sizeof(out->diagnosis));
+		if (pipefd[1] >= 0)
+			close(pipefd[1]);
 		if (p[i].pid < 0) {
 			status = BENCH_USAGE;
 			goto done;
@@ -433,6 +446,11 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	       !atomic_load_explicit(&ctl->side[1].ready, memory_order_acquire)) {
 		if (t->serve)
 			t->serve(&o); /* eventfd rings: hand each worker its descriptors */
+		read_said(&p[0]);
+		read_said(&p[1]);
+		/* A worker that said why it cannot start: no need to wait. */
+		if (strncmp(p[0].said, "error ", 6) == 0 || strncmp(p[1].said, "error ", 6) == 0)
+			break;
 		reap(p, false);
 		if (p[0].reaped && p[1].reaped)
 			break;
@@ -454,18 +472,22 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		goto done;
 	}
 	if (!atomic_load(&ctl->side[0].ready) || !atomic_load(&ctl->side[1].ready)) {
-		status = BENCH_USAGE;
+		/* Not both at the barrier: a worker's own word first, then the
+		 * evidence (mappings, states) while the workers still live. */
+		nov = views(c, &o, p, ctl, wv, ov);
+		status = diagnose_barrier(wv, ov, nov, sys_now_ns() - start, out->diagnosis,
+					  sizeof(out->diagnosis));
 		for (int i = 0; i < 2; i++)
-			if (p[i].reaped) {
+			if (p[i].reaped && status == BENCH_USAGE && !p[i].said[0])
 				snprintf(out->diagnosis, sizeof(out->diagnosis),
 					 "the %s exited before the start barrier (%s)", p[i].role,
 					 how_ended(&p[i], how, sizeof(how)));
-				goto done;
-			}
-		snprintf(out->diagnosis, sizeof(out->diagnosis),
-			 "workers did not reach the start barrier in %lld ms",
-			 (long long)(worker_timeout / 1000000));
 		goto done;
+	}
+	if (lim->evidence) {
+		nov = views(c, &o, p, ctl, wv, ov);
+		out->evidence_ok =
+		    evidence_same_objects(wv, ov, nov, out->evidence, sizeof(out->evidence));
 	}
 	/* Both have opened the objects: the names are no longer needed, and a
 	 * harness killed from here on leaves nothing in /dev/shm. */
@@ -508,18 +530,17 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 			}
 		/* A worker that died: its peer will notice, but say who it was. */
 		for (int i = 0; i < 2; i++)
-			if (p[i].reaped && !p[i ^ 1].reaped && !ctl->report[i].done) {
-				snprintf(out->diagnosis, sizeof(out->diagnosis),
-					 "the %s (pid %d) died: %s", p[i].role, (int)p[i].pid,
-					 how_ended(&p[i], how, sizeof(how)));
-				status = BENCH_VISIBILITY;
-			}
+			if (p[i].reaped && !p[i ^ 1].reaped && !ctl->report[i].done)
+				status = died(&p[i], out->diagnosis, sizeof(out->diagnosis), "");
 		if (status)
 			break;
 		if (now - last_change > lim->stall_ns) {
-			diagnose(c, &o, p, ctl, now - last_change, out->diagnosis,
-				 sizeof(out->diagnosis));
-			status = BENCH_VISIBILITY;
+			nov = views(c, &o, p, ctl, wv, ov);
+			status = diagnose_stall(wv, ov, nov, atomic_load(&ctl->side[0].progress),
+						atomic_load(&ctl->side[1].progress),
+						c->transport == T_RING && c->wait != RING_WAIT_SPIN,
+						now - last_change, out->diagnosis,
+						sizeof(out->diagnosis));
 			break;
 		}
 		if (expected && now - go_at > 4 * expected + 3 * worker_timeout) {
@@ -538,13 +559,12 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	 * reported ("the consumer died") is the symptom. */
 	for (int i = 0; i < 2; i++) {
 		if (!ctl->report[i].done) {
-			snprintf(out->diagnosis, sizeof(out->diagnosis),
-				 "the %s (pid %d) died: %s; the %s said: %.*s", p[i].role,
-				 (int)p[i].pid, how_ended(&p[i], how, sizeof(how)), p[i ^ 1].role,
+			char said[600];
+			snprintf(said, sizeof(said), "; the %s said: %.*s", p[i ^ 1].role,
 				 (int)sizeof(ctl->report[0].error),
 				 ctl->report[i ^ 1].error[0] ? ctl->report[i ^ 1].error
 							     : "nothing");
-			status = BENCH_VISIBILITY;
+			status = died(&p[i], out->diagnosis, sizeof(out->diagnosis), said);
 			goto done;
 		}
 	}
@@ -575,6 +595,9 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	}
 done:
 	kill_all(p);
+	for (int i = 0; i < 2; i++)
+		if (p[i].say >= 0)
+			close(p[i].say);
 	objects_free(t, &o);
 	if (ctl != MAP_FAILED)
 		munmap(ctl, sizeof(*ctl));

@@ -27,6 +27,31 @@
 #define FD_CTL 3
 #define FD_IN  4
 #define FD_OUT 5
+#define FD_SAY 6 /* status pipe to the harness: not through shared memory */
+
+/* A line to the harness on the status pipe (if there is one). */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	static int fd = -2;
+	if (fd == -2)
+		fd = fcntl(FD_SAY, F_GETFD) >= 0 ? FD_SAY : -1;
+	if (fd < 0)
+		return;
+	char line[600];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k > sizeof(line) - 2)
+		k = (int)sizeof(line) - 2;
+	line[k++] = '\n';
+	ssize_t w = write(fd, line, (size_t)k);
+	(void)w;
+}
 
 /* Progress counters are written in steps: a line write every few messages,
  * not every message, and never on a line the peer writes. */
@@ -53,6 +78,7 @@ static int report_fail(struct worker *w, int status, const char *fmt, ...)
 	vsnprintf(w->rep->error, sizeof(w->rep->error), fmt, ap);
 	va_end(ap);
 	w->rep->status = status;
+	say("error %d %s", status, w->rep->error);
 	return status;
 }
 
@@ -552,16 +578,26 @@ int bench_worker_main(int argc, char **argv)
 	}
 	char err[160];
 	int rc = 0;
+	/* Attach gives up at a third of the worker's timeout, so its reason
+	 * reaches the harness well before the barrier's deadline does. */
+	w.tw.timeout_ns = (int64_t)timeout / 3;
 	if (sys_pin_cpu((int)cpu, err, sizeof(err)) < 0)
 		rc = report_fail(&w, BENCH_USAGE, "%s", err);
-	else if (w.t->open(&w.tw))
-		rc = report_fail(&w, BENCH_VISIBILITY, "%s", w.tw.err);
+	else if ((rc = w.t->open(&w.tw)))
+		/* Not being able to attach is an environment error (no such
+		 * object, out of memory, refused), not a lost message. */
+		rc = report_fail(&w, BENCH_USAGE, "cannot attach: %s", w.tw.err);
+	else
+		say("ready");
+	w.tw.timeout_ns = (int64_t)timeout;
 	/* Reach the barrier even after a failure, so the harness is not left
 	 * waiting; it reads our report before it says go. */
 	atomic_store_explicit(&w.side->ready, 1, memory_order_release);
 	if (rc)
 		goto out;
-	int64_t give_up = sys_now_ns() + (int64_t)timeout;
+	/* Wait for go longer than the harness waits at the barrier: the
+	 * harness gives up first, and diagnoses while we still live. */
+	int64_t give_up = sys_now_ns() + 2 * (int64_t)timeout;
 	while (!atomic_load_explicit(&w.ctl->go, memory_order_acquire)) {
 		if (sys_now_ns() > give_up) {
 			rc = report_fail(&w, BENCH_USAGE, "no start signal from the harness");

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# ci/pre-merge.sh [BASE]: the pre-merge job.  Installs what is missing,
+# builds, and runs `ringbench ab BASE HEAD quick`: both revisions built
+# Release in temporary worktrees, run interleaved, judged on pairs.  BASE
+# defaults to the merge base of HEAD with main (origin/main if there is
+# one).  Artifacts in $RINGBENCH_OUT (default ci-out/pre-merge): ab-A.json
+# and ab-B.json (every repetition), summary.md (a pull-request comment),
+# junit.xml, verdict.json.  Exits with ringbench's code.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+setup_packages
+build build-release -DCMAKE_BUILD_TYPE=Release
+base=${1:-}
+if [ -z "$base" ]; then
+	for main in origin/main main; do
+		if base=$(git merge-base HEAD "$main" 2>/dev/null); then
+			break
+		fi
+	done
+fi
+[ -n "$base" ] || { echo "ci/pre-merge.sh: no BASE given and no main to merge with" >&2; exit 2; }
+out=${RINGBENCH_OUT:-ci-out/pre-merge}
+mkdir -p "$out"
+status=0
+build-release/harness/ringbench ab "$base" HEAD "${RINGBENCH_SCENARIO:-quick}" --out "$out/ab" \
+	--markdown "$out/summary.md" --junit "$out/junit.xml" --json "$out/verdict.json" \
+	|| status=$?
+echo "ci/pre-merge.sh: $base against HEAD: exit $status; artifacts in $out:"
+ls -l "$out"
+exit "$status"

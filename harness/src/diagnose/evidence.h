@@ -1,0 +1,75 @@
+/* evidence.h: why a run stopped, from evidence that does not depend on the
+ * shared memory under suspicion: how each process maps each object
+ * (/proc/PID/maps: device, inode, shared or private), each worker's state
+ * and CPU time (/proc/PID/stat), and what each worker said on its own pipe.
+ *
+ * The verdicts keep visibility failures (exit 3) for what only a
+ * visibility failure explains: a private mapping, two different objects,
+ * messages published and never seen, wakes that never arrive.  A worker
+ * that is stopped, dead or starved is an environment problem (exit 2),
+ * named with its state. */
+#ifndef EVIDENCE_H
+#define EVIDENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct mapinfo {
+	bool found;
+	bool shared;
+	char dev[16];
+	unsigned long long inode;
+	char file[320];
+};
+
+/* How process pid maps the object at path (e.g. "/dev/shm/ringbench.1.2"
+ * or "/memfd:ringbench-control"): the exact name (or "NAME (deleted)"),
+ * else a mapping whose path begins with it (a copy the process made). */
+void evidence_mapping(pid_t pid, const char *path, struct mapinfo *m);
+
+struct procinfo {
+	bool alive;
+	char state;    /* R, S, D, T, t, Z, ... */
+	double cpu_ms; /* user + system */
+};
+
+void evidence_proc(pid_t pid, struct procinfo *p);
+/* "stopped by a signal (state T)" and so on. */
+const char *evidence_state_name(char state);
+
+/* One worker as the runner sees it. */
+struct worker_view {
+	const char *role;
+	pid_t pid;
+	bool reaped;
+	bool ready;	 /* its ready flag reached the harness's control block */
+	bool said_ready; /* it said "ready" on its pipe */
+	char said[512];	 /* the last line it wrote on its pipe, "" if none */
+};
+
+/* The objects a case uses, as paths in /proc/PID/maps, with the role each
+ * plays; [0] is always the control block. */
+struct object_view {
+	char path[300];
+	const char *what; /* "the control block", "the ring" */
+};
+
+/* A stall: no progress for stalled_ns.  sent and seen are the two sides'
+ * progress counters; blocking: the wait strategy sleeps.  Writes the
+ * diagnosis and returns the exit code (2 or 3). */
+int diagnose_stall(const struct worker_view w[2], const struct object_view *obj, int nobj,
+		   uint64_t sent, uint64_t seen, bool blocking, int64_t stalled_ns, char *out,
+		   size_t n);
+
+/* The start barrier was not reached in waited_ns. */
+int diagnose_barrier(const struct worker_view w[2], const struct object_view *obj, int nobj,
+		     int64_t waited_ns, char *out, size_t n);
+
+/* Evidence of a healthy run, for doctor: each object mapped by both
+ * workers, shared, the same device and inode.  True if so; out says it. */
+bool evidence_same_objects(const struct worker_view w[2], const struct object_view *obj, int nobj,
+			   char *out, size_t n);
+
+#endif
