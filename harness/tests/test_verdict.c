@@ -553,6 +553,40 @@ static void test_review_cases(void)
 		free(first.failures);
 		free(msg);
 	}
+	/* A/B over two states: a change that lives in the fast state only
+	 * (+8% round trip there, nothing in the slow one) is found, and said
+	 * with its state; with no change, 100 such runs raise nothing. */
+	{
+		struct judge_opts po;
+		judge_defaults(&po, true);
+		int alarms = 0;
+		for (int t = 0; t < 101; t++) {
+			bool change = t == 100;
+			json_t *b = new_doc("m", "release"), *c = new_doc("m", "release");
+			for (int i = 0; i < 24; i++) {
+				bool fast = i % 12 < 5; /* 10 fast pairs, 14 slow: pooled, */
+				/* the slow pairs' zeros hold the median at nothing */
+				double base = fast ? 6.6e6 : 1.9e6, moment = 0.02 * gauss();
+				double slow_down = change && fast ? 1.08 : 1.0;
+				add_rep(b, CASE, i, base * exp(moment + 0.01 * gauss()), 0,
+					fast ? 62 : 310, 1);
+				add_rep(c, CASE, i, base / slow_down * exp(moment + 0.01 * gauss()),
+					0, fast ? 62 : 310, 1);
+			}
+			CHECK(run_judge(b, c, &po, &j) == 0);
+			if (!change) {
+				alarms += j.regressions + j.improvements;
+			} else {
+				CHECK(verdict_of(&j, FIG_RATE) == V_REGRESSION);
+				for (int i = 0; i < j.nrows; i++)
+					if (j.rows[i].fig == FIG_RATE)
+						CHECK(strstr(j.rows[i].note, "in state 62 ns") !=
+						      NULL);
+			}
+			judgement_free(&j);
+		}
+		CHECK(alarms == 0);
+	}
 	/* A/B: a failure in build A counts too. */
 	{
 		struct judge_opts po;

@@ -363,6 +363,66 @@ static int judge_unpaired(const struct states *st, const struct sample_case *b,
 	return 0;
 }
 
+/* A change can live in one machine state only: a fixed delay costs a fast
+ * round trip 7% and a slow one nothing.  Pooled over states, the pairs
+ * that did not move dilute the ones that did.  So, when the pooled pairs
+ * give no verdict, each state with enough pairs is judged on its own, at
+ * alpha shared among them (Bonferroni); one state's regression with no
+ * state improving is the verdict, said with its state. */
+static void by_state(const struct states *st, const double *d, const double *va, const double *vb,
+		     const int *ks, int m, const struct judge_opts *o, double step,
+		     struct judge_row *row)
+{
+	int tested = 0;
+	for (int k = 0; k < st->n; k++) {
+		int c = 0;
+		for (int i = 0; i < m; i++)
+			c += ks[i] == k;
+		tested += c >= 8;
+	}
+	if (tested < 2)
+		return;
+	struct judge_opts ok = *o;
+	ok.alpha = o->alpha / tested;
+	struct judge_row best = {0};
+	bool worse = false, better = false;
+	double *dk = malloc((size_t)m * sizeof(double)), *ak = malloc((size_t)m * sizeof(double)),
+	       *bk = malloc((size_t)m * sizeof(double));
+	for (int k = 0; dk && ak && bk && k < st->n; k++) {
+		int c = 0;
+		for (int i = 0; i < m; i++)
+			if (ks[i] == k) {
+				dk[c] = d[i];
+				ak[c] = va[i];
+				bk[c] = vb[i];
+				c++;
+			}
+		if (c < 8)
+			continue;
+		struct judge_row r = *row;
+		r.note[0] = 0;
+		r.base = median_of(ak, c);
+		r.cur = median_of(bk, c);
+		r.p = stats_signrank_p(dk, c, &r.min_p);
+		double est, lo, hi;
+		stats_change_paired(dk, c, o->level, &est, &lo, &hi);
+		stat_verdict(&r, &ok, est, lo, hi, c >= 3 ? stats_robust_sd(dk, c) / sqrt(2) : NAN,
+			     step);
+		r.nb = r.nc = c;
+		snprintf(r.note, sizeof(r.note), "in state %.0f ns (%d of %d pairs), alpha %.3g",
+			 (st->lo[k] + st->hi[k]) / 2, c, m, ok.alpha);
+		if (r.v == V_REGRESSION && !worse)
+			best = r;
+		worse |= r.v == V_REGRESSION;
+		if (r.v == V_IMPROVEMENT && !worse && !better)
+			best = r;
+		better |= r.v == V_IMPROVEMENT;
+	}
+	free(dk), free(ak), free(bk);
+	if (worse != better) /* one direction only, in some state */
+		*row = best;
+}
+
 static int judge_paired(const struct states *st, const struct sample_case *a,
 			const struct sample_case *b, enum fig f, const struct judge_opts *o,
 			double step, struct judge_row *row)
@@ -371,8 +431,9 @@ static int judge_paired(const struct states *st, const struct sample_case *a,
 	double *d = calloc((size_t)nmax + 1, sizeof(double));
 	double *va = calloc((size_t)nmax + 1, sizeof(double));
 	double *vb = calloc((size_t)nmax + 1, sizeof(double));
-	if (!d || !va || !vb) {
-		free(d), free(va), free(vb);
+	int *ks = calloc((size_t)nmax + 1, sizeof(int));
+	if (!d || !va || !vb || !ks) {
+		free(d), free(va), free(vb), free(ks);
 		return -1;
 	}
 	int m = 0, mixed = 0;
@@ -388,6 +449,7 @@ static int judge_paired(const struct states *st, const struct sample_case *a,
 			}
 			va[m] = a->v[f][i];
 			vb[m] = b->v[f][j];
+			ks[m] = ka;
 			nonpositive |= va[m] <= 0 || vb[m] <= 0;
 			d[m] = va[m] > 0 && vb[m] > 0 ? log(vb[m]) - log(va[m]) : 0;
 			m++;
@@ -421,8 +483,10 @@ static int judge_paired(const struct states *st, const struct sample_case *a,
 		if (mixed)
 			snprintf(row->note, sizeof(row->note), "%d pairs left out: state changed",
 				 mixed);
+		if (row->v != V_REGRESSION && row->v != V_IMPROVEMENT && st->used && st->n > 1)
+			by_state(st, d, va, vb, ks, m, o, step, row);
 	}
-	free(d), free(va), free(vb);
+	free(d), free(va), free(vb), free(ks);
 	return 0;
 }
 
