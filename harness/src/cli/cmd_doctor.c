@@ -92,8 +92,9 @@ int cmd_doctor(int argc, char **argv)
 	printf("ringbench doctor: can a writer in one process be seen by a reader in another, "
 	       "here?\n");
 	char ev[2600];
-	bool lf32 = atomic_is_lock_free(&(_Atomic(uint32_t)){0});
-	bool lf64 = atomic_is_lock_free(&(_Atomic(uint64_t)){0});
+	_Atomic(uint32_t) w32 = 0;
+	_Atomic(uint64_t) w64 = 0;
+	bool lf32 = atomic_is_lock_free(&w32), lf64 = atomic_is_lock_free(&w64);
 	snprintf(ev, sizeof(ev),
 		 "32-bit atomics %s, 64-bit atomics %s (the ring's words and indices; a lock "
 		 "taken in one process is not seen by another)",
