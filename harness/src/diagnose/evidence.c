@@ -187,6 +187,17 @@ static size_t split_why(const struct worker_view w[2], const struct object_view 
 		   v->m[1][k].file, v->m[1][k].dev, v->m[1][k].inode, obj[k].what);
 }
 
+/* A private mapping or two different objects, said; false if neither. */
+static bool mapping_why(const struct worker_view w[2], const struct object_view *obj,
+			const struct maps_view *v, char *out, size_t n, size_t len)
+{
+	if (v->private_obj >= 0)
+		private_why(w, obj, v, out, n, len);
+	else if (v->split_obj >= 0)
+		split_why(w, obj, v, out, n, len);
+	return v->private_obj >= 0 || v->split_obj >= 0;
+}
+
 /* Two samples of both workers' state, 100 ms apart. */
 static void sample(const struct worker_view w[2], struct procinfo p0[2], struct procinfo p1[2])
 {
@@ -228,14 +239,8 @@ int diagnose_stall(const struct worker_view w[2], const struct object_view *obj,
 			    w[0].role);
 			return 2;
 		}
-	if (v.private_obj >= 0) {
-		private_why(w, obj, &v, out, n, len);
+	if (mapping_why(w, obj, &v, out, n, len))
 		return 3;
-	}
-	if (v.split_obj >= 0) {
-		split_why(w, obj, &v, out, n, len);
-		return 3;
-	}
 	for (int i = 0; i < 2; i++)
 		if (p1[i].alive && p1[i].state == 'R' && p1[i].cpu_ms - p0[i].cpu_ms < 5) {
 			add(out, n, len,
@@ -300,14 +305,8 @@ int diagnose_barrier(const struct worker_view w[2], const struct object_view *ob
 			    w[i].role, evidence_state_name(p1[i].state));
 			return 2;
 		}
-	if (v.private_obj >= 0) {
-		private_why(w, obj, &v, out, n, len);
+	if (mapping_why(w, obj, &v, out, n, len))
 		return 3;
-	}
-	if (v.split_obj >= 0) {
-		split_why(w, obj, &v, out, n, len);
-		return 3;
-	}
 	for (int i = 0; i < 2; i++)
 		if (w[i].said_ready && !w[i].ready) {
 			add(out, n, len,

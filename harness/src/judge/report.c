@@ -52,6 +52,24 @@ static void fmt_verdict(char *out, size_t n, const struct judge_row *r)
 	snprintf(out, n, "%s%s", verdict_name(r->v), conf);
 }
 
+/* A row's cells as every format shows them. */
+struct cells {
+	char base[16], cur[16], change[24], ci[40], verdict[64], p[16];
+};
+
+static void row_cells(const struct judge_row *r, struct cells *c)
+{
+	fmt_value(c->base, sizeof(c->base), r->base, r->fig);
+	fmt_value(c->cur, sizeof(c->cur), r->cur, r->fig);
+	fmt_change(c->change, sizeof(c->change), r);
+	fmt_ci(c->ci, sizeof(c->ci), r);
+	fmt_verdict(c->verdict, sizeof(c->verdict), r);
+	if (isnan(r->p))
+		snprintf(c->p, sizeof(c->p), "-");
+	else
+		snprintf(c->p, sizeof(c->p), "%.4f", r->p);
+}
+
 static bool counts_as_regression(const struct judge_row *r)
 {
 	return r->v == V_REGRESSION && r->confirmed != 0;
@@ -117,18 +135,10 @@ void report_table(FILE *f, const struct judgement *j, const struct report_meta *
 			fprintf(f, "%s\n", r->name);
 			last = r->name;
 		}
-		char b[16], c[16], ch[24], ci[40], v[64], p[16];
-		fmt_value(b, sizeof(b), r->base, r->fig);
-		fmt_value(c, sizeof(c), r->cur, r->fig);
-		fmt_change(ch, sizeof(ch), r);
-		fmt_ci(ci, sizeof(ci), r);
-		fmt_verdict(v, sizeof(v), r);
-		if (isnan(r->p))
-			snprintf(p, sizeof(p), "-");
-		else
-			snprintf(p, sizeof(p), "%.4f", r->p);
-		fprintf(f, "  %-13s %9s %9s %10s %18s %8s  %s", fig_info[r->fig].label, b, c, ch,
-			ci, p, v);
+		struct cells c;
+		row_cells(r, &c);
+		fprintf(f, "  %-13s %9s %9s %10s %18s %8s  %s", fig_info[r->fig].label, c.base,
+			c.cur, c.change, c.ci, c.p, c.verdict);
 		if (r->v == V_REGRESSION || r->v == V_IMPROVEMENT)
 			fprintf(f, " (threshold %.1f%%)", r->threshold * 100);
 		if (r->note[0])
@@ -225,21 +235,13 @@ int report_markdown(const char *path, const struct judgement *j, const struct re
 			const struct judge_row *r = &j->rows[i];
 			if (pass == 0 && (r->v == V_SAME || r->v == V_SMALL))
 				continue;
-			char b[16], c[16], ch[24], ci[40], v[64], p[16];
-			fmt_value(b, sizeof(b), r->base, r->fig);
-			fmt_value(c, sizeof(c), r->cur, r->fig);
-			fmt_change(ch, sizeof(ch), r);
-			fmt_ci(ci, sizeof(ci), r);
-			fmt_verdict(v, sizeof(v), r);
-			if (isnan(r->p))
-				snprintf(p, sizeof(p), "-");
-			else
-				snprintf(p, sizeof(p), "%.4f", r->p);
+			struct cells c;
+			row_cells(r, &c);
 			fprintf(f, "| ");
 			md_code(f, r->name);
 			fprintf(f, " | %s | %s | %s | %s | %s | %s | %s%s%s |\n",
-				fig_info[r->fig].label, b, c, ch, ci, p,
-				counts_as_regression(r) ? "**" : "", v,
+				fig_info[r->fig].label, c.base, c.cur, c.change, c.ci, c.p,
+				counts_as_regression(r) ? "**" : "", c.verdict,
 				counts_as_regression(r) ? "**" : "");
 		}
 		if (pass == 1)
