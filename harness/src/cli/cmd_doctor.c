@@ -79,12 +79,7 @@ int cmd_doctor(int argc, char **argv)
 		return usage_error("doctor: unexpected argument '%s'", argv[optind]);
 	if (waits.n == 0 && spec_parse_wait_list("all", &waits, err, sizeof(err)))
 		return usage_error("%s", err);
-	struct spec s;
-	spec_init(&s);
-	s.cpu[0] = cpu[0];
-	s.cpu[1] = cpu[1];
-	spec_mode_defaults(&s.mode[MODE_PINGPONG], MODE_PINGPONG); /* only to check the CPUs */
-	if (spec_check(&s, err, sizeof(err)))
+	if (spec_check_cpus(cpu, err, sizeof(err)))
 		return usage_error("%s", err);
 
 	int status = BENCH_PASS, n = 0, failed = 0;

@@ -360,3 +360,13 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 		return fail(err, n, "no case can run: every size is larger than its ring holds");
 	return k;
 }
+
+int spec_check_cpus(const int cpu[2], char *err, size_t n)
+{
+	struct spec s;
+	spec_init(&s);
+	s.cpu[0] = cpu[0];
+	s.cpu[1] = cpu[1];
+	spec_mode_defaults(&s.mode[MODE_PINGPONG], MODE_PINGPONG); /* a matrix to check against */
+	return spec_check(&s, err, n);
+}

@@ -58,6 +58,8 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 
 /* Check the CPUs exist and sizes suit the modes; 0 or -1 with err. */
 int spec_check(const struct spec *s, char *err, size_t n);
+/* Check only that the two CPUs can be used (for commands with no matrix). */
+int spec_check_cpus(const int cpu[2], char *err, size_t n);
 
 /* Read a scenario: a name in the scenarios directory or a path.  On error
  * returns -1 with "file:line: message" in err. */

@@ -277,12 +277,7 @@ int cmd_system(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("system: unexpected argument '%s'", argv[optind]);
-	struct spec s;
-	spec_init(&s);
-	s.cpu[0] = cpu[0];
-	s.cpu[1] = cpu[1];
-	spec_mode_defaults(&s.mode[MODE_PINGPONG], MODE_PINGPONG); /* only to check the CPUs */
-	if (spec_check(&s, err, sizeof(err)))
+	if (spec_check_cpus(cpu, err, sizeof(err)))
 		return usage_error("%s", err);
 	struct system_report r;
 	system_check(cpu, true, &r);

@@ -1,6 +1,8 @@
 /* report.c: a judgement as a table, Markdown, JUnit XML and JSON. */
 #include "report.h"
 
+#include "results.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -469,20 +471,8 @@ int report_json(const char *path, const struct judgement *j, const struct report
 	json_object_set_new(doc, "regressions", json_integer(j->regressions));
 	json_object_set_new(doc, "improvements", json_integer(j->improvements));
 	json_object_set_new(doc, "status", json_integer(judge_status(j)));
-	char tmp[1100];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	int rc = json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	/* The results files' own atomic writer: temp file, then rename. */
+	int rc = results_write(doc, path);
 	json_decref(doc);
-	if (rc < 0) {
-		unlink(tmp);
-		errno = errno ? errno : EIO;
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
+	return rc;
 }
