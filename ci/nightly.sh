@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
 # ci/nightly.sh [SCENARIO]: the nightly job.  Installs what is missing,
 # builds Release, runs `ringbench check SCENARIO` (nightly by default)
-# against this machine's baseline, and leaves the artifacts in one folder
+# against this machine's baseline, adds the run to the history and reports
+# the steps it completes, and leaves the artifacts in one folder
 # ($RINGBENCH_OUT, default ci-out/nightly): results.json (every
-# repetition), summary.md (for the job summary), junit.xml, verdict.json.
-# Exits with ringbench's code: 0 pass, 1 regression, 2 environment, 3
-# visibility failure.  Run it on a runner whose CPUs nobody else uses.
+# repetition), summary.md (for the job summary, the history's steps
+# included), junit.xml, verdict.json, history.txt (each case's trend).
+#
+# The history is $RINGBENCH_HISTORY (default results/history/<machine-id>/
+# in this tree): point it at a folder that outlives the job's workspace.
+# $RINGBENCH_BASELINES likewise for the baselines (default
+# results/baselines/); $RINGBENCH_REPETITIONS overrides the repetitions.
+#
+# Exits with ringbench's code: 0 pass, 1 regression (against the baseline,
+# or a step in the history), 2 environment, 3 visibility failure.  Run it on
+# a runner whose CPUs nobody else uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_packages
 build build-release -DCMAKE_BUILD_TYPE=Release
+rb=build-release/harness/ringbench
 out=${RINGBENCH_OUT:-ci-out/nightly}
 mkdir -p "$out"
+args=()
+[ -n "${RINGBENCH_REPETITIONS:-}" ] && args+=(--repetitions "$RINGBENCH_REPETITIONS")
 status=0
-build-release/harness/ringbench check "${1:-nightly}" --out "$out/results.json" \
+"$rb" check "${1:-nightly}" "${args[@]}" --out "$out/results.json" \
 	--markdown "$out/summary.md" --junit "$out/junit.xml" --json "$out/verdict.json" \
 	|| status=$?
+"$rb" history --last 30 >"$out/history.txt" 2>&1 || true
 echo "ci/nightly.sh: exit $status; artifacts in $out:"
 ls -l "$out"
 exit "$status"

@@ -5,7 +5,9 @@
 # defaults to the merge base of HEAD with main (origin/main if there is
 # one).  Artifacts in $RINGBENCH_OUT (default ci-out/pre-merge): ab-A.json
 # and ab-B.json (every repetition), summary.md (a pull-request comment),
-# junit.xml, verdict.json.  Exits with ringbench's code.
+# junit.xml, verdict.json.  $RINGBENCH_SCENARIO and $RINGBENCH_REPETITIONS
+# override the scenario (quick) and the repetitions.  Exits with
+# ringbench's code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -22,8 +24,10 @@ fi
 [ -n "$base" ] || { echo "ci/pre-merge.sh: no BASE given and no main to merge with" >&2; exit 2; }
 out=${RINGBENCH_OUT:-ci-out/pre-merge}
 mkdir -p "$out"
+args=()
+[ -n "${RINGBENCH_REPETITIONS:-}" ] && args+=(--repetitions "$RINGBENCH_REPETITIONS")
 status=0
-build-release/harness/ringbench ab "$base" HEAD "${RINGBENCH_SCENARIO:-quick}" --out "$out/ab" \
+build-release/harness/ringbench ab "$base" HEAD "${RINGBENCH_SCENARIO:-quick}" "${args[@]}" --out "$out/ab" \
 	--markdown "$out/summary.md" --junit "$out/junit.xml" --json "$out/verdict.json" \
 	|| status=$?
 echo "ci/pre-merge.sh: $base against HEAD: exit $status; artifacts in $out:"

@@ -5,10 +5,10 @@
 # libjansson and libinih: results and scenarios; clang-format: test.sh's style
 # check; python3: the tests read the JUnit and JSON outputs back with it;
 # clang and its runtime (libclang-rt-14-dev has libFuzzer): the hostile-peer
-# fuzz target.  libbenchmark, hyperfine and gnuplot are for the
+# fuzz target; python3-yaml: the test that parses the CI recipes.  libbenchmark, hyperfine and gnuplot are for the
 # Google Benchmark shim, whole-run timing and charts, which are not built yet.
 RINGBENCH_PACKAGES=(build-essential cmake git pkg-config libjansson-dev libinih-dev
-	clang-format clang libclang-rt-14-dev python3 libbenchmark-dev hyperfine gnuplot-nox)
+	clang-format clang libclang-rt-14-dev python3 python3-yaml libbenchmark-dev hyperfine gnuplot-nox)
 
 setup_packages() {
 	local missing=() p

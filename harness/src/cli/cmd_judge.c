@@ -4,6 +4,7 @@
  * `ab` (before a merge) builds two revisions and runs them interleaved. */
 #include "bench.h"
 #include "commands.h"
+#include "history.h"
 #include "report.h"
 #include "results.h"
 #include "sample.h"
@@ -55,6 +56,8 @@ struct jcli {
 	/* check and ab */
 	const char *baseline;
 	const char *out;
+	const char *history; /* check: the history folder */
+	bool no_history;
 	int repetitions; /* 0: the command's default */
 	int cpu[2];
 	bool cpus_given;
@@ -97,6 +100,8 @@ static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, b
 					     {"out", required_argument, 0, 'o'},
 					     {"repetitions", required_argument, 0, 'R'},
 					     {"cpus", required_argument, 0, 'p'},
+					     {"history", required_argument, 0, 'H'},
+					     {"no-history", no_argument, 0, 'N'},
 					     {"help", no_argument, 0, 'h'},
 					     {0, 0, 0, 0}};
 	char err[256];
@@ -104,6 +109,9 @@ static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, b
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if ((c == 'H' || c == 'N') && strcmp(argv[0], "check") != 0)
+			return usage_error("%s: --history and --no-history apply to check only",
+					   argv[0]);
 		if (!running && (c == 'b' || c == 'o' || c == 'R' || c == 'p'))
 			return usage_error(
 			    "%s: --baseline, --out, --repetitions and --cpus apply to "
@@ -139,6 +147,8 @@ static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, b
 				return usage_error("--cpus: %s", err);
 			j->cpus_given = true;
 			break;
+		case 'H': j->history = optarg; break;
+		case 'N': j->no_history = true; break;
 		case 'h': j->help = true; break;
 		default: return usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 		}
@@ -181,27 +191,13 @@ static void baseline_path(char *out, size_t n, const char *machine_id)
 	snprintf(out, n, "%s/%s.json", dir, machine_id);
 }
 
-static int mkdirs(const char *path)
-{
-	char buf[1024];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(buf, 0777) && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-}
-
 /* Store doc as this machine's baseline (atomically); says so on stdout. */
 static int save_baseline(json_t *doc, const char *machine_id)
 {
 	char dir[900], path[1200];
 	baseline_dir(dir, sizeof(dir));
 	baseline_path(path, sizeof(path), machine_id);
-	if (mkdirs(dir) || results_write(doc, path)) {
+	if (results_mkdirs(dir) || results_write(doc, path)) {
 		fprintf(stderr, "ringbench: cannot write the baseline %s: %s\n", path,
 			strerror(errno));
 		return BENCH_USAGE;
@@ -524,7 +520,7 @@ static void runs_path(char *out, size_t n, const char *what)
 	gmtime_r(&t, &tm);
 	char stamp[32];
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	if (mkdirs(dir) == 0 && access(dir, W_OK) == 0)
+	if (results_mkdirs(dir) == 0 && access(dir, W_OK) == 0)
 		snprintf(out, n, "%s/%s-%s.json", dir, what, stamp);
 	else
 		snprintf(out, n, "/tmp/ringbench-%s-%s.json", what, stamp);
@@ -556,6 +552,106 @@ static int session_to_sample(struct session *ss, int b, const char *label, struc
 	return 0;
 }
 
+/* ---- check's history ---- */
+
+struct history_check {
+	bool on;
+	char dir[1024];
+	char stem[160];
+	char **cand; /* cases with a candidate step from this run alone */
+	int ncand;
+};
+
+static void history_candidates(struct history_check *hc)
+{
+	struct history h;
+	struct history_analysis a = {0};
+	struct step_opts so;
+	steps_defaults(&so);
+	char err[1200];
+	if (history_load(hc->dir, 0, &h, err, sizeof(err)) || history_analyse(&h, &so, &a)) {
+		history_free(&h);
+		return;
+	}
+	hc->cand = calloc((size_t)a.nsteps + 1, sizeof(*hc->cand));
+	for (int i = 0; hc->cand && i < a.nsteps; i++) {
+		const struct history_step *hs = &a.steps[i];
+		if (hs->fresh && hs->step->candidate && hs->worse)
+			hc->cand[hc->ncand++] = strdup(hs->series->name);
+	}
+	history_analysis_free(&a);
+	history_free(&h);
+}
+
+/* Keep doc in the history; after the first run, find the candidates. */
+static int history_put(struct history_check *hc, json_t *doc, bool rerun)
+{
+	char err[1200];
+	if (history_write(hc->dir, hc->stem, rerun, doc, err, sizeof(err))) {
+		fprintf(stderr, "ringbench check: not kept in the history: %s\n", err);
+		return -1;
+	}
+	if (!rerun)
+		history_candidates(hc);
+	return 0;
+}
+
+static bool history_candidate(const struct history_check *hc, const char *name)
+{
+	for (int i = 0; i < hc->ncand; i++)
+		if (hc->cand[i] && strcmp(hc->cand[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The steps tonight's runs complete: printed, put in the Markdown, and
+ * recorded so that no later night reports them again.  BENCH_REGRESSION
+ * when one makes a figure worse. */
+static int history_verdict(const struct history_check *hc, const char *markdown)
+{
+	struct history h;
+	struct history_analysis a = {0};
+	struct step_opts so;
+	steps_defaults(&so);
+	char err[1200] = "out of memory";
+	int rc = BENCH_PASS;
+	if (history_load(hc->dir, 0, &h, err, sizeof(err)) || history_analyse(&h, &so, &a)) {
+		fprintf(stderr, "ringbench check: the history %s cannot be read: %s\n", hc->dir,
+			err);
+		history_free(&h);
+		return BENCH_PASS;
+	}
+	printf("history (%s): %d night%s\n", hc->dir, h.nnights, h.nnights == 1 ? "" : "s");
+	history_print_steps(stdout, &h, &a, false, true);
+	if (markdown) {
+		FILE *f = fopen(markdown, "a");
+		if (f) {
+			history_print_steps(f, &h, &a, true, true);
+			fclose(f);
+		}
+	}
+	if (a.regressions) {
+		printf("ringbench check: %d new step%s in the history made a figure worse "
+		       "(`ringbench history` shows the trends)\n",
+		       a.regressions, a.regressions == 1 ? "" : "s");
+		rc = BENCH_REGRESSION;
+	}
+	if (history_record(&h, &a, err, sizeof(err)))
+		fprintf(stderr, "ringbench check: %s\n", err);
+	history_analysis_free(&a);
+	history_free(&h);
+	return rc;
+}
+
+static void history_check_free(struct history_check *hc)
+{
+	for (int i = 0; i < hc->ncand; i++)
+		free(hc->cand[i]);
+	free(hc->cand);
+	hc->cand = NULL;
+	hc->ncand = 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct jcli j = {0};
@@ -574,7 +670,11 @@ int cmd_check(int argc, char **argv)
 		    "compared only within a state.\n\n"
 		    "  --repetitions N   repetitions of each case (the scenario's, at least %d)\n"
 		    "  --cpus P,C        the two CPUs (the scenario's)\n"
-		    "  --out FILE        keep this run's results here (default results/runs/)\n",
+		    "  --out FILE        keep this run's results here (default results/runs/)\n"
+		    "  --history DIR     add this run to a history and report the steps it\n"
+		    "                    completes (default $RINGBENCH_HISTORY, or\n"
+		    "                    results/history/<machine-id>/); see ringbench history\n"
+		    "  --no-history      keep this run out of the history\n",
 		    CHECK_MIN_REPS);
 		printf(judge_options, "5%");
 		printf("\n%s", exit_text);
@@ -634,44 +734,58 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "ringbench check: this run's results are in %s\n", out);
 	if (rc == BENCH_USAGE)
 		goto done;
+	/* The history: this run goes in, and a step its figures alone show
+	 * is re-run below like a case the baseline flags. */
+	struct history_check hc = {0};
+	if (!j.no_history) {
+		if (j.history)
+			snprintf(hc.dir, sizeof(hc.dir), "%s", j.history);
+		else
+			history_dir(hc.dir, sizeof(hc.dir));
+		history_stem(hc.dir, ss.doc[0], hc.stem, sizeof(hc.stem));
+		hc.on = history_put(&hc, ss.doc[0], false) == 0;
+	}
 	if (!have_base) {
 		if (rc == BENCH_VISIBILITY) {
 			fprintf(stderr, "ringbench check: visibility failures: not saved as the "
 					"baseline\n");
-			goto done;
+		} else {
+			printf(
+			    "ringbench check: no baseline for this machine (%s) yet: this run is "
+			    "the baseline from now on; the next check is judged against it.\n",
+			    m.id);
+			rc = save_baseline(ss.doc[0], m.id);
 		}
-		printf("ringbench check: no baseline for this machine (%s) yet: this run is the "
-		       "baseline from now on; the next check is judged against it.\n",
-		       m.id);
-		rc = save_baseline(ss.doc[0], m.id);
-		goto done;
+		goto history;
 	}
 	struct sample_set cur;
 	if ((rc = session_to_sample(&ss, 0, "this run", &cur)))
-		goto done;
+		goto history;
 	struct judgement first_j;
 	if (judge(&base, &cur, &j.opts, &first_j, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: %s\n", err);
 		sample_free(&cur);
 		rc = BENCH_USAGE;
-		goto done;
+		goto history;
 	}
 	bool flagged_any = first_j.regressions > 0;
-	/* Confirm: run what was flagged again, and judge that alone. */
+	/* Confirm: run what was flagged (by the baseline or by the history)
+	 * again, and judge that alone. */
 	struct judgement again = {0};
 	struct session rs = {0};
 	struct sample_set cur2 = {0};
 	bool reran = false;
-	if (first_j.regressions && first_j.nfail == 0) {
-		struct bench_case *flagged = calloc((size_t)ncases, sizeof(*flagged));
-		int nf = 0;
-		for (int i = 0; flagged && i < ncases; i++)
-			for (int k = 0; k < first_j.nrows; k++)
-				if (first_j.rows[k].v == V_REGRESSION &&
-				    strcmp(first_j.rows[k].name, cases[i].name) == 0) {
-					flagged[nf++] = cases[i];
-					break;
-				}
+	struct bench_case *flagged = calloc((size_t)ncases, sizeof(*flagged));
+	int nf = 0;
+	for (int i = 0; flagged && first_j.nfail == 0 && i < ncases; i++) {
+		bool want = history_candidate(&hc, cases[i].name);
+		for (int k = 0; k < first_j.nrows && !want; k++)
+			want = first_j.rows[k].v == V_REGRESSION &&
+			       strcmp(first_j.rows[k].name, cases[i].name) == 0;
+		if (want)
+			flagged[nf++] = cases[i];
+	}
+	if (nf) {
 		fprintf(stderr,
 			"ringbench check: %d cases flagged; running them again to confirm\n", nf);
 		rs = ss;
@@ -682,7 +796,7 @@ int cmd_check(int argc, char **argv)
 		rs.ok = NULL;
 		rs.failure = NULL;
 		rs.progress = "check (confirming)";
-		int rrc = flagged ? session_run(&rs) : BENCH_USAGE;
+		int rrc = session_run(&rs);
 		seconds += rs.seconds;
 		if (rrc == BENCH_USAGE) {
 			rc = BENCH_USAGE;
@@ -698,10 +812,12 @@ int cmd_check(int argc, char **argv)
 			if (results_write(rs.doc[0], out2) == 0)
 				fprintf(stderr, "ringbench check: the re-run's results are in %s\n",
 					out2);
+			if (hc.on)
+				history_put(&hc, rs.doc[0], true);
 		}
 		session_free(&rs);
-		free(flagged);
 	}
+	free(flagged);
 	judgement_free(&first_j);
 	if (rc != BENCH_USAGE) {
 		struct judgement jd;
@@ -722,6 +838,14 @@ int cmd_check(int argc, char **argv)
 	judgement_free(&again);
 	sample_free(&cur2);
 	sample_free(&cur);
+history:
+	if (hc.on) {
+		/* A confirmed step makes a pass a regression; an environment
+		 * error or a visibility failure says more and stays. */
+		if (history_verdict(&hc, j.markdown) == BENCH_REGRESSION && rc == BENCH_PASS)
+			rc = BENCH_REGRESSION;
+	}
+	history_check_free(&hc);
 done:
 	fprintf(stderr, "ringbench check: %.0f s\n", seconds);
 	session_free(&ss);

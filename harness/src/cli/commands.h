@@ -12,8 +12,23 @@ int cmd_check(int argc, char **argv);	 /* check [SCENARIO...] */
 int cmd_ab(int argc, char **argv);	 /* ab BASE [HEAD] [SCENARIO...] */
 int cmd_doctor(int argc, char **argv);	 /* doctor */
 int cmd_system(int argc, char **argv);	 /* system */
+int cmd_history(int argc, char **argv);	 /* history */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 struct spec;
+struct history;
+struct history_analysis;
+
+/* The history folder: $RINGBENCH_HISTORY, or results/history/<machine-id>. */
+void history_dir(char *out, size_t n);
+/* The steps of an analysed history, as lines (or Markdown); only_fresh:
+ * the ones new tonight. */
+void history_print_steps(FILE *f, const struct history *h, const struct history_analysis *a,
+			 bool markdown, bool only_fresh);
+
 /* Read scenario files (names or paths) into one matrix; 0, or exit code 2
  * with the message printed. */
 int cli_load_scenarios(int n, char **names, struct spec *out);

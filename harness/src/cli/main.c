@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"compare", cmd_compare, "judge two results files: regressions, improvements, exit 1"},
     {"check", cmd_check, "nightly: run a scenario, judge it against this machine's baseline"},
     {"ab", cmd_ab, "before a merge: build two revisions, run them interleaved, judge"},
+    {"history", cmd_history, "each case's figure night by night, and the steps found in it"},
     {"baseline", cmd_baseline, "save or show this machine's baseline"},
     {"doctor", cmd_doctor, "prove a writer in one process is seen by a reader in another"},
     {"system", cmd_system, "what makes this machine's figures noisy, and what to change"},

@@ -57,5 +57,7 @@ int results_add_failure(json_t *doc, const struct bench_case *c, const char *mes
 			size_t n);
 /* Write atomically (temp file + rename).  Returns 0 or -1 with errno. */
 int results_write(json_t *doc, const char *path);
+/* mkdir -p.  Returns 0 or -1 with errno. */
+int results_mkdirs(const char *path);
 
 #endif

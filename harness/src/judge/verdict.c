@@ -53,20 +53,6 @@ static void warn(struct judgement *j, const char *fmt, ...)
 
 /* ---- the machine's states ---- */
 
-struct states {
-	bool used; /* both files recorded states */
-	int n;
-	double lo[16], hi[16];
-};
-
-static void add_probes(const struct sample_set *s, double *v, int *n, int max)
-{
-	for (int i = 0; i < s->ncases; i++)
-		for (int r = 0; r < s->cases[i].n; r++)
-			if (s->cases[i].state[r] > 0 && s->cases[i].steady[r] && *n < max)
-				v[(*n)++] = s->cases[i].state[r];
-}
-
 static bool has_probes(const struct sample_set *s)
 {
 	for (int i = 0; i < s->ncases; i++)
@@ -78,35 +64,39 @@ static bool has_probes(const struct sample_set *s)
 
 /* States are the gaps in the sorted probes: a step of more than STATE_GAP
  * between neighbours starts a new one. */
-static void find_states(const struct sample_set *a, const struct sample_set *b, struct states *st)
+void states_find(const struct sample_set *const *sets, int nsets, struct states *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->used = has_probes(a) && has_probes(b);
+	st->used = nsets > 0;
+	int max = 0;
+	for (int s = 0; s < nsets; s++) {
+		st->used &= has_probes(sets[s]);
+		for (int i = 0; i < sets[s]->ncases; i++)
+			max += sets[s]->cases[i].n;
+	}
 	if (!st->used)
 		return;
-	int max = 0;
-	for (int i = 0; i < a->ncases; i++)
-		max += a->cases[i].n;
-	for (int i = 0; i < b->ncases; i++)
-		max += b->cases[i].n;
 	double *v = malloc((size_t)(max + 1) * sizeof(*v));
 	if (!v) {
 		st->used = false;
 		return;
 	}
 	int n = 0;
-	add_probes(a, v, &n, max);
-	add_probes(b, v, &n, max);
+	for (int s = 0; s < nsets; s++)
+		for (int i = 0; i < sets[s]->ncases; i++)
+			for (int r = 0; r < sets[s]->cases[i].n; r++)
+				if (sets[s]->cases[i].state[r] > 0 && sets[s]->cases[i].steady[r])
+					v[n++] = sets[s]->cases[i].state[r];
 	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	/* A state also ends where it would span more than STATE_GAP twice
 	 * over, so probes in between cannot chain two states into one; past
-	 * 16 states, the rest are left out rather than merged. */
+	 * STATES_MAX states, the rest are left out rather than merged. */
 	for (int i = 0; i < n; i++) {
 		bool fits = st->n > 0 && v[i] <= st->hi[st->n - 1] * STATE_GAP &&
 			    v[i] <= st->lo[st->n - 1] * STATE_GAP * STATE_GAP;
 		if (fits) {
 			st->hi[st->n - 1] = v[i];
-		} else if (st->n < 16) {
+		} else if (st->n < STATES_MAX) {
 			st->lo[st->n] = st->hi[st->n] = v[i];
 			st->n++;
 		} else {
@@ -116,8 +106,7 @@ static void find_states(const struct sample_set *a, const struct sample_set *b, 
 	free(v);
 }
 
-/* A repetition's stratum, or -1 to leave it out (its probes disagreed). */
-static int stratum(const struct states *st, const struct sample_case *c, int r)
+int states_of(const struct states *st, const struct sample_case *c, int r)
 {
 	if (!st->used)
 		return 0;
@@ -127,6 +116,12 @@ static int stratum(const struct states *st, const struct sample_case *c, int r)
 		if (c->state[r] >= st->lo[k] && c->state[r] <= st->hi[k])
 			return k;
 	return -1;
+}
+
+static void find_states(const struct sample_set *a, const struct sample_set *b, struct states *st)
+{
+	const struct sample_set *both[2] = {a, b};
+	states_find(both, 2, st);
 }
 
 /* ---- one figure of one case ---- */
@@ -229,9 +224,9 @@ static void state_note(char *out, size_t n, const struct states *st, const struc
 	for (int k = 0; k < st->n; k++) {
 		bool in_b = false, in_c = false;
 		for (int r = 0; r < b->n; r++)
-			in_b |= stratum(st, b, r) == k;
+			in_b |= states_of(st, b, r) == k;
 		for (int r = 0; r < c->n; r++)
-			in_c |= stratum(st, c, r) == k;
+			in_c |= states_of(st, c, r) == k;
 		char one[24];
 		snprintf(one, sizeof(one), "%s%.0f", "", (st->lo[k] + st->hi[k]) / 2);
 		if (in_b && strlen(sb) + strlen(one) + 2 < sizeof(sb))
@@ -262,9 +257,9 @@ static int judge_unpaired(const struct states *st, const struct sample_case *b,
 	for (int k = 0; k < nst; k++) {
 		bool in_b = false, in_c = false;
 		for (int r = 0; r < b->n; r++)
-			in_b |= stratum(st, b, r) == k;
+			in_b |= states_of(st, b, r) == k;
 		for (int r = 0; r < c->n; r++)
-			in_c |= stratum(st, c, r) == k;
+			in_c |= states_of(st, c, r) == k;
 		common[k] = in_b && in_c;
 	}
 	int m = 0, nb = 0, nc = 0;
@@ -272,7 +267,7 @@ static int judge_unpaired(const struct states *st, const struct sample_case *b,
 	for (int side = 0; side < 2; side++) {
 		const struct sample_case *sc = side ? c : b;
 		for (int r = 0; r < sc->n; r++) {
-			int k = stratum(st, sc, r);
+			int k = states_of(st, sc, r);
 			if (k < 0 || !common[k])
 				continue;
 			double v = sc->v[f][r];
@@ -442,7 +437,7 @@ static int judge_paired(const struct states *st, const struct sample_case *a,
 		for (int j = 0; j < b->n; j++) {
 			if (a->rep[i] != b->rep[j] || m >= nmax)
 				continue;
-			int ka = stratum(st, a, i), kb = stratum(st, b, j);
+			int ka = states_of(st, a, i), kb = states_of(st, b, j);
 			if (ka < 0 || kb < 0 || ka != kb) {
 				mixed++;
 				continue;
@@ -589,7 +584,7 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 		const struct sample_set *s = side ? cur : base;
 		for (int i = 0; i < s->ncases; i++)
 			for (int r = 0; r < s->cases[i].n; r++) {
-				int k = stratum(&st, &s->cases[i], r);
+				int k = states_of(&st, &s->cases[i], r);
 				if (k < 0 && side)
 					j->unsteady_cur++;
 				else if (k < 0)

@@ -22,6 +22,22 @@
 /* Two probes further apart than this ratio are different states. */
 #define STATE_GAP 1.25
 
+/* The machine's states seen in some results: probe ranges in ns. */
+#define STATES_MAX 16
+struct states {
+	bool used; /* every set recorded states */
+	int n;
+	double lo[STATES_MAX], hi[STATES_MAX];
+};
+
+/* Group the steady probes of every repetition in sets[0..nsets) into
+ * states. */
+void states_find(const struct sample_set *const *sets, int nsets, struct states *st);
+/* The state of repetition r of c: its index, 0 when states are not used,
+ * -1 when it is left out (its probes disagreed, or fell past the last
+ * state). */
+int states_of(const struct states *st, const struct sample_case *c, int r);
+
 enum verdict {
 	V_SAME,	       /* no significant change */
 	V_SMALL,       /* significant, but not beyond the threshold */
@@ -71,7 +87,7 @@ struct judgement {
 	int n_only_base, n_only_cur;
 	char **failures; /* "case: message", visibility failures in current */
 	int nfail;
-	struct judge_state states[16];
+	struct judge_state states[STATES_MAX];
 	int nstates;
 	int unsteady_base, unsteady_cur; /* repetitions left out: probes disagreed */
 	char warnings[4][256];

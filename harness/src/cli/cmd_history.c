@@ -1,0 +1,248 @@
+/* cmd_history.c: `ringbench history`, each case's figure night by night
+ * and the steps found in it (judge/history.h), and the steps section that
+ * `check` prints and puts in its Markdown. */
+#include "bench.h"
+#include "commands.h"
+#include "history.h"
+#include "results.h"
+#include "spec.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void history_dir(char *out, size_t n)
+{
+	const char *env = getenv("RINGBENCH_HISTORY");
+	if (env && env[0]) {
+		snprintf(out, n, "%s", env);
+		return;
+	}
+	struct machine m;
+	machine_identify(&m);
+	history_default_dir(out, n, m.id);
+}
+
+/* 29.8 M, 512 K, 171 */
+static void human(char *out, size_t n, double v)
+{
+	if (v >= 1e9)
+		snprintf(out, n, "%.3g G", v / 1e9);
+	else if (v >= 1e6)
+		snprintf(out, n, "%.3g M", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(out, n, "%.3g K", v / 1e3);
+	else
+		snprintf(out, n, "%.4g", v);
+}
+
+static void state_text(char *out, size_t n, const struct history_series *s)
+{
+	if (s->hi > 0)
+		snprintf(out, n, "state %.0f-%.0f ns", s->lo, s->hi);
+	else
+		snprintf(out, n, "no state recorded");
+}
+
+/* One step in a sentence. */
+static void step_text(char *out, size_t n, const struct history *h, const struct history_step *hs)
+{
+	const struct history_series *s = hs->series;
+	const struct step *st = hs->step;
+	char a[32], b[32], state[64];
+	human(a, sizeof(a), exp(st->before));
+	human(b, sizeof(b), exp(st->after));
+	state_text(state, sizeof(state), s);
+	const struct history_night *nb = &h->nights[hs->night_before];
+	const struct history_night *na = &h->nights[hs->night_after];
+	const char *what = hs->worse ? "regression" : "improvement";
+	const char *when = st->candidate  ? "tonight's run alone: not confirmed"
+			   : hs->reported ? "reported before"
+			   : hs->fresh	  ? "new tonight"
+					  : "earlier";
+	snprintf(out, n,
+		 "%s: %s %+.1f%% (%s -> %s), %s, between %s (%s) and %s (%s), confidence "
+		 "%.2f%% (noise %.1f%%): %s, %s",
+		 s->name, fig_info[s->fig].label, 100 * st->change, a, b, state, nb->revision,
+		 nb->stem, na->revision, na->stem, 100 * st->confidence, 100 * s->noise, what,
+		 when);
+}
+
+void history_print_steps(FILE *f, const struct history *h, const struct history_analysis *a,
+			 bool markdown, bool only_fresh)
+{
+	int shown = 0;
+	for (int i = 0; i < a->nsteps; i++) {
+		const struct history_step *hs = &a->steps[i];
+		if (only_fresh && !hs->fresh)
+			continue;
+		char line[1400];
+		step_text(line, sizeof(line), h, hs);
+		if (markdown && shown == 0)
+			fprintf(f, "\n### Steps in the history (%d night%s)\n\n", h->nnights,
+				h->nnights == 1 ? "" : "s");
+		fprintf(f, "%s%s%s\n", markdown ? "- " : "  step ",
+			markdown && hs->fresh && hs->worse && !hs->step->candidate && !hs->reported
+			    ? "**REGRESSION** "
+			    : "",
+			line);
+		shown++;
+	}
+	if (shown == 0 && markdown)
+		fprintf(f, "\n### Steps in the history (%d night%s)\n\nNone new tonight.\n",
+			h->nnights, h->nnights == 1 ? "" : "s");
+	else if (shown == 0)
+		fprintf(f, "history: %d night%s, %d series: no %sstep\n", h->nnights,
+			h->nnights == 1 ? "" : "s", a->nseries, only_fresh ? "new " : "");
+}
+
+/* The figure a case's trend shows: throughput for a stream, p50 for a
+ * round trip or a fixed rate, time for files without either. */
+static bool main_figure(const struct history_series *s, const struct history_analysis *a)
+{
+	enum fig want = FIG_TIME;
+	for (int i = 0; i < a->nseries; i++)
+		if (strcmp(a->series[i].name, s->name) == 0) {
+			if (a->series[i].fig == FIG_P50 && want != FIG_RATE)
+				want = FIG_P50;
+			if (a->series[i].fig == FIG_RATE && strncmp(s->name, "stream", 6) == 0)
+				want = FIG_RATE;
+			if (a->series[i].fig == FIG_RATE && want == FIG_TIME)
+				want = FIG_RATE;
+		}
+	return s->fig == want;
+}
+
+static void print_series(const struct history *h, const struct history_analysis *a,
+			 const struct history_series *s, int last)
+{
+	char state[64];
+	state_text(state, sizeof(state), s);
+	printf("\n%s  %s, %s (noise %.1f%%)\n", s->name, fig_info[s->fig].label, state,
+	       100 * s->noise);
+	int first_night = h->nnights - last;
+	for (int i = 0; i < s->n; i++) {
+		const struct history_run *r = &h->runs[s->run[i]];
+		if (r->night < first_night)
+			continue;
+		char v[32];
+		human(v, sizeof(v), s->v[i]);
+		const char *mark = "";
+		for (int k = 0; k < s->nsteps; k++)
+			if (s->steps[k].at == i)
+				mark = s->steps[k].candidate ? "  <- candidate" : "  <- step";
+		printf("  %-20s %-14s %-7s %10s%s\n", h->nights[r->night].stem,
+		       h->nights[r->night].revision, r->rerun ? "re-run" : "", v, mark);
+	}
+	for (int k = 0; k < a->nsteps; k++) {
+		if (strcmp(a->steps[k].series->name, s->name) || a->steps[k].series->lo != s->lo)
+			continue;
+		char line[1400];
+		step_text(line, sizeof(line), h, &a->steps[k]);
+		printf("  step %s\n", line);
+	}
+}
+
+int cmd_history(int argc, char **argv)
+{
+	static const struct option opts[] = {{"dir", required_argument, 0, 'd'},
+					     {"case", required_argument, 0, 'c'},
+					     {"last", required_argument, 0, 'l'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
+	const char *dir = NULL, *pattern = NULL;
+	int last = 10;
+	char err[1200];
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': pattern = optarg; break;
+		case 'l':
+			if (spec_parse_int(optarg, 1, HISTORY_MAX_NIGHTS, &last, err, sizeof(err)))
+				return cli_usage("--last: %s", err);
+			break;
+		case 'h':
+			printf(
+			    "usage: ringbench history [--dir DIR] [--case REGEX] [--last N]\n\n"
+			    "Each case's figure run by run (throughput for a stream, p50 "
+			    "otherwise),\n"
+			    "one table per machine state, with the revision of each run, and the\n"
+			    "steps found in every figure's series (throughput or time, p50, p99):\n"
+			    "where the level changed, between which revisions, by how much and "
+			    "with\n"
+			    "what confidence.  Steps are looked for over the whole history (the\n"
+			    "newest %d nights); --last only shortens the tables.\n\n"
+			    "  --dir DIR     the history (default $RINGBENCH_HISTORY, or\n"
+			    "                results/history/<machine-id>/; `ringbench check` "
+			    "fills it)\n"
+			    "  --case REGEX  only cases whose name matches (extended regular "
+			    "expression)\n"
+			    "  --last N      the newest N nights in the tables (10)\n\n"
+			    "exit status: 0, or 2 for bad options or an empty or unreadable "
+			    "history\n",
+			    HISTORY_MAX_NIGHTS);
+			return BENCH_PASS;
+		default: return cli_usage("history: unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage("history: unexpected argument '%s'", argv[optind]);
+	regex_t re;
+	if (pattern && regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
+		return cli_usage("--case '%s': not a regular expression", pattern);
+	char dbuf[1024];
+	if (!dir)
+		history_dir(dbuf, sizeof(dbuf));
+	else
+		snprintf(dbuf, sizeof(dbuf), "%s", dir);
+	struct history h;
+	struct history_analysis a = {0};
+	struct step_opts so;
+	steps_defaults(&so);
+	int rc = BENCH_PASS;
+	if (history_load(dbuf, 0, &h, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		rc = BENCH_USAGE;
+	} else if (h.nruns == 0) {
+		fprintf(stderr,
+			"ringbench: history %s: no runs yet (`ringbench check` adds one per "
+			"run)\n",
+			dbuf);
+		rc = BENCH_USAGE;
+	} else if (history_analyse(&h, &so, &a)) {
+		fprintf(stderr, "ringbench: history: out of memory\n");
+		rc = BENCH_USAGE;
+	} else {
+		printf("history %s: %d night%s (%s .. %s), %d runs, %d series\n", dbuf, h.nnights,
+		       h.nnights == 1 ? "" : "s", h.nights[0].stem, h.nights[h.nnights - 1].stem,
+		       h.nruns, a.nseries);
+		int shown = 0, steps = 0;
+		for (int i = 0; i < a.nseries; i++) {
+			const struct history_series *s = &a.series[i];
+			if (pattern && regexec(&re, s->name, 0, NULL, 0))
+				continue;
+			steps += s->nsteps;
+			if (!main_figure(s, &a)) {
+				/* Its steps still show, under the main figure's table. */
+				continue;
+			}
+			print_series(&h, &a, s, last < h.nnights ? last : h.nnights);
+			shown++;
+		}
+		if (shown == 0)
+			printf("no case matches '%s'\n", pattern ? pattern : "");
+		printf("\n%d steps in %d series%s\n", steps, a.nseries,
+		       a.regressions ? "; new regressions tonight are above" : "");
+	}
+	if (pattern)
+		regfree(&re);
+	history_analysis_free(&a);
+	history_free(&h);
+	return rc;
+}

@@ -1,0 +1,427 @@
+/* history.c: the nightly history and its steps (history.h). */
+#include "history.h"
+
+#include "results.h"
+#include "stats.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RINGBENCH_SOURCE_DIR
+#define RINGBENCH_SOURCE_DIR "."
+#endif
+
+/* The figures whose series are searched for steps. */
+static const enum fig searched[] = {FIG_RATE, FIG_TIME, FIG_P50, FIG_P99};
+
+void history_default_dir(char *out, size_t n, const char *machine_id)
+{
+	snprintf(out, n, "%s/results/history/%s", RINGBENCH_SOURCE_DIR, machine_id);
+}
+
+const char *history_unit(enum fig f)
+{
+	return f == FIG_RATE ? "msgs/s" : "ns";
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_run_file(const char *name)
+{
+	size_t l = strlen(name);
+	return l > 5 && strcmp(name + l - 5, ".json") == 0 && strcmp(name, "steps.json") != 0 &&
+	       name[0] != '.';
+}
+
+/* name without ".json" and without ".rerun"; *rerun says which. */
+static void stem_of(const char *name, char *stem, size_t n, bool *rerun)
+{
+	size_t l = strlen(name) - 5;
+	*rerun = l > 6 && strncmp(name + l - 6, ".rerun", 6) == 0;
+	if (*rerun)
+		l -= 6;
+	snprintf(stem, n, "%.*s", (int)l, name);
+}
+
+int history_load(const char *dir, int last, struct history *h, char *err, size_t n)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->dir, sizeof(h->dir), "%s", dir);
+	if (last <= 0 || last > HISTORY_MAX_NIGHTS)
+		last = HISTORY_MAX_NIGHTS;
+	char path[2048];
+	snprintf(path, sizeof(path), "%s/steps.json", dir);
+	json_error_t je;
+	h->ledger = json_load_file(path, 0, &je);
+	if (!h->ledger && errno != ENOENT && access(path, F_OK) == 0) {
+		snprintf(err, n, "%s: %s (line %d)", path, je.text, je.line);
+		return -1;
+	}
+	if (!json_is_array(json_object_get(h->ledger, "reported"))) {
+		json_decref(h->ledger);
+		h->ledger = json_pack("{s:[]}", "reported");
+	}
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, n, "history %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	int nn = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!is_run_file(e->d_name))
+			continue;
+		if (nn == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **t = realloc(names, (size_t)cap * sizeof(*t));
+			if (!t)
+				break;
+			names = t;
+		}
+		if (!(names[nn] = strdup(e->d_name)))
+			break;
+		nn++;
+	}
+	closedir(d);
+	qsort(names, (size_t)nn, sizeof(*names), cmp_str);
+	/* Nights, newest last; keep the newest `last`. */
+	int nights = 0;
+	char prev[160] = "";
+	for (int i = 0; i < nn; i++) {
+		char stem[160];
+		bool rerun;
+		stem_of(names[i], stem, sizeof(stem), &rerun);
+		if (strcmp(stem, prev)) {
+			nights++;
+			snprintf(prev, sizeof(prev), "%s", stem);
+		}
+	}
+	int skip = nights > last ? nights - last : 0;
+	h->runs = calloc((size_t)nn + 1, sizeof(*h->runs));
+	h->nights = calloc((size_t)nights + 1, sizeof(*h->nights));
+	int rc = h->runs && h->nights ? 0 : -1;
+	if (rc)
+		snprintf(err, n, "history %s: out of memory", dir);
+	int night = -1;
+	prev[0] = 0;
+	for (int i = 0; i < nn && rc == 0; i++) {
+		char stem[160];
+		bool rerun;
+		stem_of(names[i], stem, sizeof(stem), &rerun);
+		if (strcmp(stem, prev)) {
+			night++;
+			snprintf(prev, sizeof(prev), "%s", stem);
+		}
+		if (night < skip)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		struct history_run *r = &h->runs[h->nruns];
+		char why[1200];
+		if (sample_load(path, &r->s, why, sizeof(why))) {
+			fprintf(stderr, "ringbench: history: left out: %s\n", why);
+			sample_free(&r->s);
+			continue;
+		}
+		int k = night - skip;
+		if (k >= h->nnights) {
+			struct history_night *hn = &h->nights[k];
+			snprintf(hn->stem, sizeof(hn->stem), "%s", stem);
+			snprintf(hn->revision, sizeof(hn->revision), "%s",
+				 r->s.revision[0] ? r->s.revision : "?");
+			snprintf(hn->date, sizeof(hn->date), "%s", r->s.date);
+			h->nnights = k + 1;
+		}
+		r->night = k;
+		r->rerun = rerun;
+		h->nruns++;
+	}
+	for (int i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+void history_free(struct history *h)
+{
+	for (int i = 0; i < h->nruns; i++)
+		sample_free(&h->runs[i].s);
+	free(h->runs);
+	free(h->nights);
+	json_decref(h->ledger);
+	memset(h, 0, sizeof(*h));
+}
+
+void history_stem(const char *dir, json_t *doc, char *out, size_t n)
+{
+	const char *rev =
+	    json_string_value(json_object_get(json_object_get(doc, "context"), "git_revision"));
+	char safe[48];
+	size_t k = 0;
+	for (const char *p = rev ? rev : "unknown"; *p && k + 1 < sizeof(safe); p++)
+		safe[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+					   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
+				       ? *p
+				       : '_');
+	safe[k] = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* Milliseconds, and one more while the name is taken: two runs a
+	 * second apart are two nights, in order. */
+	for (long ms = ts.tv_nsec / 1000000;; ms++) {
+		time_t t = ts.tv_sec + ms / 1000;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		char stamp[32];
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+		snprintf(out, n, "%s.%03ldZ-%s", stamp, ms % 1000, safe);
+		char path[2048];
+		snprintf(path, sizeof(path), "%s/%s.json", dir, out);
+		if (access(path, F_OK) != 0)
+			return;
+	}
+}
+
+int history_write(const char *dir, const char *stem, bool rerun, json_t *doc, char *err, size_t n)
+{
+	char path[2048];
+	snprintf(path, sizeof(path), "%s/%s%s.json", dir, stem, rerun ? ".rerun" : "");
+	if (results_mkdirs(dir) || results_write(doc, path)) {
+		snprintf(err, n, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- series and steps ---- */
+
+static double median_in_state(const struct sample_case *c, enum fig f, const struct states *st,
+			      int k, double *scratch)
+{
+	int m = 0;
+	for (int r = 0; r < c->n; r++)
+		if (states_of(st, c, r) == k && c->v[f][r] > 0 && isfinite(c->v[f][r]))
+			scratch[m++] = c->v[f][r];
+	return m >= HISTORY_MIN_REPS ? stats_median(scratch, m) : NAN;
+}
+
+static bool overlaps(double lo1, double hi1, double lo2, double hi2)
+{
+	return lo1 <= hi2 * STATE_GAP && hi1 * STATE_GAP >= lo2;
+}
+
+/* Did an earlier night's check report this step (ledger)? */
+static bool in_ledger(const struct history *h, const struct history_series *s,
+		      const struct step *st)
+{
+	const char *rev_after = h->nights[h->runs[s->run[st->at]].night].revision;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(h->ledger, "reported"), i, e)
+	{
+		const char *name = json_string_value(json_object_get(e, "case"));
+		const char *fig = json_string_value(json_object_get(e, "figure"));
+		const char *rev = json_string_value(json_object_get(e, "revision_after"));
+		const char *night = json_string_value(json_object_get(e, "night"));
+		double lo = json_number_value(json_object_get(e, "state_lo_ns"));
+		double hi = json_number_value(json_object_get(e, "state_hi_ns"));
+		double change = json_number_value(json_object_get(e, "change"));
+		if (!name || !fig || strcmp(name, s->name) || strcmp(fig, fig_info[s->fig].key) ||
+		    (change < 0) != (st->change < 0) || !overlaps(lo, hi, s->lo, s->hi))
+			continue;
+		if (rev && strcmp(rev, rev_after) == 0)
+			return true;
+		/* The same step, placed a run or two away now that more runs
+		 * are in: reported in one of the last three nights. */
+		for (int k = h->nnights - 4; night && k < h->nnights - 1; k++)
+			if (k >= 0 && strcmp(night, h->nights[k].stem) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int add_step(const struct history *h, struct history_analysis *a,
+		    const struct history_series *s, const struct step *st)
+{
+	struct history_step *t = realloc(a->steps, (size_t)(a->nsteps + 1) * sizeof(*t));
+	if (!t)
+		return -1;
+	a->steps = t;
+	struct history_step *hs = &a->steps[a->nsteps++];
+	int last = h->nnights - 1;
+	int tonight = 0;
+	for (int i = st->at; i < st->at + st->n_after; i++)
+		tonight += h->runs[s->run[i]].night == last;
+	*hs = (struct history_step){
+	    .series = s,
+	    .step = st,
+	    .night_before = h->runs[s->run[st->at - 1]].night,
+	    .night_after = h->runs[s->run[st->at]].night,
+	    .worse = fig_info[s->fig].better * st->change < 0,
+	    /* New: the last level, and not shown by two runs without
+	     * tonight's. */
+	    .fresh = st->at + st->n_after == s->n && tonight > 0 && st->n_after - tonight < 2,
+	};
+	hs->reported = !st->candidate && in_ledger(h, s, st);
+	if (hs->fresh && hs->worse && !hs->reported)
+		(*(st->candidate ? &a->candidates : &a->regressions))++;
+	return 0;
+}
+
+static int add_series(const struct history *h, struct history_analysis *a, const char *name,
+		      enum fig f, const struct states *st, int k, const struct step_opts *o,
+		      double *scratch)
+{
+	struct history_series s = {.name = name, .fig = f};
+	if (st->used) {
+		s.lo = st->lo[k];
+		s.hi = st->hi[k];
+	}
+	s.v = malloc((size_t)h->nruns * sizeof(*s.v));
+	s.run = malloc((size_t)h->nruns * sizeof(*s.run));
+	double *x = malloc((size_t)h->nruns * sizeof(*x));
+	if (!s.v || !s.run || !x) {
+		free(s.v);
+		free(s.run);
+		free(x);
+		return -1;
+	}
+	double clock_step = 0;
+	for (int r = 0; r < h->nruns; r++) {
+		const struct sample_case *c = sample_find(&h->runs[r].s, name);
+		if (!c || !c->has[f])
+			continue;
+		double v = median_in_state(c, f, st, k, scratch);
+		if (isnan(v))
+			continue;
+		clock_step = fmax(clock_step, h->runs[r].s.clock_step);
+		s.v[s.n] = v;
+		s.run[s.n] = r;
+		x[s.n++] = log(v);
+	}
+	if (s.n == 0) {
+		free(s.v);
+		free(s.run);
+		free(x);
+		return 0;
+	}
+	struct step_opts so = *o;
+	/* A percentile moves in steps of the clock's resolution. */
+	if ((f == FIG_P50 || f == FIG_P99) && clock_step > 0) {
+		memcpy(scratch, s.v, (size_t)s.n * sizeof(*scratch));
+		so.min_noise = fmax(so.min_noise, clock_step / stats_median(scratch, s.n));
+	}
+	s.nsteps = steps_find(x, s.n, &so, s.steps, STEP_MAX, &s.noise);
+	free(x);
+	struct history_series *t = realloc(a->series, (size_t)(a->nseries + 1) * sizeof(*t));
+	if (!t) {
+		free(s.v);
+		free(s.run);
+		return -1;
+	}
+	a->series = t;
+	a->series[a->nseries++] = s;
+	return 0;
+}
+
+int history_analyse(const struct history *h, const struct step_opts *o, struct history_analysis *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (h->nruns == 0)
+		return 0;
+	const struct sample_set **sets = malloc((size_t)h->nruns * sizeof(*sets));
+	int maxn = 1;
+	for (int r = 0; sets && r < h->nruns; r++) {
+		sets[r] = &h->runs[r].s;
+		for (int i = 0; i < h->runs[r].s.ncases; i++)
+			if (h->runs[r].s.cases[i].n > maxn)
+				maxn = h->runs[r].s.cases[i].n;
+	}
+	double *scratch = malloc((size_t)(maxn > h->nruns ? maxn : h->nruns) * sizeof(*scratch));
+	if (!sets || !scratch) {
+		free(sets);
+		free(scratch);
+		return -1;
+	}
+	struct states st;
+	states_find(sets, h->nruns, &st);
+	int nst = st.used ? st.n : 1;
+	int rc = 0;
+	/* Every case once, in the order runs first show it. */
+	for (int r = 0; r < h->nruns && rc == 0; r++)
+		for (int i = 0; i < h->runs[r].s.ncases && rc == 0; i++) {
+			const char *name = h->runs[r].s.cases[i].name;
+			bool seen = false;
+			for (int q = 0; q < r && !seen; q++)
+				seen = sample_find(&h->runs[q].s, name) != NULL;
+			for (int q = 0; q < i && !seen; q++)
+				seen = strcmp(h->runs[r].s.cases[q].name, name) == 0;
+			if (seen)
+				continue;
+			for (size_t f = 0; f < sizeof(searched) / sizeof(*searched); f++)
+				for (int k = 0; k < nst && rc == 0; k++)
+					rc =
+					    add_series(h, a, name, searched[f], &st, k, o, scratch);
+		}
+	/* Steps point into series: take them once the series stop moving. */
+	for (int i = 0; i < a->nseries && rc == 0; i++)
+		for (int k = 0; k < a->series[i].nsteps && rc == 0; k++)
+			rc = add_step(h, a, &a->series[i], &a->series[i].steps[k]);
+	free(sets);
+	free(scratch);
+	return rc;
+}
+
+void history_analysis_free(struct history_analysis *a)
+{
+	for (int i = 0; i < a->nseries; i++) {
+		free(a->series[i].v);
+		free(a->series[i].run);
+	}
+	free(a->series);
+	free(a->steps);
+	memset(a, 0, sizeof(*a));
+}
+
+int history_record(const struct history *h, const struct history_analysis *a, char *err, size_t n)
+{
+	json_t *list = json_object_get(h->ledger, "reported");
+	int added = 0;
+	for (int i = 0; i < a->nsteps; i++) {
+		const struct history_step *hs = &a->steps[i];
+		if (!hs->fresh || hs->step->candidate || hs->reported)
+			continue;
+		json_t *e = json_pack("{s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:f, s:f}", "case",
+				      hs->series->name, "figure", fig_info[hs->series->fig].key,
+				      "state_lo_ns", hs->series->lo, "state_hi_ns", hs->series->hi,
+				      "night", h->nights[h->nnights - 1].stem, "revision_before",
+				      h->nights[hs->night_before].revision, "revision_after",
+				      h->nights[hs->night_after].revision, "change",
+				      hs->step->change, "confidence", hs->step->confidence);
+		if (!e || json_array_append_new(list, e)) {
+			snprintf(err, n, "steps.json: out of memory");
+			return -1;
+		}
+		added++;
+	}
+	if (!added)
+		return 0;
+	char path[2048];
+	snprintf(path, sizeof(path), "%s/steps.json", h->dir);
+	if (results_mkdirs(h->dir) || results_write(h->ledger, path)) {
+		snprintf(err, n, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* history.h: every nightly check kept, and the steps in each figure's
+ * series.
+ *
+ * A history is a folder (results/history/<machine-id>/ by default) of
+ * results files, one per run, named <time>-<revision>.json; a check's
+ * confirming re-run of the cases it flagged is <time>-<revision>.rerun.json
+ * beside it.  A night is one check: its run and its re-run.
+ *
+ * A series is one figure of one case in one machine state: a point per run
+ * that has at least HISTORY_MIN_REPS steady repetitions of the case in that
+ * state (the median of them).  States are found over the whole history
+ * (verdict.h), so a night in the slow state neither raises nor hides a
+ * step in the fast one.  steps.h finds where each series' level changed.
+ *
+ * A step whose first point is tonight's is new.  A new step that makes
+ * the figure worse is a regression once two runs show it (tonight's run
+ * and its re-run, or two nights); tonight's run alone makes a candidate,
+ * which `check` re-runs at once.  steps.json in the folder lists the steps
+ * reported, so a step is reported on the night it is confirmed and not
+ * again. */
+#ifndef HISTORY_H
+#define HISTORY_H
+
+#include "sample.h"
+#include "steps.h"
+#include "verdict.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#define HISTORY_MIN_REPS   3
+#define HISTORY_MAX_NIGHTS 400
+
+struct history_run {
+	struct sample_set s;
+	int night;
+	bool rerun;
+};
+
+struct history_night {
+	char stem[160]; /* <time>-<revision> */
+	char revision[128];
+	char date[64];
+};
+
+struct history {
+	char dir[1024];
+	int nruns, nnights;
+	struct history_run *runs;     /* in time order, a night's re-run after its run */
+	struct history_night *nights; /* oldest first */
+	json_t *ledger;		      /* steps.json: {"reported": [...]} */
+};
+
+/* The default folder for a machine. */
+void history_default_dir(char *out, size_t n, const char *machine_id);
+
+/* Read the newest last (<= 0: HISTORY_MAX_NIGHTS) nights of dir.  A folder
+ * that does not exist is an empty history.  0, or -1 with err. */
+int history_load(const char *dir, int last, struct history *h, char *err, size_t n);
+void history_free(struct history *h);
+
+/* The file name stem of a run now at doc's revision, not yet in dir
+ * (<time>-<revision>, the time to the millisecond). */
+void history_stem(const char *dir, json_t *doc, char *out, size_t n);
+/* Write doc as stem.json (or stem.rerun.json) into dir, making the folder.
+ * 0, or -1 with err. */
+int history_write(const char *dir, const char *stem, bool rerun, json_t *doc, char *err, size_t n);
+
+struct history_series {
+	const char *name; /* the case (owned by a run's sample set) */
+	enum fig fig;
+	double lo, hi; /* the state's probe range, ns (0 0 without probes) */
+	int n;	       /* points */
+	double *v;     /* [n]: the figure (not its log) */
+	int *run;      /* [n]: index into runs[] */
+	double noise;  /* relative noise the steps were judged with */
+	int nsteps;
+	struct step steps[STEP_MAX];
+};
+
+/* One step of a series, put in terms of runs and nights. */
+struct history_step {
+	const struct history_series *series;
+	const struct step *step;
+	int night_before, night_after; /* the nights of the points either side */
+	bool worse;		       /* the figure got worse */
+	bool fresh;		       /* its first point is the newest night's */
+	bool reported;		       /* the ledger has it from an earlier night */
+};
+
+struct history_analysis {
+	int nseries;
+	struct history_series *series;
+	int nsteps;
+	struct history_step *steps;
+	int regressions; /* fresh, confirmed, worse, not reported before */
+	int candidates;	 /* fresh candidates (tonight's run alone) */
+};
+
+/* Build every series and find its steps.  0, or -1 (out of memory). */
+int history_analyse(const struct history *h, const struct step_opts *o, struct history_analysis *a);
+void history_analysis_free(struct history_analysis *a);
+
+/* Add the analysis' new confirmed steps to the folder's steps.json.  0, or
+ * -1 with err. */
+int history_record(const struct history *h, const struct history_analysis *a, char *err, size_t n);
+
+/* "items/s", "ns" ...: the unit of a figure's values in tables. */
+const char *history_unit(enum fig f);
+
+#endif

@@ -1,0 +1,128 @@
+/* steps.c: changes of level in a series (steps.h). */
+#include "steps.h"
+
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void steps_defaults(struct step_opts *o)
+{
+	o->min_change = 0.03;
+	o->penalty = 0;
+	o->min_noise = 0.01;
+}
+
+/* The noise of one point: 1.4826 MAD of successive differences, over
+ * sqrt(2) (a difference holds two points' noise). */
+static double series_noise(const double *x, int n, double floor)
+{
+	if (n < 3)
+		return floor;
+	double *d = malloc((size_t)(n - 1) * sizeof(*d));
+	if (!d)
+		return floor;
+	for (int i = 0; i + 1 < n; i++)
+		d[i] = x[i + 1] - x[i];
+	double s = stats_robust_sd(d, n - 1) / sqrt(2.0);
+	free(d);
+	return isfinite(s) && s > floor ? s : floor;
+}
+
+/* The capped cost of x[i..j) about its median, and the median. */
+static double seg_cost(const double *x, int i, int j, double noise, double *scratch, double *level)
+{
+	int m = j - i;
+	memcpy(scratch, x + i, (size_t)m * sizeof(*scratch));
+	double med = stats_median(scratch, m);
+	double c = 0;
+	for (int k = i; k < j; k++) {
+		double r = (x[k] - med) / noise;
+		c += fmin(r * r, STEP_CAP * STEP_CAP);
+	}
+	if (level)
+		*level = med;
+	return c;
+}
+
+int steps_find(const double *x, int n, const struct step_opts *o, struct step *out, int max,
+	       double *noise_out)
+{
+	if (noise_out)
+		*noise_out = 0;
+	if (n < 3)
+		return 0;
+	double noise = series_noise(x, n, o->min_noise > 0 ? o->min_noise : 0.01);
+	/* A noise read off few points is uncertain: widen it (by 2/sqrt(n-1),
+	 * about the error of a MAD over n-1 differences, twice). */
+	noise *= 1 + 2 / sqrt((double)n - 1);
+	if (noise_out)
+		*noise_out = noise;
+	double zconf = 1 - erfc(STEP_Z / sqrt(2.0));
+	double beta = o->penalty > 0 ? o->penalty : 2 * log((double)n) + 4;
+	/* best[t]: the least cost of x[0..t); from[t]: where its last segment
+	 * starts.  A segment is at least 2 points. */
+	double *best = malloc((size_t)(n + 1) * sizeof(*best));
+	int *from = malloc((size_t)(n + 1) * sizeof(*from));
+	double *scratch = malloc((size_t)n * sizeof(*scratch));
+	if (!best || !from || !scratch) {
+		free(best);
+		free(from);
+		free(scratch);
+		return 0;
+	}
+	best[0] = -beta;
+	from[0] = 0;
+	for (int t = 1; t <= n; t++) {
+		best[t] = INFINITY;
+		from[t] = 0;
+		for (int s = 0; s + 2 <= t; s++) {
+			if (s > 0 && (s < 2 || !isfinite(best[s])))
+				continue;
+			double c = best[s] + seg_cost(x, s, t, noise, scratch, NULL) + beta;
+			if (c < best[t]) {
+				best[t] = c;
+				from[t] = s;
+			}
+		}
+	}
+	/* The segments' starts, back from the end. */
+	int starts[512], ns = 0;
+	for (int t = n; t > 0 && ns < 512; t = from[t])
+		starts[ns++] = from[t];
+	/* starts[] runs from the last segment back to the first (0). */
+	int k = 0;
+	for (int i = ns - 2; i >= 0 && k < max; i--) {
+		int a = starts[i + 1], b = starts[i];
+		int e = i > 0 ? starts[i - 1] : n;
+		struct step st = {.at = b, .n_before = b - a, .n_after = e - b};
+		seg_cost(x, a, b, noise, scratch, &st.before);
+		seg_cost(x, b, e, noise, scratch, &st.after);
+		st.change = expm1(st.after - st.before);
+		double se = noise * sqrt(1.0 / st.n_before + 1.0 / st.n_after);
+		st.confidence = 1 - erfc(fabs(st.after - st.before) / se / sqrt(2.0));
+		if (fabs(st.change) >= o->min_change && st.confidence >= zconf)
+			out[k++] = st;
+	}
+	/* The newest point alone, against the level of the segment it ends:
+	 * STEP_CAP noises or more away is a candidate, for a second run to
+	 * confirm or not. */
+	int a = starts[0];
+	if (k < max && n - 1 - a >= 2) {
+		struct step st = {
+		    .at = n - 1, .n_before = n - 1 - a, .n_after = 1, .candidate = true};
+		seg_cost(x, a, n - 1, noise, scratch, &st.before);
+		st.after = x[n - 1];
+		st.change = expm1(st.after - st.before);
+		double se = noise * sqrt(1.0 / st.n_before + 1.0);
+		st.confidence = 1 - erfc(fabs(st.after - st.before) / se / sqrt(2.0));
+		if (fabs(st.after - st.before) >= STEP_CAP * noise &&
+		    fabs(st.change) >= o->min_change)
+			out[k++] = st;
+	}
+	free(best);
+	free(from);
+	free(scratch);
+	return k;
+}

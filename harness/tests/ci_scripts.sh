@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# ci_scripts.sh SOURCE_DIR DATA_DIR: the CI recipes end to end, on the ci
+# scenario (a few seconds of measuring).
+#   - every YAML recipe parses, and every script it runs exists and is
+#     executable;
+#   - ci/nightly.sh twice into a fresh history and baseline folder: the
+#     first run becomes the baseline (exit 0), the second is judged (0 or
+#     1: a verdict is a measurement, not asserted; 2 only when the
+#     machine's state changed between the two); both leave their
+#     artifacts, the history holds two nights and `ringbench history`
+#     shows them;
+#   - ci/pre-merge.sh HEAD~0 against HEAD: both revisions built and run
+#     interleaved, exit 0 or 1, the artifacts there and the exit code the
+#     one verdict.json gives.
+set -u
+src=$1 data=$2
+if [ "$(nproc)" -lt 2 ]; then
+	echo "ci_scripts.sh: skipped, runs pin to CPUs 0 and 1"
+	exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "ci_scripts.sh: $*" >&2; exit 1; }
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+# --- the recipes
+"$py" - "$src" <<'PY' || fail "the CI recipes"
+import os, re, sys, yaml
+src = sys.argv[1]
+recipes = ["ci/github/nightly.yml", "ci/github/pre-merge.yml", "ci/gitlab-ci.yml"]
+for r in recipes:
+    doc = yaml.safe_load(open(os.path.join(src, r)))
+    assert isinstance(doc, dict), r + ": not a mapping"
+    cmds = []
+    def walk(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k in ("run", "script") :
+                    cmds.extend(v if isinstance(v, list) else [v])
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+    walk(doc)
+    scripts = [m for c in cmds for m in re.findall(r"((?:ci|scripts)/[\w./-]+\.sh)", str(c))]
+    assert scripts, r + ": runs no ci/ script"
+    for s in scripts:
+        p = os.path.join(src, s)
+        assert os.path.isfile(p) and os.access(p, os.X_OK), r + ": runs " + s + ", which is missing or not executable"
+    print(r, "calls", sorted(set(scripts)))
+PY
+[ -x "$src/scripts/pre-push" ] || fail "scripts/pre-push is not executable"
+
+# --- nightly, twice
+export RINGBENCH_HISTORY=$tmp/history RINGBENCH_BASELINES=$tmp/baselines
+for night in 1 2; do
+	out=$tmp/nightly$night
+	RINGBENCH_OUT=$out "$src/ci/nightly.sh" "$data/ci.ini" >"$tmp/log" 2>&1
+	rc=$?
+	echo "ci/nightly.sh night $night: exit $rc"
+	if [ $night = 1 ]; then
+		[ $rc = 0 ] || { cat "$tmp/log"; fail "night 1 (no baseline yet): exit $rc"; }
+		grep -q "no baseline for this machine" "$tmp/log" || fail "night 1 did not save a baseline"
+		ls "$tmp/baselines"/*.json >/dev/null || fail "no baseline in $tmp/baselines"
+	else
+		# 2 only when the machine's state changed between the nights (the
+		# verdict refuses to compare across states); anything else fails.
+		case $rc in
+		0 | 1) ;;
+		2) grep -q "the machine changed between the two runs" "$tmp/log" ||
+			{ cat "$tmp/log"; fail "night 2: exit 2"; } ;;
+		*) cat "$tmp/log"; fail "night 2: exit $rc" ;;
+		esac
+		for f in summary.md junit.xml verdict.json; do
+			[ -s "$out/$f" ] || fail "night 2 left no $f"
+		done
+		grep -q "Steps in the history (2 nights)" "$out/summary.md" ||
+			fail "night 2's summary has no history section"
+		"$py" -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$out/junit.xml" ||
+			fail "junit.xml does not parse"
+	fi
+	[ -s "$out/results.json" ] || fail "night $night left no results.json"
+	grep -q "ring.*spin\|wait:spin" "$out/history.txt" || fail "night $night: history.txt has no trend"
+done
+[ "$(ls "$tmp/history"/*.json | grep -vc -e rerun -e steps.json)" = 2 ] ||
+	fail "the history should hold two nights: $(ls "$tmp/history")"
+"$src/build-release/harness/ringbench" history --case 'wait:spin' >"$tmp/hist" ||
+	fail "ringbench history: exit $?"
+grep -q "history $tmp/history: 2 nights" "$tmp/hist" || { cat "$tmp/hist"; fail "ringbench history"; }
+[ "$(grep -cE '^  [0-9]{8}T[0-9]{6}\.[0-9]{3}Z-' "$tmp/hist")" -ge 2 ] || { cat "$tmp/hist"; fail "no rows"; }
+
+# --- pre-merge
+out=$tmp/pre-merge
+RINGBENCH_OUT=$out RINGBENCH_SCENARIO=$data/ci.ini RINGBENCH_REPETITIONS=20 \
+	"$src/ci/pre-merge.sh" HEAD >"$tmp/log" 2>&1
+rc=$?
+echo "ci/pre-merge.sh HEAD: exit $rc"
+case $rc in
+0 | 1) ;;
+2) grep -q "NO VERDICT" "$tmp/log" || { cat "$tmp/log"; fail "pre-merge: exit 2"; } ;;
+*) cat "$tmp/log"; fail "pre-merge: exit $rc" ;;
+esac
+for f in ab-A.json ab-B.json summary.md junit.xml verdict.json; do
+	[ -s "$out/$f" ] || { ls -l "$out"; fail "pre-merge left no $f"; }
+done
+status=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["status"])' "$out/verdict.json")
+[ "$status" = "$rc" ] || fail "pre-merge exit $rc but verdict.json says $status"
+echo "ci_scripts.sh: ok"

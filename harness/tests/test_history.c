@@ -1,0 +1,317 @@
+/* test_history.c: step detection and the nightly history on synthetic
+ * series with known answers.  No timing: every figure is made up with a
+ * seeded generator, in noise shaped like this machine's (two machine
+ * states 3x apart, a run-to-run spread of 1.5-2% within a state, and now
+ * and then a run four times as far off). */
+#include "history.h"
+#include "results.h"
+#include "stats.h"
+#include "steps.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static struct stats_rng rng;
+
+static double gauss(void)
+{
+	double u = ((double)(stats_rng_next(&rng) >> 11) + 0.5) / 9007199254740992.0;
+	double v = ((double)(stats_rng_next(&rng) >> 11) + 0.5) / 9007199254740992.0;
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* A run's log-noise: sd, and one run in 20 four times as far off. */
+static double noise(double sd)
+{
+	double e = gauss() * sd;
+	return stats_rng_below(&rng, 20) == 0 ? 4 * e : e;
+}
+
+static int confirmed(const struct step *s, int n)
+{
+	int k = 0;
+	for (int i = 0; i < n; i++)
+		k += !s[i].candidate;
+	return k;
+}
+
+/* ---- steps_find on series ---- */
+
+static void test_series(void)
+{
+	struct step_opts o;
+	steps_defaults(&o);
+	struct step s[STEP_MAX];
+	double x[128];
+
+	/* Noise alone, 60 runs, twenty different draws: no step. */
+	for (int seed = 1; seed <= 20; seed++) {
+		stats_rng_seed(&rng, (uint64_t)seed);
+		for (int i = 0; i < 60; i++)
+			x[i] = log(29e6) + noise(0.02);
+		int n = steps_find(x, 60, &o, s, STEP_MAX, NULL);
+		if (confirmed(s, n))
+			fprintf(stderr, "noise, seed %d: %d steps, first at %d (%+.1f%%)\n", seed,
+				n, s[0].at, 100 * s[0].change);
+		CHECK(confirmed(s, n) == 0);
+	}
+
+	/* A 5% loss after 30 runs: one step, at run 30, about -5%.  A step of
+	 * 3 noises is placed exactly unless wild runs sit beside it: in ten
+	 * draws, exactly in eight or more, never more than two runs off. */
+	int exact = 0;
+	for (int seed = 1; seed <= 10; seed++) {
+		stats_rng_seed(&rng, (uint64_t)seed);
+		for (int i = 0; i < 60; i++)
+			x[i] = log(29e6) + (i >= 30 ? log(0.95) : 0) + noise(0.015);
+		int n = steps_find(x, 60, &o, s, STEP_MAX, NULL);
+		CHECK(n == 1);
+		if (n != 1)
+			continue;
+		exact += s[0].at == 30;
+		CHECK(abs(s[0].at - 30) <= 2);
+		CHECK(s[0].change < -0.035 && s[0].change > -0.065);
+		CHECK(!s[0].candidate && s[0].confidence > 0.999);
+	}
+	CHECK(exact >= 8);
+
+	/* A drift of 1% a run for 20 runs (runs 20..39), then level: found
+	 * inside the drift, and the steps add up to most of its 20%. */
+	for (int seed = 1; seed <= 10; seed++) {
+		stats_rng_seed(&rng, (uint64_t)seed);
+		for (int i = 0; i < 60; i++)
+			x[i] = log(500) +
+			       (i < 20	 ? 0
+				: i < 40 ? (i - 19) * 0.01
+					 : 0.20) +
+			       noise(0.015);
+		int n = steps_find(x, 60, &o, s, STEP_MAX, NULL);
+		double total = 0;
+		for (int k = 0; k < n; k++) {
+			CHECK(s[k].at >= 20 && s[k].at <= 41);
+			total += log1p(s[k].change);
+		}
+		CHECK(n >= 1);
+		CHECK(total > 0.10 && total < 0.30);
+	}
+
+	/* One run three times slower (or faster) among 60: no step. */
+	for (int seed = 1; seed <= 10; seed++) {
+		stats_rng_seed(&rng, (uint64_t)seed);
+		for (int i = 0; i < 60; i++)
+			x[i] = log(29e6) + noise(0.015);
+		x[30] += seed & 1 ? log(3.0) : -log(3.0);
+		CHECK(steps_find(x, 60, &o, s, STEP_MAX, NULL) == 0);
+	}
+
+	/* A 20% loss on the newest run alone: a candidate at that run; a
+	 * second run that agrees makes it a step there; one that does not
+	 * leaves nothing. */
+	stats_rng_seed(&rng, 7);
+	for (int i = 0; i < 30; i++)
+		x[i] = log(29e6) + noise(0.015);
+	x[30] = log(29e6 * 0.8);
+	int n = steps_find(x, 31, &o, s, STEP_MAX, NULL);
+	CHECK(n == 1 && s[0].candidate && s[0].at == 30 && s[0].n_after == 1);
+	x[31] = log(29e6 * 0.79);
+	n = steps_find(x, 32, &o, s, STEP_MAX, NULL);
+	CHECK(n == 1 && !s[0].candidate && s[0].at == 30 && s[0].n_after == 2);
+	CHECK(n == 1 && s[0].change < -0.18 && s[0].change > -0.23);
+	x[31] = log(29e6 * 1.005);
+	n = steps_find(x, 32, &o, s, STEP_MAX, NULL);
+	CHECK(n == 0);
+
+	/* Too few points, and a flat series with no noise at all (a
+	 * percentile that never leaves its clock step). */
+	CHECK(steps_find(x, 2, &o, s, STEP_MAX, NULL) == 0);
+	for (int i = 0; i < 40; i++)
+		x[i] = log(150);
+	CHECK(steps_find(x, 40, &o, s, STEP_MAX, NULL) == 0);
+	/* ... that moves by one clock step now and then: not a step when the
+	 * noise floor is the clock's step over the level. */
+	for (int i = 0; i < 40; i++)
+		x[i] = log(i % 7 == 3 || i % 11 == 5 ? 160 : 150);
+	o.min_noise = 10.0 / 150;
+	CHECK(steps_find(x, 40, &o, s, STEP_MAX, NULL) == 0);
+}
+
+/* ---- a history folder ---- */
+
+#define FAST 62.0  /* probe ns in the fast state */
+#define SLOW 300.0 /* and in the slow one */
+
+static const char *const stream_case = "stream/wait:spin/size:64/capacity:1048576/cpus:0,1";
+static const char *const pp_case = "pingpong/wait:spin/size:64/capacity:65536/cpus:0,1";
+
+/* One run: 10 repetitions of a stream and a pingpong, in one state; slow
+ * scales the stream's throughput (1: as usual). */
+static json_t *run_doc(const char *rev, bool fast_state, double slow)
+{
+	json_t *doc =
+	    json_pack("{s:{s:s, s:s, s:s, s:s, s:f}, s:[]}", "context", "machine_id",
+		      "test-machine", "library_build_type", "release", "git_revision", rev, "date",
+		      "2026-11-26T00:00:00Z", "clock_resolution_ns", 10.0, "benchmarks");
+	double probe = fast_state ? FAST : SLOW;
+	/* The states are 3x apart; a run has its own level within one. */
+	double rate = (fast_state ? 29e6 : 9.5e6) * exp(noise(0.015)) * slow;
+	double p50 = fast_state ? 150 : 520;
+	for (int r = 0; r < 10; r++) {
+		double pr = probe * exp(gauss() * 0.03);
+		json_t *s = json_pack(
+		    "{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f}", "name", stream_case,
+		    "run_type", "iteration", "mode", "stream", "items_per_second",
+		    rate * exp(gauss() * 0.03), "producer_cpu_ns_per_msg", 1e9 / rate,
+		    "consumer_cpu_ns_per_msg", 1e9 / rate, "syscalls_per_msg", 0.0,
+		    "repetition_index", r, "state_before_ns", pr, "state_after_ns", pr);
+		/* p50 in clock steps of 10 ns: mostly the level, now and then one
+		 * step up. */
+		double p = p50 + (stats_rng_below(&rng, 5) == 0 ? 10 : 0);
+		json_t *q = json_pack(
+		    "{s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:f, s:f}", "name", pp_case,
+		    "run_type", "iteration", "mode", "pingpong", "items_per_second", 1e9 / p,
+		    "p50_ns", p, "p99_ns", p * 1.4, "producer_cpu_ns_per_msg", p,
+		    "consumer_cpu_ns_per_msg", p, "syscalls_per_msg", 0.0, "repetition_index", r,
+		    "state_before_ns", pr, "state_after_ns", pr);
+		json_array_append_new(json_object_get(doc, "benchmarks"), s);
+		json_array_append_new(json_object_get(doc, "benchmarks"), q);
+	}
+	return doc;
+}
+
+static void put(const char *dir, int night, const char *rev, bool fast, double slow, bool rerun)
+{
+	char stem[64], err[1200];
+	snprintf(stem, sizeof(stem), "20261001T%06dZ-%s", night, rev);
+	json_t *doc = run_doc(rev, fast, slow);
+	if (history_write(dir, stem, rerun, doc, err, sizeof(err)))
+		fprintf(stderr, "%s\n", err);
+	json_decref(doc);
+}
+
+static void analyse(const char *dir, struct history *h, struct history_analysis *a)
+{
+	char err[1200];
+	struct step_opts o;
+	steps_defaults(&o);
+	CHECK(history_load(dir, 0, h, err, sizeof(err)) == 0);
+	CHECK(history_analyse(h, &o, a) == 0);
+}
+
+static int count_steps(const struct history_analysis *a, bool candidates)
+{
+	int k = 0;
+	for (int i = 0; i < a->nsteps; i++)
+		k += a->steps[i].step->candidate == candidates;
+	return k;
+}
+
+static void test_folder(void)
+{
+	char dir[] = "/tmp/rb-history-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	struct history h;
+	struct history_analysis a;
+
+	/* An empty or missing folder is an empty history. */
+	analyse(dir, &h, &a);
+	CHECK(h.nruns == 0 && a.nseries == 0);
+	history_analysis_free(&a);
+	history_free(&h);
+
+	/* 60 nights, each in the fast or the slow state at random: no step,
+	 * in either state's series. */
+	stats_rng_seed(&rng, 42);
+	for (int i = 0; i < 60; i++)
+		put(dir, i, "aaaa", stats_rng_below(&rng, 2) == 0, 1.0, false);
+	analyse(dir, &h, &a);
+	CHECK(h.nnights == 60 && h.nruns == 60);
+	/* Two states x (the stream's throughput; the pingpong's round trips
+	 * per second, p50 and p99). */
+	CHECK(a.nseries == 8);
+	CHECK(count_steps(&a, false) == 0);
+	CHECK(a.regressions == 0);
+	for (int i = 0; i < a.nsteps; i++) {
+		const struct history_step *s = &a.steps[i];
+		fprintf(stderr, "unexpected: %s %s at %d %+.1f%%\n", s->series->name,
+			fig_info[s->series->fig].key, s->step->at, 100 * s->step->change);
+	}
+	history_analysis_free(&a);
+	history_free(&h);
+
+	/* Night 60, revision bbbb, 20% slower in the fast state: a candidate
+	 * for the stream's throughput, not yet a regression. */
+	put(dir, 60, "bbbb", true, 0.8, false);
+	analyse(dir, &h, &a);
+	CHECK(a.candidates == 1 && a.regressions == 0);
+	CHECK(a.nsteps == 1 && a.steps[0].fresh && a.steps[0].worse &&
+	      a.steps[0].series->fig == FIG_RATE && a.steps[0].series->lo < FAST * 1.2);
+	history_analysis_free(&a);
+	history_free(&h);
+
+	/* Its re-run agrees: a regression, at bbbb, the night it is seen. */
+	put(dir, 60, "bbbb", true, 0.8, true);
+	analyse(dir, &h, &a);
+	CHECK(h.nnights == 61 && h.nruns == 62);
+	CHECK(a.regressions == 1 && a.candidates == 0);
+	for (int i = 0; i < a.nsteps; i++) {
+		const struct history_step *s = &a.steps[i];
+		if (s->step->candidate || !s->fresh)
+			continue;
+		CHECK(strcmp(h.nights[s->night_after].revision, "bbbb") == 0);
+		CHECK(strcmp(h.nights[s->night_before].revision, "aaaa") == 0);
+		CHECK(s->step->change < -0.15 && s->step->change > -0.25);
+	}
+	char err[1200];
+	CHECK(history_record(&h, &a, err, sizeof(err)) == 0);
+	history_analysis_free(&a);
+	history_free(&h);
+
+	/* The next night, still slow: the step is known, not new. */
+	put(dir, 61, "cccc", true, 0.8, false);
+	analyse(dir, &h, &a);
+	CHECK(a.regressions == 0 && a.candidates == 0);
+	CHECK(count_steps(&a, false) == 1);
+	CHECK(a.nsteps == 1 && !a.steps[0].fresh);
+	history_analysis_free(&a);
+	history_free(&h);
+
+	/* A file that is not a results file is left out, not fatal; --last. */
+	char path[600];
+	snprintf(path, sizeof(path), "%s/20261001T999999Z-junk.json", dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("{not json", f);
+		fclose(f);
+	}
+	CHECK(history_load(dir, 5, &h, err, sizeof(err)) == 0);
+	/* The newest five names, the junk one left out. */
+	CHECK(h.nnights == 4 && strcmp(h.nights[3].revision, "cccc") == 0);
+	history_free(&h);
+
+	/* Clean up. */
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
+int main(void)
+{
+	test_series();
+	test_folder();
+	if (failures)
+		fprintf(stderr, "test_history: %d checks failed\n", failures);
+	return failures ? 1 : 0;
+}
