@@ -201,13 +201,19 @@ static void put(const char *dir, int night, const char *rev, bool fast, double s
 	json_decref(doc);
 }
 
+static const char *str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
 static void analyse(const char *dir, struct history *h, struct history_analysis *a)
 {
 	char err[1200];
 	struct step_opts o;
 	steps_defaults(&o);
 	CHECK(history_load(dir, 0, h, err, sizeof(err)) == 0);
-	CHECK(history_analyse(h, &o, a) == 0);
+	CHECK(history_analyse(h, &o, 0.05, a) == 0);
 }
 
 static int count_steps(const struct history_analysis *a, bool candidates)
@@ -279,17 +285,71 @@ static void test_folder(void)
 	history_analysis_free(&a);
 	history_free(&h);
 
-	/* The next night, still slow: the step is known, not new. */
-	put(dir, 61, "cccc", true, 0.8, false);
+	/* steps.json has it, with the night it starts at. */
+	char path[600];
+	snprintf(path, sizeof(path), "%s/steps.json", dir);
+	json_error_t je;
+	json_t *ledger = json_load_file(path, 0, &je);
+	json_t *first = json_array_get(json_object_get(ledger, "reported"), 0);
+	CHECK(json_array_size(json_object_get(ledger, "reported")) == 1);
+	CHECK(strcmp(str(first, "first_after"), "20261001T000060Z-bbbb") == 0);
+	CHECK(strcmp(str(first, "case"), stream_case) == 0);
+	CHECK(strcmp(str(first, "revision_before"), "aaaa") == 0);
+
+	/* The next night, still slow at the same revision: the step is known
+	 * (the ledger says so), not new. */
+	put(dir, 61, "bbbb", true, 0.8, false);
 	analyse(dir, &h, &a);
 	CHECK(a.regressions == 0 && a.candidates == 0);
 	CHECK(count_steps(&a, false) == 1);
-	CHECK(a.nsteps == 1 && !a.steps[0].fresh);
+	CHECK(a.nsteps == 1 && a.steps[0].reported && !a.steps[0].fresh);
 	history_analysis_free(&a);
 	history_free(&h);
 
+	/* Without the ledger the same step would be new: the ledger, not the
+	 * step's place, is what keeps it from being reported twice. */
+	CHECK(rename(path, "/tmp/rb-history-ledger.json") == 0);
+	analyse(dir, &h, &a);
+	CHECK(a.regressions == 1);
+	history_analysis_free(&a);
+	history_free(&h);
+	CHECK(rename("/tmp/rb-history-ledger.json", path) == 0);
+
+	/* The same revisions seen slower in the other machine state (a run and
+	 * its re-run): the same step, already reported. */
+	put(dir, 62, "bbbb", false, 0.8, false);
+	put(dir, 62, "bbbb", false, 0.8, true);
+	analyse(dir, &h, &a);
+	CHECK(a.regressions == 0);
+	int slow_steps = 0;
+	for (int i = 0; i < a.nsteps; i++)
+		if (!a.steps[i].step->candidate && a.steps[i].series->lo > FAST * 2) {
+			slow_steps++;
+			CHECK(a.steps[i].reported);
+		}
+	CHECK(slow_steps == 1);
+	history_analysis_free(&a);
+	history_free(&h);
+	json_decref(ledger);
+
+	/* A run of another build type is left out (with a line on stderr). */
+	{
+		json_t *doc = run_doc("eeee", true, 0.5);
+		json_object_set_new(json_object_get(doc, "context"), "library_build_type",
+				    json_string("debug"));
+		char err2[1200];
+		CHECK(history_write(dir, "20261001T000050Z-eeee", false, doc, err2, sizeof(err2)) ==
+		      0);
+		json_decref(doc);
+		analyse(dir, &h, &a);
+		CHECK(h.nnights == 63 && a.regressions == 0);
+		for (int i = 0; i < h.nnights; i++)
+			CHECK(strcmp(h.nights[i].revision, "eeee") != 0);
+		history_analysis_free(&a);
+		history_free(&h);
+	}
+
 	/* A file that is not a results file is left out, not fatal; --last. */
-	char path[600];
 	snprintf(path, sizeof(path), "%s/20261001T999999Z-junk.json", dir);
 	FILE *f = fopen(path, "w");
 	if (f) {
@@ -297,8 +357,8 @@ static void test_folder(void)
 		fclose(f);
 	}
 	CHECK(history_load(dir, 5, &h, err, sizeof(err)) == 0);
-	/* The newest five names, the junk one left out. */
-	CHECK(h.nnights == 4 && strcmp(h.nights[3].revision, "cccc") == 0);
+	/* The newest five nights, the junk file left out. */
+	CHECK(h.nnights == 5 && strcmp(h.nights[4].stem, "20261001T000062Z-bbbb") == 0);
 	history_free(&h);
 
 	/* Clean up. */

@@ -26,6 +26,14 @@ void history_dir(char *out, size_t n)
 	history_default_dir(out, n, m.id);
 }
 
+/* A step is a regression from the threshold's floor that check uses. */
+static double check_floor(void)
+{
+	struct judge_opts o;
+	judge_defaults(&o, false);
+	return o.floor;
+}
+
 /* 29.8 M, 512 K, 171 */
 static void human(char *out, size_t n, double v)
 {
@@ -58,11 +66,13 @@ static void step_text(char *out, size_t n, const struct history *h, const struct
 	state_text(state, sizeof(state), s);
 	const struct history_night *nb = &h->nights[hs->night_before];
 	const struct history_night *na = &h->nights[hs->night_after];
-	const char *what = hs->worse ? "regression" : "improvement";
-	const char *when = st->candidate  ? "tonight's run alone: not confirmed"
+	const char *what = st->candidate    ? (hs->worse ? "worse" : "better")
+			   : hs->regression ? "regression"
+			   : hs->worse	    ? "worse, within the threshold"
+					    : "improvement";
+	const char *when = st->candidate  ? "tonight's run alone, to be confirmed by a re-run"
 			   : hs->reported ? "reported before"
-			   : hs->fresh	  ? "new tonight"
-					  : "earlier";
+					  : "not reported before";
 	snprintf(out, n,
 		 "%s: %s %+.1f%% (%s -> %s), %s, between %s (%s) and %s (%s), confidence "
 		 "%.2f%% (noise %.1f%%): %s, %s",
@@ -71,48 +81,47 @@ static void step_text(char *out, size_t n, const struct history *h, const struct
 		 when);
 }
 
-void history_print_steps(FILE *f, const struct history *h, const struct history_analysis *a,
-			 bool markdown, bool only_fresh)
+int history_lines(const struct history *h, const struct history_analysis *a, char ***out, int *nreg)
 {
-	int shown = 0;
-	for (int i = 0; i < a->nsteps; i++) {
-		const struct history_step *hs = &a->steps[i];
-		if (only_fresh && !hs->fresh)
-			continue;
-		char line[1400];
-		step_text(line, sizeof(line), h, hs);
-		if (markdown && shown == 0)
-			fprintf(f, "\n### Steps in the history (%d night%s)\n\n", h->nnights,
-				h->nnights == 1 ? "" : "s");
-		fprintf(f, "%s%s%s\n", markdown ? "- " : "  step ",
-			markdown && hs->fresh && hs->worse && !hs->step->candidate && !hs->reported
-			    ? "**REGRESSION** "
-			    : "",
-			line);
-		shown++;
-	}
-	if (shown == 0 && markdown)
-		fprintf(f, "\n### Steps in the history (%d night%s)\n\nNone new tonight.\n",
-			h->nnights, h->nnights == 1 ? "" : "s");
-	else if (shown == 0)
-		fprintf(f, "history: %d night%s, %d series: no %sstep\n", h->nnights,
-			h->nnights == 1 ? "" : "s", a->nseries, only_fresh ? "new " : "");
+	*out = calloc((size_t)a->nsteps + 1, sizeof(**out));
+	*nreg = 0;
+	if (!*out)
+		return -1;
+	int n = 0;
+	/* Regressions first, then the other new steps, then tonight's
+	 * unconfirmed candidates. */
+	for (int pass = 0; pass < 3; pass++)
+		for (int i = 0; i < a->nsteps; i++) {
+			const struct history_step *hs = &a->steps[i];
+			bool want = pass == 0 ? hs->regression && !hs->step->candidate
+				    : pass == 1
+					? hs->fresh && !hs->regression && !hs->step->candidate
+					: hs->fresh && hs->step->candidate;
+			if (!want)
+				continue;
+			char line[1400];
+			step_text(line, sizeof(line), h, hs);
+			if (!((*out)[n] = strdup(line)))
+				return n;
+			n += 1;
+			*nreg += pass == 0;
+		}
+	return n;
 }
 
 /* The figure a case's trend shows: throughput for a stream, p50 for a
  * round trip or a fixed rate, time for files without either. */
 static bool main_figure(const struct history_series *s, const struct history_analysis *a)
 {
-	enum fig want = FIG_TIME;
+	bool stream = strncmp(s->name, "stream", 6) == 0;
+	bool has[FIG_COUNT] = {0};
 	for (int i = 0; i < a->nseries; i++)
-		if (strcmp(a->series[i].name, s->name) == 0) {
-			if (a->series[i].fig == FIG_P50 && want != FIG_RATE)
-				want = FIG_P50;
-			if (a->series[i].fig == FIG_RATE && strncmp(s->name, "stream", 6) == 0)
-				want = FIG_RATE;
-			if (a->series[i].fig == FIG_RATE && want == FIG_TIME)
-				want = FIG_RATE;
-		}
+		if (strcmp(a->series[i].name, s->name) == 0)
+			has[a->series[i].fig] = true;
+	enum fig want = !stream && has[FIG_P50] ? FIG_P50
+			: has[FIG_RATE]		? FIG_RATE
+			: has[FIG_P50]		? FIG_P50
+						: FIG_TIME;
 	return s->fig == want;
 }
 
@@ -215,7 +224,7 @@ int cmd_history(int argc, char **argv)
 			"run)\n",
 			dbuf);
 		rc = BENCH_USAGE;
-	} else if (history_analyse(&h, &so, &a)) {
+	} else if (history_analyse(&h, &so, check_floor(), &a)) {
 		fprintf(stderr, "ringbench: history: out of memory\n");
 		rc = BENCH_USAGE;
 	} else {
@@ -237,8 +246,9 @@ int cmd_history(int argc, char **argv)
 		}
 		if (shown == 0)
 			printf("no case matches '%s'\n", pattern ? pattern : "");
-		printf("\n%d steps in %d series%s\n", steps, a.nseries,
-		       a.regressions ? "; new regressions tonight are above" : "");
+		printf("\n%d steps in %d series; %d of them worse by %.0f%% or more and not yet "
+		       "reported by a check\n",
+		       steps, a.nseries, a.regressions, 100 * check_floor());
 	}
 	if (pattern)
 		regfree(&re);

@@ -413,7 +413,7 @@ static void note_system(struct session *ss);
 static int judge_and_report(const struct jcli *j, const char *command,
 			    const struct sample_set *base, const struct sample_set *cur,
 			    const char *labels[2], double seconds, struct judgement *jd,
-			    const struct judgement *rerun)
+			    const struct judgement *rerun, const struct report_meta *history)
 {
 	char err[1200];
 	if (judge(base, cur, &j->opts, jd, err, sizeof(err))) {
@@ -429,9 +429,15 @@ static int judge_and_report(const struct jcli *j, const char *command,
 				.cur_label = labels[1],
 				.opts = &j->opts,
 				.seconds = seconds};
+	if (history) {
+		m.history_title = history->history_title;
+		m.history = history->history;
+		m.nhistory = history->nhistory;
+		m.history_regressions = history->history_regressions;
+	}
 	report_table(stdout, jd, &m, j->all);
 	int rc = write_outputs(j, jd, &m);
-	return rc ? rc : judge_status(jd);
+	return rc ? rc : report_status(jd, &m);
 }
 
 int cmd_compare(int argc, char **argv)
@@ -469,7 +475,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	struct judgement jd;
 	const char *labels[2] = {"base", "current"};
-	rc = judge_and_report(&j, "compare", &base, &cur, labels, 0, &jd, NULL);
+	rc = judge_and_report(&j, "compare", &base, &cur, labels, 0, &jd, NULL, NULL);
 	judgement_free(&jd);
 	sample_free(&base);
 	sample_free(&cur);
@@ -556,31 +562,34 @@ static int session_to_sample(struct session *ss, int b, const char *label, struc
 
 struct history_check {
 	bool on;
+	double regress; /* a worse step this big is a regression */
 	char dir[1024];
 	char stem[160];
 	char **cand; /* cases with a candidate step from this run alone */
 	int ncand;
+	/* after the runs: tonight's new steps, for the report */
+	char title[1200];
+	char **lines;
+	int nlines, nreg;
+	bool record; /* the ledger gets them once the exit is known */
 };
 
-static void history_candidates(struct history_check *hc)
+static int history_read(const struct history_check *hc, struct history *h,
+			struct history_analysis *a)
 {
-	struct history h;
-	struct history_analysis a = {0};
 	struct step_opts so;
 	steps_defaults(&so);
-	char err[1200];
-	if (history_load(hc->dir, 0, &h, err, sizeof(err)) || history_analyse(&h, &so, &a)) {
-		history_free(&h);
-		return;
+	char err[1200] = "out of memory";
+	memset(a, 0, sizeof(*a));
+	if (history_load(hc->dir, 0, h, err, sizeof(err)) ||
+	    history_analyse(h, &so, hc->regress, a)) {
+		fprintf(stderr, "ringbench check: the history %s cannot be read: %s\n", hc->dir,
+			err);
+		history_analysis_free(a);
+		history_free(h);
+		return -1;
 	}
-	hc->cand = calloc((size_t)a.nsteps + 1, sizeof(*hc->cand));
-	for (int i = 0; hc->cand && i < a.nsteps; i++) {
-		const struct history_step *hs = &a.steps[i];
-		if (hs->fresh && hs->step->candidate && hs->worse)
-			hc->cand[hc->ncand++] = strdup(hs->series->name);
-	}
-	history_analysis_free(&a);
-	history_free(&h);
+	return 0;
 }
 
 /* Keep doc in the history; after the first run, find the candidates. */
@@ -591,8 +600,16 @@ static int history_put(struct history_check *hc, json_t *doc, bool rerun)
 		fprintf(stderr, "ringbench check: not kept in the history: %s\n", err);
 		return -1;
 	}
-	if (!rerun)
-		history_candidates(hc);
+	struct history h;
+	struct history_analysis a;
+	if (rerun || history_read(hc, &h, &a))
+		return 0;
+	hc->cand = calloc((size_t)a.nsteps + 1, sizeof(*hc->cand));
+	for (int i = 0; hc->cand && i < a.nsteps; i++)
+		if (a.steps[i].step->candidate && a.steps[i].regression)
+			hc->cand[hc->ncand++] = strdup(a.steps[i].series->name);
+	history_analysis_free(&a);
+	history_free(&h);
 	return 0;
 }
 
@@ -604,52 +621,51 @@ static bool history_candidate(const struct history_check *hc, const char *name)
 	return false;
 }
 
-/* The steps tonight's runs complete: printed, put in the Markdown, and
- * recorded so that no later night reports them again.  BENCH_REGRESSION
- * when one makes a figure worse. */
-static int history_verdict(const struct history_check *hc, const char *markdown)
+/* Tonight's new steps, once the runs are in: printed, and kept for the
+ * report (hc->lines, the first hc->nreg of them regressions). */
+static void history_steps(struct history_check *hc)
 {
 	struct history h;
-	struct history_analysis a = {0};
-	struct step_opts so;
-	steps_defaults(&so);
-	char err[1200] = "out of memory";
-	int rc = BENCH_PASS;
-	if (history_load(hc->dir, 0, &h, err, sizeof(err)) || history_analyse(&h, &so, &a)) {
-		fprintf(stderr, "ringbench check: the history %s cannot be read: %s\n", hc->dir,
-			err);
-		history_free(&h);
-		return BENCH_PASS;
-	}
-	printf("history (%s): %d night%s\n", hc->dir, h.nnights, h.nnights == 1 ? "" : "s");
-	history_print_steps(stdout, &h, &a, false, true);
-	if (markdown) {
-		FILE *f = fopen(markdown, "a");
-		if (f) {
-			history_print_steps(f, &h, &a, true, true);
-			fclose(f);
-		}
-	}
-	if (a.regressions) {
-		printf("ringbench check: %d new step%s in the history made a figure worse "
-		       "(`ringbench history` shows the trends)\n",
-		       a.regressions, a.regressions == 1 ? "" : "s");
-		rc = BENCH_REGRESSION;
-	}
-	if (history_record(&h, &a, err, sizeof(err)))
-		fprintf(stderr, "ringbench check: %s\n", err);
+	struct history_analysis a;
+	if (history_read(hc, &h, &a))
+		return;
+	int n = history_lines(&h, &a, &hc->lines, &hc->nreg);
+	hc->nlines = n < 0 ? 0 : n;
+	snprintf(hc->title, sizeof(hc->title), "Steps in the history (%d night%s, %s)", h.nnights,
+		 h.nnights == 1 ? "" : "s", hc->dir);
+	printf("history (%s): %d night%s, %d series, %d new step%s\n", hc->dir, h.nnights,
+	       h.nnights == 1 ? "" : "s", a.nseries, hc->nlines, hc->nlines == 1 ? "" : "s");
+	for (int i = 0; i < hc->nlines; i++)
+		printf("  %s%s\n", i < hc->nreg ? "REGRESSION " : "", hc->lines[i]);
+	hc->record = true;
 	history_analysis_free(&a);
 	history_free(&h);
-	return rc;
 }
 
-static void history_check_free(struct history_check *hc)
+/* Once the exit status is known: a pass or a regression reports tonight's
+ * steps, so the ledger keeps them and no later night reports them again;
+ * an environment error or a visibility failure leaves them for the next
+ * night. */
+static void history_done(struct history_check *hc, int rc)
 {
+	if (hc->record && (rc == BENCH_PASS || rc == BENCH_REGRESSION)) {
+		struct history h;
+		struct history_analysis a;
+		char err[1200];
+		if (history_read(hc, &h, &a) == 0) {
+			if (history_record(&h, &a, err, sizeof(err)))
+				fprintf(stderr, "ringbench check: %s\n", err);
+			history_analysis_free(&a);
+			history_free(&h);
+		}
+	}
 	for (int i = 0; i < hc->ncand; i++)
 		free(hc->cand[i]);
 	free(hc->cand);
-	hc->cand = NULL;
-	hc->ncand = 0;
+	for (int i = 0; i < hc->nlines; i++)
+		free(hc->lines[i]);
+	free(hc->lines);
+	memset(hc, 0, sizeof(*hc));
 }
 
 int cmd_check(int argc, char **argv)
@@ -742,42 +758,30 @@ int cmd_check(int argc, char **argv)
 			snprintf(hc.dir, sizeof(hc.dir), "%s", j.history);
 		else
 			history_dir(hc.dir, sizeof(hc.dir));
+		hc.regress = j.opts.threshold > 0 ? j.opts.threshold : j.opts.floor;
 		history_stem(hc.dir, ss.doc[0], hc.stem, sizeof(hc.stem));
 		hc.on = history_put(&hc, ss.doc[0], false) == 0;
 	}
-	if (!have_base) {
-		if (rc == BENCH_VISIBILITY) {
-			fprintf(stderr, "ringbench check: visibility failures: not saved as the "
-					"baseline\n");
-		} else {
-			printf(
-			    "ringbench check: no baseline for this machine (%s) yet: this run is "
-			    "the baseline from now on; the next check is judged against it.\n",
-			    m.id);
-			rc = save_baseline(ss.doc[0], m.id);
+	struct sample_set cur = {0}, cur2 = {0};
+	struct judgement first_j = {0}, again = {0};
+	bool judged = false, flagged_any = false, reran = false;
+	if (have_base) {
+		if ((rc = session_to_sample(&ss, 0, "this run", &cur)))
+			goto history;
+		if (judge(&base, &cur, &j.opts, &first_j, err, sizeof(err))) {
+			fprintf(stderr, "ringbench: %s\n", err);
+			rc = BENCH_USAGE;
+			goto history;
 		}
-		goto history;
+		judged = true;
+		flagged_any = first_j.regressions > 0;
 	}
-	struct sample_set cur;
-	if ((rc = session_to_sample(&ss, 0, "this run", &cur)))
-		goto history;
-	struct judgement first_j;
-	if (judge(&base, &cur, &j.opts, &first_j, err, sizeof(err))) {
-		fprintf(stderr, "ringbench: %s\n", err);
-		sample_free(&cur);
-		rc = BENCH_USAGE;
-		goto history;
-	}
-	bool flagged_any = first_j.regressions > 0;
 	/* Confirm: run what was flagged (by the baseline or by the history)
 	 * again, and judge that alone. */
-	struct judgement again = {0};
-	struct session rs = {0};
-	struct sample_set cur2 = {0};
-	bool reran = false;
 	struct bench_case *flagged = calloc((size_t)ncases, sizeof(*flagged));
 	int nf = 0;
-	for (int i = 0; flagged && first_j.nfail == 0 && i < ncases; i++) {
+	for (int i = 0; flagged && first_j.nfail == 0 && rc != BENCH_VISIBILITY && i < ncases;
+	     i++) {
 		bool want = history_candidate(&hc, cases[i].name);
 		for (int k = 0; k < first_j.nrows && !want; k++)
 			want = first_j.rows[k].v == V_REGRESSION &&
@@ -788,7 +792,7 @@ int cmd_check(int argc, char **argv)
 	if (nf) {
 		fprintf(stderr,
 			"ringbench check: %d cases flagged; running them again to confirm\n", nf);
-		rs = ss;
+		struct session rs = ss;
 		rs.cases = flagged;
 		rs.ncases = nf;
 		rs.doc[0] = NULL;
@@ -800,13 +804,13 @@ int cmd_check(int argc, char **argv)
 		seconds += rs.seconds;
 		if (rrc == BENCH_USAGE) {
 			rc = BENCH_USAGE;
-		} else if (session_to_sample(&rs, 0, "the re-run", &cur2) != 0) {
+		} else if (judged && session_to_sample(&rs, 0, "the re-run", &cur2) != 0) {
 			rc = BENCH_USAGE; /* said why */
-		} else if (judge(&base, &cur2, &j.opts, &again, err, sizeof(err)) != 0) {
+		} else if (judged && judge(&base, &cur2, &j.opts, &again, err, sizeof(err)) != 0) {
 			fprintf(stderr, "ringbench: the re-run could not be judged: %s\n", err);
 			rc = BENCH_USAGE;
 		} else {
-			reran = true;
+			reran = judged;
 			char out2[1200];
 			snprintf(out2, sizeof(out2), "%.1100s.rerun.json", out);
 			if (results_write(rs.doc[0], out2) == 0)
@@ -818,12 +822,35 @@ int cmd_check(int argc, char **argv)
 		session_free(&rs);
 	}
 	free(flagged);
-	judgement_free(&first_j);
-	if (rc != BENCH_USAGE) {
+	if (hc.on && rc != BENCH_USAGE)
+		history_steps(&hc);
+	struct report_meta hm = {.history_title = hc.title[0] ? hc.title : NULL,
+				 .history = hc.lines,
+				 .nhistory = hc.nlines,
+				 .history_regressions = hc.nreg};
+	if (!have_base) {
+		if (rc == BENCH_VISIBILITY) {
+			fprintf(stderr, "ringbench check: visibility failures: not saved as the "
+					"baseline\n");
+		} else {
+			printf(
+			    "ringbench check: no baseline for this machine (%s) yet: this run is "
+			    "the baseline from now on; the next check is judged against it.\n",
+			    m.id);
+			rc = save_baseline(ss.doc[0], m.id);
+			if (rc == BENCH_PASS && hc.nreg)
+				rc = BENCH_REGRESSION;
+		}
+		FILE *f = j.markdown && hm.history_title ? fopen(j.markdown, "w") : NULL;
+		if (f) {
+			report_history_markdown(f, &hm);
+			fclose(f);
+		}
+	} else if (rc != BENCH_USAGE) {
 		struct judgement jd;
 		const char *labels[2] = {"baseline", "now"};
 		rc = judge_and_report(&j, "check", &base, &cur, labels, seconds, &jd,
-				      reran ? &again : NULL);
+				      reran ? &again : NULL, &hm);
 		/* Only this machine's own baseline grows, only from a pass in
 		 * which nothing was even flagged. */
 		if (rc == BENCH_PASS && !j.baseline && !flagged_any)
@@ -835,17 +862,13 @@ int cmd_check(int argc, char **argv)
 			       out);
 		judgement_free(&jd);
 	}
+history:
+	if (hc.on)
+		history_done(&hc, rc);
+	judgement_free(&first_j);
 	judgement_free(&again);
 	sample_free(&cur2);
 	sample_free(&cur);
-history:
-	if (hc.on) {
-		/* A confirmed step makes a pass a regression; an environment
-		 * error or a visibility failure says more and stays. */
-		if (history_verdict(&hc, j.markdown) == BENCH_REGRESSION && rc == BENCH_PASS)
-			rc = BENCH_REGRESSION;
-	}
-	history_check_free(&hc);
 done:
 	fprintf(stderr, "ringbench check: %.0f s\n", seconds);
 	session_free(&ss);
@@ -1267,7 +1290,7 @@ int cmd_ab(int argc, char **argv)
 	const char *labels[2] = {"A", "B"};
 	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
 	double total = (double)(sys_now_ns() - t0) / 1e9;
-	rc = judge_and_report(&j, "ab", &sa_set, &sb_set, labels, total, &jd, NULL);
+	rc = judge_and_report(&j, "ab", &sa_set, &sb_set, labels, total, &jd, NULL, NULL);
 	judgement_free(&jd);
 	fprintf(stderr, "ringbench ab: %.0f s in all (builds %.0f s, measuring %.0f s)\n", total,
 		build_s, ss.seconds);

@@ -24,10 +24,11 @@ struct history_analysis;
 
 /* The history folder: $RINGBENCH_HISTORY, or results/history/<machine-id>. */
 void history_dir(char *out, size_t n);
-/* The steps of an analysed history, as lines (or Markdown); only_fresh:
- * the ones new tonight. */
-void history_print_steps(FILE *f, const struct history *h, const struct history_analysis *a,
-			 bool markdown, bool only_fresh);
+/* The new steps of an analysed history, one line each in *out (malloc'd),
+ * regressions first (*nreg of them), then other new steps, then tonight's
+ * candidates.  Returns the number of lines, or -1. */
+int history_lines(const struct history *h, const struct history_analysis *a, char ***out,
+		  int *nreg);
 
 /* Read scenario files (names or paths) into one matrix; 0, or exit code 2
  * with the message printed. */

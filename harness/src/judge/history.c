@@ -52,6 +52,30 @@ static void stem_of(const char *name, char *stem, size_t n, bool *rerun)
 	snprintf(stem, n, "%.*s", (int)l, name);
 }
 
+static bool has_probes(const struct sample_set *s)
+{
+	for (int i = 0; i < s->ncases; i++)
+		for (int r = 0; r < s->cases[i].n; r++)
+			if (s->cases[i].state[r] > 0)
+				return true;
+	return false;
+}
+
+/* A run that belongs with the newest one: the same machine, build type
+ * and scenario, and machine states recorded.  Says why not. */
+static bool belongs(const struct sample_set *s, const struct sample_set *newest)
+{
+	const char *why = strcmp(s->machine_id, newest->machine_id)   ? "another machine"
+			  : strcmp(s->build_type, newest->build_type) ? "another build type"
+			  : strcmp(s->scenario, newest->scenario)     ? "another scenario"
+			  : !has_probes(s)			      ? "no machine states"
+								      : NULL;
+	if (why)
+		fprintf(stderr, "ringbench: history: left out: %s (%s than %s)\n", s->path, why,
+			newest->path);
+	return why == NULL;
+}
+
 int history_load(const char *dir, int last, struct history *h, char *err, size_t n)
 {
 	memset(h, 0, sizeof(*h));
@@ -62,7 +86,7 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 	snprintf(path, sizeof(path), "%s/steps.json", dir);
 	json_error_t je;
 	h->ledger = json_load_file(path, 0, &je);
-	if (!h->ledger && errno != ENOENT && access(path, F_OK) == 0) {
+	if (!h->ledger && access(path, F_OK) == 0) {
 		snprintf(err, n, "%s: %s (line %d)", path, je.text, je.line);
 		return -1;
 	}
@@ -95,37 +119,24 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 		nn++;
 	}
 	closedir(d);
-	qsort(names, (size_t)nn, sizeof(*names), cmp_str);
-	/* Nights, newest last; keep the newest `last`. */
-	int nights = 0;
-	char prev[160] = "";
-	for (int i = 0; i < nn; i++) {
-		char stem[160];
-		bool rerun;
-		stem_of(names[i], stem, sizeof(stem), &rerun);
-		if (strcmp(stem, prev)) {
-			nights++;
-			snprintf(prev, sizeof(prev), "%s", stem);
-		}
-	}
-	int skip = nights > last ? nights - last : 0;
+	if (nn > 1)
+		qsort(names, (size_t)nn, sizeof(*names), cmp_str);
 	h->runs = calloc((size_t)nn + 1, sizeof(*h->runs));
-	h->nights = calloc((size_t)nights + 1, sizeof(*h->nights));
-	int rc = h->runs && h->nights ? 0 : -1;
+	h->nights = calloc((size_t)nn + 1, sizeof(*h->nights));
+	char(*stems)[160] = calloc((size_t)nn + 1, sizeof(*stems));
+	int rc = h->runs && h->nights && stems ? 0 : -1;
 	if (rc)
 		snprintf(err, n, "history %s: out of memory", dir);
-	int night = -1;
-	prev[0] = 0;
-	for (int i = 0; i < nn && rc == 0; i++) {
+	/* Newest first, until `last` nights are in: files that cannot be
+	 * read, or do not belong with the newest run, are left out. */
+	int nights = 0;
+	for (int i = nn - 1; i >= 0 && rc == 0; i--) {
 		char stem[160];
 		bool rerun;
 		stem_of(names[i], stem, sizeof(stem), &rerun);
-		if (strcmp(stem, prev)) {
-			night++;
-			snprintf(prev, sizeof(prev), "%s", stem);
-		}
-		if (night < skip)
-			continue;
+		bool new_night = h->nruns == 0 || strcmp(stem, stems[h->nruns - 1]) != 0;
+		if (new_night && nights == last)
+			break;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		struct history_run *r = &h->runs[h->nruns];
 		char why[1200];
@@ -134,22 +145,45 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 			sample_free(&r->s);
 			continue;
 		}
-		int k = night - skip;
-		if (k >= h->nnights) {
-			struct history_night *hn = &h->nights[k];
-			snprintf(hn->stem, sizeof(hn->stem), "%s", stem);
-			snprintf(hn->revision, sizeof(hn->revision), "%s",
-				 r->s.revision[0] ? r->s.revision : "?");
-			snprintf(hn->date, sizeof(hn->date), "%s", r->s.date);
-			h->nnights = k + 1;
+		if (h->nruns > 0 && !belongs(&r->s, &h->runs[0].s)) {
+			sample_free(&r->s);
+			continue;
 		}
-		r->night = k;
+		if (h->nruns == 0 && !has_probes(&r->s)) {
+			fprintf(stderr, "ringbench: history: left out: %s (no machine states)\n",
+				path);
+			sample_free(&r->s);
+			continue;
+		}
+		nights += new_night;
 		r->rerun = rerun;
+		snprintf(stems[h->nruns], sizeof(stems[0]), "%s", stem);
 		h->nruns++;
+	}
+	/* Oldest first. */
+	for (int i = 0, j = h->nruns - 1; i < j; i++, j--) {
+		struct history_run t = h->runs[i];
+		h->runs[i] = h->runs[j];
+		h->runs[j] = t;
+		char ts[160];
+		memcpy(ts, stems[i], sizeof(ts));
+		memcpy(stems[i], stems[j], sizeof(ts));
+		memcpy(stems[j], ts, sizeof(ts));
+	}
+	for (int i = 0; i < h->nruns; i++) {
+		if (i == 0 || strcmp(stems[i], stems[i - 1])) {
+			struct history_night *hn = &h->nights[h->nnights++];
+			snprintf(hn->stem, sizeof(hn->stem), "%s", stems[i]);
+			snprintf(hn->revision, sizeof(hn->revision), "%s",
+				 h->runs[i].s.revision[0] ? h->runs[i].s.revision : "?");
+			snprintf(hn->date, sizeof(hn->date), "%s", h->runs[i].s.date);
+		}
+		h->runs[i].night = h->nnights - 1;
 	}
 	for (int i = 0; i < nn; i++)
 		free(names[i]);
 	free(names);
+	free(stems);
 	return rc;
 }
 
@@ -221,10 +255,20 @@ static bool overlaps(double lo1, double hi1, double lo2, double hi2)
 	return lo1 <= hi2 * STATE_GAP && hi1 * STATE_GAP >= lo2;
 }
 
-/* Did an earlier night's check report this step (ledger)? */
+/* The stem of the night of series point i. */
+static const char *point_stem(const struct history *h, const struct history_series *s, int i)
+{
+	return h->nights[h->runs[s->run[i]].night].stem;
+}
+
+/* Did an earlier check report this step (the ledger)?  The same case,
+ * figure and direction, and either the same place within two points (the
+ * fit may move a step a run as more runs come in), or, for a step between
+ * two different revisions, the same revisions in another machine state. */
 static bool in_ledger(const struct history *h, const struct history_series *s,
 		      const struct step *st)
 {
+	const char *rev_before = h->nights[h->runs[s->run[st->at - 1]].night].revision;
 	const char *rev_after = h->nights[h->runs[s->run[st->at]].night].revision;
 	size_t i;
 	json_t *e;
@@ -232,49 +276,52 @@ static bool in_ledger(const struct history *h, const struct history_series *s,
 	{
 		const char *name = json_string_value(json_object_get(e, "case"));
 		const char *fig = json_string_value(json_object_get(e, "figure"));
-		const char *rev = json_string_value(json_object_get(e, "revision_after"));
-		const char *night = json_string_value(json_object_get(e, "night"));
+		const char *rb = json_string_value(json_object_get(e, "revision_before"));
+		const char *ra = json_string_value(json_object_get(e, "revision_after"));
+		const char *first = json_string_value(json_object_get(e, "first_after"));
 		double lo = json_number_value(json_object_get(e, "state_lo_ns"));
 		double hi = json_number_value(json_object_get(e, "state_hi_ns"));
 		double change = json_number_value(json_object_get(e, "change"));
 		if (!name || !fig || strcmp(name, s->name) || strcmp(fig, fig_info[s->fig].key) ||
-		    (change < 0) != (st->change < 0) || !overlaps(lo, hi, s->lo, s->hi))
+		    (change < 0) != (st->change < 0))
 			continue;
-		if (rev && strcmp(rev, rev_after) == 0)
+		if (rb && ra && strcmp(rb, ra) != 0 && strcmp(rb, rev_before) == 0 &&
+		    strcmp(ra, rev_after) == 0)
 			return true;
-		/* The same step, placed a run or two away now that more runs
-		 * are in: reported in one of the last three nights. */
-		for (int k = h->nnights - 4; night && k < h->nnights - 1; k++)
-			if (k >= 0 && strcmp(night, h->nights[k].stem) == 0)
+		if (!first || !overlaps(lo, hi, s->lo, s->hi))
+			continue;
+		for (int p = st->at - 2; p <= st->at + 2; p++)
+			if (p >= 0 && p < s->n && strcmp(point_stem(h, s, p), first) == 0)
 				return true;
 	}
 	return false;
 }
 
 static int add_step(const struct history *h, struct history_analysis *a,
-		    const struct history_series *s, const struct step *st)
+		    const struct history_series *s, const struct step *st, double regress)
 {
 	struct history_step *t = realloc(a->steps, (size_t)(a->nsteps + 1) * sizeof(*t));
 	if (!t)
 		return -1;
 	a->steps = t;
 	struct history_step *hs = &a->steps[a->nsteps++];
-	int last = h->nnights - 1;
-	int tonight = 0;
-	for (int i = st->at; i < st->at + st->n_after; i++)
-		tonight += h->runs[s->run[i]].night == last;
 	*hs = (struct history_step){
 	    .series = s,
 	    .step = st,
 	    .night_before = h->runs[s->run[st->at - 1]].night,
 	    .night_after = h->runs[s->run[st->at]].night,
 	    .worse = fig_info[s->fig].better * st->change < 0,
-	    /* New: the last level, and not shown by two runs without
-	     * tonight's. */
-	    .fresh = st->at + st->n_after == s->n && tonight > 0 && st->n_after - tonight < 2,
 	};
-	hs->reported = !st->candidate && in_ledger(h, s, st);
-	if (hs->fresh && hs->worse && !hs->reported)
+	if (st->candidate) {
+		/* Only the newest night's own point is a candidate worth a
+		 * re-run. */
+		hs->fresh = hs->night_after == h->nnights - 1;
+	} else {
+		hs->reported = in_ledger(h, s, st);
+		hs->fresh = !hs->reported;
+	}
+	hs->regression = hs->fresh && hs->worse && fabs(st->change) >= regress;
+	if (hs->regression)
 		(*(st->candidate ? &a->candidates : &a->regressions))++;
 	return 0;
 }
@@ -322,6 +369,16 @@ static int add_series(const struct history *h, struct history_analysis *a, const
 		memcpy(scratch, s.v, (size_t)s.n * sizeof(*scratch));
 		so.min_noise = fmax(so.min_noise, clock_step / stats_median(scratch, s.n));
 	}
+	/* The noise from one point a night: a re-run minutes after its run
+	 * shares its night's conditions, and would make the noise look
+	 * smaller than night-to-night noise is. */
+	double *nightly = malloc((size_t)s.n * sizeof(*nightly));
+	int nn = 0;
+	for (int i = 0; nightly && i < s.n; i++)
+		if (!h->runs[s.run[i]].rerun)
+			nightly[nn++] = x[i];
+	so.noise = nightly ? steps_noise(nightly, nn, so.min_noise) : 0;
+	free(nightly);
 	s.nsteps = steps_find(x, s.n, &so, s.steps, STEP_MAX, &s.noise);
 	free(x);
 	struct history_series *t = realloc(a->series, (size_t)(a->nseries + 1) * sizeof(*t));
@@ -335,7 +392,8 @@ static int add_series(const struct history *h, struct history_analysis *a, const
 	return 0;
 }
 
-int history_analyse(const struct history *h, const struct step_opts *o, struct history_analysis *a)
+int history_analyse(const struct history *h, const struct step_opts *o, double regress,
+		    struct history_analysis *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (h->nruns == 0)
@@ -377,7 +435,7 @@ int history_analyse(const struct history *h, const struct step_opts *o, struct h
 	/* Steps point into series: take them once the series stop moving. */
 	for (int i = 0; i < a->nseries && rc == 0; i++)
 		for (int k = 0; k < a->series[i].nsteps && rc == 0; k++)
-			rc = add_step(h, a, &a->series[i], &a->series[i].steps[k]);
+			rc = add_step(h, a, &a->series[i], &a->series[i].steps[k], regress);
 	free(sets);
 	free(scratch);
 	return rc;
@@ -402,10 +460,11 @@ int history_record(const struct history *h, const struct history_analysis *a, ch
 		const struct history_step *hs = &a->steps[i];
 		if (!hs->fresh || hs->step->candidate || hs->reported)
 			continue;
-		json_t *e = json_pack("{s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:f, s:f}", "case",
+		json_t *e = json_pack("{s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:s, s:f, s:f}", "case",
 				      hs->series->name, "figure", fig_info[hs->series->fig].key,
 				      "state_lo_ns", hs->series->lo, "state_hi_ns", hs->series->hi,
-				      "night", h->nights[h->nnights - 1].stem, "revision_before",
+				      "night", h->nights[h->nnights - 1].stem, "first_after",
+				      h->nights[hs->night_after].stem, "revision_before",
 				      h->nights[hs->night_before].revision, "revision_after",
 				      h->nights[hs->night_after].revision, "change",
 				      hs->step->change, "confidence", hs->step->confidence);

@@ -12,12 +12,18 @@
  * (verdict.h), so a night in the slow state neither raises nor hides a
  * step in the fast one.  steps.h finds where each series' level changed.
  *
- * A step whose first point is tonight's is new.  A new step that makes
- * the figure worse is a regression once two runs show it (tonight's run
- * and its re-run, or two nights); tonight's run alone makes a candidate,
- * which `check` re-runs at once.  steps.json in the folder lists the steps
- * reported, so a step is reported on the night it is confirmed and not
- * again. */
+ * Runs that do not belong with the newest one (another machine, build
+ * type or scenario, or no machine states recorded) are left out, with a
+ * line on stderr.
+ *
+ * A step two runs show (tonight's run and its re-run, or two nights) is
+ * confirmed; steps.json in the folder lists the steps `check` reported,
+ * and a confirmed step it does not list is new.  A new step that makes the
+ * figure worse by at least the check's threshold is a regression.  The
+ * newest run alone makes a candidate, which `check` re-runs at once, so a
+ * step is reported on the night it appears and never again.  The noise of
+ * a series is measured on one point a night (a re-run shares its night's
+ * conditions). */
 #ifndef HISTORY_H
 #define HISTORY_H
 
@@ -84,8 +90,9 @@ struct history_step {
 	const struct step *step;
 	int night_before, night_after; /* the nights of the points either side */
 	bool worse;		       /* the figure got worse */
-	bool fresh;		       /* its first point is the newest night's */
+	bool fresh;		       /* confirmed: not in the ledger; candidate: tonight's */
 	bool reported;		       /* the ledger has it from an earlier night */
+	bool regression;	       /* fresh, worse, by at least the threshold */
 };
 
 struct history_analysis {
@@ -93,16 +100,19 @@ struct history_analysis {
 	struct history_series *series;
 	int nsteps;
 	struct history_step *steps;
-	int regressions; /* fresh, confirmed, worse, not reported before */
-	int candidates;	 /* fresh candidates (tonight's run alone) */
+	int regressions; /* confirmed steps that are regressions */
+	int candidates;	 /* candidates that would be (tonight's run alone) */
 };
 
-/* Build every series and find its steps.  0, or -1 (out of memory). */
-int history_analyse(const struct history *h, const struct step_opts *o, struct history_analysis *a);
+/* Build every series and find its steps; a worse step of at least
+ * `regress` (relative) is a regression.  0, or -1 (out of memory). */
+int history_analyse(const struct history *h, const struct step_opts *o, double regress,
+		    struct history_analysis *a);
 void history_analysis_free(struct history_analysis *a);
 
-/* Add the analysis' new confirmed steps to the folder's steps.json.  0, or
- * -1 with err. */
+/* Add the analysis' new confirmed steps (worse or better) to the
+ * folder's steps.json, so that no later check reports them.  0, or -1 with
+ * err. */
 int history_record(const struct history *h, const struct history_analysis *a, char *err, size_t n);
 
 /* "items/s", "ns" ...: the unit of a figure's values in tables. */

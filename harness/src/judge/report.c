@@ -77,6 +77,28 @@ static bool counts_as_regression(const struct judge_row *r)
 	return r->v == V_REGRESSION && r->confirmed != 0;
 }
 
+static void md_code(FILE *f, const char *s);
+
+int report_status(const struct judgement *j, const struct report_meta *m)
+{
+	int s = judge_status(j);
+	return s == 0 && m->history_regressions > 0 ? 1 : s;
+}
+
+void report_history_markdown(FILE *f, const struct report_meta *m)
+{
+	if (!m->history_title)
+		return;
+	fprintf(f, "\n### %s\n\n", m->history_title);
+	for (int i = 0; i < m->nhistory; i++) {
+		fprintf(f, "- %s", i < m->history_regressions ? "**REGRESSION** " : "");
+		md_code(f, m->history[i]);
+		fprintf(f, "\n");
+	}
+	if (m->nhistory == 0)
+		fprintf(f, "No new step.\n");
+}
+
 void report_summary(FILE *f, const struct judgement *j, const struct report_meta *m)
 {
 	int unconfirmed = 0, same = 0;
@@ -84,7 +106,7 @@ void report_summary(FILE *f, const struct judgement *j, const struct report_meta
 		unconfirmed += j->rows[i].v == V_REGRESSION && j->rows[i].confirmed == 0;
 		same += j->rows[i].v == V_SAME || j->rows[i].v == V_SMALL;
 	}
-	int status = judge_status(j);
+	int status = report_status(j, m);
 	const char *what = status == 3	 ? "VISIBILITY FAILURE"
 			   : status == 2 ? "NO VERDICT"
 			   : status == 1 ? "REGRESSION"
@@ -98,6 +120,9 @@ void report_summary(FILE *f, const struct judgement *j, const struct report_meta
 	if (j->nfail)
 		fprintf(f, ", %d visibility or integrity failure%s", j->nfail,
 			j->nfail == 1 ? "" : "s");
+	if (m->history_regressions)
+		fprintf(f, ", %d new step%s in the history", m->history_regressions,
+			m->history_regressions == 1 ? "" : "s");
 	fprintf(f, " (alpha %.3g", m->opts->alpha);
 	if (m->opts->threshold > 0)
 		fprintf(f, ", threshold %.1f%%)\n", m->opts->threshold * 100);
@@ -261,6 +286,7 @@ int report_markdown(const char *path, const struct judgement *j, const struct re
 	states_line(f, j, m);
 	for (int i = 0; i < j->nwarn; i++)
 		fprintf(f, "\nwarning: %s\n", j->warnings[i]);
+	report_history_markdown(f, m);
 	return close_tmp(f, tmp, path);
 }
 
@@ -314,14 +340,14 @@ int report_junit(const char *path, const struct judgement *j, const struct repor
 		free(names);
 		return -1;
 	}
-	int failures = 0, tests = nc + j->nfail + j->n_only_base;
+	int failures = 0, tests = nc + j->nfail + j->n_only_base + m->history_regressions;
 	for (int k = 0; k < nc; k++)
 		for (int i = 0; i < j->nrows; i++)
 			if (j->rows[i].name == names[k] && counts_as_regression(&j->rows[i])) {
 				failures++;
 				break;
 			}
-	failures += j->nfail;
+	failures += j->nfail + m->history_regressions;
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(f, "<testsuites name=\"ringbench\" tests=\"%d\" failures=\"%d\" time=\"%.3f\">\n",
 		tests, failures, m->seconds);
@@ -373,6 +399,18 @@ int report_junit(const char *path, const struct judgement *j, const struct repor
 		xml_text(f, nm);
 		fprintf(f, "\" time=\"0\">\n      <failure type=\"visibility\" message=\"");
 		xml_text(f, j->failures[i]);
+		fprintf(f, "\"/>\n    </testcase>\n");
+	}
+	for (int i = 0; i < m->history_regressions; i++) {
+		const char *line = m->history[i];
+		const char *colon = strstr(line, ": ");
+		char nm[512];
+		snprintf(nm, sizeof(nm), "%.*s", colon ? (int)(colon - line) : (int)strlen(line),
+			 line);
+		fprintf(f, "    <testcase classname=\"ringbench.history\" name=\"");
+		xml_text(f, nm);
+		fprintf(f, "\" time=\"0\">\n      <failure type=\"step\" message=\"");
+		xml_text(f, line);
 		fprintf(f, "\"/>\n    </testcase>\n");
 	}
 	for (int i = 0; i < j->n_only_base; i++) {
@@ -470,7 +508,12 @@ int report_json(const char *path, const struct judgement *j, const struct report
 	json_object_set_new(doc, "warnings", warnings);
 	json_object_set_new(doc, "regressions", json_integer(j->regressions));
 	json_object_set_new(doc, "improvements", json_integer(j->improvements));
-	json_object_set_new(doc, "status", json_integer(judge_status(j)));
+	if (m->history_title) {
+		json_object_set_new(doc, "history_steps", str_list(m->history, m->nhistory));
+		json_object_set_new(doc, "history_regressions",
+				    json_integer(m->history_regressions));
+	}
+	json_object_set_new(doc, "status", json_integer(report_status(j, m)));
 	/* The results files' own atomic writer: temp file, then rename. */
 	int rc = results_write(doc, path);
 	json_decref(doc);

@@ -14,7 +14,19 @@ struct report_meta {
 	const char *base_label, *cur_label; /* "base", "current"; "A", "B" */
 	const struct judge_opts *opts;
 	double seconds; /* how long the command took, 0 if not measured */
+	/* check: the steps its history shows tonight, one line each, the
+	 * first history_regressions of them regressions; history_title NULL
+	 * when the check kept no history */
+	const char *history_title;
+	char **history;
+	int nhistory, history_regressions;
 };
+
+/* The exit status of a report: the judgement's, or 1 for a pass whose
+ * history found a regression. */
+int report_status(const struct judgement *j, const struct report_meta *m);
+/* The history's section alone, in Markdown. */
+void report_history_markdown(FILE *f, const struct report_meta *m);
 
 /* The table and a summary; every row with `all`, else all but "same". */
 void report_table(FILE *f, const struct judgement *j, const struct report_meta *m, bool all);

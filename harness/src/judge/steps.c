@@ -12,6 +12,7 @@ void steps_defaults(struct step_opts *o)
 	o->min_change = 0.03;
 	o->penalty = 0;
 	o->min_noise = 0.01;
+	o->noise = 0;
 }
 
 /* The noise of one point: 1.4826 MAD of successive differences, over
@@ -28,6 +29,13 @@ static double series_noise(const double *x, int n, double floor)
 	double s = stats_robust_sd(d, n - 1) / sqrt(2.0);
 	free(d);
 	return isfinite(s) && s > floor ? s : floor;
+}
+
+double steps_noise(const double *x, int n, double floor)
+{
+	/* A noise read off few points is uncertain: widen it (by 2/sqrt(n-1),
+	 * about the error of a MAD over n-1 differences, twice). */
+	return n < 3 ? floor : series_noise(x, n, floor) * (1 + 2 / sqrt((double)n - 1));
 }
 
 /* The capped cost of x[i..j) about its median, and the median. */
@@ -53,10 +61,16 @@ int steps_find(const double *x, int n, const struct step_opts *o, struct step *o
 		*noise_out = 0;
 	if (n < 3)
 		return 0;
-	double noise = series_noise(x, n, o->min_noise > 0 ? o->min_noise : 0.01);
-	/* A noise read off few points is uncertain: widen it (by 2/sqrt(n-1),
-	 * about the error of a MAD over n-1 differences, twice). */
-	noise *= 1 + 2 / sqrt((double)n - 1);
+	if (n > STEP_MAX_POINTS) {
+		/* Only the newest points: the fit is O(n^3). */
+		int k =
+		    steps_find(x + n - STEP_MAX_POINTS, STEP_MAX_POINTS, o, out, max, noise_out);
+		for (int i = 0; i < k; i++)
+			out[i].at += n - STEP_MAX_POINTS;
+		return k;
+	}
+	double floor = o->min_noise > 0 ? o->min_noise : 0.01;
+	double noise = o->noise > 0 ? fmax(o->noise, floor) : steps_noise(x, n, floor);
 	if (noise_out)
 		*noise_out = noise;
 	double zconf = 1 - erfc(STEP_Z / sqrt(2.0));
@@ -77,10 +91,26 @@ int steps_find(const double *x, int n, const struct step_opts *o, struct step *o
 	for (int t = 1; t <= n; t++) {
 		best[t] = INFINITY;
 		from[t] = 0;
-		for (int s = 0; s + 2 <= t; s++) {
-			if (s > 0 && (s < 2 || !isfinite(best[s])))
+		/* x[s..t) kept sorted in scratch as s walks down: each
+		 * segment's median without a sort of its own. */
+		int m = 0;
+		for (int s = t - 1; s >= 0; s--) {
+			int q = m++;
+			while (q > 0 && scratch[q - 1] > x[s]) {
+				scratch[q] = scratch[q - 1];
+				q--;
+			}
+			scratch[q] = x[s];
+			if (m < 2 || (s > 0 && (s < 2 || !isfinite(best[s]))))
 				continue;
-			double c = best[s] + seg_cost(x, s, t, noise, scratch, NULL) + beta;
+			double med =
+			    m & 1 ? scratch[m / 2] : (scratch[m / 2 - 1] + scratch[m / 2]) / 2;
+			double cost = 0;
+			for (int i = 0; i < m; i++) {
+				double r = (scratch[i] - med) / noise;
+				cost += fmin(r * r, STEP_CAP * STEP_CAP);
+			}
+			double c = best[s] + cost + beta;
 			if (c < best[t]) {
 				best[t] = c;
 				from[t] = s;
@@ -88,8 +118,8 @@ int steps_find(const double *x, int n, const struct step_opts *o, struct step *o
 		}
 	}
 	/* The segments' starts, back from the end. */
-	int starts[512], ns = 0;
-	for (int t = n; t > 0 && ns < 512; t = from[t])
+	int starts[STEP_MAX_POINTS / 2 + 2], ns = 0;
+	for (int t = n; t > 0; t = from[t])
 		starts[ns++] = from[t];
 	/* starts[] runs from the last segment back to the first (0). */
 	int k = 0;

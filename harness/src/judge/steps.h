@@ -3,7 +3,7 @@
  * changed, the way MongoDB's and asv's change-point detection do, with a
  * penalised piecewise-constant fit.
  *
- * The fit is exact (optimal partitioning, O(n^2) segments): it chooses the
+ * The fit is exact (optimal partitioning, O(n^2) segments, O(n^3) in all): it chooses the
  * segments that minimise the sum of each segment's cost plus a penalty per
  * change.  A segment's level is its median, and each point costs its
  * squared distance from that level in units of the series' noise, capped:
@@ -26,8 +26,9 @@
 
 #include <stdbool.h>
 
-#define STEP_CAP 3.0 /* a point costs at most this many noises, squared */
-#define STEP_MAX 32  /* most steps reported in one series */
+#define STEP_CAP	3.0 /* a point costs at most this many noises, squared */
+#define STEP_MAX	32  /* most steps reported in one series */
+#define STEP_MAX_POINTS 400 /* a longer series: only its newest points */
 #define STEP_Z                                                                                     \
 	4.0 /* a step is its levels' difference over this many                                     \
 	     * standard errors (a confidence of 0.99994) */
@@ -37,6 +38,7 @@ struct step_opts {
 	double penalty;	   /* per change; <= 0: 2 ln(n) + 4 */
 	double min_noise;  /* the noise is taken as at least this (0.01; a
 			    * percentile in clock steps needs step/level) */
+	double noise;	   /* > 0: the noise, measured by the caller (0) */
 };
 
 void steps_defaults(struct step_opts *o);
@@ -51,6 +53,10 @@ struct step {
 	double confidence; /* 1 - p of the difference of levels, normal model */
 	bool candidate;	   /* the newest point alone, not yet confirmed */
 };
+
+/* The noise of one point of x[0..n) (logs), as steps_find measures it:
+ * at least floor. */
+double steps_noise(const double *x, int n, double floor);
 
 /* x[0..n): a series in time order, as logs of the figure.  Fills out[]
  * with the changes of level of at least o->min_change, oldest first, and
