@@ -261,10 +261,11 @@ static const char *point_stem(const struct history *h, const struct history_seri
 	return h->nights[h->runs[s->run[i]].night].stem;
 }
 
-/* Did an earlier check report this step (the ledger)?  The same case,
- * figure and direction, and either the same place within two points (the
- * fit may move a step a run as more runs come in), or, for a step between
- * two different revisions, the same revisions in another machine state. */
+/* Did an earlier check report this step (the ledger)?  The same case and
+ * direction, and either the same figure at the same place within two
+ * points (the fit may move a step a run as more runs come in), or, for a
+ * step between two different revisions, the same revisions in any figure
+ * or machine state. */
 static bool in_ledger(const struct history *h, const struct history_series *s,
 		      const struct step *st)
 {
@@ -282,13 +283,15 @@ static bool in_ledger(const struct history *h, const struct history_series *s,
 		double lo = json_number_value(json_object_get(e, "state_lo_ns"));
 		double hi = json_number_value(json_object_get(e, "state_hi_ns"));
 		double change = json_number_value(json_object_get(e, "change"));
-		if (!name || !fig || strcmp(name, s->name) || strcmp(fig, fig_info[s->fig].key) ||
-		    (change < 0) != (st->change < 0))
+		if (!name || strcmp(name, s->name) || (change < 0) != (st->change < 0))
 			continue;
+		/* One change of code, one report per case: the same two
+		 * revisions in another figure or machine state. */
 		if (rb && ra && strcmp(rb, ra) != 0 && strcmp(rb, rev_before) == 0 &&
 		    strcmp(ra, rev_after) == 0)
 			return true;
-		if (!first || !overlaps(lo, hi, s->lo, s->hi))
+		if (!fig || strcmp(fig, fig_info[s->fig].key) || !first ||
+		    !overlaps(lo, hi, s->lo, s->hi))
 			continue;
 		for (int p = st->at - 2; p <= st->at + 2; p++)
 			if (p >= 0 && p < s->n && strcmp(point_stem(h, s, p), first) == 0)
@@ -320,7 +323,10 @@ static int add_step(const struct history *h, struct history_analysis *a,
 		hs->reported = in_ledger(h, s, st);
 		hs->fresh = !hs->reported;
 	}
-	hs->regression = hs->fresh && hs->worse && fabs(st->change) >= regress;
+	/* A regression fails the night it is confirmed: a step found late,
+	 * further back than last night, is shown but fails nothing. */
+	hs->regression = hs->fresh && hs->worse && fabs(st->change) >= regress &&
+			 hs->night_after >= h->nnights - 2;
 	if (hs->regression)
 		(*(st->candidate ? &a->candidates : &a->regressions))++;
 	return 0;

@@ -19,7 +19,10 @@
  * A step two runs show (tonight's run and its re-run, or two nights) is
  * confirmed; steps.json in the folder lists the steps `check` reported,
  * and a confirmed step it does not list is new.  A new step that makes the
- * figure worse by at least the check's threshold is a regression.  The
+ * figure worse by at least the check's threshold, and starts at last
+ * night's run or tonight's, is a regression (one found later is shown and
+ * fails nothing); a step already reported for the same revisions in
+ * another figure or state of the case is not reported again.  The
  * newest run alone makes a candidate, which `check` re-runs at once, so a
  * step is reported on the night it appears and never again.  The noise of
  * a series is measured on one point a night (a re-run shares its night's
