@@ -66,10 +66,10 @@ static void step_text(char *out, size_t n, const struct history *h, const struct
 	state_text(state, sizeof(state), s);
 	const struct history_night *nb = &h->nights[hs->night_before];
 	const struct history_night *na = &h->nights[hs->night_after];
-	const char *what = st->candidate    ? (hs->worse ? "worse" : "better")
-			   : hs->regression ? "regression"
-			   : hs->worse	    ? "worse, within the threshold"
-					    : "improvement";
+	const char *what = st->candidate	     ? (hs->worse ? "worse" : "better")
+			   : hs->worse && hs->beyond ? "regression"
+			   : hs->worse		     ? "worse, within the threshold"
+						     : "improvement";
 	const char *when = st->candidate  ? "tonight's run alone, to be confirmed by a re-run"
 			   : hs->reported ? "reported before"
 					  : "not reported before";
@@ -143,7 +143,7 @@ static void print_series(const struct history *h, const struct history_analysis 
 		for (int k = 0; k < s->nsteps; k++)
 			if (s->steps[k].at == i)
 				mark = s->steps[k].candidate ? "  <- candidate" : "  <- step";
-		printf("  %-20s %-14s %-7s %10s%s\n", h->nights[r->night].stem,
+		printf("  %-38s %-14s %-7s %10s%s\n", h->nights[r->night].stem,
 		       h->nights[r->night].revision, r->rerun ? "re-run" : "", v, mark);
 	}
 	for (int k = 0; k < a->nsteps; k++) {

@@ -325,8 +325,8 @@ static int add_step(const struct history *h, struct history_analysis *a,
 	}
 	/* A regression fails the night it is confirmed: a step found late,
 	 * further back than last night, is shown but fails nothing. */
-	hs->regression = hs->fresh && hs->worse && fabs(st->change) >= regress &&
-			 hs->night_after >= h->nnights - 2;
+	hs->beyond = fabs(st->change) >= regress;
+	hs->regression = hs->fresh && hs->worse && hs->beyond && hs->night_after >= h->nnights - 2;
 	if (hs->regression)
 		(*(st->candidate ? &a->candidates : &a->regressions))++;
 	return 0;

@@ -96,6 +96,7 @@ struct history_step {
 	bool fresh;		       /* confirmed: not in the ledger; candidate: tonight's */
 	bool reported;		       /* the ledger has it from an earlier night */
 	bool regression;	       /* fresh, worse, by at least the threshold */
+	bool beyond;		       /* by at least the threshold */
 };
 
 struct history_analysis {
