@@ -4,6 +4,7 @@
 #include "bench.h"
 #include "commands.h"
 #include "history.h"
+#include "report.h"
 #include "results.h"
 #include "spec.h"
 
@@ -34,19 +35,6 @@ static double check_floor(void)
 	return o.floor;
 }
 
-/* 29.8 M, 512 K, 171 */
-static void human(char *out, size_t n, double v)
-{
-	if (v >= 1e9)
-		snprintf(out, n, "%.3g G", v / 1e9);
-	else if (v >= 1e6)
-		snprintf(out, n, "%.3g M", v / 1e6);
-	else if (v >= 1e4)
-		snprintf(out, n, "%.3g K", v / 1e3);
-	else
-		snprintf(out, n, "%.4g", v);
-}
-
 static void state_text(char *out, size_t n, const struct history_series *s)
 {
 	if (s->hi > 0)
@@ -61,8 +49,8 @@ static void step_text(char *out, size_t n, const struct history *h, const struct
 	const struct history_series *s = hs->series;
 	const struct step *st = hs->step;
 	char a[32], b[32], state[64];
-	human(a, sizeof(a), exp(st->before));
-	human(b, sizeof(b), exp(st->after));
+	report_value(a, sizeof(a), exp(st->before), s->fig);
+	report_value(b, sizeof(b), exp(st->after), s->fig);
 	state_text(state, sizeof(state), s);
 	const struct history_night *nb = &h->nights[hs->night_before];
 	const struct history_night *na = &h->nights[hs->night_after];
@@ -138,7 +126,7 @@ static void print_series(const struct history *h, const struct history_analysis 
 		if (r->night < first_night)
 			continue;
 		char v[32];
-		human(v, sizeof(v), s->v[i]);
+		report_value(v, sizeof(v), s->v[i], s->fig);
 		const char *mark = "";
 		for (int k = 0; k < s->nsteps; k++)
 			if (s->steps[k].at == i)

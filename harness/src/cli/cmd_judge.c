@@ -571,7 +571,10 @@ struct history_check {
 	char title[1200];
 	char **lines;
 	int nlines, nreg;
-	bool record; /* the ledger gets them once the exit is known */
+	/* that analysis, kept for the ledger once the exit is known */
+	bool record;
+	struct history h;
+	struct history_analysis a;
 };
 
 static int history_read(const struct history_check *hc, struct history *h,
@@ -625,21 +628,18 @@ static bool history_candidate(const struct history_check *hc, const char *name)
  * report (hc->lines, the first hc->nreg of them regressions). */
 static void history_steps(struct history_check *hc)
 {
-	struct history h;
-	struct history_analysis a;
-	if (history_read(hc, &h, &a))
+	if (history_read(hc, &hc->h, &hc->a))
 		return;
-	int n = history_lines(&h, &a, &hc->lines, &hc->nreg);
+	hc->record = true;
+	int n = history_lines(&hc->h, &hc->a, &hc->lines, &hc->nreg);
 	hc->nlines = n < 0 ? 0 : n;
-	snprintf(hc->title, sizeof(hc->title), "Steps in the history (%d night%s, %s)", h.nnights,
-		 h.nnights == 1 ? "" : "s", hc->dir);
-	printf("history (%s): %d night%s, %d series, %d new step%s\n", hc->dir, h.nnights,
-	       h.nnights == 1 ? "" : "s", a.nseries, hc->nlines, hc->nlines == 1 ? "" : "s");
+	int nights = hc->h.nnights;
+	snprintf(hc->title, sizeof(hc->title), "Steps in the history (%d night%s, %s)", nights,
+		 nights == 1 ? "" : "s", hc->dir);
+	printf("history (%s): %d night%s, %d series, %d new step%s\n", hc->dir, nights,
+	       nights == 1 ? "" : "s", hc->a.nseries, hc->nlines, hc->nlines == 1 ? "" : "s");
 	for (int i = 0; i < hc->nlines; i++)
 		printf("  %s%s\n", i < hc->nreg ? "REGRESSION " : "", hc->lines[i]);
-	hc->record = true;
-	history_analysis_free(&a);
-	history_free(&h);
 }
 
 /* Once the exit status is known: a pass or a regression reports tonight's
@@ -648,16 +648,13 @@ static void history_steps(struct history_check *hc)
  * night. */
 static void history_done(struct history_check *hc, int rc)
 {
-	if (hc->record && (rc == BENCH_PASS || rc == BENCH_REGRESSION)) {
-		struct history h;
-		struct history_analysis a;
-		char err[1200];
-		if (history_read(hc, &h, &a) == 0) {
-			if (history_record(&h, &a, err, sizeof(err)))
-				fprintf(stderr, "ringbench check: %s\n", err);
-			history_analysis_free(&a);
-			history_free(&h);
-		}
+	char err[1200];
+	if (hc->record && (rc == BENCH_PASS || rc == BENCH_REGRESSION) &&
+	    history_record(&hc->h, &hc->a, err, sizeof(err)))
+		fprintf(stderr, "ringbench check: %s\n", err);
+	if (hc->record) {
+		history_analysis_free(&hc->a);
+		history_free(&hc->h);
 	}
 	for (int i = 0; i < hc->ncand; i++)
 		free(hc->cand[i]);

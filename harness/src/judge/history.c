@@ -25,11 +25,6 @@ void history_default_dir(char *out, size_t n, const char *machine_id)
 	snprintf(out, n, "%s/results/history/%s", RINGBENCH_SOURCE_DIR, machine_id);
 }
 
-const char *history_unit(enum fig f)
-{
-	return f == FIG_RATE ? "msgs/s" : "ns";
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -52,23 +47,19 @@ static void stem_of(const char *name, char *stem, size_t n, bool *rerun)
 	snprintf(stem, n, "%.*s", (int)l, name);
 }
 
-static bool has_probes(const struct sample_set *s)
-{
-	for (int i = 0; i < s->ncases; i++)
-		for (int r = 0; r < s->cases[i].n; r++)
-			if (s->cases[i].state[r] > 0)
-				return true;
-	return false;
-}
-
-/* A run that belongs with the newest one: the same machine, build type
- * and scenario, and machine states recorded.  Says why not. */
+/* A run that belongs with the newest one (NULL: s is the newest): the
+ * same machine, build type and scenario, and machine states recorded.
+ * Says why not. */
 static bool belongs(const struct sample_set *s, const struct sample_set *newest)
 {
-	const char *why = strcmp(s->machine_id, newest->machine_id)   ? "another machine"
+	if (!sample_has_probes(s)) {
+		fprintf(stderr, "ringbench: history: left out: %s (no machine states)\n", s->path);
+		return false;
+	}
+	const char *why = !newest				      ? NULL
+			  : strcmp(s->machine_id, newest->machine_id) ? "another machine"
 			  : strcmp(s->build_type, newest->build_type) ? "another build type"
 			  : strcmp(s->scenario, newest->scenario)     ? "another scenario"
-			  : !has_probes(s)			      ? "no machine states"
 								      : NULL;
 	if (why)
 		fprintf(stderr, "ringbench: history: left out: %s (%s than %s)\n", s->path, why,
@@ -145,13 +136,7 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 			sample_free(&r->s);
 			continue;
 		}
-		if (h->nruns > 0 && !belongs(&r->s, &h->runs[0].s)) {
-			sample_free(&r->s);
-			continue;
-		}
-		if (h->nruns == 0 && !has_probes(&r->s)) {
-			fprintf(stderr, "ringbench: history: left out: %s (no machine states)\n",
-				path);
+		if (!belongs(&r->s, h->nruns ? &h->runs[0].s : NULL)) {
 			sample_free(&r->s);
 			continue;
 		}
@@ -176,7 +161,6 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 			snprintf(hn->stem, sizeof(hn->stem), "%s", stems[i]);
 			snprintf(hn->revision, sizeof(hn->revision), "%s",
 				 h->runs[i].s.revision[0] ? h->runs[i].s.revision : "?");
-			snprintf(hn->date, sizeof(hn->date), "%s", h->runs[i].s.date);
 		}
 		h->runs[i].night = h->nnights - 1;
 	}

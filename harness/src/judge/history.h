@@ -49,7 +49,6 @@ struct history_run {
 struct history_night {
 	char stem[160]; /* <time>-<revision> */
 	char revision[128];
-	char date[64];
 };
 
 struct history {
@@ -118,8 +117,5 @@ void history_analysis_free(struct history_analysis *a);
  * folder's steps.json, so that no later check reports them.  0, or -1 with
  * err. */
 int history_record(const struct history *h, const struct history_analysis *a, char *err, size_t n);
-
-/* "items/s", "ns" ...: the unit of a figure's values in tables. */
-const char *history_unit(enum fig f);
 
 #endif

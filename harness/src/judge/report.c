@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 /* A figure in a few characters: 28.1M, 4.48K, 153.2, 0.012. */
-static void fmt_value(char *out, size_t n, double v, enum fig f)
+void report_value(char *out, size_t n, double v, enum fig f)
 {
 	if (isnan(v))
 		snprintf(out, n, "-");
@@ -61,8 +61,8 @@ struct cells {
 
 static void row_cells(const struct judge_row *r, struct cells *c)
 {
-	fmt_value(c->base, sizeof(c->base), r->base, r->fig);
-	fmt_value(c->cur, sizeof(c->cur), r->cur, r->fig);
+	report_value(c->base, sizeof(c->base), r->base, r->fig);
+	report_value(c->cur, sizeof(c->cur), r->cur, r->fig);
 	fmt_change(c->change, sizeof(c->change), r);
 	fmt_ci(c->ci, sizeof(c->ci), r);
 	fmt_verdict(c->verdict, sizeof(c->verdict), r);
@@ -381,8 +381,8 @@ int report_junit(const char *path, const struct judgement *j, const struct repor
 			if (r->name != names[k])
 				continue;
 			char b[16], c[16], ch[24], line[200];
-			fmt_value(b, sizeof(b), r->base, r->fig);
-			fmt_value(c, sizeof(c), r->cur, r->fig);
+			report_value(b, sizeof(b), r->base, r->fig);
+			report_value(c, sizeof(c), r->cur, r->fig);
 			fmt_change(ch, sizeof(ch), r);
 			snprintf(line, sizeof(line), "%s: %s -> %s (%s) %s\n",
 				 fig_info[r->fig].label, b, c, ch, verdict_name(r->v));

@@ -22,6 +22,9 @@ struct report_meta {
 	int nhistory, history_regressions;
 };
 
+/* A figure as tables show it: 29.80M, 171.0, 0.000 for a count. */
+void report_value(char *out, size_t n, double v, enum fig f);
+
 /* The exit status of a report: the judgement's, or 1 for a pass whose
  * history found a regression. */
 int report_status(const struct judgement *j, const struct report_meta *m);

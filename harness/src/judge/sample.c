@@ -297,6 +297,15 @@ void sample_free(struct sample_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+bool sample_has_probes(const struct sample_set *s)
+{
+	for (int i = 0; i < s->ncases; i++)
+		for (int r = 0; r < s->cases[i].n; r++)
+			if (s->cases[i].state[r] > 0)
+				return true;
+	return false;
+}
+
 const struct sample_case *sample_find(const struct sample_set *s, const char *name)
 {
 	for (int i = 0; i < s->ncases; i++)

@@ -79,5 +79,7 @@ int sample_from_json(json_t *doc, const char *label, struct sample_set *out, cha
 void sample_free(struct sample_set *s);
 
 const struct sample_case *sample_find(const struct sample_set *s, const char *name);
+/* Whether any repetition recorded the machine's state. */
+bool sample_has_probes(const struct sample_set *s);
 
 #endif

@@ -38,20 +38,11 @@ double steps_noise(const double *x, int n, double floor)
 	return n < 3 ? floor : series_noise(x, n, floor) * (1 + 2 / sqrt((double)n - 1));
 }
 
-/* The capped cost of x[i..j) about its median, and the median. */
-static double seg_cost(const double *x, int i, int j, double noise, double *scratch, double *level)
+/* The level of x[i..j): its median. */
+static double seg_level(const double *x, int i, int j, double *scratch)
 {
-	int m = j - i;
-	memcpy(scratch, x + i, (size_t)m * sizeof(*scratch));
-	double med = stats_median(scratch, m);
-	double c = 0;
-	for (int k = i; k < j; k++) {
-		double r = (x[k] - med) / noise;
-		c += fmin(r * r, STEP_CAP * STEP_CAP);
-	}
-	if (level)
-		*level = med;
-	return c;
+	memcpy(scratch, x + i, (size_t)(j - i) * sizeof(*scratch));
+	return stats_median(scratch, j - i);
 }
 
 int steps_find(const double *x, int n, const struct step_opts *o, struct step *out, int max,
@@ -127,8 +118,8 @@ int steps_find(const double *x, int n, const struct step_opts *o, struct step *o
 		int a = starts[i + 1], b = starts[i];
 		int e = i > 0 ? starts[i - 1] : n;
 		struct step st = {.at = b, .n_before = b - a, .n_after = e - b};
-		seg_cost(x, a, b, noise, scratch, &st.before);
-		seg_cost(x, b, e, noise, scratch, &st.after);
+		st.before = seg_level(x, a, b, scratch);
+		st.after = seg_level(x, b, e, scratch);
 		st.change = expm1(st.after - st.before);
 		double se = noise * sqrt(1.0 / st.n_before + 1.0 / st.n_after);
 		st.confidence = 1 - erfc(fabs(st.after - st.before) / se / sqrt(2.0));
@@ -142,7 +133,7 @@ int steps_find(const double *x, int n, const struct step_opts *o, struct step *o
 	if (k < max && n - 1 - a >= 2) {
 		struct step st = {
 		    .at = n - 1, .n_before = n - 1 - a, .n_after = 1, .candidate = true};
-		seg_cost(x, a, n - 1, noise, scratch, &st.before);
+		st.before = seg_level(x, a, n - 1, scratch);
 		st.after = x[n - 1];
 		st.change = expm1(st.after - st.before);
 		double se = noise * sqrt(1.0 / st.n_before + 1.0);

@@ -53,15 +53,6 @@ static void warn(struct judgement *j, const char *fmt, ...)
 
 /* ---- the machine's states ---- */
 
-static bool has_probes(const struct sample_set *s)
-{
-	for (int i = 0; i < s->ncases; i++)
-		for (int r = 0; r < s->cases[i].n; r++)
-			if (s->cases[i].state[r] > 0)
-				return true;
-	return false;
-}
-
 /* States are the gaps in the sorted probes: a step of more than STATE_GAP
  * between neighbours starts a new one. */
 void states_find(const struct sample_set *const *sets, int nsets, struct states *st)
@@ -70,7 +61,7 @@ void states_find(const struct sample_set *const *sets, int nsets, struct states 
 	st->used = nsets > 0;
 	int max = 0;
 	for (int s = 0; s < nsets; s++) {
-		st->used &= has_probes(sets[s]);
+		st->used &= sample_has_probes(sets[s]);
 		for (int i = 0; i < sets[s]->ncases; i++)
 			max += sets[s]->cases[i].n;
 	}
@@ -572,11 +563,11 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 
 	struct states st;
 	find_states(base, cur, &st);
-	if (!st.used && (has_probes(base) || has_probes(cur)))
+	if (!st.used && (sample_has_probes(base) || sample_has_probes(cur)))
 		warn(j,
 		     "%s records no machine state: its figures are compared as if every "
 		     "repetition had been taken in one state",
-		     has_probes(base) ? cur->path : base->path);
+		     sample_has_probes(base) ? cur->path : base->path);
 	j->nstates = st.used ? st.n : 0;
 	for (int k = 0; k < j->nstates; k++)
 		j->states[k] = (struct judge_state){.lo = st.lo[k], .hi = st.hi[k]};
