@@ -7,6 +7,7 @@
 #include "results.h"
 #include "stats.h"
 #include "steps.h"
+#include "synth.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -14,24 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-static struct stats_rng rng;
-
-static double gauss(void)
-{
-	double u = ((double)(stats_rng_next(&rng) >> 11) + 0.5) / 9007199254740992.0;
-	double v = ((double)(stats_rng_next(&rng) >> 11) + 0.5) / 9007199254740992.0;
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 /* A run's log-noise: sd, and one run in 20 four times as far off. */
 static double noise(double sd)

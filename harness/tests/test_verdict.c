@@ -3,6 +3,7 @@
  * generator, so each check has one right answer. */
 #include "sample.h"
 #include "stats.h"
+#include "synth.h"
 #include "verdict.h"
 
 #include <jansson.h>
@@ -10,25 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-static struct stats_rng rng;
-
-/* A standard normal draw (Box-Muller). */
-static double gauss(void)
-{
-	double u = ((double)(stats_rng_next(&rng) >> 11) + 0.5) / 9007199254740992.0;
-	double v = ((double)(stats_rng_next(&rng) >> 11) + 0.5) / 9007199254740992.0;
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 /* ---- building results documents ---- */
 
