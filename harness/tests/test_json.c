@@ -84,10 +84,13 @@ static size_t check_schema(json_t *doc)
 		CHECK(num(e, "warmup_messages") > 0);
 		if (strcmp(str(e, "mode"), "stream") != 0) {
 			CHECK(num(e, "p50_ns") > 0);
-			CHECK(num(e, "p50_ns") <= num(e, "p90_ns"));
-			CHECK(num(e, "p90_ns") <= num(e, "p99_ns"));
+			CHECK(num(e, "p50_ns") <= num(e, "p75_ns"));
+			CHECK(num(e, "p75_ns") <= num(e, "p90_ns"));
+			CHECK(num(e, "p90_ns") <= num(e, "p95_ns"));
+			CHECK(num(e, "p95_ns") <= num(e, "p99_ns"));
 			CHECK(num(e, "p99_ns") <= num(e, "p999_ns"));
-			CHECK(num(e, "p999_ns") <= num(e, "max_ns"));
+			CHECK(num(e, "p999_ns") <= num(e, "p9999_ns"));
+			CHECK(num(e, "p9999_ns") <= num(e, "max_ns"));
 		}
 		if (strcmp(rt, "aggregate") == 0) {
 			CHECK(strcmp(str(e, "aggregate_name"), "median") == 0);

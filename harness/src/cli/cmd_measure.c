@@ -220,9 +220,12 @@ static void median_run(const struct bench_run *runs, int n, struct bench_run *m,
 	MED(messages);
 	MED(bytes);
 	MED(p50);
+	MED(p75);
 	MED(p90);
+	MED(p95);
 	MED(p99);
 	MED(p999);
+	MED(p9999);
 	MED(max);
 #undef MED
 	double lo = INFINITY, hi = 0;

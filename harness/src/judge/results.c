@@ -231,9 +231,12 @@ static json_t *entry(const struct bench_case *c, const struct bench_run *r, char
 		goto fail;
 	if (c->mode != MODE_STREAM &&
 	    (put(e, "p50_ns", json_integer((json_int_t)r->p50), w, err, n) ||
+	     put(e, "p75_ns", json_integer((json_int_t)r->p75), w, err, n) ||
 	     put(e, "p90_ns", json_integer((json_int_t)r->p90), w, err, n) ||
+	     put(e, "p95_ns", json_integer((json_int_t)r->p95), w, err, n) ||
 	     put(e, "p99_ns", json_integer((json_int_t)r->p99), w, err, n) ||
 	     put(e, "p999_ns", json_integer((json_int_t)r->p999), w, err, n) ||
+	     put(e, "p9999_ns", json_integer((json_int_t)r->p9999), w, err, n) ||
 	     put(e, "max_ns", json_integer((json_int_t)r->max), w, err, n)))
 		goto fail;
 	if (c->transport == T_RING &&

@@ -123,9 +123,9 @@ struct bench_run {
 	double producer_cpu_ns; /* per message */
 	double consumer_cpu_ns;
 	double syscalls_per_msg;
-	uint64_t p50, p90, p99, p999, max;	/* ns; 0 for stream */
-	double state_before_ns, state_after_ns; /* the state probes; 0: not taken */
-	bool evidence_ok;			/* with limits.evidence: same objects, shared */
+	uint64_t p50, p75, p90, p95, p99, p999, p9999, max; /* ns; 0 for stream */
+	double state_before_ns, state_after_ns;		    /* the state probes; 0: not taken */
+	bool evidence_ok; /* with limits.evidence: same objects, shared */
 	char evidence[1024];
 	char diagnosis[2048];
 };

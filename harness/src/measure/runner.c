@@ -349,9 +349,12 @@ static void fill_run(const struct bench_case *c, struct bench_control *ctl, stru
 	r->state_after_ns = prod->state_ns[1];
 	if (c->mode != MODE_STREAM) {
 		r->p50 = hist_quantile(&ctl->hist, 0.50);
+		r->p75 = hist_quantile(&ctl->hist, 0.75);
 		r->p90 = hist_quantile(&ctl->hist, 0.90);
+		r->p95 = hist_quantile(&ctl->hist, 0.95);
 		r->p99 = hist_quantile(&ctl->hist, 0.99);
 		r->p999 = hist_quantile(&ctl->hist, 0.999);
+		r->p9999 = hist_quantile(&ctl->hist, 0.9999);
 		r->max = hist_quantile(&ctl->hist, 1.0);
 	}
 }
