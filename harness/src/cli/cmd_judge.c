@@ -184,7 +184,7 @@ static void baseline_dir(char *out, size_t n)
 	snprintf(out, n, "%s", env && env[0] ? env : RINGBENCH_SOURCE_DIR "/results/baselines");
 }
 
-static void baseline_path(char *out, size_t n, const char *machine_id)
+void baseline_file(char *out, size_t n, const char *machine_id)
 {
 	char dir[900];
 	baseline_dir(dir, sizeof(dir));
@@ -196,7 +196,7 @@ static int save_baseline(json_t *doc, const char *machine_id)
 {
 	char dir[900], path[1200];
 	baseline_dir(dir, sizeof(dir));
-	baseline_path(path, sizeof(path), machine_id);
+	baseline_file(path, sizeof(path), machine_id);
 	if (results_mkdirs(dir) || results_write(doc, path)) {
 		fprintf(stderr, "ringbench: cannot write the baseline %s: %s\n", path,
 			strerror(errno));
@@ -225,7 +225,7 @@ static int baseline_show(void)
 	struct machine m;
 	machine_identify(&m);
 	char path[1200], err[1200];
-	baseline_path(path, sizeof(path), m.id);
+	baseline_file(path, sizeof(path), m.id);
 	if (access(path, F_OK) != 0) {
 		printf("no baseline for this machine (%s): %s does not exist.\n"
 		       "`ringbench check` saves one on its first run; `ringbench baseline save "
@@ -267,7 +267,7 @@ static int baseline_show(void)
 static int add_to_baseline(json_t *doc, const char *file, const char *machine_id)
 {
 	char path[1200];
-	baseline_path(path, sizeof(path), machine_id);
+	baseline_file(path, sizeof(path), machine_id);
 	json_error_t je;
 	json_t *base = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	json_t *dst = base ? json_object_get(base, "benchmarks") : NULL;
@@ -706,7 +706,7 @@ int cmd_check(int argc, char **argv)
 	if (j.baseline)
 		snprintf(bpath, sizeof(bpath), "%s", j.baseline);
 	else
-		baseline_path(bpath, sizeof(bpath), m.id);
+		baseline_file(bpath, sizeof(bpath), m.id);
 	bool have_base = access(bpath, F_OK) == 0;
 	if (!have_base && j.baseline) {
 		free(cases);

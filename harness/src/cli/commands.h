@@ -6,13 +6,17 @@
 /* Each takes the arguments after "ringbench": argv[0] is the command name. */
 int cmd_measure(int argc, char **argv); /* stream, pingpong, latency, run */
 
-int cmd_baseline(int argc, char **argv); /* baseline save | show */
-int cmd_compare(int argc, char **argv);	 /* compare BASE CURRENT */
-int cmd_check(int argc, char **argv);	 /* check [SCENARIO...] */
-int cmd_ab(int argc, char **argv);	 /* ab BASE [HEAD] [SCENARIO...] */
-int cmd_doctor(int argc, char **argv);	 /* doctor */
-int cmd_system(int argc, char **argv);	 /* system */
-int cmd_history(int argc, char **argv);	 /* history */
+int cmd_baseline(int argc, char **argv);       /* baseline save | show */
+int cmd_compare(int argc, char **argv);	       /* compare BASE CURRENT */
+int cmd_check(int argc, char **argv);	       /* check [SCENARIO...] */
+int cmd_ab(int argc, char **argv);	       /* ab BASE [HEAD] [SCENARIO...] */
+int cmd_doctor(int argc, char **argv);	       /* doctor */
+int cmd_system(int argc, char **argv);	       /* system */
+int cmd_history(int argc, char **argv);	       /* history */
+int cmd_plot(int argc, char **argv);	       /* plot RESULTS */
+int cmd_report(int argc, char **argv);	       /* report RESULTS */
+int cmd_startup(int argc, char **argv);	       /* startup */
+int cmd_startup_worker(int argc, char **argv); /* __startup: one timed process */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,6 +25,12 @@ int cmd_history(int argc, char **argv);	 /* history */
 struct spec;
 struct history;
 struct history_analysis;
+
+/* This machine's baseline file: $RINGBENCH_BASELINES or
+ * results/baselines, then <machine-id>.json. */
+void baseline_file(char *out, size_t n, const char *machine_id);
+/* Its startup baseline (ringbench startup): <machine-id>.startup.json. */
+void startup_baseline_file(char *out, size_t n, const char *machine_id);
 
 /* The history folder: $RINGBENCH_HISTORY, or results/history/<machine-id>. */
 void history_dir(char *out, size_t n);

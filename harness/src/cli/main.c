@@ -22,10 +22,14 @@ static const struct command commands[] = {
     {"check", cmd_check, "nightly: run a scenario, judge it against this machine's baseline"},
     {"ab", cmd_ab, "before a merge: build two revisions, run them interleaved, judge"},
     {"history", cmd_history, "each case's figure night by night, and the steps found in it"},
+    {"plot", cmd_plot, "draw a run's charts with gnuplot (PNG and SVG)"},
+    {"report", cmd_report, "one page for a run: verdict, charts, startup, history, machine"},
+    {"startup", cmd_startup, "time create, attach, first message, teardown (hyperfine)"},
     {"baseline", cmd_baseline, "save or show this machine's baseline"},
     {"doctor", cmd_doctor, "prove a writer in one process is seen by a reader in another"},
     {"system", cmd_system, "what makes this machine's figures noisy, and what to change"},
     {"__worker", bench_worker_main, NULL},
+    {"__startup", cmd_startup_worker, NULL},
     {"__protocol", bench_protocol_main, NULL},
 };
 

@@ -188,13 +188,13 @@ void report_table(FILE *f, const struct judgement *j, const struct report_meta *
 
 /* ---- files ---- */
 
-static FILE *open_tmp(const char *path, char *tmp, size_t n)
+FILE *report_open_tmp(const char *path, char *tmp, size_t n)
 {
 	snprintf(tmp, n, "%s.tmp.%d", path, (int)getpid());
 	return fopen(tmp, "w");
 }
 
-static int close_tmp(FILE *f, const char *tmp, const char *path)
+int report_close_tmp(FILE *f, const char *tmp, const char *path)
 {
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
@@ -232,12 +232,8 @@ static void md_code(FILE *f, const char *s)
 	fputs("</code>", f);
 }
 
-int report_markdown(const char *path, const struct judgement *j, const struct report_meta *m)
+void report_markdown_to(FILE *f, const struct judgement *j, const struct report_meta *m)
 {
-	char tmp[1100];
-	FILE *f = open_tmp(path, tmp, sizeof(tmp));
-	if (!f)
-		return -1;
 	fprintf(f, "### ");
 	report_summary(f, j, m);
 	fprintf(f, "\n%s: ", m->base_label);
@@ -287,7 +283,16 @@ int report_markdown(const char *path, const struct judgement *j, const struct re
 	for (int i = 0; i < j->nwarn; i++)
 		fprintf(f, "\nwarning: %s\n", j->warnings[i]);
 	report_history_markdown(f, m);
-	return close_tmp(f, tmp, path);
+}
+
+int report_markdown(const char *path, const struct judgement *j, const struct report_meta *m)
+{
+	char tmp[1100];
+	FILE *f = report_open_tmp(path, tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	report_markdown_to(f, j, m);
+	return report_close_tmp(f, tmp, path);
 }
 
 static void xml_text(FILE *f, const char *s)
@@ -302,6 +307,94 @@ static void xml_text(FILE *f, const char *s)
 			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
 				fputc(*s, f);
 		}
+}
+
+void report_html_text(FILE *f, const char *s)
+{
+	xml_text(f, s);
+}
+
+void report_html(FILE *f, const struct judgement *j, const struct report_meta *m)
+{
+	char *sum = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&sum, &len);
+	if (mf) {
+		report_summary(mf, j, m);
+		fclose(mf);
+	}
+	int status = report_status(j, m);
+	fprintf(f, "<p class=\"verdict s%d\">", status);
+	xml_text(f, sum ? sum : "");
+	fprintf(f, "</p>\n");
+	free(sum);
+	for (int pass = 0; pass < 2; pass++) {
+		int shown = 0;
+		for (int i = 0; i < j->nrows; i++)
+			shown += pass == 1 || !(j->rows[i].v == V_SAME || j->rows[i].v == V_SMALL);
+		if (pass == 0 && shown == 0) {
+			fprintf(f, "<p>No figure changed beyond its threshold.</p>\n");
+			continue;
+		}
+		if (pass == 1)
+			fprintf(f, "<details><summary>every figure (%d)</summary>\n", j->nrows);
+		fprintf(f, "<table>\n<tr><th>case</th><th>figure</th><th>");
+		xml_text(f, m->base_label);
+		fprintf(f, "</th><th>");
+		xml_text(f, m->cur_label);
+		fprintf(f, "</th><th>change</th><th>95%% interval</th><th>p</th><th>verdict</th>"
+			   "</tr>\n");
+		for (int i = 0; i < j->nrows; i++) {
+			const struct judge_row *r = &j->rows[i];
+			if (pass == 0 && (r->v == V_SAME || r->v == V_SMALL))
+				continue;
+			struct cells c;
+			row_cells(r, &c);
+			const char *cls = counts_as_regression(r) ? "reg"
+					  : r->v == V_IMPROVEMENT ? "imp"
+					  : r->v == V_REGRESSION  ? "unconfirmed"
+								  : "same";
+			fprintf(f, "<tr class=\"%s\"><td><code>", cls);
+			xml_text(f, r->name);
+			fprintf(f, "</code></td><td>");
+			xml_text(f, fig_info[r->fig].label);
+			fprintf(f,
+				"</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td "
+				"class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+				"<td>",
+				c.base, c.cur, c.change, c.ci, c.p);
+			xml_text(f, c.verdict);
+			fprintf(f, "</td></tr>\n");
+		}
+		fprintf(f, "</table>\n");
+		if (pass == 1)
+			fprintf(f, "</details>\n");
+	}
+	for (int i = 0; i < j->nfail; i++) {
+		fprintf(f, "<p class=\"verdict s3\">VISIBILITY FAILURE: <code>");
+		xml_text(f, j->failures[i]);
+		fprintf(f, "</code></p>\n");
+	}
+	if (j->n_only_base || j->n_only_cur) {
+		fprintf(f, "<p>%d cases only in ", j->n_only_base);
+		xml_text(f, m->base_label);
+		fprintf(f, ", %d only in ", j->n_only_cur);
+		xml_text(f, m->cur_label);
+		fprintf(f, ".</p>\n");
+	}
+	char *st = NULL;
+	len = 0;
+	mf = open_memstream(&st, &len);
+	if (mf) {
+		states_line(mf, j, m);
+		for (int i = 0; i < j->nwarn; i++)
+			fprintf(mf, "warning: %s\n", j->warnings[i]);
+		fclose(mf);
+		fprintf(f, "<pre>");
+		xml_text(f, st ? st : "");
+		fprintf(f, "</pre>\n");
+	}
+	free(st);
 }
 
 /* The distinct case names, in order: the rows, then failures and cases
@@ -335,7 +428,7 @@ int report_junit(const char *path, const struct judgement *j, const struct repor
 	if (nc < 0)
 		return -1;
 	char tmp[1100];
-	FILE *f = open_tmp(path, tmp, sizeof(tmp));
+	FILE *f = report_open_tmp(path, tmp, sizeof(tmp));
 	if (!f) {
 		free(names);
 		return -1;
@@ -422,7 +515,7 @@ int report_junit(const char *path, const struct judgement *j, const struct repor
 	}
 	fprintf(f, "  </testsuite>\n</testsuites>\n");
 	free(names);
-	return close_tmp(f, tmp, path);
+	return report_close_tmp(f, tmp, path);
 }
 
 static json_t *num_or_null(double v)

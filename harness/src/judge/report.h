@@ -36,6 +36,16 @@ void report_table(FILE *f, const struct judgement *j, const struct report_meta *
 /* One line: what the verdict is and why. */
 void report_summary(FILE *f, const struct judgement *j, const struct report_meta *m);
 
+/* The Markdown of report_markdown, into an open file. */
+void report_markdown_to(FILE *f, const struct judgement *j, const struct report_meta *m);
+/* The summary, the changed figures and every figure (folded) as HTML, for
+ * a report page; and text escaped for HTML. */
+void report_html(FILE *f, const struct judgement *j, const struct report_meta *m);
+void report_html_text(FILE *f, const char *s);
+/* Writing a file atomically: open path's temporary (its name into tmp),
+ * then close it into place: 0, or -1 with errno (the temporary removed). */
+FILE *report_open_tmp(const char *path, char *tmp, size_t n);
+int report_close_tmp(FILE *f, const char *tmp, const char *path);
 /* Files: 0, or -1 with errno (written atomically: temp file + rename). */
 int report_markdown(const char *path, const struct judgement *j, const struct report_meta *m);
 int report_junit(const char *path, const struct judgement *j, const struct report_meta *m);

@@ -1,0 +1,204 @@
+/* charts.c: the inputs of `plot` and `report`: a results file, judged
+ * against a base (the machine's baseline, another file, or the A side of an
+ * A/B run) the way check and ab judge, and the history for the trend. */
+#include "charts.h"
+
+#include "bench.h"
+#include "commands.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef RINGBENCH_GNUPLOT
+#define RINGBENCH_GNUPLOT "gnuplot"
+#endif
+
+int charts_args(int argc, char **argv, struct charts *c, const char *help, bool report)
+{
+	memset(c, 0, sizeof(*c));
+	c->gnuplot = RINGBENCH_GNUPLOT;
+	enum { O_BASE = 256, O_AB, O_HIST, O_NOHIST, O_OUT, O_GNUPLOT, O_STARTUP, O_HELP };
+	static const struct option opts[] = {
+	    {"baseline", required_argument, NULL, O_BASE},
+	    {"ab", required_argument, NULL, O_AB},
+	    {"history", required_argument, NULL, O_HIST},
+	    {"no-history", no_argument, NULL, O_NOHIST},
+	    {"out", required_argument, NULL, O_OUT},
+	    {"gnuplot", required_argument, NULL, O_GNUPLOT},
+	    {"startup", required_argument, NULL, O_STARTUP},
+	    {"help", no_argument, NULL, O_HELP},
+	    {0},
+	};
+	optind = 1;
+	opterr = 0;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case O_BASE: c->baseline = optarg; break;
+		case O_AB: c->ab = optarg; break;
+		case O_HIST: c->history = optarg; break;
+		case O_NOHIST: c->no_history = true; break;
+		case O_OUT: c->out = optarg; break;
+		case O_GNUPLOT: c->gnuplot = optarg; break;
+		case O_STARTUP:
+			if (!report)
+				return cli_usage("%s: unknown option '--startup'", argv[0]);
+			c->startup = optarg;
+			break;
+		case O_HELP: fputs(help, stdout); return -1;
+		default:
+			return cli_usage("%s: unknown option or missing value '%s'", argv[0],
+					 argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage("%s: no results file given", argv[0]);
+	if (optind + 1 < argc)
+		return cli_usage("%s: unexpected argument '%s'", argv[0], argv[optind + 1]);
+	c->results = argv[optind];
+	if (c->baseline && c->ab)
+		return cli_usage("%s: give --baseline or --ab, not both", argv[0]);
+	if (c->history && c->no_history)
+		return cli_usage("%s: give --history or --no-history, not both", argv[0]);
+	return 0;
+}
+
+static bool exists(const char *p)
+{
+	return access(p, R_OK) == 0;
+}
+
+/* Judge cur against the base; with a check's re-run beside the results,
+ * confirm the verdict as check did.  A base that cannot be read or judged
+ * (another machine) is noted in base_why: only the change chart needs it. */
+static void judge_base(struct charts *c)
+{
+	char err[1400];
+	if (sample_load(c->base_path, &c->base, err, sizeof(err))) {
+		snprintf(c->base_why, sizeof(c->base_why), "%s", err);
+		return;
+	}
+	c->have_base = true;
+	judge_defaults(&c->opts, c->ab != NULL);
+	if (judge(&c->base, &c->cur, &c->opts, &c->j, err, sizeof(err))) {
+		snprintf(c->base_why, sizeof(c->base_why), "%s", err);
+		return;
+	}
+	c->judged = true;
+	snprintf(c->rerun_path, sizeof(c->rerun_path), "%s.rerun.json", c->results);
+	if (!c->ab && exists(c->rerun_path)) {
+		struct sample_set re;
+		struct judgement rj;
+		if (sample_load(c->rerun_path, &re, err, sizeof(err)) == 0) {
+			if (judge(&c->base, &re, &c->opts, &rj, err, sizeof(err)) == 0) {
+				judge_confirm(&c->j, &rj);
+				judgement_free(&rj);
+				c->rerun = true;
+			}
+			sample_free(&re);
+		}
+		if (!c->rerun)
+			fprintf(stderr, "ringbench: the re-run %s was not used: %s\n",
+				c->rerun_path, err);
+	}
+}
+
+int charts_load(struct charts *c)
+{
+	char err[1400];
+	json_error_t je;
+	c->doc = json_load_file(c->results, 0, &je);
+	if (!c->doc) {
+		fprintf(stderr, "ringbench: %s: %s (line %d)\n", c->results, je.text, je.line);
+		return BENCH_USAGE;
+	}
+	if (sample_from_json(c->doc, c->results, &c->cur, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		return BENCH_USAGE;
+	}
+	if (c->cur.ncases == 0) {
+		fprintf(stderr, "ringbench: %s: no benchmark cases in it: nothing to draw\n",
+			c->results);
+		return BENCH_USAGE;
+	}
+	const char *mid = c->cur.machine_id;
+	if (c->ab || c->baseline) {
+		snprintf(c->base_path, sizeof(c->base_path), "%s", c->ab ? c->ab : c->baseline);
+	} else if (mid[0]) {
+		baseline_file(c->base_path, sizeof(c->base_path), mid);
+		if (!exists(c->base_path))
+			c->base_path[0] = 0;
+	}
+	if (c->base_path[0]) {
+		judge_base(c);
+		snprintf(c->against, sizeof(c->against), "%s %s%s", c->ab ? "A:" : "base",
+			 c->base_path, c->rerun ? ", confirmed by the re-run" : "");
+	}
+	if (c->no_history) {
+		snprintf(c->history_why, sizeof(c->history_why), "left out (--no-history)");
+		return 0;
+	}
+	const char *env = getenv("RINGBENCH_HISTORY");
+	if (c->history)
+		snprintf(c->history_dir, sizeof(c->history_dir), "%s", c->history);
+	else if (env && env[0])
+		snprintf(c->history_dir, sizeof(c->history_dir), "%s", env);
+	else
+		history_default_dir(c->history_dir, sizeof(c->history_dir),
+				    mid[0] ? mid : "unknown-machine");
+	if (history_load(c->history_dir, 0, &c->h, err, sizeof(err))) {
+		snprintf(c->history_why, sizeof(c->history_why), "%s", err);
+		return 0;
+	}
+	struct step_opts so;
+	steps_defaults(&so);
+	struct judge_opts jo;
+	judge_defaults(&jo, false);
+	if (history_analyse(&c->h, &so, jo.floor, &c->a)) {
+		snprintf(c->history_why, sizeof(c->history_why), "out of memory");
+		history_free(&c->h);
+		return 0;
+	}
+	c->have_history = true;
+	return 0;
+}
+
+int charts_draw(struct charts *c, const char *dir, struct plot_output *po)
+{
+	struct plot_input in = {
+	    .results = c->doc,
+	    .cur = &c->cur,
+	    .judgement = c->judged ? &c->j : NULL,
+	    .judged_against = c->against,
+	    .history = c->have_history ? &c->h : NULL,
+	    .analysis = c->have_history ? &c->a : NULL,
+	    .scripts = plot_scripts_dir(),
+	    .gnuplot = c->gnuplot,
+	};
+	int n = plot_draw(&in, dir, po);
+	if (!po->drawn[PLOT_CHANGE] && c->base_why[0])
+		snprintf(po->why[PLOT_CHANGE], sizeof(po->why[PLOT_CHANGE]), "%s", c->base_why);
+	if (!po->drawn[PLOT_TREND] && !c->have_history && c->history_why[0])
+		snprintf(po->why[PLOT_TREND], sizeof(po->why[PLOT_TREND]), "no history: %s",
+			 c->history_why);
+	return n;
+}
+
+void charts_free(struct charts *c)
+{
+	if (c->judged)
+		judgement_free(&c->j);
+	if (c->have_base)
+		sample_free(&c->base);
+	if (c->have_history) {
+		history_analysis_free(&c->a);
+		history_free(&c->h);
+	}
+	if (c->doc) {
+		sample_free(&c->cur);
+		json_decref(c->doc);
+	}
+}

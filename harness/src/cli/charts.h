@@ -1,0 +1,63 @@
+/* charts.h: what `plot` and `report` share: their options, and the inputs
+ * of the charts (a results file, the base it is judged against, the
+ * history) read and judged once. */
+#ifndef CHARTS_H
+#define CHARTS_H
+
+#include "history.h"
+#include "plot.h"
+#include "sample.h"
+#include "verdict.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+struct charts {
+	/* options */
+	const char *results;  /* RESULTS.json */
+	const char *baseline; /* --baseline FILE (default: this machine's, if any) */
+	const char *ab;	      /* --ab FILE: the A side of an A/B run */
+	const char *history;  /* --history DIR (default: the machine's) */
+	bool no_history;      /* --no-history */
+	const char *out;      /* --out DIR */
+	const char *gnuplot;  /* --gnuplot PROGRAM */
+	const char *startup;  /* report: --startup FILE (ringbench startup --out) */
+	/* read */
+	json_t *doc;
+	struct sample_set cur, base;
+	bool have_base;
+	struct judge_opts opts;
+	struct judgement j;
+	bool judged;
+	bool rerun; /* a check's re-run was found and confirmed the verdict */
+	char base_path[1200], rerun_path[1200], against[1300], history_dir[1100];
+	struct history h;
+	struct history_analysis a;
+	bool have_history;
+	char base_why[1400];	/* the base could not be read or judged: why */
+	char history_why[1400]; /* the history could not be read: why */
+};
+
+/* The options both commands take, as getopt_long entries and --help text. */
+#define CHARTS_OPTIONS_HELP                                                                        \
+	"  --baseline FILE   judge RESULTS against FILE (default: this machine's baseline,\n"      \
+	"                    results/baselines/<machine-id>.json, when there is one)\n"            \
+	"  --ab FILE         RESULTS is the B side of an A/B run and FILE its A side\n"            \
+	"                    (ringbench ab's ab-A.json and ab-B.json): judged in pairs\n"          \
+	"  --history DIR     the history of nightly checks for the trend (default:\n"              \
+	"                    $RINGBENCH_HISTORY, or results/history/<machine-id>)\n"               \
+	"  --no-history      leave the trend chart out\n"                                          \
+	"  --gnuplot PROG    the gnuplot to run (default: the one the build found)\n"
+
+/* Parse argv (argv[0] the command's name); 0, or an exit code with the
+ * message printed (BENCH_PASS after --help, which prints help). */
+int charts_args(int argc, char **argv, struct charts *c, const char *help, bool report);
+/* Read the results, judge them against the base, read the history.  0, or
+ * BENCH_USAGE with the message printed (only the results file is
+ * required; a missing base or history is noted for its chart). */
+int charts_load(struct charts *c);
+/* Draw the five charts into dir. */
+int charts_draw(struct charts *c, const char *dir, struct plot_output *po);
+void charts_free(struct charts *c);
+
+#endif

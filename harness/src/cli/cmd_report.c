@@ -1,0 +1,204 @@
+/* cmd_report.c: `ringbench report RESULTS.json`: one page for a team: the
+ * verdict, the five charts, the startup times, the history's steps, the
+ * machine check and how to run it again, as a self-contained index.html and
+ * a report.md for a CI job summary. */
+#include "bench.h"
+#include "charts.h"
+#include "commands.h"
+#include "page.h"
+#include "report.h"
+#include "results.h"
+#include "system.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char help[] =
+    "usage: ringbench report RESULTS.json [--baseline FILE | --ab FILE] [--history DIR]\n"
+    "                        [--startup FILE] [--out DIR]\n"
+    "\n"
+    "Write DIR/index.html, one file with everything embedded (no network needed):\n"
+    "the verdict of RESULTS against its base (with a check's re-run beside RESULTS,\n"
+    "RESULTS.rerun.json, confirming it as check did), the five charts of\n"
+    "`ringbench plot`, the startup times, the steps of the history, the machine\n"
+    "check and how to reproduce the run; and DIR/report.md for a CI job summary.\n"
+    "The charts' PNG, SVG and data files stay in DIR beside the page.\n"
+    "\n"
+    "options:\n" CHARTS_OPTIONS_HELP
+    "  --startup FILE    the results of `ringbench startup`, judged against this\n"
+    "                    machine's startup baseline when it has one\n"
+    "  --out DIR         where the page goes (default: RESULTS without .json, then\n"
+    "                    -report)\n"
+    "\n"
+    "exit status: 0 the page written with every chart; 2 a chart could not be drawn\n"
+    "(the page says why and is still written), or the page could not be written\n";
+
+struct startup_in {
+	struct sample_set cur, base;
+	bool have_cur, have_base, judged;
+	struct judgement j;
+	struct judge_opts opts;
+	struct report_meta meta;
+	char why[1600];
+};
+
+static void load_startup(const char *path, struct startup_in *s)
+{
+	char err[1400], bpath[1300];
+	if (!path) {
+		snprintf(s->why, sizeof(s->why),
+			 "No startup times given (ringbench startup --out FILE, then report "
+			 "--startup FILE).");
+		return;
+	}
+	if (sample_load(path, &s->cur, err, sizeof(err))) {
+		snprintf(s->why, sizeof(s->why), "%s", err);
+		return;
+	}
+	s->have_cur = true;
+	startup_baseline_file(bpath, sizeof(bpath), s->cur.machine_id);
+	if (access(bpath, R_OK) || sample_load(bpath, &s->base, err, sizeof(err)))
+		return;
+	s->have_base = true;
+	judge_defaults(&s->opts, false);
+	if (judge(&s->base, &s->cur, &s->opts, &s->j, err, sizeof(err)))
+		return;
+	s->judged = true;
+	s->meta = (struct report_meta){.command = "startup",
+				       .base = &s->base,
+				       .cur = &s->cur,
+				       .base_label = "base",
+				       .cur_label = "current",
+				       .opts = &s->opts};
+}
+
+static void free_startup(struct startup_in *s)
+{
+	if (s->judged)
+		judgement_free(&s->j);
+	if (s->have_base)
+		sample_free(&s->base);
+	if (s->have_cur)
+		sample_free(&s->cur);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct charts c;
+	int rc = charts_args(argc, argv, &c, help, true);
+	if (rc)
+		return rc < 0 ? BENCH_PASS : rc;
+	rc = charts_load(&c);
+	if (rc) {
+		charts_free(&c);
+		return rc;
+	}
+	char out[1200];
+	if (c.out)
+		snprintf(out, sizeof(out), "%s", c.out);
+	else {
+		size_t len = strlen(c.results);
+		if (len > 5 && strcmp(c.results + len - 5, ".json") == 0)
+			len -= 5;
+		snprintf(out, sizeof(out), "%.*s-report", (int)len, c.results);
+	}
+	struct plot_output *po = calloc(1, sizeof(*po));
+	if (!po) {
+		charts_free(&c);
+		return BENCH_USAGE;
+	}
+	fprintf(stderr, "ringbench: report: drawing the charts into %s\n", out);
+	int drawn = charts_draw(&c, out, po);
+
+	/* The verdict, as check or ab gave it. */
+	struct report_meta meta = {
+	    .command = c.ab ? "ab" : "check",
+	    .base = &c.base,
+	    .cur = &c.cur,
+	    .base_label = c.ab ? "A" : "base",
+	    .cur_label = c.ab ? "B" : "current",
+	    .opts = &c.opts,
+	};
+	char **lines = NULL;
+	int nlines = 0, nreg = 0;
+	char htitle[200] = "";
+	if (c.have_history) {
+		nlines = history_lines(&c.h, &c.a, &lines, &nreg);
+		if (nlines < 0)
+			nlines = 0;
+		snprintf(htitle, sizeof(htitle), "Steps in the history (%d nights)", c.h.nnights);
+		meta.history_title = htitle;
+		meta.history = lines;
+		meta.nhistory = nlines;
+		meta.history_regressions = nreg;
+	}
+	char no_verdict[1600] = "";
+	if (!c.judged)
+		snprintf(no_verdict, sizeof(no_verdict), "%s",
+			 c.base_why[0] ? c.base_why
+				       : "no base: this machine has no stored baseline, and "
+					 "neither --baseline nor --ab was given");
+
+	struct startup_in su;
+	memset(&su, 0, sizeof(su));
+	load_startup(c.startup, &su);
+
+	int cpus[2] = {0, 1};
+	const char *cs =
+	    json_string_value(json_object_get(json_object_get(c.doc, "context"), "cpus"));
+	if (cs)
+		sscanf(cs, "%d,%d", &cpus[0], &cpus[1]);
+	struct system_report sys;
+	system_check(cpus, false, &sys);
+
+	char cmdline[2000] = "ringbench";
+	for (int i = 0; i < argc; i++)
+		snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline), " %s",
+			 argv[i]);
+	struct page_input in = {
+	    .results_path = c.results,
+	    .cur = &c.cur,
+	    .j = c.judged ? &c.j : NULL,
+	    .meta = &meta,
+	    .no_verdict = no_verdict,
+	    .history_dir = c.history_dir,
+	    .history = lines,
+	    .nhistory = nlines,
+	    .history_regressions = nreg,
+	    .history_why = c.have_history ? NULL : c.history_why,
+	    .po = po,
+	    .startup = su.have_cur ? &su.cur : NULL,
+	    .startup_j = su.judged ? &su.j : NULL,
+	    .startup_meta = &su.meta,
+	    .startup_why = su.why,
+	    .sys = &sys,
+	    .command = cmdline,
+	};
+	char html[1300], md[1300];
+	snprintf(html, sizeof(html), "%s/index.html", out);
+	snprintf(md, sizeof(md), "%s/report.md", out);
+	rc = BENCH_PASS;
+	if (page_html(html, &in) || page_markdown(md, &in)) {
+		fprintf(stderr, "ringbench: report: cannot write into %s: %s\n", out,
+			strerror(errno));
+		rc = BENCH_USAGE;
+	} else {
+		for (int i = 0; i < PLOT_COUNT; i++)
+			if (!po->drawn[i])
+				fprintf(stderr, "ringbench: report: %s chart not drawn: %s\n",
+					plot_name(i), po->why[i]);
+		printf("report: %s (%d of %d charts)\nreport: %s\n", html, drawn, PLOT_COUNT, md);
+		if (drawn < PLOT_COUNT)
+			rc = BENCH_USAGE;
+	}
+	for (int i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(lines);
+	free_startup(&su);
+	free(po);
+	charts_free(&c);
+	return rc;
+}

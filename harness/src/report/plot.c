@@ -1,0 +1,1062 @@
+/* plot.c: the charts' data files, and gnuplot run on plots/<chart>.gp.
+ *
+ * Each chart gets two files in out/data: <chart>.dat (the data, blocks
+ * separated by two blank lines, one block per line of the chart) and
+ * <chart>.vars.gp (gnuplot assignments: how many blocks, their titles,
+ * styles and axis labels).  The script in plots/ holds all the drawing; it
+ * is run once per format as
+ *   gnuplot -e "lib='PLOTS'; vars='...vars.gp'; data='...dat'; fmt='png';
+ *               out='...png.tmp'" PLOTS/<chart>.gp
+ * and the image is renamed into place only when gnuplot exited 0 and the
+ * file starts with the format's signature. */
+#include "plot.h"
+
+#include "report.h"
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef RINGBENCH_PLOTS_DIR
+#define RINGBENCH_PLOTS_DIR "plots"
+#endif
+
+#define MAX_CASES 1024
+#define MAX_REPS  512
+
+static const struct {
+	const char *name, *heading;
+} charts[PLOT_COUNT] = {
+    [PLOT_THROUGHPUT] = {"throughput", "Throughput against message size"},
+    [PLOT_LATENCY] = {"latency", "Latency distribution"},
+    [PLOT_CHANGE] = {"change", "Base against current"},
+    [PLOT_TREND] = {"trend", "Nightly trend"},
+    [PLOT_CPU] = {"cpu", "CPU per message"},
+};
+
+const char *plot_name(enum plot_chart c)
+{
+	return charts[c].name;
+}
+
+const char *plot_heading(enum plot_chart c)
+{
+	return charts[c].heading;
+}
+
+const char *plot_scripts_dir(void)
+{
+	const char *env = getenv("RINGBENCH_PLOTS");
+	return env && env[0] ? env : RINGBENCH_PLOTS_DIR;
+}
+
+/* Every line of every chart has one look (plots/common.gp's line styles
+ * 1..9): a colour, a dash pattern and a point shape, so that lines stay
+ * apart in greyscale. */
+static const struct {
+	const char *key, *title;
+} looks[] = {
+    {"spin", "ring, spin"},	{"futex", "ring, futex"}, {"eventfd", "ring, eventfd"},
+    {"hybrid", "ring, hybrid"}, {"floor", "floor"},	  {"line", "bare line"},
+    {"pipe", "pipe"},		{"unix", "unix socket"},
+};
+#define NLOOKS ((int)(sizeof(looks) / sizeof(looks[0])))
+
+static int look_of(const char *key)
+{
+	for (int i = 0; i < NLOOKS; i++)
+		if (strcmp(looks[i].key, key) == 0)
+			return i;
+	return NLOOKS; /* any other transport: style NLOOKS + 1 */
+}
+
+static const char *look_title(const char *key)
+{
+	int i = look_of(key);
+	return i < NLOOKS ? looks[i].title : key;
+}
+
+/* ---- the run's cases, in the state the chart is drawn in ---- */
+
+struct pcase {
+	const char *name, *mode, *key; /* key: the wait strategy, or the transport */
+	double size, rate, capacity;
+	int n;
+	json_t *e[MAX_REPS]; /* the repetitions kept */
+};
+
+struct run {
+	struct pcase *c;
+	int nc;
+	int dropped; /* repetitions left out: another state, or unsteady */
+};
+
+static const char *sget(json_t *e, const char *k)
+{
+	json_t *v = json_object_get(e, k);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static double nget(json_t *e, const char *k)
+{
+	json_t *v = json_object_get(e, k);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The state (index into st) one repetition was taken in; -1 if none. */
+static int entry_state(const struct states *st, json_t *e)
+{
+	if (!st->used)
+		return 0;
+	double b = nget(e, "state_before_ns"), a = nget(e, "state_after_ns");
+	if (!(b > 0) || !(a > 0) || fmax(a, b) > fmin(a, b) * STATE_STEADY)
+		return -1;
+	double m = (a + b) / 2;
+	for (int k = 0; k < st->n; k++)
+		if (m >= st->lo[k] && m <= st->hi[k])
+			return k;
+	return -1;
+}
+
+/* Group the results' repetitions by case, keeping those taken in the state
+ * most of them were taken in (*state_out: its index, -1 without probes). */
+static int run_read(json_t *doc, const struct sample_set *cur, struct run *r, struct states *st,
+		    int *state_out)
+{
+	memset(r, 0, sizeof(*r));
+	const struct sample_set *sets[1] = {cur};
+	states_find(sets, 1, st);
+	json_t *b = json_object_get(doc, "benchmarks");
+	size_t i;
+	json_t *e;
+	int count[STATES_MAX] = {0};
+	json_array_foreach(b, i, e)
+	{
+		int k = entry_state(st, e);
+		if (k >= 0 && k < STATES_MAX)
+			count[k]++;
+	}
+	int best = 0;
+	for (int k = 1; k < st->n; k++)
+		if (count[k] > count[best])
+			best = k;
+	*state_out = st->used ? best : -1;
+	r->c = calloc(MAX_CASES, sizeof(*r->c));
+	if (!r->c)
+		return -1;
+	json_array_foreach(b, i, e)
+	{
+		const char *name = sget(e, "name");
+		if (strcmp(sget(e, "run_type"), "aggregate") == 0 ||
+		    json_is_true(json_object_get(e, "error_occurred")) || !name[0])
+			continue;
+		if (st->used && entry_state(st, e) != best) {
+			r->dropped++;
+			continue;
+		}
+		struct pcase *c = NULL;
+		for (int k = 0; k < r->nc && !c; k++)
+			if (strcmp(r->c[k].name, name) == 0)
+				c = &r->c[k];
+		if (!c) {
+			if (r->nc == MAX_CASES)
+				continue;
+			c = &r->c[r->nc++];
+			c->name = name;
+			c->mode = sget(e, "mode");
+			const char *tp = sget(e, "transport");
+			c->key = strcmp(tp, "ring") == 0 ? sget(e, "wait") : tp;
+			c->size = nget(e, "size");
+			c->rate = nget(e, "rate");
+			c->capacity = nget(e, "capacity");
+		}
+		if (c->n < MAX_REPS)
+			c->e[c->n++] = e;
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of a field over a case's repetitions; NaN if none has it. */
+static double median(const struct pcase *c, const char *field)
+{
+	double v[MAX_REPS];
+	int n = 0;
+	for (int i = 0; i < c->n; i++) {
+		double x = nget(c->e[i], field);
+		if (isfinite(x))
+			v[n++] = x;
+	}
+	if (n == 0)
+		return NAN;
+	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- writing the files ---- */
+
+struct files {
+	const char *out;
+	char data[1100], vars[1100];
+	FILE *d, *v;
+};
+
+static int files_open(struct files *f, const char *out, enum plot_chart c)
+{
+	f->out = out;
+	snprintf(f->data, sizeof(f->data), "%s/data/%s.dat", out, plot_name(c));
+	snprintf(f->vars, sizeof(f->vars), "%s/data/%s.vars.gp", out, plot_name(c));
+	f->d = fopen(f->data, "w");
+	f->v = fopen(f->vars, "w");
+	if (!f->d || !f->v) {
+		if (f->d)
+			fclose(f->d);
+		if (f->v)
+			fclose(f->v);
+		return -1;
+	}
+	return 0;
+}
+
+static int files_close(struct files *f)
+{
+	int a = fclose(f->d), b = fclose(f->v);
+	return a || b ? -1 : 0;
+}
+
+/* A gnuplot string literal: double quotes, with \ and " escaped and
+ * control characters left out. */
+static void gp_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void gp_var(FILE *f, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* name = "formatted text" */
+static void gp_var(FILE *f, const char *name, const char *fmt, ...)
+{
+	char buf[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(f, "%s = ", name);
+	gp_str(f, buf);
+	fputc('\n', f);
+}
+
+/* Gnuplot arrays of the blocks' titles and styles. */
+static void gp_series(FILE *f, const char *prefix, int n, char titles[][96], const int *style)
+{
+	fprintf(f, "%s_n = %d\n", prefix, n);
+	if (n == 0)
+		return;
+	fprintf(f, "array %s_title[%d]\narray %s_style[%d]\n", prefix, n, prefix, n);
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "%s_title[%d] = ", prefix, i + 1);
+		gp_str(f, titles[i]);
+		fprintf(f, "\n%s_style[%d] = %d\n", prefix, i + 1, style[i]);
+	}
+}
+
+static void size_text(char *out, size_t n, double bytes)
+{
+	if (bytes >= 1048576 && fmod(bytes, 1048576) == 0)
+		snprintf(out, n, "%.0f MiB", bytes / 1048576);
+	else if (bytes >= 1024 && fmod(bytes, 1024) == 0)
+		snprintf(out, n, "%.0f KiB", bytes / 1024);
+	else
+		snprintf(out, n, "%.0f B", bytes);
+}
+
+static void rate_text(char *out, size_t n, double per_s)
+{
+	if (per_s >= 1e6)
+		snprintf(out, n, "%g M msg/s", per_s / 1e6);
+	else if (per_s >= 1e3)
+		snprintf(out, n, "%g k msg/s", per_s / 1e3);
+	else
+		snprintf(out, n, "%g msg/s", per_s);
+}
+
+/* The line keys of cases of one mode, in the looks' order, then any
+ * other transport. */
+static int keys_of(const struct run *r, const char *mode, const char *keys[], int max)
+{
+	int n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < r->nc; i++) {
+			const struct pcase *c = &r->c[i];
+			if (strcmp(c->mode, mode) != 0)
+				continue;
+			int l = look_of(c->key);
+			if ((pass == 0) != (l < NLOOKS))
+				continue;
+			bool seen = false;
+			for (int k = 0; k < n && !seen; k++)
+				seen = strcmp(keys[k], c->key) == 0;
+			if (!seen && n < max)
+				keys[n++] = c->key;
+		}
+	/* The looks' order for the known ones. */
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n; b++)
+			if (look_of(keys[b]) < look_of(keys[a])) {
+				const char *t = keys[a];
+				keys[a] = keys[b];
+				keys[b] = t;
+			}
+	return n;
+}
+
+/* ---- chart 1: throughput against message size ---- */
+
+static int chart_throughput(const struct run *r, struct files *f, char *why, size_t wn,
+			    char *caption, size_t cn)
+{
+	const char *keys[32];
+	int nk = keys_of(r, "stream", keys, 32);
+	char titles[32][96];
+	int style[32], nb = 0, points = 0, nsizes = 0;
+	double sizes[64];
+	for (int k = 0; k < nk; k++) {
+		/* This key's stream cases by size (the largest ring where there
+		 * are several capacities). */
+		const struct pcase *by[64];
+		int n = 0;
+		for (int i = 0; i < r->nc; i++) {
+			const struct pcase *c = &r->c[i];
+			if (strcmp(c->mode, "stream") || strcmp(c->key, keys[k]) || !c->n)
+				continue;
+			int j = 0;
+			while (j < n && by[j]->size != c->size)
+				j++;
+			if (j < n) {
+				if (c->capacity > by[j]->capacity)
+					by[j] = c;
+			} else if (n < 64)
+				by[n++] = c;
+		}
+		for (int a = 0; a < n; a++)
+			for (int b = a + 1; b < n; b++)
+				if (by[b]->size < by[a]->size) {
+					const struct pcase *t = by[a];
+					by[a] = by[b];
+					by[b] = t;
+				}
+		if (n == 0)
+			continue;
+		fprintf(f->d, "# %s: size_bytes msgs_per_s bytes_per_s\n", keys[k]);
+		for (int a = 0; a < n; a++) {
+			fprintf(f->d, "%.0f %.6g %.6g\n", by[a]->size,
+				median(by[a], "items_per_second"),
+				median(by[a], "bytes_per_second"));
+			int s = 0;
+			while (s < nsizes && sizes[s] != by[a]->size)
+				s++;
+			if (s == nsizes && nsizes < 64)
+				sizes[nsizes++] = by[a]->size;
+		}
+		fprintf(f->d, "\n\n");
+		snprintf(titles[nb], sizeof(titles[nb]), "%s", look_title(keys[k]));
+		style[nb++] = look_of(keys[k]) + 1;
+		points += n;
+	}
+	if (nb == 0) {
+		snprintf(why, wn, "the results have no stream cases");
+		return -1;
+	}
+	gp_series(f->v, "s", nb, titles, style);
+	char list[400] = "", tics[800] = "";
+	qsort(sizes, (size_t)nsizes, sizeof(sizes[0]), cmp_double);
+	for (int s = 0; s < nsizes; s++) {
+		char t[32];
+		size_text(t, sizeof(t), sizes[s]);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", s ? ", " : "",
+			 t);
+		snprintf(tics + strlen(tics), sizeof(tics) - strlen(tics), "%s'%s' %.0f",
+			 s ? ", " : "", t, sizes[s]);
+	}
+	/* The sizes measured are the axis' tics. */
+	gp_var(f->v, "size_tics", "%s", tics);
+	snprintf(caption, cn,
+		 "Median of the repetitions of each stream case (messages per second, left; bytes "
+		 "per second, right), one line per wait strategy and reference transport; message "
+		 "sizes %s. %d points.",
+		 list, points);
+	return 0;
+}
+
+/* ---- chart 2: latency percentiles ---- */
+
+static const struct {
+	const char *field;
+	double p;
+} pcts[] = {{"p50_ns", 50}, {"p75_ns", 75},    {"p90_ns", 90},	   {"p95_ns", 95},
+	    {"p99_ns", 99}, {"p999_ns", 99.9}, {"p9999_ns", 99.99}};
+#define NPCTS ((int)(sizeof(pcts) / sizeof(pcts[0])))
+
+/* One panel: a block per key of the mode's cases (the smallest size). */
+static int latency_panel(const struct run *r, const char *mode, const char *prefix, FILE *d,
+			 FILE *v, int block0, char *note, size_t nn)
+{
+	const char *keys[32];
+	int nk = keys_of(r, mode, keys, 32), nb = 0;
+	char titles[32][96];
+	int style[32] = {0};
+	double size = 0, rate = 0;
+	for (int k = 0; k < nk; k++) {
+		const struct pcase *best = NULL;
+		for (int i = 0; i < r->nc; i++) {
+			const struct pcase *c = &r->c[i];
+			if (strcmp(c->mode, mode) || strcmp(c->key, keys[k]) || !c->n)
+				continue;
+			if (!best || c->size < best->size)
+				best = c;
+		}
+		if (!best || !isfinite(median(best, "p50_ns")))
+			continue;
+		fprintf(d, "# %s %s: percentile one_over_1_minus_p ns\n", mode, keys[k]);
+		for (int p = 0; p < NPCTS; p++) {
+			double x = median(best, pcts[p].field);
+			if (isfinite(x))
+				fprintf(d, "%g %.6g %.6g\n", pcts[p].p, 100 / (100 - pcts[p].p), x);
+		}
+		fprintf(d, "\n\n");
+		snprintf(titles[nb], sizeof(titles[nb]), "%s", look_title(keys[k]));
+		style[nb++] = look_of(keys[k]) + 1;
+		size = best->size;
+		if (isfinite(best->rate))
+			rate = best->rate;
+	}
+	gp_series(v, prefix, nb, titles, style);
+	fprintf(v, "%s_first = %d\n", prefix, block0);
+	if (nb) {
+		char s[32], rt[48] = "";
+		size_text(s, sizeof(s), size);
+		if (rate > 0) {
+			char t[40];
+			rate_text(t, sizeof(t), rate);
+			snprintf(rt, sizeof(rt), ", %s", t);
+		}
+		snprintf(note, nn, "%s%s", s, rt);
+	}
+	return nb;
+}
+
+static int chart_latency(const struct run *r, struct files *f, char *why, size_t wn, char *caption,
+			 size_t cn)
+{
+	char a[96] = "", b[96] = "";
+	int np = latency_panel(r, "pingpong", "pp", f->d, f->v, 0, a, sizeof(a));
+	int nl = latency_panel(r, "latency", "fr", f->d, f->v, np, b, sizeof(b));
+	if (np + nl == 0) {
+		snprintf(why, wn, "the results have no pingpong or latency cases with percentiles");
+		return -1;
+	}
+	gp_var(f->v, "pp_note", "%s", a);
+	gp_var(f->v, "fr_note", "%s", b);
+	snprintf(caption, cn,
+		 "Percentiles 50, 75, 90, 95, 99, 99.9 and 99.99 (the median over the repetitions "
+		 "of each), on an axis of 1/(1-p): ping-pong round trips (%s)%s%s%s. The last "
+		 "points stand on few samples: 99.99 of a 0.1 s run at 100 k msg/s is its top "
+		 "message.",
+		 np ? a : "none in these results",
+		 nl ? " and one-way latency at a fixed rate (" : "", nl ? b : "",
+		 nl ? ", timed from the intended send time)" : "");
+	return 0;
+}
+
+/* ---- chart 3: base against current ---- */
+
+/* "stream spin 64 B", "pingpong pipe 64 B": the case without its options. */
+static void short_name(char *out, size_t n, const char *name)
+{
+	char mode[32] = "", who[64] = "", size[32] = "";
+	const char *slash = strchr(name, '/');
+	snprintf(mode, sizeof(mode), "%.*s", slash ? (int)(slash - name) : (int)strlen(name), name);
+	for (const char *p = slash; p && *p; p = strchr(p + 1, '/')) {
+		const char *kv = p + 1;
+		const char *end = strchr(kv, '/');
+		int len = end ? (int)(end - kv) : (int)strlen(kv);
+		if (!strncmp(kv, "wait:", 5) || !strncmp(kv, "transport:", 10))
+			snprintf(who, sizeof(who), "%.*s", len - (int)(strchr(kv, ':') - kv) - 1,
+				 strchr(kv, ':') + 1);
+		else if (!strncmp(kv, "size:", 5)) {
+			char t[24];
+			snprintf(t, sizeof(t), "%.*s", len - 5, kv + 5);
+			size_text(size, sizeof(size), atof(t));
+		}
+	}
+	if (!who[0] && !size[0])
+		snprintf(out, n, "%s", name);
+	else
+		snprintf(out, n, "%s %s %s", mode, who, size);
+}
+
+static enum fig headline(const struct sample_case *c)
+{
+	if (strcmp(c->mode, "stream") == 0)
+		return FIG_RATE;
+	if (strcmp(c->mode, "pingpong") == 0)
+		return FIG_P50;
+	if (strcmp(c->mode, "latency") == 0)
+		return FIG_P99;
+	return c->has[FIG_RATE] ? FIG_RATE : FIG_TIME;
+}
+
+/* One row of the change chart, sorted by mode, line look, size, figure. */
+struct crow {
+	int mode, look, fig, status;
+	double size, x, lo, hi, thr;
+	char label[200];
+};
+
+static int mode_rank(const char *mode)
+{
+	static const char *const order[] = {"stream", "pingpong", "latency"};
+	for (int i = 0; i < 3; i++)
+		if (strcmp(mode, order[i]) == 0)
+			return i;
+	return 3;
+}
+
+static int cmp_crow(const void *pa, const void *pb)
+{
+	const struct crow *a = pa, *b = pb;
+	if (a->mode != b->mode)
+		return a->mode - b->mode;
+	if (a->look != b->look)
+		return a->look - b->look;
+	if (a->size != b->size)
+		return a->size < b->size ? -1 : 1;
+	if (a->fig != b->fig)
+		return a->fig - b->fig;
+	return strcmp(a->label, b->label);
+}
+
+/* The wait strategy or transport in a case's name ("" if none). */
+static void name_key(char *out, size_t n, const char *name)
+{
+	const char *p = strstr(name, "/wait:");
+	if (!p)
+		p = strstr(name, "/transport:");
+	out[0] = 0;
+	if (p) {
+		p = strchr(p, ':') + 1;
+		snprintf(out, n, "%.*s", (int)strcspn(p, "/"), p);
+	}
+}
+
+static int chart_change(const struct plot_input *in, struct files *f, char *why, size_t wn,
+			char *caption, size_t cn)
+{
+	const struct judgement *j = in->judgement;
+	if (!j) {
+		snprintf(why, wn,
+			 "no base to compare with: give --baseline FILE or --ab FILE (this "
+			 "machine has no stored baseline)");
+		return -1;
+	}
+	if (j->changed[0]) {
+		snprintf(why, wn, "no verdict: %s", j->changed);
+		return -1;
+	}
+	struct crow *rows = calloc((size_t)j->nrows + 1, sizeof(*rows));
+	if (!rows) {
+		snprintf(why, wn, "out of memory");
+		return -1;
+	}
+	int n = 0, reg = 0, imp = 0, skipped = 0;
+	double xlim = 10;
+	for (int i = 0; i < j->nrows; i++) {
+		const struct judge_row *r = &j->rows[i];
+		const struct sample_case *c = sample_find(in->cur, r->name);
+		bool marked = r->v == V_REGRESSION || r->v == V_IMPROVEMENT;
+		if (!c || (r->fig != headline(c) && !marked))
+			continue;
+		if (!isfinite(r->change) || !isfinite(r->lo) || !isfinite(r->hi)) {
+			skipped++;
+			continue;
+		}
+		struct crow *w = &rows[n++];
+		int better = fig_info[r->fig].better;
+		w->x = 100 * r->change * better;
+		w->lo = 100 * (better > 0 ? r->lo : -r->hi);
+		w->hi = 100 * (better > 0 ? r->hi : -r->lo);
+		w->thr = 100 * r->threshold;
+		w->status = r->v == V_REGRESSION    ? (r->confirmed == 0 ? 3 : 1)
+			    : r->v == V_IMPROVEMENT ? 2
+						    : 0;
+		reg += w->status == 1;
+		imp += w->status == 2;
+		char key[64], sn[160];
+		name_key(key, sizeof(key), r->name);
+		w->mode = mode_rank(c->mode);
+		w->look = look_of(key);
+		w->fig = r->fig;
+		const char *sz = strstr(r->name, "/size:");
+		w->size = sz ? atof(sz + 6) : 0;
+		short_name(sn, sizeof(sn), r->name);
+		snprintf(w->label, sizeof(w->label), "%s, %s", sn, fig_info[r->fig].label);
+		double m = fmax(fabs(w->x), fmax(fabs(w->lo), fabs(w->hi)));
+		if (m > xlim)
+			xlim = m;
+	}
+	if (n == 0) {
+		free(rows);
+		snprintf(why, wn, "no case of the results has a figure judged against the base%s",
+			 skipped ? " (no common state or too few repetitions)" : "");
+		return -1;
+	}
+	qsort(rows, (size_t)n, sizeof(*rows), cmp_crow);
+	/* Past +-200% the axis would squash every other row: such a change
+	 * is cut at the edge (its label still says what it is). */
+	bool cut = xlim > 200;
+	xlim = fmin(xlim, 200) * 1.1;
+	fprintf(f->d,
+		"# row label change_pct lo_pct hi_pct threshold_pct status "
+		"(0 same or small, 1 regression, 2 improvement, 3 flagged but not confirmed); "
+		"turned so that positive is better\n");
+	for (int i = 0; i < n; i++) {
+		fprintf(f->d, "%d ", i);
+		gp_str(f->d, rows[i].label);
+		fprintf(f->d, " %.4f %.4f %.4f %.4f %d\n", rows[i].x, rows[i].lo, rows[i].hi,
+			rows[i].thr, rows[i].status);
+	}
+	free(rows);
+	fprintf(f->v, "rows = %d\nxlim = %.2f\n", n, xlim);
+	gp_var(f->v, "against", "%s", in->judged_against ? in->judged_against : "base");
+	snprintf(caption, cn,
+		 "Each case's headline figure (throughput of a stream, p50 of a ping-pong, p99 "
+		 "of a fixed-rate run), and any other figure that changed, against %s: the "
+		 "relative change of the medians with its 95%% bootstrap interval, turned so "
+		 "that right is better. The ticks on each row are that row's threshold (the "
+		 "larger of the floor and the noise of one repetition). %d regressions, %d "
+		 "improvements marked%s%s.",
+		 in->judged_against ? in->judged_against : "the base", reg, imp,
+		 skipped ? "; rows without a common machine state are left out" : "",
+		 cut ? "; changes and intervals beyond 200% are cut at the chart's edge" : "");
+	return 0;
+}
+
+/* ---- chart 4: the nightly trend ---- */
+
+static const struct {
+	const char *prefix;
+	enum fig fig;
+	const char *ylabel;
+	double scale;
+} keycases[] = {
+    {"stream/wait:spin/size:64/", FIG_RATE, "M msg/s", 1e-6},
+    {"stream/wait:spin/size:4096/", FIG_RATE, "M msg/s", 1e-6},
+    {"pingpong/wait:spin/", FIG_P50, "round trip p50, ns", 1},
+    {"latency/wait:spin/", FIG_P99, "one-way p99, ns", 1},
+};
+#define NKEYS ((int)(sizeof(keycases) / sizeof(keycases[0])))
+
+static int chart_trend(const struct plot_input *in, struct files *f, char *why, size_t wn,
+		       char *caption, size_t cn)
+{
+	const struct history *h = in->history;
+	const struct history_analysis *a = in->analysis;
+	if (!h || !a || h->nruns == 0) {
+		snprintf(why, wn,
+			 "no history: %s has no runs of this machine (ringbench check adds "
+			 "one a night)",
+			 h ? h->dir : "the history folder");
+		return -1;
+	}
+	int panel = 0, block = 0, nsteps = 0;
+	char titles[64][96];
+	int style[64];
+	for (int k = 0; k < NKEYS; k++) {
+		int first = block, nstate = 0;
+		const char *name = NULL;
+		for (int s = 0; s < a->nseries && block < 64; s++) {
+			const struct history_series *se = &a->series[s];
+			if (se->fig != keycases[k].fig ||
+			    strncmp(se->name, keycases[k].prefix, strlen(keycases[k].prefix)) ||
+			    (name && strcmp(name, se->name)))
+				continue;
+			name = se->name;
+			fprintf(f->d, "# %s %s, state %.0f-%.0f ns: night value run\n", se->name,
+				fig_info[se->fig].label, se->lo, se->hi);
+			for (int p = 0; p < se->n; p++)
+				fprintf(f->d, "%d %.6g %d\n", h->runs[se->run[p]].night + 1,
+					se->v[p] * keycases[k].scale, se->run[p]);
+			fprintf(f->d, "\n\n");
+			if (se->hi > 0)
+				snprintf(titles[block], sizeof(titles[block]),
+					 "bare line %.0f-%.0f ns", se->lo, se->hi);
+			else
+				snprintf(titles[block], sizeof(titles[block]), "no state probes");
+			style[block] = 1 + nstate % 9;
+			nstate++;
+			block++;
+		}
+		if (!nstate)
+			continue;
+		panel++;
+		char s[160];
+		short_name(s, sizeof(s), name);
+		fprintf(f->v, "p%d_first = %d\np%d_n = %d\n", panel, first, panel, nstate);
+		char var[32];
+		snprintf(var, sizeof(var), "p%d_title", panel);
+		gp_var(f->v, var, "%s, %s", s, fig_info[keycases[k].fig].label);
+		snprintf(var, sizeof(var), "p%d_ylabel", panel);
+		gp_var(f->v, var, "%s", keycases[k].ylabel);
+	}
+	if (panel == 0) {
+		snprintf(
+		    why, wn,
+		    "the history at %s has none of the key cases (spin stream 64 B and 4 KiB, "
+		    "spin ping-pong, spin fixed-rate latency) with %d repetitions in one state",
+		    h->dir, HISTORY_MIN_REPS);
+		return -1;
+	}
+	gp_series(f->v, "b", block, titles, style);
+	fprintf(f->v, "panels = %d\nnights = %d\n", panel, h->nnights);
+	/* The steps: a second file, one row per step, in the panel's blocks. */
+	char steps[1200];
+	snprintf(steps, sizeof(steps), "%s/data/trend-steps.dat", f->out);
+	FILE *sf = fopen(steps, "w");
+	if (!sf) {
+		snprintf(why, wn, "cannot write %s: %s", steps, strerror(errno));
+		return -1;
+	}
+	fprintf(sf,
+		"# panel night_position value label (steps found at the revision after them)\n");
+	int p = 0;
+	for (int k = 0; k < NKEYS; k++) {
+		bool any = false;
+		for (int s = 0; s < a->nseries; s++)
+			any |= a->series[s].fig == keycases[k].fig &&
+			       !strncmp(a->series[s].name, keycases[k].prefix,
+					strlen(keycases[k].prefix));
+		if (!any)
+			continue;
+		p++;
+		for (int i = 0; i < a->nsteps; i++) {
+			const struct history_step *st = &a->steps[i];
+			const struct history_series *se = st->series;
+			if (se->fig != keycases[k].fig ||
+			    strncmp(se->name, keycases[k].prefix, strlen(keycases[k].prefix)))
+				continue;
+			double x = (st->night_before + st->night_after) / 2.0 + 1;
+			double y = se->v[st->step->at] * keycases[k].scale;
+			char label[200];
+			snprintf(label, sizeof(label), "%+.1f%% at %s%s", 100 * st->step->change,
+				 h->nights[st->night_after].revision,
+				 st->regression ? " (regression)" : "");
+			fprintf(sf, "%d %.2f %.6g ", p, x, y);
+			gp_str(sf, label);
+			fprintf(sf, "\n");
+			nsteps++;
+		}
+	}
+	if (fclose(sf)) {
+		snprintf(why, wn, "cannot write %s: %s", steps, strerror(errno));
+		return -1;
+	}
+	gp_var(f->v, "steps", "%s", steps);
+	fprintf(f->v, "nsteps = %d\n", nsteps);
+	snprintf(caption, cn,
+		 "The key cases night by night from the history in %s (%d nights, the newest "
+		 "last), one line per machine state; a vertical line marks each step the step "
+		 "detector found, labelled with its change and the revision after it. %d steps.",
+		 h->dir, h->nnights, nsteps);
+	return 0;
+}
+
+/* ---- chart 5: CPU per message ---- */
+
+static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn, char *caption,
+		     size_t cn)
+{
+	const char *keys[32], *lk[32];
+	int nk = keys_of(r, "stream", keys, 32), nl = keys_of(r, "latency", lk, 32);
+	for (int i = 0; i < nl; i++) {
+		bool seen = false;
+		for (int k = 0; k < nk && !seen; k++)
+			seen = strcmp(keys[k], lk[i]) == 0;
+		if (!seen && nk < 32)
+			keys[nk++] = lk[i];
+	}
+	double low_rate = INFINITY, low_size = INFINITY, high_size = INFINITY;
+	for (int i = 0; i < r->nc; i++) {
+		const struct pcase *c = &r->c[i];
+		if (!strcmp(c->mode, "latency") && isfinite(c->rate) && c->rate < low_rate)
+			low_rate = c->rate;
+		if (!strcmp(c->mode, "latency") && c->size < low_size)
+			low_size = c->size;
+		if (!strcmp(c->mode, "stream") && c->size < high_size)
+			high_size = c->size;
+	}
+	if (!isfinite(low_rate) || !isfinite(high_size)) {
+		snprintf(why, wn,
+			 "the CPU chart needs stream cases (the high rate) and fixed-rate latency "
+			 "cases (the low rate); the results have %s",
+			 isfinite(high_size) ? "no latency cases" : "no stream cases");
+		return -1;
+	}
+	int rows = 0;
+	double hi_rate = 0;
+	fprintf(f->d, "# label producer_low consumer_low producer_high consumer_high (ns per "
+		      "message, CPU time of each side)\n");
+	for (int k = 0; k < nk; k++) {
+		const struct pcase *lo = NULL, *hi = NULL;
+		for (int i = 0; i < r->nc; i++) {
+			const struct pcase *c = &r->c[i];
+			if (strcmp(c->key, keys[k]) || !c->n)
+				continue;
+			if (!strcmp(c->mode, "latency") && c->rate == low_rate &&
+			    c->size == low_size)
+				lo = c;
+			if (!strcmp(c->mode, "stream") && c->size == high_size)
+				hi = c;
+		}
+		if (!lo && !hi)
+			continue;
+		gp_str(f->d, look_title(keys[k]));
+		double v[4] = {lo ? median(lo, "producer_cpu_ns_per_msg") : NAN,
+			       lo ? median(lo, "consumer_cpu_ns_per_msg") : NAN,
+			       hi ? median(hi, "producer_cpu_ns_per_msg") : NAN,
+			       hi ? median(hi, "consumer_cpu_ns_per_msg") : NAN};
+		for (int i = 0; i < 4; i++)
+			fprintf(f->d, isfinite(v[i]) ? " %.6g" : " NaN", v[i]);
+		fprintf(f->d, "\n");
+		if (hi && !strcmp(hi->key, "spin"))
+			hi_rate = median(hi, "items_per_second");
+		rows++;
+	}
+	char lr[48], hs[32], hr[96] = "as fast as it goes";
+	rate_text(lr, sizeof(lr), low_rate);
+	size_text(hs, sizeof(hs), high_size);
+	if (hi_rate > 0) {
+		char t[40];
+		rate_text(t, sizeof(t), hi_rate);
+		snprintf(hr, sizeof(hr), "as fast as it goes (spin: %s)", t);
+	}
+	gp_var(f->v, "low", "%s", lr);
+	gp_var(f->v, "high", "stream of %s", hs);
+	fprintf(f->v, "rows = %d\n", rows);
+	snprintf(caption, cn,
+		 "CPU time each side spends per message (getrusage over the measured window), at "
+		 "a low rate (fixed-rate latency cases, %s) and at a high one (a stream of %s "
+		 "messages, %s). A spinning side burns its whole CPU whatever the rate: at a low "
+		 "rate that is the price of spinning. The producer of a fixed-rate run waits for "
+		 "each send time on the clock, so its low-rate bar is a whole CPU for every "
+		 "strategy; the consumer's bar is the strategy's own cost. Log scale.",
+		 lr, hs, hr);
+	return 0;
+}
+
+/* ---- running gnuplot ---- */
+
+/* 'text' for gnuplot's -e: single quotes, a quote doubled. */
+static void gp_single(char *out, size_t n, const char *s)
+{
+	size_t k = 0;
+	if (k + 1 < n)
+		out[k++] = '\'';
+	for (; *s && k + 3 < n; s++) {
+		if (*s == '\'')
+			out[k++] = '\'';
+		out[k++] = *s;
+	}
+	out[k++] = '\'';
+	out[k] = 0;
+}
+
+static bool has_signature(const char *path, const char *fmt)
+{
+	unsigned char b[512] = {0};
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	size_t n = fread(b, 1, sizeof(b) - 1, f);
+	fclose(f);
+	if (strcmp(fmt, "png") == 0)
+		return n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0;
+	return n > 0 && strstr((const char *)b, "<svg") != NULL;
+}
+
+/* Run the chart's script for one format; the image lands at path.  0, or
+ * -1 with why. */
+static int run_gnuplot(const struct plot_input *in, enum plot_chart c, const struct files *f,
+		       const char *title, const char *fmt, const char *path, char *why, size_t wn)
+{
+	char tmp[1300], log[1200], script[1100], e[10000], q[6][1400];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(log, sizeof(log), "%s/data/%s.%s.log", f->out, plot_name(c), fmt);
+	snprintf(script, sizeof(script), "%s/%s.gp", in->scripts, plot_name(c));
+	if (access(script, R_OK)) {
+		snprintf(why, wn, "cannot read the chart's script %s: %s", script, strerror(errno));
+		return -1;
+	}
+	gp_single(q[0], sizeof(q[0]), in->scripts);
+	gp_single(q[1], sizeof(q[1]), f->vars);
+	gp_single(q[2], sizeof(q[2]), f->data);
+	gp_single(q[3], sizeof(q[3]), tmp);
+	gp_single(q[4], sizeof(q[4]), plot_heading(c));
+	gp_single(q[5], sizeof(q[5]), title);
+	snprintf(e, sizeof(e),
+		 "lib=%s; vars=%s; data=%s; out=%s; chart_title=%s; chart_sub=%s; fmt='%s'", q[0],
+		 q[1], q[2], q[3], q[4], q[5], fmt);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(why, wn, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp(in->gnuplot, in->gnuplot, "-e", e, script, (char *)NULL);
+		_exit(127);
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		unlink(tmp);
+		snprintf(why, wn,
+			 "cannot run '%s' (install gnuplot-nox, or name it with --gnuplot)",
+			 in->gnuplot);
+		return -1;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !has_signature(tmp, fmt)) {
+		char first[300] = "";
+		FILE *lf = fopen(log, "r");
+		if (lf) {
+			char line[300];
+			while (fgets(line, sizeof(line), lf))
+				if (strstr(line, "line") || strstr(line, "rror")) {
+					snprintf(first, sizeof(first), "%s", line);
+					first[strcspn(first, "\n")] = 0;
+				}
+			fclose(lf);
+		}
+		unlink(tmp);
+		snprintf(why, wn, "gnuplot failed on %s (%s%s; its output is in %s)%s%s", script,
+			 WIFEXITED(st) ? "exit status " : "killed by signal ",
+			 WIFEXITED(st) ? (WEXITSTATUS(st) ? "non-zero" : "0 but no image")
+				       : "(see log)",
+			 log, first[0] ? ": " : "", first);
+		return -1;
+	}
+	if (rename(tmp, path)) {
+		snprintf(why, wn, "rename %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o)
+{
+	memset(o, 0, sizeof(*o));
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s/data", out);
+	if (results_mkdirs(dir)) {
+		for (int c = 0; c < PLOT_COUNT; c++)
+			snprintf(o->why[c], sizeof(o->why[c]), "cannot make %s: %s", dir,
+				 strerror(errno));
+		return 0;
+	}
+	struct run r;
+	struct states st;
+	int state = -1;
+	json_t *ctx = json_object_get(in->results, "context");
+	if (run_read(in->results, in->cur, &r, &st, &state)) {
+		for (int c = 0; c < PLOT_COUNT; c++)
+			snprintf(o->why[c], sizeof(o->why[c]), "out of memory");
+		return 0;
+	}
+	if (state >= 0 && lround(st.lo[state]) == lround(st.hi[state]))
+		snprintf(o->state, sizeof(o->state), "bare line %.0f ns", st.lo[state]);
+	else if (state >= 0)
+		snprintf(o->state, sizeof(o->state), "bare line %.0f-%.0f ns", st.lo[state],
+			 st.hi[state]);
+	else
+		snprintf(o->state, sizeof(o->state), "no state probes");
+	const char *rev = sget(ctx, "git_revision"), *date = sget(ctx, "date"),
+		   *mid = sget(ctx, "machine_id");
+	snprintf(o->title, sizeof(o->title), "%s, %.10s, revision %s", mid[0] ? mid : "machine ?",
+		 date[0] ? date : "date ?", rev[0] ? rev : "?");
+	int drawn = 0;
+	for (int c = 0; c < PLOT_COUNT; c++) {
+		struct files f;
+		if (files_open(&f, out, c)) {
+			snprintf(o->why[c], sizeof(o->why[c]), "cannot write into %s: %s", dir,
+				 strerror(errno));
+			continue;
+		}
+		char title[700];
+		snprintf(title, sizeof(title), "%s", o->title);
+		if (c != PLOT_TREND && c != PLOT_CHANGE && state >= 0)
+			snprintf(title + strlen(title), sizeof(title) - strlen(title),
+				 ", state %s%s", o->state,
+				 r.dropped ? " (repetitions in other states left out)" : "");
+		int rc = -1;
+		size_t wn = sizeof(o->why[c]), cn = sizeof(o->caption[c]);
+		switch (c) {
+		case PLOT_THROUGHPUT:
+			rc = chart_throughput(&r, &f, o->why[c], wn, o->caption[c], cn);
+			break;
+		case PLOT_LATENCY:
+			rc = chart_latency(&r, &f, o->why[c], wn, o->caption[c], cn);
+			break;
+		case PLOT_CHANGE:
+			rc = chart_change(in, &f, o->why[c], wn, o->caption[c], cn);
+			break;
+		case PLOT_TREND: rc = chart_trend(in, &f, o->why[c], wn, o->caption[c], cn); break;
+		case PLOT_CPU: rc = chart_cpu(&r, &f, o->why[c], wn, o->caption[c], cn); break;
+		}
+		if (files_close(&f) && rc == 0) {
+			snprintf(o->why[c], wn, "cannot write %s: %s", f.data, strerror(errno));
+			rc = -1;
+		}
+		snprintf(o->png[c], sizeof(o->png[c]), "%s/%s.png", out, plot_name(c));
+		snprintf(o->svg[c], sizeof(o->svg[c]), "%s/%s.svg", out, plot_name(c));
+		/* An old image of the chart must not pass for this run's. */
+		unlink(o->png[c]);
+		unlink(o->svg[c]);
+		if (rc == 0 &&
+		    run_gnuplot(in, c, &f, title, "png", o->png[c], o->why[c], wn) == 0 &&
+		    run_gnuplot(in, c, &f, title, "svg", o->svg[c], o->why[c], wn) == 0) {
+			o->drawn[c] = true;
+			drawn++;
+		} else {
+			unlink(o->png[c]);
+			o->png[c][0] = o->svg[c][0] = 0;
+		}
+	}
+	free(r.c);
+	return drawn;
+}

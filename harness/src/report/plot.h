@@ -1,0 +1,64 @@
+/* plot.h: ringbench's five charts.  The data files are written here, from a
+ * results file, a judgement and a history; the drawing is done by the
+ * gnuplot scripts in plots/ (one per chart), each chart as PNG and SVG.
+ *
+ * One run's figures are drawn in one machine state: the state most of its
+ * repetitions were taken in (verdict.h), named in every chart's title, so
+ * that no line mixes figures from states 3x apart.  A chart whose inputs
+ * are missing is not drawn, and says why; the others still are. */
+#ifndef PLOT_H
+#define PLOT_H
+
+#include "history.h"
+#include "sample.h"
+#include "verdict.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum plot_chart {
+	PLOT_THROUGHPUT, /* throughput against message size, log-log */
+	PLOT_LATENCY,	 /* percentiles 50..99.99 on a 1/(1-p) axis */
+	PLOT_CHANGE,	 /* base against current: change, interval, threshold */
+	PLOT_TREND,	 /* key cases night by night, steps marked */
+	PLOT_CPU,	 /* CPU per message by strategy and side, low and high rate */
+	PLOT_COUNT
+};
+
+struct plot_input {
+	json_t *results;	      /* the run's results document */
+	const struct sample_set *cur; /* the same, read for judging (its states) */
+	/* Chart 3: a judgement of cur against a base, NULL if none. */
+	const struct judgement *judgement;
+	const char *judged_against; /* "baseline FILE", "A: FILE" */
+	/* Chart 4: a history and its analysis, NULL if none. */
+	const struct history *history;
+	const struct history_analysis *analysis;
+	const char *scripts; /* the folder of the gnuplot scripts */
+	const char *gnuplot; /* the program ("gnuplot") */
+};
+
+struct plot_output {
+	char title[400]; /* machine, date, revision and state of the run */
+	char state[120]; /* the state the run's figures are drawn in */
+	bool drawn[PLOT_COUNT];
+	char why[PLOT_COUNT][2600]; /* a chart not drawn: why, in one sentence */
+	char png[PLOT_COUNT][1200], svg[PLOT_COUNT][1200];
+	char caption[PLOT_COUNT][2600]; /* what the chart shows, and how to read it */
+};
+
+/* The chart's file stem ("throughput") and its title ("Throughput"). */
+const char *plot_name(enum plot_chart c);
+const char *plot_heading(enum plot_chart c);
+
+/* Draw every chart into out (made if missing; data files go to out/data).
+ * Returns the number of charts drawn; why[] says why each other one was
+ * not.  Never leaves a blank or half-written image under a chart's name. */
+int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o);
+
+/* The default folder of the scripts ($RINGBENCH_PLOTS, or the source
+ * tree's plots/). */
+const char *plot_scripts_dir(void);
+
+#endif

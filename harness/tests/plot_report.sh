@@ -1,0 +1,313 @@
+#!/bin/bash
+# plot_report.sh RINGBENCH TESTS_DIR: `ringbench plot`, `report` and
+# `startup` end to end on fixture results with known figures
+# (plot_fixture.py): gnuplot's images have their formats' signatures and
+# parse, the data files carry the fixture's figures in the right columns,
+# the report page parses and every image and file it names is there, and
+# every error path says why and exits 2 for the charts it could not draw
+# while drawing the others.  No timing is asserted.
+set -u
+RB=$1
+DIR=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export RINGBENCH_BASELINES=$T/baselines RINGBENCH_HISTORY=$T/no-history
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+fails=0
+fail() {
+	echo "plot_report: FAIL: $*"
+	fails=$((fails + 1))
+}
+command -v gnuplot >/dev/null || { echo "plot_report: gnuplot not installed: skipped"; exit 77; }
+
+fixture() { "$PY" "$DIR/plot_fixture.py" "$@" || fail "plot_fixture.py $*"; }
+fixture "$T/base.json" --revision base111
+fixture "$T/cur.json" --slow 0.7 --revision cur2222 --date 2026-11-23T00:00:00+0000
+# A history of three nights: two like the base, then the current run.
+H=$T/history
+mkdir -p "$H"
+fixture "$H/20261121T000000.000Z-base111.json" --revision base111 --date 2026-11-21T00:00:00+0000
+fixture "$H/20261122T000000.000Z-base111.json" --revision base111 --date 2026-11-22T00:00:00+0000
+cp "$T/cur.json" "$H/20261123T000000.000Z-cur2222.json"
+
+# --- every chart drawn
+"$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H" --out "$T/p" >"$T/out" 2>&1
+rc=$?
+[ $rc = 0 ] || fail "plot: exit $rc: $(cat "$T/out")"
+grep -q "5 of 5 charts drawn in $T/p (bare line 61 ns)" "$T/out" || fail "plot's summary: $(cat "$T/out")"
+"$PY" - "$T/p" <<'PY' || fail "the charts or their data"
+import math, os, sys, xml.dom.minidom
+d = sys.argv[1]
+bad = []
+for c in ("throughput", "latency", "change", "trend", "cpu"):
+    png = open(os.path.join(d, c + ".png"), "rb").read()
+    if not png.startswith(b"\x89PNG\r\n\x1a\n") or len(png) < 5000:
+        bad.append(c + ".png: not a PNG of a chart (%d bytes)" % len(png))
+    svg = xml.dom.minidom.parse(os.path.join(d, c + ".svg")).documentElement
+    if svg.tagName != "svg" or len(svg.getElementsByTagName("path")) < 10:
+        bad.append(c + ".svg: not an SVG of a chart")
+    if os.path.exists(os.path.join(d, c + ".png.tmp")):
+        bad.append(c + ": a temporary image left behind")
+
+def blocks(name):
+    """The data file's blocks (two blank lines apart): rows of fields."""
+    out, cur = [], []
+    import shlex
+    for line in open(os.path.join(d, "data", name)).read().split("\n\n\n"):
+        rows = [shlex.split(l) for l in line.splitlines() if l and not l.startswith("#")]
+        if rows:
+            out.append(rows)
+    return out
+
+def near(a, b):
+    return abs(float(a) - b) <= 1e-4 * abs(b)
+
+# 1: one block per line (spin, futex, floor, pipe, in the looks' order):
+# size, msgs/s, bytes/s; the spin stream at 64 B is the fixture's 0.7 x 20 M.
+t = blocks("throughput.dat")
+if len(t) != 4:
+    bad.append("throughput.dat: %d blocks, not 4" % len(t))
+else:
+    spin = t[0]
+    if [r[0] for r in spin] != ["64", "1024", "4096"]:
+        bad.append("throughput.dat: spin sizes %s" % [r[0] for r in spin])
+    if not (near(spin[0][1], 14e6) and near(spin[0][2], 14e6 * 64) and near(spin[2][1], 2e6)):
+        bad.append("throughput.dat: spin figures %s" % spin)
+    if not near(t[2][1][1], 9e6):
+        bad.append("throughput.dat: floor 1 KiB %s" % t[2][1])
+vars_ = open(os.path.join(d, "data", "throughput.vars.gp")).read()
+for want in ('s_title[1] = "ring, spin"', 's_title[3] = "floor"', "'1 KiB' 1024"):
+    if want not in vars_:
+        bad.append("throughput.vars.gp lacks %s" % want)
+
+# 2: ping-pong blocks then fixed-rate blocks: percentile, 1/(1-p), ns.
+l = blocks("latency.dat")
+if len(l) != 6:
+    bad.append("latency.dat: %d blocks, not 6" % len(l))
+else:
+    spin = l[0]
+    ps = [float(r[0]) for r in spin]
+    if ps != [50, 75, 90, 95, 99, 99.9, 99.99]:
+        bad.append("latency.dat: percentiles %s" % ps)
+    if any(not near(r[1], 100 / (100 - float(r[0]))) for r in spin):
+        bad.append("latency.dat: the 1/(1-p) column %s" % spin)
+    want = [200 * m for m in (1, 1.1, 1.3, 1.5, 2, 4, 8)]
+    if any(not near(r[2], w) for r, w in zip(spin, want)):
+        bad.append("latency.dat: spin round trips %s" % [r[2] for r in spin])
+    if not near(l[3][0][2], 120):
+        bad.append("latency.dat: the first fixed-rate block %s" % l[3][0])
+
+# 3: one row per case; the slowed stream a regression near -30%.
+ch = blocks("change.dat")[0]
+rows = {r[1]: r for r in ch}
+r = rows.get("stream spin 64 B, msgs/s")
+if not r or r[6] != "1" or not -31 < float(r[2]) < -29 or not float(r[3]) <= float(r[2]) <= float(r[4]):
+    bad.append("change.dat: the slowed stream: %s" % r)
+if any(x[6] != "0" for k, x in rows.items() if not k.startswith("stream spin 64 B")):
+    bad.append("change.dat: a case that did not change is marked: %s" % ch)
+if len(ch) != 16:
+    bad.append("change.dat: %d rows, not 16 (the headline figure of 16 cases)" % len(ch))
+
+# 4: the trend's first panel: the spin stream's three nights.
+tr = blocks("trend.dat")[0]
+if [r[0] for r in tr] != ["1", "2", "3"] or not near(tr[2][1], 14):
+    bad.append("trend.dat: %s" % tr)
+
+# 5: label, producer and consumer at the low rate, at the high rate.
+cpu = {r[0]: r for r in blocks("cpu.dat")[0]}
+s = cpu.get("ring, spin")
+if not s or [float(x) for x in s[1:]] != [10000, 10000, 50, 50]:
+    bad.append("cpu.dat: spin %s" % s)
+f = cpu.get("ring, futex")
+if not f or [float(x) for x in f[1:]] != [10000, 2500, 60, 60]:
+    bad.append("cpu.dat: futex %s" % f)
+if cpu.get("pipe", [0, 0])[1] != "NaN":
+    bad.append("cpu.dat: pipe has no fixed-rate case, so no low-rate bar: %s" % cpu.get("pipe"))
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+
+# --- error paths: exit 2, the reason named, the other charts drawn
+expect_chart() { # OUTDIR CHART: drawn (PNG and SVG there)
+	[ -s "$1/$2.png" ] && [ -s "$1/$2.svg" ] || fail "$2 should have been drawn in $1"
+}
+expect_none() { # OUTDIR CHART: no image
+	[ ! -e "$1/$2.png" ] && [ ! -e "$1/$2.svg" ] || fail "$2 should not have an image in $1"
+}
+# no gnuplot
+"$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H" --out "$T/ng" \
+	--gnuplot "$T/no-such-gnuplot" >"$T/out" 2>&1
+[ $? = 2 ] || fail "no gnuplot: exit not 2"
+[ "$(grep -c "cannot run '$T/no-such-gnuplot' (install gnuplot-nox" "$T/out")" = 5 ] ||
+	fail "no gnuplot: not one message per chart: $(cat "$T/out")"
+for c in throughput latency change trend cpu; do expect_none "$T/ng" $c; done
+# an empty results file, a file that is not JSON, no file
+echo '{"context": {}, "benchmarks": []}' >"$T/empty.json"
+"$RB" plot "$T/empty.json" --out "$T/e" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "no benchmark cases in it: nothing to draw" "$T/out" || fail "empty: $(cat "$T/out")"
+[ ! -e "$T/e" ] || fail "empty results: an output folder was made"
+echo 'not json' >"$T/bad.json"
+"$RB" plot "$T/bad.json" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "bad.json" "$T/out" || fail "not JSON: $(cat "$T/out")"
+"$RB" plot >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "no results file given" "$T/out" || fail "no file: $(cat "$T/out")"
+"$RB" plot "$T/cur.json" --baseline "$T/base.json" --ab "$T/base.json" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "not both" "$T/out" || fail "--baseline and --ab: $(cat "$T/out")"
+# results with ping-pong cases only: no throughput or CPU chart, the
+# latency chart drawn; no base (none stored for this machine); no history
+fixture "$T/pp.json" --only pingpong
+"$RB" plot "$T/pp.json" --no-history --out "$T/pp" >"$T/out" 2>&1
+[ $? = 2 ] || fail "ping-pong only: exit not 2"
+grep -q "throughput chart not drawn: the results have no stream cases" "$T/out" || fail "pp: throughput: $(cat "$T/out")"
+grep -q "cpu chart not drawn: the CPU chart needs stream cases" "$T/out" || fail "pp: cpu: $(cat "$T/out")"
+grep -q "change chart not drawn: no base to compare with" "$T/out" || fail "pp: change: $(cat "$T/out")"
+grep -q "trend chart not drawn: no history: left out (--no-history)" "$T/out" || fail "pp: trend: $(cat "$T/out")"
+grep -q "1 of 5 charts drawn" "$T/out" || fail "pp: summary: $(cat "$T/out")"
+expect_chart "$T/pp" latency
+for c in throughput change trend cpu; do expect_none "$T/pp" $c; done
+# the same folder again: an old chart does not survive a run that cannot draw it
+"$RB" plot "$T/cur.json" --baseline "$T/base.json" --no-history --out "$T/pp" >/dev/null 2>&1
+expect_chart "$T/pp" throughput
+"$RB" plot "$T/pp.json" --no-history --out "$T/pp" >/dev/null 2>&1
+expect_none "$T/pp" throughput
+# a base of another machine: the change chart says so
+sed 's/fixture-2c-vm/other-machine/' "$T/base.json" >"$T/other.json"
+"$RB" plot "$T/cur.json" --baseline "$T/other.json" --no-history --out "$T/o" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "change chart not drawn: .*other-machine" "$T/out" || fail "other machine: $(cat "$T/out")"
+expect_chart "$T/o" throughput
+# a broken chart script: gnuplot's failure named, no image, the others drawn
+mkdir -p "$T/gp"
+cp "$DIR/../../plots/"*.gp "$T/gp/"
+echo 'plot no_such_variable' >>"$T/gp/cpu.gp"
+RINGBENCH_PLOTS=$T/gp "$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H" \
+	--out "$T/g" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "cpu chart not drawn: gnuplot failed on $T/gp/cpu.gp" "$T/out" ||
+	fail "broken script: $(cat "$T/out")"
+expect_none "$T/g" cpu
+expect_chart "$T/g" trend
+
+# --- the report page
+cat >"$T/startup.json" <<'EOF'
+{"context": {"machine_id": "fixture-2c-vm", "library_build_type": "release",
+  "git_revision": "cur2222", "date": "2026-11-23T00:00:00+0000", "scenario": "startup"},
+ "benchmarks": [
+  {"name": "startup/transport:none/cpus:0,1", "run_type": "iteration", "repetition_index": 0, "real_time": 1500000, "time_unit": "ns", "iterations": 1},
+  {"name": "startup/transport:none/cpus:0,1", "run_type": "iteration", "repetition_index": 1, "real_time": 1700000, "time_unit": "ns", "iterations": 1},
+  {"name": "startup/wait:eventfd/cpus:0,1", "run_type": "iteration", "repetition_index": 0, "real_time": 2000000, "time_unit": "ns", "iterations": 1},
+  {"name": "startup/wait:eventfd/cpus:0,1", "run_type": "iteration", "repetition_index": 1, "real_time": 2200000, "time_unit": "ns", "iterations": 1}]}
+EOF
+"$RB" report "$T/cur.json" --baseline "$T/base.json" --history "$H" --startup "$T/startup.json" \
+	--out "$T/r" >"$T/out" 2>&1
+rc=$?
+[ $rc = 0 ] || fail "report: exit $rc: $(cat "$T/out")"
+grep -q "report: $T/r/index.html (5 of 5 charts)" "$T/out" || fail "report's paths: $(cat "$T/out")"
+"$PY" - "$T/r" <<'PY' || fail "the report page"
+import base64, html.parser, os, sys, xml.dom.minidom
+d = sys.argv[1]
+class Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.imgs, self.links, self.ids, self.text, self.stack = [], [], set(), [], []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img": self.imgs.append(a.get("src", ""))
+        if tag == "a" and "href" in a: self.links.append(a["href"])
+        if "id" in a: self.ids.add(a["id"])
+    def handle_data(self, data):
+        self.text.append(data)
+p = Page()
+p.feed(open(os.path.join(d, "index.html"), encoding="utf-8").read())
+p.close()
+bad = []
+if len(p.imgs) != 5:
+    bad.append("%d images, not 5" % len(p.imgs))
+for src in p.imgs:
+    if not src.startswith("data:image/svg+xml;base64,"):
+        bad.append("an image that is not embedded: %s" % src[:80])
+        continue
+    svg = xml.dom.minidom.parseString(base64.b64decode(src.split(",", 1)[1]))
+    if svg.documentElement.tagName != "svg":
+        bad.append("an embedded image that is not an SVG")
+for href in p.links:
+    if href.startswith("#"):
+        if href[1:] not in p.ids:
+            bad.append("a link to a missing section: " + href)
+    elif not os.path.exists(os.path.join(d, href)):
+        bad.append("a link to a missing file: " + href)
+for c in ("throughput", "latency", "change", "trend", "cpu"):
+    if "chart-" + c not in p.ids:
+        bad.append("no figure for " + c)
+text = " ".join(p.text)
+for want in ("REGRESSION", "stream/wait:spin/size:64/capacity:1048576/cpus:0,1",
+             "startup/wait:eventfd/cpus:0,1", "1.600 ms", "+0.500 ms", "Machine check",
+             "git checkout cur2222", "How to reproduce"):
+    if want not in text:
+        bad.append("the page does not say " + want)
+md = open(os.path.join(d, "report.md")).read()
+for want in ("## ringbench report: fixture on fixture-2c-vm, revision cur2222",
+             "REGRESSION", "[throughput.png](throughput.png)", "| `startup/wait:eventfd/cpus:0,1` | 2 | 2.100 ms | +0.500 ms |"):
+    if want not in md:
+        bad.append("report.md does not say " + want)
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+# A report whose charts cannot all be drawn is still written, and says why.
+"$RB" report "$T/pp.json" --no-history --out "$T/r2" >"$T/out" 2>&1
+[ $? = 2 ] || fail "report of ping-pong only: exit not 2"
+grep -q "Not drawn: the results have no stream cases" "$T/r2/index.html" || fail "report: a missing chart is not explained"
+grep -q "No startup times given" "$T/r2/index.html" || fail "report: no startup section"
+
+# --- startup: a real (tiny) hyperfine run, its results read back as any
+# results file, and its errors
+if command -v hyperfine >/dev/null; then
+	"$RB" startup --runs 10 --warmup 0 --no-baseline --out "$T/su.json" --export-json "$T/hf.json" \
+		>"$T/out" 2>&1
+	rc=$?
+	[ $rc = 0 ] || fail "startup: exit $rc: $(tail -5 "$T/out")"
+	"$PY" - "$T/su.json" "$T/hf.json" <<'PY' || fail "startup's files"
+import json, sys
+r = json.load(open(sys.argv[1])); h = json.load(open(sys.argv[2]))
+names = sorted({b["name"] for b in r["benchmarks"]})
+want = sorted(["startup/transport:none/cpus:0,1"] + ["startup/wait:%s/cpus:0,1" % w for w in ("spin", "futex", "eventfd", "hybrid")])
+bad = []
+if names != want: bad.append("cases %s" % names)
+if len(r["benchmarks"]) != 50: bad.append("%d entries, not 5 x 10 runs" % len(r["benchmarks"]))
+if any(b["real_time"] <= 0 or b["time_unit"] != "ns" for b in r["benchmarks"]): bad.append("times")
+if len(h["results"]) != 5 or any(len(x["times"]) != 10 for x in h["results"]): bad.append("hyperfine's JSON")
+if r["context"].get("clock") != "hyperfine": bad.append("context")
+print("\n".join(bad)); sys.exit(1 if bad else 0)
+PY
+	grep -q "startup/wait:eventfd/cpus:0,1 .* ms .* ms .* ms .*+\?-\?[0-9.]* ms" "$T/out" || fail "startup's table: $(cat "$T/out")"
+	"$RB" compare "$T/su.json" "$T/su.json" >"$T/out" 2>&1
+	[ $? = 0 ] && grep -q "ringbench compare: pass: 0 regressions, 0 improvements, 5 unchanged" "$T/out" || fail "compare of a startup file with itself: $(tail -3 "$T/out")"
+	# the first run saves the machine's startup baseline, the next is judged against it
+	"$RB" startup --runs 3 --warmup 0 --wait spin --out "$T/su1.json" >"$T/out" 2>&1
+	grep -q "saved as its baseline" "$T/out" && ls "$T/baselines/"*.startup.json >/dev/null ||
+		fail "startup: no baseline saved: $(cat "$T/out")"
+	"$RB" startup --runs 3 --warmup 0 --wait spin --out "$T/su2.json" --markdown "$T/su.md" >"$T/out" 2>&1
+	grep -q "ringbench startup: " "$T/out" && [ -s "$T/su.md" ] || fail "startup: not judged: $(cat "$T/out")"
+else
+	echo "plot_report: hyperfine not installed: the real startup run skipped"
+fi
+printf '#!/bin/sh\nexit 1\n' >"$T/hf-fails"
+chmod +x "$T/hf-fails"
+"$RB" startup --hyperfine "$T/hf-fails" --out "$T/x.json" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "hyperfine failed" "$T/out" || fail "a failing hyperfine: $(cat "$T/out")"
+"$RB" startup --hyperfine "$T/none" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "install hyperfine" "$T/out" || fail "no hyperfine: $(cat "$T/out")"
+"$RB" startup --wait spin,nope >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "unknown strategy 'nope'" "$T/out" || fail "a bad --wait: $(cat "$T/out")"
+"$RB" startup --runs 1 >"$T/out" 2>&1
+[ $? = 2 ] || fail "--runs 1 accepted"
+for w in spin futex eventfd hybrid none; do
+	"$RB" __startup $w || fail "__startup $w: exit $?"
+done
+"$RB" __startup nope >/dev/null 2>&1
+[ $? = 2 ] || fail "__startup nope: exit not 2"
+ls /dev/shm | grep -q '^ringbench\.[0-9]*\.startup$' && fail "startup left an object in /dev/shm"
+
+[ $fails = 0 ] && echo "plot_report: ok"
+[ $fails = 0 ]

@@ -1,0 +1,25 @@
+# common.gp: what every chart shares.  Loaded by each chart's script after it
+# loads its variables and sets w and h (pixels); ringbench passes lib (this folder), vars (the chart's
+# variables), data (its data file), out (the image), fmt (png or svg),
+# chart_title and chart_sub (machine, date, revision, state) with -e.
+if (fmt eq "svg") {
+	set terminal svg size w,h font "Helvetica,12" background rgb "white" noenhanced
+} else {
+	set terminal pngcairo size w,h font "Helvetica,10" background rgb "white" noenhanced
+}
+set output out
+set grid back lc rgb "#dddddd" lw 1
+set border lc rgb "#444444"
+# One look per line: colour, dash pattern and point shape all differ, so the
+# lines stay apart printed in grey.  1-4 the ring's wait strategies, 5-8 the
+# reference transports, 9 anything else.
+set style line 1 lc rgb "#1f4e9c" lw 2.5 dt 1 pt 7 ps 1.3
+set style line 2 lc rgb "#d9730d" lw 2.5 dt 2 pt 5 ps 1.2
+set style line 3 lc rgb "#2a8a3e" lw 2.5 dt 4 pt 9 ps 1.5
+set style line 4 lc rgb "#8e3fa8" lw 2.5 dt 5 pt 13 ps 1.5
+set style line 5 lc rgb "#000000" lw 1.5 dt 1 pt 6 ps 1.3
+set style line 6 lc rgb "#555555" lw 1.5 dt 3 pt 4 ps 1.2
+set style line 7 lc rgb "#8b4513" lw 1.5 dt (12,6) pt 8 ps 1.4
+set style line 8 lc rgb "#888888" lw 1.5 dt (2,4,8,4) pt 12 ps 1.4
+set style line 9 lc rgb "#c0392b" lw 1.5 dt 6 pt 10 ps 1.4
+set key box opaque samplen 4 spacing 1.2
