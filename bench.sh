@@ -3,9 +3,12 @@
 # an optimised tree and runs the main job: `ringbench check` on the `quick`
 # scenario, the ring beside its reference transports, judged against this
 # machine's baseline (results/baselines/<machine-id>.json; the first run
-# saves it).  The run's results are kept under results/runs/, a Markdown
-# summary and JUnit beside them.  Run it alone: it pins to CPUs 0 and 1 and
-# needs both.
+# saves it); then `ringbench startup` (whole processes timed by hyperfine,
+# against results/baselines/<machine-id>.startup.json); and ends by writing
+# the report page (`ringbench report`: verdict, charts, startup, history,
+# machine check) and printing its path.  The run's results are kept under
+# results/runs/, a Markdown summary, JUnit and the report beside them.  Run
+# it alone: it pins to CPUs 0 and 1 and needs both.
 #   ./bench.sh                 the quick scenario
 #   ./bench.sh nightly         any other scenario (a name or a path)
 set -euo pipefail
@@ -15,9 +18,21 @@ setup_packages
 build build-release -DCMAKE_BUILD_TYPE=Release
 mkdir -p results/runs
 stem="results/runs/$(date -u +%Y%m%dT%H%M%SZ)-${1:-quick}"
+rb=build-release/harness/ringbench
 status=0
-build-release/harness/ringbench check "${1:-quick}" --out "$stem.json" \
-	--markdown "$stem.md" --junit "$stem.xml" || status=$?
+"$rb" check "${1:-quick}" --out "$stem.json" --markdown "$stem.md" --junit "$stem.xml" ||
+	status=$?
 [ -f "$stem.json" ] && echo "bench.sh: results in $stem.json"
 [ -f "$stem.md" ] && echo "bench.sh: verdict in $stem.md and $stem.xml"
+# A startup regression fails the run too, unless the check already did.
+startup=0
+"$rb" startup --out "$stem.startup.json" --markdown "$stem.startup.md" || startup=$?
+[ "$status" -eq 0 ] && status=$startup
+if [ -f "$stem.json" ]; then
+	args=()
+	[ -f "$stem.startup.json" ] && args+=(--startup "$stem.startup.json")
+	"$rb" report "$stem.json" "${args[@]}" --out "$stem-report" >/dev/null ||
+		echo "bench.sh: the report is incomplete (see above)" >&2
+	[ -f "$stem-report/index.html" ] && echo "bench.sh: report in $stem-report/index.html"
+fi
 exit "$status"

@@ -4,8 +4,12 @@
 # against this machine's baseline, adds the run to the history and reports
 # the steps it completes, and leaves the artifacts in one folder
 # ($RINGBENCH_OUT, default ci-out/nightly): results.json (every
-# repetition), summary.md (for the job summary, the history's steps
-# included), junit.xml, verdict.json, history.txt (each case's trend).
+# repetition), summary.md (the verdict, the history's steps included),
+# junit.xml, verdict.json, history.txt (each case's trend), startup.json and
+# startup.md (whole-process startup times by hyperfine, judged against the
+# machine's startup baseline), and report/ (`ringbench report`: index.html
+# with the charts embedded, report.md for the job summary, the charts as PNG
+# and SVG with their data).
 #
 # The history is $RINGBENCH_HISTORY (default results/history/<machine-id>/
 # in this tree): point it at a folder that outlives the job's workspace.
@@ -30,6 +34,15 @@ status=0
 	--markdown "$out/summary.md" --junit "$out/junit.xml" --json "$out/verdict.json" \
 	|| status=$?
 "$rb" history --last 30 >"$out/history.txt" 2>&1 || true
+startup=0
+"$rb" startup --out "$out/startup.json" --markdown "$out/startup.md" || startup=$?
+[ "$status" -eq 0 ] && status=$startup
+if [ -f "$out/results.json" ]; then
+	args=()
+	[ -f "$out/startup.json" ] && args+=(--startup "$out/startup.json")
+	"$rb" report "$out/results.json" "${args[@]}" --out "$out/report" ||
+		echo "ci/nightly.sh: the report is incomplete (see above)" >&2
+fi
 echo "ci/nightly.sh: exit $status; artifacts in $out:"
 ls -l "$out"
 exit "$status"

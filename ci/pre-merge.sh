@@ -5,7 +5,8 @@
 # defaults to the merge base of HEAD with main (origin/main if there is
 # one).  Artifacts in $RINGBENCH_OUT (default ci-out/pre-merge): ab-A.json
 # and ab-B.json (every repetition), summary.md (a pull-request comment),
-# junit.xml, verdict.json.  $RINGBENCH_SCENARIO and $RINGBENCH_REPETITIONS
+# junit.xml, verdict.json, report/ (`ringbench report` of B against A:
+# index.html with the charts embedded, report.md).  $RINGBENCH_SCENARIO and $RINGBENCH_REPETITIONS
 # override the scenario (quick) and the repetitions.  Exits with
 # ringbench's code.
 set -euo pipefail
@@ -30,6 +31,11 @@ status=0
 build-release/harness/ringbench ab "$base" HEAD "${RINGBENCH_SCENARIO:-quick}" "${args[@]}" --out "$out/ab" \
 	--markdown "$out/summary.md" --junit "$out/junit.xml" --json "$out/verdict.json" \
 	|| status=$?
+# The page: B judged against A in pairs, as ab did (the charts of one run).
+if [ -f "$out/ab-B.json" ] && [ -f "$out/ab-A.json" ]; then
+	build-release/harness/ringbench report "$out/ab-B.json" --ab "$out/ab-A.json" --no-history \
+		--out "$out/report" || echo "ci/pre-merge.sh: the report is incomplete (see above)" >&2
+fi
 echo "ci/pre-merge.sh: $base against HEAD: exit $status; artifacts in $out:"
 ls -l "$out"
 exit "$status"

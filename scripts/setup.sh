@@ -5,8 +5,9 @@
 # libjansson and libinih: results and scenarios; clang-format: test.sh's style
 # check; python3: the tests read the JUnit and JSON outputs back with it;
 # clang and its runtime (libclang-rt-14-dev has libFuzzer): the hostile-peer
-# fuzz target; python3-yaml: the test that parses the CI recipes.  libbenchmark, hyperfine and gnuplot are for the
-# Google Benchmark shim, whole-run timing and charts, which are not built yet.
+# fuzz target; python3-yaml: the test that parses the CI recipes; hyperfine:
+# ringbench startup; gnuplot-nox: ringbench plot and report; libbenchmark: the
+# Google Benchmark shim (not built yet).
 RINGBENCH_PACKAGES=(build-essential cmake git pkg-config libjansson-dev libinih-dev
 	clang-format clang libclang-rt-14-dev python3 python3-yaml libbenchmark-dev hyperfine gnuplot-nox)
 

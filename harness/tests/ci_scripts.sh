@@ -7,8 +7,8 @@
 #     first run becomes the baseline (exit 0), the second is judged (0 or
 #     1: a verdict is a measurement, not asserted; 2 only when the
 #     machine's state changed between the two); both leave their
-#     artifacts, the history holds two nights and `ringbench history`
-#     shows them;
+#     artifacts (the startup times and the report page among them), the
+#     history holds two nights and `ringbench history` shows them;
 #   - a real check on a history in which the 64-byte stream was 35% faster:
 #     the step reported with exit 1 on its first night (or, when the run
 #     and its re-run fall in different machine states, on the next), in the
@@ -76,9 +76,12 @@ for night in 1 2; do
 			{ cat "$tmp/log"; fail "night 2: exit 2"; } ;;
 		*) cat "$tmp/log"; fail "night 2: exit $rc" ;;
 		esac
-		for f in summary.md junit.xml verdict.json; do
+		for f in summary.md junit.xml verdict.json startup.json report/index.html \
+			report/report.md; do
 			[ -s "$out/$f" ] || fail "night 2 left no $f"
 		done
+		grep -q 'id="chart-throughput"' "$out/report/index.html" ||
+			fail "night 2's report has no throughput chart"
 		grep -q "Steps in the history (2 nights, " "$out/summary.md" ||
 			fail "night 2's summary has no history section"
 		"$py" -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$out/junit.xml" ||
@@ -158,7 +161,7 @@ case $rc in
 2) grep -q "NO VERDICT" "$tmp/log" || { cat "$tmp/log"; fail "pre-merge: exit 2"; } ;;
 *) cat "$tmp/log"; fail "pre-merge: exit $rc" ;;
 esac
-for f in ab-A.json ab-B.json summary.md junit.xml verdict.json; do
+for f in ab-A.json ab-B.json summary.md junit.xml verdict.json report/index.html; do
 	[ -s "$out/$f" ] || { ls -l "$out"; fail "pre-merge left no $f"; }
 done
 status=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["status"])' "$out/verdict.json")
