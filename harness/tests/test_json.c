@@ -190,9 +190,12 @@ int main(int argc, char **argv)
 			      .consumer_cpu_ns = 13.5,
 			      .syscalls_per_msg = 4,
 			      .p50 = 36000,
+			      .p75 = 40000,
 			      .p90 = 45000,
+			      .p95 = 60000,
 			      .p99 = 70000,
 			      .p999 = 100000,
+			      .p9999 = 150000,
 			      .max = 2000000,
 			      .state_before_ns = 70.5,
 			      .state_after_ns = 72.25};
