@@ -17,8 +17,14 @@ do for [p=1:panels] {
 	n = value(sprintf("p%d_n", p))
 	set title value(sprintf("p%d_title", p))
 	set ylabel value(sprintf("p%d_ylabel", p))
-	plot for [i=1:n] data index (first+i-1) using 1:2 with linespoints ls b_style[first+i] title b_title[first+i], \
-		steps using ($1 == p ? $2 : NaN):3 with points pt 3 ps 3 lw 2 lc rgb "#c0392b" title (nsteps > 0 ? "step" : ""), \
-		steps using ($1 == p ? $2 : NaN):3:4 with labels offset 0,1.5 font ",9" tc rgb "#c0392b" notitle
+	s0 = value(sprintf("p%d_step0", p))
+	ns = value(sprintf("p%d_nsteps", p))
+	if (ns > 0) {
+		plot for [i=1:n] data index (first+i-1) using 1:2 with linespoints ls b_style[first+i] title b_title[first+i], \
+			steps every ::s0::(s0+ns-1) using 2:3 with points pt 3 ps 3 lw 2 lc rgb "#c0392b" title "step", \
+			steps every ::s0::(s0+ns-1) using 2:3:4 with labels offset 0,1.5 font ",9" tc rgb "#c0392b" notitle
+	} else {
+		plot for [i=1:n] data index (first+i-1) using 1:2 with linespoints ls b_style[first+i] title b_title[first+i]
+	}
 }
 unset multiplot

@@ -80,7 +80,8 @@ for night in 1 2; do
 			report/report.md; do
 			[ -s "$out/$f" ] || fail "night 2 left no $f"
 		done
-		grep -q 'id="chart-throughput"' "$out/report/index.html" ||
+		grep -A2 'id="chart-throughput"' "$out/report/index.html" |
+			grep -q 'src="data:image/svg+xml;base64,' ||
 			fail "night 2's report has no throughput chart"
 		grep -q "Steps in the history (2 nights, " "$out/summary.md" ||
 			fail "night 2's summary has no history section"

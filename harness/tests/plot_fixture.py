@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
-"""plot_fixture.py OUT.json [--slow SCALE] [--revision REV] [--only MODE] [--date D]
+"""plot_fixture.py OUT.json [--slow SCALE] [--slow-pingpong SCALE] [--two-states]
+                   [--revision REV] [--only MODE] [--date D] [--hostile]
 
 A small ringbench results file with known figures, for the chart and report
 tests: ten repetitions of each case in one machine state (a bare line of 61
 ns), every figure the median of its repetitions exactly (the repetitions
 spread symmetrically around it).  --slow scales the 64-byte spin stream's
 rate by SCALE (0.7: 30% slower), so a verdict against an unscaled file has
-one known regression.  --only keeps one mode's cases.
+one known regression; --slow-pingpong scales the spin ping-pong's
+percentiles (1.5: 50% slower).  --two-states puts the last three
+repetitions of every case in a second machine state (a bare line of 300 ns)
+with a third of the throughput.  --only keeps one mode's cases.  --hostile
+adds a stream case whose transport and build type are markup and a shell
+command, for the tests that nothing from a file is run or rendered.
 """
 import argparse
 import json
@@ -41,8 +47,11 @@ def name(mode, key, transport, size, extra=""):
     return "%s/%s/size:%d%s%s/cpus:0,1" % (mode, who, size, cap, extra)
 
 
-def entry(n, mode, key, transport, size, rate, pcpu, ccpu, rep, pcts=None, extra=None):
+def entry(n, mode, key, transport, size, rate, pcpu, ccpu, rep, pcts=None, extra=None,
+          slow_state=False):
     f = SPREAD[rep]
+    if slow_state:
+        rate /= 3
     e = {"name": n, "run_name": n, "run_type": "iteration", "repetitions": REPS,
          "repetition_index": rep, "threads": 1, "iterations": 100000,
          "real_time": 1e9 / rate / f, "cpu_time": 2e9 / rate, "time_unit": "ns",
@@ -50,7 +59,8 @@ def entry(n, mode, key, transport, size, rate, pcpu, ccpu, rep, pcts=None, extra
          "producer_cpu_ns_per_msg": pcpu / f, "consumer_cpu_ns_per_msg": ccpu / f,
          "syscalls_per_msg": 0.0, "window_seconds": 0.1, "warmup_messages": 1000,
          "mode": mode, "transport": transport, "size": size,
-         "state_before_ns": 60.0, "state_after_ns": 62.0}
+         "state_before_ns": 300.0 if slow_state else 60.0,
+         "state_after_ns": 302.0 if slow_state else 62.0}
     if transport == "ring":
         e["wait"] = key
         e["capacity"] = 1048576
@@ -66,6 +76,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--slow", type=float, default=1.0)
+    ap.add_argument("--slow-pingpong", type=float, default=1.0)
+    ap.add_argument("--two-states", action="store_true")
+    ap.add_argument("--hostile", action="store_true")
     ap.add_argument("--revision", default="aaaa111")
     ap.add_argument("--only", default="")
     ap.add_argument("--date", default="2026-11-20T00:00:00+0000")
@@ -79,22 +92,32 @@ def main():
            "clock_resolution_ns": 10.0, "clock_hz": 2.6e9}
     bench = []
     for rep in range(REPS):
+        slow = a.two_states and rep >= 7
         if a.only in ("", "stream"):
             for key, tp, size, rate, pc, cc in STREAMS:
                 scale = a.slow if (key, size) == ("spin", 64) else 1.0
                 bench.append(entry(name("stream", key, tp, size), "stream", key, tp, size,
-                                   rate * scale, pc, cc, rep))
+                                   rate * scale, pc, cc, rep, slow_state=slow))
         if a.only in ("", "pingpong"):
             for key, tp, p50 in PINGPONG:
-                pcts = [p50 * m for m in (1, 1.1, 1.3, 1.5, 2, 4, 8, 20)]
+                scale = a.slow_pingpong if key == "spin" else 1.0
+                pcts = [p50 * scale * m for m in (1, 1.1, 1.3, 1.5, 2, 4, 8, 20)]
                 bench.append(entry(name("pingpong", key, tp, 64), "pingpong", key, tp, 64,
-                                   1e9 / p50, p50, p50, rep, pcts))
+                                   1e9 / p50, p50, p50, rep, pcts, slow_state=slow))
         if a.only in ("", "latency"):
             for key, tp, p50, pc, cc in LATENCY:
                 pcts = [p50 * m for m in (1, 1.2, 1.5, 2, 5, 30, 100, 300)]
                 bench.append(entry(name("latency", key, tp, 64, "/rate:100000"), "latency",
                                    key, tp, 64, 1e5, pc, cc, rep, pcts,
-                                   {"rate": 100000.0}))
+                                   {"rate": 100000.0}, slow_state=slow))
+        if a.hostile:
+            evil = "x`touch pwned-by-plot`</td><script>alert(1)</script>"
+            e = entry("stream/transport:evil/size:64/cpus:0,1", "stream", evil, evil, 64,
+                      1e6, 100, 100, rep)
+            bench.append(e)
+    if a.hostile:
+        ctx["library_build_type"] = "release<script>alert(2)</script>"
+        ctx["git_revision"] = "$(touch pwned-by-paste)"
     json.dump({"context": ctx, "benchmarks": bench}, open(a.out, "w"), indent=1)
 
 

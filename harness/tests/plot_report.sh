@@ -19,18 +19,24 @@ fail() {
 	echo "plot_report: FAIL: $*"
 	fails=$((fails + 1))
 }
-command -v gnuplot >/dev/null || { echo "plot_report: gnuplot not installed: skipped"; exit 77; }
+if ! command -v gnuplot >/dev/null; then
+	echo "plot_report: gnuplot is not installed: the charts and the page are not tested"
+	charts=false
+else
+	charts=true
+fi
 
 fixture() { "$PY" "$DIR/plot_fixture.py" "$@" || fail "plot_fixture.py $*"; }
-fixture "$T/base.json" --revision base111
-fixture "$T/cur.json" --slow 0.7 --revision cur2222 --date 2026-11-23T00:00:00+0000
+fixture "$T/base.json" --revision bbbb111
+fixture "$T/cur.json" --slow 0.7 --slow-pingpong 1.5 --revision cccc222 --date 2026-11-23T00:00:00+0000
 # A history of three nights: two like the base, then the current run.
 H=$T/history
 mkdir -p "$H"
-fixture "$H/20261121T000000.000Z-base111.json" --revision base111 --date 2026-11-21T00:00:00+0000
-fixture "$H/20261122T000000.000Z-base111.json" --revision base111 --date 2026-11-22T00:00:00+0000
-cp "$T/cur.json" "$H/20261123T000000.000Z-cur2222.json"
+fixture "$H/20261121T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-21T00:00:00+0000
+fixture "$H/20261122T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-22T00:00:00+0000
+cp "$T/cur.json" "$H/20261123T000000.000Z-cccc222.json"
 
+if $charts; then
 # --- every chart drawn
 "$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H" --out "$T/p" >"$T/out" 2>&1
 rc=$?
@@ -77,7 +83,7 @@ else:
     if not near(t[2][1][1], 9e6):
         bad.append("throughput.dat: floor 1 KiB %s" % t[2][1])
 vars_ = open(os.path.join(d, "data", "throughput.vars.gp")).read()
-for want in ('s_title[1] = "ring, spin"', 's_title[3] = "floor"', "'1 KiB' 1024"):
+for want in ("s_title[1] = 'ring, spin'", "s_title[3] = 'floor'", '"1 KiB" 1024'):
     if want not in vars_:
         bad.append("throughput.vars.gp lacks %s" % want)
 
@@ -92,22 +98,41 @@ else:
         bad.append("latency.dat: percentiles %s" % ps)
     if any(not near(r[1], 100 / (100 - float(r[0]))) for r in spin):
         bad.append("latency.dat: the 1/(1-p) column %s" % spin)
-    want = [200 * m for m in (1, 1.1, 1.3, 1.5, 2, 4, 8)]
+    want = [300 * m for m in (1, 1.1, 1.3, 1.5, 2, 4, 8)]  # 200 ns, 1.5 x slower
     if any(not near(r[2], w) for r, w in zip(spin, want)):
         bad.append("latency.dat: spin round trips %s" % [r[2] for r in spin])
     if not near(l[3][0][2], 120):
         bad.append("latency.dat: the first fixed-rate block %s" % l[3][0])
 
-# 3: one row per case; the slowed stream a regression near -30%.
+# 3: one row per case: row label change lo hi worse better status, turned
+# so that right is better.  The slowed stream (a rate, 30% lower) and the
+# slowed ping-pong (a time, 50% higher: -50 once turned) are regressions;
+# a rate's worse threshold is -t/(1+t), a time's -t (the verdict's is on
+# the log of the ratio).
 ch = blocks("change.dat")[0]
 rows = {r[1]: r for r in ch}
+def row_ok(r, lo, hi):
+    x, a, b, w, g = (float(v) for v in r[2:7])
+    return lo < x < hi and a <= x <= b and w < 0 < g
 r = rows.get("stream spin 64 B, msgs/s")
-if not r or r[6] != "1" or not -31 < float(r[2]) < -29 or not float(r[3]) <= float(r[2]) <= float(r[4]):
+if not r or r[7] != "1" or not row_ok(r, -31, -29):
     bad.append("change.dat: the slowed stream: %s" % r)
-if any(x[6] != "0" for k, x in rows.items() if not k.startswith("stream spin 64 B")):
+else:
+    t = float(r[6]) / 100
+    if abs(float(r[5]) + 100 * t / (1 + t)) > 0.01:
+        bad.append("change.dat: a rate's worse threshold is not -t/(1+t): %s" % r)
+for fig in ("p50", "p99"):
+    r = rows.get("pingpong spin 64 B, %s ns" % fig)
+    if not r or r[7] != "1" or not row_ok(r, -51, -49):
+        bad.append("change.dat: the slowed ping-pong %s: %s" % (fig, r))
+    else:
+        g = float(r[6]) / 100  # t/(1+t): t = g/(1-g)
+        if abs(float(r[5]) + 100 * g / (1 - g)) > 0.01:
+            bad.append("change.dat: a time's worse threshold is not -t: %s" % r)
+if any(x[7] != "0" for k, x in rows.items() if not k.startswith(("stream spin 64 B", "pingpong spin"))):
     bad.append("change.dat: a case that did not change is marked: %s" % ch)
-if len(ch) != 16:
-    bad.append("change.dat: %d rows, not 16 (the headline figure of 16 cases)" % len(ch))
+if len(ch) != 17:
+    bad.append("change.dat: %d rows, not 17 (16 cases' headline figure, the ping-pong's p99)" % len(ch))
 
 # 4: the trend's first panel: the spin stream's three nights.
 tr = blocks("trend.dat")[0]
@@ -128,6 +153,45 @@ for b in bad:
     print(b)
 sys.exit(1 if bad else 0)
 PY
+
+# --- a run in two machine states is drawn in the one most repetitions saw
+fixture "$T/two.json" --two-states
+"$RB" plot "$T/two.json" --no-history --baseline "$T/two.json" --out "$T/two" >"$T/out" 2>&1
+[ $? = 0 ] && grep -q "4 of 5 charts drawn (1 left out) in $T/two (bare line 61 ns)" "$T/out" ||
+	fail "two states: $(cat "$T/out")"
+grep -q "trend      left out: " "$T/out" || fail "two states: the trend is not said to be left out"
+grep -q "repetitions in other states left out" "$T/two/throughput.svg" ||
+	fail "two states: the title does not say repetitions were left out"
+"$PY" - "$T/two/data/throughput.dat" <<'PY' || fail "two states: the figures"
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+v = float(rows[0][1])  # spin, 64 B: 20 M in the fast state, a third of it in the slow one
+sys.exit(0 if 19.8e6 <= v <= 20.2e6 else print("spin 64 B:", v) or 1)
+PY
+
+# --- the steps of the history on the trend: four nights, then four 30% slower
+H8=$T/history8
+mkdir -p "$H8"
+for n in 1 2 3 4; do
+	fixture "$H8/2026111${n}T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-1${n}T00:00:00+0000
+	fixture "$H8/2026112${n}T000000.000Z-cccc222.json" --slow 0.7 --revision cccc222 --date 2026-11-2${n}T00:00:00+0000
+done
+"$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H8" --out "$T/h8" >"$T/out" 2>&1
+[ $? = 0 ] || fail "eight nights: $(cat "$T/out")"
+grep -q '^1 4.50 14 "-30.0% at cccc222' "$T/h8/data/trend-steps.dat" ||
+	fail "the step is not on the first panel: $(cat "$T/h8/data/trend-steps.dat")"
+[ "$(grep -c '^[0-9]' "$T/h8/data/trend-steps.dat")" = 1 ] ||
+	fail "steps of other panels or cases: $(cat "$T/h8/data/trend-steps.dat")"
+
+# --- nothing from a results file is run by gnuplot, or rendered by a browser
+fixture "$T/evil.json" --hostile
+(cd "$T" && "$RB" plot "$T/evil.json" --no-history --out "$T/ev" >"$T/out" 2>&1)
+grep -q "throughput /" "$T/out" || fail "hostile names: no throughput chart: $(cat "$T/out")"
+(cd "$T" && "$RB" report "$T/evil.json" --no-history --out "$T/evr" >"$T/out" 2>&1)
+ls "$T" | grep -q pwned && fail "a name in a results file ran a command: $(ls "$T")"
+grep -q "<script>" "$T/evr/index.html" && fail "index.html carries markup from a results file"
+grep -q "<script>" "$T/evr/report.md" && fail "report.md carries markup from a results file"
+grep -q 'git checkout REVISION ' "$T/evr/index.html" || fail "a revision that is not one reached the reproduce lines"
 
 # --- error paths: exit 2, the reason named, the other charts drawn
 expect_chart() { # OUTDIR CHART: drawn (PNG and SVG there)
@@ -163,8 +227,8 @@ fixture "$T/pp.json" --only pingpong
 grep -q "throughput chart not drawn: the results have no stream cases" "$T/out" || fail "pp: throughput: $(cat "$T/out")"
 grep -q "cpu chart not drawn: the CPU chart needs stream cases" "$T/out" || fail "pp: cpu: $(cat "$T/out")"
 grep -q "change chart not drawn: no base to compare with" "$T/out" || fail "pp: change: $(cat "$T/out")"
-grep -q "trend chart not drawn: no history: left out (--no-history)" "$T/out" || fail "pp: trend: $(cat "$T/out")"
-grep -q "1 of 5 charts drawn" "$T/out" || fail "pp: summary: $(cat "$T/out")"
+grep -q "^trend      left out: no history: left out (--no-history)" "$T/out" || fail "pp: trend: $(cat "$T/out")"
+grep -q "1 of 5 charts drawn (1 left out)" "$T/out" || fail "pp: summary: $(cat "$T/out")"
 expect_chart "$T/pp" latency
 for c in throughput change trend cpu; do expect_none "$T/pp" $c; done
 # the same folder again: an old chart does not survive a run that cannot draw it
@@ -191,7 +255,7 @@ expect_chart "$T/g" trend
 # --- the report page
 cat >"$T/startup.json" <<'EOF'
 {"context": {"machine_id": "fixture-2c-vm", "library_build_type": "release",
-  "git_revision": "cur2222", "date": "2026-11-23T00:00:00+0000", "scenario": "startup"},
+  "git_revision": "cccc222", "date": "2026-11-23T00:00:00+0000", "scenario": "startup"},
  "benchmarks": [
   {"name": "startup/transport:none/cpus:0,1", "run_type": "iteration", "repetition_index": 0, "real_time": 1500000, "time_unit": "ns", "iterations": 1},
   {"name": "startup/transport:none/cpus:0,1", "run_type": "iteration", "repetition_index": 1, "real_time": 1700000, "time_unit": "ns", "iterations": 1},
@@ -242,12 +306,13 @@ for c in ("throughput", "latency", "change", "trend", "cpu"):
 text = " ".join(p.text)
 for want in ("REGRESSION", "stream/wait:spin/size:64/capacity:1048576/cpus:0,1",
              "startup/wait:eventfd/cpus:0,1", "1.600 ms", "+0.500 ms", "Machine check",
-             "git checkout cur2222", "How to reproduce"):
+             "git checkout cccc222", "How to reproduce"):
     if want not in text:
         bad.append("the page does not say " + want)
 md = open(os.path.join(d, "report.md")).read()
-for want in ("## ringbench report: fixture on fixture-2c-vm, revision cur2222",
-             "REGRESSION", "[throughput.png](throughput.png)", "| `startup/wait:eventfd/cpus:0,1` | 2 | 2.100 ms | +0.500 ms |"):
+for want in ("## ringbench report: <code>fixture</code> on <code>fixture-2c-vm</code>, revision <code>cccc222</code>",
+             "REGRESSION", "[throughput.png](throughput.png)",
+             "| <code>startup/wait:eventfd/cpus:0,1</code> | 2 | 2.100 ms | +0.500 ms |"):
     if want not in md:
         bad.append("report.md does not say " + want)
 for b in bad:
@@ -258,7 +323,24 @@ PY
 "$RB" report "$T/pp.json" --no-history --out "$T/r2" >"$T/out" 2>&1
 [ $? = 2 ] || fail "report of ping-pong only: exit not 2"
 grep -q "Not drawn: the results have no stream cases" "$T/r2/index.html" || fail "report: a missing chart is not explained"
+grep -q "Left out: no history: left out (--no-history)" "$T/r2/index.html" || fail "report: the trend is not said to be left out"
 grep -q "No startup times given" "$T/r2/index.html" || fail "report: no startup section"
+# a check's re-run beside the results confirms the verdict; another run's does not
+cp "$T/cur.json" "$T/c2.json"
+cp "$T/cur.json" "$T/c2.json.rerun.json"
+"$RB" report "$T/c2.json" --baseline "$T/base.json" --no-history --out "$T/r3" >"$T/out" 2>&1
+[ $? = 0 ] && grep -q "REGRESSION, confirmed by a re-run" "$T/r3/report.md" ||
+	fail "report: the re-run did not confirm: $(cat "$T/out")"
+sed 's/cccc222/dddd333/' "$T/cur.json" >"$T/c2.json.rerun.json"
+"$RB" report "$T/c2.json" --baseline "$T/base.json" --no-history --out "$T/r4" >"$T/out" 2>&1
+grep -q "c2.json.rerun.json was not used: it is not this run's (revision dddd333" "$T/out" ||
+	fail "report: another run's re-run was used: $(cat "$T/out")"
+grep -q "confirmed by a re-run" "$T/r4/report.md" && fail "report: confirmed by another run's re-run"
+# A against B, judged in pairs
+"$RB" report "$T/cur.json" --ab "$T/base.json" --no-history --out "$T/r5" >"$T/out" 2>&1
+[ $? = 0 ] && grep -q "ringbench ab: REGRESSION" "$T/r5/report.md" && grep -q "| case | figure | A | B |" "$T/r5/report.md" ||
+	fail "report --ab: $(cat "$T/out")"
+fi # charts
 
 # --- startup: a real (tiny) hyperfine run, its results read back as any
 # results file, and its errors
@@ -292,10 +374,37 @@ PY
 else
 	echo "plot_report: hyperfine not installed: the real startup run skipped"
 fi
+# A hyperfine that reports the times it is told: the startup verdict on
+# known figures (a 2 ms start against 4 ms is a regression), and the sweep
+# of what a killed run left in /dev/shm.
+cat >"$T/hf-fake" <<FAKE
+#!$PY
+import json, os, sys
+a = sys.argv[1:]
+out = a[a.index("--export-json") + 1]
+names = [a[i + 1] for i, x in enumerate(a) if x == "-n"]
+slow = float(os.environ.get("FAKE_SLOW", "1"))
+res = [{"command": n, "times": [0.002 * (slow if n == "spin" else 1) * (1 + 0.001 * k) for k in range(20)]} for n in names]
+json.dump({"results": res}, open(out, "w"))
+FAKE
+chmod +x "$T/hf-fake"
+export RINGBENCH_BASELINES=$T/fake-baselines
+: >/dev/shm/ringbench.4194303.startup
+"$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f1.json" >"$T/out" 2>&1
+[ $? = 0 ] && grep -q "saved as its baseline" "$T/out" || fail "fake startup 1: $(cat "$T/out")"
+[ -e /dev/shm/ringbench.4194303.startup ] && { rm -f /dev/shm/ringbench.4194303.startup; fail "startup did not sweep a dead run's object"; }
+FAKE_SLOW=1 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f2.json" >"$T/out" 2>&1
+[ $? = 0 ] && grep -q "ringbench startup: pass" "$T/out" || fail "fake startup 2: $(cat "$T/out")"
+FAKE_SLOW=2 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f3.json" --markdown "$T/f3.md" >"$T/out" 2>&1
+[ $? = 1 ] && grep -q "ringbench startup: REGRESSION" "$T/out" && grep -q "REGRESSION" "$T/f3.md" ||
+	fail "a startup twice as slow is not a regression: $(cat "$T/out")"
+grep -q "startup/wait:spin/cpus:0,1 .* 4.0[0-9][0-9] ms .*+2.0[0-9][0-9] ms" "$T/out" ||
+	fail "the startup table: $(cat "$T/out")"
 printf '#!/bin/sh\nexit 1\n' >"$T/hf-fails"
 chmod +x "$T/hf-fails"
 "$RB" startup --hyperfine "$T/hf-fails" --out "$T/x.json" >"$T/out" 2>&1
 [ $? = 2 ] && grep -q "hyperfine failed" "$T/out" || fail "a failing hyperfine: $(cat "$T/out")"
+[ -e "$T/x.json" ] || [ -e "$T/x.json.hyperfine.json" ] && fail "a failed startup left files behind"
 "$RB" startup --hyperfine "$T/none" >"$T/out" 2>&1
 [ $? = 2 ] && grep -q "install hyperfine" "$T/out" || fail "no hyperfine: $(cat "$T/out")"
 "$RB" startup --wait spin,nope >"$T/out" 2>&1

@@ -93,7 +93,15 @@ static void judge_base(struct charts *c)
 		struct sample_set re;
 		struct judgement rj;
 		if (sample_load(c->rerun_path, &re, err, sizeof(err)) == 0) {
-			if (judge(&c->base, &re, &c->opts, &rj, err, sizeof(err)) == 0) {
+			/* Only the re-run of this very run: same machine and
+			 * revision, taken after it. */
+			if (strcmp(re.machine_id, c->cur.machine_id) ||
+			    strcmp(re.revision, c->cur.revision) ||
+			    strcmp(re.date, c->cur.date) < 0)
+				snprintf(err, sizeof(err),
+					 "it is not this run's (revision %.100s, date %.64s)",
+					 re.revision, re.date);
+			else if (judge(&c->base, &re, &c->opts, &rj, err, sizeof(err)) == 0) {
 				judge_confirm(&c->j, &rj);
 				judgement_free(&rj);
 				c->rerun = true;
@@ -184,6 +192,9 @@ int charts_draw(struct charts *c, const char *dir, struct plot_output *po)
 	if (!po->drawn[PLOT_TREND] && !c->have_history && c->history_why[0])
 		snprintf(po->why[PLOT_TREND], sizeof(po->why[PLOT_TREND]), "no history: %s",
 			 c->history_why);
+	po->left_out[PLOT_TREND] = c->no_history;
+	for (int i = 0; i < PLOT_COUNT; i++)
+		n += po->left_out[i] && !po->drawn[i];
 	return n;
 }
 

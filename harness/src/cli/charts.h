@@ -56,7 +56,8 @@ int charts_args(int argc, char **argv, struct charts *c, const char *help, bool 
  * BENCH_USAGE with the message printed (only the results file is
  * required; a missing base or history is noted for its chart). */
 int charts_load(struct charts *c);
-/* Draw the five charts into dir. */
+/* Draw the five charts into dir.  Returns how many were drawn or left out
+ * on purpose (--no-history): PLOT_COUNT when nothing is missing. */
 int charts_draw(struct charts *c, const char *dir, struct plot_output *po);
 void charts_free(struct charts *c);
 

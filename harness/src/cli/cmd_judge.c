@@ -743,8 +743,13 @@ int cmd_check(int argc, char **argv)
 		snprintf(out, sizeof(out), "%s", j.out);
 	else
 		runs_path(out, sizeof(out), "check");
-	if (rc != BENCH_USAGE && results_write(ss.doc[0], out) == 0)
+	if (rc != BENCH_USAGE && results_write(ss.doc[0], out) == 0) {
 		fprintf(stderr, "ringbench check: this run's results are in %s\n", out);
+		/* An older run's re-run beside it would pass for this run's. */
+		char stale[1200];
+		snprintf(stale, sizeof(stale), "%.1100s.rerun.json", out);
+		unlink(stale);
+	}
 	if (rc == BENCH_USAGE)
 		goto done;
 	/* The history: this run goes in, and a step its figures alone show

@@ -31,7 +31,8 @@ static const char help[] =
     "options:\n" CHARTS_OPTIONS_HELP
     "  --out DIR         where the charts go (default: plots/out)\n"
     "\n"
-    "exit status: 0 every chart drawn; 2 a chart could not be drawn (no gnuplot,\n"
+    "exit status: 0 every chart drawn (or left out with --no-history); 2 a chart\n"
+    "could not be drawn (no gnuplot,\n"
     "an empty results file, results without the cases a chart needs, no base or\n"
     "history): each such chart is named with the reason, and the others are drawn\n";
 
@@ -48,15 +49,23 @@ int cmd_plot(int argc, char **argv)
 	}
 	const char *out = c.out ? c.out : RINGBENCH_SOURCE_DIR "/plots/out";
 	struct plot_output po;
-	int drawn = charts_draw(&c, out, &po);
+	int done = charts_draw(&c, out, &po), drawn = 0, left = 0;
 	for (int i = 0; i < PLOT_COUNT; i++) {
+		drawn += po.drawn[i];
+		left += po.left_out[i] && !po.drawn[i];
 		if (po.drawn[i])
 			printf("%-10s %s  %s\n", plot_name(i), po.png[i], po.svg[i]);
+		else if (po.left_out[i])
+			printf("%-10s left out: %s\n", plot_name(i), po.why[i]);
 		else
 			fprintf(stderr, "ringbench: plot: %s chart not drawn: %s\n", plot_name(i),
 				po.why[i]);
 	}
-	printf("%d of %d charts drawn in %s (%s)\n", drawn, PLOT_COUNT, out, po.state);
+	if (left)
+		printf("%d of %d charts drawn (%d left out) in %s (%s)\n", drawn, PLOT_COUNT, left,
+		       out, po.state);
+	else
+		printf("%d of %d charts drawn in %s (%s)\n", drawn, PLOT_COUNT, out, po.state);
 	charts_free(&c);
-	return drawn == PLOT_COUNT ? BENCH_PASS : BENCH_USAGE;
+	return done == PLOT_COUNT ? BENCH_PASS : BENCH_USAGE;
 }

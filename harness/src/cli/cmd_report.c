@@ -33,7 +33,8 @@ static const char help[] =
     "  --out DIR         where the page goes (default: RESULTS without .json, then\n"
     "                    -report)\n"
     "\n"
-    "exit status: 0 the page written with every chart; 2 a chart could not be drawn\n"
+    "exit status: 0 the page written with every chart (the trend may be left out\n"
+    "with --no-history); 2 a chart could not be drawn\n"
     "(the page says why and is still written), or the page could not be written\n";
 
 struct startup_in {
@@ -111,7 +112,9 @@ int cmd_report(int argc, char **argv)
 		return BENCH_USAGE;
 	}
 	fprintf(stderr, "ringbench: report: drawing the charts into %s\n", out);
-	int drawn = charts_draw(&c, out, po);
+	int done = charts_draw(&c, out, po), drawn = 0;
+	for (int i = 0; i < PLOT_COUNT; i++)
+		drawn += po->drawn[i];
 
 	/* The verdict, as check or ab gave it. */
 	struct report_meta meta = {
@@ -187,11 +190,11 @@ int cmd_report(int argc, char **argv)
 		rc = BENCH_USAGE;
 	} else {
 		for (int i = 0; i < PLOT_COUNT; i++)
-			if (!po->drawn[i])
+			if (!po->drawn[i] && !po->left_out[i])
 				fprintf(stderr, "ringbench: report: %s chart not drawn: %s\n",
 					plot_name(i), po->why[i]);
 		printf("report: %s (%d of %d charts)\nreport: %s\n", html, drawn, PLOT_COUNT, md);
-		if (drawn < PLOT_COUNT)
+		if (done < PLOT_COUNT)
 			rc = BENCH_USAGE;
 	}
 	for (int i = 0; i < nlines; i++)

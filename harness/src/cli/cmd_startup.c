@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -110,8 +111,13 @@ static int startup_main(const char *wait_name, int cpu0, int cpu1, uint64_t capa
 	}
 	char cpu[16];
 	snprintf(cpu, sizeof(cpu), "%d", cpu1);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* The peer dies with us: no orphan waits out its timeouts. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(BENCH_USAGE);
 		execl("/proc/self/exe", "ringbench", "__startup", "--peer", name, wait_name, cpu,
 		      (char *)NULL);
 		_exit(127);
@@ -123,6 +129,9 @@ static int startup_main(const char *wait_name, int cpu0, int cpu1, uint64_t capa
 	} else if (!none) {
 		/* Serves the eventfds to the peer when it connects. */
 		rc = ring_wait_peer(r, STARTUP_TIMEOUT_NS);
+		/* Attached (and served its eventfds): the name is no longer
+		 * needed, so an interrupt from here on leaves nothing behind. */
+		ring_unlink(name);
 		if (!rc)
 			rc = ring_send_wait(r, STARTUP_MESSAGE, sizeof(STARTUP_MESSAGE), w,
 					    STARTUP_TIMEOUT_NS);
@@ -140,10 +149,8 @@ static int startup_main(const char *wait_name, int cpu0, int cpu1, uint64_t capa
 			status =
 			    WIFEXITED(st) && WEXITSTATUS(st) != 127 ? WEXITSTATUS(st) : BENCH_USAGE;
 	}
-	if (r) {
+	if (r)
 		ring_close(r);
-		ring_unlink(name);
-	}
 	return status;
 }
 
@@ -469,12 +476,24 @@ static int cmp_double(const void *a, const void *b)
 
 /* The table: each command's median and spread, and what it adds to two
  * bare processes. */
+static double median_ns(const struct sample_case *c)
+{
+	double *v = malloc((size_t)c->n * sizeof(*v));
+	if (!v)
+		return NAN;
+	memcpy(v, c->v[FIG_TIME], (size_t)c->n * sizeof(*v));
+	qsort(v, (size_t)c->n, sizeof(*v), cmp_double);
+	double m = c->n % 2 ? v[c->n / 2] : (v[c->n / 2 - 1] + v[c->n / 2]) / 2;
+	free(v);
+	return m;
+}
+
 static void print_table(const struct sample_set *s)
 {
 	double none = NAN;
 	for (int i = 0; i < s->ncases; i++)
 		if (strstr(s->cases[i].name, "transport:none"))
-			none = s->cases[i].v[FIG_TIME][0];
+			none = median_ns(&s->cases[i]);
 	printf("%-34s %10s %10s %10s %12s\n", "startup (whole runs)", "median", "p10", "p90",
 	       "over 2 procs");
 	for (int i = 0; i < s->ncases; i++) {
@@ -484,10 +503,8 @@ static void print_table(const struct sample_set *s)
 			return;
 		memcpy(v, c->v[FIG_TIME], (size_t)c->n * sizeof(*v));
 		qsort(v, (size_t)c->n, sizeof(*v), cmp_double);
-		double med = c->n % 2 ? v[c->n / 2] : (v[c->n / 2 - 1] + v[c->n / 2]) / 2;
+		double med = median_ns(c);
 		double p10 = v[(int)(0.1 * (c->n - 1))], p90 = v[(int)(0.9 * (c->n - 1))];
-		if (strstr(c->name, "transport:none"))
-			none = med;
 		char over[32] = "-";
 		if (!strstr(c->name, "transport:none") && isfinite(none))
 			snprintf(over, sizeof(over), "%+.3f ms", (med - none) / 1e6);
@@ -536,8 +553,13 @@ int cmd_startup(int argc, char **argv)
 		"ringbench: startup: %d strategies and two bare processes, %d runs each "
 		"after %d warm-up runs, CPUs %d,%d\n",
 		o.nwaits, o.runs, o.warmup, o.cpu[0], o.cpu[1]);
-	if ((rc = run_hyperfine(&o, exe, hf)))
+	/* Objects a killed run of ours left behind. */
+	bench_sweep_stale();
+	if ((rc = run_hyperfine(&o, exe, hf))) {
+		if (!o.export_json)
+			unlink(hf);
 		return rc;
+	}
 	char err[2000];
 	json_t *doc = to_results(&o, hf, err, sizeof(err));
 	if (!o.export_json)

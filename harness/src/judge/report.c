@@ -77,7 +77,7 @@ static bool counts_as_regression(const struct judge_row *r)
 	return r->v == V_REGRESSION && r->confirmed != 0;
 }
 
-static void md_code(FILE *f, const char *s);
+#define md_code report_md_code
 
 int report_status(const struct judgement *j, const struct report_meta *m)
 {
@@ -215,7 +215,7 @@ int report_close_tmp(FILE *f, const char *tmp, const char *path)
 /* Text from a results file inside a Markdown table or a comment: as HTML
  * <code>, with everything that could end the cell, the line or the code
  * escaped. */
-static void md_code(FILE *f, const char *s)
+void report_md_code(FILE *f, const char *s)
 {
 	fputs("<code>", f);
 	for (; *s; s++)

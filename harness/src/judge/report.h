@@ -38,6 +38,9 @@ void report_summary(FILE *f, const struct judgement *j, const struct report_meta
 
 /* The Markdown of report_markdown, into an open file. */
 void report_markdown_to(FILE *f, const struct judgement *j, const struct report_meta *m);
+/* Text from a file in Markdown: as HTML <code>, everything that could end
+ * a table cell, the line or the code escaped. */
+void report_md_code(FILE *f, const char *s);
 /* The summary, the changed figures and every figure (folded) as HTML, for
  * a report page; and text escaped for HTML. */
 void report_html(FILE *f, const struct judgement *j, const struct report_meta *m);

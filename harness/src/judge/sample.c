@@ -209,7 +209,7 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 	return 0;
 }
 
-int sample_from_json(json_t *doc, const char *label, struct sample_set *out, char *err, size_t n)
+static int from_json(json_t *doc, const char *label, struct sample_set *out, char *err, size_t n)
 {
 	memset(out, 0, sizeof(*out));
 	out->path = strdup(label);
@@ -263,6 +263,14 @@ int sample_from_json(json_t *doc, const char *label, struct sample_set *out, cha
 		}
 	}
 	return 0;
+}
+
+int sample_from_json(json_t *doc, const char *label, struct sample_set *out, char *err, size_t n)
+{
+	int rc = from_json(doc, label, out, err, n);
+	if (rc)
+		sample_free(out); /* nothing half-read is left to the caller */
+	return rc;
 }
 
 int sample_load(const char *path, struct sample_set *out, char *err, size_t n)

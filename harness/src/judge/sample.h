@@ -72,7 +72,7 @@ struct sample_set {
 
 /* Read a results file.  0, or -1 with one sentence in err naming the file
  * and what is wrong (not JSON, another schema, a missing or non-numeric
- * field, a non-finite value). */
+ * field, a non-finite value); on -1 nothing is left to free. */
 int sample_load(const char *path, struct sample_set *out, char *err, size_t n);
 /* The same from a parsed document (label names it in messages). */
 int sample_from_json(json_t *doc, const char *label, struct sample_set *out, char *err, size_t n);

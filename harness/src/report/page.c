@@ -80,12 +80,6 @@ static int embed(FILE *out, const char *path, const char *mime)
 	return 0;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -134,23 +128,41 @@ static int startup_rows(const struct sample_set *s, struct startup_row *rows, in
 	return n;
 }
 
+/* A git revision as ringbench writes it: hex digits, maybe "-dirty". */
+static bool is_revision(const char *r)
+{
+	size_t n = strspn(r, "0123456789abcdef");
+	return n >= 4 && n <= 40 && (r[n] == 0 || strcmp(r + n, "-dirty") == 0);
+}
+
+/* A scenario name that is one plain shell word, or a placeholder. */
+static const char *scenario_word(const char *sc)
+{
+	static const char ok[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
+	return sc[0] && strspn(sc, ok) == strlen(sc) ? sc : "SCENARIO";
+}
+
 static void reproduce_lines(FILE *f, const struct page_input *in)
 {
 	const struct sample_set *s = in->cur;
 	char rev[128];
-	snprintf(rev, sizeof(rev), "%s", s->revision[0] ? s->revision : "HEAD");
+	bool known = is_revision(s->revision);
+	snprintf(rev, sizeof(rev), "%s", known ? s->revision : "REVISION");
 	char *dirty = strstr(rev, "-dirty");
 	if (dirty)
 		*dirty = 0;
 	fprintf(f, "git checkout %s%s\n", rev,
-		dirty ? "      # the run's tree had changes not committed" : "");
+		!known	? "      # the results do not name a git revision"
+		: dirty ? "      # the run's tree had changes not committed"
+			: "");
+	const char *sc = scenario_word(s->scenario);
 	fprintf(f,
 		"./bench.sh %s        # installs, builds, runs `ringbench check`, writes "
 		"this report\n",
-		s->scenario[0] ? s->scenario : "quick");
+		sc);
 	fprintf(f, "# or, by hand, on a build:\n");
-	fprintf(f, "build-release/harness/ringbench check %s --out RESULTS.json\n",
-		s->scenario[0] ? s->scenario : "quick");
+	fprintf(f, "build-release/harness/ringbench check %s --out RESULTS.json\n", sc);
 	fprintf(f, "build-release/harness/ringbench startup --out STARTUP.json\n");
 	fprintf(f, "build-release/harness/ringbench report RESULTS.json --startup STARTUP.json "
 		   "--out DIR\n");
@@ -175,7 +187,9 @@ int page_html(const char *path, const struct page_input *in)
 	esc(f, s->scenario[0] ? s->scenario : "run");
 	fprintf(f, "</h1>\n<p class=\"meta\">machine <code>");
 	esc(f, s->machine_id);
-	fprintf(f, "</code>, %s build, revision <code>", s->build_type);
+	fprintf(f, "</code>, ");
+	esc(f, s->build_type);
+	fprintf(f, " build, revision <code>");
 	esc(f, s->revision);
 	fprintf(f, "</code>, run ");
 	esc(f, s->date);
@@ -214,7 +228,8 @@ int page_html(const char *path, const struct page_input *in)
 				"<a href=\"data/%s.dat\">data</a>.</figcaption>\n",
 				plot_name(c), plot_name(c), plot_name(c));
 		} else {
-			fprintf(f, "<p class=\"missing\">Not drawn: ");
+			fprintf(f, "<p class=\"missing\">%s: ",
+				in->po->left_out[c] ? "Left out" : "Not drawn");
 			esc(f, in->po->why[c]);
 			fprintf(f, "</p>\n");
 		}
@@ -301,6 +316,32 @@ int page_html(const char *path, const struct page_input *in)
 	return report_close_tmp(f, tmp, path);
 }
 
+/* Text in Markdown outside code: what HTML or Markdown would read as markup
+ * escaped, one line. */
+static void md_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '\n':
+		case '\r': fputc(' ', f); break;
+		case '\\':
+		case '`':
+		case '*':
+		case '_':
+		case '[':
+		case ']':
+		case '|':
+		case '#':
+			fputc('\\', f);
+			fputc(*s, f);
+			break;
+		default: fputc(*s, f);
+		}
+}
+
 int page_markdown(const char *path, const struct page_input *in)
 {
 	char tmp[1300];
@@ -308,20 +349,35 @@ int page_markdown(const char *path, const struct page_input *in)
 	if (!f)
 		return -1;
 	const struct sample_set *s = in->cur;
-	fprintf(f, "## ringbench report: %s on %s, revision %s\n\n",
-		s->scenario[0] ? s->scenario : "run", s->machine_id, s->revision);
-	if (in->j)
+	fprintf(f, "## ringbench report: ");
+	report_md_code(f, s->scenario[0] ? s->scenario : "run");
+	fprintf(f, " on ");
+	report_md_code(f, s->machine_id);
+	fprintf(f, ", revision ");
+	report_md_code(f, s->revision);
+	fprintf(f, "\n\n");
+	if (in->j) {
 		report_markdown_to(f, in->j, in->meta);
-	else
-		fprintf(f, "No verdict: %s\n", in->no_verdict ? in->no_verdict : "no base");
-	fprintf(f, "\n### Charts (machine state %s)\n\n", in->po->state);
+	} else {
+		fprintf(f, "No verdict: ");
+		md_text(f, in->no_verdict ? in->no_verdict : "no base");
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n### Charts (machine state ");
+	md_text(f, in->po->state);
+	fprintf(f, ")\n\n");
 	for (int c = 0; c < PLOT_COUNT; c++) {
-		if (in->po->drawn[c])
-			fprintf(f, "- **%s**: [%s.png](%s.png), [%s.svg](%s.svg). %s\n",
+		if (in->po->drawn[c]) {
+			fprintf(f, "- **%s**: [%s.png](%s.png), [%s.svg](%s.svg). ",
 				plot_heading(c), plot_name(c), plot_name(c), plot_name(c),
-				plot_name(c), in->po->caption[c]);
-		else
-			fprintf(f, "- **%s**: not drawn: %s\n", plot_heading(c), in->po->why[c]);
+				plot_name(c));
+			md_text(f, in->po->caption[c]);
+		} else {
+			fprintf(f, "- **%s**: %s: ", plot_heading(c),
+				in->po->left_out[c] ? "left out" : "not drawn");
+			md_text(f, in->po->why[c]);
+		}
+		fprintf(f, "\n");
 	}
 	fprintf(f, "\n### Startup\n\n");
 	if (in->startup) {
@@ -330,8 +386,9 @@ int page_markdown(const char *path, const struct page_input *in)
 		fprintf(f, "| command | runs | median | over two bare processes |\n"
 			   "|---|---:|---:|---:|\n");
 		for (int i = 0; i < n; i++) {
-			fprintf(f, "| `%s` | %d | %.3f ms | ", rows[i].name, rows[i].n,
-				rows[i].median_ms);
+			fprintf(f, "| ");
+			report_md_code(f, rows[i].name);
+			fprintf(f, " | %d | %.3f ms | ", rows[i].n, rows[i].median_ms);
 			if (isfinite(rows[i].over_ms))
 				fprintf(f, "%+.3f ms |\n", rows[i].over_ms);
 			else
@@ -342,16 +399,32 @@ int page_markdown(const char *path, const struct page_input *in)
 			report_summary(f, in->startup_j, in->startup_meta);
 		}
 	} else {
-		fprintf(f, "%s\n", in->startup_why ? in->startup_why : "No startup results given.");
+		md_text(f, in->startup_why ? in->startup_why : "No startup results given.");
+		fprintf(f, "\n");
 	}
 	fprintf(f, "\n### Machine check\n\n");
-	for (int i = 0; in->sys && i < in->sys->n; i++)
-		fprintf(f, "- %s%s: %s\n",
-			in->sys->line[i].ok ? "" : "note: ", in->sys->line[i].what,
-			in->sys->line[i].text);
-	fprintf(f, "\n### How to reproduce\n\n```\n");
-	reproduce_lines(f, in);
-	fprintf(f, "```\n\nThe full report with its charts: `index.html` beside this file (%s).\n",
-		base_name(path));
+	for (int i = 0; in->sys && i < in->sys->n; i++) {
+		fprintf(f, "- %s", in->sys->line[i].ok ? "" : "note: ");
+		md_text(f, in->sys->line[i].what);
+		fprintf(f, ": ");
+		md_text(f, in->sys->line[i].text);
+		fprintf(f, "\n");
+	}
+	/* In a fenced block nothing is markup but a fence: no backquotes. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&text, &len);
+	if (mf) {
+		reproduce_lines(mf, in);
+		fclose(mf);
+	}
+	for (char *p = text; p && *p; p++)
+		if (*p == '`')
+			*p = '\'';
+	fprintf(f,
+		"\n### How to reproduce\n\n```\n%s```\n\nThe full report with its charts: "
+		"`index.html` beside this file.\n",
+		text ? text : "");
+	free(text);
 	return report_close_tmp(f, tmp, path);
 }

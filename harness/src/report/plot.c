@@ -22,15 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef RINGBENCH_PLOTS_DIR
 #define RINGBENCH_PLOTS_DIR "plots"
 #endif
 
-#define MAX_CASES 1024
-#define MAX_REPS  512
+#define MAX_CASES	1024
+#define PLOT_TIMEOUT_MS 60000
+#define MAX_REPS	512
 
 static const struct {
 	const char *name, *heading;
@@ -78,6 +81,14 @@ static int look_of(const char *key)
 	return NLOOKS; /* any other transport: style NLOOKS + 1 */
 }
 
+/* The line style of key: its look's, or for another transport one of
+ * four more (plots/common.gp 9..12), in the order they come. */
+static int style_of(const char *key, int *others)
+{
+	int i = look_of(key);
+	return i < NLOOKS ? i + 1 : NLOOKS + 1 + (*others)++ % 4;
+}
+
 static const char *look_title(const char *key)
 {
 	int i = look_of(key);
@@ -109,6 +120,15 @@ static double nget(json_t *e, const char *k)
 {
 	json_t *v = json_object_get(e, k);
 	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* "bare line 61 ns", or "bare line 58-68 ns". */
+static void state_text(char *out, size_t n, double lo, double hi)
+{
+	if (lround(lo) == lround(hi))
+		snprintf(out, n, "bare line %.0f ns", lo);
+	else
+		snprintf(out, n, "bare line %.0f-%.0f ns", lo, hi);
 }
 
 /* The state (index into st) one repetition was taken in; -1 if none. */
@@ -148,6 +168,10 @@ static int run_read(json_t *doc, const struct sample_set *cur, struct run *r, st
 	for (int k = 1; k < st->n; k++)
 		if (count[k] > count[best])
 			best = k;
+	/* Probes, but not one steady pair: no state to draw in, so every
+	 * repetition is drawn and the title says there was none. */
+	if (st->used && st->n == 0)
+		st->used = false;
 	*state_out = st->used ? best : -1;
 	r->c = calloc(MAX_CASES, sizeof(*r->c));
 	if (!r->c)
@@ -175,6 +199,8 @@ static int run_read(json_t *doc, const struct sample_set *cur, struct run *r, st
 			const char *tp = sget(e, "transport");
 			c->key = strcmp(tp, "ring") == 0 ? sget(e, "wait") : tp;
 			c->size = nget(e, "size");
+			if (!(c->size > 0 && c->size < 1e15))
+				c->size = NAN; /* no size: left out of every chart by size */
 			c->rate = nget(e, "rate");
 			c->capacity = nget(e, "capacity");
 		}
@@ -237,18 +263,46 @@ static int files_close(struct files *f)
 	return a || b ? -1 : 0;
 }
 
-/* A gnuplot string literal: double quotes, with \ and " escaped and
- * control characters left out. */
+/* A string in a gnuplot command (the .vars.gp files): single quotes, in
+ * which gnuplot substitutes nothing (a backquote inside double quotes would
+ * run a shell command); a single quote inside becomes a double one (gnuplot
+ * 5.4 misreads a doubled quote at the start), control characters are left
+ * out. */
 static void gp_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
+	fputc('\'', f);
+	for (; *s; s++)
 		if ((unsigned char)*s >= 0x20)
-			fputc(*s, f);
-	}
+			fputc(*s == '\'' ? '"' : *s, f);
+	fputc('\'', f);
+}
+
+/* A string field in a data file: double quotes (the only ones gnuplot's
+ * data reader knows; it substitutes nothing there), with any double quote
+ * turned single and control characters left out. */
+static void gp_field(FILE *f, const char *s)
+{
 	fputc('"', f);
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s == '"' ? '\'' : *s, f);
+	fputc('"', f);
+}
+
+/* Text in a data file's comment line: one line, whatever the text holds. */
+static void gp_comment(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void gp_comment(FILE *f, const char *fmt, ...)
+{
+	char buf[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fputs("# ", f);
+	for (const char *p = buf; *p; p++)
+		fputc((unsigned char)*p < 0x20 ? ' ' : *p, f);
+	fputc('\n', f);
 }
 
 static void gp_var(FILE *f, const char *name, const char *fmt, ...)
@@ -339,7 +393,7 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 	const char *keys[32];
 	int nk = keys_of(r, "stream", keys, 32);
 	char titles[32][96];
-	int style[32], nb = 0, points = 0, nsizes = 0;
+	int style[32], nb = 0, points = 0, nsizes = 0, others = 0;
 	double sizes[64];
 	for (int k = 0; k < nk; k++) {
 		/* This key's stream cases by size (the largest ring where there
@@ -348,7 +402,8 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 		int n = 0;
 		for (int i = 0; i < r->nc; i++) {
 			const struct pcase *c = &r->c[i];
-			if (strcmp(c->mode, "stream") || strcmp(c->key, keys[k]) || !c->n)
+			if (strcmp(c->mode, "stream") || strcmp(c->key, keys[k]) || !c->n ||
+			    isnan(c->size))
 				continue;
 			int j = 0;
 			while (j < n && by[j]->size != c->size)
@@ -368,7 +423,7 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 				}
 		if (n == 0)
 			continue;
-		fprintf(f->d, "# %s: size_bytes msgs_per_s bytes_per_s\n", keys[k]);
+		gp_comment(f->d, "%s: size_bytes msgs_per_s bytes_per_s", keys[k]);
 		for (int a = 0; a < n; a++) {
 			fprintf(f->d, "%.0f %.6g %.6g\n", by[a]->size,
 				median(by[a], "items_per_second"),
@@ -381,7 +436,7 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 		}
 		fprintf(f->d, "\n\n");
 		snprintf(titles[nb], sizeof(titles[nb]), "%s", look_title(keys[k]));
-		style[nb++] = look_of(keys[k]) + 1;
+		style[nb++] = style_of(keys[k], &others);
 		points += n;
 	}
 	if (nb == 0) {
@@ -396,7 +451,7 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 		size_text(t, sizeof(t), sizes[s]);
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", s ? ", " : "",
 			 t);
-		snprintf(tics + strlen(tics), sizeof(tics) - strlen(tics), "%s'%s' %.0f",
+		snprintf(tics + strlen(tics), sizeof(tics) - strlen(tics), "%s\"%s\" %.0f",
 			 s ? ", " : "", t, sizes[s]);
 	}
 	/* The sizes measured are the axis' tics. */
@@ -423,7 +478,7 @@ static int latency_panel(const struct run *r, const char *mode, const char *pref
 			 FILE *v, int block0, char *note, size_t nn)
 {
 	const char *keys[32];
-	int nk = keys_of(r, mode, keys, 32), nb = 0;
+	int nk = keys_of(r, mode, keys, 32), nb = 0, others = 0;
 	char titles[32][96];
 	int style[32] = {0};
 	double size = 0, rate = 0;
@@ -431,14 +486,15 @@ static int latency_panel(const struct run *r, const char *mode, const char *pref
 		const struct pcase *best = NULL;
 		for (int i = 0; i < r->nc; i++) {
 			const struct pcase *c = &r->c[i];
-			if (strcmp(c->mode, mode) || strcmp(c->key, keys[k]) || !c->n)
+			if (strcmp(c->mode, mode) || strcmp(c->key, keys[k]) || !c->n ||
+			    isnan(c->size))
 				continue;
 			if (!best || c->size < best->size)
 				best = c;
 		}
 		if (!best || !isfinite(median(best, "p50_ns")))
 			continue;
-		fprintf(d, "# %s %s: percentile one_over_1_minus_p ns\n", mode, keys[k]);
+		gp_comment(d, "%s %s: percentile one_over_1_minus_p ns", mode, keys[k]);
 		for (int p = 0; p < NPCTS; p++) {
 			double x = median(best, pcts[p].field);
 			if (isfinite(x))
@@ -446,7 +502,7 @@ static int latency_panel(const struct run *r, const char *mode, const char *pref
 		}
 		fprintf(d, "\n\n");
 		snprintf(titles[nb], sizeof(titles[nb]), "%s", look_title(keys[k]));
-		style[nb++] = look_of(keys[k]) + 1;
+		style[nb++] = style_of(keys[k], &others);
 		size = best->size;
 		if (isfinite(best->rate))
 			rate = best->rate;
@@ -530,7 +586,8 @@ static enum fig headline(const struct sample_case *c)
 /* One row of the change chart, sorted by mode, line look, size, figure. */
 struct crow {
 	int mode, look, fig, status;
-	double size, x, lo, hi, thr;
+	double size, x, lo, hi;
+	double worse, better; /* the row's threshold either way, turned as x is */
 	char label[200];
 };
 
@@ -606,7 +663,12 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		w->x = 100 * r->change * better;
 		w->lo = 100 * (better > 0 ? r->lo : -r->hi);
 		w->hi = 100 * (better > 0 ? r->hi : -r->lo);
-		w->thr = 100 * r->threshold;
+		/* The verdict's threshold is on the log of the ratio: a figure
+		 * that falls must fall to 1/(1+t) to pass it, one that grows
+		 * must grow by t. */
+		double t = r->threshold, fall = -100 * t / (1 + t), grow = 100 * t;
+		w->worse = better > 0 ? fall : -grow;
+		w->better = better > 0 ? grow : -fall;
 		w->status = r->v == V_REGRESSION    ? (r->confirmed == 0 ? 3 : 1)
 			    : r->v == V_IMPROVEMENT ? 2
 						    : 0;
@@ -633,18 +695,33 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 	}
 	qsort(rows, (size_t)n, sizeof(*rows), cmp_crow);
 	/* Past +-200% the axis would squash every other row: such a change
-	 * is cut at the edge (its label still says what it is). */
+	 * is drawn at the edge, and its label says what it is. */
 	bool cut = xlim > 200;
 	xlim = fmin(xlim, 200) * 1.1;
-	fprintf(f->d,
-		"# row label change_pct lo_pct hi_pct threshold_pct status "
-		"(0 same or small, 1 regression, 2 improvement, 3 flagged but not confirmed); "
-		"turned so that positive is better\n");
+	double edge = xlim / 1.1;
+	for (int i = 0; i < n; i++) {
+		struct crow *w = &rows[i];
+		if (fabs(w->x) > edge) {
+			size_t len = strlen(w->label);
+			snprintf(w->label + len, sizeof(w->label) - len,
+				 " (%+.0f%%, off the scale)", w->x);
+		}
+		w->x = fmax(-edge, fmin(edge, w->x));
+		w->lo = fmax(-edge, fmin(edge, w->lo));
+		w->hi = fmax(-edge, fmin(edge, w->hi));
+		w->worse = fmax(-edge, w->worse);
+		w->better = fmin(edge, w->better);
+	}
+	fprintf(
+	    f->d,
+	    "# row label change_pct lo_pct hi_pct worse_threshold_pct better_threshold_pct status "
+	    "(0 same or small, 1 regression, 2 improvement, 3 flagged but not confirmed); "
+	    "turned so that positive is better\n");
 	for (int i = 0; i < n; i++) {
 		fprintf(f->d, "%d ", i);
-		gp_str(f->d, rows[i].label);
-		fprintf(f->d, " %.4f %.4f %.4f %.4f %d\n", rows[i].x, rows[i].lo, rows[i].hi,
-			rows[i].thr, rows[i].status);
+		gp_field(f->d, rows[i].label);
+		fprintf(f->d, " %.4f %.4f %.4f %.4f %.4f %d\n", rows[i].x, rows[i].lo, rows[i].hi,
+			rows[i].worse, rows[i].better, rows[i].status);
 	}
 	free(rows);
 	fprintf(f->v, "rows = %d\nxlim = %.2f\n", n, xlim);
@@ -653,12 +730,14 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		 "Each case's headline figure (throughput of a stream, p50 of a ping-pong, p99 "
 		 "of a fixed-rate run), and any other figure that changed, against %s: the "
 		 "relative change of the medians with its 95%% bootstrap interval, turned so "
-		 "that right is better. The ticks on each row are that row's threshold (the "
-		 "larger of the floor and the noise of one repetition). %d regressions, %d "
+		 "that right is better. The ticks on each row are that row's threshold either "
+		 "way (the larger of the floor and the noise of one repetition, on the log of "
+		 "the ratio, so a fall must reach 1/(1+t)). %d regressions, %d "
 		 "improvements marked%s%s.",
 		 in->judged_against ? in->judged_against : "the base", reg, imp,
 		 skipped ? "; rows without a common machine state are left out" : "",
-		 cut ? "; changes and intervals beyond 200% are cut at the chart's edge" : "");
+		 cut ? "; a change beyond 200% is drawn at the chart's edge, its label says how far"
+		     : "");
 	return 0;
 }
 
@@ -692,6 +771,9 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 	int panel = 0, block = 0, nsteps = 0;
 	char titles[64][96];
 	int style[64];
+	/* Each panel is one case (the first the history has of its key). */
+	const char *pname[NKEYS];
+	int pkey[NKEYS];
 	for (int k = 0; k < NKEYS; k++) {
 		int first = block, nstate = 0;
 		const char *name = NULL;
@@ -702,15 +784,14 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 			    (name && strcmp(name, se->name)))
 				continue;
 			name = se->name;
-			fprintf(f->d, "# %s %s, state %.0f-%.0f ns: night value run\n", se->name,
-				fig_info[se->fig].label, se->lo, se->hi);
+			gp_comment(f->d, "%s %s, state %.0f-%.0f ns: night value run", se->name,
+				   fig_info[se->fig].label, se->lo, se->hi);
 			for (int p = 0; p < se->n; p++)
 				fprintf(f->d, "%d %.6g %d\n", h->runs[se->run[p]].night + 1,
 					se->v[p] * keycases[k].scale, se->run[p]);
 			fprintf(f->d, "\n\n");
 			if (se->hi > 0)
-				snprintf(titles[block], sizeof(titles[block]),
-					 "bare line %.0f-%.0f ns", se->lo, se->hi);
+				state_text(titles[block], sizeof(titles[block]), se->lo, se->hi);
 			else
 				snprintf(titles[block], sizeof(titles[block]), "no state probes");
 			style[block] = 1 + nstate % 9;
@@ -719,6 +800,8 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 		}
 		if (!nstate)
 			continue;
+		pname[panel] = name;
+		pkey[panel] = k;
 		panel++;
 		char s[160];
 		short_name(s, sizeof(s), name);
@@ -739,7 +822,10 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 	}
 	gp_series(f->v, "b", block, titles, style);
 	fprintf(f->v, "panels = %d\nnights = %d\n", panel, h->nnights);
-	/* The steps: a second file, one row per step, in the panel's blocks. */
+	/* The steps: a second file, one row per step, panel by panel; each
+	 * panel draws its rows (every ::first::last), and a panel without a
+	 * step draws none (gnuplot 5.4 crashed on labels whose rows were all
+	 * filtered out). */
 	char steps[1200];
 	snprintf(steps, sizeof(steps), "%s/data/trend-steps.dat", f->out);
 	FILE *sf = fopen(steps, "w");
@@ -749,21 +835,12 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 	}
 	fprintf(sf,
 		"# panel night_position value label (steps found at the revision after them)\n");
-	int p = 0;
-	for (int k = 0; k < NKEYS; k++) {
-		bool any = false;
-		for (int s = 0; s < a->nseries; s++)
-			any |= a->series[s].fig == keycases[k].fig &&
-			       !strncmp(a->series[s].name, keycases[k].prefix,
-					strlen(keycases[k].prefix));
-		if (!any)
-			continue;
-		p++;
+	for (int p = 1; p <= panel; p++) {
+		int k = pkey[p - 1], before = nsteps;
 		for (int i = 0; i < a->nsteps; i++) {
 			const struct history_step *st = &a->steps[i];
 			const struct history_series *se = st->series;
-			if (se->fig != keycases[k].fig ||
-			    strncmp(se->name, keycases[k].prefix, strlen(keycases[k].prefix)))
+			if (se->fig != keycases[k].fig || strcmp(se->name, pname[p - 1]))
 				continue;
 			double x = (st->night_before + st->night_after) / 2.0 + 1;
 			double y = se->v[st->step->at] * keycases[k].scale;
@@ -772,10 +849,11 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 				 h->nights[st->night_after].revision,
 				 st->regression ? " (regression)" : "");
 			fprintf(sf, "%d %.2f %.6g ", p, x, y);
-			gp_str(sf, label);
+			gp_field(sf, label);
 			fprintf(sf, "\n");
 			nsteps++;
 		}
+		fprintf(f->v, "p%d_step0 = %d\np%d_nsteps = %d\n", p, before, p, nsteps - before);
 	}
 	if (fclose(sf)) {
 		snprintf(why, wn, "cannot write %s: %s", steps, strerror(errno));
@@ -785,7 +863,7 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 	fprintf(f->v, "nsteps = %d\n", nsteps);
 	snprintf(caption, cn,
 		 "The key cases night by night from the history in %s (%d nights, the newest "
-		 "last), one line per machine state; a vertical line marks each step the step "
+		 "last), one line per machine state; a star marks each step the step "
 		 "detector found, labelled with its change and the revision after it. %d steps.",
 		 h->dir, h->nnights, nsteps);
 	return 0;
@@ -808,12 +886,16 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 	double low_rate = INFINITY, low_size = INFINITY, high_size = INFINITY;
 	for (int i = 0; i < r->nc; i++) {
 		const struct pcase *c = &r->c[i];
-		if (!strcmp(c->mode, "latency") && isfinite(c->rate) && c->rate < low_rate)
+		if (!strcmp(c->mode, "latency") && c->rate > 0 && c->rate < low_rate && c->size > 0)
 			low_rate = c->rate;
-		if (!strcmp(c->mode, "latency") && c->size < low_size)
-			low_size = c->size;
 		if (!strcmp(c->mode, "stream") && c->size < high_size)
 			high_size = c->size;
+	}
+	/* The smallest message among the cases at that rate. */
+	for (int i = 0; i < r->nc; i++) {
+		const struct pcase *c = &r->c[i];
+		if (!strcmp(c->mode, "latency") && c->rate == low_rate && c->size < low_size)
+			low_size = c->size;
 	}
 	if (!isfinite(low_rate) || !isfinite(high_size)) {
 		snprintf(why, wn,
@@ -822,7 +904,7 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 			 isfinite(high_size) ? "no latency cases" : "no stream cases");
 		return -1;
 	}
-	int rows = 0;
+	int rows = 0, tiny = 0;
 	double hi_rate = 0;
 	fprintf(f->d, "# label producer_low consumer_low producer_high consumer_high (ns per "
 		      "message, CPU time of each side)\n");
@@ -840,13 +922,15 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 		}
 		if (!lo && !hi)
 			continue;
-		gp_str(f->d, look_title(keys[k]));
+		gp_field(f->d, look_title(keys[k]));
 		double v[4] = {lo ? median(lo, "producer_cpu_ns_per_msg") : NAN,
 			       lo ? median(lo, "consumer_cpu_ns_per_msg") : NAN,
 			       hi ? median(hi, "producer_cpu_ns_per_msg") : NAN,
 			       hi ? median(hi, "consumer_cpu_ns_per_msg") : NAN};
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 4; i++) {
 			fprintf(f->d, isfinite(v[i]) ? " %.6g" : " NaN", v[i]);
+			tiny += v[i] < 1;
+		}
 		fprintf(f->d, "\n");
 		if (hi && !strcmp(hi->key, "spin"))
 			hi_rate = median(hi, "items_per_second");
@@ -869,8 +953,8 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 		 "messages, %s). A spinning side burns its whole CPU whatever the rate: at a low "
 		 "rate that is the price of spinning. The producer of a fixed-rate run waits for "
 		 "each send time on the clock, so its low-rate bar is a whole CPU for every "
-		 "strategy; the consumer's bar is the strategy's own cost. Log scale.",
-		 lr, hs, hr);
+		 "strategy; the consumer's bar is the strategy's own cost. Log scale%s.",
+		 lr, hs, hr, tiny ? "; a bar under 1 ns is below the axis" : "");
 	return 0;
 }
 
@@ -937,12 +1021,35 @@ static int run_gnuplot(const struct plot_input *in, enum plot_chart c, const str
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		/* Never waiting on a terminal: a script that asks reads EOF. */
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (nul >= 0)
+			dup2(nul, 0);
 		execlp(in->gnuplot, in->gnuplot, "-e", e, script, (char *)NULL);
 		_exit(127);
 	}
+	/* A chart takes well under a second; one that takes a minute is
+	 * stuck, and is killed rather than hanging the report. */
 	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	bool killed = false;
+	for (int waited_ms = 0;;) {
+		pid_t got = waitpid(pid, &st, WNOHANG);
+		if (got == pid || (got < 0 && errno != EINTR))
+			break;
+		if (waited_ms >= PLOT_TIMEOUT_MS && !killed) {
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		waited_ms += 10;
+	}
+	if (killed) {
+		unlink(tmp);
+		snprintf(why, wn, "gnuplot ran %s for more than %d s and was stopped", script,
+			 PLOT_TIMEOUT_MS / 1000);
+		return -1;
+	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		unlink(tmp);
 		snprintf(why, wn,
@@ -981,6 +1088,14 @@ static int run_gnuplot(const struct plot_input *in, enum plot_chart c, const str
 int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o)
 {
 	memset(o, 0, sizeof(*o));
+	/* An old image of a chart must never pass for this run's: gone
+	 * before anything can fail. */
+	for (int c = 0; c < PLOT_COUNT; c++) {
+		snprintf(o->png[c], sizeof(o->png[c]), "%s/%s.png", out, plot_name(c));
+		snprintf(o->svg[c], sizeof(o->svg[c]), "%s/%s.svg", out, plot_name(c));
+		unlink(o->png[c]);
+		unlink(o->svg[c]);
+	}
 	char dir[1100];
 	snprintf(dir, sizeof(dir), "%s/data", out);
 	if (results_mkdirs(dir)) {
@@ -998,11 +1113,8 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 			snprintf(o->why[c], sizeof(o->why[c]), "out of memory");
 		return 0;
 	}
-	if (state >= 0 && lround(st.lo[state]) == lround(st.hi[state]))
-		snprintf(o->state, sizeof(o->state), "bare line %.0f ns", st.lo[state]);
-	else if (state >= 0)
-		snprintf(o->state, sizeof(o->state), "bare line %.0f-%.0f ns", st.lo[state],
-			 st.hi[state]);
+	if (state >= 0)
+		state_text(o->state, sizeof(o->state), st.lo[state], st.hi[state]);
 	else
 		snprintf(o->state, sizeof(o->state), "no state probes");
 	const char *rev = sget(ctx, "git_revision"), *date = sget(ctx, "date"),
@@ -1042,11 +1154,6 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 			snprintf(o->why[c], wn, "cannot write %s: %s", f.data, strerror(errno));
 			rc = -1;
 		}
-		snprintf(o->png[c], sizeof(o->png[c]), "%s/%s.png", out, plot_name(c));
-		snprintf(o->svg[c], sizeof(o->svg[c]), "%s/%s.svg", out, plot_name(c));
-		/* An old image of the chart must not pass for this run's. */
-		unlink(o->png[c]);
-		unlink(o->svg[c]);
 		if (rc == 0 &&
 		    run_gnuplot(in, c, &f, title, "png", o->png[c], o->why[c], wn) == 0 &&
 		    run_gnuplot(in, c, &f, title, "svg", o->svg[c], o->why[c], wn) == 0) {

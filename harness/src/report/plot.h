@@ -43,6 +43,7 @@ struct plot_output {
 	char title[400]; /* machine, date, revision and state of the run */
 	char state[120]; /* the state the run's figures are drawn in */
 	bool drawn[PLOT_COUNT];
+	bool left_out[PLOT_COUNT];  /* not drawn because the user asked (--no-history) */
 	char why[PLOT_COUNT][2600]; /* a chart not drawn: why, in one sentence */
 	char png[PLOT_COUNT][1200], svg[PLOT_COUNT][1200];
 	char caption[PLOT_COUNT][2600]; /* what the chart shows, and how to read it */
