@@ -4,15 +4,16 @@
 load vars
 w = 1200; h = 230 + 24 * rows
 load lib."/common.gp"
-set title chart_title." (against ".against.")\n".chart_sub
+set title chart_title." (against ".against.")\n".chart_sub offset 0, 3
 set yrange [rows:-1]
 set xrange [-xlim:xlim]
 set ytics scale 0 font ",9"
 set grid x
 set xlabel "change of the median, %  (left: worse, right: better); bars: 95% interval"
 set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb "#444444" lw 1.5
-set key outside top center horizontal
-set lmargin 34
+set key at graph 0.5, graph 1.01 center bottom horizontal maxrows 2 samplen 2
+set tmargin 9
+set lmargin 42
 plot \
 	data using 3:1:ytic(2) with points pt 6 ps 0 lc rgb "white" notitle, \
 	data using ($8 == 0 ? $3 : NaN):1:4:5 with xerrorbars pt 6 ps 1.2 lc rgb "#777777" lw 1.5 title "no change beyond the threshold", \

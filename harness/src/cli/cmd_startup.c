@@ -625,7 +625,6 @@ int cmd_startup(int argc, char **argv)
 								   .opts = &jo};
 					printf("\n");
 					report_table(stdout, &j, &meta, true);
-					report_summary(stdout, &j, &meta);
 					if (o.markdown && report_markdown(o.markdown, &j, &meta))
 						fprintf(stderr,
 							"ringbench: startup: cannot write %s: %s\n",

@@ -703,8 +703,8 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		struct crow *w = &rows[i];
 		if (fabs(w->x) > edge) {
 			size_t len = strlen(w->label);
-			snprintf(w->label + len, sizeof(w->label) - len,
-				 " (%+.0f%%, off the scale)", w->x);
+			snprintf(w->label + len, sizeof(w->label) - len, " (%+.0f%%, off scale)",
+				 w->x);
 		}
 		w->x = fmax(-edge, fmin(edge, w->x));
 		w->lo = fmax(-edge, fmin(edge, w->lo));
