@@ -64,10 +64,24 @@ static void load_startup(const char *path, struct startup_in *s)
 	if (access(bpath, R_OK) || sample_load(bpath, &s->base, err, sizeof(err)))
 		return;
 	s->have_base = true;
-	judge_defaults(&s->opts, false);
+	startup_judge_opts(&s->opts);
 	if (judge(&s->base, &s->cur, &s->opts, &s->j, err, sizeof(err)))
 		return;
 	s->judged = true;
+	/* ringbench startup's confirming re-run, when it is this run's. */
+	char rpath[1300];
+	struct sample_set re;
+	struct judgement rj;
+	snprintf(rpath, sizeof(rpath), "%s.rerun.json", path);
+	if (access(rpath, R_OK) == 0 && sample_load(rpath, &re, err, sizeof(err)) == 0) {
+		if (strcmp(re.revision, s->cur.revision) == 0 &&
+		    strcmp(re.date, s->cur.date) >= 0 &&
+		    judge(&s->base, &re, &s->opts, &rj, err, sizeof(err)) == 0) {
+			judge_confirm(&s->j, &rj);
+			judgement_free(&rj);
+		}
+		sample_free(&re);
+	}
 	s->meta = (struct report_meta){.command = "startup",
 				       .base = &s->base,
 				       .cur = &s->cur,

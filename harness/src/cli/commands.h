@@ -31,6 +31,13 @@ struct history_analysis;
 void baseline_file(char *out, size_t n, const char *machine_id);
 /* Its startup baseline (ringbench startup): <machine-id>.startup.json. */
 void startup_baseline_file(char *out, size_t n, const char *machine_id);
+/* How startup times are judged: check's rules with a floor of
+ * STARTUP_FLOOR.  Whole process starts move between runs by more than
+ * within one (here, an unchanged build's spin start ranged 2.00-2.43 ms
+ * over five runs, each run's own spread about 3%), so 5% flagged noise. */
+#define STARTUP_FLOOR 0.10
+struct judge_opts;
+void startup_judge_opts(struct judge_opts *o);
 
 /* The history folder: $RINGBENCH_HISTORY, or results/history/<machine-id>. */
 void history_dir(char *out, size_t n);
