@@ -111,13 +111,14 @@ def main():
                                    key, tp, 64, 1e5, pc, cc, rep, pcts,
                                    {"rate": 100000.0}, slow_state=slow))
         if a.hostile:
-            evil = "x`touch pwned-by-plot`</td><script>alert(1)</script>"
+            evil = "x`touch pwned-by-plot`'</td><script>alert(1)</script>[link](https://evil)"
             e = entry("stream/transport:evil/size:64/cpus:0,1", "stream", evil, evil, 64,
                       1e6, 100, 100, rep)
             bench.append(e)
     if a.hostile:
         ctx["library_build_type"] = "release<script>alert(2)</script>"
-        ctx["git_revision"] = "$(touch pwned-by-paste)"
+        ctx["git_revision"] = "$(touch pwned-by-paste)[rev](https://evil)"
+        ctx["machine_id"] = "'m''x`touch pwned-by-title`[m](https://evil)"
     json.dump({"context": ctx, "benchmarks": bench}, open(a.out, "w"), indent=1)
 
 

@@ -75,6 +75,7 @@ static void load_startup(const char *path, struct startup_in *s)
 	snprintf(rpath, sizeof(rpath), "%s.rerun.json", path);
 	if (access(rpath, R_OK) == 0 && sample_load(rpath, &re, err, sizeof(err)) == 0) {
 		if (strcmp(re.revision, s->cur.revision) == 0 &&
+		    strcmp(re.machine_id, s->cur.machine_id) == 0 &&
 		    strcmp(re.date, s->cur.date) >= 0 &&
 		    judge(&s->base, &re, &s->opts, &rj, err, sizeof(err)) == 0) {
 			judge_confirm(&s->j, &rj);

@@ -126,6 +126,8 @@ static int startup_main(const char *wait_name, int cpu0, int cpu1, uint64_t capa
 	if (pid < 0) {
 		fprintf(stderr, "ringbench __startup: fork: %s\n", strerror(errno));
 		status = BENCH_USAGE;
+		if (r)
+			ring_unlink(name);
 	} else if (!none) {
 		/* Serves the eventfds to the peer when it connects. */
 		rc = ring_wait_peer(r, STARTUP_TIMEOUT_NS);
@@ -201,7 +203,7 @@ static const char help[] =
     "  --baseline FILE    judge against FILE (default: this machine's startup\n"
     "                     baseline, results/baselines/<machine-id>.startup.json; the\n"
     "                     first run saves it).  Judged as check judges, with a floor\n"
-    "                     of 10% (whole starts move more between runs than within\n"
+    "                     of 20% (whole starts move more between runs than within\n"
     "                     one); a flagged strategy is timed again at once, beside the\n"
     "                     two bare processes (the --out file .rerun.json), and must\n"
     "                     regress again\n"

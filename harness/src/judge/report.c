@@ -225,6 +225,18 @@ void report_md_code(FILE *f, const char *s)
 		case '>': fputs("&gt;", f); break;
 		case '|': fputs("&#124;", f); break;
 		case '`': fputs("&#96;", f); break;
+		/* Markdown still reads links, images and emphasis inside
+		 * <code>: none of their characters is left as itself. */
+		case '[':
+		case ']':
+		case '(':
+		case ')':
+		case '!':
+		case '*':
+		case '_':
+		case '~':
+		case '\\':
+		case '$': fprintf(f, "&#%d;", *s); break;
 		case '\n':
 		case '\r': fputc(' ', f); break;
 		default: fputc(*s, f);

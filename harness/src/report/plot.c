@@ -447,12 +447,15 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 	char list[400] = "", tics[800] = "";
 	qsort(sizes, (size_t)nsizes, sizeof(sizes[0]), cmp_double);
 	for (int s = 0; s < nsizes; s++) {
-		char t[32];
+		char t[32], tic[64];
 		size_text(t, sizeof(t), sizes[s]);
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", s ? ", " : "",
-			 t);
-		snprintf(tics + strlen(tics), sizeof(tics) - strlen(tics), "%s\"%s\" %.0f",
-			 s ? ", " : "", t, sizes[s]);
+		if (strlen(list) + strlen(t) + 3 < sizeof(list))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 s ? ", " : "", t);
+		/* A tic is added whole or not at all: a cut one breaks the axis. */
+		snprintf(tic, sizeof(tic), "%s\"%s\" %.0f", s ? ", " : "", t, sizes[s]);
+		if (strlen(tics) + strlen(tic) < sizeof(tics))
+			strcat(tics, tic);
 	}
 	/* The sizes measured are the axis' tics. */
 	gp_var(f->v, "size_tics", "%s", tics);
@@ -654,7 +657,7 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		bool marked = r->v == V_REGRESSION || r->v == V_IMPROVEMENT;
 		if (!c || (r->fig != headline(c) && !marked))
 			continue;
-		if (!isfinite(r->change) || !isfinite(r->lo) || !isfinite(r->hi)) {
+		if (!isfinite(r->change)) {
 			skipped++;
 			continue;
 		}
@@ -663,6 +666,9 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		w->x = 100 * r->change * better;
 		w->lo = 100 * (better > 0 ? r->lo : -r->hi);
 		w->hi = 100 * (better > 0 ? r->hi : -r->lo);
+		/* A count has no interval: the bar is the point. */
+		if (!isfinite(w->lo) || !isfinite(w->hi))
+			w->lo = w->hi = w->x;
 		/* The verdict's threshold is on the log of the ratio: a figure
 		 * that falls must fall to 1/(1+t) to pass it, one that grows
 		 * must grow by t. */
@@ -683,14 +689,15 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		w->size = sz ? atof(sz + 6) : 0;
 		short_name(sn, sizeof(sn), r->name);
 		snprintf(w->label, sizeof(w->label), "%s, %s", sn, fig_info[r->fig].label);
-		double m = fmax(fabs(w->x), fmax(fabs(w->lo), fabs(w->hi)));
+		double m = fmax(fmax(fabs(w->x), fmax(fabs(w->lo), fabs(w->hi))),
+				fmax(fabs(w->worse), fabs(w->better)));
 		if (m > xlim)
 			xlim = m;
 	}
 	if (n == 0) {
 		free(rows);
 		snprintf(why, wn, "no case of the results has a figure judged against the base%s",
-			 skipped ? " (no common state or too few repetitions)" : "");
+			 skipped ? " (no machine state in common)" : "");
 		return -1;
 	}
 	qsort(rows, (size_t)n, sizeof(*rows), cmp_crow);
@@ -961,16 +968,16 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 /* ---- running gnuplot ---- */
 
 /* 'text' for gnuplot's -e: single quotes, a quote doubled. */
+/* 'text' for gnuplot's -e: a single quote inside becomes a double one (a
+ * doubled quote is misread at the start of a string), control characters
+ * are left out.  Paths never hold a quote (plot_draw refuses them). */
 static void gp_single(char *out, size_t n, const char *s)
 {
 	size_t k = 0;
-	if (k + 1 < n)
-		out[k++] = '\'';
-	for (; *s && k + 3 < n; s++) {
-		if (*s == '\'')
-			out[k++] = '\'';
-		out[k++] = *s;
-	}
+	out[k++] = '\'';
+	for (; *s && k + 2 < n; s++)
+		if ((unsigned char)*s >= 0x20)
+			out[k++] = *s == '\'' ? '"' : *s;
 	out[k++] = '\'';
 	out[k] = 0;
 }
@@ -1088,6 +1095,16 @@ static int run_gnuplot(const struct plot_input *in, enum plot_chart c, const str
 int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o)
 {
 	memset(o, 0, sizeof(*o));
+	/* Paths reach gnuplot in single quotes: one that holds a quote could
+	 * not be written there unchanged. */
+	if (strchr(out, '\'') || strchr(in->scripts, '\'')) {
+		for (int c = 0; c < PLOT_COUNT; c++)
+			snprintf(o->why[c], sizeof(o->why[c]),
+				 "the folder %s holds a single quote, which gnuplot's command line "
+				 "cannot carry: choose another",
+				 strchr(out, '\'') ? out : in->scripts);
+		return 0;
+	}
 	/* An old image of a chart must never pass for this run's: gone
 	 * before anything can fail. */
 	for (int c = 0; c < PLOT_COUNT; c++) {
