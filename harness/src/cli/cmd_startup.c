@@ -13,6 +13,7 @@
 #include "report.h"
 #include "results.h"
 #include "sample.h"
+#include "stats.h"
 #include "verdict.h"
 
 #include <errno.h>
@@ -488,8 +489,7 @@ static double median_ns(const struct sample_case *c)
 	if (!v)
 		return NAN;
 	memcpy(v, c->v[FIG_TIME], (size_t)c->n * sizeof(*v));
-	qsort(v, (size_t)c->n, sizeof(*v), cmp_double);
-	double m = c->n % 2 ? v[c->n / 2] : (v[c->n / 2 - 1] + v[c->n / 2]) / 2;
+	double m = stats_median(v, c->n);
 	free(v);
 	return m;
 }

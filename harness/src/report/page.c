@@ -1,6 +1,8 @@
 /* page.c: index.html and report.md of one run (page.h). */
 #include "page.h"
 
+#include "stats.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -80,22 +82,13 @@ static int embed(FILE *out, const char *path, const char *mime)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static double median_of(const double *v, int n)
 {
-	if (n <= 0)
-		return NAN;
-	double *t = malloc((size_t)n * sizeof(*t));
+	double *t = n > 0 ? malloc((size_t)n * sizeof(*t)) : NULL;
 	if (!t)
 		return NAN;
 	memcpy(t, v, (size_t)n * sizeof(*t));
-	qsort(t, (size_t)n, sizeof(*t), cmp_double);
-	double m = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	double m = stats_median(t, n);
 	free(t);
 	return m;
 }

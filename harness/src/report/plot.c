@@ -13,6 +13,7 @@
 
 #include "report.h"
 #include "results.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -226,10 +227,7 @@ static double median(const struct pcase *c, const char *field)
 		if (isfinite(x))
 			v[n++] = x;
 	}
-	if (n == 0)
-		return NAN;
-	qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return stats_median(v, n);
 }
 
 /* ---- writing the files ---- */
