@@ -13,6 +13,18 @@ struct command {
 	const char *summary; /* NULL: not listed */
 };
 
+#ifndef RINGBENCH_HAVE_GBENCH
+/* Built without Google Benchmark (libbenchmark-dev): say so. */
+int cmd_gbench(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "ringbench: gbench: this ringbench was built without Google Benchmark; "
+			"install libbenchmark-dev and build again\n");
+	return BENCH_USAGE;
+}
+#endif
+
 static const struct command commands[] = {
     {"stream", cmd_measure, "throughput: messages/s, bytes/s, CPU ns per message of each side"},
     {"pingpong", cmd_measure, "round trips: p50 p90 p99 p99.9 max"},
@@ -22,6 +34,7 @@ static const struct command commands[] = {
     {"check", cmd_check, "nightly: run a scenario, judge it against this machine's baseline"},
     {"ab", cmd_ab, "before a merge: build two revisions, run them interleaved, judge"},
     {"history", cmd_history, "each case's figure night by night, and the steps found in it"},
+    {"gbench", cmd_gbench, "run a scenario's cases through Google Benchmark"},
     {"plot", cmd_plot, "draw a run's charts with gnuplot (PNG and SVG)"},
     {"report", cmd_report, "one page for a run: verdict, charts, startup, history, machine"},
     {"startup", cmd_startup, "time create, attach, first message, teardown (hyperfine)"},
