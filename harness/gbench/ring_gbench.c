@@ -329,8 +329,8 @@ int main(int argc, char **argv)
 		   {"ring/send_recv", OP_SEND_RECV},
 		   {"ring/batch16", OP_BATCH}};
 	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
-		gbench_bench *b = gbench_register(one[i].name, bm_one_process,
-						  (void *)(intptr_t)one[i].op);
+		gbench_bench *b =
+		    gbench_register(one[i].name, bm_one_process, (void *)(intptr_t)one[i].op);
 		gbench_arg_name(b, "size");
 		gbench_ranges(b, 8, one[i].op == OP_BATCH ? 16384 : 65536);
 	}
