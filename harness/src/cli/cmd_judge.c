@@ -5,6 +5,7 @@
 #include "bench.h"
 #include "commands.h"
 #include "history.h"
+#include "instr.h"
 #include "report.h"
 #include "results.h"
 #include "sample.h"
@@ -58,7 +59,8 @@ struct jcli {
 	const char *out;
 	const char *history; /* check: the history folder */
 	bool no_history;
-	int repetitions; /* 0: the command's default */
+	bool instructions; /* check/ab --instructions: callgrind counts instead */
+	int repetitions;   /* 0: the command's default */
 	int cpu[2];
 	bool cpus_given;
 	struct bench_limits lim;
@@ -89,21 +91,15 @@ static int parse_fraction(const char *s, double *out)
  * in argv[*first..argc). */
 static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, bool running)
 {
-	static const struct option opts[] = {{"alpha", required_argument, 0, 'a'},
-					     {"threshold", required_argument, 0, 't'},
-					     {"force", no_argument, 0, 'f'},
-					     {"all", no_argument, 0, 'A'},
-					     {"markdown", required_argument, 0, 'm'},
-					     {"junit", required_argument, 0, 'j'},
-					     {"json", required_argument, 0, 'J'},
-					     {"baseline", required_argument, 0, 'b'},
-					     {"out", required_argument, 0, 'o'},
-					     {"repetitions", required_argument, 0, 'R'},
-					     {"cpus", required_argument, 0, 'p'},
-					     {"history", required_argument, 0, 'H'},
-					     {"no-history", no_argument, 0, 'N'},
-					     {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"alpha", required_argument, 0, 'a'},    {"threshold", required_argument, 0, 't'},
+	    {"force", no_argument, 0, 'f'},	     {"all", no_argument, 0, 'A'},
+	    {"markdown", required_argument, 0, 'm'}, {"junit", required_argument, 0, 'j'},
+	    {"json", required_argument, 0, 'J'},     {"baseline", required_argument, 0, 'b'},
+	    {"out", required_argument, 0, 'o'},	     {"repetitions", required_argument, 0, 'R'},
+	    {"cpus", required_argument, 0, 'p'},     {"history", required_argument, 0, 'H'},
+	    {"no-history", no_argument, 0, 'N'},     {"instructions", no_argument, 0, 'I'},
+	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0}};
 	char err[256];
 	optind = 1;
 	opterr = 0;
@@ -149,6 +145,7 @@ static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, b
 			break;
 		case 'H': j->history = optarg; break;
 		case 'N': j->no_history = true; break;
+		case 'I': j->instructions = true; break;
 		case 'h': j->help = true; break;
 		default: return usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 		}
@@ -458,6 +455,9 @@ int cmd_compare(int argc, char **argv)
 		printf("\n%s", exit_text);
 		return BENCH_PASS;
 	}
+	if (j.instructions)
+		return usage_error("compare: --instructions is for check and ab; compare two "
+				   "instruction-count files as any results files");
 	if (argc - first != 2)
 		return usage_error("compare: name two results files, BASE and CURRENT");
 	struct sample_set base, cur;
@@ -665,6 +665,75 @@ static void history_done(struct history_check *hc, int rc)
 	memset(hc, 0, sizeof(*hc));
 }
 
+/* check --instructions: this build's counts against the stored ones. */
+static int check_instructions(const struct jcli *j)
+{
+	char exe[1024], tool[1200], err[1400];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[len > 0 ? len : 0] = 0;
+	if (instr_tool_beside(exe, tool, sizeof(tool))) {
+		fprintf(stderr,
+			"ringbench check: no ring_gbench beside this ringbench (%s): build with "
+			"Google Benchmark (libbenchmark-dev)\n",
+			tool);
+		return BENCH_USAGE;
+	}
+	json_t *doc = instr_measure(tool, NULL, err, sizeof(err));
+	if (!doc) {
+		fprintf(stderr, "ringbench check: %s\n", err);
+		return BENCH_USAGE;
+	}
+	char out[1100];
+	if (j->out)
+		snprintf(out, sizeof(out), "%s", j->out);
+	else
+		runs_path(out, sizeof(out), "instructions");
+	if (results_write(doc, out) == 0)
+		fprintf(stderr, "ringbench check: the counts are in %s\n", out);
+	struct sample_set cur = {0}, base = {0};
+	int rc = BENCH_USAGE;
+	if (sample_from_json(doc, out, &cur, err, sizeof(err))) {
+		fprintf(stderr, "ringbench check: %s\n", err);
+		goto done;
+	}
+	char bpath[1200];
+	if (j->baseline) {
+		snprintf(bpath, sizeof(bpath), "%s", j->baseline);
+	} else {
+		baseline_file(bpath, sizeof(bpath), cur.machine_id);
+		size_t bl = strlen(bpath);
+		if (bl > 5 && bl + 14 < sizeof(bpath))
+			snprintf(bpath + bl - 5, sizeof(bpath) - bl + 5, ".instructions.json");
+		if (access(bpath, R_OK) != 0) {
+			char dir[900];
+			baseline_dir(dir, sizeof(dir));
+			if (results_mkdirs(dir) || results_write(doc, bpath)) {
+				fprintf(stderr, "ringbench check: cannot save %s: %s\n", bpath,
+					strerror(errno));
+				goto done;
+			}
+			printf("ringbench check: no instruction counts stored for this machine: "
+			       "these are now its baseline, %s\n",
+			       bpath);
+			rc = BENCH_PASS;
+			goto done;
+		}
+	}
+	if (sample_load(bpath, &base, err, sizeof(err))) {
+		fprintf(stderr, "ringbench check: %s\n", err);
+		goto done;
+	}
+	struct judgement jd = {0};
+	const char *labels[2] = {"baseline", "now"};
+	rc = judge_and_report(j, "check", &base, &cur, labels, 0, &jd, NULL, NULL);
+	judgement_free(&jd);
+done:
+	sample_free(&base);
+	sample_free(&cur);
+	json_decref(doc);
+	return rc;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct jcli j = {0};
@@ -687,12 +756,20 @@ int cmd_check(int argc, char **argv)
 		    "  --history DIR     add this run to a history and report the steps it\n"
 		    "                    completes (default $RINGBENCH_HISTORY, or\n"
 		    "                    results/history/<machine-id>/); see ringbench history\n"
-		    "  --no-history      keep this run out of the history\n",
+		    "  --no-history      keep this run out of the history\n"
+		    "  --instructions    instead of timing the scenario, count the instructions\n"
+		    "                    of each ring operation (ring_gbench beside this\n"
+		    "                    ringbench, under valgrind's callgrind) and compare\n"
+		    "                    them with "
+		    "results/baselines/<machine-id>.instructions.json\n"
+		    "                    (the first run saves it): 1%% or more is a change\n",
 		    CHECK_MIN_REPS);
 		printf(judge_options, "5%");
 		printf("\n%s", exit_text);
 		return BENCH_PASS;
 	}
+	if (j.instructions)
+		return check_instructions(&j);
 	struct spec spec;
 	struct bench_case *cases = NULL;
 	int ncases = expand(argc - first, argv + first, "quick", &j, &spec, &cases);
@@ -989,6 +1066,7 @@ struct build {
 
 static char ab_tmp[512];
 static char ab_root[512];
+static bool ab_gbench; /* ab --instructions: build ring_gbench too */
 
 static int run_cmd(char *const argv[], const char *log)
 {
@@ -1131,7 +1209,11 @@ static int prepare(struct build *b, const char *name)
 	snprintf(blddir, sizeof(blddir), "-B%s", bld);
 	fprintf(stderr, "ringbench ab: building %s (Release) in %s\n", b->label, bld);
 	char *conf[] = {"cmake", srcdir, blddir, "-DCMAKE_BUILD_TYPE=Release", flags, NULL};
-	char *make[] = {"cmake", "--build", bld, "--target", "ringbench", "-j2", NULL};
+	char *make[] = {"cmake",    "--build",	 bld,
+			"--target", "ringbench", ab_gbench ? "ring_gbench" : NULL,
+			"-j2",	    NULL};
+	if (!ab_gbench)
+		make[5] = "-j2", make[6] = NULL;
 	if (run_cmd(conf, log) || run_cmd(make, log)) {
 		fprintf(stderr, "ringbench ab: building %s failed; its log:\n", b->label);
 		char *tail[] = {"tail", "-n", "25", log, NULL};
@@ -1159,6 +1241,57 @@ static int check_protocol(const struct build *b)
 	return 0;
 }
 
+/* ab --instructions: both builds' counts, compared as counts. */
+static int ab_instructions(const struct jcli *j, struct build b[2], int64_t t0)
+{
+	json_t *doc[2] = {NULL, NULL};
+	struct sample_set s[2] = {{0}, {0}};
+	char err[1400];
+	int rc = BENCH_USAGE;
+	for (int k = 0; k < 2; k++) {
+		char tool[1200];
+		if (instr_tool_beside(b[k].exe, tool, sizeof(tool))) {
+			fprintf(stderr,
+				"ringbench ab: %s has no ring_gbench (%s): it predates the "
+				"instruction counts, or was built without Google Benchmark\n",
+				b[k].label, tool);
+			goto out;
+		}
+		fprintf(stderr, "ringbench ab: counting %s's instructions\n", k ? "B" : "A");
+		doc[k] = instr_measure(tool, b[k].label, err, sizeof(err));
+		if (!doc[k]) {
+			fprintf(stderr, "ringbench ab: %s\n", err);
+			goto out;
+		}
+		json_object_set_new(json_object_get(doc[k], "context"), "ab_build",
+				    json_string(k ? "B" : "A"));
+		char path[1100];
+		if (j->out) {
+			snprintf(path, sizeof(path), "%s-%s.json", j->out, k ? "B" : "A");
+			if (results_write(doc[k], path))
+				fprintf(stderr, "ringbench ab: cannot write %s: %s\n", path,
+					strerror(errno));
+		}
+		snprintf(path, sizeof(path), "%s", k ? "B" : "A");
+		if (sample_from_json(doc[k], path, &s[k], err, sizeof(err))) {
+			fprintf(stderr, "ringbench ab: %s\n", err);
+			goto out;
+		}
+	}
+	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
+	struct judgement jd = {0};
+	const char *labels[2] = {"A", "B"};
+	rc = judge_and_report(j, "ab", &s[0], &s[1], labels, (double)(sys_now_ns() - t0) / 1e9, &jd,
+			      NULL, NULL);
+	judgement_free(&jd);
+out:
+	for (int k = 0; k < 2; k++) {
+		sample_free(&s[k]);
+		json_decref(doc[k]);
+	}
+	return rc;
+}
+
 static void on_exit_cleanup(int sig)
 {
 	(void)sig;
@@ -1184,7 +1317,11 @@ int cmd_ab(int argc, char **argv)
 		    "Run it before every merge:  ringbench ab main\n\n"
 		    "  --repetitions N   pairs per case (the scenario's, at least %d)\n"
 		    "  --cpus P,C        the two CPUs (the scenario's)\n"
-		    "  --out PREFIX      keep both runs' results as PREFIX-A.json, PREFIX-B.json\n",
+		    "  --out PREFIX      keep both runs' results as PREFIX-A.json, PREFIX-B.json\n"
+		    "  --instructions    instead of timing, count the instructions of each ring\n"
+		    "                    operation in both builds (their ring_gbench under\n"
+		    "                    valgrind's callgrind): 1%% or more is a change, no\n"
+		    "                    statistics (the count is the same every run)\n",
 		    AB_MIN_REPS);
 		printf(judge_options, "3%");
 		printf("\n%s", exit_text);
@@ -1239,9 +1376,14 @@ int cmd_ab(int argc, char **argv)
 			strerror(errno));
 		return BENCH_USAGE;
 	}
+	ab_gbench = j.instructions;
 	rc = prepare(&b[0], "A");
 	if (!rc && !bench_interrupted)
 		rc = prepare(&b[1], "B");
+	if (!rc && j.instructions) {
+		rc = ab_instructions(&j, b, t0);
+		goto done;
+	}
 	if (!rc && bench_interrupted)
 		rc = BENCH_USAGE;
 	if (!rc)

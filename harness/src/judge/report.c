@@ -32,6 +32,8 @@ static void fmt_change(char *out, size_t n, const struct judge_row *r)
 {
 	if (isnan(r->change))
 		snprintf(out, n, "-");
+	else if (r->fig == FIG_INSTR) /* a count, but 1% is what matters */
+		snprintf(out, n, "%+.2f%%", r->base > 0 ? 100 * r->change / r->base : 0.0);
 	else if (fig_info[r->fig].count)
 		snprintf(out, n, "%+.3f/msg", r->change);
 	else

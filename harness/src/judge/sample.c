@@ -17,6 +17,7 @@ const struct fig_info fig_info[FIG_COUNT] = {
     [FIG_CONS_CPU] = {"consumer_cpu_ns_per_msg", "cons CPU ns", -1, false},
     [FIG_CPU] = {"cpu_time", "CPU ns", -1, false},
     [FIG_SYSCALLS] = {"syscalls_per_msg", "syscalls/msg", -1, true},
+    [FIG_INSTR] = {"instructions_per_op", "instr/op", -1, true},
 };
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -162,6 +163,13 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 		/* A latency run's rate is the one it was told to keep. */
 		if (strcmp(mode, "latency") == 0)
 			has[FIG_RATE] = false;
+	} else if (json_object_get(e, "instructions_per_op")) {
+		/* An instruction count (ringbench check/ab --instructions): a
+		 * count, with no time beside it. */
+		int rc = number(e, "instructions_per_op", &v[FIG_INSTR], label, key, err, n);
+		if (rc < 0)
+			return -1;
+		has[FIG_INSTR] = true;
 	} else {
 		/* Any Google Benchmark entry: real_time and cpu_time in
 		 * time_unit, items_per_second when the benchmark set it. */

@@ -22,6 +22,7 @@ enum fig {
 	FIG_CONS_CPU, /* consumer_cpu_ns_per_msg */
 	FIG_CPU,      /* cpu_time in ns (files without the two above) */
 	FIG_SYSCALLS, /* syscalls_per_msg: a count */
+	FIG_INSTR,    /* instructions_per_op (callgrind): a count, 1% is a change */
 	FIG_COUNT
 };
 

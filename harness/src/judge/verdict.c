@@ -148,7 +148,8 @@ static double max_of(const double *v, int n)
 
 /* Counts need no statistics, only a margin that noise cannot cross: half
  * again the base and at least 0.05 per message, with every repetition of
- * one side beyond every repetition of the other. */
+ * one side beyond every repetition of the other.  Instruction counts have
+ * no noise at all (the same every run): 1% is a change. */
 static void count_verdict(struct judge_row *row, const double *b, int nb, const double *c, int nc)
 {
 	row->base = median_of(b, nb);
@@ -158,6 +159,8 @@ static void count_verdict(struct judge_row *row, const double *b, int nb, const 
 	row->p = row->min_p = NAN;
 	double up = row->base * 0.5 > 0.05 ? row->base * 0.5 : 0.05;
 	double down = row->cur * 0.5 > 0.05 ? row->cur * 0.5 : 0.05;
+	if (row->fig == FIG_INSTR) /* "1% or more": a hair under, for rounding */
+		up = down = row->base * INSTR_CHANGE * (1 - 1e-9);
 	row->threshold = up;
 	if (nb == 0 || nc == 0)
 		row->v = V_STATE;
@@ -643,8 +646,10 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 	j->state_lost = lost;
 	int verdicts = 0;
 	for (int i = 0; i < j->nrows; i++)
-		verdicts += !fig_info[j->rows[i].fig].count && j->rows[i].v != V_TOO_FEW &&
-			    j->rows[i].v != V_STATE;
+		/* Syscall counts ride along with timed figures; instruction
+		 * counts are a verdict of their own. */
+		verdicts += (!fig_info[j->rows[i].fig].count || j->rows[i].fig == FIG_INSTR) &&
+			    j->rows[i].v != V_TOO_FEW && j->rows[i].v != V_STATE;
 	if (verdicts == 0 && j->nrows > 0 && lost < judged)
 		snprintf(
 		    j->changed, sizeof(j->changed),

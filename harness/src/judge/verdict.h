@@ -19,6 +19,9 @@
 
 #include "sample.h"
 
+/* An instruction count that moves by this much (relative) changed. */
+#define INSTR_CHANGE 0.01
+
 /* Two probes further apart than this ratio are different states. */
 #define STATE_GAP 1.25
 
