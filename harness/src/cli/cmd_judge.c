@@ -1380,10 +1380,6 @@ int cmd_ab(int argc, char **argv)
 	rc = prepare(&b[0], "A");
 	if (!rc && !bench_interrupted)
 		rc = prepare(&b[1], "B");
-	if (!rc && j.instructions) {
-		rc = ab_instructions(&j, b, t0);
-		goto done;
-	}
 	if (!rc && bench_interrupted)
 		rc = BENCH_USAGE;
 	if (!rc)
@@ -1395,6 +1391,10 @@ int cmd_ab(int argc, char **argv)
 	struct sample_set sa_set = {0}, sb_set = {0};
 	if (rc)
 		goto done;
+	if (j.instructions) {
+		rc = ab_instructions(&j, b, t0);
+		goto done;
+	}
 	fprintf(stderr,
 		"ringbench ab: A = %s, B = %s; %d cases x %d pairs (+%d warm-up), interleaved "
 		"(builds took %.0f s)\n",
