@@ -161,7 +161,7 @@ static void count_verdict(struct judge_row *row, const double *b, int nb, const 
 	double down = row->cur * 0.5 > 0.05 ? row->cur * 0.5 : 0.05;
 	if (row->fig == FIG_INSTR) /* "1% or more": a hair under, for rounding */
 		up = down = row->base * INSTR_CHANGE * (1 - 1e-9);
-	row->threshold = up;
+	row->threshold = row->fig == FIG_INSTR ? INSTR_CHANGE : up;
 	if (nb == 0 || nc == 0)
 		row->v = V_STATE;
 	else if (row->change > up && min_of(c, nc) > max_of(b, nb))
