@@ -38,6 +38,19 @@ if ta != tb: bad.append("totals %s / %s" % (ta, tb))
 if any(e["instructions_per_op"] <= 0 for e in a): bad.append("a count that is not positive")
 print("\n".join(bad)); sys.exit(1 if bad else 0)
 PY
+# Only the operations are counted, never the laps' set-up between them:
+# with collection toggled on the operations, the set-up (new_lap) has no
+# cost in callgrind's output; collecting everything, it has (which shows
+# the check can fail).
+GB=$(dirname "$RB")/gbench/ring_gbench
+valgrind --tool=callgrind --callgrind-out-file="$T/cg.ops" --toggle-collect='gb_op_*' \
+	"$GB" --count consume 4096 5000 >"$T/out" 2>&1 || fail "callgrind, operations: $(tail -3 "$T/out")"
+valgrind --tool=callgrind --callgrind-out-file="$T/cg.all" \
+	"$GB" --count consume 4096 5000 >"$T/out" 2>&1 || fail "callgrind, everything: $(tail -3 "$T/out")"
+grep -q "new_lap" "$T/cg.ops" && fail "the laps' set-up is in the operations' count"
+grep -q "new_lap" "$T/cg.all" || fail "new_lap not seen even when collecting everything: the check proves nothing"
+"$GB" --count nope 64 10 >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "OP one of publish" "$T/out" || fail "--count with a bad op: $(cat "$T/out")"
 # Known answers: publish at 64 B 1% (and 0.9%) higher, consume 1% lower.
 scale() { # FILE OUT FACTOR NAME
 	"$PY" - "$@" <<'PY'

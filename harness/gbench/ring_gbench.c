@@ -7,17 +7,20 @@
  *   ring/batch16/size:N      16 reserve + commit, one publish (per message)
  *   ring/threads/size:N      producer thread on CPU 0, consumer on CPU 1
  *
- * Sizes 8 B to 64 KiB (16 KiB for the batch: 16 of them must fit).  The
- * operations are zero-copy but for send_recv: they write no payload (the
- * caller's work), so only send_recv reports bytes per second; the threads
- * case writes each whole payload.  The producer and the consumer of the one-process
- * cases are two handles on one ring (1 MiB, spin).  When the ring fills (or
- * empties), the clock is paused while it is drained (or filled): every
- * timed iteration is one operation.
+ * Sizes 8 B to 64 KiB.  The operations are zero-copy but for send_recv:
+ * they write no payload (the caller's work), so only send_recv reports
+ * bytes per second; the threads case writes each whole payload.
  *
- * `ring_gbench --count OP SIZE N` runs N operations of one case with no
- * clock and no Google Benchmark, each inside a function of its own
- * (gb_op_publish, gb_op_consume...), for `valgrind --tool=callgrind
+ * The producer and the consumer of the one-process cases are two handles on
+ * one spin ring that holds at least GB_LAP messages (1 MiB, more for large
+ * messages).  A lap is a number of operations the ring is sure to take from
+ * empty (or, for consume, to give from full); between laps the clock is
+ * paused while the ring is emptied (or filled).  So no timed operation ever
+ * fails or waits, and every timed iteration is one operation.
+ *
+ * `ring_gbench --count OP SIZE N` runs N operations of one case the same
+ * way, with no clock and no Google Benchmark, each inside a function of its
+ * own (gb_op_publish, gb_op_consume...), for `valgrind --tool=callgrind
  * --toggle-collect=gb_op_*`: the instructions of exactly N operations. */
 #include "gbench.h"
 #include "ring.h"
@@ -31,26 +34,68 @@
 #include <string.h>
 #include <unistd.h>
 
-#define GB_CAPACITY (1u << 20)
-#define GB_BATCH    16
+#define GB_MIN_CAPACITY (1u << 20)
+#define GB_LAP		1024 /* messages a ring holds at least */
+#define GB_BATCH	16
+
+enum op { OP_PUBLISH, OP_CONSUME, OP_SEND_RECV, OP_BATCH, OP_COUNT };
+
+static const char *const op_names[OP_COUNT] = {"publish", "consume", "send_recv", "batch16"};
 
 struct pair {
 	struct ring *prod, *cons;
 	char name[64];
+	size_t size;
+	long lap; /* operations per lap */
+	char *src, *dst;
 };
 
-static int pair_open(struct pair *p)
+static uint64_t capacity_for(size_t size)
+{
+	uint64_t c = GB_MIN_CAPACITY;
+	while (c < GB_LAP * ring_record_size(size))
+		c <<= 1;
+	return c;
+}
+
+/* Operations of op sure to fit in an empty ring (or, for consume, messages
+ * a full ring holds): the ring keeps one record word and can lose one
+ * record's room at its wrap, so a lap leaves two records and a batch of
+ * room to spare. */
+static long lap_for(enum op op, uint64_t capacity, size_t size)
+{
+	uint64_t rs = ring_record_size(size);
+	uint64_t spare = (GB_BATCH + 2) * rs + 64;
+	long msgs = (long)((capacity - spare) / rs);
+	return op == OP_BATCH ? msgs / GB_BATCH : op == OP_SEND_RECV ? msgs : msgs;
+}
+
+static int pair_open(struct pair *p, enum op op, size_t size)
 {
 	static unsigned n;
+	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "/ringbench.%d.gbench%u", (int)getpid(), n++);
-	struct ring_config cfg = {.capacity = GB_CAPACITY, .wait = RING_WAIT_SPIN};
+	struct ring_config cfg = {.capacity = capacity_for(size), .wait = RING_WAIT_SPIN};
+	p->size = size;
+	p->lap = lap_for(op, cfg.capacity, size);
+	p->src = calloc(1, size ? size : 1);
+	p->dst = calloc(1, size ? size : 1);
+	if (!p->src || !p->dst) {
+		free(p->src);
+		free(p->dst);
+		return -ENOMEM;
+	}
 	int rc = ring_create(&p->prod, p->name, &cfg, RING_ROLE_PRODUCER);
-	if (rc)
-		return rc;
-	rc = ring_attach(&p->cons, p->name, RING_ROLE_CONSUMER, 1000000000LL);
+	if (!rc) {
+		rc = ring_attach(&p->cons, p->name, RING_ROLE_CONSUMER, 1000000000LL);
+		if (rc) {
+			ring_close(p->prod);
+			ring_unlink(p->name);
+		}
+	}
 	if (rc) {
-		ring_close(p->prod);
-		ring_unlink(p->name);
+		free(p->src);
+		free(p->dst);
 	}
 	return rc;
 }
@@ -60,6 +105,8 @@ static void pair_close(struct pair *p)
 	ring_close(p->cons);
 	ring_close(p->prod);
 	ring_unlink(p->name);
+	free(p->src);
+	free(p->dst);
 }
 
 /* ---- the operations, each its own function for callgrind ---- */
@@ -78,105 +125,80 @@ __attribute__((noinline)) static bool gb_op_publish(struct ring *r, size_t size)
 __attribute__((noinline)) static bool gb_op_consume(struct ring *r)
 {
 	size_t len;
-	const void *m = ring_peek(r, &len);
-	if (!m)
+	if (!ring_peek(r, &len))
 		return false;
 	ring_consume(r);
 	ring_release(r);
 	return true;
 }
 
-__attribute__((noinline)) static bool gb_op_send_recv(struct pair *p, const void *src, void *dst,
-						      size_t size)
+__attribute__((noinline)) static bool gb_op_send_recv(struct pair *p)
 {
-	if (!ring_send(p->prod, src, size))
+	if (!ring_send(p->prod, p->src, p->size))
 		return false;
-	return ring_recv(p->cons, dst, size) == (ssize_t)size;
+	return ring_recv(p->cons, p->dst, p->size) == (ssize_t)p->size;
 }
 
 __attribute__((noinline)) static bool gb_op_batch(struct ring *r, size_t size)
 {
 	for (int i = 0; i < GB_BATCH; i++) {
-		if (!ring_reserve(r, size)) {
-			ring_publish(r);
+		if (!ring_reserve(r, size))
 			return false;
-		}
 		ring_commit(r, size);
 	}
 	ring_publish(r);
 	return true;
 }
 
-/* Untimed upkeep: empty the ring, or fill it. */
-static void drain(struct pair *p)
+static bool do_op(struct pair *p, enum op op)
+{
+	switch (op) {
+	case OP_PUBLISH: return gb_op_publish(p->prod, p->size);
+	case OP_CONSUME: return gb_op_consume(p->cons);
+	case OP_SEND_RECV: return gb_op_send_recv(p);
+	default: return gb_op_batch(p->prod, p->size);
+	}
+}
+
+/* Untimed, between laps: empty the ring (every room handed back), or for
+ * consume fill it with at least a lap of messages. */
+__attribute__((noinline)) static void new_lap(struct pair *p, enum op op)
 {
 	size_t len;
 	while (ring_peek(p->cons, &len))
 		ring_release(p->cons);
 	ring_release_now(p->cons);
-}
-
-static void fill(struct pair *p, size_t size)
-{
-	void *m;
-	while ((m = ring_reserve(p->prod, size)) != NULL) {
-		memset(m, 0x5a, size < 16 ? size : 16);
-		ring_commit(p->prod, size);
-	}
+	if (op != OP_CONSUME)
+		return;
+	for (long i = 0; i < p->lap && ring_reserve(p->prod, p->size); i++)
+		ring_commit(p->prod, p->size);
 	ring_publish(p->prod);
 }
 
 /* ---- the benchmarks ---- */
-
-enum op { OP_PUBLISH, OP_CONSUME, OP_SEND_RECV, OP_BATCH };
 
 static void bm_one_process(gbench_state *s, void *arg)
 {
 	enum op op = (enum op)(intptr_t)arg;
 	size_t size = (size_t)gbench_range(s, 0);
 	struct pair p;
-	int rc = pair_open(&p);
-	if (rc) {
-		gbench_skip_with_error(s, ring_last_error());
+	if (pair_open(&p, op, size)) {
+		gbench_skip_with_error(s,
+				       ring_last_error()[0] ? ring_last_error() : "out of memory");
 		return;
 	}
-	char *src = calloc(1, size), *dst = calloc(1, size);
-	if (!src || !dst) {
-		free(src);
-		free(dst);
-		pair_close(&p);
-		gbench_skip_with_error(s, "out of memory");
-		return;
-	}
-	if (op == OP_CONSUME)
-		fill(&p, size);
+	long left = 0;
 	while (gbench_keep_running(s)) {
-		bool ok;
-		switch (op) {
-		case OP_PUBLISH: ok = gb_op_publish(p.prod, size); break;
-		case OP_CONSUME: ok = gb_op_consume(p.cons); break;
-		case OP_SEND_RECV: ok = gb_op_send_recv(&p, src, dst, size); break;
-		default: ok = gb_op_batch(p.prod, size); break;
+		if (left == 0) {
+			gbench_pause(s);
+			new_lap(&p, op);
+			left = p.lap;
+			gbench_resume(s);
 		}
-		if (ok)
-			continue;
-		/* Full (or empty): set it right off the clock, then do this
-		 * iteration's operation. */
-		gbench_pause(s);
-		if (op == OP_CONSUME)
-			fill(&p, size);
-		else
-			drain(&p);
-		gbench_resume(s);
-		switch (op) {
-		case OP_PUBLISH: ok = gb_op_publish(p.prod, size); break;
-		case OP_CONSUME: ok = gb_op_consume(p.cons); break;
-		case OP_SEND_RECV: ok = gb_op_send_recv(&p, src, dst, size); break;
-		default: ok = gb_op_batch(p.prod, size); break;
-		}
-		if (!ok) {
-			gbench_skip_with_error(s, "the ring refused an operation right after "
-						  "being emptied or filled");
+		left--;
+		if (!do_op(&p, op)) {
+			gbench_skip_with_error(s, "an operation failed inside a lap the ring "
+						  "should have held");
 			break;
 		}
 	}
@@ -184,8 +206,6 @@ static void bm_one_process(gbench_state *s, void *arg)
 	gbench_set_items(s, msgs);
 	if (op == OP_SEND_RECV) /* the only one that moves the bytes */
 		gbench_set_bytes(s, msgs * (int64_t)size);
-	free(src);
-	free(dst);
 	pair_close(&p);
 }
 
@@ -226,12 +246,17 @@ static void bm_threads(gbench_state *s, void *arg)
 	(void)arg;
 	size_t size = (size_t)gbench_range(s, 0);
 	struct pair p;
-	if (pair_open(&p)) {
-		gbench_skip_with_error(s, ring_last_error());
+	if (pair_open(&p, OP_PUBLISH, size)) {
+		gbench_skip_with_error(s,
+				       ring_last_error()[0] ? ring_last_error() : "out of memory");
 		return;
 	}
 	cpu_set_t old;
-	pthread_getaffinity_np(pthread_self(), sizeof(old), &old);
+	if (pthread_getaffinity_np(pthread_self(), sizeof(old), &old)) {
+		pair_close(&p);
+		gbench_skip_with_error(s, "cannot read this thread's CPU affinity");
+		return;
+	}
 	struct consumer c = {.r = p.cons, .cpu = 1};
 	atomic_init(&c.stop, false);
 	pthread_t t;
@@ -264,10 +289,9 @@ static void bm_threads(gbench_state *s, void *arg)
 
 static int count_ops(const char *opname, long size, long n)
 {
-	static const char *const names[] = {"publish", "consume", "send_recv", "batch16"};
 	int op = -1;
-	for (int i = 0; i < 4; i++)
-		if (strcmp(opname, names[i]) == 0)
+	for (int i = 0; i < OP_COUNT; i++)
+		if (strcmp(opname, op_names[i]) == 0)
 			op = i;
 	if (op < 0 || size < 1 || size > 65536 || n < 1) {
 		fprintf(stderr, "ring_gbench: --count OP SIZE N: OP one of publish, consume, "
@@ -275,67 +299,49 @@ static int count_ops(const char *opname, long size, long n)
 		return 2;
 	}
 	struct pair p;
-	if (pair_open(&p)) {
+	if (pair_open(&p, op, (size_t)size)) {
 		fprintf(stderr, "ring_gbench: %s\n", ring_last_error());
 		return 2;
 	}
-	char *src = calloc(1, (size_t)size), *dst = calloc(1, (size_t)size);
-	if (!src || !dst) {
-		pair_close(&p);
-		return 2;
-	}
-	if (op == OP_CONSUME)
-		fill(&p, (size_t)size);
 	int rc = 0;
+	long left = 0;
 	for (long i = 0; i < n && rc == 0; i++) {
-		bool ok;
-		for (int attempt = 0; attempt < 2; attempt++) {
-			switch (op) {
-			case OP_PUBLISH: ok = gb_op_publish(p.prod, (size_t)size); break;
-			case OP_CONSUME: ok = gb_op_consume(p.cons); break;
-			case OP_SEND_RECV: ok = gb_op_send_recv(&p, src, dst, (size_t)size); break;
-			default: ok = gb_op_batch(p.prod, (size_t)size); break;
-			}
-			if (ok)
-				break;
-			if (op == OP_CONSUME)
-				fill(&p, (size_t)size);
-			else
-				drain(&p);
+		if (left == 0) {
+			new_lap(&p, op);
+			left = p.lap;
 		}
-		if (!ok)
+		left--;
+		if (!do_op(&p, op)) {
+			fprintf(stderr, "ring_gbench: %s failed inside a lap\n", opname);
 			rc = 1;
+		}
 	}
-	free(src);
-	free(dst);
 	pair_close(&p);
-	if (rc)
-		fprintf(stderr, "ring_gbench: %s refused after the ring was set right\n", opname);
-	printf("%s %ld %ld\n", opname, size, n);
+	if (rc == 0)
+		printf("%s %ld %ld\n", opname, size, n);
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && strcmp(argv[1], "--count") == 0)
+	if (argc >= 2 && strcmp(argv[1], "--count") == 0) {
+		if (argc != 5) {
+			fprintf(stderr, "usage: ring_gbench --count OP SIZE N\n");
+			return 2;
+		}
 		return count_ops(argv[2], atol(argv[3]), atol(argv[4]));
-	static const struct {
-		const char *name;
-		enum op op;
-	} one[] = {{"ring/publish", OP_PUBLISH},
-		   {"ring/consume", OP_CONSUME},
-		   {"ring/send_recv", OP_SEND_RECV},
-		   {"ring/batch16", OP_BATCH}};
-	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
-		gbench_bench *b =
-		    gbench_register(one[i].name, bm_one_process, (void *)(intptr_t)one[i].op);
+	}
+	for (int op = 0; op < OP_COUNT; op++) {
+		char name[32];
+		snprintf(name, sizeof(name), "ring/%s", op_names[op]);
+		gbench_bench *b = gbench_register(name, bm_one_process, (void *)(intptr_t)op);
 		gbench_arg_name(b, "size");
-		gbench_ranges(b, 8, one[i].op == OP_BATCH ? 16384 : 65536);
+		gbench_ranges(b, 8, 65536);
 	}
 	gbench_bench *b = gbench_register("ring/threads", bm_threads, NULL);
 	gbench_arg_name(b, "size");
 	gbench_ranges(b, 8, 65536);
-	gbench_add_context("ring_capacity", "1048576");
+	gbench_add_context("ring_capacity", "1 MiB, or room for 1024 messages of the size");
 	gbench_add_context("ring_wait", "spin");
 	return gbench_main(argc, argv);
 }

@@ -30,6 +30,7 @@ static void bm_args(gbench_state *s, void *arg)
 	volatile int64_t sink = 0;
 	while (gbench_keep_running(s))
 		sink += v;
+	(void)sink;
 	gbench_set_items(s, gbench_iterations(s) * v);
 	gbench_set_bytes(s, gbench_iterations(s) * 64);
 	gbench_counter(s, "plain", 42, GBENCH_COUNTER_PLAIN);

@@ -283,8 +283,8 @@ int sample_from_json(json_t *doc, const char *label, struct sample_set *out, cha
 }
 
 /* Google Benchmark writes a statistic it cannot compute as a bare NaN,
- * -nan or inf (the coefficient of variation of a counter that is always
- * 0), which JSON does not have: outside strings such a word is read as
+ * -nan, inf or Infinity (the coefficient of variation of a counter that is
+ * always 0), which JSON does not have: outside strings such a word is read as
  * null.  Returns the file's text so mended (malloc'd), or NULL with errno. */
 static char *read_tolerant(const char *path)
 {
@@ -311,7 +311,9 @@ static char *read_tolerant(const char *path)
 		errno = ENOMEM;
 		return NULL;
 	}
-	static const char *const bare[] = {"-nan", "-NaN", "-inf", "nan", "NaN", "inf"};
+	/* Longest first: "-Infinity" before "-inf" before "inf". */
+	static const char *const bare[] = {"-Infinity", "Infinity", "-nan", "-NaN",
+					   "-inf",	"nan",	    "NaN",  "inf"};
 	bool in_str = false;
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
