@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_CASES 1024
 
@@ -124,10 +125,23 @@ int cmd_gbench(int argc, char **argv)
 		return cli_usage("gbench: %s", cases && bc ? err : "out of memory");
 	}
 	bench_sweep_stale();
+	/* The workers are ringbench's (this program has no __worker). */
+	const char *worker = getenv("RINGBENCH_WORKER_EXE");
+	static char beside[1200];
+	if (!worker || !worker[0]) {
+		char self[1024];
+		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[len > 0 ? len : 0] = 0;
+		char *slash = strrchr(self, '/');
+		snprintf(beside, sizeof(beside), "%.*s/../ringbench",
+			 slash ? (int)(slash - self) : 1, slash ? self : ".");
+		worker = beside;
+	}
 	for (int i = 0; i < n; i++) {
 		cases[i].c = bc[i];
 		/* the copy is what the benchmark uses from here */
 		cases[i].lim.stall_ns = 2000000000LL;
+		cases[i].lim.worker_exe = worker;
 		gbench_bench *b = gbench_register(cases[i].c.name, run_case, &cases[i]);
 		gbench_use_manual_time(b);
 		/* One run of a case is already a measurement of many messages:
