@@ -345,7 +345,7 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 							/* The largest message a ring holds. */
 							if (ring && c.size > c.capacity / 2 - 16)
 								continue;
-							if (tr == T_FLOOR)
+							if (tr == T_FLOOR || tr == T_LAMPORT)
 								c.capacity = floor_cap;
 							if (k == max)
 								return fail(err, n,

@@ -78,6 +78,7 @@ extern const struct transport transport_floor;
 extern const struct transport transport_line;
 extern const struct transport transport_pipe;
 extern const struct transport transport_unix;
+extern const struct transport transport_lamport;
 
 /* For the transports: format w->err and return err. */
 int tp_fail(struct tp_worker *w, int err, const char *fmt, ...)

@@ -11,7 +11,7 @@
 
 static const struct transport *const table[T_COUNT] = {
     [T_RING] = &transport_ring, [T_FLOOR] = &transport_floor, [T_LINE] = &transport_line,
-    [T_PIPE] = &transport_pipe, [T_UNIX] = &transport_unix,
+    [T_PIPE] = &transport_pipe, [T_UNIX] = &transport_unix,   [T_LAMPORT] = &transport_lamport,
 };
 
 const struct transport *transport_get(enum bench_transport t)
