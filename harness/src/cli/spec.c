@@ -174,15 +174,26 @@ int spec_parse_wait_list(const char *s, struct spec_list *l, char *err, size_t n
 static int transport_item(const char *tok, struct spec_list *l, char *err, size_t n)
 {
 	enum bench_transport t;
-	if (bench_transport_parse(tok, &t))
-		return fail(err, n, "unknown transport '%s' (ring, floor, line, pipe, unix)", tok);
+	if (bench_transport_parse(tok, &t)) {
+		char names[128] = "";
+		for (int i = 0; i < T_COUNT; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 i ? ", " : "", bench_transport_name((enum bench_transport)i));
+		return fail(err, n, "unknown transport '%s' (%s)", tok, names);
+	}
 	return add(l, (uint64_t)t, err, n);
 }
 
 int spec_parse_transport_list(const char *s, struct spec_list *l, char *err, size_t n)
 {
-	if (strcmp(s, "all") == 0)
-		s = "ring,floor,line,pipe,unix";
+	if (strcmp(s, "all") == 0) {
+		/* Every transport in the table, in its order. */
+		l->n = 0;
+		for (int i = 0; i < T_COUNT; i++)
+			if (add(l, (uint64_t)i, err, n))
+				return -1;
+		return 0;
+	}
 	return each_item(s, l, err, n, transport_item);
 }
 

@@ -93,6 +93,9 @@ static int open_end(struct tp_worker *w)
 	    .slots = data + i * l->nslots * l->stride, .dir = &dir[i], .buf = calloc(1, l->stride)};
 	if (!l->out.buf || !l->in.buf)
 		return tp_fail(w, -ENOMEM, "out of memory");
+	/* One direction in a stream: the other side's slots are not mapped. */
+	if (w->c->mode != MODE_PINGPONG)
+		(w->producer ? &l->in : &l->out)->slots = NULL;
 	return 0;
 }
 
@@ -120,7 +123,7 @@ static int publish(struct tp_worker *w)
 		int rc = tp_spin_word(w, &s->dir->head, s->idx - l->nslots + 1, &s->other, NULL);
 		if (rc)
 			return rc;
-		if (s->other > s->idx)
+		if ((int64_t)(s->other - s->idx) > 0)
 			return tp_fail(w, -EPROTO, "lamport: head %llu past tail %llu",
 				       (unsigned long long)s->other, (unsigned long long)s->idx);
 	}
