@@ -253,7 +253,6 @@ static const char *point_stem(const struct history *h, const struct history_seri
 static bool in_ledger(const struct history *h, const struct history_series *s,
 		      const struct step *st)
 {
-	const char *rev_before = h->nights[h->runs[s->run[st->at - 1]].night].revision;
 	const char *rev_after = h->nights[h->runs[s->run[st->at]].night].revision;
 	size_t i;
 	json_t *e;
@@ -269,10 +268,11 @@ static bool in_ledger(const struct history *h, const struct history_series *s,
 		double change = json_number_value(json_object_get(e, "change"));
 		if (!name || strcmp(name, s->name) || (change < 0) != (st->change < 0))
 			continue;
-		/* One change of code, one report per case: the same two
-		 * revisions in another figure or machine state. */
-		if (rb && ra && strcmp(rb, ra) != 0 && strcmp(rb, rev_before) == 0 &&
-		    strcmp(ra, rev_after) == 0)
+		/* One change of code, one report per case: the revision that
+		 * brought it, in another figure or machine state.  The run
+		 * before it can differ between states (each state's series has
+		 * its own last point), so only the revision after counts. */
+		if (rb && ra && strcmp(rb, ra) != 0 && strcmp(ra, rev_after) == 0)
 			return true;
 		if (!fig || strcmp(fig, fig_info[s->fig].key) || !first ||
 		    !overlaps(lo, hi, s->lo, s->hi))

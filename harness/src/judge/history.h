@@ -21,7 +21,7 @@
  * and a confirmed step it does not list is new.  A new step that makes the
  * figure worse by at least the check's threshold, and starts at last
  * night's run or tonight's, is a regression (one found later is shown and
- * fails nothing); a step already reported for the same revisions in
+ * fails nothing); a step already reported at the same revision (the one after it) in
  * another figure or state of the case is not reported again.  The
  * newest run alone makes a candidate, which `check` re-runs at once, so a
  * step is reported on the night it appears and never again.  The noise of

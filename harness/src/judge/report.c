@@ -84,7 +84,12 @@ static bool counts_as_regression(const struct judge_row *r)
 int report_status(const struct judgement *j, const struct report_meta *m)
 {
 	int s = judge_status(j);
-	return s == 0 && m->history_regressions > 0 ? 1 : s;
+	/* A step the history confirms is a regression even on a night the
+	 * baseline gave no verdict because the machine changed state: the
+	 * history compares the night with earlier nights in its own state. */
+	if (m->history_regressions > 0 && (s == 0 || (s == 2 && j->changed[0])))
+		return 1;
+	return s;
 }
 
 void report_history_markdown(FILE *f, const struct report_meta *m)

@@ -25,8 +25,9 @@ struct report_meta {
 /* A figure as tables show it: 29.80M, 171.0, 0.000 for a count. */
 void report_value(char *out, size_t n, double v, enum fig f);
 
-/* The exit status of a report: the judgement's, or 1 for a pass whose
- * history found a regression. */
+/* The exit status of a report: the judgement's, or 1 when the history
+ * found a regression on a pass or on a night with no verdict because the
+ * machine changed state. */
 int report_status(const struct judgement *j, const struct report_meta *m);
 /* The history's section alone, in Markdown. */
 void report_history_markdown(FILE *f, const struct report_meta *m);
