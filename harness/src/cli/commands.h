@@ -16,6 +16,7 @@ int cmd_history(int argc, char **argv);	       /* history */
 int cmd_plot(int argc, char **argv);	       /* plot RESULTS */
 int cmd_report(int argc, char **argv);	       /* report RESULTS */
 int cmd_startup(int argc, char **argv);	       /* startup */
+int cmd_sweep(int argc, char **argv);	       /* sweep */
 int cmd_gbench(int argc, char **argv);	       /* gbench [SCENARIO] [--benchmark_*] */
 int cmd_startup_worker(int argc, char **argv); /* __startup: one timed process */
 

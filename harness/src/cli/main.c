@@ -50,6 +50,7 @@ static const struct command commands[] = {
     {"check", cmd_check, "nightly: run a scenario, judge it against this machine's baseline"},
     {"ab", cmd_ab, "before a merge: build two revisions, run them interleaved, judge"},
     {"history", cmd_history, "each case's figure night by night, and the steps found in it"},
+    {"sweep", cmd_sweep, "round trips over every pair of CPUs, as a matrix"},
     {"gbench", gbench_dispatch, "run a scenario's cases through Google Benchmark"},
     {"plot", cmd_plot, "draw a run's charts with gnuplot (PNG and SVG)"},
     {"report", cmd_report, "one page for a run: verdict, charts, startup, history, machine"},
