@@ -107,7 +107,8 @@ static void unlink_names(struct tp_objects *o)
 
 static void objects_free(const struct transport *t, struct tp_objects *o)
 {
-	t->destroy(o);
+	if (t->destroy)
+		t->destroy(o);
 	unlink_names(o);
 	for (int i = 0; i < 4; i++)
 		if (o->fds[i] >= 0) {

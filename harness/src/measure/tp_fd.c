@@ -45,11 +45,6 @@ static void unix_fds(const struct tp_objects *o, bool producer, int *in, int *ou
 	*in = *out = o->fds[producer ? 0 : 1];
 }
 
-static void destroy(struct tp_objects *o)
-{
-	(void)o; /* the caller closes o->fds */
-}
-
 static int open_end(struct tp_worker *w)
 {
 	w->impl = malloc(w->c->size);
@@ -133,7 +128,6 @@ static uint64_t syscalls(struct tp_worker *w)
 	    .about = what,                                                                         \
 	    .modes = 1u << MODE_STREAM | 1u << MODE_PINGPONG | 1u << MODE_LATENCY,                 \
 	    .create = make,                                                                        \
-	    .destroy = destroy,                                                                    \
 	    .worker_fds = fds,                                                                     \
 	    .open = open_end,                                                                      \
 	    .reserve = reserve,                                                                    \

@@ -68,16 +68,7 @@ static int create(const struct bench_case *c, struct tp_objects *o, char *err, s
 	uint64_t nslots, stride;
 	size_t len;
 	geometry(c, &nslots, &stride, &len);
-	snprintf(o->shm[0], sizeof(o->shm[0]), "%s", o->name);
-	int rc = tp_create_shm(o->name, len, err, n);
-	if (rc == 0)
-		o->nshm = 1;
-	return rc; /* a new object is all zeroes: every slot empty */
-}
-
-static void destroy(struct tp_objects *o)
-{
-	(void)o;
+	return tp_create_one(o, len, err, n); /* all zeroes: every slot empty */
 }
 
 static int open_end(struct tp_worker *w)
@@ -185,18 +176,11 @@ static void close_end(struct tp_worker *w)
 	w->impl = NULL;
 }
 
-static uint64_t syscalls(struct tp_worker *w)
-{
-	(void)w;
-	return 0;
-}
-
 const struct transport transport_floor = {
     .name = "floor",
     .about = "fixed slots of the ring's record size, spin only: the least a handoff does",
     .modes = 1u << MODE_STREAM | 1u << MODE_PINGPONG | 1u << MODE_LATENCY,
     .create = create,
-    .destroy = destroy,
     .open = open_end,
     .reserve = reserve,
     .publish = publish,
@@ -204,5 +188,4 @@ const struct transport transport_floor = {
     .release = release,
     .close_out = close_out,
     .close = close_end,
-    .syscalls = syscalls,
 };

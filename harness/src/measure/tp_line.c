@@ -19,16 +19,7 @@ struct line {
 static int create(const struct bench_case *c, struct tp_objects *o, char *err, size_t n)
 {
 	(void)c;
-	snprintf(o->shm[0], sizeof(o->shm[0]), "%s", o->name);
-	int rc = tp_create_shm(o->name, LINE_BYTES, err, n);
-	if (rc == 0)
-		o->nshm = 1;
-	return rc;
-}
-
-static void destroy(struct tp_objects *o)
-{
-	(void)o;
+	return tp_create_one(o, LINE_BYTES, err, n);
 }
 
 static int open_end(struct tp_worker *w)
@@ -80,22 +71,14 @@ static void close_end(struct tp_worker *w)
 	w->impl = NULL;
 }
 
-static uint64_t syscalls(struct tp_worker *w)
-{
-	(void)w;
-	return 0;
-}
-
 const struct transport transport_line = {
     .name = "line",
     .about = "one bare cache line handed back and forth: the physical round trip",
     .modes = 1u << MODE_PINGPONG,
     .create = create,
-    .destroy = destroy,
     .open = open_end,
     .close_out = close_out,
     .close = close_end,
-    .syscalls = syscalls,
     .ping = ping,
     .pong = pong,
 };

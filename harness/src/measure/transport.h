@@ -44,7 +44,8 @@ struct transport {
 	/* Harness, optional: hand over what an attaching worker needs, without
 	 * waiting. */
 	void (*serve)(struct tp_objects *o);
-	/* Harness: release its handles (the names are unlinked by the caller). */
+	/* Harness, optional: release its handles (the names are unlinked,
+	 * and o->fds closed, by the caller). */
 	void (*destroy)(struct tp_objects *o);
 	/* Harness, optional: descriptors the worker inherits as in and out. */
 	void (*worker_fds)(const struct tp_objects *o, bool producer, int *in, int *out);
@@ -62,7 +63,8 @@ struct transport {
 	/* The sending side is done: the peer gets -EPIPE after the last. */
 	void (*close_out)(struct tp_worker *w);
 	void (*close)(struct tp_worker *w);
-	/* System calls made so far (the ring counts its own). */
+	/* Optional: system calls made so far (the ring counts its own); a
+	 * transport without it makes none. */
 	uint64_t (*syscalls)(struct tp_worker *w);
 	/* Optional, pingpong: one bare round trip instead of the message path
 	 * (the `line` reference): round n, client and server. */
@@ -88,6 +90,9 @@ int tp_fail(struct tp_worker *w, int err, const char *fmt, ...)
  * bytes, every page allocated (0 or -errno with err), and map one shared and
  * populated (NULL with w->err). */
 int tp_create_shm(const char *name, size_t len, char *err, size_t n);
+/* The one object of a case, named o->name, of len bytes: created as
+ * tp_create_shm does and recorded in o for the caller to unlink. */
+int tp_create_one(struct tp_objects *o, size_t len, char *err, size_t n);
 void *tp_map_shm(struct tp_worker *w, const char *name, size_t len);
 
 /* Spin until the counter *word reaches want (acquire; counters only grow,

@@ -48,6 +48,15 @@ int tp_create_shm(const char *name, size_t len, char *err, size_t n)
 	return 0;
 }
 
+int tp_create_one(struct tp_objects *o, size_t len, char *err, size_t n)
+{
+	snprintf(o->shm[0], sizeof(o->shm[0]), "%s", o->name);
+	int rc = tp_create_shm(o->name, len, err, n);
+	if (rc == 0)
+		o->nshm = 1;
+	return rc;
+}
+
 void *tp_map_shm(struct tp_worker *w, const char *name, size_t len)
 {
 	int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);

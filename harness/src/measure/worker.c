@@ -97,17 +97,22 @@ struct span {
 	uint64_t n0;
 };
 
+static uint64_t syscalls_so_far(struct worker *w)
+{
+	return w->t->syscalls ? w->t->syscalls(&w->tw) : 0;
+}
+
 static void span_open(struct worker *w, struct span *s, uint64_t n)
 {
 	s->cpu0 = cpu_ns();
-	s->sys0 = w->t->syscalls(&w->tw);
+	s->sys0 = syscalls_so_far(w);
 	s->n0 = n;
 }
 
 static void span_close(struct worker *w, const struct span *s, uint64_t n)
 {
 	w->rep->cpu_ns = cpu_ns() - s->cpu0;
-	w->rep->syscalls = w->t->syscalls(&w->tw) - s->sys0;
+	w->rep->syscalls = syscalls_so_far(w) - s->sys0;
 	w->rep->cpu_messages = n - s->n0;
 }
 
