@@ -291,6 +291,23 @@ static void ratio(char *buf, size_t n, const struct bench_case *c, const struct 
 	snprintf(buf, n, "%.2fx", x);
 }
 
+/* The reference columns: floor, line and pipe always; each peer only when
+ * the run has it. */
+static int ref_columns(const struct bench_case *cases, int ncases, enum bench_transport *refs)
+{
+	static const enum bench_transport all[] = {T_FLOOR, T_LINE, T_LAMPORT, T_CK,
+						   T_IOX,   T_PIPE, T_UNIX};
+	int n = 0;
+	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
+		bool want = all[k] == T_FLOOR || all[k] == T_LINE || all[k] == T_PIPE;
+		for (int i = 0; i < ncases && !want; i++)
+			want = cases[i].transport == all[k];
+		if (want)
+			refs[n++] = all[k];
+	}
+	return n;
+}
+
 static void print_table(const struct bench_case *cases, const struct bench_run *med,
 			const double *spread, const bool *ok, const char **failure, int ncases)
 {
@@ -298,9 +315,16 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 	for (int i = 0; i < ncases; i++)
 		if (strlen(cases[i].name) > w)
 			w = strlen(cases[i].name);
-	printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8s %6s %7s %7s %7s\n", (int)w, "case",
-	       "msgs/s", "bytes/s", "p50", "p90", "p99", "p99.9", "max", "cpu ns/msg P/C",
-	       "sys/msg", "+-%", "/floor", "/line", "/pipe");
+	enum bench_transport refs[T_COUNT];
+	int nref = ref_columns(cases, ncases, refs);
+	printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8s %6s", (int)w, "case", "msgs/s", "bytes/s",
+	       "p50", "p90", "p99", "p99.9", "max", "cpu ns/msg P/C", "sys/msg", "+-%");
+	for (int k = 0; k < nref; k++) {
+		char h[24];
+		snprintf(h, sizeof(h), "/%s", bench_transport_name(refs[k]));
+		printf(" %8s", h);
+	}
+	printf("\n");
 	for (int i = 0; i < ncases; i++) {
 		const struct bench_case *c = &cases[i];
 		if (!ok[i]) {
@@ -308,7 +332,7 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 			continue;
 		}
 		const struct bench_run *r = &med[i];
-		char a[16], b[16], p[5][16], cpu[32], f[16], li[16], pi[16];
+		char a[16], b[16], p[5][16], cpu[32];
 		fmt_si(a, sizeof(a), r->msgs_per_sec);
 		fmt_si(b, sizeof(b), r->bytes_per_sec);
 		fmt_ns(p[0], 16, r->p50);
@@ -317,17 +341,19 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 		fmt_ns(p[3], 16, r->p999);
 		fmt_ns(p[4], 16, r->max);
 		snprintf(cpu, sizeof(cpu), "%.1f/%.1f", r->producer_cpu_ns, r->consumer_cpu_ns);
-		ratio(f, sizeof(f), c, r, reference(cases, med, ok, ncases, c, T_FLOOR));
-		ratio(li, sizeof(li), c, r, reference(cases, med, ok, ncases, c, T_LINE));
-		ratio(pi, sizeof(pi), c, r, reference(cases, med, ok, ncases, c, T_PIPE));
-		printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8.3f %6.1f %7s %7s %7s\n", (int)w,
-		       c->name, a, b, p[0], p[1], p[2], p[3], p[4], cpu, r->syscalls_per_msg,
-		       spread[i], f, li, pi);
+		printf("%-*s %9s %9s %8s %8s %8s %8s %8s %13s %8.3f %6.1f", (int)w, c->name, a, b,
+		       p[0], p[1], p[2], p[3], p[4], cpu, r->syscalls_per_msg, spread[i]);
+		for (int k = 0; k < nref; k++) {
+			char x[16];
+			ratio(x, sizeof(x), c, r, reference(cases, med, ok, ncases, c, refs[k]));
+			printf(" %8s", x);
+		}
+		printf("\n");
 	}
 	printf("\nmedians of the repetitions; +-%% is the spread (max - min) of the main figure "
-	       "(msgs/s for stream, p50 otherwise);\n/floor, /line and /pipe: ring over "
-	       "reference, throughput for stream (higher is better), p50 otherwise (lower is "
-	       "better)\n");
+	       "(msgs/s for stream, p50 otherwise);\n/floor, /line, /pipe and the other /NAME "
+	       "columns: ring over that reference, throughput for stream (higher is better), "
+	       "p50 otherwise (lower is better)\n");
 }
 
 /* Record a result, or say why it cannot be recorded: a figure that JSON

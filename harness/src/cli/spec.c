@@ -332,6 +332,19 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 			/* `all` lists every transport; each runs the modes it can. */
 			if (!(transport_get(tr)->modes & (1u << m)))
 				continue;
+			/* A peer whose library or daemon is missing is skipped,
+			 * with its reason said once. */
+			const char *why = transport_get(tr)->unavailable
+					      ? transport_get(tr)->unavailable()
+					      : NULL;
+			if (why) {
+				static bool said[T_COUNT];
+				if (!said[tr])
+					fprintf(stderr, "ringbench: skipping %s: %s\n",
+						bench_transport_name(tr), why);
+				said[tr] = true;
+				continue;
+			}
 			/* Waits and capacities are the ring's; the references use
 			 * one case per size. */
 			int nw = ring ? sm->waits.n : 1, nc = ring ? sm->capacities.n : 1;
@@ -356,7 +369,7 @@ int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *e
 							/* The largest message a ring holds. */
 							if (ring && c.size > c.capacity / 2 - 16)
 								continue;
-							if (tr == T_FLOOR || tr == T_LAMPORT)
+							if (!ring && tr != T_PIPE && tr != T_UNIX)
 								c.capacity = floor_cap;
 							if (k == max)
 								return fail(err, n,

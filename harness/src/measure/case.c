@@ -49,9 +49,10 @@ int bench_transport_parse(const char *s, enum bench_transport *out)
 static uint64_t warmup(const struct bench_case *c)
 {
 	uint64_t cap = c->transport == T_PIPE || c->transport == T_UNIX ? 65536 : c->capacity;
-	/* lamport's slots are the message rounded to 8, without a record word. */
-	uint64_t stride =
-	    c->transport == T_LAMPORT ? (c->size + 7) & ~(uint64_t)7 : ring_record_size(c->size);
+	/* The peers' slots are the message rounded to 8, without a record
+	 * word (ck_ring's slab has twice as many: half of them is a lap). */
+	bool peer = c->transport == T_LAMPORT || c->transport == T_CK || c->transport == T_IOX;
+	uint64_t stride = peer ? (c->size + 7) & ~(uint64_t)7 : ring_record_size(c->size);
 	uint64_t lap = (cap + stride - 1) / stride;
 	switch (c->mode) {
 	case MODE_STREAM: return lap > 256 ? lap : 256;

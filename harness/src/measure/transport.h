@@ -38,6 +38,9 @@ struct transport {
 	const char *about; /* one line for --help */
 	unsigned modes;	   /* 1 << enum bench_mode it can run */
 	bool ring_options; /* takes --wait and --capacity as the ring's */
+	/* Optional, harness: why it cannot run here (a library or program
+	 * missing), in one line; NULL when it can.  Its cases are skipped. */
+	const char *(*unavailable)(void);
 	/* Harness: make the objects of case c (o->name is set).  0 or -errno,
 	 * with a sentence in err. */
 	int (*create)(const struct bench_case *c, struct tp_objects *o, char *err, size_t n);
@@ -81,6 +84,8 @@ extern const struct transport transport_line;
 extern const struct transport transport_pipe;
 extern const struct transport transport_unix;
 extern const struct transport transport_lamport;
+extern const struct transport transport_ck;
+extern const struct transport transport_iox;
 
 /* For the transports: format w->err and return err. */
 int tp_fail(struct tp_worker *w, int err, const char *fmt, ...)
@@ -102,6 +107,11 @@ void *tp_map_shm(struct tp_worker *w, const char *name, size_t len);
  * w->err set. */
 int tp_spin_word(struct tp_worker *w, _Atomic(uint64_t) *word, uint64_t want, uint64_t *seen,
 		 _Atomic(uint32_t) *closed);
+/* The same for any condition: spin until ready(arg) is true (0), *closed
+ * (when not NULL) is set and ready is still false (-EPIPE), or
+ * w->timeout_ns passes (-ETIMEDOUT, w->err set). */
+int tp_spin_until(struct tp_worker *w, bool (*ready)(void *arg), void *arg,
+		  _Atomic(uint32_t) *closed);
 
 /* Test seam: a test program may define this (the product does not) to wrap
  * a transport's operations, for example to inject a lost or corrupt

@@ -12,6 +12,7 @@
 static const struct transport *const table[T_COUNT] = {
     [T_RING] = &transport_ring, [T_FLOOR] = &transport_floor, [T_LINE] = &transport_line,
     [T_PIPE] = &transport_pipe, [T_UNIX] = &transport_unix,   [T_LAMPORT] = &transport_lamport,
+    [T_CK] = &transport_ck,	[T_IOX] = &transport_iox,
 };
 
 const struct transport *transport_get(enum bench_transport t)
@@ -75,24 +76,37 @@ void *tp_map_shm(struct tp_worker *w, const char *name, size_t len)
 	return p;
 }
 
-static bool reached(_Atomic(uint64_t) *word, uint64_t want, uint64_t *seen)
+/* Pairs with the peer's release store of the counter. */
+struct word_want {
+	_Atomic(uint64_t) *word;
+	uint64_t want, *seen;
+};
+
+static bool reached(void *arg)
 {
-	/* Pairs with the peer's release store of the counter. */
-	*seen = atomic_load_explicit(word, memory_order_acquire);
-	return (int64_t)(*seen - want) >= 0;
+	struct word_want *ww = arg;
+	*ww->seen = atomic_load_explicit(ww->word, memory_order_acquire);
+	return (int64_t)(*ww->seen - ww->want) >= 0;
 }
 
 int tp_spin_word(struct tp_worker *w, _Atomic(uint64_t) *word, uint64_t want, uint64_t *seen,
 		 _Atomic(uint32_t) *closed)
 {
+	struct word_want ww = {word, want, seen};
+	return tp_spin_until(w, reached, &ww, closed);
+}
+
+int tp_spin_until(struct tp_worker *w, bool (*ready)(void *arg), void *arg,
+		  _Atomic(uint32_t) *closed)
+{
 	int64_t deadline = 0;
 	for (unsigned spins = 0;; spins++) {
-		if (reached(word, want, seen))
+		if (ready(arg))
 			return 0;
-		/* The peer stores its last count before it sets closed: once
-		 * closed is seen, look at the counter once more. */
+		/* The peer makes its last message ready before it sets closed:
+		 * once closed is seen, look once more. */
 		if (closed && atomic_load_explicit(closed, memory_order_acquire))
-			return reached(word, want, seen) ? 0 : -EPIPE;
+			return ready(arg) ? 0 : -EPIPE;
 		sys_cpu_relax();
 		/* The clock only now and then: it costs more than a look. */
 		if ((spins & 1023) == 1023) {

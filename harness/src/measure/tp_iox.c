@@ -1,0 +1,485 @@
+/* tp_iox.c: the `iceoryx` reference: Eclipse iceoryx 2.0 through its C
+ * binding (Debian's libiceoryx-binding-c-dev), a publisher in one pinned
+ * worker and a subscriber in the other, messages loaned from iceoryx's
+ * shared memory and written and checked in place (zero copy).
+ *
+ * iceoryx needs its daemon, RouDi (Debian's iceoryx package).  The harness
+ * starts one for the run, on a config of its own (mempools for messages up
+ * to 64 KiB) written to a temporary folder, and stops it when it exits (or
+ * dies: RouDi gets SIGTERM then, and removes its shared memory).  RouDi 2.0
+ * has one name per machine (/tmp/roudi): when another RouDi already runs,
+ * this transport is skipped, never shared with someone else's daemon.
+ *
+ * The library is C++; ringbench links no C++ (it made every start slower,
+ * issue 12), so the worker loads libiceoryx_binding_c with dlopen when it
+ * opens this transport, and the headers only give the types.
+ *
+ * The publisher waits for its subscriber before the first message and
+ * blocks when the subscriber's queue is full (WAIT_FOR_CONSUMER with
+ * BLOCK_PRODUCER), so nothing is dropped; the queue holds the ring's
+ * capacity in messages, at most iceoryx's 256.  The end of a stream is a
+ * last message whose sequence word is all ones (no real message has it).
+ * Spin only: the subscriber polls take_chunk.
+ *
+ * Stream, latency and pingpong (a second publisher and subscriber for the
+ * replies). */
+#include "transport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef RINGBENCH_HAVE_ICEORYX
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <iceoryx_binding_c/log.h>
+#include <iceoryx_binding_c/publisher.h>
+#include <iceoryx_binding_c/runtime.h>
+#include <iceoryx_binding_c/subscriber.h>
+
+#define IOX_LIB	      "libiceoryx_binding_c.so.2"
+#define IOX_MAX_SIZE  65536	 /* the largest message in RouDi's config */
+#define IOX_QUEUE_MAX 256	 /* iceoryx 2.0's MAX_SUBSCRIBER_QUEUE_CAPACITY */
+#define IOX_END	      UINT64_MAX /* the sequence word of the end mark */
+#define ROUDI_LOCK    "/tmp/iox-unique-roudi.lock"
+
+/* ---- the harness's side: RouDi for the run ---- */
+
+static struct {
+	pid_t pid;
+	char dir[64]; /* the config and RouDi's log */
+	bool tried;
+	char why[300]; /* why it could not start */
+} roudi;
+
+static const char *roudi_prog(void)
+{
+	const char *p = getenv("RINGBENCH_IOX_ROUDI");
+	return p && *p ? p : "iox-roudi";
+}
+
+static bool in_path(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	const char *path = getenv("PATH");
+	char buf[4096];
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, prog);
+		if (access(buf, X_OK) == 0)
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+/* Another RouDi holds its lock file. */
+static bool other_roudi(void)
+{
+	int fd = open(ROUDI_LOCK, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	if (!held)
+		flock(fd, LOCK_UN);
+	close(fd);
+	return held;
+}
+
+static void rm_dir(void)
+{
+	if (!roudi.dir[0])
+		return;
+	char p[128];
+	snprintf(p, sizeof(p), "%s/roudi.toml", roudi.dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/roudi.log", roudi.dir);
+	unlink(p);
+	rmdir(roudi.dir);
+	roudi.dir[0] = 0;
+}
+
+static void roudi_stop(void)
+{
+	if (roudi.pid > 0) {
+		kill(roudi.pid, SIGTERM);
+		/* RouDi removes its shared memory on SIGTERM; give it 5 s. */
+		for (int i = 0; i < 500 && waitpid(roudi.pid, NULL, WNOHANG) == 0; i++)
+			usleep(10000);
+		if (waitpid(roudi.pid, NULL, WNOHANG) == 0) {
+			kill(roudi.pid, SIGKILL);
+			waitpid(roudi.pid, NULL, 0);
+		}
+		roudi.pid = 0;
+	}
+	rm_dir();
+}
+
+static bool log_says(const char *log, const char *what, char *last, size_t n)
+{
+	FILE *f = fopen(log, "r");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (fgets(line, sizeof(line), f)) {
+		found |= strstr(line, what) != NULL;
+		line[strcspn(line, "\n")] = 0;
+		if (*line)
+			snprintf(last, n, "%.200s", line);
+	}
+	fclose(f);
+	return found;
+}
+
+static int roudi_start(void)
+{
+	snprintf(roudi.dir, sizeof(roudi.dir), "/tmp/ringbench-roudi.XXXXXX");
+	if (!mkdtemp(roudi.dir)) {
+		roudi.dir[0] = 0;
+		snprintf(roudi.why, sizeof(roudi.why), "cannot make a folder in /tmp: %s",
+			 strerror(errno));
+		return -1;
+	}
+	char cfg[128], log[128];
+	snprintf(cfg, sizeof(cfg), "%s/roudi.toml", roudi.dir);
+	snprintf(log, sizeof(log), "%s/roudi.log", roudi.dir);
+	FILE *f = fopen(cfg, "w");
+	if (!f) {
+		snprintf(roudi.why, sizeof(roudi.why), "%s: %s", cfg, strerror(errno));
+		rm_dir();
+		return -1;
+	}
+	/* A chunk is the message and iceoryx's header (40 bytes in 2.0);
+	 * 1,024 of each size covers two full queues and the loans. */
+	fprintf(f, "# ringbench's own RouDi config: messages up to 64 KiB\n"
+		   "[general]\nversion = 1\n\n[[segment]]\n");
+	static const unsigned sizes[] = {128, 1088, 4160, 16448, IOX_MAX_SIZE + 64};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		fprintf(f, "\n[[segment.mempool]]\nsize = %u\ncount = %u\n", sizes[i],
+			sizes[i] > 20000 ? 600 : 1024);
+	fclose(f);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(roudi.why, sizeof(roudi.why), "fork: %s", strerror(errno));
+		rm_dir();
+		return -1;
+	}
+	if (pid == 0) {
+		/* RouDi dies with the run: SIGTERM, so it cleans up. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		execlp(roudi_prog(), "iox-roudi", "-c", cfg, "-m", "off", "-l", "warning",
+		       (char *)NULL);
+		dprintf(2, "cannot run %s: %s\n", roudi_prog(), strerror(errno));
+		_exit(127);
+	}
+	roudi.pid = pid;
+	atexit(roudi_stop);
+	char last[300] = "";
+	for (int i = 0; i < 1000; i++) { /* 10 s */
+		if (log_says(log, "RouDi is ready for clients", last, sizeof(last)))
+			return 0;
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			roudi.pid = 0;
+			snprintf(roudi.why, sizeof(roudi.why), "%.60s exited: %s", roudi_prog(),
+				 last[0] ? last : "no message");
+			rm_dir();
+			return -1;
+		}
+		usleep(10000);
+	}
+	snprintf(roudi.why, sizeof(roudi.why), "%.60s not ready after 10 s: %s", roudi_prog(),
+		 last[0] ? last : "no message");
+	roudi_stop();
+	return -1;
+}
+
+static const char *unavailable(void)
+{
+	static char why[200];
+	if (roudi.pid > 0)
+		return NULL;
+	void *lib = dlopen(IOX_LIB, RTLD_LAZY | RTLD_LOCAL);
+	if (!lib) {
+		snprintf(why, sizeof(why), "cannot load %s (Debian's libiceoryx-binding-c2)",
+			 IOX_LIB);
+		return why;
+	}
+	dlclose(lib);
+	if (!in_path(roudi_prog())) {
+		snprintf(why, sizeof(why), "no %s (Debian's iceoryx package)", roudi_prog());
+		return why;
+	}
+	if (other_roudi())
+		return "another RouDi is running on this machine; ringbench starts its own and "
+		       "does not share one";
+	return NULL;
+}
+
+static int create(const struct bench_case *c, struct tp_objects *o, char *err, size_t n)
+{
+	(void)o;
+	if (c->size > IOX_MAX_SIZE) {
+		snprintf(err, n, "iceoryx: messages up to %d bytes in ringbench's RouDi config",
+			 IOX_MAX_SIZE);
+		return -EINVAL;
+	}
+	if (!roudi.tried) {
+		roudi.tried = true;
+		const char *why = unavailable();
+		if (why)
+			snprintf(roudi.why, sizeof(roudi.why), "%s", why);
+		else
+			roudi_start();
+	}
+	if (roudi.pid <= 0) {
+		snprintf(err, n, "iceoryx: %s", roudi.why);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* ---- the worker's side ---- */
+
+static struct {
+	__typeof__(iox_set_loglevel) *set_loglevel;
+	__typeof__(iox_runtime_init) *runtime_init;
+	__typeof__(iox_runtime_shutdown) *runtime_shutdown;
+	__typeof__(iox_pub_options_init) *pub_options_init;
+	__typeof__(iox_pub_init) *pub_init;
+	__typeof__(iox_pub_deinit) *pub_deinit;
+	__typeof__(iox_pub_loan_chunk) *pub_loan_chunk;
+	__typeof__(iox_pub_publish_chunk) *pub_publish_chunk;
+	__typeof__(iox_pub_has_subscribers) *pub_has_subscribers;
+	__typeof__(iox_sub_options_init) *sub_options_init;
+	__typeof__(iox_sub_init) *sub_init;
+	__typeof__(iox_sub_deinit) *sub_deinit;
+	__typeof__(iox_sub_take_chunk) *sub_take_chunk;
+	__typeof__(iox_sub_release_chunk) *sub_release_chunk;
+} api;
+
+static int load(struct tp_worker *w)
+{
+	if (api.sub_release_chunk)
+		return 0;
+	void *lib = dlopen(IOX_LIB, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		return tp_fail(w, -ENOENT, "iceoryx: %s", dlerror());
+	struct {
+		void **fn;
+		const char *name;
+	} syms[] = {
+#define SYM(f) {(void **)&api.f, "iox_" #f}
+	    SYM(set_loglevel),	   SYM(runtime_init),	   SYM(runtime_shutdown),
+	    SYM(pub_options_init), SYM(pub_init),	   SYM(pub_deinit),
+	    SYM(pub_loan_chunk),   SYM(pub_publish_chunk), SYM(pub_has_subscribers),
+	    SYM(sub_options_init), SYM(sub_init),	   SYM(sub_deinit),
+	    SYM(sub_take_chunk),   SYM(sub_release_chunk),
+#undef SYM
+	};
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
+		if (!(*syms[i].fn = dlsym(lib, syms[i].name)))
+			return tp_fail(w, -ENOENT, "iceoryx: %s has no %s", IOX_LIB, syms[i].name);
+	return 0;
+}
+
+struct iox {
+	bool runtime;
+	iox_pub_storage_t pub_storage;
+	iox_sub_storage_t sub_storage;
+	iox_pub_t pub;
+	iox_sub_t sub;
+	void *loan;	   /* the message being written */
+	const void *taken; /* the message being read */
+};
+
+static int open_end(struct tp_worker *w)
+{
+	struct iox *x = calloc(1, sizeof(*x));
+	if (!x)
+		return tp_fail(w, -ENOMEM, "out of memory");
+	w->impl = x;
+	int rc = load(w);
+	if (rc)
+		return rc;
+	api.set_loglevel(Iceoryx_LogLevel_Warn);
+	char app[64];
+	snprintf(app, sizeof(app), "ringbench-%d", (int)getpid());
+	api.runtime_init(app);
+	x->runtime = true;
+	/* The service's instance is the case's object name, so two cases
+	 * never meet; event "a" carries producer (client) to consumer
+	 * (server), "b" the replies. */
+	const char *inst = w->name[0] == '/' ? w->name + 1 : w->name;
+	bool two = w->c->mode == MODE_PINGPONG;
+	const char *out = w->producer ? "a" : (two ? "b" : NULL);
+	const char *in = w->producer ? (two ? "b" : NULL) : "a";
+	if (in) {
+		iox_sub_options_t so;
+		api.sub_options_init(&so);
+		uint64_t q = w->c->capacity / ((w->c->size + 63) & ~(size_t)63);
+		so.queueCapacity = q < 1 ? 1 : q > IOX_QUEUE_MAX ? IOX_QUEUE_MAX : q;
+		so.queueFullPolicy = QueueFullPolicy_BLOCK_PRODUCER;
+		x->sub = api.sub_init(&x->sub_storage, "ringbench", inst, in, &so);
+		if (!x->sub)
+			return tp_fail(w, -EIO, "iceoryx: cannot make the subscriber");
+	}
+	if (out) {
+		iox_pub_options_t po;
+		api.pub_options_init(&po);
+		po.subscriberTooSlowPolicy = ConsumerTooSlowPolicy_WAIT_FOR_CONSUMER;
+		x->pub = api.pub_init(&x->pub_storage, "ringbench", inst, out, &po);
+		if (!x->pub)
+			return tp_fail(w, -EIO, "iceoryx: cannot make the publisher");
+		/* Nothing is sent before the subscriber is there to get it. */
+		int64_t deadline = sys_now_ns() + w->timeout_ns;
+		while (!api.pub_has_subscribers(x->pub)) {
+			if (sys_now_ns() > deadline)
+				return tp_fail(w, -ETIMEDOUT, "iceoryx: no subscriber for %lld ms",
+					       (long long)(w->timeout_ns / 1000000));
+			usleep(200);
+		}
+	}
+	return 0;
+}
+
+static int reserve(struct tp_worker *w, void **buf)
+{
+	struct iox *x = w->impl;
+	int64_t deadline = 0;
+	for (unsigned spins = 0;; spins++) {
+		enum iox_AllocationResult r =
+		    api.pub_loan_chunk(x->pub, &x->loan, (uint32_t)w->c->size);
+		if (r == AllocationResult_SUCCESS)
+			break;
+		if (r != AllocationResult_RUNNING_OUT_OF_CHUNKS)
+			return tp_fail(w, -EIO, "iceoryx: cannot loan a chunk of %zu bytes (%d)",
+				       w->c->size, (int)r);
+		sys_cpu_relax();
+		if ((spins & 1023) == 1023) {
+			int64_t now = sys_now_ns();
+			if (!deadline)
+				deadline = now + w->timeout_ns;
+			else if (now > deadline)
+				return tp_fail(w, -ETIMEDOUT, "iceoryx: out of chunks for %lld ms",
+					       (long long)(w->timeout_ns / 1000000));
+		}
+	}
+	*buf = x->loan;
+	return 0;
+}
+
+static int publish(struct tp_worker *w)
+{
+	struct iox *x = w->impl;
+	api.pub_publish_chunk(x->pub, x->loan);
+	x->loan = NULL;
+	return 0;
+}
+
+static bool took(void *arg)
+{
+	struct iox *x = arg;
+	return api.sub_take_chunk(x->sub, &x->taken) == ChunkReceiveResult_SUCCESS;
+}
+
+static int recv_msg(struct tp_worker *w, const void **msg, size_t *len)
+{
+	struct iox *x = w->impl;
+	int rc = tp_spin_until(w, took, x, NULL);
+	if (rc)
+		return rc;
+	uint64_t seq;
+	memcpy(&seq, x->taken, sizeof(seq));
+	if (seq == IOX_END) {
+		api.sub_release_chunk(x->sub, x->taken);
+		x->taken = NULL;
+		return -EPIPE;
+	}
+	*msg = x->taken;
+	*len = w->c->size;
+	return 0;
+}
+
+static void release(struct tp_worker *w)
+{
+	struct iox *x = w->impl;
+	api.sub_release_chunk(x->sub, x->taken);
+	x->taken = NULL;
+}
+
+static void close_out(struct tp_worker *w)
+{
+	struct iox *x = w->impl;
+	void *buf;
+	if (!x || !x->pub || reserve(w, &buf))
+		return;
+	uint64_t end = IOX_END;
+	memcpy(buf, &end, sizeof(end));
+	publish(w);
+}
+
+static void close_end(struct tp_worker *w)
+{
+	struct iox *x = w->impl;
+	if (!x)
+		return;
+	if (x->pub)
+		api.pub_deinit(x->pub);
+	if (x->sub)
+		api.sub_deinit(x->sub);
+	if (x->runtime)
+		api.runtime_shutdown();
+	free(x);
+	w->impl = NULL;
+}
+
+const struct transport transport_iox = {
+    .name = "iceoryx",
+    .about = "Eclipse iceoryx: publisher and subscriber, zero-copy loans, its own RouDi",
+    .modes = 1u << MODE_STREAM | 1u << MODE_PINGPONG | 1u << MODE_LATENCY,
+    .unavailable = unavailable,
+    .create = create,
+    .open = open_end,
+    .reserve = reserve,
+    .publish = publish,
+    .recv = recv_msg,
+    .release = release,
+    .close_out = close_out,
+    .close = close_end,
+};
+
+#else
+
+static const char *unavailable(void)
+{
+	return "built without iceoryx's C binding (Debian's libiceoryx-binding-c-dev)";
+}
+
+const struct transport transport_iox = {
+    .name = "iceoryx",
+    .about = "Eclipse iceoryx (not in this build: no libiceoryx-binding-c-dev)",
+    .modes = 1u << MODE_STREAM | 1u << MODE_PINGPONG | 1u << MODE_LATENCY,
+    .unavailable = unavailable,
+};
+
+#endif
