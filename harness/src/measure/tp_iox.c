@@ -5,8 +5,9 @@
  *
  * iceoryx needs its daemon, RouDi (Debian's iceoryx package).  The harness
  * starts one for the run, on a config of its own (mempools for messages up
- * to 64 KiB) written to a temporary folder, and stops it when it exits (or
- * dies: RouDi gets SIGTERM then, and removes its shared memory).  RouDi 2.0
+ * to 64 KiB) written to a temporary folder, through a small supervisor
+ * process that stops it when the harness exits or dies (and, should RouDi
+ * hang in its shutdown, kills it and removes its shared memory).  RouDi 2.0
  * has one name per machine (/tmp/roudi): when another RouDi already runs,
  * this transport is skipped, never shared with someone else's daemon.
  *
@@ -35,7 +36,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,20 +110,85 @@ static void rm_dir(void)
 	roudi.dir[0] = 0;
 }
 
+/* The harness's end of the supervisor's pipe: closing it (at exit, or by
+ * dying) tells the supervisor to stop RouDi. */
+static int roudi_pipe = -1;
+
 static void roudi_stop(void)
 {
 	if (roudi.pid > 0) {
-		kill(roudi.pid, SIGTERM);
-		/* RouDi removes its shared memory on SIGTERM; give it 5 s. */
-		for (int i = 0; i < 500 && waitpid(roudi.pid, NULL, WNOHANG) == 0; i++)
-			usleep(10000);
-		if (waitpid(roudi.pid, NULL, WNOHANG) == 0) {
-			kill(roudi.pid, SIGKILL);
-			waitpid(roudi.pid, NULL, 0);
-		}
+		close(roudi_pipe);
+		roudi_pipe = -1;
+		waitpid(roudi.pid, NULL, 0); /* the supervisor gives up on RouDi after 5 s */
 		roudi.pid = 0;
 	}
 	rm_dir();
+}
+
+/* RouDi's user segment is named after the user. */
+static void unlink_segments(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	shm_unlink("/iceoryx_mgmt");
+	if (pw) {
+		char name[300];
+		snprintf(name, sizeof(name), "/%s", pw->pw_name);
+		shm_unlink(name);
+	}
+}
+
+/* The supervisor, a child of the harness: runs RouDi, and when the harness
+ * closes the pipe or dies, stops it.  RouDi told to stop while its clients
+ * are being killed (the harness killed, its workers with it) can hang in
+ * its shutdown and keep its shared memory: after 5 s it is killed, and its
+ * segments, which were its own (no other RouDi ran when it started), are
+ * removed. */
+static void supervise(int rd, const char *cfg, const char *log)
+{
+	signal(SIGTERM, SIG_IGN); /* only the pipe stops us */
+	signal(SIGINT, SIG_IGN);
+	/* Hold none of the caller's output open: $(ringbench ...) ends when
+	 * ringbench does. */
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0)
+		for (int i = 0; i < 3; i++)
+			dup2(null, i);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(rd);
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		execlp(roudi_prog(), "iox-roudi", "-c", cfg, "-m", "on", "-l", "warning",
+		       (char *)NULL);
+		dprintf(2, "cannot run %s: %s\n", roudi_prog(), strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		_exit(1);
+	for (;;) {
+		struct pollfd p = {.fd = rd, .events = POLLIN};
+		int n = poll(&p, 1, 200);
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			_exit(1); /* RouDi stopped by itself: the harness sees us go */
+		char c;
+		if (n > 0 && read(rd, &c, 1) <= 0)
+			break; /* the harness is done, or dead */
+	}
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			_exit(0);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink_segments();
+	_exit(0);
 }
 
 static bool log_says(const char *log, const char *what, char *last, size_t n)
@@ -167,39 +235,41 @@ static int roudi_start(void)
 		fprintf(f, "\n[[segment.mempool]]\nsize = %u\ncount = %u\n", sizes[i],
 			sizes[i] > 20000 ? 600 : 1024);
 	fclose(f);
-	pid_t parent = getpid();
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(roudi.why, sizeof(roudi.why), "pipe: %s", strerror(errno));
+		rm_dir();
+		return -1;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(roudi.why, sizeof(roudi.why), "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
 		rm_dir();
 		return -1;
 	}
 	if (pid == 0) {
-		/* RouDi dies with the run: SIGTERM, so it cleans up. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(1);
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, 0);
-		execlp(roudi_prog(), "iox-roudi", "-c", cfg, "-m", "off", "-l", "warning",
-		       (char *)NULL);
-		dprintf(2, "cannot run %s: %s\n", roudi_prog(), strerror(errno));
-		_exit(127);
+		close(fds[1]);
+		supervise(fds[0], cfg, log);
 	}
+	close(fds[0]);
+	roudi_pipe = fds[1];
 	roudi.pid = pid;
 	atexit(roudi_stop);
 	char last[300] = "";
 	for (int i = 0; i < 1000; i++) { /* 10 s */
-		if (log_says(log, "RouDi is ready for clients", last, sizeof(last)))
+		if (log_says(log, "RouDi is ready for clients", last, sizeof(last))) {
+			/* RouDi has read its config and keeps its log open: the
+			 * folder goes now, so a run killed later leaves nothing
+			 * in /tmp. */
+			rm_dir();
 			return 0;
+		}
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
 			roudi.pid = 0;
+			close(roudi_pipe);
+			roudi_pipe = -1;
 			snprintf(roudi.why, sizeof(roudi.why), "%.60s exited: %s", roudi_prog(),
 				 last[0] ? last : "no message");
 			rm_dir();

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# peers.sh RINGBENCH: the ck_ring and iceoryx peers end to end.
+#   - each runs stream and pingpong beside the ring, every message checked,
+#     and the table has a reference column for each;
+#   - a peer that cannot run is skipped with its one-line reason and the
+#     rest of the run goes on: no RouDi program, another RouDi holding its
+#     lock (ringbench never shares one);
+#   - the RouDi ringbench starts is gone after the run, with its shared
+#     memory and its temporary folder, also when ringbench is killed.
+# Run alone (RESOURCE_LOCK roudi): RouDi 2.0 has one name per machine.
+set -u
+rb=$1
+if [ "$(nproc)" -lt 2 ]; then
+	echo "peers.sh: skipped, runs pin to CPUs 0 and 1"
+	exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "peers.sh: $*" >&2; exit 1; }
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+quick=(--messages 3000 --repetitions 1 --warmup 0)
+
+roudi_gone() {
+	# RouDi removes its shared memory when it stops; give it a moment.
+	for _ in $(seq 50); do
+		if [ ! -e /dev/shm/iceoryx_mgmt ] && ! pgrep -x iox-roudi >/dev/null; then
+			break
+		fi
+		sleep 0.1
+	done
+	[ -e /dev/shm/iceoryx_mgmt ] && fail "$1: /dev/shm/iceoryx_mgmt left behind"
+	pgrep -x iox-roudi >/dev/null && fail "$1: iox-roudi still running"
+	ls -d /tmp/ringbench-roudi.* 2>/dev/null && fail "$1: RouDi's folder left in /tmp"
+	return 0
+}
+
+pgrep -x iox-roudi >/dev/null && { echo "peers.sh: skipped, a RouDi is already running"; exit 77; }
+
+# Both peers, both modes, beside the ring.
+for mode in stream pingpong; do
+	"$rb" $mode --transport ring,ck_ring,iceoryx --wait spin "${quick[@]}" >"$tmp/$mode.out" 2>&1 ||
+		{ cat "$tmp/$mode.out"; fail "$mode with the peers failed"; }
+	grep -q "skipping" "$tmp/$mode.out" && { cat "$tmp/$mode.out"; fail "$mode: a peer was skipped"; }
+	for t in ck_ring iceoryx; do
+		grep -q "^$mode/transport:$t/size:64/" "$tmp/$mode.out" || fail "$mode: no $t row"
+		grep "^case " "$tmp/$mode.out" | grep -q " /$t" || fail "$mode: no /$t column"
+	done
+	roudi_gone "$mode"
+done
+
+# Larger messages, and the size RouDi's config cannot hold.
+"$rb" stream --transport ck_ring,iceoryx --size 4K,64K "${quick[@]}" >"$tmp/big.out" 2>&1 ||
+	{ cat "$tmp/big.out"; fail "4K and 64K messages failed"; }
+"$rb" stream --transport iceoryx --size 128K --capacity 1M "${quick[@]}" >"$tmp/huge.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "iceoryx: messages up to 65536 bytes" "$tmp/huge.out" ||
+	{ cat "$tmp/huge.out"; fail "a 128K iceoryx message: exit $rc, not refused by name"; }
+roudi_gone "sizes"
+
+# No RouDi program: skipped with the reason, the ring still runs.
+RINGBENCH_IOX_ROUDI=/nonexistent/iox-roudi "$rb" stream --transport ring,iceoryx "${quick[@]}" \
+	>"$tmp/noroudi.out" 2>&1 || { cat "$tmp/noroudi.out"; fail "no RouDi: the run failed"; }
+grep -q "^ringbench: skipping iceoryx: no /nonexistent/iox-roudi (Debian's iceoryx package)$" \
+	"$tmp/noroudi.out" || { cat "$tmp/noroudi.out"; fail "no RouDi: no skip line"; }
+grep -q "^stream/wait:spin/size:64/" "$tmp/noroudi.out" || fail "no RouDi: the ring did not run"
+grep -q "^stream/transport:iceoryx" "$tmp/noroudi.out" && fail "no RouDi: iceoryx ran"
+# Only a skipped peer: nothing to run is an error.
+RINGBENCH_IOX_ROUDI=/nonexistent/iox-roudi "$rb" stream --transport iceoryx "${quick[@]}" \
+	>"$tmp/only.out" 2>&1
+[ $? -eq 2 ] || { cat "$tmp/only.out"; fail "only a skipped peer: not exit 2"; }
+
+# Another RouDi's lock held: skipped, not shared.
+"$py" - "$rb" "$tmp/other.out" <<'EOF' || fail "another RouDi: see above"
+import fcntl, os, subprocess, sys
+rb, out = sys.argv[1], sys.argv[2]
+existed = os.path.exists("/tmp/iox-unique-roudi.lock")
+with open("/tmp/iox-unique-roudi.lock", "a") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    r = subprocess.run([rb, "stream", "--transport", "ring,iceoryx", "--messages", "3000",
+                        "--repetitions", "1", "--warmup", "0"], capture_output=True, text=True)
+if not existed:
+    os.unlink("/tmp/iox-unique-roudi.lock")
+open(out, "w").write(r.stdout + r.stderr)
+want = "ringbench: skipping iceoryx: another RouDi is running on this machine"
+if r.returncode != 0 or want not in r.stderr or "stream/transport:iceoryx" in r.stdout:
+    sys.exit("exit %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
+EOF
+
+# ringbench killed in the middle of an iceoryx run: its RouDi goes too.
+"$rb" stream --transport iceoryx --duration 5 --repetitions 1 --warmup 0 >"$tmp/kill.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	pgrep -x iox-roudi >/dev/null && break
+	sleep 0.05
+done
+pgrep -x iox-roudi >/dev/null || { kill -9 $pid; cat "$tmp/kill.out"; fail "no RouDi started"; }
+sleep 0.5
+kill -9 $pid
+wait $pid 2>/dev/null
+sleep 0.5
+# The workers die with the harness; RouDi gets SIGTERM and cleans up.
+roudi_gone "after kill -9"
+echo "peers.sh: ok"
