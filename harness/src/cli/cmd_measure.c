@@ -24,7 +24,7 @@
 
 static const char *const usage_text =
     "usage: ringbench stream|pingpong|latency [options]\n"
-    "       ringbench run SCENARIO... [--repetitions N] [--warmup N] [--cpus P,C] [--out FILE]\n"
+    "       ringbench run SCENARIO... [--repetitions N] [--warmup N] [--cpus PAIRS] [--out FILE]\n"
     "\n"
     "  stream       producer sends as fast as the transport allows: messages/s,\n"
     "               bytes/s, CPU ns per message of each side\n"
@@ -40,7 +40,9 @@ static const char *const usage_text =
     "  --wait LIST       spin, futex, eventfd, hybrid, or all (spin); ring only\n"
     "  --size LIST       message bytes (64); at least 16, 24 for latency\n"
     "  --capacity LIST   ring bytes, powers of two from 4K (1M; 64K for pingpong)\n"
-    "  --cpus P,C        producer (client) and consumer (server) CPUs (0,1)\n"
+    "  --cpus PAIRS      producer (client) and consumer (server) CPUs: one pair\n"
+    "                    (0,1, the default), pairs run in turn (0,1/1,0/0,2), or\n"
+    "                    all-pairs (every ordered pair this process may run on)\n"
     "  --messages N      messages (or round trips) per run; K and M are thousands\n"
     "                    and millions (pingpong: 100K)\n"
     "  --duration S      seconds per run instead of a count (stream, latency: 1)\n"
@@ -149,7 +151,7 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 			cli->run_opts[1] = true;
 			break;
 		case 'p':
-			rc = spec_parse_cpus(optarg, cli->overrides.cpu, err, sizeof(err));
+			rc = spec_parse_cpu_pairs(optarg, &cli->overrides, err, sizeof(err));
 			cli->run_opts[2] = true;
 			break;
 		case 'o': cli->out = optarg; break;
@@ -270,7 +272,7 @@ static const struct bench_run *reference(const struct bench_case *cases,
 	for (int i = 0; i < ncases; i++) {
 		const struct bench_case *r = &cases[i];
 		if (ok[i] && r->transport == t && r->mode == c->mode && r->size == c->size &&
-		    r->rate == c->rate)
+		    r->rate == c->rate && r->cpu[0] == c->cpu[0] && r->cpu[1] == c->cpu[1])
 			return &med[i];
 	}
 	return NULL;
@@ -489,6 +491,8 @@ static void apply_overrides(struct cli *cli)
 	if (cli->run_opts[2]) {
 		cli->spec.cpu[0] = cli->overrides.cpu[0];
 		cli->spec.cpu[1] = cli->overrides.cpu[1];
+		cli->spec.npairs = cli->overrides.npairs;
+		memcpy(cli->spec.pairs, cli->overrides.pairs, sizeof(cli->spec.pairs));
 	}
 }
 

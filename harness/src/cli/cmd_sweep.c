@@ -2,16 +2,23 @@
  * chosen CPUs, the round trips as a matrix (sweep.h). */
 #include "bench.h"
 #include "commands.h"
+#include "plot.h"
+#include "results.h"
 #include "sweep.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#ifndef RINGBENCH_GNUPLOT
+#define RINGBENCH_GNUPLOT "gnuplot"
+#endif
 
 static const char help[] =
     "usage: ringbench sweep [--cpus LIST|all] [--transport line|floor|ring]\n"
-    "                       [--messages N]\n"
+    "                       [--messages N] [--plot DIR] [--gnuplot PROG]\n"
     "\n"
     "Ping-pong between every ordered pair of the CPUs (client on the row's CPU,\n"
     "server on the column's) and print the matrix of round-trip p50s, so you see\n"
@@ -22,9 +29,12 @@ static const char help[] =
     "                    process may run on); a CPU outside that set is refused\n"
     "  --transport T     line (a bare cache line, the default), floor, or ring (spin)\n"
     "  --messages N      round trips per pair (100K)\n"
+    "  --plot DIR        also draw the matrix as a heatmap, DIR/sweep.png and .svg\n"
+    "                    (its data in DIR/data/sweep.dat), with gnuplot\n"
+    "  --gnuplot PROG    the gnuplot to run (" RINGBENCH_GNUPLOT ")\n"
     "\n"
     "exit status: 0 every pair measured, 2 usage or environment error, 3 a pair\n"
-    "failed (named in the matrix as fail)\n";
+    "failed (named in the matrix as fail), or the heatmap could not be drawn\n";
 
 struct sweep_ctx {
 	enum bench_transport transport;
@@ -63,9 +73,11 @@ int cmd_sweep(int argc, char **argv)
 	static const struct option opts[] = {{"cpus", required_argument, 0, 'c'},
 					     {"transport", required_argument, 0, 't'},
 					     {"messages", required_argument, 0, 'm'},
+					     {"plot", required_argument, 0, 'P'},
+					     {"gnuplot", required_argument, 0, 'g'},
 					     {"help", no_argument, 0, 'h'},
 					     {0}};
-	const char *cpus_arg = "all";
+	const char *cpus_arg = "all", *plot_dir = NULL, *gnuplot = RINGBENCH_GNUPLOT;
 	struct sweep_ctx x = {.transport = T_LINE, .messages = 100000};
 	x.lim.stall_ns = 2000000000LL;
 	optind = 1;
@@ -94,6 +106,8 @@ int cmd_sweep(int argc, char **argv)
 			x.messages = v;
 			break;
 		}
+		case 'P': plot_dir = optarg; break;
+		case 'g': gnuplot = optarg; break;
 		case 'h': fputs(help, stdout); return BENCH_PASS;
 		default: return cli_usage("sweep: unknown option '%s'", argv[optind - 1]);
 		}
@@ -120,7 +134,28 @@ int cmd_sweep(int argc, char **argv)
 		n, n * (n - 1), bench_transport_name(x.transport), (unsigned long long)x.messages);
 	int failed = sweep_matrix(cpus, n, measure_pair, &x, m, progress);
 	sweep_print(stdout, cpus, n, m);
+	int rc = failed ? BENCH_VISIBILITY : BENCH_PASS;
+	if (plot_dir) {
+		struct machine mc;
+		machine_identify(&mc);
+		char what[160], title[400], date[32], png[1200], svg[1200], why[2600];
+		time_t now = time(NULL);
+		strftime(date, sizeof(date), "%Y-%m-%d", localtime(&now));
+		snprintf(what, sizeof(what), "%s ping-pong, 64 B, %llu round trips per pair",
+			 x.transport == T_RING	 ? "ring (spin)"
+			 : x.transport == T_LINE ? "bare line"
+						 : bench_transport_name(x.transport),
+			 (unsigned long long)x.messages);
+		snprintf(title, sizeof(title), "%s, %s", mc.id, date);
+		struct plot_sweep_input in = {cpus, n, m, what, title, plot_scripts_dir(), gnuplot};
+		if (plot_sweep(&in, plot_dir, png, svg, why, sizeof(why))) {
+			fprintf(stderr, "ringbench sweep: heatmap not drawn: %s\n", why);
+			rc = rc == BENCH_PASS ? BENCH_USAGE : rc;
+		} else {
+			fprintf(stderr, "ringbench sweep: heatmap in %s and %s\n", png, svg);
+		}
+	}
 	free(m);
 	free(cpus);
-	return failed ? BENCH_VISIBILITY : BENCH_PASS;
+	return rc;
 }

@@ -34,7 +34,7 @@ static int run_key(struct ctx *x, const char *key, const char *val, char *e, siz
 	if (strcmp(key, "warmup") == 0)
 		return spec_parse_int(val, 0, 100, &s->warmup, e, en);
 	if (strcmp(key, "cpus") == 0)
-		return spec_parse_cpus(val, s->cpu, e, en);
+		return spec_parse_cpu_pairs(val, s, e, en);
 	return 1; /* unknown */
 }
 

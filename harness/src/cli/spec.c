@@ -4,7 +4,10 @@
 #include "payload.h"
 #include "transport.h"
 
+#include "sweep.h"
+
 #include <ctype.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -19,6 +22,9 @@ void spec_init(struct spec *s)
 	memset(s, 0, sizeof(*s));
 	s->cpu[0] = 0;
 	s->cpu[1] = 1;
+	s->npairs = 1;
+	s->pairs[0][0] = 0;
+	s->pairs[0][1] = 1;
 	s->repetitions = 5;
 	s->warmup = 1;
 }
@@ -221,6 +227,55 @@ int spec_parse_cpus(const char *s, int cpu[2], char *err, size_t n)
 	return 0;
 }
 
+int spec_parse_cpu_pairs(const char *s, struct spec *sp, char *err, size_t n)
+{
+	int k = 0;
+	if (strcmp(s, "all-pairs") == 0) {
+		int cpus[SWEEP_MAX_CPUS];
+		int nc = sweep_parse_cpus("all", cpus, err, n);
+		if (nc < 0)
+			return -1;
+		for (int i = 0; i < nc; i++)
+			for (int j = 0; j < nc; j++)
+				if (i != j) {
+					if (k == SPEC_MAX_PAIRS)
+						return fail(err, n,
+							    "all-pairs: more than %d pairs of CPUs",
+							    SPEC_MAX_PAIRS);
+					sp->pairs[k][0] = cpus[i];
+					sp->pairs[k++][1] = cpus[j];
+				}
+	} else {
+		char buf[2048];
+		if (strlen(s) >= sizeof(buf))
+			return fail(err, n, "--cpus: too long");
+		snprintf(buf, sizeof(buf), "%s", s);
+		char *save = NULL;
+		for (char *tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+			if (k == SPEC_MAX_PAIRS)
+				return fail(err, n, "more than %d pairs of CPUs", SPEC_MAX_PAIRS);
+			if (spec_parse_cpus(tok, sp->pairs[k], err, n))
+				return -1;
+			for (int q = 0; q < k; q++)
+				if (sp->pairs[q][0] == sp->pairs[k][0] &&
+				    sp->pairs[q][1] == sp->pairs[k][1])
+					return fail(err, n, "the pair %d,%d is named twice",
+						    sp->pairs[k][0], sp->pairs[k][1]);
+			k++;
+		}
+		if (k == 0 || s[strlen(s) - 1] == '/' || s[0] == '/' || strstr(s, "//"))
+			return fail(err, n,
+				    "'%s': give pairs of CPUs like 0,1 or 0,1/1,0, or all-pairs",
+				    s);
+	}
+	if (k == 0)
+		return fail(err, n, "all-pairs: this process may run on one CPU only");
+	sp->npairs = k;
+	sp->cpu[0] = sp->pairs[0][0];
+	sp->cpu[1] = sp->pairs[0][1];
+	return 0;
+}
+
 int spec_parse_count(const char *s, uint64_t *out, char *err, size_t n)
 {
 	/* Counts take the same suffixes, in thousands: 100K is 100000. */
@@ -259,15 +314,27 @@ int spec_parse_seconds(const char *s, double *out, char *err, size_t n)
 int spec_check(const struct spec *s, char *err, size_t n)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	for (int i = 0; i < 2; i++)
-		if (s->cpu[i] >= ncpu)
-			return fail(err, n, "CPU %d does not exist: this machine has CPUs 0 to %ld",
-				    s->cpu[i], ncpu - 1);
-	if (s->cpu[0] == s->cpu[1])
-		return fail(err, n,
-			    "producer and consumer on the same CPU %d: a spinning peer "
-			    "would starve the other",
-			    s->cpu[0]);
+	cpu_set_t mask;
+	bool have_mask = sched_getaffinity(0, sizeof(mask), &mask) == 0;
+	for (int p = 0; p < s->npairs; p++) {
+		const int *cpu = s->pairs[p];
+		for (int i = 0; i < 2; i++) {
+			if (cpu[i] >= ncpu)
+				return fail(err, n,
+					    "CPU %d does not exist: this machine has CPUs 0 to %ld",
+					    cpu[i], ncpu - 1);
+			if (have_mask && !CPU_ISSET(cpu[i], &mask))
+				return fail(err, n,
+					    "CPU %d is not one this process may run on (see "
+					    "taskset -p $$)",
+					    cpu[i]);
+		}
+		if (cpu[0] == cpu[1])
+			return fail(err, n,
+				    "producer and consumer on the same CPU %d: a spinning peer "
+				    "would starve the other",
+				    cpu[0]);
+	}
 	bool any = false;
 	for (int m = 0; m < MODE_COUNT; m++) {
 		const struct spec_mode *sm = &s->mode[m];
@@ -314,72 +381,79 @@ int spec_check(const struct spec *s, char *err, size_t n)
 int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *err, size_t n)
 {
 	int k = 0;
-	for (int m = 0; m < MODE_COUNT; m++) {
-		const struct spec_mode *sm = &s->mode[m];
-		if (!sm->enabled)
-			continue;
-		struct spec_list one_rate = {1, {0}};
-		/* The floor is the best case: its slots get the largest capacity
-		 * listed (and room for two messages at least). */
-		uint64_t floor_cap = 0;
-		for (int i = 0; i < sm->capacities.n; i++)
-			if (sm->capacities.v[i] > floor_cap)
-				floor_cap = sm->capacities.v[i];
-		const struct spec_list *rates = m == MODE_LATENCY ? &sm->rates : &one_rate;
-		for (int t = 0; t < sm->transports.n; t++) {
-			enum bench_transport tr = (enum bench_transport)sm->transports.v[t];
-			bool ring = tr == T_RING;
-			/* `all` lists every transport; each runs the modes it can. */
-			if (!(transport_get(tr)->modes & (1u << m)))
+	for (int pi = 0; pi < s->npairs; pi++)
+		for (int m = 0; m < MODE_COUNT; m++) {
+			const struct spec_mode *sm = &s->mode[m];
+			if (!sm->enabled)
 				continue;
-			/* A peer whose library or daemon is missing is skipped,
-			 * with its reason said once. */
-			const char *why = transport_get(tr)->unavailable
-					      ? transport_get(tr)->unavailable()
-					      : NULL;
-			if (why) {
-				static bool said[T_COUNT];
-				if (!said[tr])
-					fprintf(stderr, "ringbench: skipping %s: %s\n",
-						bench_transport_name(tr), why);
-				said[tr] = true;
-				continue;
-			}
-			/* Waits and capacities are the ring's; the references use
-			 * one case per size. */
-			int nw = ring ? sm->waits.n : 1, nc = ring ? sm->capacities.n : 1;
-			for (int w = 0; w < nw; w++)
-				for (int z = 0; z < sm->sizes.n; z++)
-					for (int cap = 0; cap < nc; cap++)
-						for (int r = 0; r < rates->n; r++) {
-							struct bench_case c = {
-							    .mode = (enum bench_mode)m,
-							    .transport = tr,
-							    .wait =
-								ring
-								    ? (enum ring_wait)sm->waits.v[w]
-								    : RING_WAIT_SPIN,
-							    .size = sm->sizes.v[z],
-							    .capacity = sm->capacities.v[cap],
-							    .cpu = {s->cpu[0], s->cpu[1]},
-							    .messages = sm->messages,
-							    .duration = sm->duration,
-							    .rate = (double)rates->v[r],
-							};
-							/* The largest message a ring holds. */
-							if (ring && c.size > c.capacity / 2 - 16)
-								continue;
-							if (!ring && tr != T_PIPE && tr != T_UNIX)
-								c.capacity = floor_cap;
-							if (k == max)
-								return fail(err, n,
+			struct spec_list one_rate = {1, {0}};
+			/* The floor is the best case: its slots get the largest capacity
+			 * listed (and room for two messages at least). */
+			uint64_t floor_cap = 0;
+			for (int i = 0; i < sm->capacities.n; i++)
+				if (sm->capacities.v[i] > floor_cap)
+					floor_cap = sm->capacities.v[i];
+			const struct spec_list *rates = m == MODE_LATENCY ? &sm->rates : &one_rate;
+			for (int t = 0; t < sm->transports.n; t++) {
+				enum bench_transport tr = (enum bench_transport)sm->transports.v[t];
+				bool ring = tr == T_RING;
+				/* `all` lists every transport; each runs the modes it can. */
+				if (!(transport_get(tr)->modes & (1u << m)))
+					continue;
+				/* A peer whose library or daemon is missing is skipped,
+				 * with its reason said once. */
+				const char *why = transport_get(tr)->unavailable
+						      ? transport_get(tr)->unavailable()
+						      : NULL;
+				if (why) {
+					static bool said[T_COUNT];
+					if (!said[tr])
+						fprintf(stderr, "ringbench: skipping %s: %s\n",
+							bench_transport_name(tr), why);
+					said[tr] = true;
+					continue;
+				}
+				/* Waits and capacities are the ring's; the references use
+				 * one case per size. */
+				int nw = ring ? sm->waits.n : 1, nc = ring ? sm->capacities.n : 1;
+				for (int w = 0; w < nw; w++)
+					for (int z = 0; z < sm->sizes.n; z++)
+						for (int cap = 0; cap < nc; cap++)
+							for (int r = 0; r < rates->n; r++) {
+								struct bench_case c = {
+								    .mode = (enum bench_mode)m,
+								    .transport = tr,
+								    .wait = ring
+										? (enum ring_wait)
+										      sm->waits.v[w]
+										: RING_WAIT_SPIN,
+								    .size = sm->sizes.v[z],
+								    .capacity =
+									sm->capacities.v[cap],
+								    .cpu = {s->pairs[pi][0],
+									    s->pairs[pi][1]},
+								    .messages = sm->messages,
+								    .duration = sm->duration,
+								    .rate = (double)rates->v[r],
+								};
+								/* The largest message a ring holds.
+								 */
+								if (ring &&
+								    c.size > c.capacity / 2 - 16)
+									continue;
+								if (!ring && tr != T_PIPE &&
+								    tr != T_UNIX)
+									c.capacity = floor_cap;
+								if (k == max)
+									return fail(
+									    err, n,
 									    "more than %d cases",
 									    max);
-							bench_case_name(&c);
-							cases[k++] = c;
-						}
+								bench_case_name(&c);
+								cases[k++] = c;
+							}
+			}
 		}
-	}
 	if (k == 0)
 		return fail(err, n, "no case can run: every size is larger than its ring holds");
 	return k;
@@ -389,8 +463,8 @@ int spec_check_cpus(const int cpu[2], char *err, size_t n)
 {
 	struct spec s;
 	spec_init(&s);
-	s.cpu[0] = cpu[0];
-	s.cpu[1] = cpu[1];
+	s.cpu[0] = s.pairs[0][0] = cpu[0];
+	s.cpu[1] = s.pairs[0][1] = cpu[1];
 	spec_mode_defaults(&s.mode[MODE_PINGPONG], MODE_PINGPONG); /* a matrix to check against */
 	return spec_check(&s, err, n);
 }

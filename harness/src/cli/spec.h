@@ -7,6 +7,7 @@
 #include "bench.h"
 
 #define SPEC_MAX_LIST 32
+#define SPEC_MAX_PAIRS 256
 
 struct spec_list {
 	int n;
@@ -27,7 +28,9 @@ struct spec_mode {
 
 struct spec {
 	struct spec_mode mode[MODE_COUNT];
-	int cpu[2];
+	int cpu[2]; /* the first pair, which the results' context names */
+	int npairs; /* every case runs on each pair of CPUs, in this order */
+	int pairs[SPEC_MAX_PAIRS][2];
 	int repetitions;
 	int warmup;
 	char scenario[64];
@@ -45,6 +48,9 @@ int spec_parse_byte_list(const char *s, struct spec_list *l, char *err, size_t n
 int spec_parse_wait_list(const char *s, struct spec_list *l, char *err, size_t n);
 int spec_parse_transport_list(const char *s, struct spec_list *l, char *err, size_t n);
 int spec_parse_cpus(const char *s, int cpu[2], char *err, size_t n);
+/* "0,1" (one pair), "0,1/1,0/0,2" (pairs), or "all-pairs" (every ordered
+ * pair of the CPUs this process may run on) into s->pairs and s->cpu. */
+int spec_parse_cpu_pairs(const char *s, struct spec *sp, char *err, size_t n);
 int spec_parse_count(const char *s, uint64_t *out, char *err, size_t n);
 /* "10K,100K": counts, like rates per second. */
 int spec_parse_count_list(const char *s, struct spec_list *l, char *err, size_t n);

@@ -238,11 +238,11 @@ struct files {
 	FILE *d, *v;
 };
 
-static int files_open(struct files *f, const char *out, enum plot_chart c)
+static int files_open_named(struct files *f, const char *out, const char *name)
 {
 	f->out = out;
-	snprintf(f->data, sizeof(f->data), "%s/data/%s.dat", out, plot_name(c));
-	snprintf(f->vars, sizeof(f->vars), "%s/data/%s.vars.gp", out, plot_name(c));
+	snprintf(f->data, sizeof(f->data), "%s/data/%s.dat", out, name);
+	snprintf(f->vars, sizeof(f->vars), "%s/data/%s.vars.gp", out, name);
 	f->d = fopen(f->data, "w");
 	f->v = fopen(f->vars, "w");
 	if (!f->d || !f->v) {
@@ -253,6 +253,11 @@ static int files_open(struct files *f, const char *out, enum plot_chart c)
 		return -1;
 	}
 	return 0;
+}
+
+static int files_open(struct files *f, const char *out, enum plot_chart c)
+{
+	return files_open_named(f, out, plot_name(c));
 }
 
 static int files_close(struct files *f)
@@ -995,13 +1000,19 @@ static bool has_signature(const char *path, const char *fmt)
 
 /* Run the chart's script for one format; the image lands at path.  0, or
  * -1 with why. */
-static int run_gnuplot(const struct plot_input *in, enum plot_chart c, const struct files *f,
-		       const char *title, const char *fmt, const char *path, char *why, size_t wn)
+/* Which script and program draw a chart. */
+struct gp_job {
+	const char *scripts, *gnuplot; /* the folder of the scripts; the program */
+	const char *name, *heading;    /* the chart's file stem and heading */
+};
+
+static int run_gnuplot(const struct gp_job *in, const struct files *f, const char *title,
+		       const char *fmt, const char *path, char *why, size_t wn)
 {
 	char tmp[1300], log[1200], script[1100], e[10000], q[6][1400];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	snprintf(log, sizeof(log), "%s/data/%s.%s.log", f->out, plot_name(c), fmt);
-	snprintf(script, sizeof(script), "%s/%s.gp", in->scripts, plot_name(c));
+	snprintf(log, sizeof(log), "%s/data/%s.%s.log", f->out, in->name, fmt);
+	snprintf(script, sizeof(script), "%s/%s.gp", in->scripts, in->name);
 	if (access(script, R_OK)) {
 		snprintf(why, wn, "cannot read the chart's script %s: %s", script, strerror(errno));
 		return -1;
@@ -1010,7 +1021,7 @@ static int run_gnuplot(const struct plot_input *in, enum plot_chart c, const str
 	gp_single(q[1], sizeof(q[1]), f->vars);
 	gp_single(q[2], sizeof(q[2]), f->data);
 	gp_single(q[3], sizeof(q[3]), tmp);
-	gp_single(q[4], sizeof(q[4]), plot_heading(c));
+	gp_single(q[4], sizeof(q[4]), in->heading);
 	gp_single(q[5], sizeof(q[5]), title);
 	snprintf(e, sizeof(e),
 		 "lib=%s; vars=%s; data=%s; out=%s; chart_title=%s; chart_sub=%s; fmt='%s'", q[0],
@@ -1169,9 +1180,9 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 			snprintf(o->why[c], wn, "cannot write %s: %s", f.data, strerror(errno));
 			rc = -1;
 		}
-		if (rc == 0 &&
-		    run_gnuplot(in, c, &f, title, "png", o->png[c], o->why[c], wn) == 0 &&
-		    run_gnuplot(in, c, &f, title, "svg", o->svg[c], o->why[c], wn) == 0) {
+		struct gp_job job = {in->scripts, in->gnuplot, plot_name(c), plot_heading(c)};
+		if (rc == 0 && run_gnuplot(&job, &f, title, "png", o->png[c], o->why[c], wn) == 0 &&
+		    run_gnuplot(&job, &f, title, "svg", o->svg[c], o->why[c], wn) == 0) {
 			o->drawn[c] = true;
 			drawn++;
 		} else {
@@ -1181,4 +1192,73 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 	}
 	free(r.c);
 	return drawn;
+}
+
+int plot_sweep(const struct plot_sweep_input *in, const char *out, char png[1200], char svg[1200],
+	       char *why, size_t wn)
+{
+	snprintf(png, 1200, "%s/sweep.png", out);
+	snprintf(svg, 1200, "%s/sweep.svg", out);
+	unlink(png);
+	unlink(svg);
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s/data", out);
+	if (strchr(out, '\'') || strchr(in->scripts, '\'')) {
+		snprintf(why, wn,
+			 "the folder %s holds a single quote, which gnuplot's command line "
+			 "cannot carry: choose another",
+			 strchr(out, '\'') ? out : in->scripts);
+		return -1;
+	}
+	if (results_mkdirs(dir)) {
+		snprintf(why, wn, "cannot make %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	struct files f;
+	if (files_open_named(&f, out, "sweep")) {
+		snprintf(why, wn, "cannot write into %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* One row per cell: client index, server index, round trip (NaN on
+	 * the diagonal and where a pair failed), a blank line between rows
+	 * (gnuplot's grid format). */
+	fprintf(f.d, "# client_index server_index round_trip_p50_ns\n");
+	double lo = INFINITY, hi = 0;
+	for (int i = 0; i < in->n; i++) {
+		for (int j = 0; j < in->n; j++) {
+			double v = in->m[i * in->n + j];
+			bool ok = i != j && isfinite(v) && v > 0;
+			fprintf(f.d, ok ? "%d %d %.1f\n" : "%d %d NaN\n", i, j, v);
+			if (ok) {
+				lo = fmin(lo, v);
+				hi = fmax(hi, v);
+			}
+		}
+		fprintf(f.d, "\n");
+	}
+	fprintf(f.v, "n = %d\n", in->n);
+	fprintf(f.v, "set xtics (");
+	for (int i = 0; i < in->n; i++)
+		fprintf(f.v, "%s\"%d\" %d", i ? ", " : "", in->cpus[i], i);
+	fprintf(f.v, ")\nset ytics (");
+	for (int i = 0; i < in->n; i++)
+		fprintf(f.v, "%s\"%d\" %d", i ? ", " : "", in->cpus[i], i);
+	fprintf(f.v, ")\n");
+	gp_var(f.v, "what", "%s", in->what);
+	fprintf(f.v, "lo = %.1f\nhi = %.1f\n", isfinite(lo) ? lo : 0, hi > lo ? hi : lo + 1);
+	if (files_close(&f)) {
+		snprintf(why, wn, "cannot write %s: %s", f.data, strerror(errno));
+		return -1;
+	}
+	if (!isfinite(lo)) {
+		snprintf(why, wn, "no pair was measured");
+		return -1;
+	}
+	struct gp_job job = {in->scripts, in->gnuplot, "sweep", "Round trip between CPUs"};
+	if (run_gnuplot(&job, &f, in->title, "png", png, why, wn) ||
+	    run_gnuplot(&job, &f, in->title, "svg", svg, why, wn)) {
+		unlink(png);
+		return -1;
+	}
+	return 0;
 }

@@ -62,4 +62,19 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
  * tree's plots/). */
 const char *plot_scripts_dir(void);
 
+/* `ringbench sweep --plot`: the round-trip matrix as a heatmap, client CPU
+ * by row and server CPU by column, each cell's p50 written in it. */
+struct plot_sweep_input {
+	const int *cpus;
+	int n;
+	const double *m;     /* m[i * n + j]: client cpus[i], server cpus[j]; NaN, or < 0 failed */
+	const char *what;    /* "bare line ping-pong, 100000 round trips" */
+	const char *title;   /* machine, date, revision */
+	const char *scripts; /* the folder of the gnuplot scripts */
+	const char *gnuplot;
+};
+/* Writes out/data/sweep.dat and out/sweep.png and .svg: 0, or -1 with why. */
+int plot_sweep(const struct plot_sweep_input *in, const char *out, char png[1200], char svg[1200],
+	       char *why, size_t wn);
+
 #endif
