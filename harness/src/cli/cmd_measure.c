@@ -4,7 +4,10 @@
 #include "bench.h"
 #include "commands.h"
 #include "results.h"
+#include "sample.h"
 #include "session.h"
+#include "stats.h"
+#include "verdict.h"
 #include "spec.h"
 #include "transport.h"
 
@@ -264,33 +267,68 @@ static void fmt_ns(char *buf, size_t n, uint64_t v)
 		snprintf(buf, n, "%" PRIu64, v);
 }
 
-/* Reference case for c: same mode, size, rate and CPUs on another transport. */
-static const struct bench_run *reference(const struct bench_case *cases,
-					 const struct bench_run *med, const bool *ok, int ncases,
-					 const struct bench_case *c, enum bench_transport t)
+/* Reference case for c: same mode, size, rate and CPUs on another
+ * transport; its index, or -1. */
+static int reference(const struct bench_case *cases, const bool *ok, int ncases,
+		     const struct bench_case *c, enum bench_transport t)
 {
 	for (int i = 0; i < ncases; i++) {
 		const struct bench_case *r = &cases[i];
 		if (ok[i] && r->transport == t && r->mode == c->mode && r->size == c->size &&
 		    r->rate == c->rate && r->cpu[0] == c->cpu[0] && r->cpu[1] == c->cpu[1])
-			return &med[i];
+			return i;
 	}
-	return NULL;
+	return -1;
+}
+
+/* A repetition's machine state: its bare-line probe, or 0 when it has
+ * none or its two probes disagree. */
+static double rep_state(const struct bench_run *r)
+{
+	double b = r->state_before_ns, a = r->state_after_ns;
+	if (!(b > 0) || !(a > 0) || fmax(a, b) > fmin(a, b) * STATE_STEADY)
+		return 0;
+	return (a + b) / 2;
+}
+
+/* Ours over the reference, from one round at a time: the median of the
+ * ratios of the repetitions of one round (measured close together) in
+ * which both were taken in one machine state, so that no ratio divides a
+ * figure of one state by one of another (they differ up to 3x here).
+ * Without state probes, every round counts.  *rounds: how many did. */
+static double state_ratio(const struct bench_case *c, const struct bench_run *ours,
+			  const struct bench_run *ref, int reps, int *rounds)
+{
+	double v[reps];
+	int n = 0;
+	for (int i = 0; i < reps; i++) {
+		double a = rep_state(&ours[i]), b = rep_state(&ref[i]);
+		bool probed = ours[i].state_before_ns > 0 && ref[i].state_before_ns > 0;
+		if (probed && (!(a > 0) || !(b > 0) || fmax(a, b) > fmin(a, b) * STATE_GAP))
+			continue;
+		double x = c->mode == MODE_STREAM
+			       ? (ref[i].msgs_per_sec > 0 ? ours[i].msgs_per_sec / ref[i].msgs_per_sec
+							  : NAN)
+			       : (ref[i].p50 ? (double)ours[i].p50 / (double)ref[i].p50 : NAN);
+		if (isfinite(x))
+			v[n++] = x;
+	}
+	*rounds = n;
+	return n ? stats_median(v, n) : NAN;
 }
 
 static void ratio(char *buf, size_t n, const struct bench_case *c, const struct bench_run *ours,
-		  const struct bench_run *ref)
+		  const struct bench_run *ref, int reps)
 {
-	if (!ref || c->transport != T_RING) {
-		snprintf(buf, n, "-");
-		return;
-	}
+	int rounds = 0;
+	double x = ref && c->transport == T_RING ? state_ratio(c, ours, ref, reps, &rounds) : NAN;
 	/* Stream: throughput over the reference's (higher is better).
-	 * Latency: p50 over the reference's (lower is better). */
-	double x = c->mode == MODE_STREAM
-		       ? (ref->msgs_per_sec > 0 ? ours->msgs_per_sec / ref->msgs_per_sec : 0)
-		       : (ref->p50 ? (double)ours->p50 / (double)ref->p50 : 0);
-	snprintf(buf, n, "%.2fx", x);
+	 * Latency: p50 over the reference's (lower is better).  A * marks
+	 * a ratio from fewer than half the rounds (the rest changed state). */
+	if (!isfinite(x))
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.2fx%s", x, rounds * 2 < reps ? "*" : "");
 }
 
 /* The reference columns: floor, line and pipe always; each peer only when
@@ -310,8 +348,9 @@ static int ref_columns(const struct bench_case *cases, int ncases, enum bench_tr
 	return n;
 }
 
-static void print_table(const struct bench_case *cases, const struct bench_run *med,
-			const double *spread, const bool *ok, const char **failure, int ncases)
+static void print_table(const struct bench_case *cases, const struct bench_run *runs, int reps,
+			const struct bench_run *med, const double *spread, const bool *ok,
+			const char **failure, int ncases)
 {
 	size_t w = 10;
 	for (int i = 0; i < ncases; i++)
@@ -347,7 +386,9 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 		       p[0], p[1], p[2], p[3], p[4], cpu, r->syscalls_per_msg, spread[i]);
 		for (int k = 0; k < nref; k++) {
 			char x[16];
-			ratio(x, sizeof(x), c, r, reference(cases, med, ok, ncases, c, refs[k]));
+			int j = reference(cases, ok, ncases, c, refs[k]);
+			ratio(x, sizeof(x), c, &runs[(size_t)i * (size_t)reps],
+			      j < 0 ? NULL : &runs[(size_t)j * (size_t)reps], reps);
 			printf(" %8s", x);
 		}
 		printf("\n");
@@ -355,7 +396,8 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 	printf("\nmedians of the repetitions; +-%% is the spread (max - min) of the main figure "
 	       "(msgs/s for stream, p50 otherwise);\n/floor, /line, /pipe and the other /NAME "
 	       "columns: ring over that reference, throughput for stream (higher is better), "
-	       "p50 otherwise (lower is better)\n");
+	       "p50 otherwise (lower is better),\nthe median of the ratios of the rounds in "
+	       "which both were measured in one machine state (*: fewer than half the rounds)\n");
 }
 
 /* Record a result, or say why it cannot be recorded: a figure that JSON
@@ -429,7 +471,8 @@ static int run_all(struct cli *cli)
 					      err))
 					status = BENCH_USAGE;
 			}
-		print_table(cases, med, spread, ss.ok, (const char **)ss.failure, ncases);
+		print_table(cases, ss.runs[0], reps, med, spread, ss.ok,
+			    (const char **)ss.failure, ncases);
 		fprintf(stderr,
 			"ringbench: %d cases x %d repetitions (+%d warm-up) in %.1f s on %s\n",
 			ncases, reps, warm, ss.seconds, ss.machine.id);
