@@ -75,11 +75,11 @@ int main(void)
 	BAD(spec_check(&s, err, sizeof(err)), "nothing to run");
 	spec_mode_defaults(&s.mode[MODE_STREAM], MODE_STREAM);
 	CHECK_EQ(spec_check(&s, err, sizeof(err)), 0);
-	s.cpu[1] = 4095;
+	s.pairs[0][1] = s.cpu[1] = 4095;
 	BAD(spec_check(&s, err, sizeof(err)), "CPU 4095 does not exist");
-	s.cpu[1] = 0;
+	s.pairs[0][1] = s.cpu[1] = 0;
 	BAD(spec_check(&s, err, sizeof(err)), "same CPU");
-	s.cpu[1] = 1;
+	s.pairs[0][1] = s.cpu[1] = 1;
 	s.mode[MODE_STREAM].sizes = (struct spec_list){1, {8}};
 	BAD(spec_check(&s, err, sizeof(err)), "too small");
 	s.mode[MODE_STREAM].sizes = (struct spec_list){1, {64}};

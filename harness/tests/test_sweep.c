@@ -105,7 +105,7 @@ int main(void)
 	int allowed = CPU_COUNT(&mask);
 	int out[SWEEP_MAX_CPUS];
 	CHECK(sweep_parse_cpus("all", out, err, sizeof(err)) == (allowed >= 2 ? allowed : -1));
-	if (allowed >= 2) {
+	if (allowed >= 2 && allowed * (allowed - 1) <= SPEC_MAX_PAIRS) {
 		/* all-pairs: every ordered pair of the allowed CPUs. */
 		CHECK(spec_parse_cpu_pairs("all-pairs", &sp, err, sizeof(err)) == 0);
 		CHECK(sp.npairs == allowed * (allowed - 1));

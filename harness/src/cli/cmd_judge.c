@@ -493,10 +493,8 @@ static int expand(int nscen, char **scen, const char *dflt, const struct jcli *j
 		return -rc;
 	if (j->repetitions)
 		spec->repetitions = j->repetitions;
-	if (j->cpus_given) {
-		spec->cpu[0] = j->cpu[0];
-		spec->cpu[1] = j->cpu[1];
-	}
+	if (j->cpus_given)
+		spec_set_pair(spec, j->cpu);
 	char err[512];
 	if (spec_check(spec, err, sizeof(err)))
 		return -usage_error("%s", err);

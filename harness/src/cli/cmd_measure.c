@@ -296,9 +296,11 @@ static double rep_state(const struct bench_run *r)
 }
 
 /* Ours over the reference, from one round at a time: the median of the
- * ratios of the repetitions of one round (measured close together) in
+ * ratios of the repetitions of one round in
  * which both were taken in one machine state, so that no ratio divides a
  * figure of one state by one of another (they differ up to 3x here).
+ * Rounds are shuffled, so the two of one round can be a round apart; the
+ * state check is what keeps them comparable.
  * Without state probes, every round counts.  *rounds: how many did. */
 static double state_ratio(const struct bench_case *c, const struct bench_run *ours,
 			  const struct bench_run *ref, int reps, int *rounds)
@@ -310,10 +312,11 @@ static double state_ratio(const struct bench_case *c, const struct bench_run *ou
 		bool probed = ours[i].state_before_ns > 0 && ref[i].state_before_ns > 0;
 		if (probed && (!(a > 0) || !(b > 0) || fmax(a, b) > fmin(a, b) * STATE_GAP))
 			continue;
-		double x = c->mode == MODE_STREAM
-			       ? (ref[i].msgs_per_sec > 0 ? ours[i].msgs_per_sec / ref[i].msgs_per_sec
-							  : NAN)
-			       : (ref[i].p50 ? (double)ours[i].p50 / (double)ref[i].p50 : NAN);
+		double x =
+		    c->mode == MODE_STREAM
+			? (ref[i].msgs_per_sec > 0 ? ours[i].msgs_per_sec / ref[i].msgs_per_sec
+						   : NAN)
+			: (ref[i].p50 ? (double)ours[i].p50 / (double)ref[i].p50 : NAN);
 		if (isfinite(x))
 			v[n++] = x;
 	}
@@ -328,9 +331,12 @@ static void ratio(char *buf, size_t n, const struct bench_case *c, const struct 
 	double x = ref && c->transport == T_RING ? state_ratio(c, ours, ref, reps, &rounds) : NAN;
 	/* Stream: throughput over the reference's (higher is better).
 	 * Latency: p50 over the reference's (lower is better).  A * marks
-	 * a ratio from fewer than half the rounds (the rest changed state). */
-	if (!isfinite(x))
+	 * a ratio from fewer than half the rounds (the rest changed state);
+	 * "state" says no round had both in one state. */
+	if (!ref || c->transport != T_RING)
 		snprintf(buf, n, "-");
+	else if (!isfinite(x))
+		snprintf(buf, n, "state");
 	else
 		snprintf(buf, n, "%.2fx%s", x, rounds * 2 < reps ? "*" : "");
 }
@@ -401,7 +407,8 @@ static void print_table(const struct bench_case *cases, const struct bench_run *
 	       "(msgs/s for stream, p50 otherwise);\n/floor, /line, /pipe and the other /NAME "
 	       "columns: ring over that reference, throughput for stream (higher is better), "
 	       "p50 otherwise (lower is better),\nthe median of the ratios of the rounds in "
-	       "which both were measured in one machine state (*: fewer than half the rounds)\n");
+	       "which both were measured in one machine state (*: fewer than half the rounds;\n"
+	       "state: none)\n");
 }
 
 /* Record a result, or say why it cannot be recorded: a figure that JSON
@@ -475,8 +482,8 @@ static int run_all(struct cli *cli)
 					      err))
 					status = BENCH_USAGE;
 			}
-		print_table(cases, ss.runs[0], reps, med, spread, ss.ok,
-			    (const char **)ss.failure, ncases);
+		print_table(cases, ss.runs[0], reps, med, spread, ss.ok, (const char **)ss.failure,
+			    ncases);
 		fprintf(stderr,
 			"ringbench: %d cases x %d repetitions (+%d warm-up) in %.1f s on %s\n",
 			ncases, reps, warm, ss.seconds, ss.machine.id);

@@ -34,7 +34,7 @@ static const char help[] =
     "  --gnuplot PROG    the gnuplot to run (" RINGBENCH_GNUPLOT ")\n"
     "\n"
     "exit status: 0 every pair measured, 2 usage or environment error, 3 a pair\n"
-    "failed (named in the matrix as fail), or the heatmap could not be drawn\n";
+    "failed (named in the matrix as fail); 2 also when the heatmap could not be drawn\n";
 
 struct sweep_ctx {
 	enum bench_transport transport;

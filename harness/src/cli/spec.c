@@ -378,93 +378,117 @@ int spec_check(const struct spec *s, char *err, size_t n)
 	return 0;
 }
 
+/* Larger than the transport carries: skipped, said once per transport. */
+static bool too_big(enum bench_transport t, uint64_t size)
+{
+	uint64_t max = transport_get(t)->max_size;
+	if (!max || size <= max)
+		return false;
+	static bool said[T_COUNT];
+	if (!said[t])
+		fprintf(stderr, "ringbench: skipping %s for messages over %" PRIu64 " bytes\n",
+			bench_transport_name(t), max);
+	said[t] = true;
+	return true;
+}
+
+/* A peer whose library or daemon is missing: skipped, its reason said
+ * once. */
+static bool skipped(enum bench_transport t)
+{
+	const char *why = transport_get(t)->unavailable ? transport_get(t)->unavailable() : NULL;
+	static bool said[T_COUNT];
+	if (why && !said[t])
+		fprintf(stderr, "ringbench: skipping %s: %s\n", bench_transport_name(t), why);
+	said[t] |= why != NULL;
+	return why != NULL;
+}
+
+/* The cases of one mode on one pair of CPUs, from cases[k]; the new k, or
+ * -1 past max. */
+static int expand_mode(const struct spec *s, enum bench_mode m, const int cpu[2],
+		       struct bench_case *cases, int k, int max)
+{
+	const struct spec_mode *sm = &s->mode[m];
+	struct spec_list one_rate = {1, {0}};
+	/* The references are the best case: their slots get the largest
+	 * capacity listed (and room for two messages at least). */
+	uint64_t floor_cap = 0;
+	for (int i = 0; i < sm->capacities.n; i++)
+		if (sm->capacities.v[i] > floor_cap)
+			floor_cap = sm->capacities.v[i];
+	const struct spec_list *rates = m == MODE_LATENCY ? &sm->rates : &one_rate;
+	for (int t = 0; t < sm->transports.n; t++) {
+		enum bench_transport tr = (enum bench_transport)sm->transports.v[t];
+		bool ring = tr == T_RING;
+		/* `all` lists every transport; each runs the modes it can. */
+		if (!(transport_get(tr)->modes & (1u << m)) || skipped(tr))
+			continue;
+		/* Waits and capacities are the ring's; the references use one
+		 * case per size. */
+		int nw = ring ? sm->waits.n : 1, nc = ring ? sm->capacities.n : 1;
+		for (int w = 0; w < nw; w++)
+			for (int z = 0; z < sm->sizes.n; z++)
+				for (int cap = 0; cap < nc; cap++)
+					for (int r = 0; r < rates->n; r++) {
+						struct bench_case c = {
+						    .mode = m,
+						    .transport = tr,
+						    .wait = ring ? (enum ring_wait)sm->waits.v[w]
+								 : RING_WAIT_SPIN,
+						    .size = sm->sizes.v[z],
+						    .capacity = sm->capacities.v[cap],
+						    .cpu = {cpu[0], cpu[1]},
+						    .messages = sm->messages,
+						    .duration = sm->duration,
+						    .rate = (double)rates->v[r],
+						};
+						/* The largest message a ring holds. */
+						if (ring && c.size > c.capacity / 2 - 16)
+							continue;
+						if (too_big(tr, c.size))
+							continue;
+						if (!ring && tr != T_PIPE && tr != T_UNIX)
+							c.capacity = floor_cap;
+						if (k == max)
+							return -1;
+						bench_case_name(&c);
+						cases[k++] = c;
+					}
+	}
+	return k;
+}
+
 int spec_expand(const struct spec *s, struct bench_case *cases, int max, char *err, size_t n)
 {
 	int k = 0;
 	for (int pi = 0; pi < s->npairs; pi++)
 		for (int m = 0; m < MODE_COUNT; m++) {
-			const struct spec_mode *sm = &s->mode[m];
-			if (!sm->enabled)
+			if (!s->mode[m].enabled)
 				continue;
-			struct spec_list one_rate = {1, {0}};
-			/* The floor is the best case: its slots get the largest capacity
-			 * listed (and room for two messages at least). */
-			uint64_t floor_cap = 0;
-			for (int i = 0; i < sm->capacities.n; i++)
-				if (sm->capacities.v[i] > floor_cap)
-					floor_cap = sm->capacities.v[i];
-			const struct spec_list *rates = m == MODE_LATENCY ? &sm->rates : &one_rate;
-			for (int t = 0; t < sm->transports.n; t++) {
-				enum bench_transport tr = (enum bench_transport)sm->transports.v[t];
-				bool ring = tr == T_RING;
-				/* `all` lists every transport; each runs the modes it can. */
-				if (!(transport_get(tr)->modes & (1u << m)))
-					continue;
-				/* A peer whose library or daemon is missing is skipped,
-				 * with its reason said once. */
-				const char *why = transport_get(tr)->unavailable
-						      ? transport_get(tr)->unavailable()
-						      : NULL;
-				if (why) {
-					static bool said[T_COUNT];
-					if (!said[tr])
-						fprintf(stderr, "ringbench: skipping %s: %s\n",
-							bench_transport_name(tr), why);
-					said[tr] = true;
-					continue;
-				}
-				/* Waits and capacities are the ring's; the references use
-				 * one case per size. */
-				int nw = ring ? sm->waits.n : 1, nc = ring ? sm->capacities.n : 1;
-				for (int w = 0; w < nw; w++)
-					for (int z = 0; z < sm->sizes.n; z++)
-						for (int cap = 0; cap < nc; cap++)
-							for (int r = 0; r < rates->n; r++) {
-								struct bench_case c = {
-								    .mode = (enum bench_mode)m,
-								    .transport = tr,
-								    .wait = ring
-										? (enum ring_wait)
-										      sm->waits.v[w]
-										: RING_WAIT_SPIN,
-								    .size = sm->sizes.v[z],
-								    .capacity =
-									sm->capacities.v[cap],
-								    .cpu = {s->pairs[pi][0],
-									    s->pairs[pi][1]},
-								    .messages = sm->messages,
-								    .duration = sm->duration,
-								    .rate = (double)rates->v[r],
-								};
-								/* The largest message a ring holds.
-								 */
-								if (ring &&
-								    c.size > c.capacity / 2 - 16)
-									continue;
-								if (!ring && tr != T_PIPE &&
-								    tr != T_UNIX)
-									c.capacity = floor_cap;
-								if (k == max)
-									return fail(
-									    err, n,
-									    "more than %d cases",
-									    max);
-								bench_case_name(&c);
-								cases[k++] = c;
-							}
-			}
+			k = expand_mode(s, (enum bench_mode)m, s->pairs[pi], cases, k, max);
+			if (k < 0)
+				return fail(err, n, "more than %d cases", max);
 		}
 	if (k == 0)
-		return fail(err, n, "no case can run: every size is larger than its ring holds");
+		return fail(err, n,
+			    "no case can run: every size is larger than its ring or transport "
+			    "holds, or every transport was skipped");
 	return k;
+}
+
+void spec_set_pair(struct spec *sp, const int cpu[2])
+{
+	sp->cpu[0] = sp->pairs[0][0] = cpu[0];
+	sp->cpu[1] = sp->pairs[0][1] = cpu[1];
+	sp->npairs = 1;
 }
 
 int spec_check_cpus(const int cpu[2], char *err, size_t n)
 {
 	struct spec s;
 	spec_init(&s);
-	s.cpu[0] = s.pairs[0][0] = cpu[0];
-	s.cpu[1] = s.pairs[0][1] = cpu[1];
+	spec_set_pair(&s, cpu);
 	spec_mode_defaults(&s.mode[MODE_PINGPONG], MODE_PINGPONG); /* a matrix to check against */
 	return spec_check(&s, err, n);
 }

@@ -6,7 +6,7 @@
 
 #include "bench.h"
 
-#define SPEC_MAX_LIST 32
+#define SPEC_MAX_LIST  32
 #define SPEC_MAX_PAIRS 256
 
 struct spec_list {
@@ -51,6 +51,8 @@ int spec_parse_cpus(const char *s, int cpu[2], char *err, size_t n);
 /* "0,1" (one pair), "0,1/1,0/0,2" (pairs), or "all-pairs" (every ordered
  * pair of the CPUs this process may run on) into s->pairs and s->cpu. */
 int spec_parse_cpu_pairs(const char *s, struct spec *sp, char *err, size_t n);
+/* Run on this one pair only (a command's --cpus over a scenario's). */
+void spec_set_pair(struct spec *sp, const int cpu[2]);
 int spec_parse_count(const char *s, uint64_t *out, char *err, size_t n);
 /* "10K,100K": counts, like rates per second. */
 int spec_parse_count_list(const char *s, struct spec_list *l, char *err, size_t n);

@@ -10,8 +10,12 @@
  * offsets, the consumer reads message s while the producer can be at most
  * at s+N, and s+N and s fall on different slab slots when the slab has 2N.
  * ck_ring reads its own indices and mask from the shared struct on every
- * call (it trusts its peer); what this file adds, the offset, is checked
- * before it is used.  Spin only: ck_ring has no way to wait.
+ * call (it trusts its peer): the size and mask are checked when a worker
+ * opens its end, and what this file adds, the offset, before each use.
+ * ck_ring's dequeue orders its load of the slot before its store of the
+ * consumer index with a store fence, which is enough on x86-64 (TSO) and
+ * not on weaker machines; ringbench measures it on x86-64.  Spin only:
+ * ck_ring has no way to wait.
  *
  * Stream, latency and pingpong (a second ring for the replies).  Built
  * only where CMake found Concurrency Kit; elsewhere the transport is in the
@@ -55,7 +59,8 @@ static void geometry(const struct bench_case *c, uint64_t *n, uint64_t *stride, 
 {
 	*stride = (c->size + 7) & ~(uint64_t)7;
 	uint64_t k = 2;
-	while (k * 2 * (2 * *stride + sizeof(void *)) <= c->capacity)
+	/* ck_ring counts in unsigned int: at most 2^30 offsets. */
+	while (k * 2 * (2 * *stride + sizeof(void *)) <= c->capacity && k < (1u << 30))
 		k *= 2;
 	*n = k;
 	int dirs = c->mode == MODE_PINGPONG ? 2 : 1;
@@ -104,7 +109,8 @@ static int open_end(struct tp_worker *w)
 	int o = w->producer ? 0 : 1, i = w->producer ? 1 : 0;
 	int dirs = w->c->mode == MODE_PINGPONG ? 2 : 1;
 	for (int d = 0; d < dirs; d++)
-		if (ck_ring_capacity(&dir[d].ring) != k->n || !ck_ring_valid(&dir[d].ring))
+		if (ck_ring_capacity(&dir[d].ring) != k->n || dir[d].ring.mask != k->n - 1 ||
+		    !ck_ring_valid(&dir[d].ring))
 			return tp_fail(w, -EPROTO,
 				       "ck_ring: direction %d not set up for %llu slots", d,
 				       (unsigned long long)k->n);

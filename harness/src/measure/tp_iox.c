@@ -36,6 +36,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <dirent.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/mman.h>
@@ -84,12 +86,28 @@ static bool in_path(const char *prog)
 	return false;
 }
 
-/* Another RouDi holds its lock file. */
+/* The binding's library is installed (not loaded: it is C++). */
+static bool lib_present(void)
+{
+	static const char *const dirs[] = {"/usr/lib/x86_64-linux-gnu",
+					   "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
+					   "/usr/local/lib"};
+	char p[256];
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dirs[i], IOX_LIB);
+		if (access(p, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Another RouDi holds its lock file (one we may not even open is someone
+ * else's too). */
 static bool other_roudi(void)
 {
 	int fd = open(ROUDI_LOCK, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return errno != ENOENT;
 	bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	if (!held)
 		flock(fd, LOCK_UN);
@@ -125,16 +143,49 @@ static void roudi_stop(void)
 	rm_dir();
 }
 
-/* RouDi's user segment is named after the user. */
+/* RouDi's shared memory and socket, when it could not remove them: the
+ * management segment, the message segment (named after the writer group,
+ * which for the default config is the user's group), /tmp/roudi. */
 static void unlink_segments(void)
 {
-	struct passwd *pw = getpwuid(geteuid());
 	shm_unlink("/iceoryx_mgmt");
+	struct group *gr = getgrgid(getegid());
+	struct passwd *pw = getpwuid(geteuid());
+	char name[300];
+	if (gr) {
+		snprintf(name, sizeof(name), "/%s", gr->gr_name);
+		shm_unlink(name);
+	}
 	if (pw) {
-		char name[300];
 		snprintf(name, sizeof(name), "/%s", pw->pw_name);
 		shm_unlink(name);
 	}
+	unlink("/tmp/roudi");
+	unlink("/tmp/roudi.lock");
+}
+
+/* Each worker's runtime leaves a socket /tmp/ringbench-PID (and its .lock)
+ * when it is killed: those of processes that are gone are removed. */
+static void sweep_worker_sockets(void)
+{
+	DIR *d = opendir("/tmp");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		if (strncmp(e->d_name, "ringbench-", 10) != 0)
+			continue;
+		long pid = strtol(e->d_name + 10, &end, 10);
+		if (end == e->d_name + 10 || pid <= 0 || (*end && strcmp(end, ".lock") != 0))
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char p[300];
+		snprintf(p, sizeof(p), "/tmp/%s", e->d_name);
+		unlink(p);
+	}
+	closedir(d);
 }
 
 /* The supervisor, a child of the harness: runs RouDi, and when the harness
@@ -147,6 +198,10 @@ static void supervise(int rd, const char *cfg, const char *log)
 {
 	signal(SIGTERM, SIG_IGN); /* only the pipe stops us */
 	signal(SIGINT, SIG_IGN);
+	/* A process group of our own, RouDi's too: a terminal's Ctrl-C must not
+	 * stop RouDi (which would then stop the workers) in mid-measurement;
+	 * the harness ends the run and closes the pipe. */
+	setpgid(0, 0);
 	/* Hold none of the caller's output open: $(ringbench ...) ends when
 	 * ringbench does. */
 	int null = open("/dev/null", O_RDWR);
@@ -180,14 +235,18 @@ static void supervise(int rd, const char *cfg, const char *log)
 			break; /* the harness is done, or dead */
 	}
 	kill(pid, SIGTERM);
-	for (int i = 0; i < 500; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			_exit(0);
-		usleep(10000);
+	bool gone = false;
+	for (int i = 0; i < 500 && !gone; i++) {
+		gone = waitpid(pid, NULL, WNOHANG) == pid;
+		if (!gone)
+			usleep(10000);
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	unlink_segments();
+	if (!gone) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		unlink_segments();
+	}
+	sweep_worker_sockets();
 	_exit(0);
 }
 
@@ -283,26 +342,29 @@ static int roudi_start(void)
 	return -1;
 }
 
+/* Whether iceoryx can run here; the first call starts RouDi, so that a
+ * RouDi that cannot start is a skip said before anything is measured, and
+ * RouDi runs through the whole run rather than from its middle.  (The
+ * library is not loaded here: ringbench links no C++, and a missing one
+ * is a file that is not there.) */
 static const char *unavailable(void)
 {
-	static char why[200];
-	if (roudi.pid > 0)
-		return NULL;
-	void *lib = dlopen(IOX_LIB, RTLD_LAZY | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(why, sizeof(why), "cannot load %s (Debian's libiceoryx-binding-c2)",
+	if (roudi.tried)
+		return roudi.pid > 0 ? NULL : roudi.why;
+	roudi.tried = true;
+	if (!lib_present())
+		snprintf(roudi.why, sizeof(roudi.why), "no %s (Debian's libiceoryx-binding-c2)",
 			 IOX_LIB);
-		return why;
-	}
-	dlclose(lib);
-	if (!in_path(roudi_prog())) {
-		snprintf(why, sizeof(why), "no %s (Debian's iceoryx package)", roudi_prog());
-		return why;
-	}
-	if (other_roudi())
-		return "another RouDi is running on this machine; ringbench starts its own and "
-		       "does not share one";
-	return NULL;
+	else if (!in_path(roudi_prog()))
+		snprintf(roudi.why, sizeof(roudi.why), "no %.200s (Debian's iceoryx package)",
+			 roudi_prog());
+	else if (other_roudi())
+		snprintf(roudi.why, sizeof(roudi.why),
+			 "another RouDi is running on this machine; ringbench starts its own "
+			 "and does not share one");
+	else
+		roudi_start();
+	return roudi.pid > 0 ? NULL : roudi.why;
 }
 
 static int create(const struct bench_case *c, struct tp_objects *o, char *err, size_t n)
@@ -313,16 +375,15 @@ static int create(const struct bench_case *c, struct tp_objects *o, char *err, s
 			 IOX_MAX_SIZE);
 		return -EINVAL;
 	}
-	if (!roudi.tried) {
-		roudi.tried = true;
-		const char *why = unavailable();
-		if (why)
-			snprintf(roudi.why, sizeof(roudi.why), "%s", why);
-		else
-			roudi_start();
+	const char *why = unavailable();
+	if (!why && waitpid(roudi.pid, NULL, WNOHANG) == roudi.pid) {
+		/* The supervisor leaves when RouDi does. */
+		roudi.pid = 0;
+		snprintf(roudi.why, sizeof(roudi.why), "RouDi stopped during the run");
+		why = roudi.why;
 	}
-	if (roudi.pid <= 0) {
-		snprintf(err, n, "iceoryx: %s", roudi.why);
+	if (why) {
+		snprintf(err, n, "iceoryx: %s", why);
 		return -ENOENT;
 	}
 	return 0;
@@ -517,8 +578,15 @@ static void close_end(struct tp_worker *w)
 		api.pub_deinit(x->pub);
 	if (x->sub)
 		api.sub_deinit(x->sub);
-	if (x->runtime)
+	if (x->runtime) {
 		api.runtime_shutdown();
+		/* iceoryx 2.0 leaves the runtime's socket behind. */
+		char p[64];
+		snprintf(p, sizeof(p), "/tmp/ringbench-%d", (int)getpid());
+		unlink(p);
+		snprintf(p, sizeof(p), "/tmp/ringbench-%d.lock", (int)getpid());
+		unlink(p);
+	}
 	free(x);
 	w->impl = NULL;
 }
@@ -528,6 +596,7 @@ const struct transport transport_iox = {
     .about = "Eclipse iceoryx: publisher and subscriber, zero-copy loans, its own RouDi",
     .modes = 1u << MODE_STREAM | 1u << MODE_PINGPONG | 1u << MODE_LATENCY,
     .unavailable = unavailable,
+    .max_size = IOX_MAX_SIZE,
     .create = create,
     .open = open_end,
     .reserve = reserve,

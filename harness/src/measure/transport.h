@@ -41,6 +41,9 @@ struct transport {
 	/* Optional, harness: why it cannot run here (a library or program
 	 * missing), in one line; NULL when it can.  Its cases are skipped. */
 	const char *(*unavailable)(void);
+	/* Optional: the largest message it carries (0: the ring's limits);
+	 * larger cases are skipped, said once. */
+	uint64_t max_size;
 	/* Harness: make the objects of case c (o->name is set).  0 or -errno,
 	 * with a sentence in err. */
 	int (*create)(const struct bench_case *c, struct tp_objects *o, char *err, size_t n);

@@ -588,6 +588,10 @@ int bench_worker_main(int argc, char **argv)
 	w.tw.timeout_ns = (int64_t)timeout / 3;
 	if (sys_pin_cpu((int)cpu, err, sizeof(err)) < 0)
 		rc = report_fail(&w, BENCH_USAGE, "%s", err);
+	else if (!w.t->open)
+		/* A build without this peer (RINGBENCH_WORKER_EXE): say why. */
+		rc = report_fail(&w, BENCH_USAGE, "%s: %s", w.t->name,
+				 w.t->unavailable ? w.t->unavailable() : "not in this build");
 	else if ((rc = w.t->open(&w.tw)))
 		/* Not being able to attach is an environment error (no such
 		 * object, out of memory, refused), not a lost message. */
