@@ -26,6 +26,15 @@ int cmd_startup_worker(int argc, char **argv); /* __startup: one timed process *
 
 struct spec;
 struct history;
+struct bench_case;
+struct bench_run;
+
+/* The table's reference ratio (cmd_measure.c): ours over ref, from reps
+ * rounds (ours[i] and ref[i] of round i), the median over the rounds of the
+ * machine state most rounds were in, each round's two taken in one state;
+ * NaN when none; *rounds how many counted. */
+double table_state_ratio(const struct bench_case *c, const struct bench_run *ours,
+			 const struct bench_run *ref, int reps, int *rounds);
 struct history_analysis;
 
 /* This machine's baseline file: $RINGBENCH_BASELINES or
