@@ -123,6 +123,7 @@ struct snapshot {
 	uint64_t capacity;
 	uint64_t instance;
 	uint32_t wait;
+	uint32_t flags;
 	uint32_t owner_uid;
 	int32_t creator_pid;
 };
@@ -136,6 +137,7 @@ static void take_snapshot(const struct ring_header *h, struct snapshot *s)
 	s->capacity = __atomic_load_n(&h->capacity, __ATOMIC_RELAXED);
 	s->instance = __atomic_load_n(&h->instance, __ATOMIC_RELAXED);
 	s->wait = __atomic_load_n(&h->wait, __ATOMIC_RELAXED);
+	s->flags = __atomic_load_n(&h->flags, __ATOMIC_RELAXED);
 	s->owner_uid = __atomic_load_n(&h->owner_uid, __ATOMIC_RELAXED);
 	s->creator_pid = __atomic_load_n(&h->creator_pid, __ATOMIC_RELAXED);
 }
@@ -155,6 +157,10 @@ static int handle_init(struct ring *r, const struct snapshot *s)
 	r->max_message = (size_t)max;
 	r->wait = (enum ring_wait)s->wait;
 	r->notify = s->wait != RING_WAIT_SPIN;
+	r->fence_free = false; /* claim_role() decides, for a producer */
+	/* Read once: a peer that later clears the flag cannot take the
+	 * barrier away from a producer that already went fence-free. */
+	r->sleep_barrier = (s->flags & RING_FLAG_ASYM_WAKE) != 0;
 	/* Our own index is read relaxed: only we write it.  The peer's index
 	 * is read with acquire, pairing with its release store. */
 	uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
@@ -251,6 +257,11 @@ static int claim_role(struct ring *r)
 		return ring__fail(-EBUSY, "ring %s: field %s_pid is %d: the %s role is taken%s",
 				  r->name, role_name(r->role), expect, role_name(r->role),
 				  expect == RING_PID_CLOSED ? " (and was closed)" : "");
+	/* A producer on a ring whose sleepers call membarrier publishes
+	 * without a fence once the kernel will run that barrier here too. */
+	if (r->role == RING_ROLE_PRODUCER &&
+	    (atomic_load_explicit(&r->hdr->flags, memory_order_relaxed) & RING_FLAG_ASYM_WAKE))
+		r->fence_free = ring__membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
 	return 0;
 }
 
@@ -332,6 +343,12 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	h->capacity = cfg->capacity;
 	h->instance = instance;
 	h->wait = cfg->wait;
+	/* Hybrid: the sleeper pays the fence (RING_FLAG_ASYM_WAKE), where the
+	 * kernel offers the barrier it needs. */
+	int mb = ring__membarrier(MEMBARRIER_CMD_QUERY);
+	if (cfg->wait == RING_WAIT_HYBRID && mb > 0 && (mb & MEMBARRIER_CMD_GLOBAL_EXPEDITED) &&
+	    (mb & MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED))
+		h->flags = RING_FLAG_ASYM_WAKE;
 	h->owner_uid = (uint32_t)geteuid();
 	h->creator_pid = (int32_t)getpid();
 	if (cfg->wait == RING_WAIT_EVENTFD && (rc = make_eventfds(r)))
@@ -512,6 +529,9 @@ static int validate(const char *name, const struct snapshot *h, const struct sta
 				  "ring %s: field capacity is %" PRIu64
 				  ", not a power of two in [%llu, %llu]",
 				  name, h->capacity, RING_CAPACITY_MIN, RING_CAPACITY_MAX);
+	if (h->flags & ~RING_FLAG_ASYM_WAKE)
+		return ring__fail(-EPROTONOSUPPORT, "ring %s: field flags is 0x%x, unknown flags",
+				  name, h->flags);
 	if (h->wait >= RING_WAIT_COUNT)
 		return ring__fail(-EBADMSG, "ring %s: field wait is %u, not a known strategy", name,
 				  h->wait);

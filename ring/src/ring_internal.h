@@ -5,8 +5,11 @@
 #include "ring.h"
 #include "sys.h"
 
+#include <linux/membarrier.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #define RING_HIDDEN __attribute__((visibility("hidden")))
 
@@ -25,6 +28,12 @@ static inline int64_t ring__deadline(int64_t timeout_ns)
 /* 0 while the peer is alive or not yet attached, -EPIPE once it closed,
  * -EOWNERDEAD once it died. */
 RING_HIDDEN int ring__peer_state(struct ring *r);
+
+/* membarrier(2), which glibc does not wrap: 0 (or QUERY's mask), or -1. */
+static inline int ring__membarrier(int cmd)
+{
+	return (int)syscall(__NR_membarrier, cmd, 0, 0);
+}
 
 /* Creator of an eventfd ring: serve one pending attach without waiting. */
 RING_HIDDEN void ring__serve_pending(struct ring *r);

@@ -105,6 +105,16 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 	 * or we see its write here.  ready() reloads the same location after
 	 * this load, so it sees at least this value. */
 	atomic_store_explicit(waiting, 1, memory_order_seq_cst);
+	/* RING_FLAG_ASYM_WAKE: the producer publishes without a fence; a full
+	 * barrier on its CPU, between our flag and our look below, makes the
+	 * pair as safe as the two seq_cst sides.  Should the call fail, sleep
+	 * one millisecond at most: a wake the producer missed costs that. */
+	if (consumer && r->sleep_barrier) {
+		r->syscalls++;
+		if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0 &&
+		    until > sys_now_ns() + 1000000)
+			until = sys_now_ns() + 1000000;
+	}
 	if (consumer)
 		(void)atomic_load_explicit(ring__word(r, r->head_local), memory_order_seq_cst);
 	else
