@@ -157,10 +157,11 @@ static int handle_init(struct ring *r, const struct snapshot *s)
 	r->max_message = (size_t)max;
 	r->wait = (enum ring_wait)s->wait;
 	r->notify = s->wait != RING_WAIT_SPIN;
-	r->fence_free = false; /* claim_role() decides, for a producer */
-	/* Read once: a peer that later clears the flag cannot take the
-	 * barrier away from a producer that already went fence-free. */
-	r->sleep_barrier = (s->flags & RING_FLAG_ASYM_WAKE) != 0;
+	/* claim_role() decides both, from this snapshot's flags (one snapshot
+	 * decides everything): a peer that later changes the flag changes
+	 * nothing here. */
+	r->fence_free = r->peer_barrier = r->sleep_barrier = false;
+	r->asym_ring = (s->flags & RING_FLAG_ASYM_WAKE) != 0;
 	/* Our own index is read relaxed: only we write it.  The peer's index
 	 * is read with acquire, pairing with its release store. */
 	uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
@@ -257,11 +258,20 @@ static int claim_role(struct ring *r)
 		return ring__fail(-EBUSY, "ring %s: field %s_pid is %d: the %s role is taken%s",
 				  r->name, role_name(r->role), expect, role_name(r->role),
 				  expect == RING_PID_CLOSED ? " (and was closed)" : "");
-	/* A producer on a ring whose sleepers call membarrier publishes
-	 * without a fence once the kernel will run that barrier here too. */
-	if (r->role == RING_ROLE_PRODUCER &&
-	    (atomic_load_explicit(&r->hdr->flags, memory_order_relaxed) & RING_FLAG_ASYM_WAKE))
+	if (!r->asym_ring)
+		return 0;
+	/* RING_FLAG_ASYM_WAKE.  The producer may drop its fence once the
+	 * kernel runs the consumer's barrier on its CPU; the consumer says it
+	 * will call that barrier (one call now proves it can) before it can
+	 * first sleep. */
+	if (r->role == RING_ROLE_PRODUCER) {
 		r->fence_free = ring__membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+	} else if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) {
+		r->sleep_barrier = true;
+		r->barriers++;
+		atomic_fetch_or_explicit(&r->hdr->consumer_caps, RING_CAP_SLEEP_BARRIER,
+					 memory_order_relaxed);
+	}
 	return 0;
 }
 
@@ -532,6 +542,11 @@ static int validate(const char *name, const struct snapshot *h, const struct sta
 	if (h->flags & ~RING_FLAG_ASYM_WAKE)
 		return ring__fail(-EPROTONOSUPPORT, "ring %s: field flags is 0x%x, unknown flags",
 				  name, h->flags);
+	if ((h->flags & RING_FLAG_ASYM_WAKE) && h->wait != RING_WAIT_HYBRID)
+		return ring__fail(
+		    -EBADMSG, "ring %s: field flags is 0x%x on a %s ring (hybrid only)", name,
+		    h->flags,
+		    h->wait < RING_WAIT_COUNT ? ring_wait_name((enum ring_wait)h->wait) : "?");
 	if (h->wait >= RING_WAIT_COUNT)
 		return ring__fail(-EBADMSG, "ring %s: field wait is %u, not a known strategy", name,
 				  h->wait);

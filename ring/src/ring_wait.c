@@ -105,12 +105,14 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 	 * or we see its write here.  ready() reloads the same location after
 	 * this load, so it sees at least this value. */
 	atomic_store_explicit(waiting, 1, memory_order_seq_cst);
-	/* RING_FLAG_ASYM_WAKE: the producer publishes without a fence; a full
-	 * barrier on its CPU, between our flag and our look below, makes the
-	 * pair as safe as the two seq_cst sides.  Should the call fail, sleep
-	 * one millisecond at most: a wake the producer missed costs that. */
+	/* RING_FLAG_ASYM_WAKE (ring.h): a producer that saw our bit publishes
+	 * without the fence; the barrier it would have made runs on its CPU
+	 * now, between our flag and our look below.  It worked at attach;
+	 * should it fail now, a wake the producer missed must not cost a
+	 * whole slice: sleep one millisecond at most. */
 	if (consumer && r->sleep_barrier) {
 		r->syscalls++;
+		r->barriers++;
 		if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0 &&
 		    until > sys_now_ns() + 1000000)
 			until = sys_now_ns() + 1000000;
@@ -126,6 +128,8 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 	}
 	struct timespec ts = rel_ts(until - sys_now_ns());
 	r->syscalls += eventfd ? 2 : 1;
+	if (consumer)
+		r->sleeps++;
 	if (eventfd) {
 		struct pollfd p[3] = {{.fd = efd, .events = POLLIN},
 				      {.fd = r->peer_pidfd, .events = POLLIN},
