@@ -160,7 +160,7 @@ static int handle_init(struct ring *r, const struct snapshot *s)
 	/* claim_role() decides both, from this snapshot's flags (one snapshot
 	 * decides everything): a peer that later changes the flag changes
 	 * nothing here. */
-	r->fence_free = r->peer_barrier = r->sleep_barrier = false;
+	r->barrier_registered = r->peer_barrier = r->sleep_barrier = false;
 	r->asym_ring = (s->flags & RING_FLAG_ASYM_WAKE) != 0;
 	/* Our own index is read relaxed: only we write it.  The peer's index
 	 * is read with acquire, pairing with its release store. */
@@ -265,7 +265,8 @@ static int claim_role(struct ring *r)
 	 * will call that barrier (one call now proves it can) before it can
 	 * first sleep. */
 	if (r->role == RING_ROLE_PRODUCER) {
-		r->fence_free = ring__membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+		r->barrier_registered =
+		    ring__membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
 	} else if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) {
 		r->sleep_barrier = true;
 		r->barriers++;
@@ -539,17 +540,16 @@ static int validate(const char *name, const struct snapshot *h, const struct sta
 				  "ring %s: field capacity is %" PRIu64
 				  ", not a power of two in [%llu, %llu]",
 				  name, h->capacity, RING_CAPACITY_MIN, RING_CAPACITY_MAX);
+	if (h->wait >= RING_WAIT_COUNT)
+		return ring__fail(-EBADMSG, "ring %s: field wait is %u, not a known strategy", name,
+				  h->wait);
 	if (h->flags & ~RING_FLAG_ASYM_WAKE)
 		return ring__fail(-EPROTONOSUPPORT, "ring %s: field flags is 0x%x, unknown flags",
 				  name, h->flags);
 	if ((h->flags & RING_FLAG_ASYM_WAKE) && h->wait != RING_WAIT_HYBRID)
-		return ring__fail(
-		    -EBADMSG, "ring %s: field flags is 0x%x on a %s ring (hybrid only)", name,
-		    h->flags,
-		    h->wait < RING_WAIT_COUNT ? ring_wait_name((enum ring_wait)h->wait) : "?");
-	if (h->wait >= RING_WAIT_COUNT)
-		return ring__fail(-EBADMSG, "ring %s: field wait is %u, not a known strategy", name,
-				  h->wait);
+		return ring__fail(-EBADMSG,
+				  "ring %s: field flags is 0x%x on a %s ring (hybrid only)", name,
+				  h->flags, ring_wait_name((enum ring_wait)h->wait));
 	if (h->owner_uid != (uint32_t)geteuid())
 		return ring__fail(-EPERM, "ring %s: field owner_uid is %u, we are uid %u", name,
 				  h->owner_uid, (unsigned)geteuid());

@@ -52,7 +52,7 @@ int main(void)
 		struct ring *p;
 		CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
 		CHECK_EQ(p->hdr->flags, 0u);
-		CHECK(!p->fence_free);
+		CHECK(!p->barrier_registered);
 		ring_close(p);
 		ring_unlink(name);
 	}
@@ -63,9 +63,9 @@ int main(void)
 	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
 	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 1000 * MS), 0);
 	CHECK_EQ(p->hdr->flags, have ? RING_FLAG_ASYM_WAKE : 0u);
-	CHECK_EQ(p->fence_free, have);
+	CHECK_EQ(p->barrier_registered, have);
 	CHECK_EQ(c->sleep_barrier, have);
-	CHECK(!c->fence_free);
+	CHECK(!c->barrier_registered);
 	CHECK_EQ(ring__fence_free(p), have);
 	CHECK_EQ(p->hdr->consumer_caps, have ? RING_CAP_SLEEP_BARRIER : 0u);
 
