@@ -60,7 +60,10 @@ extern "C" {
  * process, the producer's among them (a producer not running passes one at
  * its context switch): either the producer's record word is visible to the
  * consumer's last look, or the producer's later load of the flag sees it
- * set (Dekker, the fence moved to the side about to sleep anyway).  A
+ * set (Dekker, the fence moved to the side about to sleep anyway);
+ * ring/tests/test_litmus.c runs that pair between two pinned processes:
+ * never both missed with the barrier, hundreds of times in 20,000 rounds
+ * without it.  A
  * hybrid consumer has spun 50 us first (a futex wait on a hybrid ring does
  * not), so the membarrier (9 us on the 2-vCPU VM here, and an interrupt of
  * the producer's CPU) lands on an idle path; the fence it replaces was on
