@@ -1,6 +1,7 @@
 /* test_sweep.c: the sweep's matrix on a fake CPU list and a fake
  * measurement (shape, order, diagonal, failures, the printed table) and its
  * CPU list parsing.  Nothing is measured. */
+#include "check.h"
 #include "plot.h"
 #include "spec.h"
 #include "sweep.h"
@@ -10,15 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
 
 static int calls;
 
@@ -64,9 +56,9 @@ int main(void)
 	    cpus, 3, m, "fake", "fake machine", getenv("TEST_PLOTS"), gp ? gp : "gnuplot"};
 	int drawn = in.scripts ? plot_sweep(&in, dir, png, svg, why, sizeof(why)) : -1;
 	if (gp && in.scripts) {
-		CHECK(drawn == 0);
 		if (drawn)
 			fprintf(stderr, "heatmap: %s\n", why);
+		CHECK(drawn == 0);
 		FILE *p = fopen(png, "rb");
 		unsigned char sig[8] = {0};
 		CHECK(p && fread(sig, 1, 8, p) == 8 && memcmp(sig, "\x89PNG\r\n\x1a\n", 8) == 0);
@@ -133,7 +125,6 @@ int main(void)
 	CHECK(strstr(err, want) != NULL);
 	CHECK(sweep_parse_cpus("x", out, err, sizeof(err)) == -1 && strstr(err, "not a list"));
 	CHECK(sweep_parse_cpus("1-0", out, err, sizeof(err)) == -1);
-	if (failures == 0)
-		printf("test_sweep: ok\n");
-	return failures ? 1 : 0;
+	printf("test_sweep: ok\n");
+	return 0;
 }
