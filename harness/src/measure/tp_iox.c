@@ -493,28 +493,32 @@ static int open_end(struct tp_worker *w)
 	return 0;
 }
 
+/* A loan, or a reason to stop trying: only running out of chunks (the
+ * subscriber still holds them) is worth waiting for. */
+struct loan {
+	struct iox *x;
+	size_t size;
+	enum iox_AllocationResult r;
+};
+
+static bool loaned(void *arg)
+{
+	struct loan *l = arg;
+	l->r = api.pub_loan_chunk(l->x->pub, &l->x->loan, (uint32_t)l->size);
+	return l->r != AllocationResult_RUNNING_OUT_OF_CHUNKS;
+}
+
 static int reserve(struct tp_worker *w, void **buf)
 {
 	struct iox *x = w->impl;
-	int64_t deadline = 0;
-	for (unsigned spins = 0;; spins++) {
-		enum iox_AllocationResult r =
-		    api.pub_loan_chunk(x->pub, &x->loan, (uint32_t)w->c->size);
-		if (r == AllocationResult_SUCCESS)
-			break;
-		if (r != AllocationResult_RUNNING_OUT_OF_CHUNKS)
-			return tp_fail(w, -EIO, "iceoryx: cannot loan a chunk of %zu bytes (%d)",
-				       w->c->size, (int)r);
-		sys_cpu_relax();
-		if ((spins & 1023) == 1023) {
-			int64_t now = sys_now_ns();
-			if (!deadline)
-				deadline = now + w->timeout_ns;
-			else if (now > deadline)
-				return tp_fail(w, -ETIMEDOUT, "iceoryx: out of chunks for %lld ms",
-					       (long long)(w->timeout_ns / 1000000));
-		}
-	}
+	struct loan l = {x, w->c->size, AllocationResult_UNDEFINED_ERROR};
+	int rc = tp_spin_until(w, loaned, &l, NULL);
+	if (rc)
+		return tp_fail(w, rc, "iceoryx: out of chunks for %lld ms",
+			       (long long)(w->timeout_ns / 1000000));
+	if (l.r != AllocationResult_SUCCESS)
+		return tp_fail(w, -EIO, "iceoryx: cannot loan a chunk of %zu bytes (%d)",
+			       w->c->size, (int)l.r);
 	*buf = x->loan;
 	return 0;
 }
