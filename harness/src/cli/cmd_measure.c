@@ -285,16 +285,6 @@ static int reference(const struct bench_case *cases, const bool *ok, int ncases,
 	return -1;
 }
 
-/* A repetition's machine state: its bare-line probe, or 0 when it has
- * none or its two probes disagree. */
-static double rep_state(const struct bench_run *r)
-{
-	double b = r->state_before_ns, a = r->state_after_ns;
-	if (!(b > 0) || !(a > 0) || fmax(a, b) > fmin(a, b) * STATE_STEADY)
-		return 0;
-	return (a + b) / 2;
-}
-
 /* Ours over the reference, from one round at a time: the median, over
  * the rounds of the machine state most rounds were in, of the ratios of
  * the repetitions of one round in
@@ -309,7 +299,8 @@ double table_state_ratio(const struct bench_case *c, const struct bench_run *our
 	double v[reps], st[reps];
 	int n = 0;
 	for (int i = 0; i < reps; i++) {
-		double a = rep_state(&ours[i]), b = rep_state(&ref[i]);
+		double a = probe_state(ours[i].state_before_ns, ours[i].state_after_ns),
+		       b = probe_state(ref[i].state_before_ns, ref[i].state_after_ns);
 		bool probed = ours[i].state_before_ns > 0 && ref[i].state_before_ns > 0;
 		if (probed && (!(a > 0) || !(b > 0) || fmax(a, b) > fmin(a, b) * STATE_GAP))
 			continue;

@@ -39,6 +39,16 @@ extern const struct fig_info fig_info[FIG_COUNT];
  * whether the two probes agreed (within STATE_STEADY). */
 #define STATE_STEADY 1.25
 
+/* The state two probes give: their mean, or 0 when one is missing or they
+ * disagree (the repetition's state changed during it). */
+static inline double probe_state(double before, double after)
+{
+	if (!(before > 0) || !(after > 0))
+		return 0;
+	double hi = before > after ? before : after, lo = before > after ? after : before;
+	return hi <= lo * STATE_STEADY ? (before + after) / 2 : 0;
+}
+
 struct sample_case {
 	char *name;
 	char mode[16]; /* "stream", "pingpong", "latency", or "" (not ringbench's) */

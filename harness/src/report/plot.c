@@ -137,10 +137,9 @@ static int entry_state(const struct states *st, json_t *e)
 {
 	if (!st->used)
 		return 0;
-	double b = nget(e, "state_before_ns"), a = nget(e, "state_after_ns");
-	if (!(b > 0) || !(a > 0) || fmax(a, b) > fmin(a, b) * STATE_STEADY)
+	double m = probe_state(nget(e, "state_before_ns"), nget(e, "state_after_ns"));
+	if (!(m > 0))
 		return -1;
-	double m = (a + b) / 2;
 	for (int k = 0; k < st->n; k++)
 		if (m >= st->lo[k] && m <= st->hi[k])
 			return k;
