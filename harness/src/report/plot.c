@@ -1100,17 +1100,37 @@ static int run_gnuplot(const struct gp_job *in, const struct files *f, const cha
 	return 0;
 }
 
+/* Paths reach gnuplot in single quotes: a folder that holds one could not
+ * be written there unchanged.  -1 with why. */
+static int quoted_folder(const char *out, const char *scripts, char *why, size_t wn)
+{
+	if (!strchr(out, '\'') && !strchr(scripts, '\''))
+		return 0;
+	snprintf(why, wn,
+		 "the folder %s holds a single quote, which gnuplot's command line cannot carry: "
+		 "choose another",
+		 strchr(out, '\'') ? out : scripts);
+	return -1;
+}
+
+/* out/data, for the charts' data files and gnuplot's logs.  -1 with why. */
+static int make_data_dir(const char *out, char *why, size_t wn)
+{
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s/data", out);
+	if (!results_mkdirs(dir))
+		return 0;
+	snprintf(why, wn, "cannot make %s: %s", dir, strerror(errno));
+	return -1;
+}
+
 int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o)
 {
 	memset(o, 0, sizeof(*o));
-	/* Paths reach gnuplot in single quotes: one that holds a quote could
-	 * not be written there unchanged. */
-	if (strchr(out, '\'') || strchr(in->scripts, '\'')) {
+	char why[1300];
+	if (quoted_folder(out, in->scripts, why, sizeof(why))) {
 		for (int c = 0; c < PLOT_COUNT; c++)
-			snprintf(o->why[c], sizeof(o->why[c]),
-				 "the folder %s holds a single quote, which gnuplot's command line "
-				 "cannot carry: choose another",
-				 strchr(out, '\'') ? out : in->scripts);
+			snprintf(o->why[c], sizeof(o->why[c]), "%s", why);
 		return 0;
 	}
 	/* An old image of a chart must never pass for this run's: gone
@@ -1121,14 +1141,13 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 		unlink(o->png[c]);
 		unlink(o->svg[c]);
 	}
-	char dir[1100];
-	snprintf(dir, sizeof(dir), "%s/data", out);
-	if (results_mkdirs(dir)) {
+	if (make_data_dir(out, why, sizeof(why))) {
 		for (int c = 0; c < PLOT_COUNT; c++)
-			snprintf(o->why[c], sizeof(o->why[c]), "cannot make %s: %s", dir,
-				 strerror(errno));
+			snprintf(o->why[c], sizeof(o->why[c]), "%s", why);
 		return 0;
 	}
+	char dir[1100];
+	snprintf(dir, sizeof(dir), "%s/data", out);
 	struct run r;
 	struct states st;
 	int state = -1;
@@ -1200,19 +1219,10 @@ int plot_sweep(const struct plot_sweep_input *in, const char *out, char png[1200
 	snprintf(svg, 1200, "%s/sweep.svg", out);
 	unlink(png);
 	unlink(svg);
+	if (quoted_folder(out, in->scripts, why, wn) || make_data_dir(out, why, wn))
+		return -1;
 	char dir[1100];
 	snprintf(dir, sizeof(dir), "%s/data", out);
-	if (strchr(out, '\'') || strchr(in->scripts, '\'')) {
-		snprintf(why, wn,
-			 "the folder %s holds a single quote, which gnuplot's command line "
-			 "cannot carry: choose another",
-			 strchr(out, '\'') ? out : in->scripts);
-		return -1;
-	}
-	if (results_mkdirs(dir)) {
-		snprintf(why, wn, "cannot make %s: %s", dir, strerror(errno));
-		return -1;
-	}
 	struct files f;
 	if (files_open_named(&f, out, "sweep")) {
 		snprintf(why, wn, "cannot write into %s: %s", dir, strerror(errno));
