@@ -565,7 +565,7 @@ static void release(struct tp_worker *w)
 static void close_out(struct tp_worker *w)
 {
 	struct iox *x = w->impl;
-	void *buf;
+	void *buf = NULL; /* set when reserve() succeeds; the compiler cannot tell */
 	if (!x || !x->pub || reserve(w, &buf))
 		return;
 	uint64_t end = IOX_END;
