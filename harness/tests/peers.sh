@@ -15,7 +15,8 @@ if [ "$(nproc)" -lt 2 ]; then
 	exit 77
 fi
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# The stand-in RouDi below, should a failure leave it running.
+trap '[ -s "$tmp/started" ] && kill -9 "$(cat "$tmp/started")" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "peers.sh: $*" >&2; exit 1; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
@@ -100,6 +101,36 @@ want = "ringbench: skipping iceoryx: another RouDi is running on this machine"
 if r.returncode != 0 or want not in r.stderr or "stream/transport:iceoryx" in r.stdout:
     sys.exit("exit %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
 EOF
+
+# A RouDi that will not stop: a stand-in that ignores SIGTERM, says it is
+# ready, and holds RouDi's names.  --list starts no RouDi at all; a run
+# does, and when it ends the supervisor kills the stand-in and removes
+# what a killed RouDi leaves (its segments and socket).
+cat >"$tmp/stubborn-roudi" <<EOF
+#!/bin/sh
+echo \$\$ >>"$tmp/started"
+trap '' TERM
+: >/dev/shm/iceoryx_mgmt
+: >"/dev/shm/$(id -gn)"
+: >/tmp/roudi
+echo "RouDi is ready for clients"
+exec sleep 600
+EOF
+chmod +x "$tmp/stubborn-roudi"
+RINGBENCH_IOX_ROUDI="$tmp/stubborn-roudi" "$rb" stream --transport ring,iceoryx --list \
+	>"$tmp/list.out" 2>&1 || { cat "$tmp/list.out"; fail "--list with iceoryx failed"; }
+grep -q "^stream/transport:iceoryx/size:64/" "$tmp/list.out" ||
+	{ cat "$tmp/list.out"; fail "--list: no iceoryx case"; }
+[ -e "$tmp/started" ] && fail "--list started RouDi"
+# Its workers never find a RouDi to talk to: the case fails at the start
+# barrier (exit 2), and then RouDi must go.
+RINGBENCH_IOX_ROUDI="$tmp/stubborn-roudi" timeout 60 "$rb" stream --transport iceoryx \
+	--messages 1000 --repetitions 1 --warmup 0 --stall-ms 500 >"$tmp/stubborn.out" 2>&1
+rc=$?
+[ -e "$tmp/started" ] || { cat "$tmp/stubborn.out"; fail "the run did not start RouDi"; }
+[ $rc -eq 2 ] || { cat "$tmp/stubborn.out"; fail "a RouDi that serves nobody: exit $rc, not 2"; }
+kill -0 "$(cat "$tmp/started")" 2>/dev/null && fail "a RouDi that ignores SIGTERM outlived the run"
+roudi_gone "a RouDi that ignores SIGTERM"
 
 # ringbench killed in the middle of an iceoryx run: its RouDi goes too.
 "$rb" stream --transport iceoryx --duration 5 --repetitions 1 --warmup 0 >"$tmp/kill.out" 2>&1 &

@@ -438,6 +438,7 @@ static int run_all(struct cli *cli)
 	if (spec_check(s, err, sizeof(err)))
 		return usage_error("%s", err);
 	static struct bench_case cases[MAX_CASES];
+	s->list_only = cli->list;
 	int ncases = spec_expand(s, cases, MAX_CASES, err, sizeof(err));
 	if (ncases < 0)
 		return usage_error("%s", err);

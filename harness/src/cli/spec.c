@@ -394,9 +394,10 @@ static bool too_big(enum bench_transport t, uint64_t size)
 
 /* A peer whose library or daemon is missing: skipped, its reason said
  * once. */
-static bool skipped(enum bench_transport t)
+static bool skipped(enum bench_transport t, bool start)
 {
-	const char *why = transport_get(t)->unavailable ? transport_get(t)->unavailable() : NULL;
+	const struct transport *tp = transport_get(t);
+	const char *why = tp->unavailable ? tp->unavailable(start) : NULL;
 	static bool said[T_COUNT];
 	if (why && !said[t])
 		fprintf(stderr, "ringbench: skipping %s: %s\n", bench_transport_name(t), why);
@@ -422,7 +423,7 @@ static int expand_mode(const struct spec *s, enum bench_mode m, const int cpu[2]
 		enum bench_transport tr = (enum bench_transport)sm->transports.v[t];
 		bool ring = tr == T_RING;
 		/* `all` lists every transport; each runs the modes it can. */
-		if (!(transport_get(tr)->modes & (1u << m)) || skipped(tr))
+		if (!(transport_get(tr)->modes & (1u << m)) || skipped(tr, !s->list_only))
 			continue;
 		/* Waits and capacities are the ring's; the references use one
 		 * case per size. */

@@ -34,6 +34,7 @@ struct spec {
 	int repetitions;
 	int warmup;
 	char scenario[64];
+	bool list_only; /* expanded to be listed: the transports start nothing */
 };
 
 /* Defaults: CPUs 0 and 1, 5 repetitions, 1 warm-up, every mode off. */

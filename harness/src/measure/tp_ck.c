@@ -232,8 +232,9 @@ const struct transport transport_ck = {
 
 #else
 
-static const char *unavailable(void)
+static const char *unavailable(bool start)
 {
+	(void)start;
 	return "built without Concurrency Kit (Debian's libck-dev)";
 }
 

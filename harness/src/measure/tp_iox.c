@@ -342,16 +342,18 @@ static int roudi_start(void)
 	return -1;
 }
 
-/* Whether iceoryx can run here; the first call starts RouDi, so that a
- * RouDi that cannot start is a skip said before anything is measured, and
- * RouDi runs through the whole run rather than from its middle.  (The
+/* Whether iceoryx can run here.  The first call with start starts RouDi,
+ * so that a RouDi that cannot start is a skip said before anything is
+ * measured, and RouDi runs through the whole run rather than from its
+ * middle; a call without (--list) only looks for the library, the program
+ * and another RouDi's lock.  (The
  * library is not loaded here: ringbench links no C++, and a missing one
  * is a file that is not there.) */
-static const char *unavailable(void)
+static const char *unavailable(bool start)
 {
 	if (roudi.tried)
 		return roudi.pid > 0 ? NULL : roudi.why;
-	roudi.tried = true;
+	roudi.tried = start;
 	if (!lib_present())
 		snprintf(roudi.why, sizeof(roudi.why), "no %s (Debian's libiceoryx-binding-c2)",
 			 IOX_LIB);
@@ -362,8 +364,10 @@ static const char *unavailable(void)
 		snprintf(roudi.why, sizeof(roudi.why),
 			 "another RouDi is running on this machine; ringbench starts its own "
 			 "and does not share one");
-	else
+	else if (start)
 		roudi_start();
+	else
+		return NULL;
 	return roudi.pid > 0 ? NULL : roudi.why;
 }
 
@@ -375,7 +379,7 @@ static int create(const struct bench_case *c, struct tp_objects *o, char *err, s
 			 IOX_MAX_SIZE);
 		return -EINVAL;
 	}
-	const char *why = unavailable();
+	const char *why = unavailable(true);
 	if (!why && waitpid(roudi.pid, NULL, WNOHANG) == roudi.pid) {
 		/* The supervisor leaves when RouDi does. */
 		roudi.pid = 0;
@@ -613,8 +617,9 @@ const struct transport transport_iox = {
 
 #else
 
-static const char *unavailable(void)
+static const char *unavailable(bool start)
 {
+	(void)start;
 	return "built without iceoryx's C binding (Debian's libiceoryx-binding-c-dev)";
 }
 

@@ -39,8 +39,10 @@ struct transport {
 	unsigned modes;	   /* 1 << enum bench_mode it can run */
 	bool ring_options; /* takes --wait and --capacity as the ring's */
 	/* Optional, harness: why it cannot run here (a library or program
-	 * missing), in one line; NULL when it can.  Its cases are skipped. */
-	const char *(*unavailable)(void);
+	 * missing), in one line; NULL when it can.  Its cases are skipped.
+	 * With start, also bring up what it needs for the run (a daemon);
+	 * without, only look (--list runs nothing). */
+	const char *(*unavailable)(bool start);
 	/* Optional: the largest message it carries (0: the ring's limits);
 	 * larger cases are skipped, said once. */
 	uint64_t max_size;

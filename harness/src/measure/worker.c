@@ -591,7 +591,7 @@ int bench_worker_main(int argc, char **argv)
 	else if (!w.t->open)
 		/* A build without this peer (RINGBENCH_WORKER_EXE): say why. */
 		rc = report_fail(&w, BENCH_USAGE, "%s: %s", w.t->name,
-				 w.t->unavailable ? w.t->unavailable() : "not in this build");
+				 w.t->unavailable ? w.t->unavailable(false) : "not in this build");
 	else if ((rc = w.t->open(&w.tw)))
 		/* Not being able to attach is an environment error (no such
 		 * object, out of memory, refused), not a lost message. */
