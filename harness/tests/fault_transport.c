@@ -4,14 +4,23 @@
  * catches it and the run ends in a visibility or integrity failure (exit 3)
  * naming the message.  The fault is here, never in the product: the worker
  * offers a weak hook, bench_transport_wrap(), which only this file defines.
- *   RINGBENCH_TEST_FAULT=lose|duplicate|swap|corrupt:N   (message N) */
+ *   RINGBENCH_TEST_FAULT=lose|duplicate|swap|corrupt:N   (message N)
+ * and, on ck_ring only, an offset in its ring that is no message slot of
+ * the slab in place of message N's:
+ *   RINGBENCH_TEST_FAULT=far:N     one slot past the end of the slab
+ *   RINGBENCH_TEST_FAULT=askew:N   8 bytes into message N's slot */
 #include "transport.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum fault { F_NONE, F_LOSE, F_DUPLICATE, F_SWAP, F_CORRUPT };
+#ifdef RINGBENCH_HAVE_CK
+#include "tp_ck.h"
+#endif
+
+enum fault { F_NONE, F_LOSE, F_DUPLICATE, F_SWAP, F_CORRUPT, F_FAR, F_ASKEW, F_KINDS };
 
 static const struct transport *real;
 static struct transport faulty;
@@ -37,6 +46,24 @@ static int again(struct tp_worker *w, const void *msg)
 	return real->publish(w);
 }
 
+/* ck_ring: enqueue a bad offset in place of the message just filled. */
+static int plant_offset(struct tp_worker *w)
+{
+#ifdef RINGBENCH_HAVE_CK
+	struct ck *k = w->impl;
+	struct ck_side *s = &k->out;
+	uintptr_t slot = (uintptr_t)((s->seq & (2 * k->n - 1)) * k->stride);
+	uintptr_t off = kind == F_FAR ? (uintptr_t)(2 * k->n * k->stride) : slot + 8;
+	for (long i = 0; !ck_ring_enqueue_spsc(&s->dir->ring, s->buf, (void *)off); i++)
+		if (i > 1000000000L)
+			return tp_fail(w, -ETIMEDOUT, "fault: no room for the planted offset");
+	s->seq++;
+	return 0;
+#else
+	return tp_fail(w, -ENOTSUP, "fault: built without Concurrency Kit");
+#endif
+}
+
 static int f_publish(struct tp_worker *w)
 {
 	uint64_t seq;
@@ -51,6 +78,8 @@ static int f_publish(struct tp_worker *w)
 			memcpy(held, last, w->c->size);
 			return 0;
 		case F_CORRUPT: ((unsigned char *)last)[w->c->size - 1] ^= 0x40; break;
+		case F_FAR:
+		case F_ASKEW: return plant_offset(w);
 		default: break;
 		}
 	}
@@ -74,8 +103,9 @@ const struct transport *bench_transport_wrap(const struct transport *t)
 	const char *spec = getenv("RINGBENCH_TEST_FAULT");
 	if (!spec)
 		return t;
-	static const char *const names[] = {"none", "lose", "duplicate", "swap", "corrupt"};
-	for (int i = 1; i < 5; i++) {
+	static const char *const names[F_KINDS] = {"none", "lose",    "duplicate", "swap",
+						   "corrupt", "far", "askew"};
+	for (int i = 1; i < F_KINDS; i++) {
 		size_t n = strlen(names[i]);
 		if (strncmp(spec, names[i], n) == 0 && spec[n] == ':') {
 			kind = (enum fault)i;
@@ -84,6 +114,10 @@ const struct transport *bench_transport_wrap(const struct transport *t)
 	}
 	if (kind == F_NONE || !t->publish)
 		return t;
+	if ((kind == F_FAR || kind == F_ASKEW) && strcmp(t->name, "ck_ring") != 0) {
+		fprintf(stderr, "fault: %s is for ck_ring only\n", spec);
+		exit(2);
+	}
 	real = t;
 	faulty = *t;
 	faulty.reserve = f_reserve;

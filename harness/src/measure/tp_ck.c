@@ -29,31 +29,7 @@
 #include <sys/mman.h>
 
 #ifdef RINGBENCH_HAVE_CK
-#include <ck_ring.h>
-
-#define CK_DATA 4096 /* both directions' control before this; then the data */
-
-/* One direction's control: ck_ring's own struct (its consumer and
- * producer indices on lines of their own), and our closed flag. */
-struct ck_dir {
-	alignas(128) struct ck_ring ring;
-	alignas(64) _Atomic(uint32_t) closed; /* the producer is done */
-};
-
-struct ck_side {
-	struct ck_dir *dir;
-	struct ck_ring_buffer *buf; /* N offsets */
-	unsigned char *slab;	    /* 2N message slots */
-	uint64_t seq;		    /* producer: next slab slot to fill */
-	const void *msg;	    /* consumer: the message being read */
-};
-
-struct ck {
-	unsigned char *base;
-	size_t len;
-	uint64_t n, stride; /* offsets in the ring; bytes per message slot */
-	struct ck_side out, in;
-};
+#include "tp_ck.h"
 
 static void geometry(const struct bench_case *c, uint64_t *n, uint64_t *stride, size_t *len)
 {
