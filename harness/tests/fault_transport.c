@@ -103,8 +103,8 @@ const struct transport *bench_transport_wrap(const struct transport *t)
 	const char *spec = getenv("RINGBENCH_TEST_FAULT");
 	if (!spec)
 		return t;
-	static const char *const names[F_KINDS] = {"none", "lose",    "duplicate", "swap",
-						   "corrupt", "far", "askew"};
+	static const char *const names[F_KINDS] = {"none",    "lose", "duplicate", "swap",
+						   "corrupt", "far",  "askew"};
 	for (int i = 1; i < F_KINDS; i++) {
 		size_t n = strlen(names[i]);
 		if (strncmp(spec, names[i], n) == 0 && spec[n] == ':') {

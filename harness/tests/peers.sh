@@ -15,8 +15,16 @@ if [ "$(nproc)" -lt 2 ]; then
 	exit 77
 fi
 tmp=$(mktemp -d)
-# The stand-in RouDi below, should a failure leave it running.
-trap '[ -s "$tmp/started" ] && kill -9 "$(cat "$tmp/started")" 2>/dev/null; rm -rf "$tmp"' EXIT
+# The stand-in RouDi below, and the names it holds, should a failure leave
+# them (only its own processes: a pid is checked before it is killed).
+stand_in_gone() {
+	[ -s "$tmp/started" ] || return 0
+	while read -r p; do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "^sleep 600 $" && kill -9 "$p"
+	done <"$tmp/started"
+	rm -f /dev/shm/iceoryx_mgmt "/dev/shm/$(id -gn)" /tmp/roudi "$tmp/started"
+}
+trap 'stand_in_gone; rm -rf "$tmp"' EXIT
 fail() { echo "peers.sh: $*" >&2; exit 1; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
@@ -121,16 +129,20 @@ RINGBENCH_IOX_ROUDI="$tmp/stubborn-roudi" "$rb" stream --transport ring,iceoryx 
 	>"$tmp/list.out" 2>&1 || { cat "$tmp/list.out"; fail "--list with iceoryx failed"; }
 grep -q "^stream/transport:iceoryx/size:64/" "$tmp/list.out" ||
 	{ cat "$tmp/list.out"; fail "--list: no iceoryx case"; }
-[ -e "$tmp/started" ] && fail "--list started RouDi"
+[ -e "$tmp/started" ] && { cat "$tmp/list.out"; fail "--list started RouDi"; }
 # Its workers never find a RouDi to talk to: the case fails at the start
 # barrier (exit 2), and then RouDi must go.
 RINGBENCH_IOX_ROUDI="$tmp/stubborn-roudi" timeout 60 "$rb" stream --transport iceoryx \
 	--messages 1000 --repetitions 1 --warmup 0 --stall-ms 500 >"$tmp/stubborn.out" 2>&1
 rc=$?
 [ -e "$tmp/started" ] || { cat "$tmp/stubborn.out"; fail "the run did not start RouDi"; }
+[ "$(wc -l <"$tmp/started")" -eq 1 ] || fail "RouDi started $(wc -l <"$tmp/started") times in one run"
 [ $rc -eq 2 ] || { cat "$tmp/stubborn.out"; fail "a RouDi that serves nobody: exit $rc, not 2"; }
+grep -q "stream/transport:iceoryx/size:64/cpus:0,1: the workers did not reach the start barrier" \
+	"$tmp/stubborn.out" || { cat "$tmp/stubborn.out"; fail "the iceoryx case did not fail at the barrier"; }
 kill -0 "$(cat "$tmp/started")" 2>/dev/null && fail "a RouDi that ignores SIGTERM outlived the run"
 roudi_gone "a RouDi that ignores SIGTERM"
+rm "$tmp/started"
 
 # ringbench killed in the middle of an iceoryx run: its RouDi goes too.
 "$rb" stream --transport iceoryx --duration 5 --repetitions 1 --warmup 0 >"$tmp/kill.out" 2>&1 &

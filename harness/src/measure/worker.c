@@ -160,6 +160,13 @@ static int echo_msg(struct worker *w, const void *msg)
 	return w->t->publish(&w->tw);
 }
 
+/* Why a transport this build lacks cannot run. */
+static const char *not_built(const struct transport *t)
+{
+	const char *why = t->unavailable ? t->unavailable(false) : NULL;
+	return why ? why : "not in this build";
+}
+
 static int transport_error(struct worker *w, int rc, const char *what)
 {
 	if (rc == BENCH_VISIBILITY)
@@ -590,8 +597,7 @@ int bench_worker_main(int argc, char **argv)
 		rc = report_fail(&w, BENCH_USAGE, "%s", err);
 	else if (!w.t->open)
 		/* A build without this peer (RINGBENCH_WORKER_EXE): say why. */
-		rc = report_fail(&w, BENCH_USAGE, "%s: %s", w.t->name,
-				 w.t->unavailable ? w.t->unavailable(false) : "not in this build");
+		rc = report_fail(&w, BENCH_USAGE, "%s: %s", w.t->name, not_built(w.t));
 	else if ((rc = w.t->open(&w.tw)))
 		/* Not being able to attach is an environment error (no such
 		 * object, out of memory, refused), not a lost message. */
