@@ -346,9 +346,8 @@ static int roudi_start(void)
  * so that a RouDi that cannot start is a skip said before anything is
  * measured, and RouDi runs through the whole run rather than from its
  * middle; a call without (--list) only looks for the library, the program
- * and another RouDi's lock.  (The
- * library is not loaded here: ringbench links no C++, and a missing one
- * is a file that is not there.) */
+ * and another RouDi's lock.  (The library is not loaded here: ringbench
+ * links no C++, and a missing one is a file that is not there.) */
 static const char *unavailable(bool start)
 {
 	if (roudi.tried)
