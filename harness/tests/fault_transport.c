@@ -51,14 +51,8 @@ static int plant_offset(struct tp_worker *w)
 {
 #ifdef RINGBENCH_HAVE_CK
 	struct ck *k = w->impl;
-	struct ck_side *s = &k->out;
-	uintptr_t slot = (uintptr_t)((s->seq & (2 * k->n - 1)) * k->stride);
-	uintptr_t off = kind == F_FAR ? (uintptr_t)(2 * k->n * k->stride) : slot + 8;
-	for (long i = 0; !ck_ring_enqueue_spsc(&s->dir->ring, s->buf, (void *)off); i++)
-		if (i > 1000000000L)
-			return tp_fail(w, -ETIMEDOUT, "fault: no room for the planted offset");
-	s->seq++;
-	return 0;
+	return ck_send_offset(w, kind == F_FAR ? (uintptr_t)(2 * k->n * k->stride)
+					       : ck_slot(k, k->out.seq) + 8);
 #else
 	return tp_fail(w, -ENOTSUP, "fault: built without Concurrency Kit");
 #endif

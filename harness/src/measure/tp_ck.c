@@ -106,7 +106,7 @@ static int open_end(struct tp_worker *w)
 static int reserve(struct tp_worker *w, void **buf)
 {
 	struct ck *k = w->impl;
-	*buf = k->out.slab + (k->out.seq & (2 * k->n - 1)) * k->stride;
+	*buf = k->out.slab + ck_slot(k, k->out.seq);
 	return 0;
 }
 
@@ -122,18 +122,23 @@ static bool enqueued(void *arg)
 	return ck_ring_enqueue_spsc(&e->s->dir->ring, e->s->buf, e->off);
 }
 
-static int publish(struct tp_worker *w)
+int ck_send_offset(struct tp_worker *w, uintptr_t off)
 {
 	struct ck *k = w->impl;
-	struct ck_side *s = &k->out;
-	struct enq e = {s, (void *)(uintptr_t)((s->seq & (2 * k->n - 1)) * k->stride)};
+	struct enq e = {&k->out, (void *)off};
 	int rc = tp_spin_until(w, enqueued, &e, NULL);
 	if (rc)
 		return rc == -ETIMEDOUT ? tp_fail(w, rc, "ck_ring: no room for %lld ms",
 						  (long long)(w->timeout_ns / 1000000))
 					: rc;
-	s->seq++;
+	k->out.seq++;
 	return 0;
+}
+
+static int publish(struct tp_worker *w)
+{
+	struct ck *k = w->impl;
+	return ck_send_offset(w, ck_slot(k, k->out.seq));
 }
 
 struct deq {

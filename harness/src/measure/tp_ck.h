@@ -36,4 +36,15 @@ struct ck {
 	struct ck_side out, in;
 };
 
+/* The slab offset of message seq's slot. */
+static inline uintptr_t ck_slot(const struct ck *k, uint64_t seq)
+{
+	return (uintptr_t)((seq & (2 * k->n - 1)) * k->stride);
+}
+
+struct tp_worker;
+/* Enqueue offset off on our outgoing ring and count the message sent,
+ * spinning for room up to the worker's timeout: 0 or -errno with w->err. */
+int ck_send_offset(struct tp_worker *w, uintptr_t off);
+
 #endif
