@@ -1113,11 +1113,11 @@ static int quoted_folder(const char *out, const char *scripts, char *why, size_t
 	return -1;
 }
 
-/* out/data, for the charts' data files and gnuplot's logs.  -1 with why. */
-static int make_data_dir(const char *out, char *why, size_t wn)
+/* out/data, for the charts' data files and gnuplot's logs, its path in dir.
+ * -1 with why. */
+static int make_data_dir(const char *out, char dir[1100], char *why, size_t wn)
 {
-	char dir[1100];
-	snprintf(dir, sizeof(dir), "%s/data", out);
+	snprintf(dir, 1100, "%s/data", out);
 	if (!results_mkdirs(dir))
 		return 0;
 	snprintf(why, wn, "cannot make %s: %s", dir, strerror(errno));
@@ -1141,13 +1141,12 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 		unlink(o->png[c]);
 		unlink(o->svg[c]);
 	}
-	if (make_data_dir(out, why, sizeof(why))) {
+	char dir[1100];
+	if (make_data_dir(out, dir, why, sizeof(why))) {
 		for (int c = 0; c < PLOT_COUNT; c++)
 			snprintf(o->why[c], sizeof(o->why[c]), "%s", why);
 		return 0;
 	}
-	char dir[1100];
-	snprintf(dir, sizeof(dir), "%s/data", out);
 	struct run r;
 	struct states st;
 	int state = -1;
@@ -1219,10 +1218,9 @@ int plot_sweep(const struct plot_sweep_input *in, const char *out, char png[1200
 	snprintf(svg, 1200, "%s/sweep.svg", out);
 	unlink(png);
 	unlink(svg);
-	if (quoted_folder(out, in->scripts, why, wn) || make_data_dir(out, why, wn))
-		return -1;
 	char dir[1100];
-	snprintf(dir, sizeof(dir), "%s/data", out);
+	if (quoted_folder(out, in->scripts, why, wn) || make_data_dir(out, dir, why, wn))
+		return -1;
 	struct files f;
 	if (files_open_named(&f, out, "sweep")) {
 		snprintf(why, wn, "cannot write into %s: %s", dir, strerror(errno));
