@@ -19,7 +19,8 @@ fail() {
 "$GB" --benchmark_filter='ring/(publish|consume)/size:64$' --benchmark_repetitions=6 \
 	--benchmark_min_time=0.002 --benchmark_format=json >"$T/gb.json" 2>"$T/err" ||
 	fail "ring_gbench: exit $?: $(cat "$T/err")"
-"$RB" compare "$T/gb.json" "$T/gb.json" >"$T/out" 2>&1
+# (one process's repetitions: --within-run takes them as independent draws)
+"$RB" compare --within-run "$T/gb.json" "$T/gb.json" >"$T/out" 2>&1
 [ $? = 0 ] && grep -q "ringbench compare: pass: 0 regressions, 0 improvements, 4 unchanged" "$T/out" ||
 	fail "compare of ring_gbench's JSON: $(cat "$T/out")"
 # ringbench gbench: the scenario's cases as benchmarks, filtered, repeated,
@@ -51,7 +52,7 @@ print("\n".join(bad)); sys.exit(1 if bad else 0)
 PY
 # Three repetitions are too few for a verdict, but the file is read: its
 # -nan statistics included (the cv of syscalls_per_msg, always 0 here).
-"$RB" compare "$T/rb.json" "$T/rb.json" >"$T/out" 2>&1
+"$RB" compare --within-run "$T/rb.json" "$T/rb.json" >"$T/out" 2>&1
 [ $? = 2 ] && grep -q "ringbench compare: NO VERDICT: .* 2 with too few repetitions" "$T/out" ||
 	fail "compare of ringbench gbench's JSON: $(cat "$T/out")"
 grep -q "nan" "$T/rb.json" || echo "gbench_cli: (this run's JSON had no bare nan)"
@@ -67,7 +68,7 @@ cat >"$T/nan.json" <<'JSON'
   {"name": "x", "run_name": "x", "run_type": "iteration", "repetition_index": 4, "real_time": 10, "time_unit": "ns", "iterations": 1, "c": inf},
   {"name": "x_cv", "run_name": "x", "run_type": "aggregate", "aggregate_name": "cv", "real_time": -nan, "time_unit": "ns", "iterations": 5}]}
 JSON
-"$RB" compare "$T/nan.json" "$T/nan.json" >"$T/out" 2>&1
+"$RB" compare --within-run "$T/nan.json" "$T/nan.json" >"$T/out" 2>&1
 [ $? = 2 ] && grep -q "NO VERDICT: .* 1 with too few repetitions" "$T/out" ||
 	fail "Google Benchmark's bare nan and Infinity: $(cat "$T/out")"
 "$RB" gbench "$SCEN" --benchmark_filter=no-such-case >"$T/out" 2>&1

@@ -8,19 +8,23 @@
  * and, on ck_ring only, an offset in its ring that is no message slot of
  * the slab in place of message N's:
  *   RINGBENCH_TEST_FAULT=far:N     one slot past the end of the slab
- *   RINGBENCH_TEST_FAULT=askew:N   8 bytes into message N's slot */
+ *   RINGBENCH_TEST_FAULT=askew:N   8 bytes into message N's slot
+ * and, to prove a verdict sees a slower build (check, ab), a producer that
+ * busy-waits before every message it publishes:
+ *   RINGBENCH_TEST_FAULT=slow:NS   NS nanoseconds a message */
 #include "transport.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef RINGBENCH_HAVE_CK
 #include "tp_ck.h"
 #endif
 
-enum fault { F_NONE, F_LOSE, F_DUPLICATE, F_SWAP, F_CORRUPT, F_FAR, F_ASKEW, F_KINDS };
+enum fault { F_NONE, F_LOSE, F_DUPLICATE, F_SWAP, F_CORRUPT, F_FAR, F_ASKEW, F_SLOW, F_KINDS };
 
 static const struct transport *real;
 static struct transport faulty;
@@ -58,12 +62,24 @@ static int plant_offset(struct tp_worker *w)
 #endif
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int f_publish(struct tp_worker *w)
 {
 	uint64_t seq;
 	memcpy(&seq, last, sizeof(seq));
 	if (!w->producer)
 		return real->publish(w);
+	if (kind == F_SLOW) {
+		for (int64_t until = now_ns() + (int64_t)at; now_ns() < until;)
+			;
+		return real->publish(w);
+	}
 	if (seq == at) {
 		switch (kind) {
 		case F_LOSE: return 0; /* never published: the next message takes its room */
@@ -98,7 +114,7 @@ const struct transport *bench_transport_wrap(const struct transport *t)
 	if (!spec)
 		return t;
 	static const char *const names[F_KINDS] = {"none",    "lose", "duplicate", "swap",
-						   "corrupt", "far",  "askew"};
+						   "corrupt", "far",  "askew",	   "slow"};
 	for (int i = 1; i < F_KINDS; i++) {
 		size_t n = strlen(names[i]);
 		if (strncmp(spec, names[i], n) == 0 && spec[n] == ':') {

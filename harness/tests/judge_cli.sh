@@ -28,34 +28,48 @@ expect() {
 
 # gen FILE MACHINE SHIFT [options]: a results file of two cases, 10
 # repetitions each, in one machine state; SHIFT scales the stream's rate.
+# Options: runs=N (N runs, each at a level of its own, 10% apart typically,
+# its repetitions 1% around it), ab=A|B (a side of one interleaved run).
 gen() {
 	python3 - "$@" <<'EOF'
 import json, random, sys
 path, machine, shift = sys.argv[1], sys.argv[2], float(sys.argv[3])
 opts = sys.argv[4:]
 random.seed(sum(map(ord, machine + path.rsplit("/", 1)[-1])) + int(shift * 1000))
+runs = int(([o[5:] for o in opts if o.startswith("runs=")] or ["0"])[0])
+ab = ([o[3:] for o in opts if o.startswith("ab=")] or [None])[0]
 b = []
-def rep(name, mode, i, rate, sys_per_msg=0.0):
+def rep(name, mode, i, rate, sys_per_msg=0.0, run=None):
     e = {"name": name, "run_name": name, "run_type": "iteration", "mode": mode,
          "iterations": 1000, "real_time": 1e9 / rate, "cpu_time": 2e9 / rate, "time_unit": "ns",
          "items_per_second": rate, "producer_cpu_ns_per_msg": 1e9 / rate,
          "consumer_cpu_ns_per_msg": 1e9 / rate, "syscalls_per_msg": sys_per_msg,
          "repetition_index": i, "state_before_ns": 62.0, "state_after_ns": 63.0}
+    if run is not None:
+        e["run_id"] = run
     if mode != "stream":
         e["p50_ns"] = 1e9 / rate
         e["p99_ns"] = 1.4e9 / rate
     return e
-for i in range(10):
-    b.append(rep("stream/wait:spin/size:64", "stream", i, 3e7 * shift * random.lognormvariate(0, 0.01)))
-    if "no-pingpong" not in opts:
-        b.append(rep("pingpong/wait:spin/size:64", "pingpong", i, 6e6 * random.lognormvariate(0, 0.01),
-                     0.6 if "syscalls" in opts else 0.0))
+for k in range(max(runs, 1)):
+    run = "%s-run%d" % (path.rsplit("/", 1)[-1], k) if runs else None
+    lv = random.lognormvariate(0, 0.1) if runs else 1.0
+    for i in range(10):
+        b.append(rep("stream/wait:spin/size:64", "stream", i,
+                     3e7 * shift * lv * random.lognormvariate(0, 0.01), run=run))
+        if "no-pingpong" not in opts:
+            b.append(rep("pingpong/wait:spin/size:64", "pingpong", i,
+                         6e6 * lv * random.lognormvariate(0, 0.01),
+                         0.6 if "syscalls" in opts else 0.0, run=run))
 if "failure" in opts:
     b.append({"name": "stream/broken", "run_type": "iteration", "mode": "stream",
               "error_occurred": True, "error_message": "consumer: message 7: wrong checksum"})
 doc = {"context": {"machine_id": machine, "library_build_type": "release",
                    "git_revision": "abc1234", "date": "2026-11-25T00:00:00+0000"},
        "benchmarks": b}
+if ab:
+    doc["context"]["ab_build"] = ab
+    doc["context"]["shuffle_seed"] = 4242
 json.dump(doc, open(path, "w"))
 EOF
 }
@@ -70,18 +84,55 @@ gen "$T/failure.json" $M 1.0 failure
 gen "$T/other.json" other-machine 1.0
 gen "$T/fewer.json" $M 1.0 no-pingpong
 
-# Verdicts and exit codes.
-expect 0 "pass: 0 regressions" -- "$RB" compare "$T/base.json" "$T/same.json"
-expect 1 "msgs/s .* -(19|20)\.[0-9]%.*REGRESSION" -- "$RB" compare "$T/base.json" "$T/slow.json"
-expect 0 "improvement" -- "$RB" compare "$T/base.json" "$T/fast.json"
-expect 1 "syscalls/msg .*REGRESSION" -- "$RB" compare "$T/base.json" "$T/syscalls.json"
+# One run per side: the differences shown, no verdict (exit 2), whatever
+# they are; counts are still judged as counts.
+expect 2 "one run per side .the base needs at least 5.: .*no verdict" -- \
+	"$RB" compare "$T/base.json" "$T/slow.json"
+expect 2 "msgs/s .* -(19|20)\.[0-9]%.*differs .one run each." -- \
+	"$RB" compare "$T/base.json" "$T/slow.json"
+expect 2 "^method: one run per side" -- "$RB" compare "$T/base.json" "$T/same.json"
+expect 2 "syscalls/msg .*REGRESSION" -- "$RB" compare "$T/base.json" "$T/syscalls.json"
+
+# Several runs: the run is the unit.  Six runs against one, the stream
+# halved: a regression; the same build: a pass; four runs: too few.
+gen "$T/runs6.json" $M 1.0 runs=6
+gen "$T/runs4.json" $M 1.0 runs=4
+gen "$T/now_same.json" $M 1.0 runs=1
+gen "$T/now_half.json" $M 0.5 runs=1
+expect 0 "^method: the run as the unit: 1 run against the spread of the base's 6 runs" -- \
+	"$RB" compare "$T/runs6.json" "$T/now_same.json"
+grep -qE "^this base can call a change of [0-9]+% or more in half of its [0-9]+ figures" "$T/out" ||
+	fail "compare of runs does not say what it can call"
+expect 1 "msgs/s .*REGRESSION" -- "$RB" compare "$T/runs6.json" "$T/now_half.json"
+expect 2 "the base has 4 runs .* too few to tell a change from run-to-run variance" -- \
+	"$RB" compare "$T/runs4.json" "$T/now_half.json"
+"$RB" compare "$T/runs6.json" "$T/now_half.json" --json "$T/runs.json" >/dev/null 2>&1
+python3 - "$T/runs.json" <<'EOF' || fail "the run-level JSON"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["method"] == "runs" and j["runs_base"] == 6 and j["runs_current"] == 1, j["method"]
+r = [r for r in j["rows"] if r["figure"] == "items_per_second" and r["case"].startswith("stream")][0]
+assert r["regression"] and r["n_base"] == 6 and r["n_current"] == 1, r
+assert -1 < r["can_call"] < -0.05, r["can_call"]
+EOF
+# The two sides of one interleaved run (ab --out): judged pair by pair.
+gen "$T/abA.json" $M 1.0 ab=A
+gen "$T/abB.json" $M 0.8 ab=B
+expect 1 "^method: interleaved" -- "$RB" compare "$T/abA.json" "$T/abB.json"
+
+# Repetitions as independent draws (--within-run): the rank tests' verdicts.
+expect 0 "pass: 0 regressions" -- "$RB" compare --within-run "$T/base.json" "$T/same.json"
+expect 1 "msgs/s .* -(19|20)\.[0-9]%.*REGRESSION" -- "$RB" compare --within-run "$T/base.json" "$T/slow.json"
+expect 0 "improvement" -- "$RB" compare --within-run "$T/base.json" "$T/fast.json"
+expect 1 "syscalls/msg .*REGRESSION" -- "$RB" compare --within-run "$T/base.json" "$T/syscalls.json"
+expect 2 "--within-run applies to compare only" -- "$RB" check --within-run
 expect 3 "VISIBILITY FAILURE stream/broken: consumer: message 7: wrong checksum" -- \
 	"$RB" compare "$T/base.json" "$T/failure.json"
 expect 2 "measured on test-machine, .* on other-machine.*--force" -- \
 	"$RB" compare "$T/base.json" "$T/other.json"
-expect 0 "different machines" -- "$RB" compare --force "$T/base.json" "$T/other.json"
-expect 0 "only in base: pingpong/wait:spin/size:64" -- "$RB" compare "$T/base.json" "$T/fewer.json"
-expect 0 "pass" -- "$RB" compare --threshold 30% "$T/base.json" "$T/slow.json"
+expect 0 "different machines" -- "$RB" compare --within-run --force "$T/base.json" "$T/other.json"
+expect 0 "only in base: pingpong/wait:spin/size:64" -- "$RB" compare --within-run "$T/base.json" "$T/fewer.json"
+expect 0 "pass" -- "$RB" compare --within-run --threshold 30% "$T/base.json" "$T/slow.json"
 expect 2 "--threshold 'x'" -- "$RB" compare --threshold x "$T/base.json" "$T/slow.json"
 expect 2 "--alpha '2'" -- "$RB" compare --alpha 2 "$T/base.json" "$T/slow.json"
 expect 2 "name two results files" -- "$RB" compare "$T/base.json"
@@ -102,7 +153,7 @@ for f in ("base", "slow"):
         e["name"] = e["run_name"] = e["name"].replace("stream/", "stream/|`<x>&\n")
     json.dump(d, open(f"{t}/{f}_odd.json", "w"))
 EOF
-"$RB" compare "$T/base_odd.json" "$T/slow_odd.json" --markdown "$T/odd.md" --junit "$T/odd.xml" \
+"$RB" compare --within-run "$T/base_odd.json" "$T/slow_odd.json" --markdown "$T/odd.md" --junit "$T/odd.xml" \
 	>/dev/null 2>&1
 python3 - "$T" <<'EOF' || fail "an odd case name broke the Markdown or the JUnit"
 import sys, xml.etree.ElementTree as ET
@@ -134,14 +185,17 @@ expect 2 "nowhere.json: No such file or directory" -- "$RB" compare "$T/base.jso
 [ "$(wc -l <"$T/out")" -le 2 ] || fail "a bad file takes more than a line or two: $(cat "$T/out")"
 
 # Files Google Benchmark itself wrote.
-expect 0 "pass" -- "$RB" compare "$DATA/gbench_repetitions.json" "$DATA/gbench_repetitions.json"
-expect 0 "BM_memcpy/64" -- "$RB" compare --all "$DATA/gbench_repetitions.json" \
+expect 2 "one run per side" -- "$RB" compare "$DATA/gbench_repetitions.json" \
 	"$DATA/gbench_repetitions.json"
-expect 2 "no figure could be judged: too few repetitions" -- "$RB" compare \
+expect 0 "pass" -- "$RB" compare --within-run "$DATA/gbench_repetitions.json" \
+	"$DATA/gbench_repetitions.json"
+expect 0 "BM_memcpy/64" -- "$RB" compare --within-run --all "$DATA/gbench_repetitions.json" \
+	"$DATA/gbench_repetitions.json"
+expect 2 "no figure could be judged: too few repetitions" -- "$RB" compare --within-run \
 	"$DATA/gbench_single.json" "$DATA/gbench_repetitions.json"
 
 # The CI outputs, read back by parsers.
-"$RB" compare "$T/base.json" "$T/slow.json" --junit "$T/j.xml" --json "$T/j.json" \
+"$RB" compare --within-run "$T/base.json" "$T/slow.json" --junit "$T/j.xml" --json "$T/j.json" \
 	--markdown "$T/j.md" >/dev/null 2>&1
 [ $? = 1 ] || fail "compare with outputs: not exit 1"
 python3 - "$T" <<'EOF' || fail "the outputs do not read back"
@@ -190,8 +244,16 @@ expect 0 "saved the baseline for $ID" -- "$RB" baseline save "$T/mine.json"
 [ -f "$RINGBENCH_BASELINES/$ID.json" ] || fail "no $RINGBENCH_BASELINES/$ID.json"
 ls "$RINGBENCH_BASELINES" | grep -q tmp && fail "a temporary file was left in the baselines"
 expect 0 "cases: +2 .20 repetitions" -- "$RB" baseline show
+expect 0 "runs: +1 .a verdict from stored runs needs 5" -- "$RB" baseline show
+# baseline add: runs of the baseline's revision, each marked as a run.
+gen "$T/mine2.json" "$ID" 1.0
+expect 0 "added 20 repetitions .* which holds 2 runs now" -- "$RB" baseline add "$T/mine2.json"
+sed 's/abc1234/def5678/' "$T/mine2.json" >"$T/mine_other_rev.json"
+expect 2 "measured at def5678, the baseline at abc1234" -- "$RB" baseline add "$T/mine_other_rev.json"
+expect 0 "which holds 3 runs now" -- "$RB" baseline add "$T/mine_other_rev.json" --force
+expect 0 "runs: +3 " -- "$RB" baseline show
 expect 0 "revision: +abc1234" -- "$RB" baseline show
-expect 2 "'save' or 'show'" -- "$RB" baseline drop
+expect 2 "'add', 'save' or 'show'" -- "$RB" baseline drop
 expect 2 "name a results file" -- "$RB" baseline save
 
 if [ $fails -ne 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """plot_fixture.py OUT.json [--slow SCALE] [--slow-pingpong SCALE] [--two-states]
-                   [--revision REV] [--only MODE] [--date D] [--hostile]
+                   [--revision REV] [--only MODE] [--date D] [--hostile] [--runs N]
 
 A small ringbench results file with known figures, for the chart and report
 tests: ten repetitions of each case in one machine state (a bare line of 61
@@ -12,12 +12,17 @@ percentiles (1.5: 50% slower).  --two-states puts the last three
 repetitions of every case in a second machine state (a bare line of 300 ns)
 with a third of the throughput.  --only keeps one mode's cases.  --hostile
 adds a stream case whose transport and build type are markup and a shell
-command, for the tests that nothing from a file is run or rendered.
+command, for the tests that nothing from a file is run or rendered.  --runs
+N writes N runs (each marked with its run_id), each at a level of its own
+within 3% of the figures, as a baseline of several runs holds; a run's
+figure is still the median of its repetitions exactly.
 """
 import argparse
 import json
 
 REPS = 10
+# each run's level, for --runs: within 3%, their mean 1
+LEVELS = [1.0, 1.02, 0.98, 1.03, 0.97, 1.01, 0.99, 1.0]
 # the spread of the repetitions around each figure: symmetric, median 1
 SPREAD = [0.99, 1.01, 0.995, 1.005, 0.998, 1.002, 0.997, 1.003, 1.0, 1.0]
 
@@ -48,8 +53,8 @@ def name(mode, key, transport, size, extra=""):
 
 
 def entry(n, mode, key, transport, size, rate, pcpu, ccpu, rep, pcts=None, extra=None,
-          slow_state=False):
-    f = SPREAD[rep]
+          slow_state=False, level=1.0):
+    f = SPREAD[rep] * level
     if slow_state:
         rate /= 3
     e = {"name": n, "run_name": n, "run_type": "iteration", "repetitions": REPS,
@@ -82,6 +87,7 @@ def main():
     ap.add_argument("--revision", default="aaaa111")
     ap.add_argument("--only", default="")
     ap.add_argument("--date", default="2026-11-20T00:00:00+0000")
+    ap.add_argument("--runs", type=int, default=0)
     a = ap.parse_args()
     ctx = {"date": a.date, "host_name": "fixture", "executable": "ringbench",
            "num_cpus": 2, "mhz_per_cpu": 2600.0, "cpu_scaling_enabled": False,
@@ -91,31 +97,38 @@ def main():
            "git_revision": a.revision, "scenario": "fixture", "clock": "tsc",
            "clock_resolution_ns": 10.0, "clock_hz": 2.6e9}
     bench = []
-    for rep in range(REPS):
-        slow = a.two_states and rep >= 7
-        if a.only in ("", "stream"):
-            for key, tp, size, rate, pc, cc in STREAMS:
-                scale = a.slow if (key, size) == ("spin", 64) else 1.0
-                bench.append(entry(name("stream", key, tp, size), "stream", key, tp, size,
-                                   rate * scale, pc, cc, rep, slow_state=slow))
-        if a.only in ("", "pingpong"):
-            for key, tp, p50 in PINGPONG:
-                scale = a.slow_pingpong if key == "spin" else 1.0
-                pcts = [p50 * scale * m for m in (1, 1.1, 1.3, 1.5, 2, 4, 8, 20)]
-                bench.append(entry(name("pingpong", key, tp, 64), "pingpong", key, tp, 64,
-                                   1e9 / p50, p50, p50, rep, pcts, slow_state=slow))
-        if a.only in ("", "latency"):
-            for key, tp, p50, pc, cc in LATENCY:
-                pcts = [p50 * m for m in (1, 1.2, 1.5, 2, 5, 30, 100, 300)]
-                bench.append(entry(name("latency", key, tp, 64, "/rate:100000"), "latency",
-                                   key, tp, 64, 1e5, pc, cc, rep, pcts,
-                                   {"rate": 100000.0}, slow_state=slow))
-        if a.hostile:
-            evil = "x`touch pwned-by-plot`'</td><script>alert(1)</script>[link](https://evil)"
-            e = entry("stream/transport:evil/size:64/cpus:0,1", "stream", evil, evil, 64,
-                      1e6, 100, 100, rep)
-            bench.append(e)
+    for run in range(max(a.runs, 1)):
+        lv = LEVELS[run % len(LEVELS)] if a.runs else 1.0
+        for rep in range(REPS):
+            slow = a.two_states and rep >= 7
+            if a.only in ("", "stream"):
+                for key, tp, size, rate, pc, cc in STREAMS:
+                    scale = a.slow if (key, size) == ("spin", 64) else 1.0
+                    bench.append(entry(name("stream", key, tp, size), "stream", key, tp, size,
+                                       rate * scale, pc, cc, rep, slow_state=slow, level=lv))
+            if a.only in ("", "pingpong"):
+                for key, tp, p50 in PINGPONG:
+                    scale = a.slow_pingpong if key == "spin" else 1.0
+                    pcts = [p50 * scale * m for m in (1, 1.1, 1.3, 1.5, 2, 4, 8, 20)]
+                    bench.append(entry(name("pingpong", key, tp, 64), "pingpong", key, tp, 64,
+                                       1e9 / p50, p50, p50, rep, pcts, slow_state=slow, level=lv))
+            if a.only in ("", "latency"):
+                for key, tp, p50, pc, cc in LATENCY:
+                    pcts = [p50 * m for m in (1, 1.2, 1.5, 2, 5, 30, 100, 300)]
+                    bench.append(entry(name("latency", key, tp, 64, "/rate:100000"), "latency",
+                                       key, tp, 64, 1e5, pc, cc, rep, pcts,
+                                       {"rate": 100000.0}, slow_state=slow, level=lv))
+            if a.hostile:
+                evil = "x`touch pwned-by-plot`'</td><script>alert(1)</script>[link](https://evil)"
+                e = entry("stream/transport:evil/size:64/cpus:0,1", "stream", evil, evil, 64,
+                          1e6, 100, 100, rep)
+                bench.append(e)
+    if a.runs:
+        for i, e in enumerate(bench):
+            e["run_id"] = "fixture-run-%d" % (i // (len(bench) // a.runs))
     if a.hostile:
+        # no hardware fields: the machine_id itself is the identity read
+        del ctx["cpu_model"]
         ctx["library_build_type"] = "release<script>alert(2)</script>"
         ctx["git_revision"] = "$(touch pwned-by-paste)[rev](https://evil)"
         ctx["machine_id"] = "'m''x`touch pwned-by-title`[m](https://evil)"

@@ -27,7 +27,8 @@ else
 fi
 
 fixture() { "$PY" "$DIR/plot_fixture.py" "$@" || fail "plot_fixture.py $*"; }
-fixture "$T/base.json" --revision bbbb111
+# The base: a baseline of six runs, as check judges against.
+fixture "$T/base.json" --revision bbbb111 --runs 6
 fixture "$T/cur.json" --slow 0.7 --slow-pingpong 1.5 --revision cccc222 --date 2026-11-23T00:00:00+0000
 # A history of three nights: two like the base, then the current run.
 H=$T/history
@@ -156,7 +157,8 @@ PY
 
 # --- a run in two machine states is drawn in the one most repetitions saw
 fixture "$T/two.json" --two-states
-"$RB" plot "$T/two.json" --no-history --baseline "$T/two.json" --out "$T/two" >"$T/out" 2>&1
+fixture "$T/two6.json" --two-states --runs 6
+"$RB" plot "$T/two.json" --no-history --baseline "$T/two6.json" --out "$T/two" >"$T/out" 2>&1
 [ $? = 0 ] && grep -q "4 of 5 charts drawn (1 left out) in $T/two (bare line 61 ns)" "$T/out" ||
 	fail "two states: $(cat "$T/out")"
 grep -q "trend      left out: " "$T/out" || fail "two states: the trend is not said to be left out"
@@ -195,10 +197,11 @@ done
 # quotes, HTML and Markdown links, judged against itself so that every name
 # reaches the verdict tables too
 fixture "$T/evil.json" --hostile
-(cd "$T" && "$RB" plot "$T/evil.json" --baseline "$T/evil.json" --no-history --out "$T/ev" >"$T/out" 2>&1)
+fixture "$T/evil6.json" --hostile --runs 6
+(cd "$T" && "$RB" plot "$T/evil.json" --baseline "$T/evil6.json" --no-history --out "$T/ev" >"$T/out" 2>&1)
 [ $? = 0 ] && grep -q "4 of 5 charts drawn (1 left out)" "$T/out" ||
 	fail "hostile names: not every chart drawn: $(cat "$T/out")"
-(cd "$T" && "$RB" report "$T/evil.json" --baseline "$T/evil.json" --no-history --out "$T/evr" >"$T/out" 2>&1)
+(cd "$T" && "$RB" report "$T/evil.json" --baseline "$T/evil6.json" --no-history --out "$T/evr" >"$T/out" 2>&1)
 [ $? = 0 ] && [ -s "$T/evr/index.html" ] && [ -s "$T/evr/report.md" ] || fail "hostile names: no report: $(cat "$T/out")"
 grep -q "evil" "$T/evr/report.md" || fail "hostile names: the evil case is not in report.md, so it proves nothing"
 ls "$T" | grep -q pwned && fail "a name in a results file ran a command: $(ls "$T")"
@@ -250,9 +253,10 @@ expect_chart "$T/pp" throughput
 "$RB" plot "$T/pp.json" --no-history --out "$T/pp" >/dev/null 2>&1
 expect_none "$T/pp" throughput
 # a base of another machine: the change chart says so
-sed 's/fixture-2c-vm/other-machine/' "$T/base.json" >"$T/other.json"
+# (the identity is the hardware: another CPU model)
+sed 's/"cpu_model": "Fixture"/"cpu_model": "Other"/' "$T/base.json" >"$T/other.json"
 "$RB" plot "$T/cur.json" --baseline "$T/other.json" --no-history --out "$T/o" >"$T/out" 2>&1
-[ $? = 2 ] && grep -q "change chart not drawn: .*other-machine" "$T/out" || fail "other machine: $(cat "$T/out")"
+[ $? = 2 ] && grep -q "change chart not drawn: .*other-2c-vm" "$T/out" || fail "other machine: $(cat "$T/out")"
 expect_chart "$T/o" throughput
 # a broken chart script: gnuplot's failure named, no image, the others drawn
 mkdir -p "$T/gp"
@@ -338,20 +342,17 @@ PY
 grep -q "Not drawn: the results have no stream cases" "$T/r2/index.html" || fail "report: a missing chart is not explained"
 grep -q "Left out: no history: left out (--no-history)" "$T/r2/index.html" || fail "report: the trend is not said to be left out"
 grep -q "No startup times given" "$T/r2/index.html" || fail "report: no startup section"
-# a check's re-run beside the results confirms the verdict; another run's does not
+# An interleaved check leaves its baseline build's run beside the results:
+# the change is judged in pairs against it, as check judged it, unless a
+# base is named.
 cp "$T/cur.json" "$T/c2.json"
-cp "$T/cur.json" "$T/c2.json.rerun.json"
-"$RB" report "$T/c2.json" --baseline "$T/base.json" --no-history --out "$T/r3" >"$T/out" 2>&1
-[ $? = 0 ] && grep -q "REGRESSION, confirmed by a re-run" "$T/r3/report.md" ||
-	fail "report: the re-run did not confirm: $(cat "$T/out")"
-sed 's/cccc222/dddd333/' "$T/cur.json" >"$T/c2.json.rerun.json"
+fixture "$T/c2.json.baseline-build.json" --revision bbbb111
+"$RB" report "$T/c2.json" --no-history --out "$T/r3" >"$T/out" 2>&1
+[ $? = 0 ] && grep -q "ringbench ab: REGRESSION" "$T/r3/report.md" &&
+	grep -q "c2.json.baseline-build.json" "$T/r3/report.md" ||
+	fail "report: the baseline build's run beside the results was not the base: $(cat "$T/out")"
 "$RB" report "$T/c2.json" --baseline "$T/base.json" --no-history --out "$T/r4" >"$T/out" 2>&1
-grep -q "c2.json.rerun.json was not used: it is not this run's (revision dddd333" "$T/out" ||
-	fail "report: another run's re-run was used: $(cat "$T/out")"
-grep -q "confirmed by a re-run" "$T/r4/report.md" && fail "report: confirmed by another run's re-run"
-fixture "$T/c2.json.rerun.json" --slow 0.7 --slow-pingpong 1.5 --revision cccc222 --date 2026-11-22T00:00:00+0000
-"$RB" report "$T/c2.json" --baseline "$T/base.json" --no-history --out "$T/r4" >"$T/out" 2>&1
-grep -q "was not used: it is not this run's" "$T/out" || fail "report: a re-run older than the run was used: $(cat "$T/out")"
+grep -q "ringbench ab: " "$T/r4/report.md" && fail "report: --baseline did not win over the file beside"
 # A against B, judged in pairs
 "$RB" report "$T/cur.json" --ab "$T/base.json" --no-history --out "$T/r5" >"$T/out" 2>&1
 [ $? = 0 ] && grep -q "ringbench ab: REGRESSION" "$T/r5/report.md" && grep -q "| case | figure | A | B |" "$T/r5/report.md" ||
@@ -379,7 +380,7 @@ if r["context"].get("clock") != "hyperfine": bad.append("context")
 print("\n".join(bad)); sys.exit(1 if bad else 0)
 PY
 	grep -q "startup/wait:eventfd/cpus:0,1 .* ms .* ms .* ms .*+\?-\?[0-9.]* ms" "$T/out" || fail "startup's table: $(cat "$T/out")"
-	"$RB" compare "$T/su.json" "$T/su.json" >"$T/out" 2>&1
+	"$RB" compare --within-run "$T/su.json" "$T/su.json" >"$T/out" 2>&1
 	[ $? = 0 ] && grep -q "ringbench compare: pass: 0 regressions, 0 improvements, 5 unchanged" "$T/out" || fail "compare of a startup file with itself: $(tail -3 "$T/out")"
 	# the first run saves the machine's startup baseline, the next is judged against it
 	"$RB" startup --runs 3 --warmup 0 --wait spin --out "$T/su1.json" >"$T/out" 2>&1

@@ -71,9 +71,10 @@ static bool exists(const char *p)
 	return access(p, R_OK) == 0;
 }
 
-/* Judge cur against the base; with a check's re-run beside the results,
- * confirm the verdict as check did.  A base that cannot be read or judged
- * (another machine) is noted in base_why: only the change chart needs it. */
+/* Judge cur against the base as check does: in pairs against the A side
+ * of an interleaved run, else run by run against a stored baseline.  A base
+ * that cannot be read or judged (another machine) is noted in base_why:
+ * only the change chart needs it. */
 static void judge_base(struct charts *c)
 {
 	char err[1400];
@@ -83,35 +84,12 @@ static void judge_base(struct charts *c)
 	}
 	c->have_base = true;
 	judge_defaults(&c->opts, c->ab != NULL);
+	c->opts.runs = true; /* a stored baseline: the run is the unit */
 	if (judge(&c->base, &c->cur, &c->opts, &c->j, err, sizeof(err))) {
 		snprintf(c->base_why, sizeof(c->base_why), "%s", err);
 		return;
 	}
 	c->judged = true;
-	snprintf(c->rerun_path, sizeof(c->rerun_path), "%s.rerun.json", c->results);
-	if (!c->ab && exists(c->rerun_path)) {
-		struct sample_set re;
-		struct judgement rj;
-		if (sample_load(c->rerun_path, &re, err, sizeof(err)) == 0) {
-			/* Only the re-run of this very run: same machine and
-			 * revision, taken after it. */
-			if (strcmp(re.machine_id, c->cur.machine_id) ||
-			    strcmp(re.revision, c->cur.revision) ||
-			    strcmp(re.date, c->cur.date) < 0)
-				snprintf(err, sizeof(err),
-					 "it is not this run's (revision %.100s, date %.64s)",
-					 re.revision, re.date);
-			else if (judge(&c->base, &re, &c->opts, &rj, err, sizeof(err)) == 0) {
-				judge_confirm(&c->j, &rj);
-				judgement_free(&rj);
-				c->rerun = true;
-			}
-			sample_free(&re);
-		}
-		if (!c->rerun)
-			fprintf(stderr, "ringbench: the re-run %s was not used: %s\n",
-				c->rerun_path, err);
-	}
 }
 
 int charts_load(struct charts *c)
@@ -133,6 +111,11 @@ int charts_load(struct charts *c)
 		return BENCH_USAGE;
 	}
 	const char *mid = c->cur.machine_id;
+	/* An interleaved check leaves the baseline's build's run beside
+	 * this one: the change is judged in pairs against it, as check did. */
+	snprintf(c->aside_path, sizeof(c->aside_path), "%s.baseline-build.json", c->results);
+	if (!c->ab && !c->baseline && exists(c->aside_path))
+		c->ab = c->aside_path;
 	if (c->ab || c->baseline) {
 		snprintf(c->base_path, sizeof(c->base_path), "%s", c->ab ? c->ab : c->baseline);
 	} else if (mid[0]) {
@@ -142,8 +125,8 @@ int charts_load(struct charts *c)
 	}
 	if (c->base_path[0]) {
 		judge_base(c);
-		snprintf(c->against, sizeof(c->against), "%s %s%s", c->ab ? "A:" : "base",
-			 c->base_path, c->rerun ? ", confirmed by the re-run" : "");
+		snprintf(c->against, sizeof(c->against), "%s %s", c->ab ? "A:" : "base",
+			 c->base_path);
 	}
 	if (c->no_history) {
 		snprintf(c->history_why, sizeof(c->history_why), "left out (--no-history)");

@@ -29,8 +29,7 @@ struct charts {
 	struct judge_opts opts;
 	struct judgement j;
 	bool judged;
-	bool rerun; /* a check's re-run was found and confirmed the verdict */
-	char base_path[1200], rerun_path[1200], against[1300], history_dir[1100];
+	char base_path[1200], aside_path[1200], against[1300], history_dir[1100];
 	struct history h;
 	struct history_analysis a;
 	bool have_history;
@@ -40,8 +39,9 @@ struct charts {
 
 /* The options both commands take, as getopt_long entries and --help text. */
 #define CHARTS_OPTIONS_HELP                                                                        \
-	"  --baseline FILE   judge RESULTS against FILE (default: this machine's baseline,\n"      \
-	"                    results/baselines/<machine-id>.json, when there is one)\n"            \
+	"  --baseline FILE   judge RESULTS against FILE (default: RESULTS.baseline-build.json,\n"  \
+	"                    the A side an interleaved check left beside it, else this\n"          \
+	"                    machine's baseline, results/baselines/<machine-id>.json)\n"           \
 	"  --ab FILE         RESULTS is the B side of an A/B run and FILE its A side\n"            \
 	"                    (ringbench ab's ab-A.json and ab-B.json): judged in pairs\n"          \
 	"  --history DIR     the history of nightly checks for the trend (default:\n"              \

@@ -58,15 +58,21 @@ static void step_text(char *out, size_t n, const struct history *h, const struct
 			   : hs->worse && hs->beyond ? "regression"
 			   : hs->worse		     ? "worse, within the threshold"
 						     : "improvement";
-	const char *when = st->candidate  ? "tonight's run alone, to be confirmed by a re-run"
+	const char *when = st->candidate  ? "tonight's run alone, for the next night to confirm"
 			   : hs->reported ? "reported before"
 					  : "not reported before";
+	/* A step where the kernel changed under the same hardware is the
+	 * kernel's as likely as the code's. */
+	char kernel[300] = "";
+	if (nb->kernel[0] && na->kernel[0] && strcmp(nb->kernel, na->kernel) != 0)
+		snprintf(kernel, sizeof(kernel), "; the kernel changed here too: %s -> %s",
+			 nb->kernel, na->kernel);
 	snprintf(out, n,
 		 "%s: %s %+.1f%% (%s -> %s), %s, between %s (%s) and %s (%s), confidence "
-		 "%.2f%% (noise %.1f%%): %s, %s",
+		 "%.2f%% (noise %.1f%%): %s, %s%s",
 		 s->name, fig_info[s->fig].label, 100 * st->change, a, b, state, nb->revision,
-		 nb->stem, na->revision, na->stem, 100 * st->confidence, 100 * s->noise, what,
-		 when);
+		 nb->stem, na->revision, na->stem, 100 * st->confidence, 100 * s->noise, what, when,
+		 kernel);
 }
 
 int history_lines(const struct history *h, const struct history_analysis *a, char ***out, int *nreg)

@@ -1,8 +1,11 @@
-/* cmd_judge.c: the verdicts.  `baseline save|show` keeps this machine's
- * baseline; `compare` judges two results files; `check` (nightly) runs a
- * scenario and judges it against the baseline, re-running what it flags;
- * `ab` (before a merge) builds two revisions and runs them interleaved. */
+/* cmd_judge.c: the verdicts.  `baseline add|save|show` keeps this
+ * machine's baseline, a few runs of one build; `compare` judges two results
+ * files; `check` (nightly) runs a scenario and judges it against the
+ * baseline, interleaved with a build of the baseline's revision where one
+ * can be made, else against its stored runs; `ab` (before a merge) builds
+ * two revisions and runs them interleaved. */
 #include "bench.h"
+#include "builds.h"
 #include "commands.h"
 #include "history.h"
 #include "instr.h"
@@ -59,8 +62,11 @@ struct jcli {
 	const char *out;
 	const char *history; /* check: the history folder */
 	bool no_history;
-	bool instructions; /* check/ab --instructions: callgrind counts instead */
-	int repetitions;   /* 0: the command's default */
+	bool instructions;	    /* check/ab --instructions: callgrind counts instead */
+	const char *method;	    /* check --method */
+	const char *baseline_build; /* check --baseline-build EXE */
+	bool within_run;	    /* compare --within-run */
+	int repetitions;	    /* 0: the command's default */
 	int cpu[2];
 	bool cpus_given;
 	struct bench_limits lim;
@@ -91,23 +97,36 @@ static int parse_fraction(const char *s, double *out)
  * in argv[*first..argc). */
 static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, bool running)
 {
-	static const struct option opts[] = {
-	    {"alpha", required_argument, 0, 'a'},    {"threshold", required_argument, 0, 't'},
-	    {"force", no_argument, 0, 'f'},	     {"all", no_argument, 0, 'A'},
-	    {"markdown", required_argument, 0, 'm'}, {"junit", required_argument, 0, 'j'},
-	    {"json", required_argument, 0, 'J'},     {"baseline", required_argument, 0, 'b'},
-	    {"out", required_argument, 0, 'o'},	     {"repetitions", required_argument, 0, 'R'},
-	    {"cpus", required_argument, 0, 'p'},     {"history", required_argument, 0, 'H'},
-	    {"no-history", no_argument, 0, 'N'},     {"instructions", no_argument, 0, 'I'},
-	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0}};
+	static const struct option opts[] = {{"alpha", required_argument, 0, 'a'},
+					     {"threshold", required_argument, 0, 't'},
+					     {"force", no_argument, 0, 'f'},
+					     {"all", no_argument, 0, 'A'},
+					     {"markdown", required_argument, 0, 'm'},
+					     {"junit", required_argument, 0, 'j'},
+					     {"json", required_argument, 0, 'J'},
+					     {"baseline", required_argument, 0, 'b'},
+					     {"out", required_argument, 0, 'o'},
+					     {"repetitions", required_argument, 0, 'R'},
+					     {"cpus", required_argument, 0, 'p'},
+					     {"history", required_argument, 0, 'H'},
+					     {"no-history", no_argument, 0, 'N'},
+					     {"instructions", no_argument, 0, 'I'},
+					     {"method", required_argument, 0, 'M'},
+					     {"within-run", no_argument, 0, 'W'},
+					     {"baseline-build", required_argument, 0, 'X'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
 	char err[256];
 	optind = 1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if ((c == 'H' || c == 'N') && strcmp(argv[0], "check") != 0)
-			return usage_error("%s: --history and --no-history apply to check only",
+		if ((c == 'H' || c == 'N' || c == 'M' || c == 'X') && strcmp(argv[0], "check") != 0)
+			return usage_error("%s: --history, --no-history, --method and "
+					   "--baseline-build apply to check only",
 					   argv[0]);
+		if (c == 'W' && strcmp(argv[0], "compare") != 0)
+			return usage_error("%s: --within-run applies to compare only", argv[0]);
 		if (!running && (c == 'b' || c == 'o' || c == 'R' || c == 'p'))
 			return usage_error(
 			    "%s: --baseline, --out, --repetitions and --cpus apply to "
@@ -146,6 +165,9 @@ static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, b
 		case 'H': j->history = optarg; break;
 		case 'N': j->no_history = true; break;
 		case 'I': j->instructions = true; break;
+		case 'M': j->method = optarg; break;
+		case 'X': j->baseline_build = optarg; break;
+		case 'W': j->within_run = true; break;
 		case 'h': j->help = true; break;
 		default: return usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 		}
@@ -188,13 +210,20 @@ void baseline_file(char *out, size_t n, const char *machine_id)
 	snprintf(out, n, "%s/%s.json", dir, machine_id);
 }
 
-/* Store doc as this machine's baseline (atomically); says so on stdout. */
-static int save_baseline(json_t *doc, const char *machine_id)
+/* Store doc as this machine's baseline, or as target (atomically); says
+ * so on stdout. */
+static int save_baseline(json_t *doc, const char *machine_id, const char *target)
 {
-	char dir[900], path[1200];
-	baseline_dir(dir, sizeof(dir));
-	baseline_file(path, sizeof(path), machine_id);
-	if (results_mkdirs(dir) || results_write(doc, path)) {
+	char dir[1200], path[1200];
+	if (target)
+		snprintf(path, sizeof(path), "%s", target);
+	else
+		baseline_file(path, sizeof(path), machine_id);
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	if ((slash && results_mkdirs(dir)) || results_write(doc, path)) {
 		fprintf(stderr, "ringbench: cannot write the baseline %s: %s\n", path,
 			strerror(errno));
 		return BENCH_USAGE;
@@ -217,16 +246,19 @@ static int repetitions_of(const struct sample_set *s, int *min, int *max)
 	return total;
 }
 
-static int baseline_show(void)
+static int baseline_show(const char *target)
 {
 	struct machine m;
 	machine_identify(&m);
 	char path[1200], err[1200];
-	baseline_file(path, sizeof(path), m.id);
+	if (target)
+		snprintf(path, sizeof(path), "%s", target);
+	else
+		baseline_file(path, sizeof(path), m.id);
 	if (access(path, F_OK) != 0) {
 		printf("no baseline for this machine (%s): %s does not exist.\n"
-		       "`ringbench check` saves one on its first run; `ringbench baseline save "
-		       "RESULTS.json` stores a run of your choice.\n",
+		       "`ringbench check` saves one on its first run; `ringbench baseline add` "
+		       "adds runs to it.\n",
 		       m.id, path);
 		return BENCH_PASS;
 	}
@@ -246,12 +278,16 @@ static int baseline_show(void)
 				shi = fmax(shi, s.cases[i].state[r]);
 			}
 	}
-	printf("baseline for %s\n  file:       %s\n  taken:      %s\n  revision:   %s\n"
-	       "  build:      %s\n  scenario:   %s\n  cases:      %d (%d repetitions, %d-%d "
-	       "each)%s\n",
-	       m.id, path, s.date[0] ? s.date : "?", s.revision[0] ? s.revision : "?",
-	       s.build_type[0] ? s.build_type : "?", s.scenario[0] ? s.scenario : "?", s.ncases,
-	       total, lo, hi, failed ? " (some failed!)" : "");
+	printf("baseline for %s\n  file:       %s\n  machine:    %s\n  taken:      %s\n"
+	       "  revision:   %s\n  kernel:     %s\n  build:      %s\n  scenario:   %s\n"
+	       "  runs:       %d%s\n  cases:      %d (%d repetitions, %d-%d each)%s\n",
+	       m.id, path, s.machine_id[0] ? s.machine_id : "?", s.date[0] ? s.date : "?",
+	       s.revision[0] ? s.revision : "?", s.kernel[0] ? s.kernel : "?",
+	       s.build_type[0] ? s.build_type : "?", s.scenario[0] ? s.scenario : "?", s.nruns,
+	       s.nruns < JUDGE_MIN_RUNS ? " (a verdict from stored runs needs 5: ringbench "
+					  "baseline add)"
+					: "",
+	       s.ncases, total, lo, hi, failed ? " (some failed!)" : "");
 	if (shi > 0)
 		printf("  states:     bare line round trip %.0f to %.0f ns\n", slo, shi);
 	else
@@ -260,11 +296,10 @@ static int baseline_show(void)
 	return BENCH_PASS;
 }
 
-/* Add a run's repetitions to this machine's stored baseline. */
-static int add_to_baseline(json_t *doc, const char *file, const char *machine_id)
+/* Add a run's repetitions to a stored baseline (path), each marked with
+ * the run it came from. */
+static int add_to_baseline(json_t *doc, const char *file, const char *path, bool force)
 {
-	char path[1200];
-	baseline_file(path, sizeof(path), machine_id);
 	json_error_t je;
 	json_t *base = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	json_t *dst = base ? json_object_get(base, "benchmarks") : NULL;
@@ -274,6 +309,30 @@ static int add_to_baseline(json_t *doc, const char *file, const char *machine_id
 		json_decref(base);
 		return BENCH_USAGE;
 	}
+	json_t *ctx = json_object_get(base, "context"), *cctx = json_object_get(doc, "context");
+	/* A baseline is one build's: runs of another revision would mix a
+	 * change into the spread the next verdicts are judged by. */
+	const char *brev = json_string_value(json_object_get(ctx, "git_revision"));
+	const char *rev = json_string_value(json_object_get(cctx, "git_revision"));
+	if (brev && rev && strcmp(brev, rev) != 0 && !force) {
+		fprintf(stderr,
+			"ringbench: %s was measured at %s, the baseline at %s: a baseline's runs "
+			"are of one build (save a new baseline for a new build, or --force)\n",
+			file, rev, brev);
+		json_decref(base);
+		return BENCH_USAGE;
+	}
+	const char *run_id = json_string_value(json_object_get(cctx, "run_id"));
+	char made[256];
+	if (!run_id) {
+		/* A file from before run ids: one, unique in this baseline. */
+		snprintf(made, sizeof(made), "added-%s-%zu",
+			 json_string_value(json_object_get(cctx, "date"))
+			     ? json_string_value(json_object_get(cctx, "date"))
+			     : "?",
+			 json_array_size(dst));
+		run_id = made;
+	}
 	size_t i;
 	json_t *e;
 	int added = 0;
@@ -281,33 +340,42 @@ static int add_to_baseline(json_t *doc, const char *file, const char *machine_id
 	{
 		const char *rt = json_string_value(json_object_get(e, "run_type"));
 		if (rt && strcmp(rt, "iteration") == 0) {
-			json_array_append_new(dst, json_deep_copy(e));
+			json_t *c = json_deep_copy(e);
+			if (!json_object_get(c, "run_id"))
+				json_object_set_new(c, "run_id", json_string(run_id));
+			json_array_append_new(dst, c);
 			added++;
 		}
 	}
-	json_t *ctx = json_object_get(base, "context"), *log = json_object_get(ctx, "filled_in");
+	json_t *log = json_object_get(ctx, "filled_in");
 	if (!json_is_array(log)) {
 		log = json_array();
 		json_object_set_new(ctx, "filled_in", log);
 	}
-	json_t *cctx = json_object_get(doc, "context");
-	json_array_append_new(log, json_pack("{s:s, s:O?, s:O?, s:i}", "file", file, "date",
-					     json_object_get(cctx, "date"), "git_revision",
-					     json_object_get(cctx, "git_revision"), "repetitions",
-					     added));
+	json_array_append_new(log, json_pack("{s:s, s:O?, s:O?, s:O?, s:s, s:i}", "file", file,
+					     "date", json_object_get(cctx, "date"), "git_revision",
+					     json_object_get(cctx, "git_revision"), "kernel",
+					     json_object_get(cctx, "kernel"), "run_id", run_id,
+					     "repetitions", added));
 	int rc = BENCH_PASS;
 	if (results_write(base, path)) {
 		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
 		rc = BENCH_USAGE;
 	} else {
-		printf("ringbench: added %d repetitions from %s to the baseline %s\n", added, file,
-		       path);
+		struct sample_set s;
+		char err[1400];
+		int runs = sample_load(path, &s, err, sizeof(err)) == 0 ? s.nruns : 0;
+		sample_free(&s);
+		printf("ringbench: added %d repetitions from %s to the baseline %s, which holds %d "
+		       "run%s now%s\n",
+		       added, file, path, runs, runs == 1 ? "" : "s",
+		       runs < JUDGE_MIN_RUNS ? " (a verdict from stored runs needs 5)" : "");
 	}
 	json_decref(base);
 	return rc;
 }
 
-static int baseline_save(const char *file, bool force, bool add)
+static int baseline_save(const char *file, const char *target, bool force, bool add)
 {
 	char err[1200];
 	json_error_t je;
@@ -330,6 +398,11 @@ static int baseline_save(const char *file, bool force, bool add)
 	}
 	struct machine m;
 	machine_identify(&m);
+	char path[1200];
+	if (target)
+		snprintf(path, sizeof(path), "%s", target);
+	else
+		baseline_file(path, sizeof(path), m.id);
 	int failed = 0;
 	for (int i = 0; i < s.ncases; i++)
 		failed += s.cases[i].failed;
@@ -350,75 +423,157 @@ static int baseline_save(const char *file, bool force, bool add)
 			file, failed);
 	else if (s.ncases == 0)
 		fprintf(stderr, "ringbench: %s holds no cases\n", file);
-	else if (add)
-		rc = add_to_baseline(doc, file, m.id);
+	else if (add && access(path, F_OK) == 0)
+		rc = add_to_baseline(doc, file, path, force);
 	else
-		rc = save_baseline(doc, m.id);
+		rc = save_baseline(doc, m.id, target);
 	sample_free(&s);
 	json_decref(doc);
+	return rc;
+}
+
+static int expand(int nscen, char **scen, const char *dflt, const struct jcli *j, struct spec *spec,
+		  struct bench_case **cases);
+static void note_system(struct session *ss);
+static void runs_path(char *out, size_t n, const char *what);
+/* The repetitions a verdict needs: a rank test between two groups of 5 can
+ * reach p 0.008; pairs need 8 (2/2^8); a run's median in a state needs
+ * JUDGE_RUN_MIN_REPS.  Machine states split them, so a margin on top. */
+#define CHECK_MIN_REPS 10
+
+/* baseline add with no file: one run of the baseline's scenario (quick
+ * if it has none), added to it (or saved as it, if there is none yet). */
+static int baseline_add_run(const char *target, const char *scenario, bool force)
+{
+	struct machine m;
+	machine_identify(&m);
+	char path[1200], err[1400];
+	if (target)
+		snprintf(path, sizeof(path), "%s", target);
+	else
+		baseline_file(path, sizeof(path), m.id);
+	char scen[128] = "quick";
+	struct sample_set base = {0};
+	if (access(path, F_OK) == 0) {
+		if (sample_load(path, &base, err, sizeof(err))) {
+			fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
+			return BENCH_USAGE;
+		}
+		if (base.scenario[0])
+			snprintf(scen, sizeof(scen), "%s", base.scenario);
+		sample_free(&base);
+	}
+	if (scenario)
+		snprintf(scen, sizeof(scen), "%s", scenario);
+	struct jcli j = {0};
+	struct spec spec;
+	struct bench_case *cases = NULL;
+	char *one[1] = {scen};
+	int ncases = expand(1, one, "quick", &j, &spec, &cases);
+	if (ncases < 0)
+		return -ncases;
+	if (spec.repetitions < CHECK_MIN_REPS)
+		spec.repetitions = CHECK_MIN_REPS;
+	j.lim.stall_ns = 2000000000LL;
+	struct session ss = {.cases = cases,
+			     .ncases = ncases,
+			     .reps = spec.repetitions,
+			     .warm = spec.warmup,
+			     .lim = j.lim,
+			     .nbuilds = 1,
+			     .scenario = spec.scenario,
+			     .cpu = {spec.cpu[0], spec.cpu[1]},
+			     .progress = "baseline add"};
+	fprintf(stderr, "ringbench baseline add: one run of %s, %d cases x %d repetitions\n", scen,
+		ncases, spec.repetitions);
+	int rc = session_run(&ss);
+	char out[1100];
+	runs_path(out, sizeof(out), "baseline-add");
+	if (rc == BENCH_PASS) {
+		note_system(&ss);
+		if (results_write(ss.doc[0], out) != 0) {
+			fprintf(stderr, "ringbench: cannot write %s: %s\n", out, strerror(errno));
+			rc = BENCH_USAGE;
+		} else {
+			fprintf(stderr, "ringbench baseline add: the run is in %s\n", out);
+			rc = baseline_save(out, target, force, true);
+		}
+	} else if (rc == BENCH_VISIBILITY) {
+		fprintf(stderr, "ringbench baseline add: visibility failures: not added\n");
+	}
+	session_free(&ss);
+	free(cases);
 	return rc;
 }
 
 int cmd_baseline(int argc, char **argv)
 {
 	static const char *const help =
-	    "usage: ringbench baseline save RESULTS.json [--force] [--add]\n"
-	    "       ringbench baseline show\n\n"
-	    "  save   store a results file (ringbench run --out) as this machine's baseline,\n"
-	    "         results/baselines/<machine-id>.json (RINGBENCH_BASELINES overrides the\n"
-	    "         folder), every repetition kept, written atomically; refused for\n"
-	    "         another machine's file unless --force, and for a run with failures;\n"
-	    "         --add adds its repetitions to the stored baseline instead (for a\n"
-	    "         machine state the baseline has not seen, when you trust the run)\n"
-	    "  show   what is stored for this machine: from when, which revision, how\n"
-	    "         many cases and repetitions, which machine states\n";
+	    "usage: ringbench baseline add [RESULTS.json | SCENARIO] [--baseline FILE] [--force]\n"
+	    "       ringbench baseline save RESULTS.json [--baseline FILE] [--force]\n"
+	    "       ringbench baseline show [--baseline FILE]\n\n"
+	    "  add    add one run to this machine's baseline (results/baselines/\n"
+	    "         <machine-id>.json, RINGBENCH_BASELINES overrides the folder, or FILE):\n"
+	    "         RESULTS.json, or a run made now of SCENARIO (default: the baseline's).\n"
+	    "         A verdict from the stored runs needs 5, ideally taken on\n"
+	    "         different days: each run draws its own conditions, and their spread\n"
+	    "         is what a change must stand out from.  The runs must be of the\n"
+	    "         baseline's revision (--force to add another's)\n"
+	    "  save   store a results file (ringbench run --out) as the baseline, every\n"
+	    "         repetition kept, written atomically; refused for another machine's\n"
+	    "         file unless --force, and for a run with failures\n"
+	    "  show   what is stored: from when, which revision, how many runs, cases\n"
+	    "         and repetitions, which machine states and kernels\n";
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(help, argc < 2 ? stderr : stdout);
 		return argc < 2 ? BENCH_USAGE : BENCH_PASS;
 	}
+	bool force = false, add = strcmp(argv[1], "add") == 0;
+	const char *file = NULL, *target = NULL;
+	if (!add && strcmp(argv[1], "show") != 0 && strcmp(argv[1], "save") != 0)
+		return usage_error("baseline: 'add', 'save' or 'show', not '%s'", argv[1]);
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--force") == 0)
+			force = true;
+		else if (strcmp(argv[i], "--add") == 0 && strcmp(argv[1], "save") == 0)
+			add = true; /* the older spelling of baseline add */
+		else if (strcmp(argv[i], "--baseline") == 0 && i + 1 < argc)
+			target = argv[++i];
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else
+			return usage_error("baseline %s: unexpected '%s'", argv[1], argv[i]);
 	if (strcmp(argv[1], "show") == 0) {
-		if (argc != 2)
-			return usage_error("baseline show takes no arguments");
-		return baseline_show();
+		if (file || force)
+			return usage_error("baseline show takes only --baseline FILE");
+		return baseline_show(target);
 	}
-	if (strcmp(argv[1], "save") == 0) {
-		bool force = false, add = false;
-		const char *file = NULL;
-		for (int i = 2; i < argc; i++)
-			if (strcmp(argv[i], "--force") == 0)
-				force = true;
-			else if (strcmp(argv[i], "--add") == 0)
-				add = true;
-			else if (!file && argv[i][0] != '-')
-				file = argv[i];
-			else
-				return usage_error("baseline save: unexpected '%s'", argv[i]);
-		if (!file)
-			return usage_error("baseline save: name a results file");
-		return baseline_save(file, force, add);
-	}
-	return usage_error("baseline: 'save' or 'show', not '%s'", argv[1]);
+	if (!file && !add)
+		return usage_error("baseline save: name a results file");
+	/* baseline add SCENARIO: a run of it made now, not a file to read. */
+	size_t fl = file ? strlen(file) : 0;
+	if (add && (!file || fl < 5 || strcmp(file + fl - 5, ".json") != 0))
+		return baseline_add_run(target, file, force);
+	return baseline_save(file, target, force, add);
 }
 
 /* ---- compare ---- */
 
-static void fill_baseline(const char *bpath, const struct sample_set *base,
-			  const struct sample_set *cur, const struct judgement *jd,
-			  json_t *cur_doc);
+static void machine_changes(const struct sample_set *a, const struct sample_set *b, char *out,
+			    size_t n);
+
 static void note_system(struct session *ss);
 
 static int judge_and_report(const struct jcli *j, const char *command,
 			    const struct sample_set *base, const struct sample_set *cur,
 			    const char *labels[2], double seconds, struct judgement *jd,
-			    const struct judgement *rerun, const struct report_meta *history)
+			    const struct report_meta *history)
 {
 	char err[1200];
 	if (judge(base, cur, &j->opts, jd, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: %s\n", err);
 		return BENCH_USAGE;
 	}
-	if (rerun)
-		judge_confirm(jd, rerun);
 	struct report_meta m = {.command = command,
 				.base = base,
 				.cur = cur,
@@ -427,6 +582,7 @@ static int judge_and_report(const struct jcli *j, const char *command,
 				.opts = &j->opts,
 				.seconds = seconds};
 	if (history) {
+		m.machine_note = history->machine_note;
 		m.history_title = history->history_title;
 		m.history = history->history;
 		m.nhistory = history->nhistory;
@@ -448,9 +604,18 @@ int cmd_compare(int argc, char **argv)
 		printf("usage: ringbench compare BASE.json CURRENT.json [options]\n\n"
 		       "Judge CURRENT against BASE, figure by figure: throughput, p50 and p99,\n"
 		       "CPU ns per message of each side (statistics), system calls per message\n"
-		       "(a count).  Reads ringbench's results and any Google Benchmark JSON.\n"
-		       "A regression needs a significant rank test (within machine states) and\n"
-		       "a 95%% bootstrap interval of the change beyond the threshold.\n\n");
+		       "(a count).  Reads ringbench's results and any Google Benchmark JSON.\n\n"
+		       "The run is the unit: each run (ringbench run, check; a baseline holds\n"
+		       "several) draws its own conditions, which move its figures by more than\n"
+		       "its repetitions spread.  CURRENT's runs are judged against the spread of\n"
+		       "BASE's runs (at least %d in all, each figure a run's median), alpha\n"
+		       "shared by every figure.  With one run per side the table shows how the\n"
+		       "two runs differ and the verdict is \"no verdict\" (exit 2).  The two\n"
+		       "sides of one `ab` run (ab --out PREFIX) are judged pair by pair.\n\n"
+		       "  --within-run      judge repetitions as independent draws (a rank test\n"
+		       "                    within machine states): only for files whose runs\n"
+		       "                    were interleaved some other way\n",
+		       JUDGE_MIN_RUNS + 1);
 		printf(judge_options, "5%");
 		printf("\n%s", exit_text);
 		return BENCH_PASS;
@@ -473,9 +638,19 @@ int cmd_compare(int argc, char **argv)
 		sample_free(&cur);
 		return BENCH_USAGE;
 	}
+	/* The two sides of one interleaved run pair up; anything else is
+	 * judged run by run, unless told the repetitions are independent. */
+	j.opts.paired = strcmp(base.ab_build, "A") == 0 && strcmp(cur.ab_build, "B") == 0 &&
+			base.shuffle_seed == cur.shuffle_seed && base.shuffle_seed > 0;
+	if (j.opts.paired)
+		j.opts.floor = 0.03; /* ab's */
+	j.opts.runs = !j.within_run;
+	char changes[600];
+	machine_changes(&base, &cur, changes, sizeof(changes));
+	struct report_meta hm = {.machine_note = changes};
 	struct judgement jd;
 	const char *labels[2] = {"base", "current"};
-	rc = judge_and_report(&j, "compare", &base, &cur, labels, 0, &jd, NULL, NULL);
+	rc = judge_and_report(&j, "compare", &base, &cur, labels, 0, &jd, &hm);
 	judgement_free(&jd);
 	sample_free(&base);
 	sample_free(&cur);
@@ -509,11 +684,7 @@ static int expand(int nscen, char **scen, const char *dflt, const struct jcli *j
 	return n;
 }
 
-/* The repetitions a verdict needs: a rank test between two groups of 5 can
- * reach p 0.008; pairs need 8 (2/2^8).  Machine states split them, so a
- * margin on top. */
-#define CHECK_MIN_REPS 10
-#define AB_MIN_REPS    20
+#define AB_MIN_REPS 20
 
 static void runs_path(char *out, size_t n, const char *what)
 {
@@ -563,8 +734,6 @@ struct history_check {
 	double regress; /* a worse step this big is a regression */
 	char dir[1024];
 	char stem[160];
-	char **cand; /* cases with a candidate step from this run alone */
-	int ncand;
 	/* after the runs: tonight's new steps, for the report */
 	char title[1200];
 	char **lines;
@@ -593,7 +762,7 @@ static int history_read(const struct history_check *hc, struct history *h,
 	return 0;
 }
 
-/* Keep doc in the history; after the first run, find the candidates. */
+/* Keep doc in the history. */
 static int history_put(struct history_check *hc, json_t *doc, bool rerun)
 {
 	char err[1200];
@@ -601,25 +770,7 @@ static int history_put(struct history_check *hc, json_t *doc, bool rerun)
 		fprintf(stderr, "ringbench check: not kept in the history: %s\n", err);
 		return -1;
 	}
-	struct history h;
-	struct history_analysis a;
-	if (rerun || history_read(hc, &h, &a))
-		return 0;
-	hc->cand = calloc((size_t)a.nsteps + 1, sizeof(*hc->cand));
-	for (int i = 0; hc->cand && i < a.nsteps; i++)
-		if (a.steps[i].step->candidate && a.steps[i].regression)
-			hc->cand[hc->ncand++] = strdup(a.steps[i].series->name);
-	history_analysis_free(&a);
-	history_free(&h);
 	return 0;
-}
-
-static bool history_candidate(const struct history_check *hc, const char *name)
-{
-	for (int i = 0; i < hc->ncand; i++)
-		if (hc->cand[i] && strcmp(hc->cand[i], name) == 0)
-			return true;
-	return false;
 }
 
 /* Tonight's new steps, once the runs are in: printed, and kept for the
@@ -654,9 +805,6 @@ static void history_done(struct history_check *hc, int rc)
 		history_analysis_free(&hc->a);
 		history_free(&hc->h);
 	}
-	for (int i = 0; i < hc->ncand; i++)
-		free(hc->cand[i]);
-	free(hc->cand);
 	for (int i = 0; i < hc->nlines; i++)
 		free(hc->lines[i]);
 	free(hc->lines);
@@ -727,7 +875,7 @@ static int check_instructions(const struct jcli *j)
 	}
 	struct judgement jd = {0};
 	const char *labels[2] = {"baseline", "now"};
-	rc = judge_and_report(j, "check", &base, &cur, labels, 0, &jd, NULL, NULL);
+	rc = judge_and_report(j, "check", &base, &cur, labels, 0, &jd, NULL);
 	judgement_free(&jd);
 done:
 	sample_free(&base);
@@ -735,6 +883,89 @@ done:
 	json_decref(doc);
 	return rc;
 }
+
+/* What differs between two files' machines under one identity (the
+ * kernel, microcode, governor, hypervisor build), as "kernel changed: A ->
+ * B; ...", or "" when nothing does. */
+static void machine_changes(const struct sample_set *a, const struct sample_set *b, char *out,
+			    size_t n)
+{
+	struct {
+		const char *what, *x, *y;
+	} f[] = {{"kernel", a->kernel, b->kernel},
+		 {"microcode", a->microcode, b->microcode},
+		 {"governor", a->governor, b->governor},
+		 {"hypervisor", a->hypervisor, b->hypervisor}};
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		size_t l = strlen(out);
+		if (f[i].x[0] && f[i].y[0] && strcmp(f[i].x, f[i].y) != 0 && l < n)
+			snprintf(out + l, n - l, "%s%s changed: %s -> %s", l ? "; " : "", f[i].what,
+				 f[i].x, f[i].y);
+	}
+}
+
+/* The CMake build type of this ringbench, for a build of the baseline's
+ * revision that is the same code built the same way; NULL for a build
+ * that cannot be reproduced so (a sanitizer's). */
+static const char *cmake_build_type(void)
+{
+	static const char *const types[][2] = {{"release", "Release"},
+					       {"relwithdebinfo", "RelWithDebInfo"},
+					       {"debug", "Debug"},
+					       {"minsizerel", "MinSizeRel"}};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(RINGBENCH_BUILD_TYPE, types[i][0]) == 0)
+			return types[i][1];
+	return NULL;
+}
+
+/* A build of the baseline's revision to run beside this one: 0 with b
+ * ready, or -1 with the reason in why. */
+static int baseline_build(const struct sample_set *base, struct build *b, char *why, size_t n)
+{
+	const char *rev = base->revision;
+	size_t rl = strlen(rev);
+	const char *type = cmake_build_type();
+	if (!type) {
+		snprintf(why, n, "this ringbench is a %s build, which check does not rebuild",
+			 RINGBENCH_BUILD_TYPE);
+		return -1;
+	}
+	if (!rev[0] || strcmp(rev, "unknown") == 0) {
+		snprintf(why, n, "the baseline does not say which revision it was measured at");
+		return -1;
+	}
+	if (rl > 6 && strcmp(rev + rl - 6, "-dirty") == 0) {
+		snprintf(why, n,
+			 "the baseline was measured on a build with uncommitted changes (%s): no "
+			 "build of it can be made",
+			 rev);
+		return -1;
+	}
+	char top[512];
+	char *gtop[] = {"git", "-C", RINGBENCH_SOURCE_DIR, "rev-parse", "--show-toplevel", NULL};
+	if (build_capture(gtop, top, sizeof(top)) != 0 || !top[0]) {
+		snprintf(why, n, "the source tree %s is not a git repository",
+			 RINGBENCH_SOURCE_DIR);
+		return -1;
+	}
+	builds_init(top, "ringbench check");
+	if (!build_is_revision(rev)) {
+		snprintf(why, n, "the baseline's revision %s is not in %s", rev, top);
+		return -1;
+	}
+	b->arg = rev;
+	b->build_type = type;
+	if (build_prepare(b, "baseline", false, true) || build_check_protocol(b)) {
+		snprintf(why, n, "no build of the baseline's revision %s can run here (said above)",
+			 rev);
+		return -1;
+	}
+	return 0;
+}
+
+enum check_method { CHECK_AUTO, CHECK_INTERLEAVE, CHECK_STORED };
 
 int cmd_check(int argc, char **argv)
 {
@@ -746,15 +977,28 @@ int cmd_check(int argc, char **argv)
 	if (j.help) {
 		printf(
 		    "usage: ringbench check [SCENARIO...] [--baseline FILE] [options]\n\n"
-		    "The nightly command: run the scenario (quick), judge it against this\n"
-		    "machine's baseline (results/baselines/<machine-id>.json, or FILE), re-run\n"
-		    "the cases it flags and report a regression only if the re-run flags it\n"
-		    "again.  With no baseline it saves this run as the baseline and says so\n"
-		    "(exit 0).  Every repetition carries the machine's state; figures are\n"
-		    "compared only within a state.\n\n"
-		    "  --repetitions N   repetitions of each case (the scenario's, at least %d)\n"
+		    "The nightly command: run the scenario (quick) and judge it against this\n"
+		    "machine's baseline (results/baselines/<machine-id>.json, or FILE).  With no\n"
+		    "baseline it saves this run as the baseline and says so (exit 0).\n\n"
+		    "Two methods.  interleave (where a build of the baseline's revision can be\n"
+		    "made: from git, kept in results/builds/ for the next night): the baseline's\n"
+		    "build and this one run case by case, A B then B A, judged pair by pair as\n"
+		    "`ab` does; this one sees changes of a few percent.  stored: tonight's run\n"
+		    "against the stored runs of the baseline, the run as the unit (each run's\n"
+		    "median against the spread of the baseline's runs, alpha shared by every\n"
+		    "figure); it needs a baseline of at least %d runs (ringbench baseline add)\n"
+		    "and says which change it can call on this machine.  Every repetition\n"
+		    "carries the machine's state; figures are compared only within a state.\n\n"
+		    "  --method M        auto (interleave where it can, else stored), interleave,\n"
+		    "                    or stored\n"
+		    "  --baseline-build EXE  interleave with this ringbench binary as the\n"
+		    "                    baseline's build instead of building its revision\n"
+		    "  --repetitions N   repetitions of each case (the scenario's, at least %d;\n"
+		    "                    %d pairs when interleaved)\n"
 		    "  --cpus P,C        the two CPUs (the scenario's)\n"
-		    "  --out FILE        keep this run's results here (default results/runs/)\n"
+		    "  --out FILE        keep this run's results here (default results/runs/);\n"
+		    "                    interleaved, the baseline build's beside it as\n"
+		    "                    FILE.baseline-build.json\n"
 		    "  --history DIR     add this run to a history and report the steps it\n"
 		    "                    completes (default $RINGBENCH_HISTORY, or\n"
 		    "                    results/history/<machine-id>/); see ringbench history\n"
@@ -765,13 +1009,20 @@ int cmd_check(int argc, char **argv)
 		    "                    them with "
 		    "results/baselines/<machine-id>.instructions.json\n"
 		    "                    (the first run saves it): 1%% or more is a change\n",
-		    CHECK_MIN_REPS);
-		printf(judge_options, "5%");
+		    JUDGE_MIN_RUNS, CHECK_MIN_REPS, AB_MIN_REPS);
+		printf(judge_options, "5% stored, 3% interleaved");
 		printf("\n%s", exit_text);
 		return BENCH_PASS;
 	}
 	if (j.instructions)
 		return check_instructions(&j);
+	enum check_method method = CHECK_AUTO;
+	if (j.method && strcmp(j.method, "interleave") == 0)
+		method = CHECK_INTERLEAVE;
+	else if (j.method && strcmp(j.method, "stored") == 0)
+		method = CHECK_STORED;
+	else if (j.method && strcmp(j.method, "auto") != 0)
+		return usage_error("check: --method '%s': auto, interleave or stored", j.method);
 	struct spec spec;
 	struct bench_case *cases = NULL;
 	int ncases = expand(argc - first, argv + first, "quick", &j, &spec, &cases);
@@ -800,21 +1051,68 @@ int cmd_check(int argc, char **argv)
 		free(cases);
 		return BENCH_USAGE;
 	}
+	/* The method: a build of the baseline's revision beside this one
+	 * where one can be made, else the stored figures. */
+	struct build bb = {0};
+	bool inter = false;
+	if (j.baseline_build && (method == CHECK_STORED || !build_is_binary(j.baseline_build))) {
+		sample_free(&base);
+		free(cases);
+		return usage_error("check: --baseline-build %s: %s", j.baseline_build,
+				   method == CHECK_STORED ? "not with --method stored"
+							  : "not an executable file");
+	}
+	if (have_base && method != CHECK_STORED) {
+		char why[1400];
+		if (j.baseline_build) {
+			bb.arg = j.baseline_build;
+			inter = build_prepare(&bb, "baseline", false, false) == 0 &&
+				build_check_protocol(&bb) == 0;
+			snprintf(why, sizeof(why), "--baseline-build %s cannot run here",
+				 j.baseline_build);
+		} else {
+			inter = baseline_build(&base, &bb, why, sizeof(why)) == 0;
+		}
+		if (!inter && (method == CHECK_INTERLEAVE || j.baseline_build)) {
+			fprintf(stderr, "ringbench check: --method interleave: %s\n", why);
+			if (bb.arg)
+				builds_cleanup(&bb, 1);
+			sample_free(&base);
+			free(cases);
+			return BENCH_USAGE;
+		}
+		if (!inter)
+			fprintf(stderr,
+				"ringbench check: not interleaved: %s; judging against the "
+				"baseline's stored runs instead\n",
+				why);
+	}
+	if (inter && !j.repetitions && spec.repetitions < AB_MIN_REPS)
+		spec.repetitions = AB_MIN_REPS;
 	j.lim.stall_ns = 2000000000LL;
 	struct session ss = {.cases = cases,
 			     .ncases = ncases,
 			     .reps = spec.repetitions,
 			     .warm = spec.warmup,
 			     .lim = j.lim,
-			     .nbuilds = 1,
+			     .exe = {inter ? bb.exe : NULL, NULL},
+			     .label = {"baseline build", "now"},
+			     .nbuilds = inter ? 2 : 1,
 			     .scenario = spec.scenario,
 			     .cpu = {spec.cpu[0], spec.cpu[1]},
 			     .progress = "check"};
-	fprintf(stderr, "ringbench check: %d cases x %d repetitions (+%d warm-up)%s%s\n", ncases,
-		spec.repetitions, spec.warmup, have_base ? " against " : "",
-		have_base ? bpath : ", no baseline yet");
+	if (inter)
+		fprintf(stderr,
+			"ringbench check: %d cases x %d pairs (+%d warm-up), interleaved with the "
+			"baseline's build %s\n",
+			ncases, spec.repetitions, spec.warmup, bb.label);
+	else
+		fprintf(stderr, "ringbench check: %d cases x %d repetitions (+%d warm-up)%s%s\n",
+			ncases, spec.repetitions, spec.warmup, have_base ? " against " : "",
+			have_base ? bpath : ", no baseline yet");
 	rc = session_run(&ss);
 	double seconds = ss.seconds;
+	int now = inter ? 1 : 0; /* tonight's build's document */
 	if (rc != BENCH_USAGE)
 		note_system(&ss);
 	char out[1100];
@@ -822,17 +1120,29 @@ int cmd_check(int argc, char **argv)
 		snprintf(out, sizeof(out), "%s", j.out);
 	else
 		runs_path(out, sizeof(out), "check");
-	if (rc != BENCH_USAGE && results_write(ss.doc[0], out) == 0) {
+	char aside[1200];
+	snprintf(aside, sizeof(aside), "%.1100s.baseline-build.json", out);
+	/* A file beside this run from an earlier one would pass for its. */
+	unlink(aside);
+	if (inter && ss.doc[0]) {
+		json_t *ctx = json_object_get(ss.doc[0], "context");
+		json_object_set_new(ctx, "git_revision", json_string(base.revision));
+		json_object_set_new(ctx, "ab_build", json_string("A"));
+		json_object_set_new(json_object_get(ss.doc[1], "context"), "ab_build",
+				    json_string("B"));
+	}
+	if (rc != BENCH_USAGE && results_write(ss.doc[now], out) == 0) {
 		fprintf(stderr, "ringbench check: this run's results are in %s\n", out);
-		/* An older run's re-run beside it would pass for this run's. */
-		char stale[1200];
-		snprintf(stale, sizeof(stale), "%.1100s.rerun.json", out);
-		unlink(stale);
+		if (inter && results_write(ss.doc[0], aside) == 0)
+			fprintf(stderr,
+				"ringbench check: the baseline build's, beside them, in %s\n",
+				aside);
 	}
 	if (rc == BENCH_USAGE)
 		goto done;
-	/* The history: this run goes in, and a step its figures alone show
-	 * is re-run below like a case the baseline flags. */
+	/* The history: tonight's run goes in; a step it alone shows waits for
+	 * the next night, since a re-run now would share tonight's
+	 * conditions. */
 	struct history_check hc = {0};
 	if (!j.no_history) {
 		if (j.history)
@@ -840,75 +1150,16 @@ int cmd_check(int argc, char **argv)
 		else
 			history_dir(hc.dir, sizeof(hc.dir));
 		hc.regress = j.opts.threshold > 0 ? j.opts.threshold : j.opts.floor;
-		history_stem(hc.dir, ss.doc[0], hc.stem, sizeof(hc.stem));
-		hc.on = history_put(&hc, ss.doc[0], false) == 0;
+		history_stem(hc.dir, ss.doc[now], hc.stem, sizeof(hc.stem));
+		hc.on = history_put(&hc, ss.doc[now], false) == 0;
 	}
-	struct sample_set cur = {0}, cur2 = {0};
-	struct judgement first_j = {0}, again = {0};
-	bool judged = false, flagged_any = false, reran = false;
-	if (have_base) {
-		if ((rc = session_to_sample(&ss, 0, "this run", &cur)))
-			goto history;
-		if (judge(&base, &cur, &j.opts, &first_j, err, sizeof(err))) {
-			fprintf(stderr, "ringbench: %s\n", err);
-			rc = BENCH_USAGE;
-			goto history;
-		}
-		judged = true;
-		flagged_any = first_j.regressions > 0;
-	}
-	/* Confirm: run what was flagged (by the baseline or by the history)
-	 * again, and judge that alone. */
-	struct bench_case *flagged = calloc((size_t)ncases, sizeof(*flagged));
-	int nf = 0;
-	for (int i = 0; flagged && first_j.nfail == 0 && rc != BENCH_VISIBILITY && i < ncases;
-	     i++) {
-		bool want = history_candidate(&hc, cases[i].name);
-		for (int k = 0; k < first_j.nrows && !want; k++)
-			want = first_j.rows[k].v == V_REGRESSION &&
-			       strcmp(first_j.rows[k].name, cases[i].name) == 0;
-		if (want)
-			flagged[nf++] = cases[i];
-	}
-	if (nf) {
-		fprintf(stderr,
-			"ringbench check: %d cases flagged; running them again to confirm\n", nf);
-		struct session rs = ss;
-		rs.cases = flagged;
-		rs.ncases = nf;
-		rs.doc[0] = NULL;
-		rs.runs[0] = NULL;
-		rs.ok = NULL;
-		rs.failure = NULL;
-		rs.progress = "check (confirming)";
-		int rrc = session_run(&rs);
-		seconds += rs.seconds;
-		if (rrc == BENCH_USAGE) {
-			rc = BENCH_USAGE;
-		} else if (judged && session_to_sample(&rs, 0, "the re-run", &cur2) != 0) {
-			rc = BENCH_USAGE; /* said why */
-		} else if (judged && judge(&base, &cur2, &j.opts, &again, err, sizeof(err)) != 0) {
-			fprintf(stderr, "ringbench: the re-run could not be judged: %s\n", err);
-			rc = BENCH_USAGE;
-		} else {
-			reran = judged;
-			char out2[1200];
-			snprintf(out2, sizeof(out2), "%.1100s.rerun.json", out);
-			if (results_write(rs.doc[0], out2) == 0)
-				fprintf(stderr, "ringbench check: the re-run's results are in %s\n",
-					out2);
-			if (hc.on)
-				history_put(&hc, rs.doc[0], true);
-		}
-		session_free(&rs);
-	}
-	free(flagged);
-	if (hc.on && rc != BENCH_USAGE)
+	if (hc.on)
 		history_steps(&hc);
 	struct report_meta hm = {.history_title = hc.title[0] ? hc.title : NULL,
 				 .history = hc.lines,
 				 .nhistory = hc.nlines,
 				 .history_regressions = hc.nreg};
+	struct sample_set cur = {0}, side_a = {0};
 	if (!have_base) {
 		if (rc == BENCH_VISIBILITY) {
 			fprintf(stderr, "ringbench check: visibility failures: not saved as the "
@@ -916,9 +1167,12 @@ int cmd_check(int argc, char **argv)
 		} else {
 			printf(
 			    "ringbench check: no baseline for this machine (%s) yet: this run is "
-			    "the baseline from now on; the next check is judged against it.\n",
-			    m.id);
-			rc = save_baseline(ss.doc[0], m.id);
+			    "the baseline from now on; the next check is judged against it (by a "
+			    "build of its revision beside the checked one where one can be "
+			    "made, else by its stored runs, which takes %d: ringbench baseline "
+			    "add).\n",
+			    m.id, JUDGE_MIN_RUNS);
+			rc = save_baseline(ss.doc[0], m.id, j.baseline);
 			if (rc == BENCH_PASS && hc.nreg)
 				rc = BENCH_REGRESSION;
 		}
@@ -927,221 +1181,59 @@ int cmd_check(int argc, char **argv)
 			report_history_markdown(f, &hm);
 			fclose(f);
 		}
-	} else if (rc != BENCH_USAGE) {
-		struct judgement jd;
-		const char *labels[2] = {"baseline", "now"};
-		rc = judge_and_report(&j, "check", &base, &cur, labels, seconds, &jd,
-				      reran ? &again : NULL, &hm);
-		/* Only this machine's own baseline grows, only from a pass in
-		 * which nothing was even flagged. */
-		if (rc == BENCH_PASS && !j.baseline && !flagged_any)
-			fill_baseline(bpath, &base, &cur, &jd, ss.doc[0]);
-		if (jd.changed[0] && !j.baseline)
-			printf("ringbench check: to judge runs in this machine state from now on, "
-			       "add this run to the baseline once you trust it: ringbench baseline "
-			       "save --add %s\n",
-			       out);
-		judgement_free(&jd);
+		goto history;
 	}
+	if ((rc = session_to_sample(&ss, now, "this run", &cur)))
+		goto history;
+	char changes[600];
+	machine_changes(&base, &cur, changes, sizeof(changes));
+	hm.machine_note = changes;
+	struct judgement jd = {0};
+	if (inter) {
+		if ((rc = session_to_sample(&ss, 0, bb.label, &side_a)))
+			goto history;
+		struct jcli jp = j;
+		jp.opts.paired = true;
+		jp.opts.floor = 0.03; /* ab's: pairs see small changes */
+		const char *labels[2] = {"baseline build", "now"};
+		printf("baseline build = %s, the revision of %s\nnow = this ringbench\n", bb.label,
+		       bpath);
+		rc = judge_and_report(&jp, "check", &side_a, &cur, labels, seconds, &jd, &hm);
+	} else {
+		struct jcli jr = j;
+		jr.opts.runs = true;
+		const char *labels[2] = {"baseline", "now"};
+		rc = judge_and_report(&jr, "check", &base, &cur, labels, seconds, &jd, &hm);
+		if (jd.changed[0] && jd.method == JUDGE_RUNS && base.nruns < JUDGE_MIN_RUNS)
+			printf("ringbench check: run `ringbench baseline add%s%s` on %d more "
+			       "night%s (each adds one run), or let check interleave with a "
+			       "build of the baseline's revision\n",
+			       j.baseline ? " --baseline " : "", j.baseline ? j.baseline : "",
+			       JUDGE_MIN_RUNS - base.nruns,
+			       JUDGE_MIN_RUNS - base.nruns == 1 ? "" : "s");
+		else if (jd.changed[0] && jd.method == JUDGE_RUNS)
+			printf("ringbench check: to judge runs in this machine state, add runs "
+			       "taken in it to the baseline once you trust them: ringbench "
+			       "baseline add%s%s %s\n",
+			       j.baseline ? " --baseline " : "", j.baseline ? j.baseline : "", out);
+	}
+	judgement_free(&jd);
 history:
 	if (hc.on)
 		history_done(&hc, rc);
-	judgement_free(&first_j);
-	judgement_free(&again);
-	sample_free(&cur2);
 	sample_free(&cur);
+	sample_free(&side_a);
 done:
 	fprintf(stderr, "ringbench check: %.0f s\n", seconds);
 	session_free(&ss);
 	sample_free(&base);
+	if (bb.arg)
+		builds_cleanup(&bb, 1);
 	free(cases);
 	return rc;
 }
 
-/* A state the baseline has (almost) no figures for cannot be judged in;
- * the first passing check seen in it fills it in.  This many repetitions
- * of a case in a state are enough (a rank test of 5 against 5 can reach
- * p 0.008). */
-#define STATE_FILL 5
-
-static int in_state(const struct judge_state *k, double v)
-{
-	return v >= k->lo && v <= k->hi;
-}
-
-static int count_in(const struct sample_case *c, const struct judge_state *k)
-{
-	int n = 0;
-	for (int r = 0; c && r < c->n; r++)
-		n += c->steady[r] && in_state(k, c->state[r]);
-	return n;
-}
-
-/* After a passing check: add this run's repetitions to the baseline for
- * every case and machine state the baseline holds fewer than STATE_FILL
- * repetitions of, and say so. */
-static void fill_baseline(const char *bpath, const struct sample_set *base,
-			  const struct sample_set *cur, const struct judgement *jd, json_t *cur_doc)
-{
-	json_error_t je;
-	json_t *doc = json_load_file(bpath, JSON_REJECT_DUPLICATES, &je);
-	json_t *dst = doc ? json_object_get(doc, "benchmarks") : NULL;
-	json_t *src = json_object_get(cur_doc, "benchmarks");
-	if (!json_is_array(dst) || !json_is_array(src)) {
-		json_decref(doc);
-		return;
-	}
-	int added = 0, cases = 0;
-	for (int i = 0; i < cur->ncases; i++) {
-		const struct sample_case *c = &cur->cases[i];
-		const struct sample_case *b = sample_find(base, c->name);
-		bool any = false, judged = true;
-		/* Only a case judged in a state both runs share, and found
-		 * sound there, lends its other states to the baseline: a case
-		 * never judged could carry a regression in with it. */
-		for (int k = 0; k < jd->nrows; k++)
-			if (strcmp(jd->rows[k].name, c->name) == 0 &&
-			    (jd->rows[k].v == V_STATE || jd->rows[k].v == V_REGRESSION))
-				judged = false;
-		if (!b || !judged)
-			continue;
-		for (int k = 0; k < jd->nstates; k++) {
-			const struct judge_state *st = &jd->states[k];
-			if (count_in(b, st) >= STATE_FILL || count_in(c, st) < STATE_FILL)
-				continue;
-			size_t e;
-			json_t *entry;
-			json_array_foreach(src, e, entry)
-			{
-				const char *name =
-				    json_string_value(json_object_get(entry, "run_name"));
-				const char *rt =
-				    json_string_value(json_object_get(entry, "run_type"));
-				double b0 =
-				    json_number_value(json_object_get(entry, "state_before_ns"));
-				double a0 =
-				    json_number_value(json_object_get(entry, "state_after_ns"));
-				double hi = b0 > a0 ? b0 : a0, lo = b0 > a0 ? a0 : b0;
-				if (!name || strcmp(name, c->name) || !rt ||
-				    strcmp(rt, "iteration") || !(lo > 0) ||
-				    hi > lo * STATE_STEADY || !in_state(st, (b0 + a0) / 2))
-					continue;
-				json_array_append_new(dst, json_deep_copy(entry));
-				added++;
-				any = true;
-			}
-		}
-		cases += any;
-	}
-	if (added) {
-		json_t *ctx = json_object_get(doc, "context");
-		json_t *log = json_object_get(ctx, "filled_in");
-		if (!json_is_array(log)) {
-			log = json_array();
-			json_object_set_new(ctx, "filled_in", log);
-		}
-		json_t *cctx = json_object_get(cur_doc, "context");
-		json_array_append_new(log, json_pack("{s:O?, s:O?, s:i}", "date",
-						     json_object_get(cctx, "date"), "git_revision",
-						     json_object_get(cctx, "git_revision"),
-						     "repetitions", added));
-		if (results_write(doc, bpath) == 0)
-			printf("ringbench check: the baseline had fewer than %d repetitions of %d "
-			       "cases in the machine state this run saw; this passing run's %d "
-			       "repetitions were added to %s\n",
-			       STATE_FILL, cases, added, bpath);
-		else
-			fprintf(stderr, "ringbench check: cannot extend the baseline %s: %s\n",
-				bpath, strerror(errno));
-	}
-	json_decref(doc);
-}
-
 /* ---- ab ---- */
-
-struct build {
-	const char *arg;     /* what the user named: a revision, a path, or NULL (the tree) */
-	char exe[1100];	     /* the ringbench to run its workers */
-	char label[160];     /* "main (1a2b3c4)" */
-	char worktree[1100]; /* to remove afterwards, or "" */
-};
-
-static char ab_tmp[512];
-static char ab_root[512];
-static bool ab_gbench; /* ab --instructions: build ring_gbench too */
-
-static int run_cmd(char *const argv[], const char *log)
-{
-	/* A child that reopens stdout would flush our unwritten output too. */
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (log) {
-			FILE *f = freopen(log, "a", stdout);
-			if (!f || !freopen(log, "a", stderr))
-				_exit(127);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-/* First line of a command's output. */
-static int capture(char *const argv[], char *out, size_t n)
-{
-	int fd[2];
-	if (pipe(fd))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		int null = open("/dev/null", 1);
-		if (null >= 0)
-			dup2(null, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	ssize_t k = read(fd[0], out, n - 1);
-	close(fd[0]);
-	out[k > 0 ? k : 0] = 0;
-	char *nl = strchr(out, '\n');
-	if (nl)
-		*nl = 0;
-	int st;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-/* A ringbench binary named by path: a regular, executable file. */
-static bool is_binary(const char *arg)
-{
-	struct stat st;
-	return strchr(arg, '/') && stat(arg, &st) == 0 && S_ISREG(st.st_mode) &&
-	       access(arg, X_OK) == 0;
-}
-
-static bool is_revision(const char *arg)
-{
-	char spec[600], out[128];
-	snprintf(spec, sizeof(spec), "%s^{commit}", arg);
-	char *argv[] = {"git", "-C", ab_root, "rev-parse", "--verify", "--quiet", spec, NULL};
-	return capture(argv, out, sizeof(out)) == 0 && out[0];
-}
 
 static bool is_scenario(const char *arg)
 {
@@ -1149,100 +1241,6 @@ static bool is_scenario(const char *arg)
 	char err[256];
 	spec_init(&s);
 	return scenario_load(arg, &s, err, sizeof(err)) == 0;
-}
-
-static void remove_worktrees(struct build *b, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (b[i].worktree[0]) {
-			char *argv[] = {"git",	  "-C",	     ab_root,	    "worktree",
-					"remove", "--force", b[i].worktree, NULL};
-			run_cmd(argv, "/dev/null");
-			b[i].worktree[0] = 0;
-		}
-	if (ab_tmp[0]) {
-		char *argv[] = {"rm", "-rf", ab_tmp, NULL};
-		run_cmd(argv, NULL);
-		ab_tmp[0] = 0;
-	}
-	/* A worktree whose add was interrupted leaves only its record. */
-	char *prune[] = {"git", "-C", ab_root, "worktree", "prune", NULL};
-	run_cmd(prune, "/dev/null");
-}
-
-/* Build one side Release in the temporary folder (a worktree at a
- * revision, or the working tree as it is), or take a ringbench binary. */
-static int prepare(struct build *b, const char *name)
-{
-	if (b->arg && is_binary(b->arg)) {
-		if (!realpath(b->arg, b->exe))
-			snprintf(b->exe, sizeof(b->exe), "%s", b->arg);
-		snprintf(b->label, sizeof(b->label), "%s", b->arg);
-		return 0;
-	}
-	char src[1024], bld[1024], log[1100], rev[64] = "";
-	if (b->arg) {
-		char spec[600];
-		snprintf(spec, sizeof(spec), "%s^{commit}", b->arg);
-		char *argv[] = {"git", "-C", ab_root, "rev-parse", "--short", spec, NULL};
-		capture(argv, rev, sizeof(rev));
-		snprintf(src, sizeof(src), "%s/src-%s", ab_tmp, name);
-		char *wt[] = {"git",	  "-C",	     ab_root, "worktree",     "add",
-			      "--detach", "--quiet", src,     (char *)b->arg, NULL};
-		snprintf(log, sizeof(log), "%s/build-%s.log", ab_tmp, name);
-		if (run_cmd(wt, log)) {
-			fprintf(stderr, "ringbench ab: cannot check out %s (see %s)\n", b->arg,
-				log);
-			return BENCH_USAGE;
-		}
-		snprintf(b->worktree, sizeof(b->worktree), "%s", src);
-		snprintf(b->label, sizeof(b->label), "%s (%s)", b->arg, rev);
-	} else {
-		snprintf(src, sizeof(src), "%s", ab_root);
-		snprintf(b->label, sizeof(b->label), "the working tree");
-	}
-	snprintf(bld, sizeof(bld), "%s/build-%s", ab_tmp, name);
-	snprintf(log, sizeof(log), "%s/build-%s.log", ab_tmp, name);
-	/* The source path out of the binary: two builds of one revision are
-	 * then the same code at the same addresses. */
-	char flags[1200], srcdir[1200], blddir[1200];
-	snprintf(flags, sizeof(flags), "-DCMAKE_C_FLAGS=-ffile-prefix-map=%s=.", src);
-	snprintf(srcdir, sizeof(srcdir), "-S%s", src);
-	snprintf(blddir, sizeof(blddir), "-B%s", bld);
-	fprintf(stderr, "ringbench ab: building %s (Release) in %s\n", b->label, bld);
-	char *conf[] = {"cmake", srcdir, blddir, "-DCMAKE_BUILD_TYPE=Release", flags, NULL};
-	char *make[] = {"cmake", "--build", bld, "--target", "ringbench", "-j2", NULL};
-	if (run_cmd(conf, log) || run_cmd(make, log)) {
-		fprintf(stderr, "ringbench ab: building %s failed; its log:\n", b->label);
-		char *tail[] = {"tail", "-n", "25", log, NULL};
-		run_cmd(tail, NULL);
-		return BENCH_USAGE;
-	}
-	snprintf(b->exe, sizeof(b->exe), "%s/harness/ringbench", bld);
-	/* ab --instructions: ring_gbench too, which a revision from before it,
-	 * or a build without Google Benchmark, does not have (said later). */
-	char *gb[] = {"cmake", "--build", bld, "--target", "ring_gbench", "-j2", NULL};
-	if (ab_gbench && run_cmd(gb, log))
-		fprintf(stderr, "ringbench ab: %s has no ring_gbench target (see %s)\n", b->label,
-			log);
-	return 0;
-}
-
-/* Both builds' workers must speak this harness's protocol. */
-static int check_protocol(const struct build *b)
-{
-	char want[128], got[256];
-	bench_protocol_line(want, sizeof(want));
-	char *argv[] = {(char *)b->exe, "__protocol", NULL};
-	if (capture(argv, got, sizeof(got)) != 0 || strcmp(got, want) != 0) {
-		fprintf(stderr,
-			"ringbench ab: %s cannot run under this harness: it says '%s', this one "
-			"'%s' (its workers must speak the same protocol; builds from before "
-			"`ab` existed cannot)\n",
-			b->label, got[0] ? got : "nothing", want);
-		return BENCH_USAGE;
-	}
-	return 0;
 }
 
 /* ab --instructions: both builds' counts, compared as counts. */
@@ -1286,7 +1284,7 @@ static int ab_instructions(const struct jcli *j, struct build b[2], int64_t t0)
 	struct judgement jd = {0};
 	const char *labels[2] = {"A", "B"};
 	rc = judge_and_report(j, "ab", &s[0], &s[1], labels, (double)(sys_now_ns() - t0) / 1e9, &jd,
-			      NULL, NULL);
+			      NULL);
 	judgement_free(&jd);
 out:
 	for (int k = 0; k < 2; k++) {
@@ -1335,17 +1333,17 @@ int cmd_ab(int argc, char **argv)
 		return usage_error("ab: name the BASE revision (for example: ringbench ab main)");
 	char top[512];
 	char *gtop[] = {"git", "rev-parse", "--show-toplevel", NULL};
-	if (capture(gtop, top, sizeof(top)) != 0 || !top[0])
+	if (build_capture(gtop, top, sizeof(top)) != 0 || !top[0])
 		snprintf(top, sizeof(top), "%s", RINGBENCH_SOURCE_DIR);
-	snprintf(ab_root, sizeof(ab_root), "%s", top);
+	builds_init(top, "ringbench ab");
 
 	struct build b[2] = {{.arg = argv[first]}, {.arg = NULL}};
 	int nscen = 0;
 	char *scen[32];
 	for (int i = first + 1; i < argc; i++) {
 		const char *a = argv[i];
-		bool exe = is_binary(a);
-		if (i == first + 1 && (exe || (!is_scenario(a) && is_revision(a))))
+		bool exe = build_is_binary(a);
+		if (i == first + 1 && (exe || (!is_scenario(a) && build_is_revision(a))))
 			b[1].arg = a;
 		else if (is_scenario(a) && nscen < 32)
 			scen[nscen++] = argv[i];
@@ -1354,10 +1352,10 @@ int cmd_ab(int argc, char **argv)
 					   "a scenario",
 					   a);
 	}
-	bool base_exe = is_binary(b[0].arg);
-	if (!base_exe && !is_revision(b[0].arg))
+	bool base_exe = build_is_binary(b[0].arg);
+	if (!base_exe && !build_is_revision(b[0].arg))
 		return usage_error("ab: '%s' is not a git revision in %s, nor a ringbench binary",
-				   b[0].arg, ab_root);
+				   b[0].arg, builds_root());
 
 	struct spec spec;
 	struct bench_case *cases = NULL;
@@ -1372,25 +1370,16 @@ int cmd_ab(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	snprintf(ab_tmp, sizeof(ab_tmp), "/tmp/ringbench-ab.XXXXXX");
-	if (!mkdtemp(ab_tmp)) {
-		ab_tmp[0] = 0;
-		free(cases);
-		fprintf(stderr, "ringbench ab: cannot make a temporary folder: %s\n",
-			strerror(errno));
-		return BENCH_USAGE;
-	}
-	ab_gbench = j.instructions;
-	rc = prepare(&b[0], "A");
+	rc = build_prepare(&b[0], "A", j.instructions, false);
 	if (!rc && !bench_interrupted)
-		rc = prepare(&b[1], "B");
+		rc = build_prepare(&b[1], "B", j.instructions, false);
 	if (!rc && bench_interrupted)
 		rc = BENCH_USAGE;
 	/* Counting runs no workers: the protocol does not matter then. */
 	if (!rc && !j.instructions)
-		rc = check_protocol(&b[0]);
+		rc = build_check_protocol(&b[0]);
 	if (!rc && !j.instructions)
-		rc = check_protocol(&b[1]);
+		rc = build_check_protocol(&b[1]);
 	double build_s = (double)(sys_now_ns() - t0) / 1e9;
 	struct session ss = {0};
 	struct sample_set sa_set = {0}, sb_set = {0};
@@ -1439,7 +1428,7 @@ int cmd_ab(int argc, char **argv)
 	const char *labels[2] = {"A", "B"};
 	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
 	double total = (double)(sys_now_ns() - t0) / 1e9;
-	rc = judge_and_report(&j, "ab", &sa_set, &sb_set, labels, total, &jd, NULL, NULL);
+	rc = judge_and_report(&j, "ab", &sa_set, &sb_set, labels, total, &jd, NULL);
 	judgement_free(&jd);
 	fprintf(stderr, "ringbench ab: %.0f s in all (builds %.0f s, measuring %.0f s)\n", total,
 		build_s, ss.seconds);
@@ -1447,7 +1436,7 @@ done:
 	session_free(&ss);
 	sample_free(&sa_set);
 	sample_free(&sb_set);
-	remove_worktrees(b, 2);
+	builds_cleanup(b, 2);
 	free(cases);
 	return rc;
 }

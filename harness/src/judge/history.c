@@ -161,6 +161,7 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 			snprintf(hn->stem, sizeof(hn->stem), "%s", stems[i]);
 			snprintf(hn->revision, sizeof(hn->revision), "%s",
 				 h->runs[i].s.revision[0] ? h->runs[i].s.revision : "?");
+			snprintf(hn->kernel, sizeof(hn->kernel), "%s", h->runs[i].s.kernel);
 		}
 		h->runs[i].night = h->nnights - 1;
 	}
@@ -307,10 +308,13 @@ static int add_step(const struct history *h, struct history_analysis *a,
 		hs->reported = in_ledger(h, s, st);
 		hs->fresh = !hs->reported;
 	}
-	/* A regression fails the night it is confirmed: a step found late,
-	 * further back than last night, is shown but fails nothing. */
+	/* A regression fails the night it is confirmed: tonight is the
+	 * series' newest point and the step starts at one of its last two (the
+	 * series' last night in this state, which need not be last night).  A
+	 * step found late, further back, is shown but fails nothing. */
 	hs->beyond = fabs(st->change) >= regress;
-	hs->regression = hs->fresh && hs->worse && hs->beyond && hs->night_after >= h->nnights - 2;
+	bool tonight = h->runs[s->run[s->n - 1]].night == h->nnights - 1;
+	hs->regression = hs->fresh && hs->worse && hs->beyond && tonight && st->at >= s->n - 2;
 	if (hs->regression)
 		(*(st->candidate ? &a->candidates : &a->regressions))++;
 	return 0;
@@ -336,8 +340,10 @@ static int add_series(const struct history *h, struct history_analysis *a, const
 	}
 	double clock_step = 0;
 	for (int r = 0; r < h->nruns; r++) {
+		/* One point a night: a re-run minutes after its run shares its
+		 * night's conditions, so it is no second night. */
 		const struct sample_case *c = sample_find(&h->runs[r].s, name);
-		if (!c || !c->has[f])
+		if (!c || !c->has[f] || h->runs[r].rerun)
 			continue;
 		double v = median_in_state(c, f, st, k, scratch);
 		if (isnan(v))
@@ -359,16 +365,8 @@ static int add_series(const struct history *h, struct history_analysis *a, const
 		memcpy(scratch, s.v, (size_t)s.n * sizeof(*scratch));
 		so.min_noise = fmax(so.min_noise, clock_step / stats_median(scratch, s.n));
 	}
-	/* The noise from one point a night: a re-run minutes after its run
-	 * shares its night's conditions, and would make the noise look
-	 * smaller than night-to-night noise is. */
-	double *nightly = malloc((size_t)s.n * sizeof(*nightly));
-	int nn = 0;
-	for (int i = 0; nightly && i < s.n; i++)
-		if (!h->runs[s.run[i]].rerun)
-			nightly[nn++] = x[i];
-	so.noise = nightly ? steps_noise(nightly, nn, so.min_noise) : 0;
-	free(nightly);
+	/* The noise is night-to-night noise: the run is the unit. */
+	so.noise = steps_noise(x, s.n, so.min_noise);
 	s.nsteps = steps_find(x, s.n, &so, s.steps, STEP_MAX, &s.noise);
 	free(x);
 	struct history_series *t = realloc(a->series, (size_t)(a->nseries + 1) * sizeof(*t));

@@ -6,27 +6,29 @@
  * confirming re-run of the cases it flagged is <time>-<revision>.rerun.json
  * beside it.  A night is one check: its run and its re-run.
  *
- * A series is one figure of one case in one machine state: a point per run
- * that has at least HISTORY_MIN_REPS steady repetitions of the case in that
- * state (the median of them).  States are found over the whole history
- * (verdict.h), so a night in the slow state neither raises nor hides a
- * step in the fast one.  steps.h finds where each series' level changed.
+ * A series is one figure of one case in one machine state: a point per
+ * night that has at least HISTORY_MIN_REPS steady repetitions of the case
+ * in that state (the median of them).  The night is the unit: a re-run
+ * taken minutes after its night's run (older checks made one) shares that
+ * night's conditions and is no second point.  States are found over the
+ * whole history (verdict.h), so a night in the slow state neither raises
+ * nor hides a step in the fast one.  steps.h finds where each series'
+ * level changed, with the series' own night-to-night noise.
  *
  * Runs that do not belong with the newest one (another machine, build
  * type or scenario, or no machine states recorded) are left out, with a
  * line on stderr.
  *
- * A step two runs show (tonight's run and its re-run, or two nights) is
- * confirmed; steps.json in the folder lists the steps `check` reported,
- * and a confirmed step it does not list is new.  A new step that makes the
- * figure worse by at least the check's threshold, and starts at last
- * night's run or tonight's, is a regression (one found later is shown and
- * fails nothing); a step already reported at the same revision (the one after it) in
- * another figure or state of the case is not reported again.  The
- * newest run alone makes a candidate, which `check` re-runs at once, so a
- * step is reported on the night it appears and never again.  The noise of
- * a series is measured on one point a night (a re-run shares its night's
- * conditions). */
+ * A step two nights show is confirmed; steps.json in the folder lists the
+ * steps `check` reported, and a confirmed step it does not list is new.  A
+ * new step that makes the figure worse by at least the check's threshold
+ * is a regression on the night that confirms it: tonight is the series'
+ * newest point and the step starts at one of its last two (one found
+ * later, further back, is shown and fails nothing); a step already
+ * reported at the same revision (the one after it) in another figure or
+ * state of the case is not reported again.  Tonight's point alone, far
+ * from the level before it, is a candidate, which the next night in its
+ * state confirms or not. */
 #ifndef HISTORY_H
 #define HISTORY_H
 
@@ -49,6 +51,7 @@ struct history_run {
 struct history_night {
 	char stem[160]; /* <time>-<revision> */
 	char revision[128];
+	char kernel[128]; /* the kernel release its run was taken under ("" unknown) */
 };
 
 struct history {

@@ -131,7 +131,10 @@ void report_summary(FILE *f, const struct judgement *j, const struct report_meta
 		fprintf(f, ", %d new step%s in the history", m->history_regressions,
 			m->history_regressions == 1 ? "" : "s");
 	fprintf(f, " (alpha %.3g", m->opts->alpha);
-	if (m->opts->threshold > 0)
+	if (j->method == JUDGE_RUNS) /* the spread of the runs is in the test */
+		fprintf(f, "%s, threshold %.1f%%)\n", j->tests > 1 ? " in all" : "",
+			100 * (m->opts->threshold > 0 ? m->opts->threshold : m->opts->floor));
+	else if (m->opts->threshold > 0)
 		fprintf(f, ", threshold %.1f%%)\n", m->opts->threshold * 100);
 	else
 		fprintf(f, ", threshold the larger of %.1f%% and the noise)\n",
@@ -156,11 +159,56 @@ static void states_line(FILE *f, const struct judgement *j, const struct report_
 			j->unsteady_base, m->base_label, j->unsteady_cur, m->cur_label);
 }
 
+static int cmp_abs(const void *a, const void *b)
+{
+	double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+	return (x > y) - (x < y);
+}
+
+/* The smallest change a base can call, as a size: "45%", or ">1000%"
+ * where the runs spread so far that no change of a sane size stands out. */
+static void fmt_reach(char *out, size_t n, double d)
+{
+	if (fabs(d) > 10)
+		snprintf(out, n, ">1000%%");
+	else
+		snprintf(out, n, "%.0f%%", 100 * fabs(d));
+}
+
+void report_method(FILE *f, const struct judgement *j, const struct report_meta *m)
+{
+	if (j->method_note[0])
+		fprintf(f, "method: %s\n", j->method_note);
+	if (m->machine_note && m->machine_note[0])
+		fprintf(f, "machine: %s\n", m->machine_note);
+	if (j->method != JUDGE_RUNS)
+		return;
+	double *d = malloc(((size_t)j->nrows + 1) * sizeof(*d));
+	int n = 0;
+	for (int i = 0; d && i < j->nrows; i++)
+		if (!isnan(j->rows[i].detect))
+			d[n++] = j->rows[i].detect;
+	if (n > 0) {
+		qsort(d, (size_t)n, sizeof(*d), cmp_abs);
+		char med[24], best[24], worst[24];
+		fmt_reach(med, sizeof(med), d[(n - 1) / 2]);
+		fmt_reach(best, sizeof(best), d[0]);
+		fmt_reach(worst, sizeof(worst), d[n - 1]);
+		fprintf(f,
+			"this base can call a change of %s or more in half of its %d figures "
+			"(%s in the best, %s in the worst; each figure's in --all or --json): "
+			"smaller changes need more runs in the base, or `ab`\n",
+			med, n, best, worst);
+	}
+	free(d);
+}
+
 void report_table(FILE *f, const struct judgement *j, const struct report_meta *m, bool all)
 {
 	const char *last = NULL;
+	bool runs = j->method == JUDGE_RUNS;
 	fprintf(f, "  %-13s %9s %9s %10s %18s %8s  %s\n", "figure", m->base_label, m->cur_label,
-		"change", "95% interval", "p", "verdict");
+		"change", runs ? "interval" : "95% interval", "p", "verdict");
 	for (int i = 0; i < j->nrows; i++) {
 		const struct judge_row *r = &j->rows[i];
 		if (!all && (r->v == V_SAME || r->v == V_SMALL))
@@ -175,6 +223,11 @@ void report_table(FILE *f, const struct judgement *j, const struct report_meta *
 			c.cur, c.change, c.ci, c.p, c.verdict);
 		if (r->v == V_REGRESSION || r->v == V_IMPROVEMENT)
 			fprintf(f, " (threshold %.1f%%)", r->threshold * 100);
+		if (!isnan(r->detect)) {
+			char reach[24];
+			fmt_reach(reach, sizeof(reach), r->detect);
+			fprintf(f, " (can call %s%s)", r->detect < 0 ? "-" : "+", reach);
+		}
 		if (r->note[0])
 			fprintf(f, " [%s]", r->note);
 		fprintf(f, "\n");
@@ -188,6 +241,7 @@ void report_table(FILE *f, const struct judgement *j, const struct report_meta *
 	states_line(f, j, m);
 	for (int i = 0; i < j->nwarn; i++)
 		fprintf(f, "warning: %s\n", j->warnings[i]);
+	report_method(f, j, m);
 	if (j->changed[0])
 		fprintf(f, "%s\n", j->changed);
 	report_summary(f, j, m);
@@ -299,6 +353,10 @@ void report_markdown_to(FILE *f, const struct judgement *j, const struct report_
 			j->n_only_cur, m->cur_label);
 	fprintf(f, "\n");
 	states_line(f, j, m);
+	fprintf(f, "\n");
+	report_method(f, j, m);
+	if (j->changed[0])
+		fprintf(f, "\n%s\n", j->changed);
 	for (int i = 0; i < j->nwarn; i++)
 		fprintf(f, "\nwarning: %s\n", j->warnings[i]);
 	report_history_markdown(f, m);
@@ -406,6 +464,7 @@ void report_html(FILE *f, const struct judgement *j, const struct report_meta *m
 	mf = open_memstream(&st, &len);
 	if (mf) {
 		states_line(mf, j, m);
+		report_method(mf, j, m);
 		for (int i = 0; i < j->nwarn; i++)
 			fprintf(mf, "warning: %s\n", j->warnings[i]);
 		fclose(mf);
@@ -583,6 +642,7 @@ int report_json(const char *path, const struct judgement *j, const struct report
 		json_object_set_new(o, "min_p", num_or_null(r->min_p));
 		json_object_set_new(o, "threshold", num_or_null(r->threshold));
 		json_object_set_new(o, "noise", num_or_null(r->noise));
+		json_object_set_new(o, "can_call", num_or_null(r->detect));
 		json_object_set_new(o, "n_base", json_integer(r->nb));
 		json_object_set_new(o, "n_current", json_integer(r->nc));
 		json_object_set_new(o, "verdict", json_string(verdict_name(r->v)));
@@ -610,6 +670,17 @@ int report_json(const char *path, const struct judgement *j, const struct report
 	json_object_set_new(doc, "threshold_fixed",
 			    num_or_null(m->opts->threshold > 0 ? m->opts->threshold : NAN));
 	json_object_set_new(doc, "paired", json_boolean(m->opts->paired));
+	static const char *const methods[] = {"repetitions", "interleaved", "runs"};
+	json_object_set_new(doc, "method", json_string(methods[j->method]));
+	json_object_set_new(doc, "method_note", json_string(j->method_note));
+	json_object_set_new(doc, "runs_base", json_integer(j->base_runs));
+	json_object_set_new(doc, "runs_current", json_integer(j->cur_runs));
+	if (j->method == JUDGE_RUNS)
+		json_object_set_new(doc, "figures_sharing_alpha", json_integer(j->tests));
+	if (m->machine_note && m->machine_note[0])
+		json_object_set_new(doc, "machine_note", json_string(m->machine_note));
+	if (j->changed[0])
+		json_object_set_new(doc, "no_verdict", json_string(j->changed));
 	json_object_set_new(doc, "states", states);
 	json_object_set_new(doc, "left_out_base", json_integer(j->unsteady_base));
 	json_object_set_new(doc, "left_out_current", json_integer(j->unsteady_cur));

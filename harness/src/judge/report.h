@@ -20,7 +20,15 @@ struct report_meta {
 	const char *history_title;
 	char **history;
 	int nhistory, history_regressions;
+	/* what differs between the two sides' machines under one identity
+	 * ("kernel changed: A -> B"), NULL or "" if nothing */
+	const char *machine_note;
 };
+
+/* The lines that say how the verdict was reached: the method, what the
+ * machines differ in, and (the run as the unit) the smallest change the
+ * base can call. */
+void report_method(FILE *f, const struct judgement *j, const struct report_meta *m);
 
 /* A figure as tables show it: 29.80M, 171.0, 0.000 for a count. */
 void report_value(char *out, size_t n, double v, enum fig f);

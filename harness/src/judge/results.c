@@ -78,6 +78,25 @@ static void slug(char *dst, size_t n, const char *src)
 	dst[k] = 0;
 }
 
+/* How many CPUs a kernel CPU list ("0,8", "0-1", "3") names; at least 1. */
+static int cpu_list_count(const char *s)
+{
+	int n = 0;
+	while (*s && *s != '\n') {
+		char *end;
+		long a = strtol(s, &end, 10), b = a;
+		if (end == s)
+			break;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		n += b >= a && b - a < 4096 ? (int)(b - a + 1) : 1;
+		s = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			break;
+	}
+	return n > 0 ? n : 1;
+}
+
 void machine_identify(struct machine *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -110,10 +129,62 @@ void machine_identify(struct machine *m)
 		if (f)
 			fclose(f);
 	}
-	char raw[512];
-	snprintf(raw, sizeof(raw), "%s-%dc-%s-%s", m->cpu_model, m->cores, m->kernel,
-		 m->virtualization);
-	slug(m->id, sizeof(m->id), raw);
+	/* SMT: the siblings of CPU 0 (a list such as "0,8" or "0-1"). */
+	char sib[64] = "";
+	FILE *f = fopen("/sys/devices/system/cpu/cpu0/topology/thread_siblings_list", "r");
+	m->smt = f && fgets(sib, sizeof(sib), f) ? cpu_list_count(sib) : 1;
+	if (f)
+		fclose(f);
+	snprintf(m->microcode, sizeof(m->microcode), "unknown");
+	read_line_of("/proc/cpuinfo", "microcode", m->microcode, sizeof(m->microcode));
+	snprintf(m->governor, sizeof(m->governor), "none");
+	f = fopen("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "r");
+	if (f && fgets(m->governor, sizeof(m->governor), f))
+		m->governor[strcspn(m->governor, "\n")] = 0;
+	if (f)
+		fclose(f);
+	/* The hypervisor's own build, where the guest can see it. */
+	snprintf(m->hypervisor, sizeof(m->hypervisor), "unknown");
+	static const char *const hv[] = {"/sys/hypervisor/version/extra",
+					 "/sys/class/dmi/id/product_version",
+					 "/sys/class/dmi/id/bios_version"};
+	for (size_t i = 0; i < sizeof(hv) / sizeof(hv[0]); i++) {
+		char v[128];
+		f = fopen(hv[i], "r");
+		bool got = f && fgets(v, sizeof(v), f);
+		if (f)
+			fclose(f);
+		if (got && (v[strcspn(v, "\n")] = 0, v[0])) {
+			snprintf(m->hypervisor, sizeof(m->hypervisor), "%s", v);
+			break;
+		}
+	}
+	machine_id_of(m->cpu_model, m->cores, m->smt, m->virtualization, m->id, sizeof(m->id));
+}
+
+void machine_id_of(const char *cpu_model, int cores, int smt, const char *virtualization, char *out,
+		   size_t n)
+{
+	char raw[512], smt_part[24] = "";
+	if (smt > 1)
+		snprintf(smt_part, sizeof(smt_part), "-smt%d", smt);
+	snprintf(raw, sizeof(raw), "%s-%dc%s-%s", cpu_model, cores, smt_part, virtualization);
+	slug(out, n, raw);
+}
+
+void machine_id_from_context(json_t *ctx, char *out, size_t n)
+{
+	const char *model = json_string_value(json_object_get(ctx, "cpu_model"));
+	const char *virt = json_string_value(json_object_get(ctx, "virtualization"));
+	json_t *cores = json_object_get(ctx, "cores"), *smt = json_object_get(ctx, "smt");
+	if (model && virt && json_is_integer(cores)) {
+		machine_id_of(model, (int)json_integer_value(cores),
+			      json_is_integer(smt) ? (int)json_integer_value(smt) : 1, virt, out,
+			      n);
+		return;
+	}
+	const char *id = json_string_value(json_object_get(ctx, "machine_id"));
+	snprintf(out, n, "%s", id ? id : "");
 }
 
 /* Store v under key, refusing what jansson cannot hold faithfully. */
@@ -139,10 +210,17 @@ static json_t *text(const char *s)
 json_t *results_new(const struct machine *m, const int cpus[2], const char *scenario,
 		    const struct bench_clock *clk, const char *clock_why, char *err, size_t n)
 {
-	char date[64], cpu_str[32], rev[128];
+	char date[64], cpu_str[32], rev[128], run_id[320];
 	git_revision(rev, sizeof(rev));
 	time_t now = time(NULL);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+	/* A run's identity: every repetition carries it, so a baseline that
+	 * holds several runs knows which repetitions were taken together. */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	static unsigned docs;
+	snprintf(run_id, sizeof(run_id), "%s-%lld.%09ld-%d-%u", m->id, (long long)ts.tv_sec,
+		 ts.tv_nsec, (int)getpid(), docs++);
 	snprintf(cpu_str, sizeof(cpu_str), "%d,%d", cpus[0], cpus[1]);
 	double load[3] = {0, 0, 0};
 	if (getloadavg(load, 3) < 0)
@@ -168,8 +246,13 @@ json_t *results_new(const struct machine *m, const int cpus[2], const char *scen
 	    put(ctx, "machine_id", text(m->id), w, err, n) ||
 	    put(ctx, "cpu_model", text(m->cpu_model), w, err, n) ||
 	    put(ctx, "cores", json_integer(m->cores), w, err, n) ||
+	    put(ctx, "smt", json_integer(m->smt), w, err, n) ||
 	    put(ctx, "kernel", text(m->kernel), w, err, n) ||
+	    put(ctx, "microcode", text(m->microcode), w, err, n) ||
+	    put(ctx, "governor", text(m->governor), w, err, n) ||
+	    put(ctx, "hypervisor", text(m->hypervisor), w, err, n) ||
 	    put(ctx, "virtualization", text(m->virtualization), w, err, n) ||
+	    put(ctx, "run_id", text(run_id), w, err, n) ||
 	    put(ctx, "cpus", text(cpu_str), w, err, n) ||
 	    put(ctx, "git_revision", text(rev), w, err, n) ||
 	    put(ctx, "scenario", text(scenario ? scenario : ""), w, err, n) ||
@@ -264,7 +347,9 @@ int results_add_run(json_t *doc, const struct bench_case *c, const struct bench_
 		    int repetition, int repetitions, char *err, size_t n)
 {
 	json_t *e = entry(c, r, err, n);
-	if (!e || put(e, "run_type", text("iteration"), c->name, err, n) ||
+	json_t *run_id = json_object_get(json_object_get(doc, "context"), "run_id");
+	if (!e || (run_id && put(e, "run_id", json_copy(run_id), c->name, err, n)) ||
+	    put(e, "run_type", text("iteration"), c->name, err, n) ||
 	    put(e, "repetitions", json_integer(repetitions), c->name, err, n) ||
 	    put(e, "repetition_index", json_integer(repetition), c->name, err, n) ||
 	    put(e, "family_index", json_integer(0), c->name, err, n)) {

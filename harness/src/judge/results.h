@@ -23,17 +23,40 @@
 	"warm-up and just after the measured window (the median of 20 blocks of 100); figures "    \
 	"are judged only against figures taken in the same state"
 
+/* A machine's identity names its hardware and how it is set up: the CPU
+ * model, the number of CPUs, threads per core (SMT) and virtualisation.
+ * What changes under the same hardware (the kernel release, with its build
+ * tag, the microcode, the frequency governor, the hypervisor's build) is
+ * recorded with every run instead, and named in a verdict when it differs
+ * from the baseline's: a baseline taken on one VM of a kind applies to the
+ * next VM of that kind.  The pinned CPUs are part of every case's name, so
+ * figures taken on other CPUs never meet. */
 struct machine {
 	char cpu_model[128];
 	int cores;
+	int smt; /* threads per core (1 without SMT) */
 	char kernel[128];
+	char microcode[64];
+	char governor[64];
+	char hypervisor[128];
 	char virtualization[64];
 	char host[72];
 	double mhz;
-	char id[256]; /* file-name safe: model-cores-kernel-virtualization */
+	char id[256]; /* file-name safe: model-cores[-smtN]-virtualization */
 };
 
 void machine_identify(struct machine *m);
+
+/* The identity of a machine with this hardware (file-name safe); smt <= 1
+ * leaves it out, so files written before it was recorded keep their id. */
+void machine_id_of(const char *cpu_model, int cores, int smt, const char *virtualization, char *out,
+		   size_t n);
+
+/* The identity a results document's context names: built from its
+ * hardware fields where it has them (files written while the identity
+ * still held the kernel release get the same id as today's), else its
+ * machine_id, else "".  The kernel and the rest do not enter it. */
+void machine_id_from_context(json_t *ctx, char *out, size_t n);
 
 /*
  * Every function below that builds a document checks each value it stores:

@@ -1,6 +1,8 @@
 /* sample.c: results files read back for judging (sample.h). */
 #include "sample.h"
 
+#include "results.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -74,7 +76,10 @@ static int grow(struct sample_case *c)
 	int *rep = realloc(c->rep, m * sizeof(int));
 	if (rep)
 		c->rep = rep;
-	return st && sd && rep ? 0 : -1;
+	int *run = realloc(c->run, m * sizeof(int));
+	if (run)
+		c->run = run;
+	return st && sd && rep && run ? 0 : -1;
 }
 
 /* A number field: 1 if present and numeric, 0 if absent, -1 if present
@@ -106,6 +111,21 @@ static double unit_ns(const char *unit)
 	if (strcmp(unit, "s") == 0)
 		return 1e9;
 	return 0;
+}
+
+/* The index of the run named id, added if new; -1 out of memory. */
+static int run_index(struct sample_set *s, const char *id)
+{
+	for (int k = s->nruns - 1; k >= 0; k--)
+		if (strcmp(s->run_ids[k], id) == 0)
+			return k;
+	char **ids = realloc(s->run_ids, (size_t)(s->nruns + 1) * sizeof(*ids));
+	if (!ids)
+		return -1;
+	s->run_ids = ids;
+	if (!(ids[s->nruns] = strdup(id)))
+		return -1;
+	return s->nruns++;
 }
 
 /* One iteration entry into its case. */
@@ -214,6 +234,20 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 	}
 	json_t *ri = json_object_get(e, "repetition_index");
 	c->rep[i] = json_is_integer(ri) ? (int)json_integer_value(ri) : index;
+	/* Its run: named, or (older files) the next one whenever the case's
+	 * repetition_index starts again. */
+	const char *run_id = json_string_value(json_object_get(e, "run_id"));
+	char implicit[32];
+	if (!run_id) {
+		const char *prev = i > 0 ? s->run_ids[c->run[i - 1]] : "#0";
+		int k = prev[0] == '#' ? atoi(prev + 1) : 0;
+		k += i > 0 && c->rep[i] <= c->rep[i - 1];
+		snprintf(implicit, sizeof(implicit), "#%d", k);
+		run_id = implicit;
+	}
+	c->run[i] = run_index(s, run_id);
+	if (c->run[i] < 0)
+		return fail(err, n, "out of memory");
 	c->n++;
 	return 0;
 }
@@ -235,7 +269,14 @@ static int from_json(json_t *doc, const char *label, struct sample_set *out, cha
 	if (ctx && !json_is_object(ctx))
 		return fail(err, n, "%s: 'context' is not an object", label);
 	if (ctx) {
-		copy_str(ctx, "machine_id", out->machine_id, sizeof(out->machine_id));
+		machine_id_from_context(ctx, out->machine_id, sizeof(out->machine_id));
+		copy_str(ctx, "kernel", out->kernel, sizeof(out->kernel));
+		copy_str(ctx, "microcode", out->microcode, sizeof(out->microcode));
+		copy_str(ctx, "governor", out->governor, sizeof(out->governor));
+		copy_str(ctx, "hypervisor", out->hypervisor, sizeof(out->hypervisor));
+		copy_str(ctx, "ab_build", out->ab_build, sizeof(out->ab_build));
+		json_t *seed = json_object_get(ctx, "shuffle_seed");
+		out->shuffle_seed = json_is_integer(seed) ? json_integer_value(seed) : -1;
 		copy_str(ctx, "library_build_type", out->build_type, sizeof(out->build_type));
 		copy_str(ctx, "git_revision", out->revision, sizeof(out->revision));
 		copy_str(ctx, "date", out->date, sizeof(out->date));
@@ -377,7 +418,11 @@ void sample_free(struct sample_set *s)
 		free(c->state);
 		free(c->steady);
 		free(c->rep);
+		free(c->run);
 	}
+	for (int k = 0; k < s->nruns; k++)
+		free(s->run_ids[k]);
+	free(s->run_ids);
 	free(s->cases);
 	free(s->path);
 	memset(s, 0, sizeof(*s));

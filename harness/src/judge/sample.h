@@ -58,6 +58,7 @@ struct sample_case {
 	double *state;	      /* [n]: probe mean in ns, 0 if not recorded */
 	bool *steady;	      /* [n]: before and after agree (true if not recorded) */
 	int *rep;	      /* [n]: repetition_index (or order of appearance) */
+	int *run;	      /* [n]: the run it was taken in, an index into the set's runs */
 	bool failed;	      /* error_occurred: a visibility or integrity failure */
 	char *error;	      /* its error_message */
 };
@@ -70,7 +71,20 @@ struct sample_set {
 	char revision[128];
 	char date[64];
 	char scenario[128];
-	bool ringbench;	   /* written by ringbench (has machine_id and figures) */
+	/* what can change under one machine identity (results.h) */
+	char kernel[128];
+	char microcode[64];
+	char governor[64];
+	char hypervisor[128];
+	char ab_build[8];	/* "A" or "B": one side of an interleaved run (ab) */
+	long long shuffle_seed; /* the session's seed: two sides of one ab share it */
+	bool ringbench;		/* written by ringbench (has machine_id and figures) */
+	/* The runs the repetitions were taken in.  A repetition names its run
+	 * (run_id); in a file written before run ids existed, a case's
+	 * repetition_index starting again marks the next run (baselines grew
+	 * by appending whole runs). */
+	int nruns;
+	char **run_ids;	   /* [nruns] */
 	double clock_step; /* clock_resolution_ns: the step of every time stamp, 0 if unknown */
 	int ncases;
 	struct sample_case *cases;

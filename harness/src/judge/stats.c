@@ -413,3 +413,72 @@ void stats_change_paired(const double *d, int n, double level, double *est, doub
 	free(t);
 	free(boot);
 }
+
+/* The regularised incomplete beta function I_x(a, b), by its continued
+ * fraction (modified Lentz), on the side of x where it converges fast. */
+static double beta_fraction(double x, double a, double b)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1);
+	d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+	double f = d;
+	for (int m = 1; m <= 500; m++) {
+		/* the even step, then the odd one */
+		double num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+		d = 1 + num * d;
+		c = 1 + num / c;
+		d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+		c = fabs(c) < tiny ? tiny : c;
+		f *= d * c;
+		num = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+		d = 1 + num * d;
+		c = 1 + num / c;
+		d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+		c = fabs(c) < tiny ? tiny : c;
+		double delta = d * c;
+		f *= delta;
+		if (fabs(delta - 1) < 1e-15)
+			break;
+	}
+	return f;
+}
+
+static double incomplete_beta(double x, double a, double b)
+{
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	double front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_fraction(x, a, b) / a;
+	return 1 - front * beta_fraction(1 - x, b, a) / b;
+}
+
+double stats_t_sf(double t, double dof)
+{
+	if (isnan(t) || !(dof > 0))
+		return NAN;
+	double tail = 0.5 * incomplete_beta(dof / (dof + t * t), dof / 2, 0.5);
+	return t >= 0 ? tail : 1 - tail;
+}
+
+double stats_t_quantile(double p, double dof)
+{
+	if (!(p > 0 && p < 1) || !(dof > 0))
+		return NAN;
+	if (p < 0.5)
+		return -stats_t_quantile(1 - p, dof);
+	/* The upper tail 1 - p falls as t grows: bisect on it. */
+	double lo = 0, hi = 1;
+	while (stats_t_sf(hi, dof) > 1 - p && hi < 1e12)
+		hi *= 2;
+	for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+		double mid = (lo + hi) / 2;
+		if (stats_t_sf(mid, dof) > 1 - p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}

@@ -56,4 +56,9 @@ void stats_change_strata(const double *x, const int *g, const int *s, int n, int
 /* The median of paired differences and its bootstrap interval. */
 void stats_change_paired(const double *d, int n, double level, double *est, double *lo, double *hi);
 
+/* Student's t with dof degrees of freedom: the upper tail P(T > t), and
+ * the quantile (the t with P(T <= t) = p).  NaN for a bad argument. */
+double stats_t_sf(double t, double dof);
+double stats_t_quantile(double p, double dof);
+
 #endif

@@ -10,8 +10,8 @@
  * one wild point costs at most STEP_CAP^2, never enough to buy two changes
  * around it.  Segments are at least two points long, so a single outlier
  * is never a step.  The newest point alone, STEP_CAP noises or more from the
- * level before it, is a candidate: one run says so, and a second run (the
- * same night's re-run, or the next night) confirms it or not.
+ * level before it, is a candidate: one night says so, and the next night
+ * confirms it or not.
  *
  * The noise is the series' own: the robust spread of successive
  * differences (a step moves one difference, a drift moves their centre,

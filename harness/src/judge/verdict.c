@@ -18,6 +18,7 @@ const char *verdict_name(enum verdict v)
 	case V_IMPROVEMENT: return "improvement";
 	case V_TOO_FEW: return "too few repetitions";
 	case V_STATE: return "no common state";
+	case V_ONE_RUN: return "differs (one run each)";
 	}
 	return "?";
 }
@@ -31,6 +32,11 @@ void judge_defaults(struct judge_opts *o, bool paired)
 				 .level = 0.95,
 				 .paired = paired,
 				 .force = false};
+}
+
+enum judge_method judge_method_of(const struct judge_opts *o)
+{
+	return o->paired ? JUDGE_PAIRS : o->runs ? JUDGE_RUNS : JUDGE_REPS;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -352,6 +358,164 @@ static int judge_unpaired(const struct states *st, const struct sample_case *b,
 	return 0;
 }
 
+/* ---- the run as the unit ---- */
+
+/* The logs of each run's median of figure f in state k (every state when
+ * states are not used), for the runs with at least JUDGE_RUN_MIN_REPS
+ * repetitions there; returns how many, -1 out of memory. */
+static int run_medians(const struct states *st, const struct sample_case *c, int nruns, enum fig f,
+		       int k, double *out, bool *nonpositive)
+{
+	double *in = malloc(((size_t)c->n + 1) * sizeof(*in));
+	if (!in)
+		return -1;
+	int m = 0;
+	for (int run = 0; run < nruns; run++) {
+		int ni = 0;
+		for (int r = 0; r < c->n; r++)
+			if (c->run[r] == run && (!st->used || states_of(st, c, r) == k))
+				in[ni++] = c->v[f][r];
+		if (ni < JUDGE_RUN_MIN_REPS)
+			continue;
+		double med = stats_median(in, ni);
+		if (!(med > 0)) {
+			*nonpositive = true;
+			continue;
+		}
+		out[m++] = log(med);
+	}
+	free(in);
+	return m;
+}
+
+static void mean_ss(const double *x, int n, double *mean, double *ss)
+{
+	*mean = 0;
+	for (int i = 0; i < n; i++)
+		*mean += x[i] / n;
+	*ss = 0;
+	for (int i = 0; i < n; i++)
+		*ss += (x[i] - *mean) * (x[i] - *mean);
+}
+
+/* One figure of one case, the run as the unit (verdict.h, JUDGE_RUNS):
+ * judged in every state where the base has runs enough and the current
+ * file at least one, at alpha_each shared among those states; the row is
+ * the state that regressed, else the one that improved, else the one with
+ * the most runs. */
+static int judge_by_runs(const struct states *st, const struct sample_set *bs,
+			 const struct sample_case *b, const struct sample_set *cs,
+			 const struct sample_case *c, enum fig f, const struct judge_opts *o,
+			 double alpha_each, double step, struct judge_row *row)
+{
+	int nst = st->used ? st->n : 1, nmax = (bs->nruns > cs->nruns ? bs->nruns : cs->nruns) + 1;
+	double *xb = malloc((size_t)nmax * sizeof(double)),
+	       *xc = malloc((size_t)nmax * sizeof(double));
+	int *kb = calloc((size_t)nst, sizeof(int)), *kc = calloc((size_t)nst, sizeof(int));
+	if (!xb || !xc || !kb || !kc) {
+		free(xb), free(xc), free(kb), free(kc);
+		return -1;
+	}
+	bool nonpositive = false;
+	int eligible = 0, most_b = 0, common = 0;
+	for (int k = 0; k < nst; k++) {
+		kb[k] = run_medians(st, b, bs->nruns, f, k, xb, &nonpositive);
+		kc[k] = run_medians(st, c, cs->nruns, f, k, xc, &nonpositive);
+		if (kb[k] < 0 || kc[k] < 0) {
+			free(xb), free(xc), free(kb), free(kc);
+			return -1;
+		}
+		int dof = kb[k] - 1 + (kc[k] > 1 ? kc[k] - 1 : 0);
+		common += kb[k] > 0 && kc[k] > 0;
+		if (kc[k] > 0 && kb[k] > most_b)
+			most_b = kb[k];
+		eligible += kc[k] > 0 && kb[k] >= 2 && dof >= JUDGE_MIN_RUNS - 1;
+	}
+	row->p = row->min_p = row->lo = row->hi = row->change = NAN;
+	row->detect = NAN;
+	row->base = median_of(b->v[f], b->n);
+	row->cur = median_of(c->v[f], c->n);
+	if (eligible == 0) {
+		row->nb = most_b;
+		row->nc = 0;
+		for (int k = 0; k < nst; k++)
+			row->nc = kb[k] == most_b && kc[k] > row->nc ? kc[k] : row->nc;
+		if (common == 0) {
+			row->v = V_STATE;
+			state_note(row->note, sizeof(row->note), st, b, c);
+		} else {
+			row->v = V_TOO_FEW;
+			snprintf(row->note, sizeof(row->note),
+				 "the base has %d run%s with %d repetitions in this run's state: "
+				 "at least %d needed",
+				 most_b, most_b == 1 ? "" : "s", JUDGE_RUN_MIN_REPS,
+				 JUDGE_MIN_RUNS);
+		}
+		free(xb), free(xc), free(kb), free(kc);
+		return 0;
+	}
+	if (nonpositive) {
+		row->v = V_SAME;
+		snprintf(row->note, sizeof(row->note), "a value of 0: not judged");
+		free(xb), free(xc), free(kb), free(kc);
+		return 0;
+	}
+	struct judge_opts ok = *o;
+	ok.alpha = alpha_each / eligible;
+	int better = fig_info[f].better;
+	struct judge_row best = {0};
+	int best_rank = -1; /* 2 regression, 1 improvement, 0 neither (most runs) */
+	int best_runs = -1;
+	for (int k = 0; k < nst; k++) {
+		int nb = run_medians(st, b, bs->nruns, f, k, xb, &nonpositive);
+		int nc = run_medians(st, c, cs->nruns, f, k, xc, &nonpositive);
+		int dof = nb - 1 + (nc > 1 ? nc - 1 : 0);
+		if (!(nc > 0 && nb >= 2 && dof >= JUDGE_MIN_RUNS - 1))
+			continue;
+		double mb, ssb, mc, ssc;
+		mean_ss(xb, nb, &mb, &ssb);
+		mean_ss(xc, nc, &mc, &ssc);
+		/* The runs' spread, pooled where the current file has several;
+		 * one current run is a new draw from the base's distribution. */
+		double sd = sqrt((ssb + (nc > 1 ? ssc : 0)) / dof);
+		double se = sd * sqrt(1.0 / nb + 1.0 / nc), est = mc - mb;
+		/* One-sided towards worse: the chance of a run this much worse
+		 * (or better, for an improvement) if nothing changed. */
+		double t = se > 0 ? est / se : (est == 0 ? 0 : copysign(INFINITY, est));
+		double worse_t = better > 0 ? -t : t;
+		double p_worse = stats_t_sf(worse_t, dof), p_better = stats_t_sf(-worse_t, dof);
+		double tcrit = stats_t_quantile(1 - ok.alpha, dof);
+		struct judge_row r = *row;
+		r.note[0] = 0;
+		r.base = exp(mb);
+		r.cur = exp(mc);
+		r.nb = nb;
+		r.nc = nc;
+		r.p = fmin(1, 2 * fmin(p_worse, p_better));
+		r.min_p = 0;
+		/* The interval at the level the verdict is taken at, so "the
+		 * whole interval beyond the threshold" is the test itself. */
+		struct judge_opts two = ok;
+		two.alpha = 2 * ok.alpha; /* stat_verdict compares the two-sided p */
+		stat_verdict(&r, &two, est, est - tcrit * se, est + tcrit * se, NAN, step);
+		double reach = log1p(r.threshold) + tcrit * se;
+		r.detect = better > 0 ? expm1(-reach) : expm1(reach);
+		snprintf(r.note, sizeof(r.note), "%d base run%s, %d now%s%.0f%s; alpha %.2g", nb,
+			 nb == 1 ? "" : "s", nc, st->used ? ", state " : "",
+			 st->used ? (st->lo[k] + st->hi[k]) / 2 : 0, st->used ? " ns" : "",
+			 ok.alpha);
+		int rank = r.v == V_REGRESSION ? 2 : r.v == V_IMPROVEMENT ? 1 : 0;
+		if (rank > best_rank || (rank == best_rank && nb + nc > best_runs)) {
+			best = r;
+			best_rank = rank;
+			best_runs = nb + nc;
+		}
+	}
+	*row = best;
+	free(xb), free(xc), free(kb), free(kc);
+	return 0;
+}
+
 /* A change can live in one machine state only: a fixed delay costs a fast
  * round trip 7% and a slow one nothing.  Pooled over states, the pairs
  * that did not move dilute the ones that did.  So, when the pooled pairs
@@ -601,6 +765,23 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			      dup_printf("%s (%s): %s", base->cases[i].name, base->path,
 					 base->cases[i].error)))
 			goto oom;
+	/* The run as the unit needs runs on both sides; one each can only
+	 * show how the two runs differ (the within-run test, no verdict). */
+	j->method = judge_method_of(o);
+	j->base_runs = base->nruns;
+	j->cur_runs = cur->nruns;
+	bool one_run_each = j->method == JUDGE_RUNS && base->nruns <= 1 && cur->nruns <= 1;
+	struct judge_opts within = *o;
+	within.runs = false;
+	const struct judge_opts *oo = one_run_each ? &within : o;
+	bool by_runs = j->method == JUDGE_RUNS && !one_run_each;
+	/* Every timed figure of every common case shares alpha. */
+	for (int i = 0; by_runs && i < cur->ncases; i++) {
+		const struct sample_case *b = sample_find(base, cur->cases[i].name);
+		for (int f = 0; b && b->n && cur->cases[i].n && f < FIG_COUNT; f++)
+			j->tests += b->has[f] && cur->cases[i].has[f] && !fig_info[f].count;
+	}
+	double alpha_each = o->alpha / (j->tests > 0 ? j->tests : 1);
 	int judged = 0, lost = 0;
 	for (int i = 0; i < cur->ncases; i++) {
 		const struct sample_case *c = &cur->cases[i];
@@ -630,11 +811,18 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			row->fig = (enum fig)f;
 			row->confirmed = -1;
 			double step = fmax(base->clock_step, cur->clock_step);
+			row->detect = NAN;
 			int rc = fig_info[f].count ? judge_counts(b, c, (enum fig)f, o->paired, row)
 				 : o->paired ? judge_paired(&st, b, c, (enum fig)f, o, step, row)
-					     : judge_unpaired(&st, b, c, (enum fig)f, o, step, row);
+				 : by_runs   ? judge_by_runs(&st, base, b, cur, c, (enum fig)f, o,
+							     alpha_each, step, row)
+					   : judge_unpaired(&st, b, c, (enum fig)f, oo, step, row);
 			if (rc)
 				goto oom;
+			if (one_run_each && !fig_info[f].count &&
+			    (row->v == V_REGRESSION || row->v == V_IMPROVEMENT ||
+			     row->v == V_SMALL))
+				row->v = V_ONE_RUN;
 			j->regressions += row->v == V_REGRESSION;
 			j->improvements += row->v == V_IMPROVEMENT;
 			j->too_few += row->v == V_TOO_FEW;
@@ -650,7 +838,29 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 		 * counts are a verdict of their own. */
 		verdicts += (!fig_info[j->rows[i].fig].count || j->rows[i].fig == FIG_INSTR) &&
 			    j->rows[i].v != V_TOO_FEW && j->rows[i].v != V_STATE;
-	if (verdicts == 0 && j->nrows > 0 && lost < judged)
+	int timed = 0;
+	for (int i = 0; i < j->nrows; i++)
+		timed += !fig_info[j->rows[i].fig].count;
+	if (one_run_each && timed > 0)
+		snprintf(j->changed, sizeof(j->changed),
+			 "one run per side (the base needs at least %d): each run draws its own "
+			 "conditions, which move its figures by more than its repetitions "
+			 "spread, so two single runs cannot tell a change from that; no verdict "
+			 "(add runs to the base: ringbench baseline add; or interleave the "
+			 "builds: ringbench ab)",
+			 JUDGE_MIN_RUNS);
+	else if (verdicts == 0 && j->nrows > 0 && lost < judged && by_runs) {
+		int most = 0; /* the base's runs in the current run's state */
+		for (int i = 0; i < j->nrows; i++)
+			most = j->rows[i].v == V_TOO_FEW && j->rows[i].nb > most ? j->rows[i].nb
+										 : most;
+		snprintf(j->changed, sizeof(j->changed),
+			 "the base has %d run%s with %d repetitions in the machine state of the "
+			 "current run (%d in all): too few to tell a change from run-to-run "
+			 "variance, which takes %d; no verdict",
+			 most, most == 1 ? "" : "s", JUDGE_RUN_MIN_REPS, base->nruns,
+			 JUDGE_MIN_RUNS);
+	} else if (verdicts == 0 && j->nrows > 0 && lost < judged)
 		snprintf(
 		    j->changed, sizeof(j->changed),
 		    "no figure could be judged: too few repetitions in a common state (at least "
@@ -663,7 +873,27 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			 "the machine changed between the two runs: no case has repetitions in a "
 			 "common state (%s); no verdict",
 			 j->nrows ? j->rows[0].note : "");
-	if (j->too_few)
+	if (j->method == JUDGE_PAIRS)
+		snprintf(j->method_note, sizeof(j->method_note),
+			 "interleaved: both builds in one session, pair by pair (signed-rank "
+			 "test, alpha %.3g per figure)",
+			 o->alpha);
+	else if (by_runs)
+		snprintf(j->method_note, sizeof(j->method_note),
+			 "the run as the unit: %d run%s against the spread of the base's %d "
+			 "runs (Student's t on each run's median, one-sided), alpha %.3g shared "
+			 "by %d figures",
+			 cur->nruns, cur->nruns == 1 ? "" : "s", base->nruns, o->alpha, j->tests);
+	else if (one_run_each)
+		snprintf(j->method_note, sizeof(j->method_note),
+			 "one run per side: the rank test within the runs shows how these two "
+			 "runs differ, not whether the build changed");
+	else
+		snprintf(j->method_note, sizeof(j->method_note),
+			 "repetitions as independent draws (rank test within machine states, "
+			 "alpha %.3g per figure)",
+			 o->alpha);
+	if (j->too_few && !by_runs)
 		warn(j,
 		     "%d figures had too few repetitions (in a common state) for the test to reach "
 		     "alpha %.3g: no verdict on them",

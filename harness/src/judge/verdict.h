@@ -48,7 +48,37 @@ enum verdict {
 	V_IMPROVEMENT, /* better, beyond the threshold */
 	V_TOO_FEW,     /* the test cannot reach alpha with these repetitions */
 	V_STATE,       /* no repetitions in a common machine state */
+	V_ONE_RUN,     /* the runs differ, but one run per side cannot say why */
 };
+
+/* How figures from two files are judged.
+ *
+ * JUDGE_RUNS (check against stored figures, compare): the run is the unit.
+ * Each run draws its own conditions (where the host puts the two virtual
+ * CPUs, what shares their caches) and keeps them for its whole length, so
+ * its repetitions are not independent draws and no test on them can tell
+ * a change from the next run's conditions.  A figure is each run's median
+ * in one machine state; the current runs' mean (of logs) is judged against
+ * the spread of the base's runs: Student's t with the runs' pooled spread
+ * (with one current run: a prediction interval for a new run), one-sided
+ * towards "worse", at alpha shared among every timed figure judged
+ * (Bonferroni), so alpha bounds the chance that a check of an unchanged
+ * build reports any regression at all.  The base needs JUDGE_MIN_RUNS runs
+ * (RUNS_MIN_DOF degrees of freedom); with one run per side the table shows
+ * the within-run test's differences and the verdict is "no verdict".
+ *
+ * JUDGE_PAIRS (ab, and check against a build of the baseline's revision):
+ * both builds measured interleaved in one session, judged pair by pair.
+ *
+ * JUDGE_REPS (compare --within-run, instruction counts): repetitions as
+ * draws, for files where that holds (runs interleaved by other means). */
+enum judge_method { JUDGE_REPS, JUDGE_PAIRS, JUDGE_RUNS };
+
+/* Runs a base needs before the run-to-run spread means anything (4
+ * degrees of freedom); a run counts in a state where it has this many
+ * repetitions. */
+#define JUDGE_MIN_RUNS	   5
+#define JUDGE_RUN_MIN_REPS 3
 
 const char *verdict_name(enum verdict v);
 
@@ -59,10 +89,13 @@ struct judge_opts {
 	double noise_mult; /* the threshold is at least this many noises (1) */
 	double level;	   /* the interval's confidence (0.95) */
 	bool paired;	   /* A/B: pair repetitions by repetition_index */
+	bool runs;	   /* the run as the unit (JUDGE_RUNS); paired wins */
 	bool force;	   /* compare different machines or build types */
 };
 
 void judge_defaults(struct judge_opts *o, bool paired);
+/* The method judge() uses for these options and files. */
+enum judge_method judge_method_of(const struct judge_opts *o);
 
 struct judge_row {
 	const char *name; /* the case (owned by the current set) */
@@ -73,7 +106,10 @@ struct judge_row {
 	double p, min_p;
 	double threshold; /* relative */
 	double noise;	  /* relative, one repetition */
-	int nb, nc;	  /* repetitions used (pairs for A/B: nb == nc) */
+	int nb, nc;	  /* repetitions used (pairs for A/B: nb == nc; runs for JUDGE_RUNS) */
+	double detect;	  /* JUDGE_RUNS: the smallest change in the worse direction
+			   * this base can call (relative, signed as the figure
+			   * moves: -0.3 a rate that falls 30%); NaN if none */
 	int confirmed;	  /* check: -1 not re-run, 0 not confirmed, 1 confirmed */
 	char note[160];
 };
@@ -96,8 +132,12 @@ struct judgement {
 	char warnings[4][256];
 	int nwarn;
 	int regressions, improvements, too_few, state_lost;
-	char changed[320]; /* set when no case had a state in common: no verdict */
-	int status;	   /* exit code: 0, 1 regression, 2 machine changed, 3 visibility */
+	enum judge_method method;
+	int base_runs, cur_runs; /* runs in each file */
+	int tests;		 /* JUDGE_RUNS: timed figures sharing alpha */
+	char method_note[320];	 /* how the verdict was reached, one sentence */
+	char changed[320];	 /* set when no case had a state in common: no verdict */
+	int status;		 /* exit code: 0, 1 regression, 2 machine changed, 3 visibility */
 };
 
 /* Judge cur against base.  Returns 0 with j filled in (j->changed says so

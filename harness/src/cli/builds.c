@@ -1,0 +1,261 @@
+/* builds.c: ringbench built from a git revision (builds.h). */
+#include "builds.h"
+
+#include "bench.h"
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef RINGBENCH_SOURCE_DIR
+#define RINGBENCH_SOURCE_DIR "."
+#endif
+
+static char root_dir[512];
+static char tmp_dir[512];
+static const char *who_says = "ringbench";
+
+void builds_init(const char *root, const char *who)
+{
+	snprintf(root_dir, sizeof(root_dir), "%s", root);
+	who_says = who;
+}
+
+const char *builds_root(void)
+{
+	return root_dir;
+}
+
+int build_run(char *const argv[], const char *log)
+{
+	/* A child that reopens stdout would flush our unwritten output too. */
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (log) {
+			FILE *f = freopen(log, "a", stdout);
+			if (!f || !freopen(log, "a", stderr))
+				_exit(127);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int build_capture(char *const argv[], char *out, size_t n)
+{
+	int fd[2];
+	if (pipe(fd))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		int null = open("/dev/null", 1);
+		if (null >= 0)
+			dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fd[1]);
+	ssize_t k = read(fd[0], out, n - 1);
+	close(fd[0]);
+	out[k > 0 ? k : 0] = 0;
+	char *nl = strchr(out, '\n');
+	if (nl)
+		*nl = 0;
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+bool build_is_binary(const char *arg)
+{
+	struct stat st;
+	return strchr(arg, '/') && stat(arg, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(arg, X_OK) == 0;
+}
+
+/* The full commit a revision names, or "" (capture's exit code). */
+static int full_commit(const char *arg, char *out, size_t n)
+{
+	char spec[600];
+	snprintf(spec, sizeof(spec), "%s^{commit}", arg);
+	char *argv[] = {"git", "-C", root_dir, "rev-parse", "--verify", "--quiet", spec, NULL};
+	int rc = build_capture(argv, out, n);
+	if (rc != 0)
+		out[0] = 0;
+	return rc;
+}
+
+bool build_is_revision(const char *arg)
+{
+	char out[128];
+	return full_commit(arg, out, sizeof(out)) == 0 && out[0];
+}
+
+void builds_cleanup(struct build *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (b[i].worktree[0]) {
+			char *argv[] = {"git",	  "-C",	     root_dir,	    "worktree",
+					"remove", "--force", b[i].worktree, NULL};
+			build_run(argv, "/dev/null");
+			b[i].worktree[0] = 0;
+		}
+	if (tmp_dir[0]) {
+		char *argv[] = {"rm", "-rf", tmp_dir, NULL};
+		build_run(argv, NULL);
+		tmp_dir[0] = 0;
+	}
+	/* A worktree whose add was interrupted leaves only its record. */
+	char *prune[] = {"git", "-C", root_dir, "worktree", "prune", NULL};
+	build_run(prune, "/dev/null");
+}
+
+static int make_tmp(void)
+{
+	if (tmp_dir[0])
+		return 0;
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/ringbench-build.XXXXXX");
+	if (!mkdtemp(tmp_dir)) {
+		tmp_dir[0] = 0;
+		fprintf(stderr, "%s: cannot make a temporary folder: %s\n", who_says,
+			strerror(errno));
+		return BENCH_USAGE;
+	}
+	return 0;
+}
+
+/* The folder of kept builds. */
+static void kept_dir(char *out, size_t n)
+{
+	const char *env = getenv("RINGBENCH_BUILDS");
+	snprintf(out, n, "%s", env && env[0] ? env : RINGBENCH_SOURCE_DIR "/results/builds");
+}
+
+int build_prepare(struct build *b, const char *name, bool gbench, bool keep)
+{
+	if (b->arg && build_is_binary(b->arg)) {
+		if (!realpath(b->arg, b->exe))
+			snprintf(b->exe, sizeof(b->exe), "%s", b->arg);
+		snprintf(b->label, sizeof(b->label), "%s", b->arg);
+		return 0;
+	}
+	char src[1024], bld[1024], log[1100], rev[64] = "", commit[128] = "", kept[1400] = "";
+	const char *type = b->build_type ? b->build_type : "Release";
+	if (b->arg) {
+		char spec[600];
+		snprintf(spec, sizeof(spec), "%s^{commit}", b->arg);
+		char *argv[] = {"git", "-C", root_dir, "rev-parse", "--short", spec, NULL};
+		build_capture(argv, rev, sizeof(rev));
+		snprintf(b->label, sizeof(b->label), "%s (%s)", b->arg, rev);
+		full_commit(b->arg, commit, sizeof(commit));
+		if (keep && commit[0] && !gbench) {
+			char dir[1100];
+			kept_dir(dir, sizeof(dir));
+			snprintf(kept, sizeof(kept), "%s/%s-%s/ringbench", dir, commit, type);
+			if (access(kept, X_OK) == 0) {
+				snprintf(b->exe, sizeof(b->exe), "%s", kept);
+				b->cached = true;
+				fprintf(stderr, "%s: %s: the build kept in %s\n", who_says,
+					b->label, kept);
+				return 0;
+			}
+		}
+	}
+	if (make_tmp())
+		return BENCH_USAGE;
+	if (b->arg) {
+		snprintf(src, sizeof(src), "%s/src-%s", tmp_dir, name);
+		char *wt[] = {"git",	  "-C",	     root_dir, "worktree",     "add",
+			      "--detach", "--quiet", src,      (char *)b->arg, NULL};
+		snprintf(log, sizeof(log), "%s/build-%s.log", tmp_dir, name);
+		if (build_run(wt, log)) {
+			fprintf(stderr, "%s: cannot check out %s (see %s)\n", who_says, b->arg,
+				log);
+			return BENCH_USAGE;
+		}
+		snprintf(b->worktree, sizeof(b->worktree), "%s", src);
+	} else {
+		snprintf(src, sizeof(src), "%s", root_dir);
+		snprintf(b->label, sizeof(b->label), "the working tree");
+	}
+	snprintf(bld, sizeof(bld), "%s/build-%s", tmp_dir, name);
+	snprintf(log, sizeof(log), "%s/build-%s.log", tmp_dir, name);
+	/* The source path out of the binary: two builds of one revision are
+	 * then the same code at the same addresses. */
+	char flags[1200], srcdir[1200], blddir[1200];
+	snprintf(flags, sizeof(flags), "-DCMAKE_C_FLAGS=-ffile-prefix-map=%s=.", src);
+	snprintf(srcdir, sizeof(srcdir), "-S%s", src);
+	snprintf(blddir, sizeof(blddir), "-B%s", bld);
+	char btype[64];
+	snprintf(btype, sizeof(btype), "-DCMAKE_BUILD_TYPE=%s", type);
+	fprintf(stderr, "%s: building %s (%s) in %s\n", who_says, b->label, type, bld);
+	char *conf[] = {"cmake", srcdir, blddir, btype, flags, NULL};
+	char *make[] = {"cmake", "--build", bld, "--target", "ringbench", "-j2", NULL};
+	if (build_run(conf, log) || build_run(make, log)) {
+		fprintf(stderr, "%s: building %s failed; its log:\n", who_says, b->label);
+		char *tail[] = {"tail", "-n", "25", log, NULL};
+		build_run(tail, NULL);
+		return BENCH_USAGE;
+	}
+	snprintf(b->exe, sizeof(b->exe), "%s/harness/ringbench", bld);
+	/* ab --instructions: ring_gbench too, which a revision from before it,
+	 * or a build without Google Benchmark, does not have (said later). */
+	char *gb[] = {"cmake", "--build", bld, "--target", "ring_gbench", "-j2", NULL};
+	if (gbench && build_run(gb, log))
+		fprintf(stderr, "%s: %s has no ring_gbench target (see %s)\n", who_says, b->label,
+			log);
+	/* Kept: copied in beside, then renamed into place, so a folder of
+	 * kept builds never holds half a binary. */
+	if (kept[0]) {
+		char dir[1400], part[1500];
+		snprintf(dir, sizeof(dir), "%s", kept);
+		*strrchr(dir, '/') = 0;
+		snprintf(part, sizeof(part), "%s.part.%d", kept, (int)getpid());
+		char *cp[] = {"cp", b->exe, part, NULL};
+		if (results_mkdirs(dir) == 0 && build_run(cp, "/dev/null") == 0 &&
+		    rename(part, kept) == 0)
+			fprintf(stderr, "%s: kept the build of %s in %s\n", who_says, b->label,
+				kept);
+		else
+			unlink(part);
+	}
+	return 0;
+}
+
+int build_check_protocol(const struct build *b)
+{
+	char want[128], got[256];
+	bench_protocol_line(want, sizeof(want));
+	char *argv[] = {(char *)b->exe, "__protocol", NULL};
+	if (build_capture(argv, got, sizeof(got)) != 0 || strcmp(got, want) != 0) {
+		fprintf(stderr,
+			"%s: %s cannot run under this harness: it says '%s', this one "
+			"'%s' (its workers must speak the same protocol; builds from before "
+			"`ab` existed cannot)\n",
+			who_says, b->label, got[0] ? got : "nothing", want);
+		return BENCH_USAGE;
+	}
+	return 0;
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# check_methods.sh RINGBENCH RINGBENCH_FAULTY DATA_DIR: both of check's
+# methods end to end, on a scenario of one small stream.  The verdicts are
+# taken on real runs, so each is asked only what it must answer whatever
+# the machine does: a threshold of 50% that an unchanged build cannot
+# cross, and a slower build (ringbench_faulty's producer busy-waits 20 us a
+# message: the stream hundreds of times slower) that no machine state hides.
+#   - interleaved (--baseline-build): the build against itself passes; the
+#     slowed build against it fails (exit 1) on throughput and CPU;
+#   - stored runs: a baseline of one run gives no verdict (exit 2) and
+#     says how many runs it needs; of five runs (`baseline add`), the
+#     unchanged build passes and the slowed one fails; and the output says
+#     which method judged, and what the base can call;
+#   - a baseline at a revision git does not know falls back to the stored
+#     runs and says why; --method interleave then refuses (exit 2).
+set -u
+rb=$1 rbf=$2 data=$3
+if [ "$(nproc)" -lt 2 ]; then
+	echo "check_methods.sh: skipped, runs pin to CPUs 0 and 1"
+	exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "check_methods.sh: $*" >&2; exit 1; }
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+scen=$data/check.ini
+export RINGBENCH_HISTORY=$tmp/history
+common=(--no-history --threshold 50% --out "$tmp/out.json")
+
+# judged CODE PATTERN CMD...: expect, but a run that the machine's state
+# kept from a verdict (exit 2: no state, or too few runs, in common with the
+# base's) is taken again, up to three times; then the verdict is not asked.
+judged() {
+	local want=$1 pat=$2 try
+	shift 2
+	for try in 1 2 3; do
+		"$@" >"$tmp/log" 2>&1
+		local got=$?
+		if [ "$got" = 2 ] && grep -qE "in the machine state of the current run|the machine changed between" "$tmp/log"; then
+			echo "check_methods.sh: not judged, the machine's state differed (try $try): $*"
+			continue
+		fi
+		if [ "$got" != "$want" ] || ! grep -qE -- "$pat" "$tmp/log"; then
+			cat "$tmp/log"
+			fail "$* : exit $got (wanted $want), pattern '$pat'"
+		fi
+		return 0
+	done
+	return 0
+}
+
+# expect CODE PATTERN CMD...: the exit code and a line of the output.
+expect() {
+	local want=$1 pat=$2
+	shift 2
+	"$@" >"$tmp/log" 2>&1
+	local got=$?
+	if [ "$got" != "$want" ] || ! grep -qE -- "$pat" "$tmp/log"; then
+		cat "$tmp/log"
+		fail "$* : exit $got (wanted $want), pattern '$pat'"
+	fi
+}
+
+"$rb" run "$scen" --out "$tmp/run1.json" >/dev/null 2>&1 || fail "the first run failed"
+"$rb" baseline save "$tmp/run1.json" --baseline "$tmp/base.json" >/dev/null ||
+	fail "baseline save"
+
+# --- interleaved
+expect 0 "^method: interleaved" "$rb" check "$scen" --baseline "$tmp/base.json" \
+	--baseline-build "$rb" "${common[@]}"
+grep -q "^ringbench check: pass" "$tmp/log" || fail "the build against itself did not pass"
+expect 1 "^  msgs/s .*REGRESSION" env RINGBENCH_TEST_FAULT=slow:20000 "$rbf" check "$scen" \
+	--baseline "$tmp/base.json" --baseline-build "$rb" "${common[@]}"
+grep -q "^method: interleaved" "$tmp/log" || fail "the slowed build: no method line"
+
+# --- stored runs: one is too few
+expect 2 "one run per side .the base needs at least 5.|the machine changed between the two runs" "$rb" check "$scen" --baseline "$tmp/base.json" \
+	--method stored "${common[@]}"
+grep -q "ringbench baseline add --baseline $tmp/base.json. on 4 more nights" "$tmp/log" ||
+	fail "no word of how many runs to add"
+for k in 2 3 4 5; do
+	"$rb" baseline add "$scen" --baseline "$tmp/base.json" >"$tmp/add.log" 2>&1 ||
+		{ cat "$tmp/add.log"; fail "baseline add $k"; }
+done
+grep -q "which holds 5 runs now" "$tmp/add.log" || { cat "$tmp/add.log"; fail "not 5 runs"; }
+# The machine here changes state (where the host puts the two CPUs) from
+# one repetition to the next, often enough that five runs of this small
+# scenario rarely hold three repetitions each in the state of a sixth.  A
+# base without state probes is judged as if in one state (with a warning):
+# its runs then spread with the states, and only a change beyond that is
+# called; the slowed build is that.
+"$py" - "$tmp/base.json" "$tmp/nostate.json" <<'PY' || fail "stripping the probes"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for b in d["benchmarks"]:
+    b.pop("state_before_ns", None)
+    b.pop("state_after_ns", None)
+json.dump(d, open(sys.argv[2], "w"))
+PY
+judged 0 "^method: the run as the unit: 1 run against the spread of the base's 5 runs" \
+	"$rb" check "$scen" --baseline "$tmp/base.json" --method stored "${common[@]}"
+expect 0 "^method: the run as the unit: 1 run against the spread of the base's 5 runs" \
+	"$rb" check "$scen" --baseline "$tmp/nostate.json" --method stored "${common[@]}"
+grep -qE "^this base can call a change of >?[0-9]+%|the machine state of the current run" "$tmp/log" ||
+	fail "no word of what it can call"
+judged 1 "^  msgs/s .*REGRESSION" env RINGBENCH_TEST_FAULT=slow:20000 "$rbf" check "$scen" \
+	--baseline "$tmp/base.json" --method stored "${common[@]}"
+expect 1 "^  msgs/s .*REGRESSION" env RINGBENCH_TEST_FAULT=slow:20000 "$rbf" check "$scen" \
+	--baseline "$tmp/nostate.json" --method stored "${common[@]}"
+
+# --- a revision nobody can build
+"$rb" baseline show --baseline "$tmp/base.json" | grep -q "runs:       5$" ||
+	fail "baseline show does not count 5 runs"
+sed 's/"git_revision": "[^"]*"/"git_revision": "0000000"/' "$tmp/nostate.json" >"$tmp/norev.json"
+expect 0 "not interleaved: the baseline's revision 0000000 is not in" "$rb" check "$scen" \
+	--baseline "$tmp/norev.json" "${common[@]}"
+expect 2 "--method interleave: the baseline's revision 0000000 is not in" "$rb" check "$scen" \
+	--baseline "$tmp/norev.json" --method interleave "${common[@]}"
+echo "check_methods.sh: ok"
