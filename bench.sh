@@ -3,7 +3,8 @@
 # an optimised tree and runs the main job: `ringbench check` on the `quick`
 # scenario, the ring beside its reference transports, judged against this
 # machine's baseline (results/baselines/<machine-id>.json; the first run
-# saves it); then `ringbench startup` (whole processes timed by hyperfine,
+# saves it), interleaved with a build of the baseline's revision (built
+# once, kept in results/builds/); then `ringbench startup` (whole processes timed by hyperfine,
 # against results/baselines/<machine-id>.startup.json); and ends by writing
 # the report page (`ringbench report`: verdict, charts, startup, history,
 # machine check) and printing its path.  The run's results are kept under

@@ -14,7 +14,9 @@
 # The history is $RINGBENCH_HISTORY (default results/history/<machine-id>/
 # in this tree): point it at a folder that outlives the job's workspace.
 # $RINGBENCH_BASELINES likewise for the baselines (default
-# results/baselines/); $RINGBENCH_REPETITIONS overrides the repetitions.
+# results/baselines/), $RINGBENCH_BUILDS for the builds of the baseline's
+# revision that check runs beside tonight's and keeps (default
+# results/builds/); $RINGBENCH_REPETITIONS overrides the repetitions.
 #
 # Exits with ringbench's code: 0 pass, 1 regression (against the baseline,
 # or a step in the history), 2 environment, 3 visibility failure.  Run it on

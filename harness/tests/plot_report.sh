@@ -386,8 +386,11 @@ PY
 	"$RB" startup --runs 3 --warmup 0 --wait spin --out "$T/su1.json" >"$T/out" 2>&1
 	grep -q "saved as its baseline" "$T/out" && ls "$T/baselines/"*.startup.json >/dev/null ||
 		fail "startup: no baseline saved: $(cat "$T/out")"
-	"$RB" startup --runs 3 --warmup 0 --wait spin --out "$T/su2.json" --markdown "$T/su.md" >"$T/out" 2>&1
+	"$RB" startup --runs 3 --warmup 0 --wait spin --out "$T/su2.json" --markdown "$T/su.md" \
+		--baseline-build "$RB" >"$T/out" 2>&1
 	grep -q "ringbench startup: " "$T/out" && [ -s "$T/su.md" ] || fail "startup: not judged: $(cat "$T/out")"
+	grep -q "^method: interleaved" "$T/out" && [ -s "$T/su2.json.baseline-build.json" ] ||
+		fail "startup: not interleaved with the baseline build: $(cat "$T/out")"
 else
 	echo "plot_report: hyperfine not installed: the real startup run skipped"
 fi
@@ -400,10 +403,14 @@ import json, os, sys
 a = sys.argv[1:]
 out = a[a.index("--export-json") + 1]
 names = [a[i + 1] for i, x in enumerate(a) if x == "-n"]
+runs = int(a[a.index("--runs") + 1])
 slow = float(os.environ.get("FAKE_SLOW", "1"))
-if os.environ.get("FAKE_FIRST_ONLY") and ".rerun.json" in out:
-    slow = 1  # the confirming re-run finds the usual time
-res = [{"command": n, "times": [0.002 * (slow if n == "spin" else 1) * (1 + 0.001 * k) for k in range(20)]} for n in names]
+# this build's spin start (not the baseline build's, "baseline: spin")
+# slowed; the baseline build's runs in another order, so that pairs differ
+def t(n, k):
+    j = (3 * k + 1) % runs if n.startswith("baseline: ") and runs > 3 else k
+    return 0.002 * (slow if n == "spin" else 1) * (1 + 0.001 * j)
+res = [{"command": n, "times": [t(n, k) for k in range(runs)]} for n in names]
 json.dump({"results": res}, open(out, "w"))
 FAKE
 chmod +x "$T/hf-fake"
@@ -412,21 +419,38 @@ export RINGBENCH_BASELINES=$T/fake-baselines
 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f1.json" >"$T/out" 2>&1
 [ $? = 0 ] && grep -q "saved as its baseline" "$T/out" || fail "fake startup 1: $(cat "$T/out")"
 [ -e /dev/shm/ringbench.4194303.startup ] && { rm -f /dev/shm/ringbench.4194303.startup; fail "startup did not sweep a dead run's object"; }
-FAKE_SLOW=1 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f2.json" >"$T/out" 2>&1
-[ $? = 0 ] && grep -q "ringbench startup: pass" "$T/out" || fail "fake startup 2: $(cat "$T/out")"
-FAKE_SLOW=2 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f3.json" --markdown "$T/f3.md" >"$T/out" 2>&1
-[ $? = 1 ] && grep -q "ringbench startup: REGRESSION" "$T/out" && grep -q "REGRESSION, confirmed by a re-run" "$T/f3.md" ||
+# Judged beside the baseline's build (here ringbench itself), in rounds
+# of hyperfine, each run paired with the other build's beside it.
+FAKE_SLOW=1 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f2.json" \
+	--baseline-build "$RB" >"$T/out" 2>&1
+[ $? = 0 ] && grep -q "ringbench startup: pass" "$T/out" && grep -q "^method: interleaved" "$T/out" ||
+	fail "fake startup 2: $(cat "$T/out")"
+FAKE_SLOW=2 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f3.json" --markdown "$T/f3.md" \
+	--baseline-build "$RB" >"$T/out" 2>&1
+[ $? = 1 ] && grep -q "ringbench startup: REGRESSION" "$T/out" && grep -q "REGRESSION" "$T/f3.md" ||
 	fail "a startup twice as slow is not a regression: $(cat "$T/out")"
 grep -q "startup/wait:spin/cpus:0,1 .* 4.0[0-9][0-9] ms .*+2.0[0-9][0-9] ms" "$T/out" ||
 	fail "the startup table: $(cat "$T/out")"
-[ -s "$T/f3.json.rerun.json" ] || fail "the confirming re-run left no results"
-# 15% slower is within the 20% floor; 50% slower once, then not, is not confirmed
-FAKE_SLOW=1.15 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f4.json" >"$T/out" 2>&1
+"$PY" - "$T/f3.json.baseline-build.json" "$T/f3.json" <<'PY' || fail "the two builds' startup files"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ra = sorted(e["repetition_index"] for e in a["benchmarks"] if "spin" in e["name"])
+rb = sorted(e["repetition_index"] for e in b["benchmarks"] if "spin" in e["name"])
+assert ra == rb == list(range(40)), (ra, rb)  # 8 rounds of 5, paired one to one
+assert a["context"]["ab_build"] == "A" and b["context"]["ab_build"] == "B"
+PY
+# 15% slower is within the 20% floor
+FAKE_SLOW=1.15 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f4.json" \
+	--baseline-build "$RB" >"$T/out" 2>&1
 [ $? = 0 ] || fail "a startup 15% slower failed: $(cat "$T/out")"
-grep -q "timing again" "$T/out" && fail "a startup 15% slower was flagged: $(cat "$T/out")"
-FAKE_SLOW=1.5 FAKE_FIRST_ONLY=1 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f5.json" >"$T/out" 2>&1
-[ $? = 0 ] && grep -q "timing again to confirm" "$T/out" && grep -q "not confirmed" "$T/out" ||
-	fail "a slow first pass the re-run does not confirm: $(cat "$T/out")"
+# The stored baseline is one run: no verdict, however slow
+FAKE_SLOW=2 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f5.json" --method stored \
+	>"$T/out" 2>&1
+[ $? = 2 ] && grep -q "one run per side" "$T/out" ||
+	fail "a stored startup baseline of one run gave a verdict: $(cat "$T/out")"
+"$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f6.json" --baseline-build "$T/none" \
+	>"$T/out" 2>&1
+[ $? = 2 ] && grep -q "not an executable file" "$T/out" || fail "a missing --baseline-build: $(cat "$T/out")"
 printf '#!/bin/sh\nexit 1\n' >"$T/hf-fails"
 chmod +x "$T/hf-fails"
 "$RB" startup --hyperfine "$T/hf-fails" --out "$T/x.json" >"$T/out" 2>&1

@@ -16,6 +16,9 @@
 #ifndef RINGBENCH_SOURCE_DIR
 #define RINGBENCH_SOURCE_DIR "."
 #endif
+#ifndef RINGBENCH_BUILD_TYPE
+#define RINGBENCH_BUILD_TYPE "unknown"
+#endif
 
 static char root_dir[512];
 static char tmp_dir[512];
@@ -256,6 +259,63 @@ int build_check_protocol(const struct build *b)
 			"`ab` existed cannot)\n",
 			who_says, b->label, got[0] ? got : "nothing", want);
 		return BENCH_USAGE;
+	}
+	return 0;
+}
+
+/* The CMake build type of this ringbench, for a build of another revision
+ * that is built the same way; NULL for a build that cannot be reproduced
+ * so (a sanitizer's). */
+static const char *cmake_build_type(void)
+{
+	static const char *const types[][2] = {{"release", "Release"},
+					       {"relwithdebinfo", "RelWithDebInfo"},
+					       {"debug", "Debug"},
+					       {"minsizerel", "MinSizeRel"}};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(RINGBENCH_BUILD_TYPE, types[i][0]) == 0)
+			return types[i][1];
+	return NULL;
+}
+
+int build_of_revision(const char *rev, const char *who, struct build *b, char *why, size_t n)
+{
+	size_t rl = strlen(rev);
+	const char *type = cmake_build_type();
+	if (!type) {
+		snprintf(why, n, "this ringbench is a %s build, which is not rebuilt",
+			 RINGBENCH_BUILD_TYPE);
+		return -1;
+	}
+	if (!rev[0] || strcmp(rev, "unknown") == 0) {
+		snprintf(why, n, "the baseline does not say which revision it was measured at");
+		return -1;
+	}
+	if (rl > 6 && strcmp(rev + rl - 6, "-dirty") == 0) {
+		snprintf(why, n,
+			 "the baseline was measured on a build with uncommitted changes (%s): no "
+			 "build of it can be made",
+			 rev);
+		return -1;
+	}
+	char top[512];
+	char *gtop[] = {"git", "-C", RINGBENCH_SOURCE_DIR, "rev-parse", "--show-toplevel", NULL};
+	if (build_capture(gtop, top, sizeof(top)) != 0 || !top[0]) {
+		snprintf(why, n, "the source tree %s is not a git repository",
+			 RINGBENCH_SOURCE_DIR);
+		return -1;
+	}
+	builds_init(top, who);
+	if (!build_is_revision(rev)) {
+		snprintf(why, n, "the baseline's revision %s is not in %s", rev, top);
+		return -1;
+	}
+	b->arg = rev;
+	b->build_type = type;
+	if (build_prepare(b, "baseline", false, true) || build_check_protocol(b)) {
+		snprintf(why, n, "no build of the baseline's revision %s can run here (said above)",
+			 rev);
+		return -1;
 	}
 	return 0;
 }

@@ -35,6 +35,12 @@ bool build_is_revision(const char *arg);
  * results/builds/ in the source tree) under its commit, and taken from
  * there next time.  0, or exit code 2 with the reason printed. */
 int build_prepare(struct build *b, const char *name, bool gbench, bool keep);
+/* A build of the revision a baseline was measured at, from the git
+ * repository this ringbench was built from, built as this one was (its
+ * build type), kept for next time, its protocol checked: 0 with b ready,
+ * or -1 with the reason it cannot be had in why.  who names the command in
+ * messages. */
+int build_of_revision(const char *rev, const char *who, struct build *b, char *why, size_t n);
 /* Its workers speak this harness's protocol: 0, or exit code 2 said. */
 int build_check_protocol(const struct build *b);
 /* Remove the worktrees and the temporary folder. */

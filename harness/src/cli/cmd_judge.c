@@ -905,66 +905,6 @@ static void machine_changes(const struct sample_set *a, const struct sample_set 
 	}
 }
 
-/* The CMake build type of this ringbench, for a build of the baseline's
- * revision that is the same code built the same way; NULL for a build
- * that cannot be reproduced so (a sanitizer's). */
-static const char *cmake_build_type(void)
-{
-	static const char *const types[][2] = {{"release", "Release"},
-					       {"relwithdebinfo", "RelWithDebInfo"},
-					       {"debug", "Debug"},
-					       {"minsizerel", "MinSizeRel"}};
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(RINGBENCH_BUILD_TYPE, types[i][0]) == 0)
-			return types[i][1];
-	return NULL;
-}
-
-/* A build of the baseline's revision to run beside this one: 0 with b
- * ready, or -1 with the reason in why. */
-static int baseline_build(const struct sample_set *base, struct build *b, char *why, size_t n)
-{
-	const char *rev = base->revision;
-	size_t rl = strlen(rev);
-	const char *type = cmake_build_type();
-	if (!type) {
-		snprintf(why, n, "this ringbench is a %s build, which check does not rebuild",
-			 RINGBENCH_BUILD_TYPE);
-		return -1;
-	}
-	if (!rev[0] || strcmp(rev, "unknown") == 0) {
-		snprintf(why, n, "the baseline does not say which revision it was measured at");
-		return -1;
-	}
-	if (rl > 6 && strcmp(rev + rl - 6, "-dirty") == 0) {
-		snprintf(why, n,
-			 "the baseline was measured on a build with uncommitted changes (%s): no "
-			 "build of it can be made",
-			 rev);
-		return -1;
-	}
-	char top[512];
-	char *gtop[] = {"git", "-C", RINGBENCH_SOURCE_DIR, "rev-parse", "--show-toplevel", NULL};
-	if (build_capture(gtop, top, sizeof(top)) != 0 || !top[0]) {
-		snprintf(why, n, "the source tree %s is not a git repository",
-			 RINGBENCH_SOURCE_DIR);
-		return -1;
-	}
-	builds_init(top, "ringbench check");
-	if (!build_is_revision(rev)) {
-		snprintf(why, n, "the baseline's revision %s is not in %s", rev, top);
-		return -1;
-	}
-	b->arg = rev;
-	b->build_type = type;
-	if (build_prepare(b, "baseline", false, true) || build_check_protocol(b)) {
-		snprintf(why, n, "no build of the baseline's revision %s can run here (said above)",
-			 rev);
-		return -1;
-	}
-	return 0;
-}
-
 enum check_method { CHECK_AUTO, CHECK_INTERLEAVE, CHECK_STORED };
 
 int cmd_check(int argc, char **argv)
@@ -1071,7 +1011,8 @@ int cmd_check(int argc, char **argv)
 			snprintf(why, sizeof(why), "--baseline-build %s cannot run here",
 				 j.baseline_build);
 		} else {
-			inter = baseline_build(&base, &bb, why, sizeof(why)) == 0;
+			inter = build_of_revision(base.revision, "ringbench check", &bb, why,
+						  sizeof(why)) == 0;
 		}
 		if (!inter && (method == CHECK_INTERLEAVE || j.baseline_build)) {
 			fprintf(stderr, "ringbench check: --method interleave: %s\n", why);

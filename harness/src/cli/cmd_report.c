@@ -61,29 +61,20 @@ static void load_startup(const char *path, struct startup_in *s)
 		return;
 	}
 	s->have_cur = true;
-	startup_baseline_file(bpath, sizeof(bpath), s->cur.machine_id);
+	/* Judged as startup judged it: against its baseline build's commands
+	 * timed beside it, else the stored startup baseline's runs. */
+	snprintf(bpath, sizeof(bpath), "%s.baseline-build.json", path);
+	bool beside = access(bpath, R_OK) == 0;
+	if (!beside)
+		startup_baseline_file(bpath, sizeof(bpath), s->cur.machine_id);
 	if (access(bpath, R_OK) || sample_load(bpath, &s->base, err, sizeof(err)))
 		return;
 	s->have_base = true;
 	startup_judge_opts(&s->opts);
+	s->opts.runs = !beside;
 	if (judge(&s->base, &s->cur, &s->opts, &s->j, err, sizeof(err)))
 		return;
 	s->judged = true;
-	/* ringbench startup's confirming re-run, when it is this run's. */
-	char rpath[1300];
-	struct sample_set re;
-	struct judgement rj;
-	snprintf(rpath, sizeof(rpath), "%s.rerun.json", path);
-	if (access(rpath, R_OK) == 0 && sample_load(rpath, &re, err, sizeof(err)) == 0) {
-		if (strcmp(re.revision, s->cur.revision) == 0 &&
-		    strcmp(re.machine_id, s->cur.machine_id) == 0 &&
-		    strcmp(re.date, s->cur.date) >= 0 &&
-		    judge(&s->base, &re, &s->opts, &rj, err, sizeof(err)) == 0) {
-			judge_confirm(&s->j, &rj);
-			judgement_free(&rj);
-		}
-		sample_free(&re);
-	}
 	s->meta = (struct report_meta){.command = "startup",
 				       .base = &s->base,
 				       .cur = &s->cur,

@@ -7,8 +7,12 @@
  * `ringbench __startup none` starts the same two processes doing nothing,
  * so the difference is the ring's.  Each hyperfine run is one repetition of
  * a Google Benchmark entry, so `compare` judges startup files like any
- * other results. */
+ * other results.  Against a baseline, a build of its revision is timed in
+ * the same hyperfine run, each of its commands right after this build's:
+ * whole process starts move between runs (another kernel, another host)
+ * by more than any change of the ring's setup. */
 #include "bench.h"
+#include "builds.h"
 #include "commands.h"
 #include "report.h"
 #include "results.h"
@@ -43,6 +47,10 @@
 
 static const char *const waits[] = {"spin", "futex", "eventfd", "hybrid"};
 #define NWAITS 4
+/* hyperfine's name of a command of the baseline's build */
+#define BASELINE_PREFIX "baseline: "
+/* Beside a baseline build: runs of each command per round */
+#define STARTUP_ROUND 5
 
 static int pin(int cpu)
 {
@@ -186,7 +194,8 @@ void startup_baseline_file(char *out, size_t n, const char *machine_id)
 static const char help[] =
     "usage: ringbench startup [--wait LIST] [--cpus A,B] [--runs N] [--warmup N]\n"
     "                         [--out FILE] [--export-json FILE] [--baseline FILE |\n"
-    "                         --no-baseline] [--markdown FILE] [--hyperfine PROG]\n"
+    "                         --no-baseline] [--method M] [--baseline-build EXE]\n"
+    "                         [--markdown FILE] [--hyperfine PROG]\n"
     "\n"
     "Time whole processes with hyperfine: for each wait strategy, one process\n"
     "pinned to CPU A creates a ring and starts a second one pinned to CPU B, which\n"
@@ -203,11 +212,15 @@ static const char help[] =
     "  --export-json FILE hyperfine's own JSON\n"
     "  --baseline FILE    judge against FILE (default: this machine's startup\n"
     "                     baseline, results/baselines/<machine-id>.startup.json; the\n"
-    "                     first run saves it).  Judged as check judges, with a floor\n"
-    "                     of 20% (whole starts move more between runs than within\n"
-    "                     one); a flagged strategy is timed again at once, beside the\n"
-    "                     two bare processes (the --out file .rerun.json), and must\n"
-    "                     regress again\n"
+    "                     first run saves it), as check judges, with a floor of 20%:\n"
+    "                     where a build of its revision can be made, that build's\n"
+    "                     commands are timed in the same hyperfine run, each beside\n"
+    "                     this build's, and judged against them (its results in the\n"
+    "                     --out file .baseline-build.json); else against the\n"
+    "                     baseline's stored runs, the run as the unit (5 at least)\n"
+    "  --method M         auto (interleave where it can, else stored), interleave,\n"
+    "                     or stored\n"
+    "  --baseline-build EXE  the ringbench binary to time as the baseline's build\n"
     "  --no-baseline      do not judge\n"
     "  --markdown FILE    the verdict as Markdown\n"
     "  --hyperfine PROG   the hyperfine to run (default: the one the build found)\n"
@@ -221,7 +234,9 @@ struct startup_opts {
 	int cpu[2];
 	int runs, warmup;
 	const char *out, *export_json, *baseline, *markdown, *hyperfine;
+	const char *method, *baseline_build;
 	bool no_baseline;
+	char baseline_revision[128]; /* interleaved: the revision of the baseline's build */
 };
 
 static int parse_waits(const char *s, struct startup_opts *o)
@@ -274,6 +289,8 @@ static int parse(int argc, char **argv, struct startup_opts *o)
 		O_NOBASE,
 		O_MD,
 		O_HF,
+		O_METHOD,
+		O_BBUILD,
 		O_HELP
 	};
 	static const struct option opts[] = {
@@ -287,6 +304,8 @@ static int parse(int argc, char **argv, struct startup_opts *o)
 	    {"no-baseline", no_argument, NULL, O_NOBASE},
 	    {"markdown", required_argument, NULL, O_MD},
 	    {"hyperfine", required_argument, NULL, O_HF},
+	    {"method", required_argument, NULL, O_METHOD},
+	    {"baseline-build", required_argument, NULL, O_BBUILD},
 	    {"help", no_argument, NULL, O_HELP},
 	    {0},
 	};
@@ -327,6 +346,14 @@ static int parse(int argc, char **argv, struct startup_opts *o)
 		case O_NOBASE: o->no_baseline = true; break;
 		case O_MD: o->markdown = optarg; break;
 		case O_HF: o->hyperfine = optarg; break;
+		case O_METHOD:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "interleave") &&
+			    strcmp(optarg, "stored"))
+				return cli_usage(
+				    "startup: --method '%s': auto, interleave or stored", optarg);
+			o->method = optarg;
+			break;
+		case O_BBUILD: o->baseline_build = optarg; break;
 		case O_HELP: fputs(help, stdout); return -1;
 		default:
 			return cli_usage("startup: unknown option or missing value '%s'",
@@ -337,6 +364,8 @@ static int parse(int argc, char **argv, struct startup_opts *o)
 		return cli_usage("startup: unexpected argument '%s'", argv[optind]);
 	if (o->baseline && o->no_baseline)
 		return cli_usage("startup: give --baseline or --no-baseline, not both");
+	if (o->baseline_build && o->method && strcmp(o->method, "stored") == 0)
+		return cli_usage("startup: --baseline-build is not for --method stored");
 	cpu_set_t set;
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)
 		for (int i = 0; i < 2; i++)
@@ -349,13 +378,14 @@ static int parse(int argc, char **argv, struct startup_opts *o)
 
 /* Run hyperfine over every command; its table goes to stderr (progress),
  * its JSON to json_path.  0, or BENCH_USAGE with the message printed. */
-static int run_hyperfine(const struct startup_opts *o, const char *exe, const char *json_path)
+static int run_hyperfine(const struct startup_opts *o, const char *exe, const char *aexe,
+			 bool a_first, int nruns, int nwarm, const char *json_path)
 {
-	char cmds[NWAITS + 1][1400], names[NWAITS + 1][32], runs[16], warm[16];
-	const char *argv[64];
+	char cmds[2 * (NWAITS + 1)][1400], names[2 * (NWAITS + 1)][48], runs[16], warm[16];
+	const char *argv[80];
 	int n = 0;
-	snprintf(runs, sizeof(runs), "%d", o->runs);
-	snprintf(warm, sizeof(warm), "%d", o->warmup);
+	snprintf(runs, sizeof(runs), "%d", nruns);
+	snprintf(warm, sizeof(warm), "%d", nwarm);
 	argv[n++] = o->hyperfine;
 	argv[n++] = "-N"; /* no shell between hyperfine and the command */
 	argv[n++] = "--style";
@@ -366,15 +396,21 @@ static int run_hyperfine(const struct startup_opts *o, const char *exe, const ch
 	argv[n++] = runs;
 	argv[n++] = "--export-json";
 	argv[n++] = json_path;
-	for (int i = 0; i <= o->nwaits; i++) {
-		const char *w = i == 0 ? "none" : o->waits[i - 1];
-		snprintf(names[i], sizeof(names[i]), "%s", i == 0 ? "two processes" : w);
-		snprintf(cmds[i], sizeof(cmds[i]), "%s __startup %s %d %d 65536", exe, w, o->cpu[0],
-			 o->cpu[1]);
-		argv[n++] = "-n";
-		argv[n++] = names[i];
-		argv[n++] = cmds[i];
-	}
+	/* With a baseline build, its command beside each of this build's,
+	 * first or second as a_first says. */
+	int k = 0;
+	for (int i = 0; i <= o->nwaits; i++)
+		for (int step = 0; step < (aexe ? 2 : 1); step++, k++) {
+			int side = aexe && a_first ? !step : step;
+			const char *w = i == 0 ? "none" : o->waits[i - 1];
+			snprintf(names[k], sizeof(names[k]), "%s%s", side ? BASELINE_PREFIX : "",
+				 i == 0 ? "two processes" : w);
+			snprintf(cmds[k], sizeof(cmds[k]), "%s __startup %s %d %d 65536",
+				 side ? aexe : exe, w, o->cpu[0], o->cpu[1]);
+			argv[n++] = "-n";
+			argv[n++] = names[k];
+			argv[n++] = cmds[k];
+		}
 	argv[n] = NULL;
 	fflush(stdout);
 	pid_t pid = fork();
@@ -405,21 +441,13 @@ static int run_hyperfine(const struct startup_opts *o, const char *exe, const ch
 }
 
 /* hyperfine's JSON into ringbench's results: one entry per timed run. */
-static json_t *to_results(const struct startup_opts *o, const char *hf_path, char *err, size_t n)
+static json_t *startup_doc(const struct startup_opts *o, char *err, size_t n)
 {
-	json_error_t je;
-	json_t *hf = json_load_file(hf_path, 0, &je);
-	if (!hf) {
-		snprintf(err, n, "%.900s: %.150s", hf_path, je.text);
-		return NULL;
-	}
 	struct machine m;
 	machine_identify(&m);
 	json_t *doc = results_new(&m, o->cpu, "startup", bench_clock(), bench_clock_why(), err, n);
-	if (!doc) {
-		json_decref(hf);
+	if (!doc)
 		return NULL;
-	}
 	json_t *ctx = json_object_get(doc, "context");
 	json_object_set_new(ctx, "clock", json_string("hyperfine"));
 	json_object_set_new(ctx, "clock_resolution_ns", json_real(1));
@@ -429,6 +457,21 @@ static json_t *to_results(const struct startup_opts *o, const char *hf_path, cha
 			    json_string("each repetition is one hyperfine run of a whole process "
 					"pair: create, attach, first message across, teardown"));
 	json_object_del(ctx, "state_probe");
+	return doc;
+}
+
+/* hyperfine's JSON into doc: one entry per timed run of this build's
+ * commands (or, baseline_side, the baseline build's), repetition_index
+ * counting from rep0.  0, or -1 with err. */
+static int add_results(json_t *doc, const struct startup_opts *o, const char *hf_path,
+		       bool baseline_side, int rep0, int reps, char *err, size_t n)
+{
+	json_error_t je;
+	json_t *hf = json_load_file(hf_path, 0, &je);
+	if (!hf) {
+		snprintf(err, n, "%.900s: %.150s", hf_path, je.text);
+		return -1;
+	}
 	json_t *bench = json_object_get(doc, "benchmarks");
 	json_t *results = json_object_get(hf, "results");
 	size_t i;
@@ -441,6 +484,12 @@ static json_t *to_results(const struct startup_opts *o, const char *hf_path, cha
 			snprintf(err, n, "%s: a result without command or times", hf_path);
 			goto fail;
 		}
+		size_t pl = strlen(BASELINE_PREFIX);
+		bool of_baseline = strncmp(cmd, BASELINE_PREFIX, pl) == 0;
+		if (of_baseline != baseline_side)
+			continue;
+		if (of_baseline)
+			cmd += pl;
 		char name[160];
 		bool none = strcmp(cmd, "two processes") == 0;
 		snprintf(name, sizeof(name), "startup/%s:%s/cpus:%d,%d",
@@ -455,12 +504,12 @@ static json_t *to_results(const struct startup_opts *o, const char *hf_path, cha
 					 hf_path, cmd);
 				goto fail;
 			}
-			json_t *e = json_pack(
-			    "{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:s, s:s, s:s}", "name", name,
-			    "run_name", name, "run_type", "iteration", "repetitions",
-			    (int)json_array_size(times), "repetition_index", (int)k, "threads", 1,
-			    "iterations", 1, "real_time", ns, "time_unit", "ns", "kind", "startup",
-			    "wait", none ? "none" : cmd);
+			json_t *e =
+			    json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:s, s:s, s:s}",
+				      "name", name, "run_name", name, "run_type", "iteration",
+				      "repetitions", reps, "repetition_index", rep0 + (int)k,
+				      "threads", 1, "iterations", 1, "real_time", ns, "time_unit",
+				      "ns", "kind", "startup", "wait", none ? "none" : cmd);
 			if (!e || json_array_append_new(bench, e)) {
 				snprintf(err, n, "out of memory");
 				goto fail;
@@ -468,11 +517,10 @@ static json_t *to_results(const struct startup_opts *o, const char *hf_path, cha
 		}
 	}
 	json_decref(hf);
-	return doc;
+	return 0;
 fail:
 	json_decref(hf);
-	json_decref(doc);
-	return NULL;
+	return -1;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -523,19 +571,66 @@ static void print_table(const struct sample_set *s)
 /* One hyperfine pass: its results written to out (hyperfine's own JSON to
  * hf, kept only when asked) and read back into *doc and *cur.  0, or
  * BENCH_USAGE with the message printed. */
-static int measure(const struct startup_opts *o, const char *exe, const char *out, const char *hf,
-		   bool keep_hf, json_t **doc, struct sample_set *cur)
+static int measure(const struct startup_opts *o, const char *exe, const char *aexe, const char *out,
+		   const char *hf, bool keep_hf, json_t **doc, struct sample_set *cur,
+		   struct sample_set *side_a)
 {
-	int rc = run_hyperfine(o, exe, hf);
-	char err[2000];
-	*doc = rc ? NULL : to_results(o, hf, err, sizeof(err));
-	if (!keep_hf)
-		unlink(hf);
-	if (rc)
-		return rc;
-	if (!*doc) {
+	char err[2000] = "";
+	*doc = startup_doc(o, err, sizeof(err));
+	json_t *adoc = aexe && *doc ? startup_doc(o, err, sizeof(err)) : NULL;
+	if (!*doc || (aexe && !adoc)) {
 		fprintf(stderr, "ringbench: startup: %s\n", err);
+		json_decref(*doc);
+		*doc = NULL;
 		return BENCH_USAGE;
+	}
+	/* Beside a baseline build: rounds of STARTUP_ROUND runs of every
+	 * command, the two builds' turn about (A B, then B A), so that each
+	 * run of one is paired with the run of the other taken beside it; a
+	 * start's time drifts by a fifth within seconds here, which one block
+	 * of each would take for a change. */
+	int per = aexe && o->runs > STARTUP_ROUND ? STARTUP_ROUND : o->runs;
+	int rounds = (o->runs + per - 1) / per, rc = 0;
+	for (int r = 0; r < rounds && !rc; r++) {
+		char path[1400];
+		if (rounds > 1)
+			snprintf(path, sizeof(path), "%s.%d", hf, r);
+		else
+			snprintf(path, sizeof(path), "%s", hf);
+		rc = run_hyperfine(o, exe, aexe, r % 2 == 1, per, r == 0 ? o->warmup : 1, path);
+		if (!rc &&
+		    (add_results(*doc, o, path, false, r * per, rounds * per, err, sizeof(err)) ||
+		     (adoc &&
+		      add_results(adoc, o, path, true, r * per, rounds * per, err, sizeof(err))))) {
+			fprintf(stderr, "ringbench: startup: %s\n", err);
+			rc = BENCH_USAGE;
+		}
+		if (!keep_hf)
+			unlink(path);
+	}
+	if (rc) {
+		json_decref(*doc);
+		json_decref(adoc);
+		*doc = NULL;
+		return rc;
+	}
+	if (adoc) {
+		char apath[1300];
+		snprintf(apath, sizeof(apath), "%s.baseline-build.json", out);
+		json_t *ctx = json_object_get(adoc, "context");
+		json_object_set_new(ctx, "git_revision", json_string(o->baseline_revision));
+		json_object_set_new(ctx, "ab_build", json_string("A"));
+		json_object_set_new(json_object_get(*doc, "context"), "ab_build", json_string("B"));
+		int bad = results_write(adoc, apath) ||
+			  sample_from_json(adoc, apath, side_a, err, sizeof(err));
+		json_decref(adoc);
+		if (bad) {
+			fprintf(stderr, "ringbench: startup: %s: %s\n", apath,
+				err[0] ? err : strerror(errno));
+			json_decref(*doc);
+			*doc = NULL;
+			return BENCH_USAGE;
+		}
 	}
 	char dir[1200];
 	snprintf(dir, sizeof(dir), "%s", out);
@@ -563,81 +658,49 @@ void startup_judge_opts(struct judge_opts *o)
 	o->floor = STARTUP_FLOOR;
 }
 
-/* Judge cur against the baseline at bpath; a flagged strategy is timed
- * again at once (with the two bare processes) and must regress again.
- * Returns the exit status. */
-static int judge_startup(const struct startup_opts *o, const char *exe, const char *out,
-			 const char *bpath, const struct sample_set *cur)
+/* Judge cur: interleaved, against the baseline build's commands timed in
+ * the same run (side_a); else against the stored runs of the baseline at
+ * bpath, the run as the unit.  Returns the exit status. */
+static int judge_startup(const struct startup_opts *o, const char *bpath,
+			 const struct sample_set *side_a, const struct sample_set *cur)
 {
 	char err[2000];
-	struct sample_set base;
-	if (sample_load(bpath, &base, err, sizeof(err))) {
+	struct sample_set base = {0};
+	if (!side_a && sample_load(bpath, &base, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: startup: %s\n", err);
 		return BENCH_USAGE;
 	}
 	struct judge_opts jo;
 	struct judgement j;
 	startup_judge_opts(&jo);
-	if (judge(&base, cur, &jo, &j, err, sizeof(err))) {
+	/* Beside the baseline build: pairs, each two runs taken side by side.
+	 * Stored runs: each run is one draw. */
+	jo.paired = side_a != NULL;
+	jo.runs = side_a == NULL;
+	const struct sample_set *b = side_a ? side_a : &base;
+	if (judge(b, cur, &jo, &j, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: startup: %s\n", err);
 		sample_free(&base);
 		return BENCH_USAGE;
 	}
-	struct startup_opts again = *o;
-	again.nwaits = 0;
-	for (int i = 0; i < j.nrows; i++) {
-		const char *w = strstr(j.rows[i].name, "/wait:");
-		if (j.rows[i].v != V_REGRESSION || !w)
-			continue;
-		char name[16];
-		snprintf(name, sizeof(name), "%.*s", (int)strcspn(w + 6, "/"), w + 6);
-		bool seen = false;
-		for (int k = 0; k < again.nwaits; k++)
-			seen |= strcmp(again.waits[k], name) == 0;
-		if (!seen && again.nwaits < NWAITS)
-			snprintf(again.waits[again.nwaits++], sizeof(again.waits[0]), "%s", name);
-	}
-	bool flagged = j.regressions > 0;
-	int status = BENCH_PASS;
-	if (flagged) {
-		/* The two bare processes are timed again in any case. */
-		fprintf(stderr,
-			"ringbench: startup: %d regression%s flagged; timing again to "
-			"confirm\n",
-			j.regressions, j.regressions == 1 ? "" : "s");
-		char out2[1300], hf2[1400];
-		snprintf(out2, sizeof(out2), "%s.rerun.json", out);
-		snprintf(hf2, sizeof(hf2), "%s.hyperfine.json", out2);
-		json_t *doc2;
-		struct sample_set cur2;
-		struct judgement j2;
-		if (measure(&again, exe, out2, hf2, false, &doc2, &cur2)) {
-			status = BENCH_USAGE;
-		} else {
-			if (judge(&base, &cur2, &jo, &j2, err, sizeof(err)) == 0) {
-				judge_confirm(&j, &j2);
-				judgement_free(&j2);
-			} else {
-				fprintf(stderr, "ringbench: startup: the re-run: %s\n", err);
-				status = BENCH_USAGE;
-			}
-			sample_free(&cur2);
-			json_decref(doc2);
-		}
-	}
+	if (side_a)
+		snprintf(j.method_note, sizeof(j.method_note),
+			 "interleaved: the baseline's build timed in the same rounds of hyperfine, "
+			 "each run paired with this build's beside it (signed-rank test, alpha "
+			 "%.3g per figure)",
+			 jo.alpha);
 	struct report_meta meta = {.command = "startup",
-				   .base = &base,
+				   .base = b,
 				   .cur = cur,
-				   .base_label = "base",
-				   .cur_label = "current",
+				   .base_label = side_a ? "baseline build" : "base",
+				   .cur_label = side_a ? "now" : "current",
 				   .opts = &jo};
 	printf("\n");
 	report_table(stdout, &j, &meta, true);
 	if (o->markdown && report_markdown(o->markdown, &j, &meta))
 		fprintf(stderr, "ringbench: startup: cannot write %s: %s\n", o->markdown,
 			strerror(errno));
-	if (status == BENCH_PASS)
-		status = report_status(&j, &meta);
+	int status = report_status(&j, &meta);
 	judgement_free(&j);
 	sample_free(&base);
 	return status;
@@ -678,45 +741,110 @@ int cmd_startup(int argc, char **argv)
 		snprintf(hf, sizeof(hf), "%s", o.export_json);
 	else
 		snprintf(hf, sizeof(hf), "%s.hyperfine.json", out);
+	/* The base: where a build of the baseline's revision can be made, its
+	 * commands are timed in the same run as this build's. */
+	struct machine m;
+	machine_identify(&m);
+	char bpath[1300];
+	if (o.baseline)
+		snprintf(bpath, sizeof(bpath), "%s", o.baseline);
+	else
+		startup_baseline_file(bpath, sizeof(bpath), m.id);
+	bool have_base = !o.no_baseline && access(bpath, R_OK) == 0;
+	if (o.baseline && !o.no_baseline && !have_base) {
+		fprintf(stderr, "ringbench: startup: --baseline %s: %s\n", o.baseline,
+			strerror(errno));
+		return BENCH_USAGE;
+	}
+	bool stored = o.method && strcmp(o.method, "stored") == 0;
+	bool must = o.baseline_build || (o.method && strcmp(o.method, "interleave") == 0);
+	struct build bb = {0};
+	const char *aexe = NULL;
+	if (have_base && !stored) {
+		char why[1400] = "", err[1400];
+		struct sample_set base;
+		if (sample_load(bpath, &base, err, sizeof(err))) {
+			fprintf(stderr, "ringbench: startup: the baseline is unreadable: %s\n",
+				err);
+			return BENCH_USAGE;
+		}
+		snprintf(o.baseline_revision, sizeof(o.baseline_revision), "%s", base.revision);
+		if (o.baseline_build) {
+			bb.arg = o.baseline_build;
+			if (!build_is_binary(o.baseline_build))
+				snprintf(why, sizeof(why),
+					 "--baseline-build %s: not an executable file",
+					 o.baseline_build);
+			else if (build_prepare(&bb, "baseline", false, false) == 0 &&
+				 build_check_protocol(&bb) == 0)
+				aexe = bb.exe;
+			else
+				snprintf(why, sizeof(why), "--baseline-build %s cannot run here",
+					 o.baseline_build);
+		} else if (build_of_revision(base.revision, "ringbench startup", &bb, why,
+					     sizeof(why)) == 0) {
+			aexe = bb.exe;
+		}
+		sample_free(&base);
+		if (aexe && (strchr(aexe, ' ') || strchr(aexe, '"') || strchr(aexe, '\''))) {
+			snprintf(why, sizeof(why),
+				 "the baseline build's path (%s) has a space or a quote", aexe);
+			aexe = NULL;
+		}
+		if (!aexe && must) {
+			fprintf(stderr, "ringbench: startup: not interleaved: %s\n", why);
+			if (bb.arg)
+				builds_cleanup(&bb, 1);
+			return BENCH_USAGE;
+		}
+		if (!aexe)
+			fprintf(stderr,
+				"ringbench: startup: not interleaved: %s; judging against the "
+				"baseline's stored runs instead\n",
+				why);
+	}
 	fprintf(stderr,
 		"ringbench: startup: %d strategies and two bare processes, %d runs each "
-		"after %d warm-up runs, CPUs %d,%d\n",
-		o.nwaits, o.runs, o.warmup, o.cpu[0], o.cpu[1]);
+		"after %d warm-up runs, CPUs %d,%d%s%s\n",
+		o.nwaits, o.runs, o.warmup, o.cpu[0], o.cpu[1],
+		aexe ? ", each beside the baseline's build " : "", aexe ? bb.label : "");
 	/* Objects a killed run of ours left behind. */
 	bench_sweep_stale();
-	/* An older run's re-run beside out would pass for this run's. */
-	char stale[1300];
-	snprintf(stale, sizeof(stale), "%s.rerun.json", out);
-	unlink(stale);
+	/* Files beside out from an older run would pass for this run's. */
+	static const char *const beside[] = {".rerun.json", ".baseline-build.json"};
+	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+		char stale[1300];
+		snprintf(stale, sizeof(stale), "%s%s", out, beside[i]);
+		unlink(stale);
+	}
 	json_t *doc;
-	struct sample_set cur;
-	if ((rc = measure(&o, exe, out, hf, o.export_json != NULL, &doc, &cur)))
+	struct sample_set cur, side_a = {0};
+	if ((rc = measure(&o, exe, aexe, out, hf, o.export_json != NULL, &doc, &cur, &side_a))) {
+		if (bb.arg)
+			builds_cleanup(&bb, 1);
 		return rc;
+	}
 	print_table(&cur);
 	printf("results in %s\n", out);
 	int status = BENCH_PASS;
-	if (!o.no_baseline) {
-		char bpath[1300];
-		if (o.baseline)
-			snprintf(bpath, sizeof(bpath), "%s", o.baseline);
+	if (!o.no_baseline && !have_base) {
+		char bdir[1300];
+		snprintf(bdir, sizeof(bdir), "%s", bpath);
+		*strrchr(bdir, '/') = 0;
+		if (results_mkdirs(bdir) || results_write(doc, bpath))
+			fprintf(stderr, "ringbench: startup: cannot save %s: %s\n", bpath,
+				strerror(errno));
 		else
-			startup_baseline_file(bpath, sizeof(bpath), cur.machine_id);
-		if (!o.baseline && access(bpath, R_OK) != 0) {
-			char bdir[1300];
-			snprintf(bdir, sizeof(bdir), "%s", bpath);
-			*strrchr(bdir, '/') = 0;
-			if (results_mkdirs(bdir) || results_write(doc, bpath))
-				fprintf(stderr, "ringbench: startup: cannot save %s: %s\n", bpath,
-					strerror(errno));
-			else
-				printf("first startup run on this machine: saved as its baseline, "
-				       "%s\n",
-				       bpath);
-		} else {
-			status = judge_startup(&o, exe, out, bpath, &cur);
-		}
+			printf("first startup run on this machine: saved as its baseline, "
+			       "%s\n",
+			       bpath);
+	} else if (!o.no_baseline) {
+		status = judge_startup(&o, bpath, aexe ? &side_a : NULL, &cur);
 	}
 	sample_free(&cur);
+	sample_free(&side_a);
 	json_decref(doc);
+	if (bb.arg)
+		builds_cleanup(&bb, 1);
 	return status;
 }

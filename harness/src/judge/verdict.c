@@ -846,8 +846,7 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			 "one run per side (the base needs at least %d): each run draws its own "
 			 "conditions, which move its figures by more than its repetitions "
 			 "spread, so two single runs cannot tell a change from that; no verdict "
-			 "(add runs to the base: ringbench baseline add; or interleave the "
-			 "builds: ringbench ab)",
+			 "(add runs to the base, or interleave the two builds in one run)",
 			 JUDGE_MIN_RUNS);
 	else if (verdicts == 0 && j->nrows > 0 && lost < judged && by_runs) {
 		int most = 0; /* the base's runs in the current run's state */
