@@ -8,7 +8,8 @@
 #   - interleaved (--baseline-build): the build against itself passes; the
 #     slowed build against it fails (exit 1) on throughput and CPU;
 #   - stored runs: a baseline of one run gives no verdict (exit 2) and
-#     says how many runs it needs; of five runs (`baseline add`), the
+#     says how many runs it needs; of five runs (`baseline add`, which runs
+#     the baseline's revision's build where it can be built), the
 #     unchanged build passes and the slowed one fails; and the output says
 #     which method judged, and what the base can call;
 #   - a baseline at a revision git does not know falls back to the stored
@@ -25,7 +26,7 @@ fail() { echo "check_methods.sh: $*" >&2; exit 1; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 scen=$data/check.ini
-export RINGBENCH_HISTORY=$tmp/history
+export RINGBENCH_HISTORY=$tmp/history RINGBENCH_BUILDS=$tmp/builds
 common=(--no-history --threshold 50% --out "$tmp/out.json")
 
 # judged CODE PATTERN CMD...: expect, but a run that the machine's state
@@ -84,6 +85,12 @@ for k in 2 3 4 5; do
 		{ cat "$tmp/add.log"; fail "baseline add $k"; }
 done
 grep -q "which holds 5 runs now" "$tmp/add.log" || { cat "$tmp/add.log"; fail "not 5 runs"; }
+# The runs added are the baseline's own build's, where its revision can be
+# built (a clean tree's; a build with uncommitted changes measures itself).
+if ! git -C "$(dirname "$0")" describe --always --dirty 2>/dev/null | grep -q -- '-dirty$'; then
+	grep -q "by the baseline's build" "$tmp/add.log" ||
+		{ cat "$tmp/add.log"; fail "baseline add did not run the baseline's build"; }
+fi
 # The machine here changes state (where the host puts the two CPUs) from
 # one repetition to the next, often enough that five runs of this small
 # scenario rarely hold three repetitions each in the state of a sixth.  A
@@ -115,6 +122,6 @@ expect 1 "^  msgs/s .*REGRESSION" env RINGBENCH_TEST_FAULT=slow:20000 "$rbf" che
 sed 's/"git_revision": "[^"]*"/"git_revision": "0000000"/' "$tmp/nostate.json" >"$tmp/norev.json"
 expect 0 "not interleaved: the baseline's revision 0000000 is not in" "$rb" check "$scen" \
 	--baseline "$tmp/norev.json" "${common[@]}"
-expect 2 "--method interleave: the baseline's revision 0000000 is not in" "$rb" check "$scen" \
+expect 2 "cannot interleave: the baseline's revision 0000000 is not in" "$rb" check "$scen" \
 	--baseline "$tmp/norev.json" --method interleave "${common[@]}"
 echo "check_methods.sh: ok"

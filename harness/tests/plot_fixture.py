@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """plot_fixture.py OUT.json [--slow SCALE] [--slow-pingpong SCALE] [--two-states]
                    [--revision REV] [--only MODE] [--date D] [--hostile] [--runs N]
+                   [--kernel K] [--ab A|B] [--seed N]
 
 A small ringbench results file with known figures, for the chart and report
 tests: ten repetitions of each case in one machine state (a bare line of 61
@@ -15,7 +16,9 @@ adds a stream case whose transport and build type are markup and a shell
 command, for the tests that nothing from a file is run or rendered.  --runs
 N writes N runs (each marked with its run_id), each at a level of its own
 within 3% of the figures, as a baseline of several runs holds; a run's
-figure is still the median of its repetitions exactly.
+figure is still the median of its repetitions exactly.  --kernel names the
+kernel release in the context (default 6.0).  --ab and --seed mark the
+file as one side of an interleaved session (ab_build, shuffle_seed).
 """
 import argparse
 import json
@@ -88,12 +91,15 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--date", default="2026-11-20T00:00:00+0000")
     ap.add_argument("--runs", type=int, default=0)
+    ap.add_argument("--kernel", default="6.0")
+    ap.add_argument("--ab", default="")
+    ap.add_argument("--seed", type=int, default=4242)
     a = ap.parse_args()
     ctx = {"date": a.date, "host_name": "fixture", "executable": "ringbench",
            "num_cpus": 2, "mhz_per_cpu": 2600.0, "cpu_scaling_enabled": False,
            "load_avg": [0, 0, 0], "library_build_type": "release", "caches": [],
            "machine_id": "fixture-2c-vm", "cpu_model": "Fixture", "cores": 2,
-           "kernel": "6.0", "virtualization": "vm", "cpus": "0,1",
+           "kernel": a.kernel, "virtualization": "vm", "cpus": "0,1",
            "git_revision": a.revision, "scenario": "fixture", "clock": "tsc",
            "clock_resolution_ns": 10.0, "clock_hz": 2.6e9}
     bench = []
@@ -123,6 +129,9 @@ def main():
                 e = entry("stream/transport:evil/size:64/cpus:0,1", "stream", evil, evil, 64,
                           1e6, 100, 100, rep)
                 bench.append(e)
+    if a.ab:
+        ctx["ab_build"] = a.ab
+        ctx["shuffle_seed"] = a.seed
     if a.runs:
         for i, e in enumerate(bench):
             e["run_id"] = "fixture-run-%d" % (i // (len(bench) // a.runs))

@@ -177,8 +177,13 @@ mkdir -p "$H8"
 for n in 1 2 3 4; do
 	fixture "$H8/2026111${n}T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-1${n}T00:00:00+0000
 	fixture "$H8/2026112${n}T000000.000Z-cccc222.json" --slow 0.7 --slow-pingpong 1.5 \
-		--revision cccc222 --date 2026-11-2${n}T00:00:00+0000
+		--revision cccc222 --date 2026-11-2${n}T00:00:00+0000 --kernel 6.1
 done
+# The kernel changed with the step: the history says so beside it.
+"$RB" history --dir "$H8" --case 'stream/wait:spin/size:64/' >"$T/out" 2>&1 ||
+	fail "history of eight nights: $(cat "$T/out")"
+grep -q "regression.*the kernel changed here too: 6.0 -> 6.1" "$T/out" ||
+	fail "the step is not said to coincide with the kernel's change: $(cat "$T/out")"
 "$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H8" --out "$T/h8" >"$T/out" 2>&1
 [ $? = 0 ] || fail "eight nights: $(cat "$T/out")"
 # One step on the stream's panel (1) and one on the ping-pong p50's (3),
@@ -345,14 +350,20 @@ grep -q "No startup times given" "$T/r2/index.html" || fail "report: no startup 
 # An interleaved check leaves its baseline build's run beside the results:
 # the change is judged in pairs against it, as check judged it, unless a
 # base is named.
-cp "$T/cur.json" "$T/c2.json"
-fixture "$T/c2.json.baseline-build.json" --revision bbbb111
+fixture "$T/c2.json" --slow 0.7 --slow-pingpong 1.5 --revision cccc222 --date 2026-11-23T00:00:00+0000 --ab B
+fixture "$T/c2.json.baseline-build.json" --revision bbbb111 --ab A
 "$RB" report "$T/c2.json" --no-history --out "$T/r3" >"$T/out" 2>&1
 [ $? = 0 ] && grep -q "ringbench ab: REGRESSION" "$T/r3/report.md" &&
 	grep -q "c2.json.baseline-build.json" "$T/r3/report.md" ||
 	fail "report: the baseline build's run beside the results was not the base: $(cat "$T/out")"
 "$RB" report "$T/c2.json" --baseline "$T/base.json" --no-history --out "$T/r4" >"$T/out" 2>&1
 grep -q "ringbench ab: " "$T/r4/report.md" && fail "report: --baseline did not win over the file beside"
+# ... and only the other side of this run's own session: another session's is not used
+fixture "$T/c2.json.baseline-build.json" --revision bbbb111 --ab A --seed 7
+"$RB" report "$T/c2.json" --no-history --out "$T/r6" >"$T/out" 2>&1
+grep -q "baseline-build.json is not used: it is not the other side of this run's session" "$T/out" &&
+	! grep -q "ringbench ab: " "$T/r6/report.md" ||
+	fail "report: another session's baseline build was paired with this run: $(cat "$T/out")"
 # A against B, judged in pairs
 "$RB" report "$T/cur.json" --ab "$T/base.json" --no-history --out "$T/r5" >"$T/out" 2>&1
 [ $? = 0 ] && grep -q "ringbench ab: REGRESSION" "$T/r5/report.md" && grep -q "| case | figure | A | B |" "$T/r5/report.md" ||

@@ -29,7 +29,10 @@
  *     case too.  Against a 10-run base such a step is found in two checks
  *     of three: what a stored baseline can call depends on its runs and
  *     their spread, which is why check prints it per figure;
- *   - the smallest change a base can call is what the formula gives, and
+ *   - three current runs against six: the spread pooled, A/A alarms within
+ *     alpha, a 50% step found in three checks of four at least;
+ *   - the smallest change a base can call is what the formula gives (for a
+ *     rate, a fall; for a time, a rise), and
  *     a base of fewer than 5 runs gives no verdict, with one run each side
  *     a "no verdict" that still shows the differences. */
 #include "results.h"
@@ -215,41 +218,75 @@ static void test_step(void)
 	CHECK(others <= 3);
 }
 
-/* The smallest change a base can call, on runs with known medians. */
+/* The smallest change a base can call, on runs with known medians: for a
+ * rate (a fall) and for a time (a rise). */
 static void test_detect(void)
 {
-	json_t *b = new_doc(), *c = new_doc();
-	/* Five base runs whose medians are 1, 1.1, 1.2, 0.9, 0.8 M/s, one
-	 * run now at 1 M/s. */
-	const double lv[5] = {1.0, 1.1, 1.2, 0.9, 0.8};
-	for (int k = 0; k < 6; k++)
-		for (int r = 0; r < 3; r++) {
-			double rate = 1e6 * (k < 5 ? lv[k] : 1.0);
-			char id[16];
-			snprintf(id, sizeof(id), "r%d", k);
-			json_array_append_new(json_object_get(k < 5 ? b : c, "benchmarks"),
-					      json_pack("{s:s, s:s, s:s, s:f, s:f, s:s, s:i}",
-							"name", "x", "run_type", "iteration",
-							"run_id", id, "items_per_second", rate,
-							"real_time", 1e9 / rate, "time_unit", "ns",
-							"repetition_index", r));
-		}
-	struct judgement j;
-	CHECK(regressions(b, c, true, &j) == 0);
-	double x[5], mean = 0, ss = 0;
-	for (int k = 0; k < 5; k++)
-		mean += (x[k] = log(lv[k])) / 5;
-	for (int k = 0; k < 5; k++)
-		ss += (x[k] - mean) * (x[k] - mean);
-	double se = sqrt(ss / 4) * sqrt(1 + 1.0 / 5);
-	double want = expm1(-(log1p(0.05) + stats_t_quantile(1 - 0.01, 4) * se));
-	CHECK(j.nrows >= 1 && j.rows[0].fig == FIG_RATE);
-	CHECK(j.nrows >= 1 && fabs(j.rows[0].detect - want) < 1e-9);
-	CHECK(j.nrows >= 1 && j.rows[0].nb == 5 && j.rows[0].nc == 1);
-	CHECK(j.method == JUDGE_RUNS && j.base_runs == 5 && j.status == 0);
-	judgement_free(&j);
-	json_decref(b);
-	json_decref(c);
+	for (int kind = 0; kind < 2; kind++) {
+		json_t *b = new_doc(), *c = new_doc();
+		/* Five base runs whose medians are 1, 1.1, 1.2, 0.9, 0.8 (M/s or
+		 * us), one run now at 1. */
+		const double lv[5] = {1.0, 1.1, 1.2, 0.9, 0.8};
+		for (int k = 0; k < 6; k++)
+			for (int r = 0; r < 3; r++) {
+				double v = k < 5 ? lv[k] : 1.0;
+				char id[16];
+				snprintf(id, sizeof(id), "r%d", k);
+				json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", "x",
+						      "run_type", "iteration", "run_id", id,
+						      "time_unit", "ns", "repetition_index", r);
+				json_object_set_new(e, "real_time", json_real(1e3 * v));
+				if (kind == 0)
+					json_object_set_new(e, "items_per_second",
+							    json_real(1e6 * v));
+				json_array_append_new(json_object_get(k < 5 ? b : c, "benchmarks"),
+						      e);
+			}
+		struct judgement j;
+		CHECK(regressions(b, c, true, &j) == 0);
+		double x[5], mean = 0, ss = 0;
+		for (int k = 0; k < 5; k++)
+			mean += (x[k] = log(lv[k])) / 5;
+		for (int k = 0; k < 5; k++)
+			ss += (x[k] - mean) * (x[k] - mean);
+		double se = sqrt(ss / 4) * sqrt(1 + 1.0 / 5);
+		double reach = log1p(0.05) + stats_t_quantile(1 - 0.01, 4) * se;
+		double want = kind == 0 ? expm1(-reach) : expm1(reach);
+		CHECK(j.nrows == 1 && j.rows[0].fig == (kind == 0 ? FIG_RATE : FIG_TIME));
+		CHECK(j.nrows == 1 && fabs(j.rows[0].detect - want) < 1e-9);
+		CHECK(j.nrows == 1 && j.rows[0].nb == 5 && j.rows[0].nc == 1);
+		CHECK(j.method == JUDGE_RUNS && j.base_runs == 5 && j.status == 0);
+		judgement_free(&j);
+		json_decref(b);
+		json_decref(c);
+	}
+}
+
+/* Several current runs: their spread pooled with the base's, and still at
+ * most 20 false alarms in 1000 A/A checks; a 50% step found. */
+static void test_pooled(void)
+{
+	int alarms = 0, found = 0, checks = 300;
+	for (int i = 0; i < checks; i++) {
+		json_t *b = make(NORMAL, 6, -1), *c = make(NORMAL, 3, -1);
+		struct judgement j;
+		alarms += regressions(b, c, true, &j) > 0;
+		CHECK(j.nrows > 0 && j.rows[0].nc == 3 && j.cur_runs == 3);
+		judgement_free(&j);
+		json_decref(b);
+		json_decref(c);
+		b = make(NORMAL, 6, -1);
+		c = make(NORMAL, 3, 0);
+		found += regressions(b, c, true, NULL) > 0;
+		json_decref(b);
+		json_decref(c);
+	}
+	fprintf(stderr,
+		"test_runs: three runs now against six: %d of %d A/A checks alarm, a halved "
+		"throughput found in %d\n",
+		alarms, checks, found);
+	CHECK(alarms <= 6);
+	CHECK(found >= checks * 3 / 4);
 }
 
 static void test_too_few(void)
@@ -342,6 +379,7 @@ int main(void)
 	test_old_method(NORMAL, "normal run levels");
 	test_old_method(OFFSETS, "run offsets of 20-40%");
 	test_step();
+	test_pooled();
 	if (failures) {
 		fprintf(stderr, "test_runs: %d checks failed\n", failures);
 		return 1;

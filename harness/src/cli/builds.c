@@ -132,7 +132,8 @@ void builds_cleanup(struct build *b, int n)
 	}
 	/* A worktree whose add was interrupted leaves only its record. */
 	char *prune[] = {"git", "-C", root_dir, "worktree", "prune", NULL};
-	build_run(prune, "/dev/null");
+	if (root_dir[0])
+		build_run(prune, "/dev/null");
 }
 
 static int make_tmp(void)
@@ -318,4 +319,23 @@ int build_of_revision(const char *rev, const char *who, struct build *b, char *w
 		return -1;
 	}
 	return 0;
+}
+
+bool build_same_commit(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return true;
+	size_t la = strlen(a), lb = strlen(b);
+	if ((la > 6 && strcmp(a + la - 6, "-dirty") == 0) ||
+	    (lb > 6 && strcmp(b + lb - 6, "-dirty") == 0))
+		return false; /* uncommitted changes are no commit */
+	char ca[128], cb[128], sa[600], sb[600];
+	snprintf(sa, sizeof(sa), "%s^{commit}", a);
+	snprintf(sb, sizeof(sb), "%s^{commit}", b);
+	char *ga[] = {"git", "-C", RINGBENCH_SOURCE_DIR, "rev-parse", "--verify", "--quiet",
+		      sa,    NULL};
+	char *gb[] = {"git", "-C", RINGBENCH_SOURCE_DIR, "rev-parse", "--verify", "--quiet",
+		      sb,    NULL};
+	return build_capture(ga, ca, sizeof(ca)) == 0 && build_capture(gb, cb, sizeof(cb)) == 0 &&
+	       ca[0] && strcmp(ca, cb) == 0;
 }

@@ -41,6 +41,9 @@ int build_prepare(struct build *b, const char *name, bool gbench, bool keep);
  * or -1 with the reason it cannot be had in why.  who names the command in
  * messages. */
 int build_of_revision(const char *rev, const char *who, struct build *b, char *why, size_t n);
+/* Whether two revision names (git describe's, a hash, a tag) name one
+ * commit of the source tree's repository; equal strings always do. */
+bool build_same_commit(const char *a, const char *b);
 /* Its workers speak this harness's protocol: 0, or exit code 2 said. */
 int build_check_protocol(const struct build *b);
 /* Remove the worktrees and the temporary folder. */

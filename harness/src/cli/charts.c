@@ -112,10 +112,15 @@ int charts_load(struct charts *c)
 	}
 	const char *mid = c->cur.machine_id;
 	/* An interleaved check leaves the baseline's build's run beside
-	 * this one: the change is judged in pairs against it, as check did. */
+	 * this one: the change is judged in pairs against it, as check did;
+	 * only if it is this run's other side (one session's two builds). */
 	snprintf(c->aside_path, sizeof(c->aside_path), "%s.baseline-build.json", c->results);
-	if (!c->ab && !c->baseline && exists(c->aside_path))
-		c->ab = c->aside_path;
+	if (!c->ab && !c->baseline && exists(c->aside_path)) {
+		if (sample_pair_of(c->aside_path, &c->cur, err, sizeof(err)))
+			c->ab = c->aside_path;
+		else
+			fprintf(stderr, "ringbench: %s is not used: %s\n", c->aside_path, err);
+	}
 	if (c->ab || c->baseline) {
 		snprintf(c->base_path, sizeof(c->base_path), "%s", c->ab ? c->ab : c->baseline);
 	} else if (mid[0]) {

@@ -50,8 +50,10 @@ static const char *const judge_options =
 
 static const char *const exit_text =
     "exit status: 0 pass, 1 performance regression, 2 usage or environment error\n"
-    "(bad files, different machines, a machine whose state changed for every case),\n"
-    "3 a visibility or integrity failure recorded in the current results\n";
+    "or no verdict (bad files, different machines, a machine whose state changed\n"
+    "for every case, too few repetitions, a stored baseline of too few runs, one\n"
+    "run per side), 3 a visibility or integrity failure recorded in the current\n"
+    "results\n";
 
 struct jcli {
 	struct judge_opts opts;
@@ -310,11 +312,15 @@ static int add_to_baseline(json_t *doc, const char *file, const char *path, bool
 		return BENCH_USAGE;
 	}
 	json_t *ctx = json_object_get(base, "context"), *cctx = json_object_get(doc, "context");
+	if (!json_is_object(ctx)) {
+		ctx = json_object();
+		json_object_set_new(base, "context", ctx);
+	}
 	/* A baseline is one build's: runs of another revision would mix a
 	 * change into the spread the next verdicts are judged by. */
 	const char *brev = json_string_value(json_object_get(ctx, "git_revision"));
 	const char *rev = json_string_value(json_object_get(cctx, "git_revision"));
-	if (brev && rev && strcmp(brev, rev) != 0 && !force) {
+	if (brev && rev && !build_same_commit(brev, rev) && !force) {
 		fprintf(stderr,
 			"ringbench: %s was measured at %s, the baseline at %s: a baseline's runs "
 			"are of one build (save a new baseline for a new build, or --force)\n",
@@ -452,8 +458,10 @@ static int baseline_add_run(const char *target, const char *scenario, bool force
 		snprintf(path, sizeof(path), "%s", target);
 	else
 		baseline_file(path, sizeof(path), m.id);
-	char scen[128] = "quick";
+	char scen[128] = "quick", rev[128] = "", why[1400] = "";
 	struct sample_set base = {0};
+	struct jcli j = {0};
+	struct build bb = {0};
 	if (access(path, F_OK) == 0) {
 		if (sample_load(path, &base, err, sizeof(err))) {
 			fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
@@ -461,17 +469,34 @@ static int baseline_add_run(const char *target, const char *scenario, bool force
 		}
 		if (base.scenario[0])
 			snprintf(scen, sizeof(scen), "%s", base.scenario);
+		snprintf(rev, sizeof(rev), "%s", base.revision);
+		/* On the CPUs the baseline was taken on: they are in its cases'
+		 * names. */
+		char cerr[256];
+		if (base.cpus[0] && spec_parse_cpus(base.cpus, j.cpu, cerr, sizeof(cerr)) == 0)
+			j.cpus_given = true;
 		sample_free(&base);
+		/* The run is of the baseline's own build, whatever this tree is
+		 * at now: built from its revision (and kept), as check builds it. */
+		if (build_of_revision(rev, "ringbench baseline add", &bb, why, sizeof(why)) != 0) {
+			bb.arg = NULL;
+			fprintf(stderr,
+				"ringbench baseline add: no build of the baseline's revision (%s): "
+				"measuring this build instead, which must be of that revision\n",
+				why);
+		}
 	}
 	if (scenario)
 		snprintf(scen, sizeof(scen), "%s", scenario);
-	struct jcli j = {0};
 	struct spec spec;
 	struct bench_case *cases = NULL;
 	char *one[1] = {scen};
 	int ncases = expand(1, one, "quick", &j, &spec, &cases);
-	if (ncases < 0)
+	if (ncases < 0) {
+		if (bb.arg)
+			builds_cleanup(&bb, 1);
 		return -ncases;
+	}
 	if (spec.repetitions < CHECK_MIN_REPS)
 		spec.repetitions = CHECK_MIN_REPS;
 	j.lim.stall_ns = 2000000000LL;
@@ -480,15 +505,20 @@ static int baseline_add_run(const char *target, const char *scenario, bool force
 			     .reps = spec.repetitions,
 			     .warm = spec.warmup,
 			     .lim = j.lim,
+			     .exe = {bb.arg ? bb.exe : NULL, NULL},
 			     .nbuilds = 1,
 			     .scenario = spec.scenario,
 			     .cpu = {spec.cpu[0], spec.cpu[1]},
 			     .progress = "baseline add"};
-	fprintf(stderr, "ringbench baseline add: one run of %s, %d cases x %d repetitions\n", scen,
-		ncases, spec.repetitions);
+	fprintf(stderr, "ringbench baseline add: one run of %s, %d cases x %d repetitions%s%s\n",
+		scen, ncases, spec.repetitions, bb.arg ? ", by the baseline's build " : "",
+		bb.arg ? bb.label : "");
 	int rc = session_run(&ss);
 	char out[1100];
 	runs_path(out, sizeof(out), "baseline-add");
+	if (rc == BENCH_PASS && bb.arg)
+		json_object_set_new(json_object_get(ss.doc[0], "context"), "git_revision",
+				    json_string(rev));
 	if (rc == BENCH_PASS) {
 		note_system(&ss);
 		if (results_write(ss.doc[0], out) != 0) {
@@ -503,7 +533,22 @@ static int baseline_add_run(const char *target, const char *scenario, bool force
 	}
 	session_free(&ss);
 	free(cases);
+	if (bb.arg)
+		builds_cleanup(&bb, 1);
 	return rc;
+}
+
+/* A file whose first character that is not white space opens a JSON
+ * object: a results file, not a scenario. */
+static bool looks_like_json(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int ch = ' ';
+	while (f && (ch = fgetc(f)) != EOF && (ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r'))
+		;
+	if (f)
+		fclose(f);
+	return ch == '{';
 }
 
 int cmd_baseline(int argc, char **argv)
@@ -514,8 +559,10 @@ int cmd_baseline(int argc, char **argv)
 	    "       ringbench baseline show [--baseline FILE]\n\n"
 	    "  add    add one run to this machine's baseline (results/baselines/\n"
 	    "         <machine-id>.json, RINGBENCH_BASELINES overrides the folder, or FILE):\n"
-	    "         RESULTS.json, or a run made now of SCENARIO (default: the baseline's).\n"
-	    "         A verdict from the stored runs needs 5, ideally taken on\n"
+	    "         RESULTS.json, or a run made now of SCENARIO (default: the baseline's)\n"
+	    "         on the baseline's CPUs by a build of the baseline's revision (built\n"
+	    "         from git and kept, as check does; this build where none can be\n"
+	    "         made).  A verdict from the stored runs needs 5, ideally taken on\n"
 	    "         different days: each run draws its own conditions, and their spread\n"
 	    "         is what a change must stand out from.  The runs must be of the\n"
 	    "         baseline's revision (--force to add another's)\n"
@@ -548,11 +595,11 @@ int cmd_baseline(int argc, char **argv)
 			return usage_error("baseline show takes only --baseline FILE");
 		return baseline_show(target);
 	}
-	if (!file && !add)
+	if (!file && strcmp(argv[1], "add") != 0)
 		return usage_error("baseline save: name a results file");
-	/* baseline add SCENARIO: a run of it made now, not a file to read. */
-	size_t fl = file ? strlen(file) : 0;
-	if (add && (!file || fl < 5 || strcmp(file + fl - 5, ".json") != 0))
+	/* baseline add SCENARIO: a run of it made now; a file that holds a
+	 * JSON object is a results file to add. */
+	if (add && (!file || !looks_like_json(file)))
 		return baseline_add_run(target, file, force);
 	return baseline_save(file, target, force, add);
 }
@@ -640,8 +687,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	/* The two sides of one interleaved run pair up; anything else is
 	 * judged run by run, unless told the repetitions are independent. */
-	j.opts.paired = strcmp(base.ab_build, "A") == 0 && strcmp(cur.ab_build, "B") == 0 &&
-			base.shuffle_seed == cur.shuffle_seed && base.shuffle_seed > 0;
+	j.opts.paired = sample_paired(&base, &cur);
 	if (j.opts.paired)
 		j.opts.floor = 0.03; /* ab's */
 	j.opts.runs = !j.within_run;
@@ -907,6 +953,8 @@ static void machine_changes(const struct sample_set *a, const struct sample_set 
 
 enum check_method { CHECK_AUTO, CHECK_INTERLEAVE, CHECK_STORED };
 
+static void on_exit_cleanup(int sig);
+
 int cmd_check(int argc, char **argv)
 {
 	struct jcli j = {0};
@@ -992,9 +1040,21 @@ int cmd_check(int argc, char **argv)
 		return BENCH_USAGE;
 	}
 	/* The method: a build of the baseline's revision beside this one
-	 * where one can be made, else the stored figures. */
+	 * where one can be made, else the stored figures.  Ctrl-C or a CI
+	 * timeout while it builds still removes the worktree. */
+	struct sigaction sa = {.sa_handler = on_exit_cleanup};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	struct build bb = {0};
 	bool inter = false;
+	if (j.baseline_build && !have_base) {
+		sample_free(&base);
+		free(cases);
+		return usage_error("check: --baseline-build: there is no baseline (%s) to judge "
+				   "against yet",
+				   bpath);
+	}
 	if (j.baseline_build && (method == CHECK_STORED || !build_is_binary(j.baseline_build))) {
 		sample_free(&base);
 		free(cases);
@@ -1015,7 +1075,7 @@ int cmd_check(int argc, char **argv)
 						  sizeof(why)) == 0;
 		}
 		if (!inter && (method == CHECK_INTERLEAVE || j.baseline_build)) {
-			fprintf(stderr, "ringbench check: --method interleave: %s\n", why);
+			fprintf(stderr, "ringbench check: cannot interleave: %s\n", why);
 			if (bb.arg)
 				builds_cleanup(&bb, 1);
 			sample_free(&base);

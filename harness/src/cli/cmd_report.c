@@ -64,13 +64,14 @@ static void load_startup(const char *path, struct startup_in *s)
 	/* Judged as startup judged it: against its baseline build's commands
 	 * timed beside it, else the stored startup baseline's runs. */
 	snprintf(bpath, sizeof(bpath), "%s.baseline-build.json", path);
-	bool beside = access(bpath, R_OK) == 0;
+	bool beside = access(bpath, R_OK) == 0 && sample_pair_of(bpath, &s->cur, err, sizeof(err));
 	if (!beside)
 		startup_baseline_file(bpath, sizeof(bpath), s->cur.machine_id);
 	if (access(bpath, R_OK) || sample_load(bpath, &s->base, err, sizeof(err)))
 		return;
 	s->have_base = true;
 	startup_judge_opts(&s->opts);
+	s->opts.paired = beside;
 	s->opts.runs = !beside;
 	if (judge(&s->base, &s->cur, &s->opts, &s->j, err, sizeof(err)))
 		return;

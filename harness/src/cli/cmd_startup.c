@@ -209,7 +209,8 @@ static const char help[] =
     "  --warmup N         untimed runs first (default 5)\n"
     "  --out FILE         the results, Google Benchmark JSON, one repetition per run\n"
     "                     (default results/runs/startup-<time>.json)\n"
-    "  --export-json FILE hyperfine's own JSON\n"
+    "  --export-json FILE hyperfine's own JSON (beside a baseline build, one file a\n"
+    "                     round: FILE.0, FILE.1, ...)\n"
     "  --baseline FILE    judge against FILE (default: this machine's startup\n"
     "                     baseline, results/baselines/<machine-id>.startup.json; the\n"
     "                     first run saves it), as check judges, with a floor of 20%:\n"
@@ -583,6 +584,14 @@ static int measure(const struct startup_opts *o, const char *exe, const char *ae
 		json_decref(*doc);
 		*doc = NULL;
 		return BENCH_USAGE;
+	}
+	/* Both sides of one session share its seed (sample_paired). */
+	if (adoc) {
+		json_int_t seed = (json_int_t)(time(NULL) ^ getpid()) | 1;
+		json_object_set_new(json_object_get(*doc, "context"), "shuffle_seed",
+				    json_integer(seed));
+		json_object_set_new(json_object_get(adoc, "context"), "shuffle_seed",
+				    json_integer(seed));
 	}
 	/* Beside a baseline build: rounds of STARTUP_ROUND runs of every
 	 * command, the two builds' turn about (A B, then B A), so that each

@@ -122,8 +122,9 @@ void report_summary(FILE *f, const struct judgement *j, const struct report_meta
 		j->regressions == 1 ? "" : "s");
 	if (unconfirmed)
 		fprintf(f, " (%d more not confirmed by a re-run)", unconfirmed);
-	fprintf(f, ", %d improvement%s, %d unchanged, %d with too few repetitions", j->improvements,
-		j->improvements == 1 ? "" : "s", same, j->too_few);
+	fprintf(f, ", %d improvement%s, %d unchanged, %d with too few %s", j->improvements,
+		j->improvements == 1 ? "" : "s", same, j->too_few,
+		j->method == JUDGE_RUNS && !j->one_run_each ? "runs" : "repetitions");
 	if (j->nfail)
 		fprintf(f, ", %d visibility or integrity failure%s", j->nfail,
 			j->nfail == 1 ? "" : "s");
@@ -159,9 +160,11 @@ static void states_line(FILE *f, const struct judgement *j, const struct report_
 			j->unsteady_base, m->base_label, j->unsteady_cur, m->cur_label);
 }
 
-static int cmp_abs(const void *a, const void *b)
+/* Changes by their size as factors: a rate that halves (-50%) is as far
+ * as a time that doubles (+100%). */
+static int cmp_reach(const void *a, const void *b)
 {
-	double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+	double x = fabs(log1p(*(const double *)a)), y = fabs(log1p(*(const double *)b));
 	return (x > y) - (x < y);
 }
 
@@ -169,18 +172,25 @@ static int cmp_abs(const void *a, const void *b)
  * where the runs spread so far that no change of a sane size stands out. */
 static void fmt_reach(char *out, size_t n, double d)
 {
-	if (fabs(d) > 10)
-		snprintf(out, n, ">1000%%");
+	if (d > 10 || d < -0.99)
+		snprintf(out, n, "%s", d > 0 ? ">1000%" : "a fall of >99%");
 	else
 		snprintf(out, n, "%.0f%%", 100 * fabs(d));
 }
 
-void report_method(FILE *f, const struct judgement *j, const struct report_meta *m)
+void report_method(FILE *f, const struct judgement *j, const struct report_meta *m, bool markdown)
 {
 	if (j->method_note[0])
 		fprintf(f, "method: %s\n", j->method_note);
-	if (m->machine_note && m->machine_note[0])
-		fprintf(f, "machine: %s\n", m->machine_note);
+	if (m->machine_note && m->machine_note[0]) {
+		/* From the files' contexts: in Markdown, as code like any name. */
+		fprintf(f, "machine, since the base was taken: ");
+		if (markdown)
+			report_md_code(f, m->machine_note);
+		else
+			fputs(m->machine_note, f);
+		fprintf(f, "\n");
+	}
 	if (j->method != JUDGE_RUNS)
 		return;
 	double *d = malloc(((size_t)j->nrows + 1) * sizeof(*d));
@@ -189,7 +199,7 @@ void report_method(FILE *f, const struct judgement *j, const struct report_meta 
 		if (!isnan(j->rows[i].detect))
 			d[n++] = j->rows[i].detect;
 	if (n > 0) {
-		qsort(d, (size_t)n, sizeof(*d), cmp_abs);
+		qsort(d, (size_t)n, sizeof(*d), cmp_reach);
 		char med[24], best[24], worst[24];
 		fmt_reach(med, sizeof(med), d[(n - 1) / 2]);
 		fmt_reach(best, sizeof(best), d[0]);
@@ -203,12 +213,18 @@ void report_method(FILE *f, const struct judgement *j, const struct report_meta 
 	free(d);
 }
 
+/* Stored runs: the interval is at the level of the verdict's test (the
+ * method line says so); otherwise a 95% bootstrap. */
+static const char *interval_label(const struct judgement *j)
+{
+	return j->method == JUDGE_RUNS && !j->one_run_each ? "interval" : "95% interval";
+}
+
 void report_table(FILE *f, const struct judgement *j, const struct report_meta *m, bool all)
 {
 	const char *last = NULL;
-	bool runs = j->method == JUDGE_RUNS;
 	fprintf(f, "  %-13s %9s %9s %10s %18s %8s  %s\n", "figure", m->base_label, m->cur_label,
-		"change", runs ? "interval" : "95% interval", "p", "verdict");
+		"change", interval_label(j), "p", "verdict");
 	for (int i = 0; i < j->nrows; i++) {
 		const struct judge_row *r = &j->rows[i];
 		if (!all && (r->v == V_SAME || r->v == V_SMALL))
@@ -241,7 +257,7 @@ void report_table(FILE *f, const struct judgement *j, const struct report_meta *
 	states_line(f, j, m);
 	for (int i = 0; i < j->nwarn; i++)
 		fprintf(f, "warning: %s\n", j->warnings[i]);
-	report_method(f, j, m);
+	report_method(f, j, m, false);
 	if (j->changed[0])
 		fprintf(f, "%s\n", j->changed);
 	report_summary(f, j, m);
@@ -324,9 +340,9 @@ void report_markdown_to(FILE *f, const struct judgement *j, const struct report_
 		if (pass == 1)
 			fprintf(f, "<details><summary>every figure</summary>\n\n");
 		fprintf(f,
-			"| case | figure | %s | %s | change | 95%% interval | p | verdict |\n"
+			"| case | figure | %s | %s | change | %s | p | verdict |\n"
 			"|---|---|---:|---:|---:|---:|---:|---|\n",
-			m->base_label, m->cur_label);
+			m->base_label, m->cur_label, interval_label(j));
 		for (int i = 0; i < j->nrows; i++) {
 			const struct judge_row *r = &j->rows[i];
 			if (pass == 0 && (r->v == V_SAME || r->v == V_SMALL))
@@ -354,7 +370,7 @@ void report_markdown_to(FILE *f, const struct judgement *j, const struct report_
 	fprintf(f, "\n");
 	states_line(f, j, m);
 	fprintf(f, "\n");
-	report_method(f, j, m);
+	report_method(f, j, m, true);
 	if (j->changed[0])
 		fprintf(f, "\n%s\n", j->changed);
 	for (int i = 0; i < j->nwarn; i++)
@@ -419,8 +435,8 @@ void report_html(FILE *f, const struct judgement *j, const struct report_meta *m
 		xml_text(f, m->base_label);
 		fprintf(f, "</th><th>");
 		xml_text(f, m->cur_label);
-		fprintf(f, "</th><th>change</th><th>95%% interval</th><th>p</th><th>verdict</th>"
-			   "</tr>\n");
+		fprintf(f, "</th><th>change</th><th>%s</th><th>p</th><th>verdict</th></tr>\n",
+			interval_label(j));
 		for (int i = 0; i < j->nrows; i++) {
 			const struct judge_row *r = &j->rows[i];
 			if (pass == 0 && (r->v == V_SAME || r->v == V_SMALL))
@@ -464,7 +480,7 @@ void report_html(FILE *f, const struct judgement *j, const struct report_meta *m
 	mf = open_memstream(&st, &len);
 	if (mf) {
 		states_line(mf, j, m);
-		report_method(mf, j, m);
+		report_method(mf, j, m, false);
 		for (int i = 0; i < j->nwarn; i++)
 			fprintf(mf, "warning: %s\n", j->warnings[i]);
 		fclose(mf);
@@ -540,8 +556,9 @@ int report_junit(const char *path, const struct judgement *j, const struct repor
 			char ch[24], ci[40], msg[200];
 			fmt_change(ch, sizeof(ch), r);
 			fmt_ci(ci, sizeof(ci), r);
-			snprintf(msg, sizeof(msg), "%s %s (95%% interval %s, threshold %.1f%%)",
-				 fig_info[r->fig].label, ch, ci, r->threshold * 100);
+			snprintf(msg, sizeof(msg), "%s %s (%s %s, threshold %.1f%%)",
+				 fig_info[r->fig].label, ch, interval_label(j), ci,
+				 r->threshold * 100);
 			fprintf(f, "      <failure type=\"regression\" message=\"");
 			xml_text(f, msg);
 			fprintf(f, "\"/>\n");
@@ -671,7 +688,8 @@ int report_json(const char *path, const struct judgement *j, const struct report
 			    num_or_null(m->opts->threshold > 0 ? m->opts->threshold : NAN));
 	json_object_set_new(doc, "paired", json_boolean(m->opts->paired));
 	static const char *const methods[] = {"repetitions", "interleaved", "runs"};
-	json_object_set_new(doc, "method", json_string(methods[j->method]));
+	json_object_set_new(doc, "method",
+			    json_string(j->one_run_each ? "one-run-each" : methods[j->method]));
 	json_object_set_new(doc, "method_note", json_string(j->method_note));
 	json_object_set_new(doc, "runs_base", json_integer(j->base_runs));
 	json_object_set_new(doc, "runs_current", json_integer(j->cur_runs));

@@ -27,8 +27,8 @@ struct report_meta {
 
 /* The lines that say how the verdict was reached: the method, what the
  * machines differ in, and (the run as the unit) the smallest change the
- * base can call. */
-void report_method(FILE *f, const struct judgement *j, const struct report_meta *m);
+ * base can call; markdown: names from the files as code. */
+void report_method(FILE *f, const struct judgement *j, const struct report_meta *m, bool markdown);
 
 /* A figure as tables show it: 29.80M, 171.0, 0.000 for a count. */
 void report_value(char *out, size_t n, double v, enum fig f);

@@ -113,12 +113,15 @@ static double unit_ns(const char *unit)
 	return 0;
 }
 
-/* The index of the run named id, added if new; -1 out of memory. */
+/* The index of the run named id, added if new; -1 out of memory, -2 past
+ * SAMPLE_MAX_RUNS. */
 static int run_index(struct sample_set *s, const char *id)
 {
 	for (int k = s->nruns - 1; k >= 0; k--)
 		if (strcmp(s->run_ids[k], id) == 0)
 			return k;
+	if (s->nruns >= SAMPLE_MAX_RUNS)
+		return -2;
 	char **ids = realloc(s->run_ids, (size_t)(s->nruns + 1) * sizeof(*ids));
 	if (!ids)
 		return -1;
@@ -239,13 +242,17 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 	const char *run_id = json_string_value(json_object_get(e, "run_id"));
 	char implicit[32];
 	if (!run_id) {
+		/* "#k": the k-th run of a file without run ids (k < the cap) */
 		const char *prev = i > 0 ? s->run_ids[c->run[i - 1]] : "#0";
-		int k = prev[0] == '#' ? atoi(prev + 1) : 0;
+		long k = prev[0] == '#' ? strtol(prev + 1, NULL, 10) : 0;
 		k += i > 0 && c->rep[i] <= c->rep[i - 1];
-		snprintf(implicit, sizeof(implicit), "#%d", k);
+		snprintf(implicit, sizeof(implicit), "#%ld",
+			 k < SAMPLE_MAX_RUNS ? k : SAMPLE_MAX_RUNS);
 		run_id = implicit;
 	}
 	c->run[i] = run_index(s, run_id);
+	if (c->run[i] == -2)
+		return fail(err, n, "%s: more than %d runs: refused", label, SAMPLE_MAX_RUNS);
 	if (c->run[i] < 0)
 		return fail(err, n, "out of memory");
 	c->n++;
@@ -275,6 +282,7 @@ static int from_json(json_t *doc, const char *label, struct sample_set *out, cha
 		copy_str(ctx, "governor", out->governor, sizeof(out->governor));
 		copy_str(ctx, "hypervisor", out->hypervisor, sizeof(out->hypervisor));
 		copy_str(ctx, "ab_build", out->ab_build, sizeof(out->ab_build));
+		copy_str(ctx, "cpus", out->cpus, sizeof(out->cpus));
 		json_t *seed = json_object_get(ctx, "shuffle_seed");
 		out->shuffle_seed = json_is_integer(seed) ? json_integer_value(seed) : -1;
 		copy_str(ctx, "library_build_type", out->build_type, sizeof(out->build_type));
@@ -443,4 +451,26 @@ const struct sample_case *sample_find(const struct sample_set *s, const char *na
 		if (strcmp(s->cases[i].name, name) == 0)
 			return &s->cases[i];
 	return NULL;
+}
+
+bool sample_paired(const struct sample_set *a, const struct sample_set *b)
+{
+	return strcmp(a->ab_build, "A") == 0 && strcmp(b->ab_build, "B") == 0 &&
+	       a->shuffle_seed > 0 && a->shuffle_seed == b->shuffle_seed;
+}
+
+bool sample_pair_of(const char *path_a, const struct sample_set *b, char *err, size_t n)
+{
+	struct sample_set a;
+	if (sample_load(path_a, &a, err, n))
+		return false;
+	bool ok = sample_paired(&a, b);
+	if (!ok)
+		snprintf(err, n,
+			 "it is not the other side of this run's session (ab_build %s/%s, "
+			 "seed %lld/%lld)",
+			 a.ab_build[0] ? a.ab_build : "-", b->ab_build[0] ? b->ab_build : "-",
+			 a.shuffle_seed, b->shuffle_seed);
+	sample_free(&a);
+	return ok;
 }

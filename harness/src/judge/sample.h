@@ -77,6 +77,7 @@ struct sample_set {
 	char governor[64];
 	char hypervisor[128];
 	char ab_build[8];	/* "A" or "B": one side of an interleaved run (ab) */
+	char cpus[32];		/* the two CPUs, "0,1" ("" when not said) */
 	long long shuffle_seed; /* the session's seed: two sides of one ab share it */
 	bool ringbench;		/* written by ringbench (has machine_id and figures) */
 	/* The runs the repetitions were taken in.  A repetition names its run
@@ -90,10 +91,12 @@ struct sample_set {
 	struct sample_case *cases;
 };
 
-/* Most repetitions a case may have, and most cases, in a file read back:
- * beyond, the file is refused (a crafted file must not make compare hang). */
+/* Most repetitions a case may have, most cases and most runs, in a file
+ * read back: beyond, the file is refused (a crafted file must not make
+ * compare hang). */
 #define SAMPLE_MAX_REPS	 10000
 #define SAMPLE_MAX_CASES 10000
+#define SAMPLE_MAX_RUNS	 1000
 
 /* Read a results file.  0, or -1 with one sentence in err naming the file
  * and what is wrong (not JSON, another schema, a missing or non-numeric
@@ -104,6 +107,12 @@ int sample_from_json(json_t *doc, const char *label, struct sample_set *out, cha
 void sample_free(struct sample_set *s);
 
 const struct sample_case *sample_find(const struct sample_set *s, const char *name);
+/* Whether a and b are the two sides of one interleaved session (ab,
+ * check, startup): a the A side, b the B side, the session's seed shared. */
+bool sample_paired(const struct sample_set *a, const struct sample_set *b);
+/* The same for the file at path_a, read here, against b: true, or false
+ * with why in err. */
+bool sample_pair_of(const char *path_a, const struct sample_set *b, char *err, size_t n);
 /* Whether any repetition recorded the machine's state. */
 bool sample_has_probes(const struct sample_set *s);
 

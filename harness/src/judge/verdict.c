@@ -366,25 +366,37 @@ static int judge_unpaired(const struct states *st, const struct sample_case *b,
 static int run_medians(const struct states *st, const struct sample_case *c, int nruns, enum fig f,
 		       int k, double *out, bool *nonpositive)
 {
-	double *in = malloc(((size_t)c->n + 1) * sizeof(*in));
-	if (!in)
+	/* The repetitions grouped by run in one pass (a counting sort), so a
+	 * file of many runs costs its size, not runs x size. */
+	int *at = calloc((size_t)nruns + 2, sizeof(int));
+	double *v = malloc(((size_t)c->n + 1) * sizeof(double));
+	if (!at || !v) {
+		free(at), free(v);
 		return -1;
+	}
+	for (int r = 0; r < c->n; r++)
+		if (c->run[r] >= 0 && c->run[r] < nruns && (!st->used || states_of(st, c, r) == k))
+			at[c->run[r] + 2]++;
+	for (int run = 0; run < nruns; run++)
+		at[run + 2] += at[run + 1];
+	/* at[run + 1] is now where run's values start; filling moves it to
+	 * where they end, which is where the next run's start. */
+	for (int r = 0; r < c->n; r++)
+		if (c->run[r] >= 0 && c->run[r] < nruns && (!st->used || states_of(st, c, r) == k))
+			v[at[c->run[r] + 1]++] = c->v[f][r];
 	int m = 0;
 	for (int run = 0; run < nruns; run++) {
-		int ni = 0;
-		for (int r = 0; r < c->n; r++)
-			if (c->run[r] == run && (!st->used || states_of(st, c, r) == k))
-				in[ni++] = c->v[f][r];
+		int from = at[run], ni = at[run + 1] - from;
 		if (ni < JUDGE_RUN_MIN_REPS)
 			continue;
-		double med = stats_median(in, ni);
+		double med = stats_median(v + from, ni);
 		if (!(med > 0)) {
 			*nonpositive = true;
 			continue;
 		}
 		out[m++] = log(med);
 	}
-	free(in);
+	free(at), free(v);
 	return m;
 }
 
@@ -412,25 +424,22 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 	double *xb = malloc((size_t)nmax * sizeof(double)),
 	       *xc = malloc((size_t)nmax * sizeof(double));
 	int *kb = calloc((size_t)nst, sizeof(int)), *kc = calloc((size_t)nst, sizeof(int));
-	if (!xb || !xc || !kb || !kc) {
-		free(xb), free(xc), free(kb), free(kc);
-		return -1;
-	}
+	int rc = -1;
+	if (!xb || !xc || !kb || !kc)
+		goto out;
 	bool nonpositive = false;
 	int eligible = 0, most_b = 0, common = 0;
 	for (int k = 0; k < nst; k++) {
 		kb[k] = run_medians(st, b, bs->nruns, f, k, xb, &nonpositive);
 		kc[k] = run_medians(st, c, cs->nruns, f, k, xc, &nonpositive);
-		if (kb[k] < 0 || kc[k] < 0) {
-			free(xb), free(xc), free(kb), free(kc);
-			return -1;
-		}
-		int dof = kb[k] - 1 + (kc[k] > 1 ? kc[k] - 1 : 0);
+		if (kb[k] < 0 || kc[k] < 0)
+			goto out;
 		common += kb[k] > 0 && kc[k] > 0;
 		if (kc[k] > 0 && kb[k] > most_b)
 			most_b = kb[k];
-		eligible += kc[k] > 0 && kb[k] >= 2 && dof >= JUDGE_MIN_RUNS - 1;
+		eligible += kc[k] > 0 && kb[k] >= JUDGE_MIN_RUNS;
 	}
+	rc = 0;
 	row->p = row->min_p = row->lo = row->hi = row->change = NAN;
 	row->detect = NAN;
 	row->base = median_of(b->v[f], b->n);
@@ -440,7 +449,18 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 		row->nc = 0;
 		for (int k = 0; k < nst; k++)
 			row->nc = kb[k] == most_b && kc[k] > row->nc ? kc[k] : row->nc;
-		if (common == 0) {
+		/* Repetitions in a state both files saw, but no run with enough
+		 * of them there, is too few runs, not a machine that changed. */
+		bool shared = false;
+		for (int k = 0; k < nst && !shared; k++) {
+			bool in_b = false, in_c = false;
+			for (int r = 0; r < b->n; r++)
+				in_b |= !st->used || states_of(st, b, r) == k;
+			for (int r = 0; r < c->n; r++)
+				in_c |= !st->used || states_of(st, c, r) == k;
+			shared = in_b && in_c;
+		}
+		if (common == 0 && !shared) {
 			row->v = V_STATE;
 			state_note(row->note, sizeof(row->note), st, b, c);
 		} else {
@@ -451,39 +471,50 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 				 most_b, most_b == 1 ? "" : "s", JUDGE_RUN_MIN_REPS,
 				 JUDGE_MIN_RUNS);
 		}
-		free(xb), free(xc), free(kb), free(kc);
-		return 0;
+		goto out;
 	}
 	if (nonpositive) {
 		row->v = V_SAME;
 		snprintf(row->note, sizeof(row->note), "a value of 0: not judged");
-		free(xb), free(xc), free(kb), free(kc);
-		return 0;
+		goto out;
 	}
 	struct judge_opts ok = *o;
 	ok.alpha = alpha_each / eligible;
 	int better = fig_info[f].better;
-	struct judge_row best = {0};
+	struct judge_row best = *row;
 	int best_rank = -1; /* 2 regression, 1 improvement, 0 neither (most runs) */
 	int best_runs = -1;
 	for (int k = 0; k < nst; k++) {
-		int nb = run_medians(st, b, bs->nruns, f, k, xb, &nonpositive);
-		int nc = run_medians(st, c, cs->nruns, f, k, xc, &nonpositive);
-		int dof = nb - 1 + (nc > 1 ? nc - 1 : 0);
-		if (!(nc > 0 && nb >= 2 && dof >= JUDGE_MIN_RUNS - 1))
+		int nb = kb[k] >= JUDGE_MIN_RUNS && kc[k] > 0
+			     ? run_medians(st, b, bs->nruns, f, k, xb, &nonpositive)
+			     : 0;
+		int nc = nb ? run_medians(st, c, cs->nruns, f, k, xc, &nonpositive) : 0;
+		if (nb < 0 || nc < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (nb < JUDGE_MIN_RUNS || nc == 0)
 			continue;
+		int dof = nb - 1 + (nc > 1 ? nc - 1 : 0);
 		double mb, ssb, mc, ssc;
 		mean_ss(xb, nb, &mb, &ssb);
 		mean_ss(xc, nc, &mc, &ssc);
 		/* The runs' spread, pooled where the current file has several;
-		 * one current run is a new draw from the base's distribution. */
-		double sd = sqrt((ssb + (nc > 1 ? ssc : 0)) / dof);
+		 * one current run is a new draw from the base's distribution.
+		 * Never under 1% (runs that agree by chance, or a percentile
+		 * that sits on one clock step, must not make any change
+		 * certain), nor, for a percentile read in the clock's steps,
+		 * under the spread of that rounding (a step over sqrt(12)). */
+		double floor_sd = 0.01;
+		if ((f == FIG_P50 || f == FIG_P99) && step > 0)
+			floor_sd = fmax(floor_sd, step / sqrt(12.0) / exp(mb));
+		double sd = fmax(sqrt((ssb + (nc > 1 ? ssc : 0)) / dof), floor_sd);
 		double se = sd * sqrt(1.0 / nb + 1.0 / nc), est = mc - mb;
-		/* One-sided towards worse: the chance of a run this much worse
-		 * (or better, for an improvement) if nothing changed. */
-		double t = se > 0 ? est / se : (est == 0 ? 0 : copysign(INFINITY, est));
-		double worse_t = better > 0 ? -t : t;
-		double p_worse = stats_t_sf(worse_t, dof), p_better = stats_t_sf(-worse_t, dof);
+		/* One-sided: the chance of a run this much worse (or better,
+		 * for an improvement) if nothing changed, against alpha; the
+		 * interval is at the same level, so "the whole interval beyond
+		 * the threshold" is the test itself. */
+		double t = est / se, worse_t = better > 0 ? -t : t;
 		double tcrit = stats_t_quantile(1 - ok.alpha, dof);
 		struct judge_row r = *row;
 		r.note[0] = 0;
@@ -491,19 +522,19 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 		r.cur = exp(mc);
 		r.nb = nb;
 		r.nc = nc;
-		r.p = fmin(1, 2 * fmin(p_worse, p_better));
+		r.p = fmin(stats_t_sf(worse_t, dof), stats_t_sf(-worse_t, dof));
 		r.min_p = 0;
-		/* The interval at the level the verdict is taken at, so "the
-		 * whole interval beyond the threshold" is the test itself. */
-		struct judge_opts two = ok;
-		two.alpha = 2 * ok.alpha; /* stat_verdict compares the two-sided p */
-		stat_verdict(&r, &two, est, est - tcrit * se, est + tcrit * se, NAN, step);
+		stat_verdict(&r, &ok, est, est - tcrit * se, est + tcrit * se, NAN, step);
 		double reach = log1p(r.threshold) + tcrit * se;
 		r.detect = better > 0 ? expm1(-reach) : expm1(reach);
-		snprintf(r.note, sizeof(r.note), "%d base run%s, %d now%s%.0f%s; alpha %.2g", nb,
-			 nb == 1 ? "" : "s", nc, st->used ? ", state " : "",
-			 st->used ? (st->lo[k] + st->hi[k]) / 2 : 0, st->used ? " ns" : "",
-			 ok.alpha);
+		char state[48] = "";
+		if (st->used)
+			snprintf(state, sizeof(state), ", state %.0f ns",
+				 (st->lo[k] + st->hi[k]) / 2);
+		size_t l = strlen(r.note); /* stat_verdict's own note stays */
+		snprintf(r.note + l, sizeof(r.note) - l,
+			 "%s%d base run%s, %d now%s; one-sided, alpha %.2g", l ? "; " : "", nb,
+			 nb == 1 ? "" : "s", nc, state, ok.alpha);
 		int rank = r.v == V_REGRESSION ? 2 : r.v == V_IMPROVEMENT ? 1 : 0;
 		if (rank > best_rank || (rank == best_rank && nb + nc > best_runs)) {
 			best = r;
@@ -512,8 +543,9 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 		}
 	}
 	*row = best;
+out:
 	free(xb), free(xc), free(kb), free(kc);
-	return 0;
+	return rc;
 }
 
 /* A change can live in one machine state only: a fixed delay costs a fast
@@ -771,6 +803,7 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 	j->base_runs = base->nruns;
 	j->cur_runs = cur->nruns;
 	bool one_run_each = j->method == JUDGE_RUNS && base->nruns <= 1 && cur->nruns <= 1;
+	j->one_run_each = one_run_each;
 	struct judge_opts within = *o;
 	within.runs = false;
 	const struct judge_opts *oo = one_run_each ? &within : o;
@@ -892,7 +925,12 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			 "repetitions as independent draws (rank test within machine states, "
 			 "alpha %.3g per figure)",
 			 o->alpha);
-	if (j->too_few && !by_runs)
+	if (j->too_few && by_runs)
+		warn(j,
+		     "%d figures had too few runs in the machine state of the current run (the "
+		     "base needs %d, each with %d repetitions there): no verdict on them",
+		     j->too_few, JUDGE_MIN_RUNS, JUDGE_RUN_MIN_REPS);
+	else if (j->too_few)
 		warn(j,
 		     "%d figures had too few repetitions (in a common state) for the test to reach "
 		     "alpha %.3g: no verdict on them",

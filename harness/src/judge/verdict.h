@@ -63,8 +63,10 @@ enum verdict {
  * (with one current run: a prediction interval for a new run), one-sided
  * towards "worse", at alpha shared among every timed figure judged
  * (Bonferroni), so alpha bounds the chance that a check of an unchanged
- * build reports any regression at all.  The base needs JUDGE_MIN_RUNS runs
- * (RUNS_MIN_DOF degrees of freedom); with one run per side the table shows
+ * build reports any regression at all.  The runs' spread is taken as at
+ * least 1% (and, for a percentile, the spread of rounding to the clock's
+ * step).  The base needs
+ * JUDGE_MIN_RUNS runs in the state; with one run per side the table shows
  * the within-run test's differences and the verdict is "no verdict".
  *
  * JUDGE_PAIRS (ab, and check against a build of the baseline's revision):
@@ -74,9 +76,8 @@ enum verdict {
  * draws, for files where that holds (runs interleaved by other means). */
 enum judge_method { JUDGE_REPS, JUDGE_PAIRS, JUDGE_RUNS };
 
-/* Runs a base needs before the run-to-run spread means anything (4
- * degrees of freedom); a run counts in a state where it has this many
- * repetitions. */
+/* Runs a base needs in a state before the run-to-run spread means
+ * anything; a run counts in a state where it has this many repetitions. */
 #define JUDGE_MIN_RUNS	   5
 #define JUDGE_RUN_MIN_REPS 3
 
@@ -133,6 +134,7 @@ struct judgement {
 	int nwarn;
 	int regressions, improvements, too_few, state_lost;
 	enum judge_method method;
+	bool one_run_each;	 /* JUDGE_RUNS with one run per side: no verdict */
 	int base_runs, cur_runs; /* runs in each file */
 	int tests;		 /* JUDGE_RUNS: timed figures sharing alpha */
 	char method_note[320];	 /* how the verdict was reached, one sentence */
