@@ -101,7 +101,7 @@ gen "$T/now_same.json" $M 1.0 runs=1
 gen "$T/now_half.json" $M 0.5 runs=1
 expect 0 "^method: the run as the unit: 1 run against the spread of the base's 6 runs" -- \
 	"$RB" compare "$T/runs6.json" "$T/now_same.json"
-grep -qE "^this base can call a change of [0-9]+% or more in half of its [0-9]+ figures" "$T/out" ||
+grep -qE "^this base can call a change by a factor of [0-9.]+ or more in half of its [0-9]+ figures" "$T/out" ||
 	fail "compare of runs does not say what it can call"
 expect 1 "msgs/s .*REGRESSION" -- "$RB" compare "$T/runs6.json" "$T/now_half.json"
 expect 2 "the base has 4 runs .* too few to tell a change from run-to-run variance" -- \

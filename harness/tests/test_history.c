@@ -364,10 +364,37 @@ static void test_folder(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* A level known from fewer than HISTORY_MIN_BEFORE nights fails no night:
+ * three nights, then two at a fifth of the throughput, show the step and
+ * fail nothing; eight nights before them, the same two fail the second. */
+static void test_young_history(void)
+{
+	for (int before = 3; before <= 8; before += 5) {
+		char dir[] = "/tmp/rb-history-young-XXXXXX";
+		CHECK(mkdtemp(dir) != NULL);
+		stats_rng_seed(&rng, 7);
+		for (int i = 0; i < before; i++)
+			put(dir, i, "aaaa", true, 1.0, false);
+		put(dir, before, "bbbb", true, 0.2, false);
+		put(dir, before + 1, "bbbb", true, 0.2, false);
+		struct history h;
+		struct history_analysis a;
+		analyse(dir, &h, &a);
+		CHECK(count_steps(&a, false) >= 1);
+		CHECK(a.regressions == (before >= HISTORY_MIN_BEFORE ? 1 : 0));
+		history_analysis_free(&a);
+		history_free(&h);
+		char cmd[700];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		CHECK(system(cmd) == 0);
+	}
+}
+
 int main(void)
 {
 	test_series();
 	test_folder();
+	test_young_history();
 	if (failures)
 		fprintf(stderr, "test_history: %d checks failed\n", failures);
 	return failures ? 1 : 0;

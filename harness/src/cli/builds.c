@@ -87,7 +87,9 @@ int build_capture(char *const argv[], char *out, size_t n)
 	if (nl)
 		*nl = 0;
 	int st;
-	waitpid(pid, &st, 0);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
@@ -103,7 +105,9 @@ static int full_commit(const char *arg, char *out, size_t n)
 {
 	char spec[600];
 	snprintf(spec, sizeof(spec), "%s^{commit}", arg);
-	char *argv[] = {"git", "-C", root_dir, "rev-parse", "--verify", "--quiet", spec, NULL};
+	char *argv[] = {"git",	    "-C",      root_dir,	   "rev-parse",
+			"--verify", "--quiet", "--end-of-options", spec,
+			NULL};
 	int rc = build_capture(argv, out, n);
 	if (rc != 0)
 		out[0] = 0;

@@ -75,6 +75,10 @@ struct jcli {
 	bool help;
 };
 
+/* A signal while a build or a run is under way: stop at the next step,
+ * so that its worktree and temporary folder are removed. */
+static void on_exit_cleanup(int sig);
+
 /* "5%", "5" (percent) or "0.05". */
 static int parse_fraction(const char *s, double *out)
 {
@@ -476,15 +480,6 @@ static int baseline_add_run(const char *target, const char *scenario, bool force
 		if (base.cpus[0] && spec_parse_cpus(base.cpus, j.cpu, cerr, sizeof(cerr)) == 0)
 			j.cpus_given = true;
 		sample_free(&base);
-		/* The run is of the baseline's own build, whatever this tree is
-		 * at now: built from its revision (and kept), as check builds it. */
-		if (build_of_revision(rev, "ringbench baseline add", &bb, why, sizeof(why)) != 0) {
-			bb.arg = NULL;
-			fprintf(stderr,
-				"ringbench baseline add: no build of the baseline's revision (%s): "
-				"measuring this build instead, which must be of that revision\n",
-				why);
-		}
 	}
 	if (scenario)
 		snprintf(scen, sizeof(scen), "%s", scenario);
@@ -492,10 +487,26 @@ static int baseline_add_run(const char *target, const char *scenario, bool force
 	struct bench_case *cases = NULL;
 	char *one[1] = {scen};
 	int ncases = expand(1, one, "quick", &j, &spec, &cases);
-	if (ncases < 0) {
-		if (bb.arg)
-			builds_cleanup(&bb, 1);
+	if (ncases < 0)
 		return -ncases;
+	/* The run is of the baseline's own build, whatever this tree is at
+	 * now: built from its revision (and kept), as check builds it. */
+	if (rev[0]) {
+		struct sigaction sa = {.sa_handler = on_exit_cleanup};
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		if (build_of_revision(rev, "ringbench baseline add", &bb, why, sizeof(why)) != 0) {
+			builds_cleanup(&bb, 1);
+			bb.arg = NULL;
+			if (bench_interrupted) {
+				free(cases);
+				return BENCH_USAGE;
+			}
+			fprintf(stderr,
+				"ringbench baseline add: no build of the baseline's revision (%s): "
+				"measuring this build instead, which must be of that revision\n",
+				why);
+		}
 	}
 	if (spec.repetitions < CHECK_MIN_REPS)
 		spec.repetitions = CHECK_MIN_REPS;
@@ -953,8 +964,6 @@ static void machine_changes(const struct sample_set *a, const struct sample_set 
 
 enum check_method { CHECK_AUTO, CHECK_INTERLEAVE, CHECK_STORED };
 
-static void on_exit_cleanup(int sig);
-
 int cmd_check(int argc, char **argv)
 {
 	struct jcli j = {0};
@@ -1073,6 +1082,13 @@ int cmd_check(int argc, char **argv)
 		} else {
 			inter = build_of_revision(base.revision, "ringbench check", &bb, why,
 						  sizeof(why)) == 0;
+		}
+		if (bench_interrupted) {
+			if (bb.arg)
+				builds_cleanup(&bb, 1);
+			sample_free(&base);
+			free(cases);
+			return BENCH_USAGE;
 		}
 		if (!inter && (method == CHECK_INTERLEAVE || j.baseline_build)) {
 			fprintf(stderr, "ringbench check: cannot interleave: %s\n", why);

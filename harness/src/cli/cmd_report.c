@@ -64,7 +64,9 @@ static void load_startup(const char *path, struct startup_in *s)
 	/* Judged as startup judged it: against its baseline build's commands
 	 * timed beside it, else the stored startup baseline's runs. */
 	snprintf(bpath, sizeof(bpath), "%s.baseline-build.json", path);
-	bool beside = access(bpath, R_OK) == 0 && sample_pair_of(bpath, &s->cur, err, sizeof(err));
+	bool beside = access(bpath, R_OK) == 0;
+	if (beside && !(beside = sample_pair_of(bpath, &s->cur, err, sizeof(err))))
+		fprintf(stderr, "ringbench: %s is not used: %s\n", bpath, err);
 	if (!beside)
 		startup_baseline_file(bpath, sizeof(bpath), s->cur.machine_id);
 	if (access(bpath, R_OK) || sample_load(bpath, &s->base, err, sizeof(err)))
@@ -79,8 +81,8 @@ static void load_startup(const char *path, struct startup_in *s)
 	s->meta = (struct report_meta){.command = "startup",
 				       .base = &s->base,
 				       .cur = &s->cur,
-				       .base_label = "base",
-				       .cur_label = "current",
+				       .base_label = beside ? "baseline build" : "base",
+				       .cur_label = beside ? "now" : "current",
 				       .opts = &s->opts};
 }
 

@@ -52,6 +52,12 @@ static const char *const waits[] = {"spin", "futex", "eventfd", "hybrid"};
 /* Beside a baseline build: runs of each command per round */
 #define STARTUP_ROUND 5
 
+static void on_signal(int sig)
+{
+	(void)sig;
+	bench_interrupted = 1;
+}
+
 static int pin(int cpu)
 {
 	cpu_set_t set;
@@ -766,6 +772,11 @@ int cmd_startup(int argc, char **argv)
 		return BENCH_USAGE;
 	}
 	bool stored = o.method && strcmp(o.method, "stored") == 0;
+	/* Ctrl-C during a build of the baseline's revision: stop after it,
+	 * with its worktree removed. */
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	bool must = o.baseline_build || (o.method && strcmp(o.method, "interleave") == 0);
 	struct build bb = {0};
 	const char *aexe = NULL;
@@ -800,6 +811,11 @@ int cmd_startup(int argc, char **argv)
 				 "the baseline build's path (%s) has a space or a quote", aexe);
 			aexe = NULL;
 		}
+		if (bench_interrupted) {
+			if (bb.arg)
+				builds_cleanup(&bb, 1);
+			return BENCH_USAGE;
+		}
 		if (!aexe && must) {
 			fprintf(stderr, "ringbench: startup: not interleaved: %s\n", why);
 			if (bb.arg)
@@ -812,6 +828,9 @@ int cmd_startup(int argc, char **argv)
 				"baseline's stored runs instead\n",
 				why);
 	}
+	/* Beside a baseline build, whole rounds of STARTUP_ROUND runs. */
+	if (aexe && o.runs > STARTUP_ROUND)
+		o.runs = (o.runs + STARTUP_ROUND - 1) / STARTUP_ROUND * STARTUP_ROUND;
 	fprintf(stderr,
 		"ringbench: startup: %d strategies and two bare processes, %d runs each "
 		"after %d warm-up runs, CPUs %d,%d%s%s\n",

@@ -314,7 +314,11 @@ static int add_step(const struct history *h, struct history_analysis *a,
 	 * step found late, further back, is shown but fails nothing. */
 	hs->beyond = fabs(st->change) >= regress;
 	bool tonight = h->runs[s->run[s->n - 1]].night == h->nnights - 1;
-	hs->regression = hs->fresh && hs->worse && hs->beyond && tonight && st->at >= s->n - 2;
+	/* A level known from fewer nights than a stored baseline needs runs
+	 * is no level to fail a night against: a figure's night-to-night
+	 * spread, a tail percentile's above all, is not known yet. */
+	hs->regression = hs->fresh && hs->worse && hs->beyond && tonight && st->at >= s->n - 2 &&
+			 st->n_before >= HISTORY_MIN_BEFORE;
 	if (hs->regression)
 		(*(st->candidate ? &a->candidates : &a->regressions))++;
 	return 0;

@@ -23,8 +23,9 @@
  * steps `check` reported, and a confirmed step it does not list is new.  A
  * new step that makes the figure worse by at least the check's threshold
  * is a regression on the night that confirms it: tonight is the series'
- * newest point and the step starts at one of its last two (one found
- * later, further back, is shown and fails nothing); a step already
+ * newest point, the step starts at one of its last two (one found later,
+ * further back, is shown and fails nothing), and the level before it
+ * rests on at least HISTORY_MIN_BEFORE nights; a step already
  * reported at the same revision (the one after it) in another figure or
  * state of the case is not reported again.  Tonight's point alone, far
  * from the level before it, is a candidate, which the next night in its
@@ -39,7 +40,10 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#define HISTORY_MIN_REPS   3
+#define HISTORY_MIN_REPS 3
+/* Nights of a level before a step that can fail a night (as many as a
+ * stored baseline needs runs: JUDGE_MIN_RUNS). */
+#define HISTORY_MIN_BEFORE JUDGE_MIN_RUNS
 #define HISTORY_MAX_NIGHTS 400
 
 struct history_run {

@@ -178,6 +178,17 @@ static void fmt_reach(char *out, size_t n, double d)
 		snprintf(out, n, "%.0f%%", 100 * fabs(d));
 }
 
+/* A change as the factor it moves a figure by, either way: a rate that
+ * halves and a time that doubles are both 2.00. */
+static void fmt_factor(char *out, size_t n, double d)
+{
+	double x = exp(fabs(log1p(d)));
+	if (!(x < 100))
+		snprintf(out, n, ">100");
+	else
+		snprintf(out, n, "%.2f", x);
+}
+
 void report_method(FILE *f, const struct judgement *j, const struct report_meta *m, bool markdown)
 {
 	if (j->method_note[0])
@@ -201,13 +212,14 @@ void report_method(FILE *f, const struct judgement *j, const struct report_meta 
 	if (n > 0) {
 		qsort(d, (size_t)n, sizeof(*d), cmp_reach);
 		char med[24], best[24], worst[24];
-		fmt_reach(med, sizeof(med), d[(n - 1) / 2]);
-		fmt_reach(best, sizeof(best), d[0]);
-		fmt_reach(worst, sizeof(worst), d[n - 1]);
+		fmt_factor(med, sizeof(med), d[(n - 1) / 2]);
+		fmt_factor(best, sizeof(best), d[0]);
+		fmt_factor(worst, sizeof(worst), d[n - 1]);
 		fprintf(f,
-			"this base can call a change of %s or more in half of its %d figures "
-			"(%s in the best, %s in the worst; each figure's in --all or --json): "
-			"smaller changes need more runs in the base, or `ab`\n",
+			"this base can call a change by a factor of %s or more in half of its %d "
+			"figures (%s in the best, %s in the worst; each figure's own, as a "
+			"percentage, in --all or --json): smaller changes need more runs in the "
+			"base, or `ab`\n",
 			med, n, best, worst);
 	}
 	free(d);

@@ -245,7 +245,10 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 		/* "#k": the k-th run of a file without run ids (k < the cap) */
 		const char *prev = i > 0 ? s->run_ids[c->run[i - 1]] : "#0";
 		long k = prev[0] == '#' ? strtol(prev + 1, NULL, 10) : 0;
-		k += i > 0 && c->rep[i] <= c->rep[i - 1];
+		if (k < 0 || k >= SAMPLE_MAX_RUNS)
+			k = SAMPLE_MAX_RUNS;
+		else
+			k += i > 0 && c->rep[i] <= c->rep[i - 1];
 		snprintf(implicit, sizeof(implicit), "#%ld",
 			 k < SAMPLE_MAX_RUNS ? k : SAMPLE_MAX_RUNS);
 		run_id = implicit;

@@ -362,9 +362,12 @@ static int judge_unpaired(const struct states *st, const struct sample_case *b,
 
 /* The logs of each run's median of figure f in state k (every state when
  * states are not used), for the runs with at least JUDGE_RUN_MIN_REPS
- * repetitions there; returns how many, -1 out of memory. */
+ * repetitions there; returns how many, -1 out of memory.  *reps gets the
+ * harmonic mean of how many repetitions each median is of; dev, when not
+ * NULL, gets each repetition's log distance from its run's median (*ndev
+ * of them): the spread within a run. */
 static int run_medians(const struct states *st, const struct sample_case *c, int nruns, enum fig f,
-		       int k, double *out, bool *nonpositive)
+		       int k, double *out, double *reps, double *dev, int *ndev, bool *nonpositive)
 {
 	/* The repetitions grouped by run in one pass (a counting sort), so a
 	 * file of many runs costs its size, not runs x size. */
@@ -385,6 +388,9 @@ static int run_medians(const struct states *st, const struct sample_case *c, int
 		if (c->run[r] >= 0 && c->run[r] < nruns && (!st->used || states_of(st, c, r) == k))
 			v[at[c->run[r] + 1]++] = c->v[f][r];
 	int m = 0;
+	double inv = 0;
+	if (ndev)
+		*ndev = 0;
 	for (int run = 0; run < nruns; run++) {
 		int from = at[run], ni = at[run + 1] - from;
 		if (ni < JUDGE_RUN_MIN_REPS)
@@ -394,8 +400,13 @@ static int run_medians(const struct states *st, const struct sample_case *c, int
 			*nonpositive = true;
 			continue;
 		}
+		for (int i = 0; dev && i < ni; i++)
+			if (v[from + i] > 0)
+				dev[(*ndev)++] = log(v[from + i]) - log(med);
+		inv += 1.0 / ni;
 		out[m++] = log(med);
 	}
+	*reps = m ? m / inv : 0;
 	free(at), free(v);
 	return m;
 }
@@ -423,15 +434,16 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 	int nst = st->used ? st->n : 1, nmax = (bs->nruns > cs->nruns ? bs->nruns : cs->nruns) + 1;
 	double *xb = malloc((size_t)nmax * sizeof(double)),
 	       *xc = malloc((size_t)nmax * sizeof(double));
-	int *kb = calloc((size_t)nst, sizeof(int)), *kc = calloc((size_t)nst, sizeof(int));
+	double *dev = malloc(((size_t)b->n + 1) * sizeof(double)), repb, repc;
+	int *kb = calloc((size_t)nst, sizeof(int)), *kc = calloc((size_t)nst, sizeof(int)), ndev;
 	int rc = -1;
-	if (!xb || !xc || !kb || !kc)
+	if (!xb || !xc || !dev || !kb || !kc)
 		goto out;
 	bool nonpositive = false;
 	int eligible = 0, most_b = 0, common = 0;
 	for (int k = 0; k < nst; k++) {
-		kb[k] = run_medians(st, b, bs->nruns, f, k, xb, &nonpositive);
-		kc[k] = run_medians(st, c, cs->nruns, f, k, xc, &nonpositive);
+		kb[k] = run_medians(st, b, bs->nruns, f, k, xb, &repb, NULL, NULL, &nonpositive);
+		kc[k] = run_medians(st, c, cs->nruns, f, k, xc, &repc, NULL, NULL, &nonpositive);
 		if (kb[k] < 0 || kc[k] < 0)
 			goto out;
 		common += kb[k] > 0 && kc[k] > 0;
@@ -485,10 +497,13 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 	int best_rank = -1; /* 2 regression, 1 improvement, 0 neither (most runs) */
 	int best_runs = -1;
 	for (int k = 0; k < nst; k++) {
-		int nb = kb[k] >= JUDGE_MIN_RUNS && kc[k] > 0
-			     ? run_medians(st, b, bs->nruns, f, k, xb, &nonpositive)
-			     : 0;
-		int nc = nb ? run_medians(st, c, cs->nruns, f, k, xc, &nonpositive) : 0;
+		int nb =
+		    kb[k] >= JUDGE_MIN_RUNS && kc[k] > 0
+			? run_medians(st, b, bs->nruns, f, k, xb, &repb, dev, &ndev, &nonpositive)
+			: 0;
+		int nc =
+		    nb ? run_medians(st, c, cs->nruns, f, k, xc, &repc, NULL, NULL, &nonpositive)
+		       : 0;
 		if (nb < 0 || nc < 0) {
 			rc = -1;
 			goto out;
@@ -509,7 +524,15 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 		if ((f == FIG_P50 || f == FIG_P99) && step > 0)
 			floor_sd = fmax(floor_sd, step / sqrt(12.0) / exp(mb));
 		double sd = fmax(sqrt((ssb + (nc > 1 ? ssc : 0)) / dof), floor_sd);
-		double se = sd * sqrt(1.0 / nb + 1.0 / nc), est = mc - mb;
+		/* A run's median of fewer repetitions than the base's runs had
+		 * spreads more: its within-run part grows as 1/n.  The variance
+		 * of a median of n is about (pi/2) sw^2 / n, sw the spread within
+		 * a run (robust, from the base's repetitions); the base's runs'
+		 * spread holds it at their n, the current runs' at theirs. */
+		double sw = ndev >= 3 ? stats_robust_sd(dev, ndev) : 0;
+		double extra =
+		    repc < repb && sw > 0 ? M_PI / 2 * sw * sw * (1 / repc - 1 / repb) : 0;
+		double se = sqrt(sd * sd * (1.0 / nb + 1.0 / nc) + extra / nc), est = mc - mb;
 		/* One-sided: the chance of a run this much worse (or better,
 		 * for an improvement) if nothing changed, against alpha; the
 		 * interval is at the same level, so "the whole interval beyond
@@ -544,7 +567,7 @@ static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 	}
 	*row = best;
 out:
-	free(xb), free(xc), free(kb), free(kc);
+	free(xb), free(xc), free(dev), free(kb), free(kc);
 	return rc;
 }
 

@@ -65,7 +65,9 @@ enum verdict {
  * (Bonferroni), so alpha bounds the chance that a check of an unchanged
  * build reports any regression at all.  The runs' spread is taken as at
  * least 1% (and, for a percentile, the spread of rounding to the clock's
- * step).  The base needs
+ * step), and a current run's median of fewer repetitions than the base's
+ * runs had adds the spread that costs (a median of n spreads as 1/n of the
+ * spread within a run, measured on the base's repetitions).  The base needs
  * JUDGE_MIN_RUNS runs in the state; with one run per side the table shows
  * the within-run test's differences and the verdict is "no verdict".
  *
