@@ -24,8 +24,9 @@
  * new step that makes the figure worse by at least the check's threshold
  * is a regression on the night that confirms it: tonight is the series'
  * newest point, the step starts at one of its last two (one found later,
- * further back, is shown and fails nothing), and the level before it
- * rests on at least HISTORY_MIN_BEFORE nights; a step already
+ * further back, is shown and fails nothing), the level before it rests on
+ * at least HISTORY_MIN_BEFORE nights, and the figure is no tail percentile
+ * (p99: its steps are shown, never failed); a step already
  * reported at the same revision (the one after it) in another figure or
  * state of the case is not reported again.  Tonight's point alone, far
  * from the level before it, is a candidate, which the next night in its
