@@ -216,15 +216,22 @@ void baseline_file(char *out, size_t n, const char *machine_id)
 	snprintf(out, n, "%s/%s.json", dir, machine_id);
 }
 
+/* The baseline a command works on: target (--baseline FILE) if given,
+ * else this machine's. */
+static void baseline_path(char *out, size_t n, const char *target, const char *machine_id)
+{
+	if (target)
+		snprintf(out, n, "%s", target);
+	else
+		baseline_file(out, n, machine_id);
+}
+
 /* Store doc as this machine's baseline, or as target (atomically); says
  * so on stdout. */
 static int save_baseline(json_t *doc, const char *machine_id, const char *target)
 {
 	char dir[1200], path[1200];
-	if (target)
-		snprintf(path, sizeof(path), "%s", target);
-	else
-		baseline_file(path, sizeof(path), machine_id);
+	baseline_path(path, sizeof(path), target, machine_id);
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash)
@@ -257,10 +264,7 @@ static int baseline_show(const char *target)
 	struct machine m;
 	machine_identify(&m);
 	char path[1200], err[1200];
-	if (target)
-		snprintf(path, sizeof(path), "%s", target);
-	else
-		baseline_file(path, sizeof(path), m.id);
+	baseline_path(path, sizeof(path), target, m.id);
 	if (access(path, F_OK) != 0) {
 		printf("no baseline for this machine (%s): %s does not exist.\n"
 		       "`ringbench check` saves one on its first run; `ringbench baseline add` "
@@ -409,10 +413,7 @@ static int baseline_save(const char *file, const char *target, bool force, bool 
 	struct machine m;
 	machine_identify(&m);
 	char path[1200];
-	if (target)
-		snprintf(path, sizeof(path), "%s", target);
-	else
-		baseline_file(path, sizeof(path), m.id);
+	baseline_path(path, sizeof(path), target, m.id);
 	int failed = 0;
 	for (int i = 0; i < s.ncases; i++)
 		failed += s.cases[i].failed;
@@ -458,10 +459,7 @@ static int baseline_add_run(const char *target, const char *scenario, bool force
 	struct machine m;
 	machine_identify(&m);
 	char path[1200], err[1400];
-	if (target)
-		snprintf(path, sizeof(path), "%s", target);
-	else
-		baseline_file(path, sizeof(path), m.id);
+	baseline_path(path, sizeof(path), target, m.id);
 	char scen[128] = "quick", rev[128] = "", why[1400] = "";
 	struct sample_set base = {0};
 	struct jcli j = {0};
@@ -1030,10 +1028,7 @@ int cmd_check(int argc, char **argv)
 	struct machine m;
 	machine_identify(&m);
 	char bpath[1200];
-	if (j.baseline)
-		snprintf(bpath, sizeof(bpath), "%s", j.baseline);
-	else
-		baseline_file(bpath, sizeof(bpath), m.id);
+	baseline_path(bpath, sizeof(bpath), j.baseline, m.id);
 	bool have_base = access(bpath, F_OK) == 0;
 	if (!have_base && j.baseline) {
 		free(cases);
