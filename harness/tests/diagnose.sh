@@ -7,7 +7,8 @@
 #   all-private     - every shared mapping private, the control block too:
 #                     exit 3, the control block named PRIVATE (stream and doctor)
 #   split           - the consumer maps a copy of the ring: exit 3, "two
-#                     different objects" with each side's dev:inode
+#                     different objects" with the harness's dev:inode and
+#                     the consumer's
 #   futex-private   - futex wakes made private: doctor fails the wake step
 #                     (exit 3); stream only slows (the ring's 50 ms sleep
 #                     slices keep it moving), so it is not tried there
@@ -53,7 +54,8 @@ split)
 	"$rb" stream --messages 1M --repetitions 1 --warmup 0 --stall-ms 500 --name "$name" \
 		--consumer-env "LD_PRELOAD=$shims/libfault_split_object.so" >"$log" 2>&1
 	got=$?
-	expect 3 "diagnosis: two different objects: producer maps /dev/shm$name\.[0-9]+( \(deleted\))? dev:inode [0-9a-f:]+:[0-9]+, consumer maps /dev/shm$name\.[0-9]+\.split\.[0-9]+ \(deleted\) dev:inode"
+	expect 3 "diagnosis: two different objects: the harness created /dev/shm$name\.[0-9]+ as dev:inode [0-9a-f:]+:[0-9]+, but the consumer maps /dev/shm$name\.[0-9]+\.split\.[0-9]+ \(deleted\) dev:inode [0-9a-f:]+:[0-9]+" \
+		"producer \(pid [0-9]+\) maps /dev/shm$name\.[0-9]+ \(deleted\) dev [0-9a-f:]+ inode [0-9]+ shared \(the ring\)"
 	;;
 futex-private)
 	"$rb" doctor --wait futex --consumer-env "LD_PRELOAD=$shims/libfault_futex_private.so" \

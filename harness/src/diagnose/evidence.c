@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,56 +102,154 @@ static size_t add(char *out, size_t n, size_t len, const char *fmt, ...)
 	return k < 0 ? len : len + (size_t)k;
 }
 
-/* What every worker maps of every object; which object is private in
- * whom, and which one is two objects. */
-struct maps_view {
-	struct mapinfo m[2][8];
-	int private_obj, private_who; /* -1: none */
-	int split_obj;		      /* -1: none */
-};
+/* The witnesses: [0] and [1] the workers, [2] the harness, which created
+ * every object and still maps the ring and the control block. */
+#define WITNESSES 3
+#define HARNESS	  2
+#define MAX_OBJ	  8
 
-static void look(const struct worker_view w[2], const struct object_view *obj, int nobj,
-		 struct maps_view *v)
+static const char *witness_role(const struct worker_view *w, int i)
 {
-	memset(v, 0, sizeof(*v));
-	v->private_obj = v->private_who = v->split_obj = -1;
-	for (int k = 0; k < nobj && k < 8; k++) {
-		for (int i = 0; i < 2; i++)
-			if (!w[i].reaped)
-				evidence_mapping(w[i].pid, obj[k].path, &v->m[i][k]);
-		for (int i = 0; i < 2; i++)
-			if (v->m[i][k].found && !v->m[i][k].shared && v->private_obj < 0) {
-				v->private_obj = k;
-				v->private_who = i;
-			}
-		if (v->m[0][k].found && v->m[1][k].found &&
-		    (v->m[0][k].inode != v->m[1][k].inode ||
-		     strcmp(v->m[0][k].dev, v->m[1][k].dev) != 0) &&
-		    v->split_obj < 0)
-			v->split_obj = k;
+	return w && i < 2 ? w[i].role : "harness";
+}
+
+static pid_t witness_pid(const struct worker_view *w, int i)
+{
+	return w && i < 2 ? w[i].pid : getpid();
+}
+
+/* The device as /proc/PID/maps writes it ("00:1a"). */
+static void dev_name(dev_t d, char *out, size_t n)
+{
+	snprintf(out, n, "%02x:%02x", major(d), minor(d));
+}
+
+void evidence_created(struct object_view *o, int fd)
+{
+	struct stat st;
+	o->dev[0] = 0;
+	o->inode = 0;
+	if ((fd >= 0 ? fstat(fd, &st) : stat(o->path, &st)) == 0) {
+		dev_name(st.st_dev, o->dev, sizeof(o->dev));
+		o->inode = (unsigned long long)st.st_ino;
 	}
 }
 
-static size_t maps_lines(const struct worker_view w[2], const struct object_view *obj, int nobj,
+/* What the witnesses map of every object, and what that says. */
+struct maps_view {
+	struct mapinfo m[WITNESSES][MAX_OBJ];
+	bool priv[WITNESSES][MAX_OBJ]; /* mapped, and not shared */
+	int nprivate;
+	bool lost[MAX_OBJ]; /* the harness's own bytes are not in the object */
+	int nlost;
+	char now_dev[MAX_OBJ][16]; /* the object the name leads to now */
+	unsigned long long now_inode[MAX_OBJ];
+	int renamed_obj;	  /* the name leads to another object; -1: none */
+	int split_obj, split_who; /* a worker maps another object; -1: none */
+};
+
+static bool same_object(const char *dev, unsigned long long inode, const char *dev2,
+			unsigned long long inode2)
+{
+	return inode == inode2 && strcmp(dev, dev2) == 0;
+}
+
+/* Read back through the harness's descriptor the bytes it wrote through its
+ * mapping: false if they differ (its mapping is not the object's pages). */
+static bool own_bytes_arrived(const struct object_view *o)
+{
+	if (o->fd < 0 || !o->map || !o->own_len)
+		return true;
+	unsigned char buf[256];
+	size_t len = o->own_len < sizeof(buf) ? o->own_len : sizeof(buf);
+	ssize_t k = pread(o->fd, buf, len, (off_t)o->own_off);
+	return k != (ssize_t)len || memcmp(buf, o->map + o->own_off, len) == 0;
+}
+
+/* w NULL: the harness alone (at create). */
+static void look(const struct worker_view *w, const struct object_view *obj, int nobj,
+		 struct maps_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->renamed_obj = v->split_obj = v->split_who = -1;
+	for (int k = 0; k < nobj && k < MAX_OBJ; k++) {
+		for (int i = w ? 0 : HARNESS; i < WITNESSES; i++) {
+			if (i < 2 && w[i].reaped)
+				continue;
+			evidence_mapping(witness_pid(w, i), obj[k].path, &v->m[i][k]);
+			if (v->m[i][k].found && !v->m[i][k].shared) {
+				v->priv[i][k] = true;
+				v->nprivate++;
+			}
+		}
+		if (!own_bytes_arrived(&obj[k])) {
+			v->lost[k] = true;
+			v->nlost++;
+		}
+		struct stat st;
+		if (obj[k].named && obj[k].inode && stat(obj[k].path, &st) == 0) {
+			dev_name(st.st_dev, v->now_dev[k], sizeof(v->now_dev[k]));
+			v->now_inode[k] = (unsigned long long)st.st_ino;
+			if (!same_object(v->now_dev[k], v->now_inode[k], obj[k].dev,
+					 obj[k].inode) &&
+			    v->renamed_obj < 0)
+				v->renamed_obj = k;
+		}
+		if (!w)
+			continue;
+		for (int i = 0; i < 2 && v->split_obj < 0; i++) {
+			const struct mapinfo *m = &v->m[i][k];
+			const struct mapinfo *o = &v->m[i ^ 1][k];
+			/* Against the object the harness created when it is known,
+			 * else the two workers against each other. */
+			bool other =
+			    obj[k].inode
+				? !same_object(m->dev, m->inode, obj[k].dev, obj[k].inode)
+				: o->found && !same_object(m->dev, m->inode, o->dev, o->inode);
+			if (m->found && other) {
+				v->split_obj = k;
+				v->split_who = i;
+			}
+		}
+	}
+}
+
+static size_t maps_lines(const struct worker_view *w, const struct object_view *obj, int nobj,
 			 const struct maps_view *v, char *out, size_t n, size_t len)
 {
-	for (int k = 0; k < nobj && k < 8; k++)
-		for (int i = 0; i < 2; i++) {
+	for (int k = 0; k < nobj && k < MAX_OBJ; k++) {
+		for (int i = w ? 0 : HARNESS; i < WITNESSES; i++) {
 			const struct mapinfo *m = &v->m[i][k];
-			if (w[i].reaped)
+			struct procinfo pi;
+			if (i < 2 && !w[i].reaped && !m->found)
+				evidence_proc(w[i].pid, &pi);
+			if (i < 2 && (w[i].reaped || (!m->found && (!pi.alive || pi.state == 'Z'))))
 				len = add(out, n, len, "\n  %s has exited", w[i].role);
 			else if (m->found)
-				len = add(out, n, len,
-					  "\n  %s (pid %d) maps %s dev %s inode %llu %s (%s)",
-					  w[i].role, (int)w[i].pid, m->file, m->dev, m->inode,
-					  m->shared ? "shared" : "PRIVATE", obj[k].what);
-			else
+				len =
+				    add(out, n, len,
+					"\n  %s (pid %d) maps %s dev %s inode %llu %s (%s)",
+					witness_role(w, i), (int)witness_pid(w, i), m->file, m->dev,
+					m->inode, m->shared ? "shared" : "PRIVATE", obj[k].what);
+			else if (i < 2)
 				len = add(out, n, len, "\n  %s (pid %d) does not map %s (%s)",
 					  w[i].role, (int)w[i].pid, obj[k].path, obj[k].what);
 		}
+		if (v->lost[k])
+			len =
+			    add(out, n, len,
+				"\n  %s as read back through the harness's descriptor is not what "
+				"the harness wrote there through its mapping (%s)",
+				obj[k].what, obj[k].own_what ? obj[k].own_what : "its own bytes");
+		if (v->renamed_obj == k)
+			len = add(out, n, len,
+				  "\n  the name %s now leads to dev:inode %s:%llu; the harness "
+				  "created dev:inode %s:%llu",
+				  obj[k].path, v->now_dev[k], v->now_inode[k], obj[k].dev,
+				  obj[k].inode);
+	}
 	return len;
 }
-
 static size_t procs_lines(const struct worker_view w[2], const struct procinfo p0[2],
 			  const struct procinfo p1[2], double ms, char *out, size_t n, size_t len)
 {
@@ -165,20 +265,68 @@ static size_t procs_lines(const struct worker_view w[2], const struct procinfo p
 	return len;
 }
 
-static size_t private_why(const struct worker_view w[2], const struct object_view *obj,
+static size_t private_why(const struct worker_view *w, const struct object_view *obj, int nobj,
 			  const struct maps_view *v, char *out, size_t n, size_t len)
 {
+	int said = 0, harness_obj = -1;
+	len = add(out, n, len, "\n  diagnosis: ");
+	for (int i = 0; i < WITNESSES; i++)
+		for (int k = 0; k < nobj && k < MAX_OBJ; k++)
+			if (v->priv[i][k]) {
+				len = add(out, n, len, "%s%s maps %s PRIVATE%s",
+					  said ? ", and " : "", witness_role(w, i), obj[k].what,
+					  said ? "" : " (copy-on-write)");
+				said++;
+				if (i == HARNESS && harness_obj < 0)
+					harness_obj = k;
+			}
+	if (!said)
+		for (int k = 0; k < nobj && k < MAX_OBJ; k++)
+			if (v->lost[k]) {
+				len = add(out, n, len,
+					  "%sthe harness's mapping of %s is not the object's pages "
+					  "(a private or copied mapping: /proc gave no answer)",
+					  said ? ", and " : "", obj[k].what);
+				said++;
+				harness_obj = k;
+			}
+	if (harness_obj >= 0)
+		len =
+		    add(out, n, len,
+			".  The harness created %s and wrote %s through that mapping; none of "
+			"it reached the object, so whoever opens the object reads zeros where "
+			"the harness wrote%s",
+			obj[harness_obj].what,
+			obj[harness_obj].own_what ? obj[harness_obj].own_what : "its contents",
+			obj[harness_obj].named ? " (an attaching worker finds 'not a ring')" : "");
 	return add(out, n, len,
-		   "\n  diagnosis: %s maps %s PRIVATE (copy-on-write): it writes its own copy and "
-		   "never sees the other process's writes, nor they its own.  Map it MAP_SHARED "
-		   "(look for MAP_PRIVATE, an LD_PRELOAD wrapper, or a policy rewriting mmap)",
-		   w[v->private_who].role, obj[v->private_obj].what);
+		   ".  A private mapping writes its own copy: the other processes never see its "
+		   "writes, nor it theirs.  Map it MAP_SHARED (look for MAP_PRIVATE, an "
+		   "LD_PRELOAD wrapper, or a policy rewriting mmap)");
 }
 
-static size_t split_why(const struct worker_view w[2], const struct object_view *obj,
+static size_t split_why(const struct worker_view *w, const struct object_view *obj,
 			const struct maps_view *v, char *out, size_t n, size_t len)
 {
-	int k = v->split_obj;
+	if (v->renamed_obj >= 0) {
+		int k = v->renamed_obj;
+		return add(out, n, len,
+			   "\n  diagnosis: two different objects under one name: the harness "
+			   "created %s as dev:inode %s:%llu and still maps it, but the name now "
+			   "leads to dev:inode %s:%llu.  It was removed and created again after "
+			   "the harness created it, so whoever opened it since maps another object "
+			   "and never sees the other side's writes",
+			   obj[k].path, obj[k].dev, obj[k].inode, v->now_dev[k], v->now_inode[k]);
+	}
+	int k = v->split_obj, i = v->split_who;
+	if (obj[k].inode)
+		return add(out, n, len,
+			   "\n  diagnosis: two different objects: the harness created %s as "
+			   "dev:inode %s:%llu, but the %s maps %s dev:inode %s:%llu.  One side "
+			   "re-created, truncated or copied %s after the harness made it, or they "
+			   "use different names",
+			   obj[k].path, obj[k].dev, obj[k].inode, w[i].role, v->m[i][k].file,
+			   v->m[i][k].dev, v->m[i][k].inode, obj[k].what);
 	return add(out, n, len,
 		   "\n  diagnosis: two different objects: %s maps %s dev:inode %s:%llu, %s maps %s "
 		   "dev:inode %s:%llu.  One side re-created, truncated or copied %s after the "
@@ -187,15 +335,35 @@ static size_t split_why(const struct worker_view w[2], const struct object_view 
 		   v->m[1][k].file, v->m[1][k].dev, v->m[1][k].inode, obj[k].what);
 }
 
-/* A private mapping or two different objects, said; false if neither. */
-static bool mapping_why(const struct worker_view w[2], const struct object_view *obj,
+static bool seed_evidence(const struct maps_view *v)
+{
+	return v->nprivate || v->nlost || v->renamed_obj >= 0 || v->split_obj >= 0;
+}
+
+/* A private mapping (in any witness), the harness's writes lost, or two
+ * different objects, said; false if none. */
+static bool mapping_why(const struct worker_view *w, const struct object_view *obj, int nobj,
 			const struct maps_view *v, char *out, size_t n, size_t len)
 {
-	if (v->private_obj >= 0)
-		private_why(w, obj, v, out, n, len);
-	else if (v->split_obj >= 0)
+	if (v->nprivate || v->nlost)
+		private_why(w, obj, nobj, v, out, n, len);
+	else if (v->renamed_obj >= 0 || v->split_obj >= 0)
 		split_why(w, obj, v, out, n, len);
-	return v->private_obj >= 0 || v->split_obj >= 0;
+	return seed_evidence(v);
+}
+
+int diagnose_create(const struct object_view *obj, int nobj, char *out, size_t n)
+{
+	struct maps_view v;
+	look(NULL, obj, nobj, &v);
+	if (!v.nprivate && !v.nlost)
+		return 0;
+	size_t len = add(out, n, 0,
+			 "the harness's writes to the objects it created did not reach them, "
+			 "before any worker started");
+	len = maps_lines(NULL, obj, nobj, &v, out, n, len);
+	mapping_why(NULL, obj, nobj, &v, out, n, len);
+	return 3;
 }
 
 /* Two samples of both workers' state, 100 ms apart. */
@@ -239,7 +407,7 @@ int diagnose_stall(const struct worker_view w[2], const struct object_view *obj,
 			    w[0].role);
 			return 2;
 		}
-	if (mapping_why(w, obj, &v, out, n, len))
+	if (mapping_why(w, obj, nobj, &v, out, n, len))
 		return 3;
 	for (int i = 0; i < 2; i++)
 		if (p1[i].alive && p1[i].state == 'R' && p1[i].cpu_ms - p0[i].cpu_ms < 5) {
@@ -274,21 +442,36 @@ int diagnose_stall(const struct worker_view w[2], const struct object_view *obj,
 	return 3;
 }
 
+int diagnose_refused(const struct worker_view w[2], int who, const char *error, int code,
+		     const struct object_view *obj, int nobj, char *out, size_t n)
+{
+	struct maps_view v;
+	look(w, obj, nobj, &v);
+	size_t len = add(out, n, 0, "%s: %s", w[who].role, error);
+	/* What the witnesses show decides what it means: a worker that read
+	 * zeros where the harness wrote ("not a ring") is the seed's failure
+	 * when a mapping is private or the name leads to another object. */
+	if (!seed_evidence(&v))
+		return code == 3 ? 3 : 2;
+	len = maps_lines(w, obj, nobj, &v, out, n, len);
+	mapping_why(w, obj, nobj, &v, out, n, len);
+	return 3;
+}
+
 int diagnose_barrier(const struct worker_view w[2], const struct object_view *obj, int nobj,
 		     int64_t waited_ns, char *out, size_t n)
 {
 	/* A worker's own error, relayed: it says best what it could not do. */
 	for (int i = 0; i < 2; i++)
 		if (strncmp(w[i].said, "error ", 6) == 0) {
-			int code = atoi(w[i].said + 6);
 			const char *msg = strchr(w[i].said + 6, ' ');
-			snprintf(out, n, "%s: %s", w[i].role, msg ? msg + 1 : w[i].said);
-			return code == 3 ? 3 : 2;
+			return diagnose_refused(w, i, msg ? msg + 1 : w[i].said,
+						atoi(w[i].said + 6), obj, nobj, out, n);
 		}
-	struct procinfo p0[2], p1[2];
-	sample(w, p0, p1);
 	struct maps_view v;
 	look(w, obj, nobj, &v);
+	struct procinfo p0[2], p1[2];
+	sample(w, p0, p1);
 	size_t len = add(out, n, 0, "the workers did not reach the start barrier in %lld ms",
 			 (long long)(waited_ns / 1000000));
 	for (int i = 0; i < 2; i++)
@@ -305,7 +488,7 @@ int diagnose_barrier(const struct worker_view w[2], const struct object_view *ob
 			    w[i].role, evidence_state_name(p1[i].state));
 			return 2;
 		}
-	if (mapping_why(w, obj, &v, out, n, len))
+	if (mapping_why(w, obj, nobj, &v, out, n, len))
 		return 3;
 	for (int i = 0; i < 2; i++)
 		if (w[i].said_ready && !w[i].ready) {
@@ -327,8 +510,8 @@ bool evidence_same_objects(const struct worker_view w[2], const struct object_vi
 	struct maps_view v;
 	look(w, obj, nobj, &v);
 	size_t len = 0;
-	bool ok = v.private_obj < 0 && v.split_obj < 0;
-	for (int k = 1; k < nobj && k < 8; k++) {
+	bool ok = !v.nprivate && !v.nlost && v.split_obj < 0;
+	for (int k = 1; k < nobj && k < MAX_OBJ; k++) {
 		ok &= v.m[0][k].found && v.m[1][k].found;
 		if (v.m[0][k].found && v.m[1][k].found)
 			len = add(out, n, len, "%s%s: both map dev:inode %s:%llu (%s), %s and %s",

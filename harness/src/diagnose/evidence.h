@@ -1,7 +1,10 @@
 /* evidence.h: why a run stopped, from evidence that does not depend on the
- * shared memory under suspicion: how each process maps each object
- * (/proc/PID/maps: device, inode, shared or private), each worker's state
- * and CPU time (/proc/PID/stat), and what each worker said on its own pipe.
+ * shared memory under suspicion: how each process, the harness included,
+ * maps each object (/proc/PID/maps: device, inode, shared or private),
+ * whether the harness's own writes reached the objects it created (read
+ * back through its descriptor), where each name leads now, each worker's
+ * state and CPU time (/proc/PID/stat), and what each worker said on its
+ * own pipe.
  *
  * The verdicts keep visibility failures (exit 3) for what only a
  * visibility failure explains: a private mapping, two different objects,
@@ -50,11 +53,29 @@ struct worker_view {
 };
 
 /* The objects a case uses, as paths in /proc/PID/maps, with the role each
- * plays; [0] is always the control block. */
+ * plays; [0] is always the control block.  The harness created every one of
+ * them, so it is the third witness: how it maps each object, what the
+ * object held when it was created, and whether its own writes reached it. */
 struct object_view {
 	char path[300];
 	const char *what; /* "the control block", "the ring" */
+	bool named;	  /* path is a name in /dev/shm the workers open by */
+	char dev[16];	  /* the object the harness created: device as in maps */
+	unsigned long long inode;
+	int fd;			  /* the harness's descriptor of it, or -1 */
+	const unsigned char *map; /* the harness's mapping of it, or NULL */
+	size_t own_off, own_len;  /* bytes only the harness writes, at creation */
+	const char *own_what;	  /* what those bytes are: "its header" */
 };
+
+/* Fill the created-object fields of o from fd (or, with fd < 0, from the
+ * name in o->path), once, right after the harness created it. */
+void evidence_created(struct object_view *o, int fd);
+
+/* The seed's failure in the creator: right after creating the objects, the
+ * harness reads back through each descriptor the bytes it wrote through its
+ * mapping.  0 if they all arrived; else 3, with the diagnosis in out. */
+int diagnose_create(const struct object_view *obj, int nobj, char *out, size_t n);
 
 /* A stall: no progress for stalled_ns.  sent and seen are the two sides'
  * progress counters; blocking: the wait strategy sleeps.  Writes the
@@ -62,6 +83,12 @@ struct object_view {
 int diagnose_stall(const struct worker_view w[2], const struct object_view *obj, int nobj,
 		   uint64_t sent, uint64_t seen, bool blocking, int64_t stalled_ns, char *out,
 		   size_t n);
+
+/* Worker who could not start (error, as it said it, with its exit code):
+ * relayed, and judged by the evidence: exit 3 when a mapping is private or
+ * the name leads to another object, else the worker's own code. */
+int diagnose_refused(const struct worker_view w[2], int who, const char *error, int code,
+		     const struct object_view *obj, int nobj, char *out, size_t n);
 
 /* The start barrier was not reached in waited_ns. */
 int diagnose_barrier(const struct worker_view w[2], const struct object_view *obj, int nobj,

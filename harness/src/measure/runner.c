@@ -231,9 +231,8 @@ static pid_t spawn_worker(const struct transport *t, const struct bench_case *c,
 	return pid;
 }
 
-/* The runner's view of both workers and of the objects, for a diagnosis. */
-static int views(const struct bench_case *c, const struct tp_objects *o, struct proc *p,
-		 struct bench_control *ctl, struct worker_view w[2], struct object_view *obj)
+/* The runner's view of both workers, for a diagnosis. */
+static void views(struct proc *p, struct bench_control *ctl, struct worker_view w[2])
 {
 	for (int i = 0; i < 2; i++) {
 		read_said(&p[i]);
@@ -244,17 +243,38 @@ static int views(const struct bench_case *c, const struct tp_objects *o, struct 
 					    .said_ready = p[i].said_ready};
 		snprintf(w[i].said, sizeof(w[i].said), "%s", p[i].said);
 	}
+}
+
+/* The objects as the harness created them, taken at once: the evidence of
+ * two objects under one name is the name leading elsewhere later. */
+static int objects_view(const struct bench_case *c, const struct tp_objects *o,
+			const struct bench_control *ctl, int ctl_fd, struct object_view *obj)
+{
 	int n = 0;
-	obj[n++] =
-	    (struct object_view){.path = "/memfd:ringbench-control", .what = "the control block"};
+	obj[n] = (struct object_view){.path = "/memfd:ringbench-control",
+				      .what = "the control block",
+				      .fd = ctl_fd,
+				      .map = (const unsigned char *)ctl,
+				      .own_off = offsetof(struct bench_control, clock),
+				      .own_len = sizeof(ctl->clock),
+				      .own_what = "the clock's calibration"};
+	evidence_created(&obj[n++], ctl_fd);
 	for (int k = 0; k < o->nshm && n < 3; k++) {
+		const struct ring *r = c->transport == T_RING ? o->rings[k] : NULL;
 		obj[n] = (struct object_view){.what = c->transport == T_RING
 							  ? (o->nshm > 1
 								 ? (k ? "the ring server to client"
 								      : "the ring client to server")
 								 : "the ring")
-							  : "the shared slots"};
+							  : "the shared slots",
+					      .named = true,
+					      .fd = r ? r->shm_fd : -1,
+					      .map = r ? (const unsigned char *)r->hdr : NULL,
+					      /* Line 0, the identity: the creator's alone. */
+					      .own_len = r ? RING_CACHELINE : 0,
+					      .own_what = "the ring's header"};
 		snprintf(obj[n].path, sizeof(obj[n].path), "/dev/shm%s", o->shm[k]);
+		evidence_created(&obj[n], obj[n].fd);
 		n++;
 	}
 	return n;
@@ -414,6 +434,10 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	ctl->clock = *bench_clock();
 	if ((status = make_objects(t, c, &o, out->diagnosis, sizeof(out->diagnosis))))
 		goto done;
+	nov = objects_view(c, &o, ctl, ctl_fd, ov);
+	/* The seed's failure where it first shows: the harness's own writes. */
+	if ((status = diagnose_create(ov, nov, out->diagnosis, sizeof(out->diagnosis))))
+		goto done;
 
 	/* Workers give up a little after the watchdog would have fired. */
 	int64_t worker_timeout = 3 * lim->stall_ns;
@@ -465,9 +489,12 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	}
 	for (int i = 0; i < 2; i++)
 		if (ctl->report[i].status) {
-			status = ctl->report[i].status;
-			snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %.*s", p[i].role,
-				 (int)sizeof(ctl->report[0].error), ctl->report[i].error);
+			char error[sizeof(ctl->report[0].error) + 1];
+			snprintf(error, sizeof(error), "%.*s", (int)sizeof(ctl->report[0].error),
+				 ctl->report[i].error);
+			views(p, ctl, wv);
+			status = diagnose_refused(wv, i, error, ctl->report[i].status, ov, nov,
+						  out->diagnosis, sizeof(out->diagnosis));
 			goto done;
 		}
 	if (bench_interrupted) {
@@ -478,7 +505,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	if (!atomic_load(&ctl->side[0].ready) || !atomic_load(&ctl->side[1].ready)) {
 		/* Not both at the barrier: a worker's own word first, then the
 		 * evidence (mappings, states) while the workers still live. */
-		nov = views(c, &o, p, ctl, wv, ov);
+		views(p, ctl, wv);
 		status = diagnose_barrier(wv, ov, nov, sys_now_ns() - start, out->diagnosis,
 					  sizeof(out->diagnosis));
 		for (int i = 0; i < 2; i++)
@@ -489,7 +516,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		goto done;
 	}
 	if (lim->evidence) {
-		nov = views(c, &o, p, ctl, wv, ov);
+		views(p, ctl, wv);
 		out->evidence_ok =
 		    evidence_same_objects(wv, ov, nov, out->evidence, sizeof(out->evidence));
 	}
@@ -539,7 +566,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		if (status)
 			break;
 		if (now - last_change > lim->stall_ns) {
-			nov = views(c, &o, p, ctl, wv, ov);
+			views(p, ctl, wv);
 			status = diagnose_stall(wv, ov, nov, atomic_load(&ctl->side[0].progress),
 						atomic_load(&ctl->side[1].progress),
 						c->transport == T_RING && c->wait != RING_WAIT_SPIN,
