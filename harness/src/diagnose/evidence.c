@@ -442,8 +442,8 @@ int diagnose_stall(const struct worker_view w[2], const struct object_view *obj,
 	return 3;
 }
 
-int diagnose_refused(const struct worker_view w[2], int who, const char *error, int code,
-		     const struct object_view *obj, int nobj, char *out, size_t n)
+int diagnose_reported(const struct worker_view w[2], int who, const char *error, int code,
+		      const struct object_view *obj, int nobj, char *out, size_t n)
 {
 	struct maps_view v;
 	look(w, obj, nobj, &v);
@@ -465,8 +465,8 @@ int diagnose_barrier(const struct worker_view w[2], const struct object_view *ob
 	for (int i = 0; i < 2; i++)
 		if (strncmp(w[i].said, "error ", 6) == 0) {
 			const char *msg = strchr(w[i].said + 6, ' ');
-			return diagnose_refused(w, i, msg ? msg + 1 : w[i].said,
-						atoi(w[i].said + 6), obj, nobj, out, n);
+			return diagnose_reported(w, i, msg ? msg + 1 : w[i].said,
+						 atoi(w[i].said + 6), obj, nobj, out, n);
 		}
 	struct maps_view v;
 	look(w, obj, nobj, &v);

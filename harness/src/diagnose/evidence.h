@@ -84,11 +84,12 @@ int diagnose_stall(const struct worker_view w[2], const struct object_view *obj,
 		   uint64_t sent, uint64_t seen, bool blocking, int64_t stalled_ns, char *out,
 		   size_t n);
 
-/* Worker who could not start (error, as it said it, with its exit code):
- * relayed, and judged by the evidence: exit 3 when a mapping is private or
- * the name leads to another object, else the worker's own code. */
-int diagnose_refused(const struct worker_view w[2], int who, const char *error, int code,
-		     const struct object_view *obj, int nobj, char *out, size_t n);
+/* What worker `who` reported (error, with its exit code), at the barrier
+ * or in the stream: relayed, and judged by the evidence: exit 3 when a
+ * mapping is private or a name leads to another object, else its own
+ * code. */
+int diagnose_reported(const struct worker_view w[2], int who, const char *error, int code,
+		      const struct object_view *obj, int nobj, char *out, size_t n);
 
 /* The start barrier was not reached in waited_ns. */
 int diagnose_barrier(const struct worker_view w[2], const struct object_view *obj, int nobj,

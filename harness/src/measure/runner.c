@@ -280,6 +280,21 @@ static int objects_view(const struct bench_case *c, const struct tp_objects *o,
 	return n;
 }
 
+/* What worker i reported with its code, judged by the evidence. */
+static int reported(struct proc *p, struct bench_control *ctl, int i, int code,
+		    const struct object_view *ov, int nov, struct bench_run *out)
+{
+	const struct bench_report *r = &ctl->report[i];
+	/* The worker wrote the error into shared memory: bounded. */
+	char error[sizeof(r->error) + 1];
+	snprintf(error, sizeof(error), "%.*s", (int)sizeof(r->error),
+		 r->error[0] ? r->error : "exited without a report");
+	struct worker_view wv[2];
+	views(p, ctl, wv);
+	return diagnose_reported(wv, i, error, code, ov, nov, out->diagnosis,
+				 sizeof(out->diagnosis));
+}
+
 /* "signal 9" or "exit code 3": how a reaped worker ended. */
 static const char *how_ended(const struct proc *p, char *buf, size_t n)
 {
@@ -489,12 +504,7 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	}
 	for (int i = 0; i < 2; i++)
 		if (ctl->report[i].status) {
-			char error[sizeof(ctl->report[0].error) + 1];
-			snprintf(error, sizeof(error), "%.*s", (int)sizeof(ctl->report[0].error),
-				 ctl->report[i].error);
-			views(p, ctl, wv);
-			status = diagnose_refused(wv, i, error, ctl->report[i].status, ov, nov,
-						  out->diagnosis, sizeof(out->diagnosis));
+			status = reported(p, ctl, i, ctl->report[i].status, ov, nov, out);
 			goto done;
 		}
 	if (bench_interrupted) {
@@ -553,12 +563,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		 * times out waiting for it. */
 		for (int i = 0; i < 2; i++)
 			if (p[i].reaped && !p[i ^ 1].reaped && ctl->report[i].done &&
-			    ctl->report[i].status && !ctl->report[i].symptom) {
-				snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %.*s",
-					 p[i].role, (int)sizeof(ctl->report[0].error),
-					 ctl->report[i].error);
-				status = ctl->report[i].status;
-			}
+			    ctl->report[i].status && !ctl->report[i].symptom)
+				status = reported(p, ctl, i, ctl->report[i].status, ov, nov, out);
 		/* A worker that died: its peer will notice, but say who it was. */
 		for (int i = 0; i < 2; i++)
 			if (p[i].reaped && !p[i ^ 1].reaped && !ctl->report[i].done)
@@ -607,11 +613,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		if (k < 2 && r->symptom)
 			continue;
 		if (r->status || !r->done || !WIFEXITED(st) || WEXITSTATUS(st)) {
-			status = r->status ? r->status : BENCH_VISIBILITY;
-			/* The worker wrote the error into shared memory: bounded. */
-			snprintf(out->diagnosis, sizeof(out->diagnosis), "%s: %.*s", p[i].role,
-				 (int)sizeof(r->error),
-				 r->error[0] ? r->error : "exited without a report");
+			status = reported(p, ctl, i, r->status ? r->status : BENCH_VISIBILITY, ov,
+					  nov, out);
 			goto done;
 		}
 	}
