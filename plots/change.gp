@@ -19,6 +19,5 @@ plot \
 	data using ($8 == 0 ? $3 : NaN):1:4:5 with xerrorbars pt 6 ps 1.2 lc rgb "#777777" lw 1.5 title "within the threshold", \
 	data using ($8 == 1 ? $3 : NaN):1:4:5 with xerrorbars pt 11 ps 2 lc rgb "#c0392b" lw 2.5 title "regression", \
 	data using ($8 == 2 ? $3 : NaN):1:4:5 with xerrorbars pt 9 ps 2 lc rgb "#2a8a3e" lw 2.5 title "improvement", \
-	data using ($8 == 3 ? $3 : NaN):1:4:5 with xerrorbars pt 10 ps 2 lc rgb "#d9730d" lw 2 title "not confirmed by the re-run", \
 	data using 6:1 with points pt "|" ps 1.6 lc rgb "#1f4e9c" title "the row's threshold", \
 	data using 7:1 with points pt "|" ps 1.6 lc rgb "#1f4e9c" notitle

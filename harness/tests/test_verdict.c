@@ -410,24 +410,20 @@ static void test_verdicts(void)
 		CHECK(j.n_only_cur == 2); /* stream/new, and the failed case */
 		judgement_free(&j);
 	}
-	/* check's confirmation: a regression the re-run does not repeat no
-	 * longer fails the run. */
+	/* A judgement's status: a regression row fails it, and a visibility
+	 * failure outranks everything. */
 	{
-		struct judgement first = {0}, again = {0};
-		struct judge_row r1 = {
-		    .name = "x", .fig = FIG_RATE, .v = V_REGRESSION, .confirmed = -1};
-		struct judge_row r2 = r1;
-		r2.v = V_SAME;
-		first.rows = &r1;
-		first.nrows = 1;
-		again.rows = &r2;
-		again.nrows = 1;
-		CHECK(judge_status(&first) == 1);
-		judge_confirm(&first, &again);
-		CHECK(r1.confirmed == 0 && judge_status(&first) == 0);
-		r2.v = V_REGRESSION;
-		judge_confirm(&first, &again);
-		CHECK(r1.confirmed == 1 && judge_status(&first) == 1);
+		struct judgement j = {0};
+		struct judge_row r1 = {.name = "x", .fig = FIG_RATE, .v = V_REGRESSION};
+		j.rows = &r1;
+		j.nrows = 1;
+		CHECK(judge_status(&j) == 1);
+		r1.v = V_SAME;
+		CHECK(judge_status(&j) == 0);
+		char msg[] = "x: wrong checksum", *fails[] = {msg};
+		j.failures = fails;
+		j.nfail = 1;
+		CHECK(judge_status(&j) == 3);
 	}
 }
 
@@ -511,29 +507,6 @@ static void test_review_cases(void)
 		CHECK(run_judge(b, c, &o, &j) == 0);
 		CHECK(judge_status(&j) == 2 && strstr(j.changed, "too few"));
 		judgement_free(&j);
-	}
-	/* A re-run that cannot judge the figure leaves the regression
-	 * standing; its visibility failure is the run's. */
-	{
-		struct judgement first = {0}, again = {0};
-		struct judge_row r1 = {
-		    .name = "x", .fig = FIG_RATE, .v = V_REGRESSION, .confirmed = -1};
-		struct judge_row r2 = r1;
-		r2.v = V_TOO_FEW;
-		first.rows = &r1;
-		first.nrows = 1;
-		again.rows = &r2;
-		again.nrows = 1;
-		judge_confirm(&first, &again);
-		CHECK(r1.confirmed == 1 && judge_status(&first) == 1);
-		char *msg = strdup("x: wrong checksum");
-		again.failures = &msg;
-		again.nfail = 1;
-		judge_confirm(&first, &again);
-		CHECK(judge_status(&first) == 3);
-		free(first.failures[0]);
-		free(first.failures);
-		free(msg);
 	}
 	/* A/B over two states: a change that lives in the fast state only
 	 * (+8% round trip there, nothing in the slow one) is found, and said

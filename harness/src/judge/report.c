@@ -50,10 +50,7 @@ static void fmt_ci(char *out, size_t n, const struct judge_row *r)
 
 static void fmt_verdict(char *out, size_t n, const struct judge_row *r)
 {
-	const char *conf = r->confirmed == 1   ? ", confirmed by a re-run"
-			   : r->confirmed == 0 ? ", NOT confirmed by a re-run"
-					       : "";
-	snprintf(out, n, "%s%s", verdict_name(r->v), conf);
+	snprintf(out, n, "%s", verdict_name(r->v));
 }
 
 /* A row's cells as every format shows them. */
@@ -76,7 +73,7 @@ static void row_cells(const struct judge_row *r, struct cells *c)
 
 static bool counts_as_regression(const struct judge_row *r)
 {
-	return r->v == V_REGRESSION && r->confirmed != 0;
+	return r->v == V_REGRESSION;
 }
 
 #define md_code report_md_code
@@ -108,11 +105,9 @@ void report_history_markdown(FILE *f, const struct report_meta *m)
 
 void report_summary(FILE *f, const struct judgement *j, const struct report_meta *m)
 {
-	int unconfirmed = 0, same = 0;
-	for (int i = 0; i < j->nrows; i++) {
-		unconfirmed += j->rows[i].v == V_REGRESSION && j->rows[i].confirmed == 0;
+	int same = 0;
+	for (int i = 0; i < j->nrows; i++)
 		same += j->rows[i].v == V_SAME || j->rows[i].v == V_SMALL;
-	}
 	int status = report_status(j, m);
 	const char *what = status == 3	 ? "VISIBILITY FAILURE"
 			   : status == 2 ? "NO VERDICT"
@@ -120,8 +115,6 @@ void report_summary(FILE *f, const struct judgement *j, const struct report_meta
 					 : "pass";
 	fprintf(f, "ringbench %s: %s: %d regression%s", m->command, what, j->regressions,
 		j->regressions == 1 ? "" : "s");
-	if (unconfirmed)
-		fprintf(f, " (%d more not confirmed by a re-run)", unconfirmed);
 	fprintf(f, ", %d improvement%s, %d unchanged, %d with too few %s", j->improvements,
 		j->improvements == 1 ? "" : "s", same, j->too_few,
 		j->method == JUDGE_RUNS && !j->one_run_each ? "runs" : "repetitions");
@@ -457,7 +450,6 @@ void report_html(FILE *f, const struct judgement *j, const struct report_meta *m
 			row_cells(r, &c);
 			const char *cls = counts_as_regression(r) ? "reg"
 					  : r->v == V_IMPROVEMENT ? "imp"
-					  : r->v == V_REGRESSION  ? "unconfirmed"
 								  : "same";
 			fprintf(f, "<tr class=\"%s\"><td><code>", cls);
 			xml_text(f, r->name);
@@ -676,8 +668,6 @@ int report_json(const char *path, const struct judgement *j, const struct report
 		json_object_set_new(o, "n_current", json_integer(r->nc));
 		json_object_set_new(o, "verdict", json_string(verdict_name(r->v)));
 		json_object_set_new(o, "regression", json_boolean(counts_as_regression(r)));
-		if (r->confirmed >= 0)
-			json_object_set_new(o, "confirmed", json_boolean(r->confirmed == 1));
 		if (r->note[0])
 			json_object_set_new(o, "note", json_string(r->note));
 		json_array_append_new(rows, o);

@@ -865,7 +865,6 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			memset(row, 0, sizeof(*row));
 			row->name = c->name;
 			row->fig = (enum fig)f;
-			row->confirmed = -1;
 			double step = fmax(base->clock_step, cur->clock_step);
 			row->detect = NAN;
 			int rc = fig_info[f].count ? judge_counts(b, c, (enum fig)f, o->paired, row)
@@ -966,31 +965,6 @@ oom:
 	return -1;
 }
 
-void judge_confirm(struct judgement *first, const struct judgement *rerun)
-{
-	first->regressions = 0;
-	for (int i = 0; i < first->nrows; i++) {
-		struct judge_row *r = &first->rows[i];
-		if (r->v != V_REGRESSION)
-			continue;
-		/* Only a re-run that judged the figure and found no regression
-		 * clears it; one that could not judge it (too few, no common
-		 * state, the case missing) leaves the regression standing. */
-		r->confirmed = 1;
-		for (int k = 0; k < rerun->nrows; k++)
-			if (rerun->rows[k].fig == r->fig &&
-			    strcmp(rerun->rows[k].name, r->name) == 0)
-				r->confirmed =
-				    !(rerun->rows[k].v == V_SAME || rerun->rows[k].v == V_SMALL ||
-				      rerun->rows[k].v == V_IMPROVEMENT);
-		first->regressions += r->confirmed == 1;
-	}
-	/* A visibility failure in the re-run is a visibility failure. */
-	for (int i = 0; i < rerun->nfail; i++)
-		push_name(&first->failures, &first->nfail, strdup(rerun->failures[i]));
-	first->status = judge_status(first);
-}
-
 int judge_status(const struct judgement *j)
 {
 	if (j->nfail)
@@ -998,7 +972,7 @@ int judge_status(const struct judgement *j)
 	if (j->changed[0])
 		return 2;
 	for (int i = 0; i < j->nrows; i++)
-		if (j->rows[i].v == V_REGRESSION && j->rows[i].confirmed != 0)
+		if (j->rows[i].v == V_REGRESSION)
 			return 1;
 	return 0;
 }

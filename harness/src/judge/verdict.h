@@ -113,7 +113,6 @@ struct judge_row {
 	double detect;	  /* JUDGE_RUNS: the smallest change in the worse direction
 			   * this base can call (relative, signed as the figure
 			   * moves: -0.3 a rate that falls 30%); NaN if none */
-	int confirmed;	  /* check: -1 not re-run, 0 not confirmed, 1 confirmed */
 	char note[160];
 };
 
@@ -152,11 +151,7 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 	  struct judgement *j, char *err, size_t n);
 void judgement_free(struct judgement *j);
 
-/* check: a re-run's judgement confirms the first one's regressions
- * (same case and figure) or not; status is recomputed. */
-void judge_confirm(struct judgement *first, const struct judgement *rerun);
-
-/* The exit status of a judgement (after any confirmation). */
+/* The exit status of a judgement. */
 int judge_status(const struct judgement *j);
 
 #endif

@@ -21,7 +21,6 @@ static const char css[] =
     "th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}"
     "th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}"
     "tr.reg td{background:#fde2e0}tr.imp td{background:#e2f5e5}"
-    "tr.unconfirmed td{background:#fdf0dc}"
     ".verdict{font-weight:600;padding:.5em .8em;border-radius:4px;background:#e2f5e5}"
     ".verdict.s1,.verdict.s3{background:#fde2e0}.verdict.s2{background:#fdf0dc}"
     "figure{margin:1.2em 0 2em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}"

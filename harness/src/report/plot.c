@@ -677,9 +677,7 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		double t = r->threshold, fall = -100 * t / (1 + t), grow = 100 * t;
 		w->worse = better > 0 ? fall : -grow;
 		w->better = better > 0 ? grow : -fall;
-		w->status = r->v == V_REGRESSION    ? (r->confirmed == 0 ? 3 : 1)
-			    : r->v == V_IMPROVEMENT ? 2
-						    : 0;
+		w->status = r->v == V_REGRESSION ? 1 : r->v == V_IMPROVEMENT ? 2 : 0;
 		reg += w->status == 1;
 		imp += w->status == 2;
 		char key[64], sn[160];
@@ -724,7 +722,7 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 	fprintf(
 	    f->d,
 	    "# row label change_pct lo_pct hi_pct worse_threshold_pct better_threshold_pct status "
-	    "(0 same or small, 1 regression, 2 improvement, 3 flagged but not confirmed); "
+	    "(0 same or small, 1 regression, 2 improvement); "
 	    "turned so that positive is better\n");
 	for (int i = 0; i < n; i++) {
 		fprintf(f->d, "%d ", i);
