@@ -7,11 +7,26 @@
  *  - non-blocking fast paths are static inline here and return a pointer,
  *    a bool or a count;
  *  - blocking calls take a wait strategy and a timeout in nanoseconds and
- *    never wait longer than that timeout, nor forever on a dead peer.
+ *    never wait longer than that timeout, nor forever on a dead peer,
+ *    whatever the peer did to the flags of the eventfds both share (but see
+ *    the one race left, under "What a peer can do").
  *
  * Memory ordering: each side writes its own index with a release store and
  * reads the peer's index with an acquire load.  The comment at each ordering
  * point names the operation it pairs with.
+ *
+ * What a peer can do.  Both processes map one shared file and share the
+ * eventfds' open file descriptions, so a peer of the same uid can write
+ * anything into the header and the data, and change the eventfds' flags;
+ * libring checks what it reads (record words, indices, the header at
+ * attach) and never relies on O_NONBLOCK, reading the eventfds with
+ * RWF_NOWAIT and writing a wake only when the counter has room.  What is
+ * left:
+ *  - eventfd has no per-call non-blocking write: a wake looks at the counter
+ *    first and skips the write when it is full (a wake is then pending
+ *    anyway), so only a peer that refills the counter to its maximum, with
+ *    O_NONBLOCK cleared, in the instant between that look and the write can
+ *    block the waker, and only until someone reads the counter.
  */
 #ifndef RING_H
 #define RING_H

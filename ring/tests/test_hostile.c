@@ -1,0 +1,308 @@
+/* test_hostile.c: what a peer, or a careless caller, must not be able to do
+ * to the other side of a ring.  One subcommand per promise:
+ *   test_hostile NAME    run one (exit 0 pass, 1 fail, 77 skip)
+ *   test_hostile         run them all, each in its own process
+ * A call that must come back is bounded by a generous limit (a 200 ms wait
+ * must return within 5 s): past it the test reports a hang and fails.  No
+ * test asserts how long anything took. */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define HANG_LIMIT_S 5
+#define EFD_FULL     0xfffffffffffffffeULL /* the largest value an eventfd counter holds */
+
+/* ---- bounding a call that must return ---- */
+
+static char hang_what[200];
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char pre[] = "FAIL: ";
+	static const char post[] = ": still blocked after the test's limit (a hang)\n";
+	(void)!write(2, pre, sizeof(pre) - 1);
+	(void)!write(2, hang_what, strnlen(hang_what, sizeof(hang_what)));
+	(void)!write(2, post, sizeof(post) - 1);
+	for (int i = 0; i < test_nnames; i++)
+		shm_unlink(test_names[i]);
+	_exit(1);
+}
+
+/* From here until unbound(), `what` must return within HANG_LIMIT_S. */
+static void bound(const char *what)
+{
+	snprintf(hang_what, sizeof(hang_what), "%s", what);
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(HANG_LIMIT_S);
+}
+
+static void unbound(void)
+{
+	alarm(0);
+}
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/* A child that dies with the test, however the test ends. */
+static pid_t fork_child(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(9);
+		alarm(0);
+	}
+	return pid;
+}
+
+/* Wait up to 2 s for a shared word to read 1 (a peer says it sleeps). */
+static bool await_one(_Atomic(uint32_t) *w)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (atomic_load(w) == 1)
+			return true;
+		nap_ms(1);
+	}
+	return false;
+}
+
+static void clear_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		_exit(8);
+}
+
+static bool nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	CHECK(fl >= 0);
+	return (fl & O_NONBLOCK) != 0;
+}
+
+static void say(const char *test, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const char *test, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("%s: ", test);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	va_end(ap);
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* ---- a peer clears O_NONBLOCK on the shared eventfds ---- */
+
+/* A peer that clears O_NONBLOCK on the eventfds (one fcntl: the flag lives
+ * in the open file description both processes share) and then dies while
+ * the consumer sleeps: ring_peek_wait(200 ms) still returns. */
+static void t_eventfd_nonblock_peek(void)
+{
+	const char *T = "eventfd-nonblock-peek";
+	const char *name = test_name("nbpeek");
+	struct ring *c;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_EVENTFD};
+	CHECK_EQ(ring_create(&c, name, &cfg, RING_ROLE_CONSUMER), 0);
+	int sync[2];
+	CHECK_EQ(pipe(sync), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *p;
+		if (ring_attach(&p, name, RING_ROLE_PRODUCER, 5000 * MS))
+			_exit(2);
+		clear_nonblock(p->data_efd);
+		clear_nonblock(p->space_efd);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(3);
+		/* Die once the consumer is asleep, without ring_close. */
+		await_one(&p->hdr->consumer_waiting);
+		nap_ms(20);
+		_exit(0);
+	}
+	CHECK_EQ(ring_wait_peer(c, 5000 * MS), 0); /* hands over the eventfds */
+	char b;
+	CHECK_EQ(read(sync[0], &b, 1), 1);
+	CHECK(!nonblocking(c->data_efd)); /* the peer's fcntl changed ours */
+	const void *q;
+	size_t len;
+	bound("the consumer's ring_peek_wait(200 ms) after the producer cleared O_NONBLOCK and "
+	      "died");
+	int rc = ring_peek_wait(c, &q, &len, RING_WAIT_EVENTFD, 200 * MS);
+	unbound();
+	say(T, "ring_peek_wait(200 ms) returned %d (%s)", rc, ring_last_error());
+	CHECK(rc == -EOWNERDEAD || rc == -ETIMEDOUT);
+	reap(pid);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* The same against the producer waiting for space on a full ring. */
+static void t_eventfd_nonblock_send(void)
+{
+	const char *T = "eventfd-nonblock-send";
+	const char *name = test_name("nbsend");
+	struct ring *p;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_EVENTFD};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	int sync[2];
+	CHECK_EQ(pipe(sync), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *c;
+		if (ring_attach(&c, name, RING_ROLE_CONSUMER, 5000 * MS))
+			_exit(2);
+		clear_nonblock(c->data_efd);
+		clear_nonblock(c->space_efd);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(3);
+		await_one(&c->hdr->producer_waiting);
+		nap_ms(20);
+		_exit(0);
+	}
+	CHECK_EQ(ring_wait_peer(p, 5000 * MS), 0);
+	char b;
+	CHECK_EQ(read(sync[0], &b, 1), 1);
+	CHECK(!nonblocking(p->space_efd));
+	unsigned char msg[200] = {0};
+	int n = 0;
+	while (ring_send(p, msg, sizeof(msg)))
+		n++;
+	CHECK(n > 0);
+	bound("the producer's ring_send_wait(200 ms) on a full ring after the consumer cleared "
+	      "O_NONBLOCK and died");
+	int rc = ring_send_wait(p, msg, sizeof(msg), RING_WAIT_EVENTFD, 200 * MS);
+	unbound();
+	say(T, "ring_send_wait(200 ms) returned %d (%s)", rc, ring_last_error());
+	CHECK(rc == -EOWNERDEAD || rc == -ETIMEDOUT);
+	reap(pid);
+	ring_close(p);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* A consumer that fills the wake counter to its maximum, clears O_NONBLOCK
+ * and says it sleeps: the producer's ring_send(), which wakes it, still
+ * returns, and so does the next one. */
+static void t_eventfd_full_counter(void)
+{
+	const char *T = "eventfd-full-counter";
+	const char *name = test_name("fullctr");
+	struct ring *p;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_EVENTFD};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	int sync[2], hold[2];
+	CHECK_EQ(pipe(sync), 0);
+	CHECK_EQ(pipe(hold), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *c;
+		if (ring_attach(&c, name, RING_ROLE_CONSUMER, 5000 * MS))
+			_exit(2);
+		uint64_t v = EFD_FULL;
+		if (write(c->data_efd, &v, sizeof(v)) != sizeof(v))
+			_exit(3);
+		clear_nonblock(c->data_efd);
+		atomic_store(&c->hdr->consumer_waiting, 1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(4);
+		char b;
+		(void)!read(hold[0], &b, 1); /* alive until the test is done */
+		_exit(0);
+	}
+	close(hold[0]);
+	CHECK_EQ(ring_wait_peer(p, 5000 * MS), 0);
+	char b;
+	CHECK_EQ(read(sync[0], &b, 1), 1);
+	CHECK(!nonblocking(p->data_efd));
+	bound("the producer's ring_send() waking a consumer whose wake counter is full");
+	bool first = ring_send(p, "one", 3);
+	atomic_store(&p->hdr->consumer_waiting, 1);
+	bool second = ring_send(p, "two", 3);
+	unbound();
+	say(T, "both ring_send() calls returned (%d, %d)", first, second);
+	CHECK(first && second);
+	close(hold[1]);
+	reap(pid);
+	ring_close(p);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* ---- the table ---- */
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} tests[] = {
+    {"eventfd-nonblock-peek", t_eventfd_nonblock_peek},
+    {"eventfd-nonblock-send", t_eventfd_nonblock_send},
+    {"eventfd-full-counter", t_eventfd_full_counter},
+};
+#define NTESTS (sizeof(tests) / sizeof(tests[0]))
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc == 2) {
+		for (size_t i = 0; i < NTESTS; i++) {
+			if (strcmp(argv[1], tests[i].name) == 0) {
+				tests[i].run();
+				printf("%s: ok\n", tests[i].name);
+				return 0;
+			}
+		}
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: test_hostile [NAME]; names:");
+		for (size_t i = 0; i < NTESTS; i++)
+			fprintf(stderr, " %s", tests[i].name);
+		fprintf(stderr, "\n");
+		return 2;
+	}
+	int failed = 0, skipped = 0;
+	for (size_t i = 0; i < NTESTS; i++) {
+		fflush(stdout);
+		pid_t pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			tests[i].run();
+			printf("%s: ok\n", tests[i].name);
+			exit(0);
+		}
+		int st;
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == CHECK_SKIP) {
+			skipped++;
+		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			printf("%s: FAILED\n", tests[i].name);
+			failed++;
+		}
+	}
+	printf("test_hostile: %zu promises, %d failed, %d skipped\n", NTESTS, failed, skipped);
+	return failed ? 1 : skipped == (int)NTESTS ? CHECK_SKIP : 0;
+}
