@@ -27,6 +27,9 @@
  *    anyway), so only a peer that refills the counter to its maximum, with
  *    O_NONBLOCK cleared, in the instant between that look and the write can
  *    block the waker, and only until someone reads the counter.
+ *  - Liveness is the role's lock (see RING_VERSION), held by the open file
+ *    description of the process that attached: a child forked without exec
+ *    after attach holds it too, and the role lives on while that child does.
  */
 #ifndef RING_H
 #define RING_H
@@ -47,7 +50,7 @@ extern "C" {
 #endif
 
 #define RING_MAGIC	   0x31474e4952425252ULL /* "RRBRING1" little-endian */
-#define RING_VERSION	   1u
+#define RING_VERSION	   2u
 #define RING_CACHELINE	   64
 #define RING_HEADER_SIZE   4096 /* data starts on the next page */
 #define RING_CAPACITY_MIN  4096ULL
@@ -118,9 +121,26 @@ enum ring_state {
 #define RING_PID_CLOSED -1 /* the role holder closed cleanly */
 
 /*
- * The shared layout: an ABI between processes.  Any change to it bumps
- * RING_VERSION.  Fields of line 0 are written once by the creator before the
- * release store of state; everything else is atomic.
+ * Who holds a role is told by a lock, not by the pid in its slot: a pid can
+ * be reused by an unrelated process once its owner dies, and any peer can
+ * write one.  The holder of role R keeps an open-file-description lock
+ * (F_OFD_SETLK, F_WRLCK) on byte R of the object (RING_ROLE_PRODUCER = 1,
+ * RING_ROLE_CONSUMER = 2; advisory, past the end of the file is fine), taken
+ * before it writes its pid and dropped only after it stores RING_PID_CLOSED,
+ * or by the kernel when the process dies, however it dies.  So a peer whose
+ * slot holds anything but RING_PID_NONE is alive while the lock is held;
+ * once it is free, the slot says whether it closed (RING_PID_CLOSED) or
+ * died (anything else).  A second attacher in a held role fails to take the
+ * lock.  The pid stays in the slot for people, and as a pidfd that wakes an
+ * eventfd sleeper at once when that process exits.  Part of the protocol
+ * since RING_VERSION 2.
+ */
+
+/*
+ * The shared layout: an ABI between processes.  Any change to it, or to the
+ * role locks above, bumps RING_VERSION.  Fields of line 0 are written once
+ * by the creator before the release store of state; everything else is
+ * atomic.
  */
 struct ring_header {
 	/* line 0: identity, immutable once state is READY */
@@ -238,11 +258,11 @@ struct ring {
 
 	/* process-local resources */
 	int shm_fd;
-	int data_efd;  /* eventfd that wakes the consumer, or -1 */
-	int space_efd; /* eventfd that wakes the producer, or -1 */
-	int listen_fd; /* creator of an eventfd ring: hands out the eventfds */
-	int peer_pidfd;
-	pid_t peer_pid;
+	int data_efd;	   /* eventfd that wakes the consumer, or -1 */
+	int space_efd;	   /* eventfd that wakes the producer, or -1 */
+	int listen_fd;	   /* creator of an eventfd ring: hands out the eventfds */
+	int peer_pidfd;	   /* wakes an eventfd sleeper when peer_pid exits, or -1 */
+	pid_t peer_pid;	   /* the pid peer_pidfd was opened for, or found not to be the peer */
 	uint64_t syscalls; /* system calls made by waits, wakes and liveness checks */
 	uint64_t sleeps;   /* consumer: sleeps for data (futex or poll) */
 	uint64_t barriers; /* consumer: membarrier calls (RING_FLAG_ASYM_WAKE) */
@@ -276,8 +296,9 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
  * object after the timeout), -ETIMEDOUT (never became READY), -EPROTO (not
  * a ring: bad magic, zeros, garbage), -EPROTONOSUPPORT (other version or
  * header layout), -EBADMSG (bad capacity, or the file is smaller than the
- * header says), -EPERM (another owner), -EBUSY (role already taken),
- * -ESTALE (eventfds came from another incarnation of the name).
+ * header says), -EPERM (another owner), -EBUSY (role held by a live
+ * process, or taken before), -ESTALE (eventfds came from another
+ * incarnation of the name).
  */
 int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns);
 
@@ -297,8 +318,9 @@ int ring_serve(struct ring *r, int64_t timeout_ns);
 int ring_wait_peer(struct ring *r, int64_t timeout_ns);
 
 /*
- * Publish what was committed, mark our role closed, wake the peer, unmap and
- * free.  The object itself stays until ring_unlink().  Accepts NULL.
+ * Publish what was committed, mark our role closed and drop its lock, wake
+ * the peer, unmap and free.  The object itself stays until ring_unlink().
+ * Accepts NULL.
  */
 void ring_close(struct ring *r);
 
@@ -621,8 +643,9 @@ static inline ssize_t ring_recv(struct ring *r, void *buf, size_t cap)
 /* ---- blocking forms (ring_wait.c) ----
  * wait must be RING_WAIT_SPIN or the strategy the ring was created with
  * (futex and hybrid are interchangeable); otherwise -EINVAL.  All return 0
- * or: -ETIMEDOUT, -EOWNERDEAD (peer died), -EPIPE (peer closed and nothing
- * is left), -EBADMSG (corrupt record), -EMSGSIZE (message can never fit). */
+ * or: -ETIMEDOUT, -EOWNERDEAD (peer died: its role's lock is free and it
+ * never closed), -EPIPE (peer closed and nothing is left), -EBADMSG
+ * (corrupt record), -EMSGSIZE (message can never fit). */
 
 /* Reserve, publishing what was committed before sleeping. */
 int ring_reserve_wait(struct ring *r, size_t len, void **out, enum ring_wait wait,

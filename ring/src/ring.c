@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,19 +244,89 @@ static const char *role_name(enum ring_role role)
 	return role == RING_ROLE_PRODUCER ? "producer" : "consumer";
 }
 
+static enum ring_role peer_role(const struct ring *r)
+{
+	return r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
+}
+
+static off_t slot_offset(enum ring_role role)
+{
+	return role == RING_ROLE_PRODUCER ? (off_t)offsetof(struct ring_header, producer_pid)
+					  : (off_t)offsetof(struct ring_header, consumer_pid);
+}
+
+/* The lock that says who holds a role (see RING_VERSION in ring.h): byte
+ * `role` of the object, taken, dropped or looked at with cmd. */
+static int role_lock(const struct ring *r, enum ring_role role, int cmd, short type,
+		     struct flock *fl)
+{
+	*fl = (struct flock){.l_type = type, .l_whence = SEEK_SET, .l_start = role, .l_len = 1};
+	return fcntl(r->shm_fd, cmd, fl);
+}
+
+/* 1 while some open file description holds the lock of `role`, 0 once it is
+ * free, or -errno. */
+static int role_held(struct ring *r, enum ring_role role)
+{
+	struct flock fl;
+	r->syscalls++;
+	if (role_lock(r, role, F_OFD_GETLK, F_WRLCK, &fl) < 0)
+		return -errno;
+	return fl.l_type != F_UNLCK;
+}
+
+/* pread or pwrite exactly n bytes at off: 0, -errno, or -EBADMSG when the
+ * file ends first.  Claiming a role reads and writes the header this way,
+ * not through the mapping: past the end of a file a peer shrank, a read
+ * comes back short and a write extends the file, where a load or a store
+ * through the mapping would raise SIGBUS. */
+static int fd_io(int fd, bool write, void *buf, size_t n, off_t off)
+{
+	ssize_t k;
+	do
+		k = write ? pwrite(fd, buf, n, off) : pread(fd, buf, n, off);
+	while (k < 0 && errno == EINTR);
+	return k == (ssize_t)n ? 0 : k < 0 ? -errno : -EBADMSG;
+}
+
 static int claim_role(struct ring *r)
 {
 	if (r->role == RING_ROLE_NONE)
 		return 0;
-	int32_t expect = RING_PID_NONE;
-	/* acq_rel: our attach is ordered before anything the peer does after
-	 * it sees our pid (ring_wait_peer's acquire load). */
-	if (!atomic_compare_exchange_strong_explicit(role_slot(r->hdr, r->role), &expect,
-						     (int32_t)getpid(), memory_order_acq_rel,
-						     memory_order_acquire))
+	const char *who = role_name(r->role);
+	off_t at = slot_offset(r->role);
+	int32_t slot = RING_PID_NONE;
+	struct flock fl;
+	/* The lock first: it is what makes this process the holder, and it
+	 * lets one attacher of a role at a time past this point, so reading
+	 * the slot and then writing it need no compare-exchange. */
+	if (role_lock(r, r->role, F_OFD_SETLK, F_WRLCK, &fl) < 0) {
+		int e = errno;
+		if (e != EAGAIN && e != EACCES)
+			return ring__fail(-e, "ring %s: cannot lock the %s role (F_OFD_SETLK): %s",
+					  r->name, who, strerror(e));
+		(void)fd_io(r->shm_fd, false, &slot, sizeof(slot), at);
+		return ring__fail(-EBUSY,
+				  "ring %s: the %s role is held by a live process (its lock on "
+				  "byte %d of the object; field %s_pid is %d)",
+				  r->name, who, (int)r->role, who, slot);
+	}
+	/* The lock is dropped with the descriptor if we fail below. */
+	int rc = fd_io(r->shm_fd, false, &slot, sizeof(slot), at);
+	if (rc)
+		return ring__fail(rc, "ring %s: cannot read field %s_pid: %s", r->name, who,
+				  strerror(-rc));
+	if (slot != RING_PID_NONE)
 		return ring__fail(-EBUSY, "ring %s: field %s_pid is %d: the %s role is taken%s",
-				  r->name, role_name(r->role), expect, role_name(r->role),
-				  expect == RING_PID_CLOSED ? " (and was closed)" : "");
+				  r->name, who, slot, who,
+				  slot == RING_PID_CLOSED ? " (and was closed)"
+							  : " (by a process now gone)");
+	/* The peer reads the slot with acquire loads; attach has stored
+	 * nothing shared before this, so there is nothing for it to order. */
+	int32_t me = (int32_t)getpid();
+	if ((rc = fd_io(r->shm_fd, true, &me, sizeof(me), at)))
+		return ring__fail(rc, "ring %s: cannot write field %s_pid: %s", r->name, who,
+				  strerror(-rc));
 	if (!r->asym_ring)
 		return 0;
 	/* RING_FLAG_ASYM_WAKE.  The producer may drop its fence once the
@@ -270,8 +339,14 @@ static int claim_role(struct ring *r)
 	} else if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) {
 		r->sleep_barrier = true;
 		r->barriers++;
-		atomic_fetch_or_explicit(&r->hdr->consumer_caps, RING_CAP_SLEEP_BARRIER,
-					 memory_order_relaxed);
+		/* Only the consumer writes this word, and we hold its role.  Should
+		 * the write fail, the producer keeps its fence: still correct. */
+		off_t caps_at = (off_t)offsetof(struct ring_header, consumer_caps);
+		uint32_t caps;
+		if (fd_io(r->shm_fd, false, &caps, sizeof(caps), caps_at) == 0) {
+			caps |= RING_CAP_SLEEP_BARRIER;
+			(void)fd_io(r->shm_fd, true, &caps, sizeof(caps), caps_at);
+		}
 	}
 	return 0;
 }
@@ -750,48 +825,63 @@ int ring__peer_state(struct ring *r)
 {
 	if (r->role == RING_ROLE_NONE)
 		return 0;
-	enum ring_role peer =
-	    r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
-	/* Pairs with the release in ring_close() / claim_role(). */
-	int32_t pid = atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire);
-	if (pid == RING_PID_CLOSED)
-		return -EPIPE;
-	if (pid <= 0)
+	_Atomic(int32_t) *slot = role_slot(r->hdr, peer_role(r));
+	if (atomic_load_explicit(slot, memory_order_relaxed) == RING_PID_NONE)
+		return 0; /* not attached yet */
+	/* Held (or no answer): the holder lives, whatever its slot says; a
+	 * CLOSED there is not believed until the lock is free. */
+	if (role_held(r, peer_role(r)) != 0)
 		return 0;
-	r->syscalls++;
-	if (pid != r->peer_pid) {
+	/* Free: the holder closed or died.  ring_close() stores CLOSED before
+	 * it unlocks, so this read, after we saw the lock free, tells which.
+	 * Pairs with the release of that store. */
+	return atomic_load_explicit(slot, memory_order_acquire) == RING_PID_CLOSED ? -EPIPE
+										   : -EOWNERDEAD;
+}
+
+int ring__peer_pidfd(struct ring *r)
+{
+	if (r->role == RING_ROLE_NONE)
+		return -1;
+	int32_t pid = atomic_load_explicit(role_slot(r->hdr, peer_role(r)), memory_order_relaxed);
+	if (pid > 0 && pid != r->peer_pid) {
 		if (r->peer_pidfd >= 0)
 			close(r->peer_pidfd);
 		r->peer_pid = pid;
+		r->syscalls++;
+		/* -1 if that pid is gone already: the lock tells the rest. */
 		r->peer_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (r->peer_pidfd < 0 && errno == ESRCH)
-			return -EOWNERDEAD;
 	}
-	if (r->peer_pidfd >= 0) {
-		/* A pidfd becomes readable when its process exits. */
-		struct pollfd p = {.fd = r->peer_pidfd, .events = POLLIN};
-		if (poll(&p, 1, 0) > 0)
-			return -EOWNERDEAD;
-	} else if (kill(pid, 0) < 0 && errno == ESRCH) {
-		return -EOWNERDEAD;
+	return r->peer_pidfd;
+}
+
+void ring__peer_pidfd_fired(struct ring *r)
+{
+	/* The process it names has exited, and its descriptors were closed
+	 * before that showed.  If the role's lock is still held, that process
+	 * was not the holder (its pid was reused, or written by someone
+	 * else): a pidfd that stays readable would end every sleep at once,
+	 * so drop it, and open none for that pid again. */
+	if (r->peer_pidfd >= 0 && ring__peer_state(r) == 0) {
+		close(r->peer_pidfd);
+		r->peer_pidfd = -1;
 	}
-	return 0;
 }
 
 int ring_wait_peer(struct ring *r, int64_t timeout_ns)
 {
 	if (!r || r->role == RING_ROLE_NONE)
 		return ring__fail(-EINVAL, "ring_wait_peer: needs a producer or consumer handle");
-	enum ring_role peer =
-	    r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
+	enum ring_role peer = peer_role(r);
 	int64_t deadline = ring__deadline(timeout_ns);
 	for (;;) {
 		int st = ring__peer_state(r);
 		if (st == -EPIPE)
 			return ring__fail(st, "ring %s: the %s closed", r->name, role_name(peer));
 		if (st == -EOWNERDEAD)
-			return ring__fail(st, "ring %s: the %s (pid %d) died", r->name,
-					  role_name(peer), (int)r->peer_pid);
+			return ring__fail(st, "ring %s: the %s (field %s_pid is %d) died", r->name,
+					  role_name(peer), role_name(peer),
+					  (int)atomic_load(role_slot(r->hdr, peer)));
 		if (atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire) > 0)
 			return 0;
 		if (r->creator)
@@ -818,6 +908,11 @@ void ring_close(struct ring *r)
 		 * CLOSED (its acquire in ring__peer_state). */
 		atomic_compare_exchange_strong_explicit(role_slot(h, r->role), &me, RING_PID_CLOSED,
 							memory_order_acq_rel, memory_order_relaxed);
+		/* Then the lock, so that a peer that finds it free finds CLOSED
+		 * too, and only then the wake, so that a peer woken by it sees
+		 * both. */
+		struct flock fl;
+		(void)role_lock(r, r->role, F_OFD_SETLK, F_UNLCK, &fl);
 		if (r->notify) {
 			/* The peer may be asleep: wake it unconditionally so it sees
 			 * the close now rather than at its next timeout slice. */

@@ -183,13 +183,15 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 	if (eventfd) {
 		/* The peer's pidfd ends the sleep at once when it exits. */
 		struct pollfd p[3] = {{.fd = efd, .events = POLLIN},
-				      {.fd = r->peer_pidfd, .events = POLLIN},
+				      {.fd = ring__peer_pidfd(r), .events = POLLIN},
 				      {.fd = r->creator ? r->listen_fd : -1, .events = POLLIN}};
 		struct timespec ts = rel_ts(until - sys_now_ns());
 		r->syscalls++;
 		ppoll(p, 3, &ts, NULL);
 		if (p[0].revents & POLLIN)
 			drain(r, efd);
+		if (p[1].revents & POLLIN)
+			ring__peer_pidfd_fired(r);
 	} else {
 		struct timespec ts = rel_ts(until - sys_now_ns());
 		r->syscalls++;
@@ -239,10 +241,12 @@ static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, read
 				 * before it left: take them first. */
 				if ((rc = ready(r, arg)) != 0)
 					return rc < 0 ? rc : 0;
-				return ring__fail(st, "ring %s: the %s %s", r->name,
-						  r->role == RING_ROLE_PRODUCER ? "consumer"
-										: "producer",
-						  st == -EPIPE ? "closed" : "died");
+				return ring__fail(
+				    st, "ring %s: the %s %s (tail %llu, head %llu)", r->name,
+				    r->role == RING_ROLE_PRODUCER ? "consumer" : "producer",
+				    st == -EPIPE ? "closed" : "died",
+				    (unsigned long long)atomic_load(&r->hdr->tail),
+				    (unsigned long long)atomic_load(&r->hdr->head));
 			}
 			if (r->creator)
 				ring__serve_pending(r);

@@ -253,6 +253,132 @@ static void t_eventfd_full_counter(void)
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
+/* ---- liveness: the process that attached, not a pid ---- */
+
+/* The producer dies, then its slot is overwritten with the pid of a live,
+ * unrelated process (the test's own, then init's): the consumer's wait
+ * reports the death, not a timeout. */
+static void t_dead_peer_pid(void)
+{
+	const char *T = "dead-peer-pid";
+	pid_t forged[] = {getpid(), 1};
+	for (size_t k = 0; k < sizeof(forged) / sizeof(forged[0]); k++) {
+		const char *name = test_name("deadpid");
+		struct ring *c;
+		struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_FUTEX};
+		CHECK_EQ(ring_create(&c, name, &cfg, RING_ROLE_CONSUMER), 0);
+		pid_t pid = fork_child();
+		if (pid == 0) {
+			struct ring *p;
+			if (ring_attach(&p, name, RING_ROLE_PRODUCER, 5000 * MS))
+				_exit(2);
+			_exit(ring_send(p, "hi", 2) ? 0 : 3); /* dies without ring_close */
+		}
+		int st;
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		char buf[8];
+		CHECK_EQ(ring_recv(c, buf, sizeof(buf)), 2);
+		atomic_store(&c->hdr->producer_pid, (int32_t)forged[k]);
+		const void *q;
+		size_t len;
+		bound("the consumer's ring_peek_wait(500 ms) after the producer died");
+		int rc = ring_peek_wait(c, &q, &len, RING_WAIT_FUTEX, 500 * MS);
+		unbound();
+		say(T, "producer died, slot forged to live pid %d: ring_peek_wait returned %d (%s)",
+		    (int)forged[k], rc, ring_last_error());
+		CHECK_EQ(rc, -EOWNERDEAD);
+		ring_close(c);
+		CHECK_EQ(ring_unlink(name), 0);
+	}
+}
+
+#define FORGED_N 2000
+
+/* RING_PID_CLOSED forged into the slot of a producer that lives and goes on
+ * sending: the consumer takes every message, and sees -EPIPE only when the
+ * producer really closes. */
+static void t_forged_closed(void)
+{
+	const char *T = "forged-closed";
+	const char *name = test_name("forgedclosed");
+	struct ring *c;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_FUTEX};
+	CHECK_EQ(ring_create(&c, name, &cfg, RING_ROLE_CONSUMER), 0);
+	int ready[2], go[2];
+	CHECK_EQ(pipe(ready), 0);
+	CHECK_EQ(pipe(go), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *p;
+		char b;
+		if (ring_attach(&p, name, RING_ROLE_PRODUCER, 5000 * MS))
+			_exit(2);
+		if (write(ready[1], "x", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(3);
+		/* Begin once the consumer waits with nothing to read. */
+		await_one(&p->hdr->consumer_waiting);
+		for (uint64_t i = 0; i < FORGED_N; i++) {
+			if (ring_send_wait(p, &i, sizeof(i), RING_WAIT_FUTEX, 5000 * MS))
+				_exit(4);
+			if (i % 200 == 199)
+				nap_ms(1); /* let the consumer sleep again */
+		}
+		ring_close(p);
+		_exit(0);
+	}
+	char b;
+	CHECK_EQ(read(ready[0], &b, 1), 1);
+	atomic_store(&c->hdr->producer_pid, RING_PID_CLOSED);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	bound("the consumer's ring_recv_wait");
+	for (uint64_t i = 0; i < FORGED_N; i++) {
+		uint64_t v;
+		size_t len;
+		int rc = ring_recv_wait(c, &v, sizeof(v), &len, RING_WAIT_FUTEX, 5000 * MS);
+		if (rc) {
+			fprintf(stderr,
+				"FAIL: message %" PRIu64 " of %d: ring_recv_wait returned %d (%s) "
+				"while the producer lives\n",
+				i, FORGED_N, rc, ring_last_error());
+			exit(1);
+		}
+		CHECK_EQ(v, i);
+	}
+	uint64_t v;
+	size_t len;
+	int rc = ring_recv_wait(c, &v, sizeof(v), &len, RING_WAIT_FUTEX, 5000 * MS);
+	unbound();
+	say(T, "all %d messages received; then %d (%s)", FORGED_N, rc, ring_last_error());
+	CHECK_EQ(rc, -EPIPE);
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* A producer that lives while its slot is overwritten with RING_PID_NONE: a
+ * second producer is still refused. */
+static void t_held_role_busy(void)
+{
+	const char *T = "held-role-busy";
+	const char *name = test_name("held");
+	struct ring *owner, *p, *x = NULL;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&owner, name, &cfg, RING_ROLE_NONE), 0);
+	CHECK_EQ(ring_attach(&p, name, RING_ROLE_PRODUCER, 100 * MS), 0);
+	atomic_store(&p->hdr->producer_pid, RING_PID_NONE);
+	int rc = ring_attach(&x, name, RING_ROLE_PRODUCER, 100 * MS);
+	say(T, "second producer while the first lives: ring_attach returned %d (%s)", rc,
+	    rc ? ring_last_error() : "attached");
+	CHECK_EQ(rc, -EBUSY);
+	CHECK_MSG(name, "producer");
+	ring_close(p);
+	ring_close(owner);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
 /* ---- the table ---- */
 
 static const struct {
@@ -262,6 +388,9 @@ static const struct {
     {"eventfd-nonblock-peek", t_eventfd_nonblock_peek},
     {"eventfd-nonblock-send", t_eventfd_nonblock_send},
     {"eventfd-full-counter", t_eventfd_full_counter},
+    {"dead-peer-pid", t_dead_peer_pid},
+    {"forged-closed", t_forged_closed},
+    {"held-role-busy", t_held_role_busy},
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
