@@ -22,6 +22,17 @@
  * attach) and never relies on O_NONBLOCK, reading the eventfds with
  * RWF_NOWAIT and writing a wake only when the counter has room.  What is
  * left:
+ *  - After attach, a peer that shrinks the object (ftruncate) kills the
+ *    processes that use it with SIGBUS on their next touch of the lost
+ *    pages, as with any shared file mapping.  Only a seal (F_SEAL_SHRINK)
+ *    would forbid it, and the kernel seals memfds only: a shm_open object
+ *    carries F_SEAL_SEAL from birth, so sealing needs the creator to hand a
+ *    sealed memfd to every attacher instead of a name.
+ *  - ring_attach itself never faults, whatever the size does meanwhile: it
+ *    reads the header and writes its role with pread/pwrite on the
+ *    descriptor, checks the size (and that every page was allocated) before
+ *    it maps, checks it again after, and does not touch the mapping; the
+ *    caller's first touch is the first one.
  *  - eventfd has no per-call non-blocking write: a wake looks at the counter
  *    first and skips the write when it is full (a wake is then pending
  *    anyway), so only a peer that refills the counter to its maximum, with
@@ -295,10 +306,13 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
  * Returns 0 and sets *out, or: -EINVAL (name or role), -ENOENT (no such
  * object after the timeout), -ETIMEDOUT (never became READY), -EPROTO (not
  * a ring: bad magic, zeros, garbage), -EPROTONOSUPPORT (other version or
- * header layout), -EBADMSG (bad capacity, or the file is smaller than the
- * header says), -EPERM (another owner), -EBUSY (role held by a live
- * process, or taken before), -ESTALE (eventfds came from another
- * incarnation of the name).
+ * header layout), -EBADMSG (bad capacity or indices, the file is smaller
+ * than the header says or shrank while attaching, or it is sparse: a
+ * creator allocates every page, so the header's capacity is not believed
+ * until the file's allocated blocks cover it), -EPERM (another owner),
+ * -EBUSY (role held by a live process, or taken before), -ESTALE (eventfds
+ * came from another incarnation of the name).  Never faults, whatever a
+ * peer does to the object meanwhile (see "What a peer can do").
  */
 int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns);
 

@@ -141,11 +141,11 @@ static void take_snapshot(const struct ring_header *h, struct snapshot *s)
 	s->creator_pid = __atomic_load_n(&h->creator_pid, __ATOMIC_RELAXED);
 }
 
-/* Fill the process-local part of a handle from a validated snapshot. */
-static int handle_init(struct ring *r, const struct snapshot *s)
+/* Fill the process-local part of a handle from a validated snapshot and the
+ * indices read with it; touches nothing shared. */
+static int handle_init(struct ring *r, const struct snapshot *s, uint64_t head, uint64_t tail)
 {
-	struct ring_header *h = r->hdr;
-	r->data = (unsigned char *)h + RING_HEADER_SIZE;
+	r->data = (unsigned char *)r->hdr + RING_HEADER_SIZE;
 	r->capacity = s->capacity;
 	r->mask = s->capacity - 1;
 	/* A record, the padding before it when it wraps (less than the record)
@@ -161,10 +161,6 @@ static int handle_init(struct ring *r, const struct snapshot *s)
 	 * nothing here. */
 	r->barrier_registered = r->peer_barrier = r->sleep_barrier = false;
 	r->asym_ring = (s->flags & RING_FLAG_ASYM_WAKE) != 0;
-	/* Our own index is read relaxed: only we write it.  The peer's index
-	 * is read with acquire, pairing with its release store. */
-	uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
 	/* Both come from shared memory: whole records apart, at most a ring
 	 * apart (either way: tail is published after the words a consumer
 	 * may already have released). */
@@ -276,10 +272,10 @@ static int role_held(struct ring *r, enum ring_role role)
 }
 
 /* pread or pwrite exactly n bytes at off: 0, -errno, or -EBADMSG when the
- * file ends first.  Claiming a role reads and writes the header this way,
- * not through the mapping: past the end of a file a peer shrank, a read
- * comes back short and a write extends the file, where a load or a store
- * through the mapping would raise SIGBUS. */
+ * file ends first.  Attach reads and writes the header this way, never
+ * through the mapping: past the end of a file a peer shrank, a read comes
+ * back short and a write extends the file, where a load or a store through
+ * the mapping would raise SIGBUS. */
 static int fd_io(int fd, bool write, void *buf, size_t n, off_t off)
 {
 	ssize_t k;
@@ -441,7 +437,7 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 		goto err;
 	struct snapshot snap;
 	take_snapshot(h, &snap);
-	if ((rc = handle_init(r, &snap)) || (rc = claim_role(r)))
+	if ((rc = handle_init(r, &snap, 0, 0)) || (rc = claim_role(r)))
 		goto err;
 	/* Pairs with the acquire load of state in ring_attach(): every header
 	 * field above is visible to an attacher that sees READY. */
@@ -628,12 +624,23 @@ static int validate(const char *name, const struct snapshot *h, const struct sta
 	if (h->owner_uid != (uint32_t)geteuid())
 		return ring__fail(-EPERM, "ring %s: field owner_uid is %u, we are uid %u", name,
 				  h->owner_uid, (unsigned)geteuid());
-	if ((uint64_t)st->st_size < RING_HEADER_SIZE + h->capacity)
+	uint64_t need = RING_HEADER_SIZE + h->capacity;
+	if ((uint64_t)st->st_size < need)
 		return ring__fail(
 		    -EBADMSG,
 		    "ring %s: file size %lld does not cover the header and field capacity "
 		    "(%" PRIu64 " bytes): truncated or another size",
-		    name, (long long)st->st_size, RING_HEADER_SIZE + h->capacity);
+		    name, (long long)st->st_size, need);
+	/* A creator allocates every page (posix_fallocate), so a file whose
+	 * blocks do not cover what the header claims was made by someone
+	 * else, and mapping it with MAP_POPULATE would allocate all of it, up
+	 * to RING_CAPACITY_MAX, on this process's account. */
+	if ((uint64_t)st->st_blocks * 512 < need)
+		return ring__fail(-EBADMSG,
+				  "ring %s: the object is sparse: %llu bytes allocated of the "
+				  "%" PRIu64 " that the header and field capacity need (a creator "
+				  "allocates every page)",
+				  name, (unsigned long long)st->st_blocks * 512, need);
 	return 0;
 }
 
@@ -663,6 +670,10 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		}
 		nap(200000);
 	}
+	/* The header is read with pread until everything is checked: past the
+	 * end of a file a peer shrinks meanwhile, a read comes back short
+	 * where a load through a mapping would be SIGBUS. */
+	struct ring_header hb;
 	struct stat st;
 	for (;;) {
 		if (fstat(r->shm_fd, &st) < 0) {
@@ -674,53 +685,67 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 					(unsigned)st.st_uid, (unsigned)geteuid());
 			goto err;
 		}
-		if (st.st_size >= RING_HEADER_SIZE)
-			break;
-		/* Between the creator's shm_open and ftruncate, or truncated. */
-		if (sys_now_ns() >= deadline) {
-			rc = ring__fail(
-			    -EBADMSG,
-			    "ring %s: file size %lld is smaller than the header (%d bytes): "
-			    "truncated or not a ring",
-			    name, (long long)st.st_size, RING_HEADER_SIZE);
+		ssize_t n;
+		do
+			n = pread(r->shm_fd, &hb, sizeof(hb), 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			rc = ring__fail(-errno, "ring %s: pread: %s", name, strerror(errno));
 			goto err;
 		}
-		nap(200000);
-	}
-	r->map_len = RING_HEADER_SIZE;
-	void *map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
-	if (map == MAP_FAILED) {
-		rc = ring__fail(-errno, "ring %s: mmap: %s", name, strerror(errno));
-		goto err;
-	}
-	r->hdr = map;
-	/* Pairs with the release store of state in ring_create(). */
-	while (atomic_load_explicit(&r->hdr->state, memory_order_acquire) != RING_STATE_READY) {
-		/* Only the creator writes magic, and only RING_MAGIC: any other
-		 * non-zero value means this is not a ring being built. */
-		uint64_t magic = __atomic_load_n(&r->hdr->magic, __ATOMIC_RELAXED);
+		if (n == sizeof(hb) &&
+		    atomic_load_explicit(&hb.state, memory_order_relaxed) == RING_STATE_READY) {
+			/* Pairs with the release store of state in ring_create():
+			 * the read above saw READY, so every field stored before
+			 * it is visible to a read ordered after this fence. */
+			atomic_thread_fence(memory_order_acquire);
+			if (fd_io(r->shm_fd, false, &hb, sizeof(hb), 0) == 0 &&
+			    atomic_load_explicit(&hb.state, memory_order_relaxed) ==
+				RING_STATE_READY)
+				break;
+		}
 		bool late = sys_now_ns() >= deadline;
-		if ((magic != 0 && magic != RING_MAGIC) || (late && magic == 0)) {
-			rc = ring__fail(-EPROTO,
-					"ring %s: field magic is 0x%016" PRIx64
-					", expected 0x%016llx: not a ring",
-					name, magic, RING_MAGIC);
-			goto err;
-		}
-		if (late) {
-			rc = ring__fail(
-			    -ETIMEDOUT,
-			    "ring %s: field state is %u after %lld ms: its creator never "
-			    "finished",
-			    name, atomic_load(&r->hdr->state),
-			    (long long)((sys_now_ns() - start) / 1000000));
-			goto err;
+		if (n < (ssize_t)sizeof(hb)) {
+			/* Between the creator's shm_open and ftruncate, or
+			 * truncated: n is the file's size. */
+			if (late) {
+				rc =
+				    ring__fail(-EBADMSG,
+					       "ring %s: file size %lld is smaller than the header "
+					       "(%d bytes): truncated or not a ring",
+					       name, (long long)n, RING_HEADER_SIZE);
+				goto err;
+			}
+		} else {
+			/* Only the creator writes magic, and only RING_MAGIC: any
+			 * other non-zero value means this is not a ring being
+			 * built. */
+			uint64_t magic = hb.magic;
+			if ((magic != 0 && magic != RING_MAGIC) || (late && magic == 0)) {
+				rc = ring__fail(-EPROTO,
+						"ring %s: field magic is 0x%016" PRIx64
+						", expected 0x%016llx: not a ring",
+						name, magic, RING_MAGIC);
+				goto err;
+			}
+			if (late) {
+				rc = ring__fail(-ETIMEDOUT,
+						"ring %s: field state is %u after %lld ms: its "
+						"creator never finished",
+						name, atomic_load(&hb.state),
+						(long long)((sys_now_ns() - start) / 1000000));
+				goto err;
+			}
 		}
 		nap(100000);
 	}
-	/* One snapshot of the header decides everything from here on. */
+	/* One snapshot of the header decides everything from here on; the
+	 * indices come from the same read.  Ours is written by nobody else;
+	 * a stale value of the peer's only makes the producer see less room. */
 	struct snapshot snap;
-	take_snapshot(r->hdr, &snap);
+	take_snapshot(&hb, &snap);
+	uint64_t head = atomic_load_explicit(&hb.head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&hb.tail, memory_order_relaxed);
 	if (fstat(r->shm_fd, &st) < 0) {
 		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
 		goto err;
@@ -728,10 +753,10 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	if ((rc = validate(name, &snap, &st)))
 		goto err;
 	size_t full = RING_HEADER_SIZE + snap.capacity;
-	munmap(r->hdr, r->map_len);
-	r->hdr = NULL;
-	/* Populated now: page faults belong to attach, not to the first lap. */
-	map = mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
+	/* Populated now: page faults belong to attach, not to the first lap.
+	 * Population stops quietly at the end of a file that shrank. */
+	void *map =
+	    mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
 	if (map == MAP_FAILED) {
 		rc = ring__fail(-errno, "ring %s: mmap of %zu bytes: %s", name, full,
 				strerror(errno));
@@ -739,9 +764,24 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	}
 	r->hdr = map;
 	r->map_len = full;
+	/* The size once more, now that it is mapped: a file that shrank after
+	 * the check above is refused here rather than faulted on later. */
+	if (fstat(r->shm_fd, &st) < 0) {
+		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
+		goto err;
+	}
+	if ((uint64_t)st.st_size < full) {
+		rc = ring__fail(-EBADMSG,
+				"ring %s: file size %lld no longer covers the header and field "
+				"capacity (%zu bytes): it shrank while we attached",
+				name, (long long)st.st_size, full);
+		goto err;
+	}
 	if (snap.wait == RING_WAIT_EVENTFD && (rc = fetch_eventfds(r, &snap, deadline)))
 		goto err;
-	if ((rc = handle_init(r, &snap)) || (rc = claim_role(r)))
+	/* The first write to the ring, through the descriptor: attach never
+	 * touches the mapping, which is the caller's to touch first. */
+	if ((rc = handle_init(r, &snap, head, tail)) || (rc = claim_role(r)))
 		goto err;
 	*out = r;
 	return 0;

@@ -379,6 +379,106 @@ static void t_held_role_busy(void)
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
+/* ---- a peer changes the object's size, or never allocated it ---- */
+
+#define ATTACHES 200
+
+/* A child flips the object's size (to 0 and back, sometimes allocated,
+ * sometimes sparse, the header rewritten each time) while 200 children
+ * attach in turn: an attach may fail, but none may die of a signal. */
+static void t_attach_never_faults(void)
+{
+	const char *T = "attach-never-faults";
+	const char *name = test_name("flip");
+	struct ring *owner;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&owner, name, &cfg, RING_ROLE_NONE), 0);
+	const off_t full = RING_HEADER_SIZE + RING_CAPACITY_MIN;
+	static unsigned char saved[RING_HEADER_SIZE];
+	memcpy(saved, owner->hdr, sizeof(saved));
+	pid_t flipper = fork_child();
+	if (flipper == 0) {
+		int fd = shm_open(name, O_RDWR, 0);
+		if (fd < 0)
+			_exit(2);
+		for (unsigned i = 0;; i++) {
+			(void)!ftruncate(fd, 0);
+			if (i & 1)
+				(void)!ftruncate(fd, full);
+			else
+				(void)!posix_fallocate(fd, 0, full);
+			(void)!pwrite(fd, saved, sizeof(saved), 0);
+		}
+	}
+	int attached = 0, refused = 0, died = 0, last_sig = 0;
+	for (int i = 0; i < ATTACHES; i++) {
+		pid_t pid = fork_child();
+		if (pid == 0) {
+			struct ring *r;
+			int rc = ring_attach(
+			    &r, name, i & 1 ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER, 20 * MS);
+			/* No ring_close: after attach a shrunk object may fault,
+			 * and that is not what this test looks at. */
+			_exit(rc == 0 ? 0 : 1);
+		}
+		int st;
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		if (WIFSIGNALED(st)) {
+			died++;
+			last_sig = WTERMSIG(st);
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+			attached++;
+		} else {
+			refused++;
+		}
+	}
+	reap(flipper);
+	say(T,
+	    "%d attaches while the size flipped: %d attached, %d refused, %d died of a signal (%s)",
+	    ATTACHES, attached, refused, died, died ? strsignal(last_sig) : "none");
+	CHECK_EQ(died, 0);
+	ring_close(owner);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* An object whose valid header claims 1 GiB that was never allocated: attach
+ * refuses it before mapping, and nothing gets populated. */
+static void t_sparse_object(void)
+{
+	const char *T = "sparse-object";
+	const char *name = test_name("sparse");
+	const uint64_t cap = 1ULL << 30;
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	CHECK_EQ(ftruncate(fd, (off_t)(RING_HEADER_SIZE + cap)), 0);
+	static struct ring_header h;
+	h.magic = RING_MAGIC;
+	h.version = RING_VERSION;
+	h.header_size = sizeof(h);
+	h.capacity = cap;
+	h.instance = 1;
+	h.wait = RING_WAIT_SPIN;
+	h.owner_uid = (uint32_t)geteuid();
+	h.creator_pid = (int32_t)getpid();
+	atomic_store(&h.state, RING_STATE_READY);
+	CHECK_EQ(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	struct stat before, after;
+	CHECK_EQ(fstat(fd, &before), 0);
+	struct ring *r = NULL;
+	int rc = ring_attach(&r, name, RING_ROLE_CONSUMER, 100 * MS);
+	CHECK_EQ(fstat(fd, &after), 0);
+	long long grown = ((long long)after.st_blocks - (long long)before.st_blocks) * 512;
+	say(T, "attach of a sparse 1 GiB object: %d (%s); %lld MiB populated", rc,
+	    rc ? ring_last_error() : "attached", grown >> 20);
+	if (r)
+		ring_close(r);
+	close(fd);
+	CHECK_EQ(ring_unlink(name), 0);
+	CHECK_EQ(rc, -EBADMSG);
+	CHECK_MSG(name, "sparse");
+	CHECK_EQ(grown, 0);
+}
+
 /* ---- the table ---- */
 
 static const struct {
@@ -391,6 +491,8 @@ static const struct {
     {"dead-peer-pid", t_dead_peer_pid},
     {"forged-closed", t_forged_closed},
     {"held-role-busy", t_held_role_busy},
+    {"attach-never-faults", t_attach_never_faults},
+    {"sparse-object", t_sparse_object},
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
