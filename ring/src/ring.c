@@ -154,6 +154,10 @@ static int handle_init(struct ring *r, const struct snapshot *s, uint64_t head, 
 	if (max > UINT32_MAX - RING_RECORD_ALIGN)
 		max = UINT32_MAX - RING_RECORD_ALIGN;
 	r->max_message = (size_t)max;
+	/* What the fast paths of this handle may do: one compare each. */
+	r->reserve_limit = r->role == RING_ROLE_PRODUCER ? r->max_message + 1 : 0;
+	r->commit_limit = 0;
+	r->can_peek = r->role == RING_ROLE_CONSUMER;
 	r->wait = (enum ring_wait)s->wait;
 	r->notify = s->wait != RING_WAIT_SPIN;
 	/* claim_role() decides both, from this snapshot's flags (one snapshot
@@ -221,13 +225,82 @@ void ring__zero_consumed(struct ring *r)
 	}
 }
 
+static const char *corrupt_why(uint32_t word)
+{
+	return word == RING_WRAP_MARK ? "(a wrap mark where none can be)"
+				      : "(a length that does not fit there)";
+}
+
 void ring__corrupt(struct ring *r, uint64_t off, uint32_t word)
 {
+	r->can_peek = false;
+	r->corrupt_off = off;
+	r->corrupt_word = word;
 	r->error = ring__fail(-EBADMSG,
 			      "ring %s: corrupt record at data offset %" PRIu64 ": word 0x%08x %s",
-			      r->name, off, word,
-			      word == RING_WRAP_MARK ? "(a wrap mark where none can be)"
-						     : "(a length that does not fit there)");
+			      r->name, off, word, corrupt_why(word));
+}
+
+static const char *handle_role(const struct ring *r)
+{
+	return r->role == RING_ROLE_PRODUCER   ? "the producer's handle"
+	       : r->role == RING_ROLE_CONSUMER ? "the consumer's handle"
+					       : "the creator's handle (RING_ROLE_NONE)";
+}
+
+void *ring__refuse_reserve(struct ring *r, size_t len)
+{
+	r->commit_limit = 0;
+	if (r->role != RING_ROLE_PRODUCER)
+		ring__fail(-EPERM,
+			   "ring %s: ring_reserve/ring_send refused on %s: only the producer "
+			   "sends",
+			   r->name, handle_role(r));
+	else
+		ring__fail(-EMSGSIZE,
+			   "ring %s: ring_reserve/ring_send refused on %s: a message of %zu bytes "
+			   "exceeds the maximum %zu",
+			   r->name, handle_role(r), len, r->max_message);
+	return NULL;
+}
+
+bool ring__refuse_commit(struct ring *r, size_t len)
+{
+	if (r->role != RING_ROLE_PRODUCER)
+		ring__fail(-EPERM,
+			   "ring %s: ring_commit(%zu) refused on %s: only the producer commits",
+			   r->name, len, handle_role(r));
+	else if (!r->commit_limit)
+		ring__fail(-EINVAL,
+			   "ring %s: ring_commit(%zu) refused on %s: nothing is reserved (no "
+			   "ring_reserve, the last one failed, or it was committed already)",
+			   r->name, len, handle_role(r));
+	else
+		ring__fail(-EINVAL,
+			   "ring %s: ring_commit(%zu) refused on %s: longer than the %zu bytes "
+			   "reserved",
+			   r->name, len, handle_role(r), r->commit_limit - 1);
+	return false;
+}
+
+const void *ring__refuse_peek(struct ring *r)
+{
+	if (r->role == RING_ROLE_CONSUMER && r->error)
+		ring__fail(r->error,
+			   "ring %s: ring_peek refused on %s: it met a corrupt record at data "
+			   "offset %" PRIu64 ": word 0x%08x %s, and is of no further use",
+			   r->name, handle_role(r), r->corrupt_off, r->corrupt_word,
+			   corrupt_why(r->corrupt_word));
+	else
+		ring__fail(-EPERM, "ring %s: ring_peek refused on %s: only the consumer reads",
+			   r->name, handle_role(r));
+	return NULL;
+}
+
+void ring__refuse_role(struct ring *r, const char *call)
+{
+	ring__fail(-EPERM, "ring %s: %s refused on %s: it is for the %s", r->name, call,
+		   handle_role(r), strcmp(call, "ring_publish") == 0 ? "producer" : "consumer");
 }
 
 static _Atomic(int32_t) *role_slot(struct ring_header *h, enum ring_role role)

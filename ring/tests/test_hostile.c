@@ -479,6 +479,232 @@ static void t_sparse_object(void)
 	CHECK_EQ(grown, 0);
 }
 
+/* ---- the API's own misuse ---- */
+
+/* The last error must name the call and the role of the handle. */
+static void check_refusal(const char *call, const char *role)
+{
+	const char *m = ring_last_error();
+	if (!strstr(m, call) || !strstr(m, role)) {
+		fprintf(stderr, "FAIL: message '%s' does not name '%s' and '%s'\n", m, call, role);
+		exit(1);
+	}
+}
+
+static void pair(const char *tag, struct ring **p, struct ring **c)
+{
+	const char *name = test_name(tag);
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	CHECK_EQ(ring_attach(c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+}
+
+static void unpair(struct ring *p, struct ring *c)
+{
+	char name[RING_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%s", p->name);
+	ring_close(p);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* The consumer must get exactly these messages, then nothing. */
+static void expect_stream(const char *T, struct ring *c, const char *const *want, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = 0;
+		const char *q = ring_peek(c, &len);
+		if (!q) {
+			fprintf(stderr,
+				"FAIL: %s: the consumer's message %d ('%s') is missing: %s\n", T, i,
+				want[i], c->error ? ring_last_error() : "stalled");
+			exit(1);
+		}
+		if (len != strlen(want[i]) || memcmp(q, want[i], len) != 0) {
+			fprintf(stderr, "FAIL: %s: the consumer's message %d is '%.*s', not '%s'\n",
+				T, i, (int)len, q, want[i]);
+			exit(1);
+		}
+		ring_release(c);
+	}
+	size_t len = 0;
+	const unsigned char *q = ring_peek(c, &len);
+	if (q) {
+		size_t zero = 0;
+		while (zero < len && q[zero] == 0)
+			zero++;
+		fprintf(stderr,
+			"FAIL: %s: a message nobody sent was delivered: %zu bytes, %zu of them "
+			"zero\n",
+			T, len, zero);
+		exit(1);
+	}
+	CHECK_EQ(c->error, 0);
+}
+
+/* ring_send on the consumer's handle must not overwrite the producer's
+ * unread message. */
+static void t_role_send(void)
+{
+	const char *T = "role-send";
+	struct ring *p, *c;
+	pair("rolesend", &p, &c);
+	CHECK(ring_send(p, "first", 5));
+	bool sent = ring_send(c, "XXXXX", 5);
+	const char *want[] = {"first"};
+	expect_stream(T, c, want, 1);
+	say(T, "ring_send on the consumer's handle: %s (%s)", sent ? "sent" : "refused",
+	    ring_last_error());
+	CHECK(!sent);
+	check_refusal("ring_send", "consumer");
+	unpair(p, c);
+}
+
+/* ring_peek and ring_release_now on the producer's handle must not move
+ * head: the real consumer still gets every message. */
+static void t_role_release(void)
+{
+	const char *T = "role-release";
+	struct ring *p, *c;
+	pair("rolerel", &p, &c);
+	CHECK(ring_send(p, "one", 3));
+	CHECK(ring_send(p, "two", 3));
+	size_t len;
+	const void *q = ring_peek(p, &len);
+	const char *peek_msg = q ? "" : ring_last_error();
+	char peek_copy[320];
+	snprintf(peek_copy, sizeof(peek_copy), "%s", peek_msg);
+	ring_release_now(p);
+	char rel_copy[320];
+	snprintf(rel_copy, sizeof(rel_copy), "%s", ring_last_error());
+	CHECK(ring_send(p, "three", 5));
+	const char *want[] = {"one", "two", "three"};
+	expect_stream(T, c, want, 3);
+	say(T, "ring_peek on the producer's handle: %s (%s); ring_release_now: %s",
+	    q ? "delivered" : "refused", peek_copy, rel_copy);
+	CHECK(q == NULL);
+	CHECK(strstr(peek_copy, "ring_peek") && strstr(peek_copy, "producer"));
+	CHECK(strstr(rel_copy, "ring_release") && strstr(rel_copy, "producer"));
+	unpair(p, c);
+}
+
+/* ring_publish on the consumer's handle must not store its stale tail. */
+static void t_role_publish(void)
+{
+	const char *T = "role-publish";
+	struct ring *p, *c;
+	pair("rolepub", &p, &c);
+	for (int i = 0; i < 3; i++)
+		CHECK(ring_send(p, "abc", 3));
+	uint64_t tail = atomic_load(&p->hdr->tail);
+	ring_publish(c);
+	uint64_t after = atomic_load(&p->hdr->tail);
+	if (after != tail) {
+		fprintf(stderr,
+			"FAIL: %s: ring_publish on the consumer's handle moved tail %" PRIu64
+			" to %" PRIu64 "\n",
+			T, tail, after);
+		exit(1);
+	}
+	say(T, "tail stays %" PRIu64 "; %s", after, ring_last_error());
+	check_refusal("ring_publish", "consumer");
+	const char *want[] = {"abc", "abc", "abc"};
+	expect_stream(T, c, want, 3);
+	unpair(p, c);
+}
+
+/* A commit with no reservation behind it (a reservation refused, none at
+ * all, or one already committed) must not deliver a phantom message. */
+static void t_commit_unreserved(void)
+{
+	const char *T = "commit-unreserved";
+	struct ring *p, *c;
+	pair("unres", &p, &c);
+	CHECK(ring_reserve(p, ring_max_message(p) + 1) == NULL);
+	bool refused1 = !ring_commit(p, 16);
+	ring_publish(p);
+	expect_stream(T, c, NULL, 0);
+	char *w = ring_reserve(p, 4);
+	CHECK(w != NULL);
+	memcpy(w, "once", 4);
+	CHECK(ring_commit(p, 4));
+	bool refused2 = !ring_commit(p, 4);
+	ring_publish(p);
+	const char *want[] = {"once"};
+	expect_stream(T, c, want, 1);
+	say(T, "commit after a refused reserve: %s; a second commit: %s (%s)",
+	    refused1 ? "refused" : "accepted", refused2 ? "refused" : "accepted",
+	    ring_last_error());
+	CHECK(refused1 && refused2);
+	check_refusal("ring_commit", "producer");
+	/* On the consumer's handle, never. */
+	CHECK(!ring_commit(c, 0));
+	check_refusal("ring_commit", "consumer");
+	unpair(p, c);
+}
+
+/* commit(40) after reserve(4) must not deliver 36 bytes nobody wrote. */
+static void t_commit_overlong(void)
+{
+	const char *T = "commit-overlong";
+	struct ring *p, *c;
+	pair("overlong", &p, &c);
+	char *w = ring_reserve(p, 4);
+	CHECK(w != NULL);
+	memcpy(w, "abcd", 4);
+	bool refused = !ring_commit(p, 40);
+	ring_publish(p);
+	size_t len = 0;
+	if (ring_peek(c, &len)) {
+		fprintf(stderr,
+			"FAIL: %s: a 4-byte reservation was delivered as %zu bytes (%zu never "
+			"written)\n",
+			T, len, len > 4 ? len - 4 : 0);
+		exit(1);
+	}
+	say(T, "commit(40) after reserve(4): %s (%s)", refused ? "refused" : "accepted",
+	    ring_last_error());
+	CHECK(refused);
+	check_refusal("ring_commit", "producer");
+	/* The reservation still stands: commit it at its length. */
+	CHECK(ring_commit(p, 4));
+	ring_publish(p);
+	const char *want[] = {"abcd"};
+	expect_stream(T, c, want, 1);
+	unpair(p, c);
+}
+
+/* After a corrupt record (-EBADMSG) the handle delivers nothing more, even
+ * once the word in its way looks like a message again. */
+static void t_peek_after_corrupt(void)
+{
+	const char *T = "peek-after-corrupt";
+	struct ring *p, *c;
+	pair("aftercorrupt", &p, &c);
+	CHECK(ring_send(p, "one", 3));
+	char buf[8];
+	CHECK_EQ(ring_recv(c, buf, sizeof(buf)), 3);
+	uint64_t next = p->tail_local & p->mask;
+	atomic_store(&((struct ring_record *)(p->data + next))->word, 0x7fffffffu);
+	size_t len;
+	CHECK(ring_peek(c, &len) == NULL);
+	CHECK_EQ(c->error, -EBADMSG);
+	/* The producer writes a real message over the bad word. */
+	CHECK(ring_send(p, "two", 3));
+	const void *q = ring_peek(c, &len);
+	if (q) {
+		fprintf(stderr, "FAIL: %s: ring_peek delivered '%.*s' after -EBADMSG\n", T,
+			(int)len, (const char *)q);
+		exit(1);
+	}
+	say(T, "ring_peek after -EBADMSG: refused (%s)", ring_last_error());
+	CHECK_EQ(c->error, -EBADMSG);
+	check_refusal("ring_peek", "corrupt record");
+	const void *m;
+	CHECK_EQ(ring_peek_wait(c, &m, &len, RING_WAIT_SPIN, 1000 * MS), -EBADMSG);
+	unpair(p, c);
+}
+
 /* ---- the table ---- */
 
 static const struct {
@@ -493,6 +719,12 @@ static const struct {
     {"held-role-busy", t_held_role_busy},
     {"attach-never-faults", t_attach_never_faults},
     {"sparse-object", t_sparse_object},
+    {"role-send", t_role_send},
+    {"role-release", t_role_release},
+    {"role-publish", t_role_publish},
+    {"commit-unreserved", t_commit_unreserved},
+    {"commit-overlong", t_commit_overlong},
+    {"peek-after-corrupt", t_peek_after_corrupt},
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
