@@ -383,11 +383,12 @@ void ring__zero_consumed(struct ring *r);	/* ring.c */
  * the message for ring_last_error(); the handle peeks no more. */
 void ring__corrupt(struct ring *r, uint64_t off, uint32_t word); /* ring.c */
 /* The refused branches of the fast paths: each sets the message naming the
- * call and the handle's role, and returns what the refused call returns.
- * Out of line and cold, so the fast paths carry one compare and no call. */
-__attribute__((cold)) void *ring__refuse_reserve(struct ring *r, size_t len);	/* ring.c */
-__attribute__((cold)) bool ring__refuse_commit(struct ring *r, size_t len);	/* ring.c */
-__attribute__((cold)) const void *ring__refuse_peek(struct ring *r);		/* ring.c */
+ * call and the handle's role; the caller returns what a refusal returns
+ * (inline, so the compiler sees it: no output is written).  Out of line
+ * and cold, so the fast paths carry one compare and no call. */
+__attribute__((cold)) void ring__refuse_reserve(struct ring *r, size_t len);	/* ring.c */
+__attribute__((cold)) void ring__refuse_commit(struct ring *r, size_t len);	/* ring.c */
+__attribute__((cold)) void ring__refuse_peek(struct ring *r);			/* ring.c */
 __attribute__((cold)) void ring__refuse_role(struct ring *r, const char *call); /* ring.c */
 
 /* ---- producer fast path ---- */
@@ -421,8 +422,10 @@ static inline void *ring_reserve(struct ring *r, size_t len)
 {
 	/* One compare for both refusals: the limit is max_message + 1 on a
 	 * producer's handle and 0 on any other. */
-	if (len >= r->reserve_limit)
-		return ring__refuse_reserve(r, len);
+	if (len >= r->reserve_limit) {
+		ring__refuse_reserve(r, len);
+		return NULL;
+	}
 	uint64_t need = ring_record_size(len);
 	uint64_t off = r->tail_local & r->mask;
 	uint64_t contig = r->capacity - off;
@@ -469,8 +472,10 @@ static inline bool ring_commit(struct ring *r, size_t len)
 {
 	/* One compare for every refusal: the limit is 0 unless a reservation
 	 * is pending, and never set on a handle that is not a producer's. */
-	if (len >= r->commit_limit)
-		return ring__refuse_commit(r, len);
+	if (len >= r->commit_limit) {
+		ring__refuse_commit(r, len);
+		return false;
+	}
 	r->commit_limit = 0;
 	uint64_t at = r->tail_local;
 	r->tail_local += ring_record_size(len);
@@ -591,8 +596,10 @@ static inline void ring__publish_head(struct ring *r);
 static inline const void *ring_peek(struct ring *r, size_t *len)
 {
 	/* False on a producer's handle and once a corrupt record was seen. */
-	if (!r->can_peek)
-		return ring__refuse_peek(r);
+	if (!r->can_peek) {
+		ring__refuse_peek(r);
+		return NULL;
+	}
 	uint64_t off = r->head_local & r->mask;
 	struct ring_record *rec = (struct ring_record *)(r->data + off);
 	/* Pairs with the release store of the word in ring_publish(). */

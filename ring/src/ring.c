@@ -248,7 +248,7 @@ static const char *handle_role(const struct ring *r)
 					       : "the creator's handle (RING_ROLE_NONE)";
 }
 
-void *ring__refuse_reserve(struct ring *r, size_t len)
+void ring__refuse_reserve(struct ring *r, size_t len)
 {
 	r->commit_limit = 0;
 	if (r->role != RING_ROLE_PRODUCER)
@@ -261,10 +261,9 @@ void *ring__refuse_reserve(struct ring *r, size_t len)
 			   "ring %s: ring_reserve/ring_send refused on %s: a message of %zu bytes "
 			   "exceeds the maximum %zu",
 			   r->name, handle_role(r), len, r->max_message);
-	return NULL;
 }
 
-bool ring__refuse_commit(struct ring *r, size_t len)
+void ring__refuse_commit(struct ring *r, size_t len)
 {
 	if (r->role != RING_ROLE_PRODUCER)
 		ring__fail(-EPERM,
@@ -280,10 +279,9 @@ bool ring__refuse_commit(struct ring *r, size_t len)
 			   "ring %s: ring_commit(%zu) refused on %s: longer than the %zu bytes "
 			   "reserved",
 			   r->name, len, handle_role(r), r->commit_limit - 1);
-	return false;
 }
 
-const void *ring__refuse_peek(struct ring *r)
+void ring__refuse_peek(struct ring *r)
 {
 	if (r->role == RING_ROLE_CONSUMER && r->error)
 		ring__fail(r->error,
@@ -294,7 +292,6 @@ const void *ring__refuse_peek(struct ring *r)
 	else
 		ring__fail(-EPERM, "ring %s: ring_peek refused on %s: only the consumer reads",
 			   r->name, handle_role(r));
-	return NULL;
 }
 
 void ring__refuse_role(struct ring *r, const char *call)
