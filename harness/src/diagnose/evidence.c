@@ -13,6 +13,38 @@
 #include <time.h>
 #include <unistd.h>
 
+bool evidence_maps_line(const char *line, struct mapinfo *m)
+{
+	char perms[8], dev[16];
+	unsigned long long inode;
+	int off = 0;
+	if (sscanf(line, "%*s %7s %*s %15s %llu %n", perms, dev, &inode, &off) != 3 || !off)
+		return false;
+	memset(m, 0, sizeof(*m));
+	m->found = true;
+	m->shared = perms[3] == 's';
+	snprintf(m->dev, sizeof(m->dev), "%s", dev);
+	m->inode = inode;
+	snprintf(m->file, sizeof(m->file), "%s", line + off);
+	m->file[strcspn(m->file, "\n")] = 0;
+	return true;
+}
+
+/* Keep cand in *m if it maps path: the name itself, or "NAME (deleted)",
+ * is the object; a longer name is a copy of it, kept only if nothing exact
+ * turns up. */
+static void consider(struct mapinfo *m, bool *exact, const struct mapinfo *cand, const char *path)
+{
+	size_t pl = strlen(path);
+	if (strncmp(cand->file, path, pl) != 0)
+		return;
+	bool is_exact = cand->file[pl] == 0 || cand->file[pl] == ' ';
+	if (m->found && (*exact || !is_exact))
+		return;
+	*m = *cand;
+	*exact = is_exact;
+}
+
 void evidence_mapping(pid_t pid, const char *path, struct mapinfo *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -21,31 +53,23 @@ void evidence_mapping(pid_t pid, const char *path, struct mapinfo *m)
 	FILE *f = fopen(maps, "r");
 	if (!f)
 		return;
-	size_t pl = strlen(path);
 	bool exact = false;
-	while (fgets(line, sizeof(line), f)) {
-		char perms[8], dev[16], file[320] = "";
-		unsigned long long inode;
-		int off = 0;
-		if (sscanf(line, "%*s %7s %*s %15s %llu %n", perms, dev, &inode, &off) != 3 || !off)
-			continue;
-		snprintf(file, sizeof(file), "%s", line + off);
-		file[strcspn(file, "\n")] = 0;
-		if (strncmp(file, path, pl) != 0)
-			continue;
-		/* The name itself, or "NAME (deleted)": the object.  A longer
-		 * name: a copy of it, kept only if nothing exact turns up. */
-		bool is_exact = file[pl] == 0 || file[pl] == ' ';
-		if (m->found && (exact || !is_exact))
-			continue;
-		m->found = true;
-		exact = is_exact;
-		m->shared = perms[3] == 's';
-		snprintf(m->dev, sizeof(m->dev), "%s", dev);
-		m->inode = inode;
-		snprintf(m->file, sizeof(m->file), "%s", file);
-	}
+	struct mapinfo cand;
+	while (fgets(line, sizeof(line), f))
+		if (evidence_maps_line(line, &cand))
+			consider(m, &exact, &cand, path);
 	fclose(f);
+}
+
+/* What a worker said it mapped, on its pipe at attach: the evidence left
+ * when it has exited, or unmapped the object since. */
+static void said_mapping(const struct worker_view *w, const char *path, struct mapinfo *m)
+{
+	bool exact = false;
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < w->nmaps; i++)
+		consider(m, &exact, &w->maps[i], path);
+	m->said = m->found;
 }
 
 void evidence_proc(pid_t pid, struct procinfo *p)
@@ -174,9 +198,13 @@ static void look(const struct worker_view *w, const struct object_view *obj, int
 	v->renamed_obj = v->split_obj = v->split_who = -1;
 	for (int k = 0; k < nobj && k < MAX_OBJ; k++) {
 		for (int i = w ? 0 : HARNESS; i < WITNESSES; i++) {
-			if (i < 2 && w[i].reaped)
+			if (i < 2 && w[i].reaped) {
+				said_mapping(&w[i], obj[k].path, &v->m[i][k]);
 				continue;
+			}
 			evidence_mapping(witness_pid(w, i), obj[k].path, &v->m[i][k]);
+			if (i < 2 && !v->m[i][k].found)
+				said_mapping(&w[i], obj[k].path, &v->m[i][k]);
 			if (v->m[i][k].found && !v->m[i][k].shared) {
 				v->priv[i][k] = true;
 				v->nprivate++;
@@ -220,17 +248,21 @@ static size_t maps_lines(const struct worker_view *w, const struct object_view *
 	for (int k = 0; k < nobj && k < MAX_OBJ; k++) {
 		for (int i = w ? 0 : HARNESS; i < WITNESSES; i++) {
 			const struct mapinfo *m = &v->m[i][k];
-			struct procinfo pi;
-			if (i < 2 && !w[i].reaped && !m->found)
+			struct procinfo pi = {0};
+			if (i < 2 && !w[i].reaped)
 				evidence_proc(w[i].pid, &pi);
-			if (i < 2 && (w[i].reaped || (!m->found && (!pi.alive || pi.state == 'Z'))))
+			bool gone = i < 2 && (w[i].reaped || !pi.alive || pi.state == 'Z');
+			if (m->found)
+				len = add(out, n, len,
+					  "\n  %s (pid %d) %s %s dev %s inode %llu %s (%s)%s",
+					  witness_role(w, i), (int)witness_pid(w, i),
+					  m->said ? "mapped" : "maps", m->file, m->dev, m->inode,
+					  m->shared ? "shared" : "PRIVATE", obj[k].what,
+					  !m->said ? ""
+					  : gone   ? ", as it said at attach; it has exited since"
+						 : ", as it said at attach; it no longer maps it");
+			else if (gone)
 				len = add(out, n, len, "\n  %s has exited", w[i].role);
-			else if (m->found)
-				len =
-				    add(out, n, len,
-					"\n  %s (pid %d) maps %s dev %s inode %llu %s (%s)",
-					witness_role(w, i), (int)witness_pid(w, i), m->file, m->dev,
-					m->inode, m->shared ? "shared" : "PRIVATE", obj[k].what);
 			else if (i < 2)
 				len = add(out, n, len, "\n  %s (pid %d) does not map %s (%s)",
 					  w[i].role, (int)w[i].pid, obj[k].path, obj[k].what);
@@ -322,11 +354,12 @@ static size_t split_why(const struct worker_view *w, const struct object_view *o
 	if (obj[k].inode)
 		return add(out, n, len,
 			   "\n  diagnosis: two different objects: the harness created %s as "
-			   "dev:inode %s:%llu, but the %s maps %s dev:inode %s:%llu.  One side "
+			   "dev:inode %s:%llu, but the %s %s %s dev:inode %s:%llu.  One side "
 			   "re-created, truncated or copied %s after the harness made it, or they "
 			   "use different names",
-			   obj[k].path, obj[k].dev, obj[k].inode, w[i].role, v->m[i][k].file,
-			   v->m[i][k].dev, v->m[i][k].inode, obj[k].what);
+			   obj[k].path, obj[k].dev, obj[k].inode, w[i].role,
+			   v->m[i][k].said ? "mapped" : "maps", v->m[i][k].file, v->m[i][k].dev,
+			   v->m[i][k].inode, obj[k].what);
 	return add(out, n, len,
 		   "\n  diagnosis: two different objects: %s maps %s dev:inode %s:%llu, %s maps %s "
 		   "dev:inode %s:%llu.  One side re-created, truncated or copied %s after the "

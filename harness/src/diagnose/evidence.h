@@ -21,11 +21,16 @@
 
 struct mapinfo {
 	bool found;
+	bool said; /* from what the worker said at attach, not from /proc */
 	bool shared;
 	char dev[16];
 	unsigned long long inode;
 	char file[320];
 };
+
+/* One line of /proc/PID/maps (or a worker's "maps" line, the same
+ * fields): false if it is not one. */
+bool evidence_maps_line(const char *line, struct mapinfo *m);
 
 /* How process pid maps the object at path (e.g. "/dev/shm/ringbench.1.2"
  * or "/memfd:ringbench-control"): the exact name (or "NAME (deleted)"),
@@ -47,9 +52,11 @@ struct worker_view {
 	const char *role;
 	pid_t pid;
 	bool reaped;
-	bool ready;	 /* its ready flag reached the harness's control block */
-	bool said_ready; /* it said "ready" on its pipe */
-	char said[512];	 /* the last line it wrote on its pipe, "" if none */
+	bool ready;		/* its ready flag reached the harness's control block */
+	bool said_ready;	/* it said "ready" on its pipe */
+	char said[512];		/* the last line it wrote on its pipe, "" if none */
+	struct mapinfo maps[4]; /* how it said it maps the shared objects, at attach */
+	int nmaps;
 };
 
 /* The objects a case uses, as paths in /proc/PID/maps, with the role each

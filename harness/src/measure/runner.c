@@ -54,10 +54,12 @@ struct proc {
 	int pidfd;
 	bool reaped;
 	int status;
-	int say;	 /* read end of its status pipe (its fd 6), or -1 */
-	char said[512];	 /* the last whole line it wrote there */
-	bool said_ready; /* it wrote "ready" */
-	char part[512];	 /* a line not yet ended */
+	int say;		/* read end of its status pipe (its fd 6), or -1 */
+	char said[512];		/* the last whole line it wrote there */
+	bool said_ready;	/* it wrote "ready" */
+	struct mapinfo maps[4]; /* what it said it maps, at attach ("maps ...") */
+	int nmaps;
+	char part[512]; /* a line not yet ended */
 	size_t npart;
 };
 
@@ -76,10 +78,17 @@ static void read_said(struct proc *p)
 				continue;
 			}
 			p->part[p->npart] = 0;
+			p->npart = 0;
+			/* "maps LINE": a line of its /proc/self/maps, at attach. */
+			if (strncmp(p->part, "maps ", 5) == 0) {
+				if (p->nmaps < (int)(sizeof(p->maps) / sizeof(p->maps[0])) &&
+				    evidence_maps_line(p->part + 5, &p->maps[p->nmaps]))
+					p->nmaps++;
+				continue;
+			}
 			if (strcmp(p->part, "ready") == 0)
 				p->said_ready = true;
 			snprintf(p->said, sizeof(p->said), "%s", p->part);
-			p->npart = 0;
 		}
 }
 
@@ -240,7 +249,9 @@ static void views(struct proc *p, struct bench_control *ctl, struct worker_view 
 					    .pid = p[i].pid,
 					    .reaped = p[i].reaped,
 					    .ready = atomic_load(&ctl->side[i].ready) != 0,
-					    .said_ready = p[i].said_ready};
+					    .said_ready = p[i].said_ready,
+					    .nmaps = p[i].nmaps};
+		memcpy(w[i].maps, p[i].maps, sizeof(w[i].maps));
 		snprintf(w[i].said, sizeof(w[i].said), "%s", p[i].said);
 	}
 }

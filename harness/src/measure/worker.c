@@ -9,6 +9,7 @@
  * stream, every BENCH_SAMPLE_EVERY messages, never per message; pingpong
  * reads it once per round trip, latency once per message (each needs it). */
 #include "bench.h"
+#include "evidence.h"
 #include "payload.h"
 #include "transport.h"
 
@@ -51,6 +52,23 @@ static void say(const char *fmt, ...)
 	line[k++] = '\n';
 	ssize_t w = write(fd, line, (size_t)k);
 	(void)w;
+}
+
+/* Say on the pipe how this process maps the shared objects (the control
+ * block, and what it opened in /dev/shm): evidence the harness keeps after
+ * this process has exited, as "maps " and the line of /proc/self/maps. */
+static void say_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[600];
+	struct mapinfo m;
+	while (f && fgets(line, sizeof(line), f))
+		if (evidence_maps_line(line, &m) &&
+		    (strncmp(m.file, "/dev/shm/", 9) == 0 ||
+		     strncmp(m.file, "/memfd:ringbench-control", 24) == 0))
+			say("maps %.*s", (int)strcspn(line, "\n"), line);
+	if (f)
+		fclose(f);
 }
 
 /* Progress counters are written in steps: a line write every few messages,
@@ -602,8 +620,10 @@ int bench_worker_main(int argc, char **argv)
 		/* Not being able to attach is an environment error (no such
 		 * object, out of memory, refused), not a lost message. */
 		rc = report_fail(&w, BENCH_USAGE, "cannot attach: %s", w.tw.err);
-	else
+	else {
+		say_maps();
 		say("ready");
+	}
 	w.tw.timeout_ns = (int64_t)timeout;
 	/* Reach the barrier even after a failure, so the harness is not left
 	 * waiting; it reads our report before it says go. */
