@@ -142,7 +142,9 @@ struct bench_limits {
 /* The worker protocol: the arguments `ringbench __worker` takes and the
  * control block it writes.  `ab` runs two builds' workers under one
  * harness, so both must speak this one: bump it when either changes.
- * `ringbench __protocol` prints it with the control block's size. */
+ * `ringbench __protocol` prints it with the control block's size and the
+ * ring's version (RING_VERSION): the harness creates every ring, so a
+ * build whose workers attach to another version cannot run under it. */
 #define BENCH_WORKER_PROTOCOL 3
 /* The line `__protocol` prints, into buf. */
 void bench_protocol_line(char *buf, size_t n);

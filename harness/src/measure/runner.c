@@ -143,8 +143,8 @@ static int make_objects(const struct transport *t, const struct bench_case *c, s
 
 void bench_protocol_line(char *buf, size_t n)
 {
-	snprintf(buf, n, "ringbench worker protocol %d, control block %zu bytes",
-		 BENCH_WORKER_PROTOCOL, sizeof(struct bench_control));
+	snprintf(buf, n, "ringbench worker protocol %d, control block %zu bytes, ring version %u",
+		 BENCH_WORKER_PROTOCOL, sizeof(struct bench_control), RING_VERSION);
 }
 
 int bench_protocol_main(int argc, char **argv)
