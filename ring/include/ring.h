@@ -7,11 +7,43 @@
  *  - non-blocking fast paths are static inline here and return a pointer,
  *    a bool or a count;
  *  - blocking calls take a wait strategy and a timeout in nanoseconds and
- *    never wait longer than that timeout, nor forever on a dead peer.
+ *    never wait longer than that timeout, nor forever on a dead peer,
+ *    whatever the peer did to the flags of the eventfds both share (but see
+ *    the one race left, under "What a peer can do");
+ *  - a fast path called on the wrong handle, or out of order, is refused
+ *    (NULL or false, and ring_last_error() names the call and the handle's
+ *    role): it never hurts the peer's stream.
  *
  * Memory ordering: each side writes its own index with a release store and
  * reads the peer's index with an acquire load.  The comment at each ordering
  * point names the operation it pairs with.
+ *
+ * What a peer can do.  Both processes map one shared file and share the
+ * eventfds' open file descriptions, so a peer of the same uid can write
+ * anything into the header and the data, and change the eventfds' flags;
+ * libring checks what it reads (record words, indices, the header at
+ * attach) and never relies on O_NONBLOCK, reading the eventfds with
+ * RWF_NOWAIT and writing a wake only when the counter has room.  What is
+ * left:
+ *  - After attach, a peer that shrinks the object (ftruncate) kills the
+ *    processes that use it with SIGBUS on their next touch of the lost
+ *    pages, as with any shared file mapping.  Only a seal (F_SEAL_SHRINK)
+ *    would forbid it, and the kernel seals memfds only: a shm_open object
+ *    carries F_SEAL_SEAL from birth, so sealing needs the creator to hand a
+ *    sealed memfd to every attacher instead of a name.
+ *  - ring_attach itself never faults, whatever the size does meanwhile: it
+ *    reads the header and writes its role with pread/pwrite on the
+ *    descriptor, checks the size (and that every page was allocated) before
+ *    it maps, checks it again after, and does not touch the mapping; the
+ *    caller's first touch is the first one.
+ *  - eventfd has no per-call non-blocking write: a wake looks at the counter
+ *    first and skips the write when it is full (a wake is then pending
+ *    anyway), so only a peer that refills the counter to its maximum, with
+ *    O_NONBLOCK cleared, in the instant between that look and the write can
+ *    block the waker, and only until someone reads the counter.
+ *  - Liveness is the role's lock (see RING_VERSION), held by the open file
+ *    description of the process that attached: a child forked without exec
+ *    after attach holds it too, and the role lives on while that child does.
  */
 #ifndef RING_H
 #define RING_H
@@ -32,7 +64,7 @@ extern "C" {
 #endif
 
 #define RING_MAGIC	   0x31474e4952425252ULL /* "RRBRING1" little-endian */
-#define RING_VERSION	   1u
+#define RING_VERSION	   2u
 #define RING_CACHELINE	   64
 #define RING_HEADER_SIZE   4096 /* data starts on the next page */
 #define RING_CAPACITY_MIN  4096ULL
@@ -103,9 +135,26 @@ enum ring_state {
 #define RING_PID_CLOSED -1 /* the role holder closed cleanly */
 
 /*
- * The shared layout: an ABI between processes.  Any change to it bumps
- * RING_VERSION.  Fields of line 0 are written once by the creator before the
- * release store of state; everything else is atomic.
+ * Who holds a role is told by a lock, not by the pid in its slot: a pid can
+ * be reused by an unrelated process once its owner dies, and any peer can
+ * write one.  The holder of role R keeps an open-file-description lock
+ * (F_OFD_SETLK, F_WRLCK) on byte R of the object (RING_ROLE_PRODUCER = 1,
+ * RING_ROLE_CONSUMER = 2; advisory, past the end of the file is fine), taken
+ * before it writes its pid and dropped only after it stores RING_PID_CLOSED,
+ * or by the kernel when the process dies, however it dies.  So a peer whose
+ * slot holds anything but RING_PID_NONE is alive while the lock is held;
+ * once it is free, the slot says whether it closed (RING_PID_CLOSED) or
+ * died (anything else).  A second attacher in a held role fails to take the
+ * lock.  The pid stays in the slot for people, and as a pidfd that wakes an
+ * eventfd sleeper at once when that process exits.  Part of the protocol
+ * since RING_VERSION 2.
+ */
+
+/*
+ * The shared layout: an ABI between processes.  Any change to it, or to the
+ * role locks above, bumps RING_VERSION.  Fields of line 0 are written once
+ * by the creator before the release store of state; everything else is
+ * atomic.
  */
 struct ring_header {
 	/* line 0: identity, immutable once state is READY */
@@ -199,12 +248,17 @@ struct ring {
 	uint64_t capacity;
 	uint64_t mask;
 	size_t max_message;
+	size_t reserve_limit;	 /* max_message + 1 on a producer's handle, else 0 */
+	size_t commit_limit;	 /* producer: bytes last reserved + 1; 0: nothing to commit */
+	bool can_peek;		 /* a consumer's handle that has met no corrupt record */
 	bool notify;		 /* peer may sleep: check its waiter flag */
 	bool barrier_registered; /* producer: registered for the barrier (RING_FLAG_ASYM_WAKE) */
 	bool peer_barrier;	 /* producer: ... and the consumer said it calls it */
 	bool sleep_barrier;	 /* consumer: membarrier before sleeping for data */
 	bool asym_ring;		 /* the ring has RING_FLAG_ASYM_WAKE (at attach) */
 	int error;		 /* sticky -errno seen on a fast path */
+	uint64_t corrupt_off;	 /* consumer: where the corrupt record was, for messages */
+	uint32_t corrupt_word;	 /* ... and its word */
 	enum ring_role role;
 	enum ring_wait wait;
 
@@ -223,11 +277,11 @@ struct ring {
 
 	/* process-local resources */
 	int shm_fd;
-	int data_efd;  /* eventfd that wakes the consumer, or -1 */
-	int space_efd; /* eventfd that wakes the producer, or -1 */
-	int listen_fd; /* creator of an eventfd ring: hands out the eventfds */
-	int peer_pidfd;
-	pid_t peer_pid;
+	int data_efd;	   /* eventfd that wakes the consumer, or -1 */
+	int space_efd;	   /* eventfd that wakes the producer, or -1 */
+	int listen_fd;	   /* creator of an eventfd ring: hands out the eventfds */
+	int peer_pidfd;	   /* wakes an eventfd sleeper when peer_pid exits, or -1 */
+	pid_t peer_pid;	   /* the pid peer_pidfd was opened for, or found not to be the peer */
 	uint64_t syscalls; /* system calls made by waits, wakes and liveness checks */
 	uint64_t sleeps;   /* consumer: sleeps for data (futex or poll) */
 	uint64_t barriers; /* consumer: membarrier calls (RING_FLAG_ASYM_WAKE) */
@@ -260,9 +314,13 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
  * Returns 0 and sets *out, or: -EINVAL (name or role), -ENOENT (no such
  * object after the timeout), -ETIMEDOUT (never became READY), -EPROTO (not
  * a ring: bad magic, zeros, garbage), -EPROTONOSUPPORT (other version or
- * header layout), -EBADMSG (bad capacity, or the file is smaller than the
- * header says), -EPERM (another owner), -EBUSY (role already taken),
- * -ESTALE (eventfds came from another incarnation of the name).
+ * header layout), -EBADMSG (bad capacity or indices, the file is smaller
+ * than the header says or shrank while attaching, or it is sparse: a
+ * creator allocates every page, so the header's capacity is not believed
+ * until the file's allocated blocks cover it), -EPERM (another owner),
+ * -EBUSY (role held by a live process, or taken before), -ESTALE (eventfds
+ * came from another incarnation of the name).  Never faults, whatever a
+ * peer does to the object meanwhile (see "What a peer can do").
  */
 int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns);
 
@@ -282,8 +340,9 @@ int ring_serve(struct ring *r, int64_t timeout_ns);
 int ring_wait_peer(struct ring *r, int64_t timeout_ns);
 
 /*
- * Publish what was committed, mark our role closed, wake the peer, unmap and
- * free.  The object itself stays until ring_unlink().  Accepts NULL.
+ * Publish what was committed, mark our role closed and drop its lock, wake
+ * the peer, unmap and free.  The object itself stays until ring_unlink().
+ * Accepts NULL.
  */
 void ring_close(struct ring *r);
 
@@ -318,8 +377,15 @@ void ring__wake_producer(struct ring *r);	/* ring_wait.c */
 void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
 void ring__zero_consumed(struct ring *r);	/* ring.c */
 /* A corrupt record word at data offset off: sets r->error to -EBADMSG and
- * the message for ring_last_error(). */
+ * the message for ring_last_error(); the handle peeks no more. */
 void ring__corrupt(struct ring *r, uint64_t off, uint32_t word); /* ring.c */
+/* The refused branches of the fast paths: each sets the message naming the
+ * call and the handle's role, and returns what the refused call returns.
+ * Out of line and cold, so the fast paths carry one compare and no call. */
+__attribute__((cold)) void *ring__refuse_reserve(struct ring *r, size_t len);	/* ring.c */
+__attribute__((cold)) bool ring__refuse_commit(struct ring *r, size_t len);	/* ring.c */
+__attribute__((cold)) const void *ring__refuse_peek(struct ring *r);		/* ring.c */
+__attribute__((cold)) void ring__refuse_role(struct ring *r, const char *call); /* ring.c */
 
 /* ---- producer fast path ---- */
 
@@ -344,13 +410,16 @@ static inline void ring__commit_word(struct ring *r, uint64_t index, uint32_t wo
 
 /*
  * Reserve room for a payload of len bytes.  Returns where to write it, or
- * NULL when the ring is full or len > ring_max_message().  Nothing is visible
- * to the consumer until ring_commit() and ring_publish().
+ * NULL when the ring is full (no message set), or refused: len >
+ * ring_max_message(), or a handle that is not a producer's.  Nothing is
+ * visible to the consumer until ring_commit() and ring_publish().
  */
 static inline void *ring_reserve(struct ring *r, size_t len)
 {
-	if (len > r->max_message)
-		return NULL;
+	/* One compare for both refusals: the limit is max_message + 1 on a
+	 * producer's handle and 0 on any other. */
+	if (len >= r->reserve_limit)
+		return ring__refuse_reserve(r, len);
 	uint64_t need = ring_record_size(len);
 	uint64_t off = r->tail_local & r->mask;
 	uint64_t contig = r->capacity - off;
@@ -361,8 +430,10 @@ static inline void *ring_reserve(struct ring *r, size_t len)
 		/* Pairs with the release store of head in ring__publish_head():
 		 * the consumer is done reading every byte below it. */
 		r->head_cache = atomic_load_explicit(&r->hdr->head, memory_order_acquire);
-		if (r->tail_local + total - r->head_cache > r->capacity)
+		if (r->tail_local + total - r->head_cache > r->capacity) {
+			r->commit_limit = 0; /* a commit now would have nothing behind it */
 			return NULL;
+		}
 	}
 	if (need > contig) {
 		/* Too little room before the end: the wrap mark is a record of
@@ -377,6 +448,7 @@ static inline void *ring_reserve(struct ring *r, size_t len)
 	/* The caller may write all it reserved, whatever it then commits. */
 	if (r->reserved_end < r->tail_local + need)
 		r->reserved_end = r->tail_local + need;
+	r->commit_limit = len + 1;
 	return r->data + off + sizeof(struct ring_record);
 }
 
@@ -384,9 +456,19 @@ static inline void *ring_reserve(struct ring *r, size_t len)
  * Commit the record last reserved with a payload of len bytes (at most what
  * was reserved: any shorter length is fine, whatever bytes the caller wrote
  * past it).  Local only: several commits can be published at once.
+ * Returns true, or false when refused: no reservation to commit (none made,
+ * the last one failed, or it was committed already), len longer than it,
+ * or a handle that is not a producer's.  A refused commit changes nothing:
+ * the reservation, if any, still stands.  A caller whose reservation is
+ * known good may ignore the result.
  */
-static inline void ring_commit(struct ring *r, size_t len)
+static inline bool ring_commit(struct ring *r, size_t len)
 {
+	/* One compare for every refusal: the limit is 0 unless a reservation
+	 * is pending, and never set on a handle that is not a producer's. */
+	if (len >= r->commit_limit)
+		return ring__refuse_commit(r, len);
+	r->commit_limit = 0;
 	uint64_t at = r->tail_local;
 	r->tail_local += ring_record_size(len);
 	if (r->tail_local < r->reserved_end) {
@@ -402,6 +484,7 @@ static inline void ring_commit(struct ring *r, size_t len)
 	if (r->zero_to < r->tail_local + sizeof(struct ring_record))
 		ring__zero(r, r->tail_local + sizeof(struct ring_record));
 	ring__commit_word(r, at, (uint32_t)len + 1);
+	return true;
 }
 
 /* Whether this publish may go without the StoreLoad fence
@@ -418,9 +501,14 @@ static inline bool ring__fence_free(struct ring *r)
 	return r->peer_barrier;
 }
 
-/* Make every committed record visible to the consumer. */
+/* Make every committed record visible to the consumer.  Refused (nothing
+ * stored, the message set) on a handle that is not a producer's. */
 static inline void ring_publish(struct ring *r)
 {
+	if (r->role != RING_ROLE_PRODUCER) {
+		ring__refuse_role(r, "ring_publish");
+		return;
+	}
 	/* One decision for the store and the load below. */
 	bool fence_free = r->notify && ring__fence_free(r);
 	if (r->pending_word) {
@@ -471,7 +559,8 @@ static inline void ring_publish(struct ring *r)
 }
 
 /* Copy one message in and publish it.  Returns false if it does not fit now
- * (or ever: compare len with ring_max_message()). */
+ * (or ever: compare len with ring_max_message()), or if refused as
+ * ring_reserve() is. */
 static inline bool ring_send(struct ring *r, const void *msg, size_t len)
 {
 	void *p = ring_reserve(r, len);
@@ -489,14 +578,18 @@ static inline bool ring_send(struct ring *r, const void *msg, size_t len)
 /*
  * The next message, or NULL when there is none (or the ring is corrupt:
  * r->error is then -EBADMSG and ring_last_error() names the offset and the
- * record word; the handle is of no further use).  A message returned always
- * lies inside the ring.  The pointer stays valid until ring_consume() or
- * ring_release().
+ * record word; the handle is of no further use, and every later peek is
+ * refused with the same message).  Also refused on a handle that is not a
+ * consumer's.  A message returned always lies inside the ring.  The pointer
+ * stays valid until ring_consume() or ring_release().
  */
 static inline void ring__publish_head(struct ring *r);
 
 static inline const void *ring_peek(struct ring *r, size_t *len)
 {
+	/* False on a producer's handle and once a corrupt record was seen. */
+	if (!r->can_peek)
+		return ring__refuse_peek(r);
 	uint64_t off = r->head_local & r->mask;
 	struct ring_record *rec = (struct ring_record *)(r->data + off);
 	/* Pairs with the release store of the word in ring_publish(). */
@@ -559,16 +652,24 @@ static inline void ring_release(struct ring *r)
 		ring__publish_head(r);
 }
 
-/* Like ring_release(), but hand the room back now, whatever the amount. */
+/* Like ring_release(), but hand the room back now, whatever the amount.
+ * Refused (nothing stored, the message set) on a handle that is not a
+ * consumer's. */
 static inline void ring_release_now(struct ring *r)
 {
 	ring_consume(r);
 	ring__publish_head(r);
 }
 
-/* Give back the room of every consumed message, without consuming more. */
+/* Give back the room of every consumed message, without consuming more.
+ * Refused on a handle that is not a consumer's: its head_local is no
+ * consumer's position. */
 static inline void ring__publish_head(struct ring *r)
 {
+	if (r->role != RING_ROLE_CONSUMER) {
+		ring__refuse_role(r, "ring_release");
+		return;
+	}
 	if (r->head_shown != r->head_local)
 		ring__zero_consumed(r);
 	r->head_shown = r->head_local;
@@ -587,8 +688,8 @@ static inline void ring__publish_head(struct ring *r)
 }
 
 /* Copy the next message out and release it.  Returns its length, or -1 if
- * there is none; a message longer than cap is left in the ring and -2 is
- * returned. */
+ * there is none (or ring_peek() refused); a message longer than cap is left
+ * in the ring and -2 is returned. */
 static inline ssize_t ring_recv(struct ring *r, void *buf, size_t cap)
 {
 	size_t len;
@@ -606,8 +707,9 @@ static inline ssize_t ring_recv(struct ring *r, void *buf, size_t cap)
 /* ---- blocking forms (ring_wait.c) ----
  * wait must be RING_WAIT_SPIN or the strategy the ring was created with
  * (futex and hybrid are interchangeable); otherwise -EINVAL.  All return 0
- * or: -ETIMEDOUT, -EOWNERDEAD (peer died), -EPIPE (peer closed and nothing
- * is left), -EBADMSG (corrupt record), -EMSGSIZE (message can never fit). */
+ * or: -ETIMEDOUT, -EOWNERDEAD (peer died: its role's lock is free and it
+ * never closed), -EPIPE (peer closed and nothing is left), -EBADMSG
+ * (corrupt record), -EMSGSIZE (message can never fit). */
 
 /* Reserve, publishing what was committed before sleeping. */
 int ring_reserve_wait(struct ring *r, size_t len, void **out, enum ring_wait wait,

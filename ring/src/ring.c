@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,11 +141,11 @@ static void take_snapshot(const struct ring_header *h, struct snapshot *s)
 	s->creator_pid = __atomic_load_n(&h->creator_pid, __ATOMIC_RELAXED);
 }
 
-/* Fill the process-local part of a handle from a validated snapshot. */
-static int handle_init(struct ring *r, const struct snapshot *s)
+/* Fill the process-local part of a handle from a validated snapshot and the
+ * indices read with it; touches nothing shared. */
+static int handle_init(struct ring *r, const struct snapshot *s, uint64_t head, uint64_t tail)
 {
-	struct ring_header *h = r->hdr;
-	r->data = (unsigned char *)h + RING_HEADER_SIZE;
+	r->data = (unsigned char *)r->hdr + RING_HEADER_SIZE;
 	r->capacity = s->capacity;
 	r->mask = s->capacity - 1;
 	/* A record, the padding before it when it wraps (less than the record)
@@ -155,6 +154,10 @@ static int handle_init(struct ring *r, const struct snapshot *s)
 	if (max > UINT32_MAX - RING_RECORD_ALIGN)
 		max = UINT32_MAX - RING_RECORD_ALIGN;
 	r->max_message = (size_t)max;
+	/* What the fast paths of this handle may do: one compare each. */
+	r->reserve_limit = r->role == RING_ROLE_PRODUCER ? r->max_message + 1 : 0;
+	r->commit_limit = 0;
+	r->can_peek = r->role == RING_ROLE_CONSUMER;
 	r->wait = (enum ring_wait)s->wait;
 	r->notify = s->wait != RING_WAIT_SPIN;
 	/* claim_role() decides both, from this snapshot's flags (one snapshot
@@ -162,10 +165,6 @@ static int handle_init(struct ring *r, const struct snapshot *s)
 	 * nothing here. */
 	r->barrier_registered = r->peer_barrier = r->sleep_barrier = false;
 	r->asym_ring = (s->flags & RING_FLAG_ASYM_WAKE) != 0;
-	/* Our own index is read relaxed: only we write it.  The peer's index
-	 * is read with acquire, pairing with its release store. */
-	uint64_t head = atomic_load_explicit(&h->head, memory_order_acquire);
-	uint64_t tail = atomic_load_explicit(&h->tail, memory_order_acquire);
 	/* Both come from shared memory: whole records apart, at most a ring
 	 * apart (either way: tail is published after the words a consumer
 	 * may already have released). */
@@ -226,13 +225,82 @@ void ring__zero_consumed(struct ring *r)
 	}
 }
 
+static const char *corrupt_why(uint32_t word)
+{
+	return word == RING_WRAP_MARK ? "(a wrap mark where none can be)"
+				      : "(a length that does not fit there)";
+}
+
 void ring__corrupt(struct ring *r, uint64_t off, uint32_t word)
 {
+	r->can_peek = false;
+	r->corrupt_off = off;
+	r->corrupt_word = word;
 	r->error = ring__fail(-EBADMSG,
 			      "ring %s: corrupt record at data offset %" PRIu64 ": word 0x%08x %s",
-			      r->name, off, word,
-			      word == RING_WRAP_MARK ? "(a wrap mark where none can be)"
-						     : "(a length that does not fit there)");
+			      r->name, off, word, corrupt_why(word));
+}
+
+static const char *handle_role(const struct ring *r)
+{
+	return r->role == RING_ROLE_PRODUCER   ? "the producer's handle"
+	       : r->role == RING_ROLE_CONSUMER ? "the consumer's handle"
+					       : "the creator's handle (RING_ROLE_NONE)";
+}
+
+void *ring__refuse_reserve(struct ring *r, size_t len)
+{
+	r->commit_limit = 0;
+	if (r->role != RING_ROLE_PRODUCER)
+		ring__fail(-EPERM,
+			   "ring %s: ring_reserve/ring_send refused on %s: only the producer "
+			   "sends",
+			   r->name, handle_role(r));
+	else
+		ring__fail(-EMSGSIZE,
+			   "ring %s: ring_reserve/ring_send refused on %s: a message of %zu bytes "
+			   "exceeds the maximum %zu",
+			   r->name, handle_role(r), len, r->max_message);
+	return NULL;
+}
+
+bool ring__refuse_commit(struct ring *r, size_t len)
+{
+	if (r->role != RING_ROLE_PRODUCER)
+		ring__fail(-EPERM,
+			   "ring %s: ring_commit(%zu) refused on %s: only the producer commits",
+			   r->name, len, handle_role(r));
+	else if (!r->commit_limit)
+		ring__fail(-EINVAL,
+			   "ring %s: ring_commit(%zu) refused on %s: nothing is reserved (no "
+			   "ring_reserve, the last one failed, or it was committed already)",
+			   r->name, len, handle_role(r));
+	else
+		ring__fail(-EINVAL,
+			   "ring %s: ring_commit(%zu) refused on %s: longer than the %zu bytes "
+			   "reserved",
+			   r->name, len, handle_role(r), r->commit_limit - 1);
+	return false;
+}
+
+const void *ring__refuse_peek(struct ring *r)
+{
+	if (r->role == RING_ROLE_CONSUMER && r->error)
+		ring__fail(r->error,
+			   "ring %s: ring_peek refused on %s: it met a corrupt record at data "
+			   "offset %" PRIu64 ": word 0x%08x %s, and is of no further use",
+			   r->name, handle_role(r), r->corrupt_off, r->corrupt_word,
+			   corrupt_why(r->corrupt_word));
+	else
+		ring__fail(-EPERM, "ring %s: ring_peek refused on %s: only the consumer reads",
+			   r->name, handle_role(r));
+	return NULL;
+}
+
+void ring__refuse_role(struct ring *r, const char *call)
+{
+	ring__fail(-EPERM, "ring %s: %s refused on %s: it is for the %s", r->name, call,
+		   handle_role(r), strcmp(call, "ring_publish") == 0 ? "producer" : "consumer");
 }
 
 static _Atomic(int32_t) *role_slot(struct ring_header *h, enum ring_role role)
@@ -245,19 +313,89 @@ static const char *role_name(enum ring_role role)
 	return role == RING_ROLE_PRODUCER ? "producer" : "consumer";
 }
 
+static enum ring_role peer_role(const struct ring *r)
+{
+	return r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
+}
+
+static off_t slot_offset(enum ring_role role)
+{
+	return role == RING_ROLE_PRODUCER ? (off_t)offsetof(struct ring_header, producer_pid)
+					  : (off_t)offsetof(struct ring_header, consumer_pid);
+}
+
+/* The lock that says who holds a role (see RING_VERSION in ring.h): byte
+ * `role` of the object, taken, dropped or looked at with cmd. */
+static int role_lock(const struct ring *r, enum ring_role role, int cmd, short type,
+		     struct flock *fl)
+{
+	*fl = (struct flock){.l_type = type, .l_whence = SEEK_SET, .l_start = role, .l_len = 1};
+	return fcntl(r->shm_fd, cmd, fl);
+}
+
+/* 1 while some open file description holds the lock of `role`, 0 once it is
+ * free, or -errno. */
+static int role_held(struct ring *r, enum ring_role role)
+{
+	struct flock fl;
+	r->syscalls++;
+	if (role_lock(r, role, F_OFD_GETLK, F_WRLCK, &fl) < 0)
+		return -errno;
+	return fl.l_type != F_UNLCK;
+}
+
+/* pread or pwrite exactly n bytes at off: 0, -errno, or -EBADMSG when the
+ * file ends first.  Attach reads and writes the header this way, never
+ * through the mapping: past the end of a file a peer shrank, a read comes
+ * back short and a write extends the file, where a load or a store through
+ * the mapping would raise SIGBUS. */
+static int fd_io(int fd, bool write, void *buf, size_t n, off_t off)
+{
+	ssize_t k;
+	do
+		k = write ? pwrite(fd, buf, n, off) : pread(fd, buf, n, off);
+	while (k < 0 && errno == EINTR);
+	return k == (ssize_t)n ? 0 : k < 0 ? -errno : -EBADMSG;
+}
+
 static int claim_role(struct ring *r)
 {
 	if (r->role == RING_ROLE_NONE)
 		return 0;
-	int32_t expect = RING_PID_NONE;
-	/* acq_rel: our attach is ordered before anything the peer does after
-	 * it sees our pid (ring_wait_peer's acquire load). */
-	if (!atomic_compare_exchange_strong_explicit(role_slot(r->hdr, r->role), &expect,
-						     (int32_t)getpid(), memory_order_acq_rel,
-						     memory_order_acquire))
+	const char *who = role_name(r->role);
+	off_t at = slot_offset(r->role);
+	int32_t slot = RING_PID_NONE;
+	struct flock fl;
+	/* The lock first: it is what makes this process the holder, and it
+	 * lets one attacher of a role at a time past this point, so reading
+	 * the slot and then writing it need no compare-exchange. */
+	if (role_lock(r, r->role, F_OFD_SETLK, F_WRLCK, &fl) < 0) {
+		int e = errno;
+		if (e != EAGAIN && e != EACCES)
+			return ring__fail(-e, "ring %s: cannot lock the %s role (F_OFD_SETLK): %s",
+					  r->name, who, strerror(e));
+		(void)fd_io(r->shm_fd, false, &slot, sizeof(slot), at);
+		return ring__fail(-EBUSY,
+				  "ring %s: the %s role is held by a live process (its lock on "
+				  "byte %d of the object; field %s_pid is %d)",
+				  r->name, who, (int)r->role, who, slot);
+	}
+	/* The lock is dropped with the descriptor if we fail below. */
+	int rc = fd_io(r->shm_fd, false, &slot, sizeof(slot), at);
+	if (rc)
+		return ring__fail(rc, "ring %s: cannot read field %s_pid: %s", r->name, who,
+				  strerror(-rc));
+	if (slot != RING_PID_NONE)
 		return ring__fail(-EBUSY, "ring %s: field %s_pid is %d: the %s role is taken%s",
-				  r->name, role_name(r->role), expect, role_name(r->role),
-				  expect == RING_PID_CLOSED ? " (and was closed)" : "");
+				  r->name, who, slot, who,
+				  slot == RING_PID_CLOSED ? " (and was closed)"
+							  : " (by a process now gone)");
+	/* The peer reads the slot with acquire loads; attach has stored
+	 * nothing shared before this, so there is nothing for it to order. */
+	int32_t me = (int32_t)getpid();
+	if ((rc = fd_io(r->shm_fd, true, &me, sizeof(me), at)))
+		return ring__fail(rc, "ring %s: cannot write field %s_pid: %s", r->name, who,
+				  strerror(-rc));
 	if (!r->asym_ring)
 		return 0;
 	/* RING_FLAG_ASYM_WAKE.  The producer may drop its fence once the
@@ -270,8 +408,14 @@ static int claim_role(struct ring *r)
 	} else if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) {
 		r->sleep_barrier = true;
 		r->barriers++;
-		atomic_fetch_or_explicit(&r->hdr->consumer_caps, RING_CAP_SLEEP_BARRIER,
-					 memory_order_relaxed);
+		/* Only the consumer writes this word, and we hold its role.  Should
+		 * the write fail, the producer keeps its fence: still correct. */
+		off_t caps_at = (off_t)offsetof(struct ring_header, consumer_caps);
+		uint32_t caps;
+		if (fd_io(r->shm_fd, false, &caps, sizeof(caps), caps_at) == 0) {
+			caps |= RING_CAP_SLEEP_BARRIER;
+			(void)fd_io(r->shm_fd, true, &caps, sizeof(caps), caps_at);
+		}
 	}
 	return 0;
 }
@@ -366,7 +510,7 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 		goto err;
 	struct snapshot snap;
 	take_snapshot(h, &snap);
-	if ((rc = handle_init(r, &snap)) || (rc = claim_role(r)))
+	if ((rc = handle_init(r, &snap, 0, 0)) || (rc = claim_role(r)))
 		goto err;
 	/* Pairs with the acquire load of state in ring_attach(): every header
 	 * field above is visible to an attacher that sees READY. */
@@ -553,12 +697,23 @@ static int validate(const char *name, const struct snapshot *h, const struct sta
 	if (h->owner_uid != (uint32_t)geteuid())
 		return ring__fail(-EPERM, "ring %s: field owner_uid is %u, we are uid %u", name,
 				  h->owner_uid, (unsigned)geteuid());
-	if ((uint64_t)st->st_size < RING_HEADER_SIZE + h->capacity)
+	uint64_t need = RING_HEADER_SIZE + h->capacity;
+	if ((uint64_t)st->st_size < need)
 		return ring__fail(
 		    -EBADMSG,
 		    "ring %s: file size %lld does not cover the header and field capacity "
 		    "(%" PRIu64 " bytes): truncated or another size",
-		    name, (long long)st->st_size, RING_HEADER_SIZE + h->capacity);
+		    name, (long long)st->st_size, need);
+	/* A creator allocates every page (posix_fallocate), so a file whose
+	 * blocks do not cover what the header claims was made by someone
+	 * else, and mapping it with MAP_POPULATE would allocate all of it, up
+	 * to RING_CAPACITY_MAX, on this process's account. */
+	if ((uint64_t)st->st_blocks * 512 < need)
+		return ring__fail(-EBADMSG,
+				  "ring %s: the object is sparse: %llu bytes allocated of the "
+				  "%" PRIu64 " that the header and field capacity need (a creator "
+				  "allocates every page)",
+				  name, (unsigned long long)st->st_blocks * 512, need);
 	return 0;
 }
 
@@ -588,6 +743,10 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		}
 		nap(200000);
 	}
+	/* The header is read with pread until everything is checked: past the
+	 * end of a file a peer shrinks meanwhile, a read comes back short
+	 * where a load through a mapping would be SIGBUS. */
+	struct ring_header hb;
 	struct stat st;
 	for (;;) {
 		if (fstat(r->shm_fd, &st) < 0) {
@@ -599,53 +758,67 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 					(unsigned)st.st_uid, (unsigned)geteuid());
 			goto err;
 		}
-		if (st.st_size >= RING_HEADER_SIZE)
-			break;
-		/* Between the creator's shm_open and ftruncate, or truncated. */
-		if (sys_now_ns() >= deadline) {
-			rc = ring__fail(
-			    -EBADMSG,
-			    "ring %s: file size %lld is smaller than the header (%d bytes): "
-			    "truncated or not a ring",
-			    name, (long long)st.st_size, RING_HEADER_SIZE);
+		ssize_t n;
+		do
+			n = pread(r->shm_fd, &hb, sizeof(hb), 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			rc = ring__fail(-errno, "ring %s: pread: %s", name, strerror(errno));
 			goto err;
 		}
-		nap(200000);
-	}
-	r->map_len = RING_HEADER_SIZE;
-	void *map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->shm_fd, 0);
-	if (map == MAP_FAILED) {
-		rc = ring__fail(-errno, "ring %s: mmap: %s", name, strerror(errno));
-		goto err;
-	}
-	r->hdr = map;
-	/* Pairs with the release store of state in ring_create(). */
-	while (atomic_load_explicit(&r->hdr->state, memory_order_acquire) != RING_STATE_READY) {
-		/* Only the creator writes magic, and only RING_MAGIC: any other
-		 * non-zero value means this is not a ring being built. */
-		uint64_t magic = __atomic_load_n(&r->hdr->magic, __ATOMIC_RELAXED);
+		if (n == sizeof(hb) &&
+		    atomic_load_explicit(&hb.state, memory_order_relaxed) == RING_STATE_READY) {
+			/* Pairs with the release store of state in ring_create():
+			 * the read above saw READY, so every field stored before
+			 * it is visible to a read ordered after this fence. */
+			atomic_thread_fence(memory_order_acquire);
+			if (fd_io(r->shm_fd, false, &hb, sizeof(hb), 0) == 0 &&
+			    atomic_load_explicit(&hb.state, memory_order_relaxed) ==
+				RING_STATE_READY)
+				break;
+		}
 		bool late = sys_now_ns() >= deadline;
-		if ((magic != 0 && magic != RING_MAGIC) || (late && magic == 0)) {
-			rc = ring__fail(-EPROTO,
-					"ring %s: field magic is 0x%016" PRIx64
-					", expected 0x%016llx: not a ring",
-					name, magic, RING_MAGIC);
-			goto err;
-		}
-		if (late) {
-			rc = ring__fail(
-			    -ETIMEDOUT,
-			    "ring %s: field state is %u after %lld ms: its creator never "
-			    "finished",
-			    name, atomic_load(&r->hdr->state),
-			    (long long)((sys_now_ns() - start) / 1000000));
-			goto err;
+		if (n < (ssize_t)sizeof(hb)) {
+			/* Between the creator's shm_open and ftruncate, or
+			 * truncated: n is the file's size. */
+			if (late) {
+				rc =
+				    ring__fail(-EBADMSG,
+					       "ring %s: file size %lld is smaller than the header "
+					       "(%d bytes): truncated or not a ring",
+					       name, (long long)n, RING_HEADER_SIZE);
+				goto err;
+			}
+		} else {
+			/* Only the creator writes magic, and only RING_MAGIC: any
+			 * other non-zero value means this is not a ring being
+			 * built. */
+			uint64_t magic = hb.magic;
+			if ((magic != 0 && magic != RING_MAGIC) || (late && magic == 0)) {
+				rc = ring__fail(-EPROTO,
+						"ring %s: field magic is 0x%016" PRIx64
+						", expected 0x%016llx: not a ring",
+						name, magic, RING_MAGIC);
+				goto err;
+			}
+			if (late) {
+				rc = ring__fail(-ETIMEDOUT,
+						"ring %s: field state is %u after %lld ms: its "
+						"creator never finished",
+						name, atomic_load(&hb.state),
+						(long long)((sys_now_ns() - start) / 1000000));
+				goto err;
+			}
 		}
 		nap(100000);
 	}
-	/* One snapshot of the header decides everything from here on. */
+	/* One snapshot of the header decides everything from here on; the
+	 * indices come from the same read.  Ours is written by nobody else;
+	 * a stale value of the peer's only makes the producer see less room. */
 	struct snapshot snap;
-	take_snapshot(r->hdr, &snap);
+	take_snapshot(&hb, &snap);
+	uint64_t head = atomic_load_explicit(&hb.head, memory_order_relaxed);
+	uint64_t tail = atomic_load_explicit(&hb.tail, memory_order_relaxed);
 	if (fstat(r->shm_fd, &st) < 0) {
 		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
 		goto err;
@@ -653,10 +826,10 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	if ((rc = validate(name, &snap, &st)))
 		goto err;
 	size_t full = RING_HEADER_SIZE + snap.capacity;
-	munmap(r->hdr, r->map_len);
-	r->hdr = NULL;
-	/* Populated now: page faults belong to attach, not to the first lap. */
-	map = mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
+	/* Populated now: page faults belong to attach, not to the first lap.
+	 * Population stops quietly at the end of a file that shrank. */
+	void *map =
+	    mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
 	if (map == MAP_FAILED) {
 		rc = ring__fail(-errno, "ring %s: mmap of %zu bytes: %s", name, full,
 				strerror(errno));
@@ -664,9 +837,24 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	}
 	r->hdr = map;
 	r->map_len = full;
+	/* The size once more, now that it is mapped: a file that shrank after
+	 * the check above is refused here rather than faulted on later. */
+	if (fstat(r->shm_fd, &st) < 0) {
+		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
+		goto err;
+	}
+	if ((uint64_t)st.st_size < full) {
+		rc = ring__fail(-EBADMSG,
+				"ring %s: file size %lld no longer covers the header and field "
+				"capacity (%zu bytes): it shrank while we attached",
+				name, (long long)st.st_size, full);
+		goto err;
+	}
 	if (snap.wait == RING_WAIT_EVENTFD && (rc = fetch_eventfds(r, &snap, deadline)))
 		goto err;
-	if ((rc = handle_init(r, &snap)) || (rc = claim_role(r)))
+	/* The first write to the ring, through the descriptor: attach never
+	 * touches the mapping, which is the caller's to touch first. */
+	if ((rc = handle_init(r, &snap, head, tail)) || (rc = claim_role(r)))
 		goto err;
 	*out = r;
 	return 0;
@@ -750,48 +938,63 @@ int ring__peer_state(struct ring *r)
 {
 	if (r->role == RING_ROLE_NONE)
 		return 0;
-	enum ring_role peer =
-	    r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
-	/* Pairs with the release in ring_close() / claim_role(). */
-	int32_t pid = atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire);
-	if (pid == RING_PID_CLOSED)
-		return -EPIPE;
-	if (pid <= 0)
+	_Atomic(int32_t) *slot = role_slot(r->hdr, peer_role(r));
+	if (atomic_load_explicit(slot, memory_order_relaxed) == RING_PID_NONE)
+		return 0; /* not attached yet */
+	/* Held (or no answer): the holder lives, whatever its slot says; a
+	 * CLOSED there is not believed until the lock is free. */
+	if (role_held(r, peer_role(r)) != 0)
 		return 0;
-	r->syscalls++;
-	if (pid != r->peer_pid) {
+	/* Free: the holder closed or died.  ring_close() stores CLOSED before
+	 * it unlocks, so this read, after we saw the lock free, tells which.
+	 * Pairs with the release of that store. */
+	return atomic_load_explicit(slot, memory_order_acquire) == RING_PID_CLOSED ? -EPIPE
+										   : -EOWNERDEAD;
+}
+
+int ring__peer_pidfd(struct ring *r)
+{
+	if (r->role == RING_ROLE_NONE)
+		return -1;
+	int32_t pid = atomic_load_explicit(role_slot(r->hdr, peer_role(r)), memory_order_relaxed);
+	if (pid > 0 && pid != r->peer_pid) {
 		if (r->peer_pidfd >= 0)
 			close(r->peer_pidfd);
 		r->peer_pid = pid;
+		r->syscalls++;
+		/* -1 if that pid is gone already: the lock tells the rest. */
 		r->peer_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		if (r->peer_pidfd < 0 && errno == ESRCH)
-			return -EOWNERDEAD;
 	}
-	if (r->peer_pidfd >= 0) {
-		/* A pidfd becomes readable when its process exits. */
-		struct pollfd p = {.fd = r->peer_pidfd, .events = POLLIN};
-		if (poll(&p, 1, 0) > 0)
-			return -EOWNERDEAD;
-	} else if (kill(pid, 0) < 0 && errno == ESRCH) {
-		return -EOWNERDEAD;
+	return r->peer_pidfd;
+}
+
+void ring__peer_pidfd_fired(struct ring *r)
+{
+	/* The process it names has exited, and its descriptors were closed
+	 * before that showed.  If the role's lock is still held, that process
+	 * was not the holder (its pid was reused, or written by someone
+	 * else): a pidfd that stays readable would end every sleep at once,
+	 * so drop it, and open none for that pid again. */
+	if (r->peer_pidfd >= 0 && ring__peer_state(r) == 0) {
+		close(r->peer_pidfd);
+		r->peer_pidfd = -1;
 	}
-	return 0;
 }
 
 int ring_wait_peer(struct ring *r, int64_t timeout_ns)
 {
 	if (!r || r->role == RING_ROLE_NONE)
 		return ring__fail(-EINVAL, "ring_wait_peer: needs a producer or consumer handle");
-	enum ring_role peer =
-	    r->role == RING_ROLE_PRODUCER ? RING_ROLE_CONSUMER : RING_ROLE_PRODUCER;
+	enum ring_role peer = peer_role(r);
 	int64_t deadline = ring__deadline(timeout_ns);
 	for (;;) {
 		int st = ring__peer_state(r);
 		if (st == -EPIPE)
 			return ring__fail(st, "ring %s: the %s closed", r->name, role_name(peer));
 		if (st == -EOWNERDEAD)
-			return ring__fail(st, "ring %s: the %s (pid %d) died", r->name,
-					  role_name(peer), (int)r->peer_pid);
+			return ring__fail(st, "ring %s: the %s (field %s_pid is %d) died", r->name,
+					  role_name(peer), role_name(peer),
+					  (int)atomic_load(role_slot(r->hdr, peer)));
 		if (atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire) > 0)
 			return 0;
 		if (r->creator)
@@ -818,6 +1021,11 @@ void ring_close(struct ring *r)
 		 * CLOSED (its acquire in ring__peer_state). */
 		atomic_compare_exchange_strong_explicit(role_slot(h, r->role), &me, RING_PID_CLOSED,
 							memory_order_acq_rel, memory_order_relaxed);
+		/* Then the lock, so that a peer that finds it free finds CLOSED
+		 * too, and only then the wake, so that a peer woken by it sees
+		 * both. */
+		struct flock fl;
+		(void)role_lock(r, r->role, F_OFD_SETLK, F_UNLCK, &fl);
 		if (r->notify) {
 			/* The peer may be asleep: wake it unconditionally so it sees
 			 * the close now rather than at its next timeout slice. */

@@ -26,8 +26,18 @@ static inline int64_t ring__deadline(int64_t timeout_ns)
 }
 
 /* 0 while the peer is alive or not yet attached, -EPIPE once it closed,
- * -EOWNERDEAD once it died. */
+ * -EOWNERDEAD once it died: told by the lock of its role, not by its pid
+ * (see RING_VERSION in ring.h).  One system call once the peer attached. */
 RING_HIDDEN int ring__peer_state(struct ring *r);
+
+/* A pidfd of the pid in the peer's slot, for an eventfd sleeper to wake on
+ * when that process exits, or -1: opened once per pid, never again for a
+ * pid dropped by ring__peer_pidfd_fired(). */
+RING_HIDDEN int ring__peer_pidfd(struct ring *r);
+
+/* The peer's pidfd polled readable: if the role's lock is still held, that
+ * pid was not the holder's, and its pidfd is dropped. */
+RING_HIDDEN void ring__peer_pidfd_fired(struct ring *r);
 
 /* membarrier(2), which glibc does not wrap: 0 (or QUERY's mask), or -1. */
 static inline int ring__membarrier(int cmd)

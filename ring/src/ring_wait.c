@@ -6,7 +6,12 @@
 #include <poll.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008 /* linux/fs.h, since 4.14 */
+#endif
 
 /* Longest single sleep: how soon a sleeper re-checks its peer's liveness
  * when nothing wakes it (futex cannot wait on a pidfd). */
@@ -29,9 +34,29 @@ static void wake(struct ring *r, _Atomic(uint32_t) *waiting, _Atomic(uint32_t) *
 		return;
 	r->syscalls++;
 	if (efd >= 0) {
-		uint64_t one = 1;
-		ssize_t n = write(efd, &one, sizeof(one));
-		(void)n; /* EAGAIN means the counter is already non-zero */
+		/* O_NONBLOCK lives in the open file description both processes
+		 * share, so a peer can clear it, and eventfd has no per-call
+		 * non-blocking write (pwritev2 refuses RWF_NOWAIT).  A write of 1
+		 * blocks only when the counter is at its maximum,
+		 * 0xfffffffffffffffe, i.e. when a wake is pending anyway: POLLOUT
+		 * says exactly whether it is below that, so skip the write when
+		 * it is not.  What is left is a peer refilling the counter in
+		 * the instant between the two calls (ring.h, "What a peer can
+		 * do").  Chosen over F_GETFL (setting the flag back if it was
+		 * cleared): there a peer that holds the counter full need only
+		 * toggle the flag, and a write that lands in a cleared instant
+		 * blocks for good; here the peer must itself fill the counter in
+		 * that instant, and its next read of it releases the write. */
+		struct pollfd p = {.fd = efd, .events = POLLOUT};
+		int k;
+		while ((k = poll(&p, 1, 0)) < 0 && errno == EINTR)
+			;
+		if (k == 1 && (p.revents & POLLOUT)) {
+			uint64_t one = 1;
+			r->syscalls++;
+			ssize_t n = write(efd, &one, sizeof(one));
+			(void)n;
+		}
 	} else {
 		/* Release pairs with the sleeper's acquire load of seq. */
 		atomic_fetch_add_explicit(seq, 1, memory_order_release);
@@ -76,6 +101,33 @@ static int data_ready(struct ring *r, void *arg)
 	if (a->out)
 		return 1;
 	return r->error; /* -EBADMSG, with ring__corrupt()'s message, or 0 */
+}
+
+/* Empty an eventfd's counter, never blocking, whatever the peer did to the
+ * shared O_NONBLOCK: a read with RWF_NOWAIT says EAGAIN on an empty counter
+ * whatever the flag.  Kernels that refuse RWF_NOWAIT on an eventfd get a
+ * poll first and a read only of a counter it found non-zero; there a peer
+ * that clears the flag and empties the counter between the two calls
+ * blocks the read until the next wake. */
+static void drain(struct ring *r, int efd)
+{
+	static _Atomic(bool) nowait_refused;
+	uint64_t count;
+	if (!atomic_load_explicit(&nowait_refused, memory_order_relaxed)) {
+		struct iovec iov = {.iov_base = &count, .iov_len = sizeof(count)};
+		r->syscalls++;
+		if (preadv2(efd, &iov, 1, -1, RWF_NOWAIT) >= 0 ||
+		    (errno != EOPNOTSUPP && errno != EINVAL && errno != ENOSYS))
+			return; /* drained, or EAGAIN: nothing was there */
+		atomic_store_explicit(&nowait_refused, true, memory_order_relaxed);
+	}
+	struct pollfd p = {.fd = efd, .events = POLLIN};
+	r->syscalls++;
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+		r->syscalls++;
+		ssize_t n = read(efd, &count, sizeof(count));
+		(void)n;
+	}
 }
 
 static struct timespec rel_ts(int64_t ns)
@@ -126,19 +178,23 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 		atomic_store_explicit(waiting, 0, memory_order_relaxed);
 		return rc;
 	}
-	struct timespec ts = rel_ts(until - sys_now_ns());
-	r->syscalls += eventfd ? 2 : 1;
 	if (consumer)
 		r->sleeps++;
 	if (eventfd) {
+		/* The peer's pidfd ends the sleep at once when it exits. */
 		struct pollfd p[3] = {{.fd = efd, .events = POLLIN},
-				      {.fd = r->peer_pidfd, .events = POLLIN},
+				      {.fd = ring__peer_pidfd(r), .events = POLLIN},
 				      {.fd = r->creator ? r->listen_fd : -1, .events = POLLIN}};
+		struct timespec ts = rel_ts(until - sys_now_ns());
+		r->syscalls++;
 		ppoll(p, 3, &ts, NULL);
-		uint64_t count;
-		ssize_t n = read(efd, &count, sizeof(count)); /* drain; EAGAIN if none */
-		(void)n;
+		if (p[0].revents & POLLIN)
+			drain(r, efd);
+		if (p[1].revents & POLLIN)
+			ring__peer_pidfd_fired(r);
 	} else {
+		struct timespec ts = rel_ts(until - sys_now_ns());
+		r->syscalls++;
 		futex(seq, FUTEX_WAIT, seen, &ts);
 	}
 	atomic_store_explicit(waiting, 0, memory_order_relaxed);
@@ -185,10 +241,12 @@ static int wait_until(struct ring *r, enum ring_wait w, int64_t timeout_ns, read
 				 * before it left: take them first. */
 				if ((rc = ready(r, arg)) != 0)
 					return rc < 0 ? rc : 0;
-				return ring__fail(st, "ring %s: the %s %s", r->name,
-						  r->role == RING_ROLE_PRODUCER ? "consumer"
-										: "producer",
-						  st == -EPIPE ? "closed" : "died");
+				return ring__fail(
+				    st, "ring %s: the %s %s (tail %llu, head %llu)", r->name,
+				    r->role == RING_ROLE_PRODUCER ? "consumer" : "producer",
+				    st == -EPIPE ? "closed" : "died",
+				    (unsigned long long)atomic_load(&r->hdr->tail),
+				    (unsigned long long)atomic_load(&r->hdr->head));
 			}
 			if (r->creator)
 				ring__serve_pending(r);

@@ -21,7 +21,7 @@ enum hostile {
 	H_ONE,	    /* one eventfd */
 	H_NOTHING,  /* accepts and closes */
 	H_SILENT,   /* accepts and says nothing */
-	H_GOOD,	    /* what the creator would send */
+	H_GOOD,	    /* what the creator would send: two non-blocking eventfds */
 };
 
 struct server {
@@ -67,7 +67,7 @@ static void serve(struct server *s)
 {
 	int conn = accept(s->listen_fd, NULL, NULL);
 	CHECK(conn >= 0);
-	int fds[3] = {eventfd(0, 0), eventfd(0, 0), eventfd(0, 0)};
+	int fds[3] = {eventfd(0, EFD_NONBLOCK), eventfd(0, EFD_NONBLOCK), eventfd(0, EFD_NONBLOCK)};
 	switch (s->kind) {
 	case H_PIPES: {
 		int pfd[2];

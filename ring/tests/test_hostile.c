@@ -1,0 +1,771 @@
+/* test_hostile.c: what a peer, or a careless caller, must not be able to do
+ * to the other side of a ring.  One subcommand per promise:
+ *   test_hostile NAME    run one (exit 0 pass, 1 fail, 77 skip)
+ *   test_hostile         run them all, each in its own process
+ * A call that must come back is bounded by a generous limit (a 200 ms wait
+ * must return within 5 s): past it the test reports a hang and fails.  No
+ * test asserts how long anything took. */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define HANG_LIMIT_S 5
+#define EFD_FULL     0xfffffffffffffffeULL /* the largest value an eventfd counter holds */
+
+/* ---- bounding a call that must return ---- */
+
+static char hang_what[200];
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char pre[] = "FAIL: ";
+	static const char post[] = ": still blocked after the test's limit (a hang)\n";
+	(void)!write(2, pre, sizeof(pre) - 1);
+	(void)!write(2, hang_what, strnlen(hang_what, sizeof(hang_what)));
+	(void)!write(2, post, sizeof(post) - 1);
+	for (int i = 0; i < test_nnames; i++)
+		shm_unlink(test_names[i]);
+	_exit(1);
+}
+
+/* From here until unbound(), `what` must return within HANG_LIMIT_S. */
+static void bound(const char *what)
+{
+	snprintf(hang_what, sizeof(hang_what), "%s", what);
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(HANG_LIMIT_S);
+}
+
+static void unbound(void)
+{
+	alarm(0);
+}
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/* A child that dies with the test, however the test ends. */
+static pid_t fork_child(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(9);
+		alarm(0);
+	}
+	return pid;
+}
+
+/* Wait up to 2 s for a shared word to read 1 (a peer says it sleeps). */
+static bool await_one(_Atomic(uint32_t) *w)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (atomic_load(w) == 1)
+			return true;
+		nap_ms(1);
+	}
+	return false;
+}
+
+static void clear_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		_exit(8);
+}
+
+static bool nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	CHECK(fl >= 0);
+	return (fl & O_NONBLOCK) != 0;
+}
+
+static void say(const char *test, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const char *test, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("%s: ", test);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	va_end(ap);
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* ---- a peer clears O_NONBLOCK on the shared eventfds ---- */
+
+/* A peer that clears O_NONBLOCK on the eventfds (one fcntl: the flag lives
+ * in the open file description both processes share) and then dies while
+ * the consumer sleeps: ring_peek_wait(200 ms) still returns. */
+static void t_eventfd_nonblock_peek(void)
+{
+	const char *T = "eventfd-nonblock-peek";
+	const char *name = test_name("nbpeek");
+	struct ring *c;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_EVENTFD};
+	CHECK_EQ(ring_create(&c, name, &cfg, RING_ROLE_CONSUMER), 0);
+	int sync[2];
+	CHECK_EQ(pipe(sync), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *p;
+		if (ring_attach(&p, name, RING_ROLE_PRODUCER, 5000 * MS))
+			_exit(2);
+		clear_nonblock(p->data_efd);
+		clear_nonblock(p->space_efd);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(3);
+		/* Die once the consumer is asleep, without ring_close. */
+		await_one(&p->hdr->consumer_waiting);
+		nap_ms(20);
+		_exit(0);
+	}
+	CHECK_EQ(ring_wait_peer(c, 5000 * MS), 0); /* hands over the eventfds */
+	char b;
+	CHECK_EQ(read(sync[0], &b, 1), 1);
+	CHECK(!nonblocking(c->data_efd)); /* the peer's fcntl changed ours */
+	const void *q;
+	size_t len;
+	bound("the consumer's ring_peek_wait(200 ms) after the producer cleared O_NONBLOCK and "
+	      "died");
+	int rc = ring_peek_wait(c, &q, &len, RING_WAIT_EVENTFD, 200 * MS);
+	unbound();
+	say(T, "ring_peek_wait(200 ms) returned %d (%s)", rc, ring_last_error());
+	CHECK(rc == -EOWNERDEAD || rc == -ETIMEDOUT);
+	reap(pid);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* The same against the producer waiting for space on a full ring. */
+static void t_eventfd_nonblock_send(void)
+{
+	const char *T = "eventfd-nonblock-send";
+	const char *name = test_name("nbsend");
+	struct ring *p;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_EVENTFD};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	int sync[2];
+	CHECK_EQ(pipe(sync), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *c;
+		if (ring_attach(&c, name, RING_ROLE_CONSUMER, 5000 * MS))
+			_exit(2);
+		clear_nonblock(c->data_efd);
+		clear_nonblock(c->space_efd);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(3);
+		await_one(&c->hdr->producer_waiting);
+		nap_ms(20);
+		_exit(0);
+	}
+	CHECK_EQ(ring_wait_peer(p, 5000 * MS), 0);
+	char b;
+	CHECK_EQ(read(sync[0], &b, 1), 1);
+	CHECK(!nonblocking(p->space_efd));
+	unsigned char msg[200] = {0};
+	int n = 0;
+	while (ring_send(p, msg, sizeof(msg)))
+		n++;
+	CHECK(n > 0);
+	bound("the producer's ring_send_wait(200 ms) on a full ring after the consumer cleared "
+	      "O_NONBLOCK and died");
+	int rc = ring_send_wait(p, msg, sizeof(msg), RING_WAIT_EVENTFD, 200 * MS);
+	unbound();
+	say(T, "ring_send_wait(200 ms) returned %d (%s)", rc, ring_last_error());
+	CHECK(rc == -EOWNERDEAD || rc == -ETIMEDOUT);
+	reap(pid);
+	ring_close(p);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* A consumer that fills the wake counter to its maximum, clears O_NONBLOCK
+ * and says it sleeps: the producer's ring_send(), which wakes it, still
+ * returns, and so does the next one. */
+static void t_eventfd_full_counter(void)
+{
+	const char *T = "eventfd-full-counter";
+	const char *name = test_name("fullctr");
+	struct ring *p;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_EVENTFD};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	int sync[2], hold[2];
+	CHECK_EQ(pipe(sync), 0);
+	CHECK_EQ(pipe(hold), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *c;
+		if (ring_attach(&c, name, RING_ROLE_CONSUMER, 5000 * MS))
+			_exit(2);
+		uint64_t v = EFD_FULL;
+		if (write(c->data_efd, &v, sizeof(v)) != sizeof(v))
+			_exit(3);
+		clear_nonblock(c->data_efd);
+		atomic_store(&c->hdr->consumer_waiting, 1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(4);
+		char b;
+		(void)!read(hold[0], &b, 1); /* alive until the test is done */
+		_exit(0);
+	}
+	close(hold[0]);
+	CHECK_EQ(ring_wait_peer(p, 5000 * MS), 0);
+	char b;
+	CHECK_EQ(read(sync[0], &b, 1), 1);
+	CHECK(!nonblocking(p->data_efd));
+	bound("the producer's ring_send() waking a consumer whose wake counter is full");
+	bool first = ring_send(p, "one", 3);
+	atomic_store(&p->hdr->consumer_waiting, 1);
+	bool second = ring_send(p, "two", 3);
+	unbound();
+	say(T, "both ring_send() calls returned (%d, %d)", first, second);
+	CHECK(first && second);
+	close(hold[1]);
+	reap(pid);
+	ring_close(p);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* ---- liveness: the process that attached, not a pid ---- */
+
+/* The producer dies, then its slot is overwritten with the pid of a live,
+ * unrelated process (the test's own, then init's): the consumer's wait
+ * reports the death, not a timeout. */
+static void t_dead_peer_pid(void)
+{
+	const char *T = "dead-peer-pid";
+	pid_t forged[] = {getpid(), 1};
+	for (size_t k = 0; k < sizeof(forged) / sizeof(forged[0]); k++) {
+		const char *name = test_name("deadpid");
+		struct ring *c;
+		struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_FUTEX};
+		CHECK_EQ(ring_create(&c, name, &cfg, RING_ROLE_CONSUMER), 0);
+		pid_t pid = fork_child();
+		if (pid == 0) {
+			struct ring *p;
+			if (ring_attach(&p, name, RING_ROLE_PRODUCER, 5000 * MS))
+				_exit(2);
+			_exit(ring_send(p, "hi", 2) ? 0 : 3); /* dies without ring_close */
+		}
+		int st;
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		char buf[8];
+		CHECK_EQ(ring_recv(c, buf, sizeof(buf)), 2);
+		atomic_store(&c->hdr->producer_pid, (int32_t)forged[k]);
+		const void *q;
+		size_t len;
+		bound("the consumer's ring_peek_wait(500 ms) after the producer died");
+		int rc = ring_peek_wait(c, &q, &len, RING_WAIT_FUTEX, 500 * MS);
+		unbound();
+		say(T, "producer died, slot forged to live pid %d: ring_peek_wait returned %d (%s)",
+		    (int)forged[k], rc, ring_last_error());
+		CHECK_EQ(rc, -EOWNERDEAD);
+		ring_close(c);
+		CHECK_EQ(ring_unlink(name), 0);
+	}
+}
+
+#define FORGED_N 2000
+
+/* RING_PID_CLOSED forged into the slot of a producer that lives and goes on
+ * sending: the consumer takes every message, and sees -EPIPE only when the
+ * producer really closes. */
+static void t_forged_closed(void)
+{
+	const char *T = "forged-closed";
+	const char *name = test_name("forgedclosed");
+	struct ring *c;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_FUTEX};
+	CHECK_EQ(ring_create(&c, name, &cfg, RING_ROLE_CONSUMER), 0);
+	int ready[2], go[2];
+	CHECK_EQ(pipe(ready), 0);
+	CHECK_EQ(pipe(go), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *p;
+		char b;
+		if (ring_attach(&p, name, RING_ROLE_PRODUCER, 5000 * MS))
+			_exit(2);
+		if (write(ready[1], "x", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(3);
+		/* Begin once the consumer waits with nothing to read. */
+		await_one(&p->hdr->consumer_waiting);
+		for (uint64_t i = 0; i < FORGED_N; i++) {
+			if (ring_send_wait(p, &i, sizeof(i), RING_WAIT_FUTEX, 5000 * MS))
+				_exit(4);
+			if (i % 200 == 199)
+				nap_ms(1); /* let the consumer sleep again */
+		}
+		ring_close(p);
+		_exit(0);
+	}
+	char b;
+	CHECK_EQ(read(ready[0], &b, 1), 1);
+	atomic_store(&c->hdr->producer_pid, RING_PID_CLOSED);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	bound("the consumer's ring_recv_wait");
+	for (uint64_t i = 0; i < FORGED_N; i++) {
+		uint64_t v;
+		size_t len;
+		int rc = ring_recv_wait(c, &v, sizeof(v), &len, RING_WAIT_FUTEX, 5000 * MS);
+		if (rc) {
+			fprintf(stderr,
+				"FAIL: message %" PRIu64 " of %d: ring_recv_wait returned %d (%s) "
+				"while the producer lives\n",
+				i, FORGED_N, rc, ring_last_error());
+			exit(1);
+		}
+		CHECK_EQ(v, i);
+	}
+	uint64_t v;
+	size_t len;
+	int rc = ring_recv_wait(c, &v, sizeof(v), &len, RING_WAIT_FUTEX, 5000 * MS);
+	unbound();
+	say(T, "all %d messages received; then %d (%s)", FORGED_N, rc, ring_last_error());
+	CHECK_EQ(rc, -EPIPE);
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* A producer that lives while its slot is overwritten with RING_PID_NONE: a
+ * second producer is still refused. */
+static void t_held_role_busy(void)
+{
+	const char *T = "held-role-busy";
+	const char *name = test_name("held");
+	struct ring *owner, *p, *x = NULL;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&owner, name, &cfg, RING_ROLE_NONE), 0);
+	CHECK_EQ(ring_attach(&p, name, RING_ROLE_PRODUCER, 100 * MS), 0);
+	atomic_store(&p->hdr->producer_pid, RING_PID_NONE);
+	int rc = ring_attach(&x, name, RING_ROLE_PRODUCER, 100 * MS);
+	say(T, "second producer while the first lives: ring_attach returned %d (%s)", rc,
+	    rc ? ring_last_error() : "attached");
+	CHECK_EQ(rc, -EBUSY);
+	CHECK_MSG(name, "producer");
+	ring_close(p);
+	ring_close(owner);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* ---- a peer changes the object's size, or never allocated it ---- */
+
+#define ATTACHES 200
+
+/* A child flips the object's size (to 0 and back, sometimes allocated,
+ * sometimes sparse, the header rewritten each time) while 200 children
+ * attach in turn: an attach may fail, but none may die of a signal. */
+static void t_attach_never_faults(void)
+{
+	const char *T = "attach-never-faults";
+	const char *name = test_name("flip");
+	struct ring *owner;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&owner, name, &cfg, RING_ROLE_NONE), 0);
+	const off_t full = RING_HEADER_SIZE + RING_CAPACITY_MIN;
+	static unsigned char saved[RING_HEADER_SIZE];
+	memcpy(saved, owner->hdr, sizeof(saved));
+	pid_t flipper = fork_child();
+	if (flipper == 0) {
+		int fd = shm_open(name, O_RDWR, 0);
+		if (fd < 0)
+			_exit(2);
+		for (unsigned i = 0;; i++) {
+			(void)!ftruncate(fd, 0);
+			if (i & 1)
+				(void)!ftruncate(fd, full);
+			else
+				(void)!posix_fallocate(fd, 0, full);
+			(void)!pwrite(fd, saved, sizeof(saved), 0);
+		}
+	}
+	int attached = 0, refused = 0, died = 0, last_sig = 0;
+	for (int i = 0; i < ATTACHES; i++) {
+		pid_t pid = fork_child();
+		if (pid == 0) {
+			struct ring *r;
+			int rc = ring_attach(
+			    &r, name, i & 1 ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER, 20 * MS);
+			/* No ring_close: after attach a shrunk object may fault,
+			 * and that is not what this test looks at. */
+			_exit(rc == 0 ? 0 : 1);
+		}
+		int st;
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		if (WIFSIGNALED(st)) {
+			died++;
+			last_sig = WTERMSIG(st);
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+			attached++;
+		} else {
+			refused++;
+		}
+	}
+	reap(flipper);
+	say(T,
+	    "%d attaches while the size flipped: %d attached, %d refused, %d died of a signal (%s)",
+	    ATTACHES, attached, refused, died, died ? strsignal(last_sig) : "none");
+	CHECK_EQ(died, 0);
+	ring_close(owner);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* An object whose valid header claims 1 GiB that was never allocated: attach
+ * refuses it before mapping, and nothing gets populated. */
+static void t_sparse_object(void)
+{
+	const char *T = "sparse-object";
+	const char *name = test_name("sparse");
+	const uint64_t cap = 1ULL << 30;
+	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	CHECK_EQ(ftruncate(fd, (off_t)(RING_HEADER_SIZE + cap)), 0);
+	static struct ring_header h;
+	h.magic = RING_MAGIC;
+	h.version = RING_VERSION;
+	h.header_size = sizeof(h);
+	h.capacity = cap;
+	h.instance = 1;
+	h.wait = RING_WAIT_SPIN;
+	h.owner_uid = (uint32_t)geteuid();
+	h.creator_pid = (int32_t)getpid();
+	atomic_store(&h.state, RING_STATE_READY);
+	CHECK_EQ(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	struct stat before, after;
+	CHECK_EQ(fstat(fd, &before), 0);
+	struct ring *r = NULL;
+	int rc = ring_attach(&r, name, RING_ROLE_CONSUMER, 100 * MS);
+	CHECK_EQ(fstat(fd, &after), 0);
+	long long grown = ((long long)after.st_blocks - (long long)before.st_blocks) * 512;
+	say(T, "attach of a sparse 1 GiB object: %d (%s); %lld MiB populated", rc,
+	    rc ? ring_last_error() : "attached", grown >> 20);
+	if (r)
+		ring_close(r);
+	close(fd);
+	CHECK_EQ(ring_unlink(name), 0);
+	CHECK_EQ(rc, -EBADMSG);
+	CHECK_MSG(name, "sparse");
+	CHECK_EQ(grown, 0);
+}
+
+/* ---- the API's own misuse ---- */
+
+/* The last error must name the call and the role of the handle. */
+static void check_refusal(const char *call, const char *role)
+{
+	const char *m = ring_last_error();
+	if (!strstr(m, call) || !strstr(m, role)) {
+		fprintf(stderr, "FAIL: message '%s' does not name '%s' and '%s'\n", m, call, role);
+		exit(1);
+	}
+}
+
+static void pair(const char *tag, struct ring **p, struct ring **c)
+{
+	const char *name = test_name(tag);
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	CHECK_EQ(ring_attach(c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+}
+
+static void unpair(struct ring *p, struct ring *c)
+{
+	char name[RING_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%s", p->name);
+	ring_close(p);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* The consumer must get exactly these messages, then nothing. */
+static void expect_stream(const char *T, struct ring *c, const char *const *want, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = 0;
+		const char *q = ring_peek(c, &len);
+		if (!q) {
+			fprintf(stderr,
+				"FAIL: %s: the consumer's message %d ('%s') is missing: %s\n", T, i,
+				want[i], c->error ? ring_last_error() : "stalled");
+			exit(1);
+		}
+		if (len != strlen(want[i]) || memcmp(q, want[i], len) != 0) {
+			fprintf(stderr, "FAIL: %s: the consumer's message %d is '%.*s', not '%s'\n",
+				T, i, (int)len, q, want[i]);
+			exit(1);
+		}
+		ring_release(c);
+	}
+	size_t len = 0;
+	const unsigned char *q = ring_peek(c, &len);
+	if (q) {
+		size_t zero = 0;
+		while (zero < len && q[zero] == 0)
+			zero++;
+		fprintf(stderr,
+			"FAIL: %s: a message nobody sent was delivered: %zu bytes, %zu of them "
+			"zero\n",
+			T, len, zero);
+		exit(1);
+	}
+	CHECK_EQ(c->error, 0);
+}
+
+/* ring_send on the consumer's handle must not overwrite the producer's
+ * unread message. */
+static void t_role_send(void)
+{
+	const char *T = "role-send";
+	struct ring *p, *c;
+	pair("rolesend", &p, &c);
+	CHECK(ring_send(p, "first", 5));
+	bool sent = ring_send(c, "XXXXX", 5);
+	const char *want[] = {"first"};
+	expect_stream(T, c, want, 1);
+	say(T, "ring_send on the consumer's handle: %s (%s)", sent ? "sent" : "refused",
+	    ring_last_error());
+	CHECK(!sent);
+	check_refusal("ring_send", "consumer");
+	unpair(p, c);
+}
+
+/* ring_peek and ring_release_now on the producer's handle must not move
+ * head: the real consumer still gets every message. */
+static void t_role_release(void)
+{
+	const char *T = "role-release";
+	struct ring *p, *c;
+	pair("rolerel", &p, &c);
+	CHECK(ring_send(p, "one", 3));
+	CHECK(ring_send(p, "two", 3));
+	size_t len;
+	const void *q = ring_peek(p, &len);
+	const char *peek_msg = q ? "" : ring_last_error();
+	char peek_copy[320];
+	snprintf(peek_copy, sizeof(peek_copy), "%s", peek_msg);
+	ring_release_now(p);
+	char rel_copy[320];
+	snprintf(rel_copy, sizeof(rel_copy), "%s", ring_last_error());
+	CHECK(ring_send(p, "three", 5));
+	const char *want[] = {"one", "two", "three"};
+	expect_stream(T, c, want, 3);
+	say(T, "ring_peek on the producer's handle: %s (%s); ring_release_now: %s",
+	    q ? "delivered" : "refused", peek_copy, rel_copy);
+	CHECK(q == NULL);
+	CHECK(strstr(peek_copy, "ring_peek") && strstr(peek_copy, "producer"));
+	CHECK(strstr(rel_copy, "ring_release") && strstr(rel_copy, "producer"));
+	unpair(p, c);
+}
+
+/* ring_publish on the consumer's handle must not store its stale tail. */
+static void t_role_publish(void)
+{
+	const char *T = "role-publish";
+	struct ring *p, *c;
+	pair("rolepub", &p, &c);
+	for (int i = 0; i < 3; i++)
+		CHECK(ring_send(p, "abc", 3));
+	uint64_t tail = atomic_load(&p->hdr->tail);
+	ring_publish(c);
+	uint64_t after = atomic_load(&p->hdr->tail);
+	if (after != tail) {
+		fprintf(stderr,
+			"FAIL: %s: ring_publish on the consumer's handle moved tail %" PRIu64
+			" to %" PRIu64 "\n",
+			T, tail, after);
+		exit(1);
+	}
+	say(T, "tail stays %" PRIu64 "; %s", after, ring_last_error());
+	check_refusal("ring_publish", "consumer");
+	const char *want[] = {"abc", "abc", "abc"};
+	expect_stream(T, c, want, 3);
+	unpair(p, c);
+}
+
+/* A commit with no reservation behind it (a reservation refused, none at
+ * all, or one already committed) must not deliver a phantom message. */
+static void t_commit_unreserved(void)
+{
+	const char *T = "commit-unreserved";
+	struct ring *p, *c;
+	pair("unres", &p, &c);
+	CHECK(ring_reserve(p, ring_max_message(p) + 1) == NULL);
+	bool refused1 = !ring_commit(p, 16);
+	ring_publish(p);
+	expect_stream(T, c, NULL, 0);
+	char *w = ring_reserve(p, 4);
+	CHECK(w != NULL);
+	memcpy(w, "once", 4);
+	CHECK(ring_commit(p, 4));
+	bool refused2 = !ring_commit(p, 4);
+	ring_publish(p);
+	const char *want[] = {"once"};
+	expect_stream(T, c, want, 1);
+	say(T, "commit after a refused reserve: %s; a second commit: %s (%s)",
+	    refused1 ? "refused" : "accepted", refused2 ? "refused" : "accepted",
+	    ring_last_error());
+	CHECK(refused1 && refused2);
+	check_refusal("ring_commit", "producer");
+	/* On the consumer's handle, never. */
+	CHECK(!ring_commit(c, 0));
+	check_refusal("ring_commit", "consumer");
+	unpair(p, c);
+}
+
+/* commit(40) after reserve(4) must not deliver 36 bytes nobody wrote. */
+static void t_commit_overlong(void)
+{
+	const char *T = "commit-overlong";
+	struct ring *p, *c;
+	pair("overlong", &p, &c);
+	char *w = ring_reserve(p, 4);
+	CHECK(w != NULL);
+	memcpy(w, "abcd", 4);
+	bool refused = !ring_commit(p, 40);
+	ring_publish(p);
+	size_t len = 0;
+	if (ring_peek(c, &len)) {
+		fprintf(stderr,
+			"FAIL: %s: a 4-byte reservation was delivered as %zu bytes (%zu never "
+			"written)\n",
+			T, len, len > 4 ? len - 4 : 0);
+		exit(1);
+	}
+	say(T, "commit(40) after reserve(4): %s (%s)", refused ? "refused" : "accepted",
+	    ring_last_error());
+	CHECK(refused);
+	check_refusal("ring_commit", "producer");
+	/* The reservation still stands: commit it at its length. */
+	CHECK(ring_commit(p, 4));
+	ring_publish(p);
+	const char *want[] = {"abcd"};
+	expect_stream(T, c, want, 1);
+	unpair(p, c);
+}
+
+/* After a corrupt record (-EBADMSG) the handle delivers nothing more, even
+ * once the word in its way looks like a message again. */
+static void t_peek_after_corrupt(void)
+{
+	const char *T = "peek-after-corrupt";
+	struct ring *p, *c;
+	pair("aftercorrupt", &p, &c);
+	CHECK(ring_send(p, "one", 3));
+	char buf[8];
+	CHECK_EQ(ring_recv(c, buf, sizeof(buf)), 3);
+	uint64_t next = p->tail_local & p->mask;
+	atomic_store(&((struct ring_record *)(p->data + next))->word, 0x7fffffffu);
+	size_t len;
+	CHECK(ring_peek(c, &len) == NULL);
+	CHECK_EQ(c->error, -EBADMSG);
+	/* The producer writes a real message over the bad word. */
+	CHECK(ring_send(p, "two", 3));
+	const void *q = ring_peek(c, &len);
+	if (q) {
+		fprintf(stderr, "FAIL: %s: ring_peek delivered '%.*s' after -EBADMSG\n", T,
+			(int)len, (const char *)q);
+		exit(1);
+	}
+	say(T, "ring_peek after -EBADMSG: refused (%s)", ring_last_error());
+	CHECK_EQ(c->error, -EBADMSG);
+	check_refusal("ring_peek", "corrupt record");
+	const void *m;
+	CHECK_EQ(ring_peek_wait(c, &m, &len, RING_WAIT_SPIN, 1000 * MS), -EBADMSG);
+	unpair(p, c);
+}
+
+/* ---- the table ---- */
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} tests[] = {
+    {"eventfd-nonblock-peek", t_eventfd_nonblock_peek},
+    {"eventfd-nonblock-send", t_eventfd_nonblock_send},
+    {"eventfd-full-counter", t_eventfd_full_counter},
+    {"dead-peer-pid", t_dead_peer_pid},
+    {"forged-closed", t_forged_closed},
+    {"held-role-busy", t_held_role_busy},
+    {"attach-never-faults", t_attach_never_faults},
+    {"sparse-object", t_sparse_object},
+    {"role-send", t_role_send},
+    {"role-release", t_role_release},
+    {"role-publish", t_role_publish},
+    {"commit-unreserved", t_commit_unreserved},
+    {"commit-overlong", t_commit_overlong},
+    {"peek-after-corrupt", t_peek_after_corrupt},
+};
+#define NTESTS (sizeof(tests) / sizeof(tests[0]))
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (argc == 2) {
+		for (size_t i = 0; i < NTESTS; i++) {
+			if (strcmp(argv[1], tests[i].name) == 0) {
+				tests[i].run();
+				printf("%s: ok\n", tests[i].name);
+				return 0;
+			}
+		}
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: test_hostile [NAME]; names:");
+		for (size_t i = 0; i < NTESTS; i++)
+			fprintf(stderr, " %s", tests[i].name);
+		fprintf(stderr, "\n");
+		return 2;
+	}
+	int failed = 0, skipped = 0;
+	for (size_t i = 0; i < NTESTS; i++) {
+		fflush(stdout);
+		pid_t pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			tests[i].run();
+			printf("%s: ok\n", tests[i].name);
+			exit(0);
+		}
+		int st;
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == CHECK_SKIP) {
+			skipped++;
+		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			printf("%s: FAILED\n", tests[i].name);
+			failed++;
+		}
+	}
+	printf("test_hostile: %zu promises, %d failed, %d skipped\n", NTESTS, failed, skipped);
+	return failed ? 1 : skipped == (int)NTESTS ? CHECK_SKIP : 0;
+}
