@@ -320,7 +320,7 @@ static enum ring_wait pick_wait(struct worker *w)
 
 /* The caller's slip the ring must survive: a reserve that fails (too long
  * for the ring ever, or for the room now), then a commit anyway.  It must
- * not deliver anything. */
+ * be refused, and deliver nothing. */
 static bool misuse(struct worker *w)
 {
 	size_t want = below(&w->g, 2) ? w->x->max + 1 + below(&w->g, 64) : w->x->max;
@@ -330,9 +330,14 @@ static bool misuse(struct worker *w)
 		return false;
 	if (p)
 		return true; /* it fitted: abandoned, the next reserve reuses it */
-	(void)ring_commit(w->r, below(&w->g, 64));
+	size_t len = below(&w->g, 64);
+	if (ring_commit(w->r, len)) {
+		finding(w, "ring_commit took %zu bytes after a reserve of %zu failed", len, want);
+		return false;
+	}
 	if (w->x->verbose)
-		fprintf(stderr, "fuzz_race: producer committed after a failed reserve\n");
+		fprintf(stderr,
+			"fuzz_race: producer: ring_commit refused after a failed reserve\n");
 	return true;
 }
 
@@ -405,7 +410,11 @@ static int send_in_place(struct worker *w, uint64_t seq, size_t len, unsigned *u
 	 * would look like. */
 	for (size_t i = len; i < res; i++)
 		q[i] = (i & 3) == 0 ? 9 : 0;
-	(void)ring_commit(r, len);
+	if (!ring_commit(r, len)) {
+		finding(w, "ring_commit refused %zu bytes of a reservation of %zu: %s", len, res,
+			ring_last_error());
+		return -ECANCELED;
+	}
 	if (++*unpublished >= 1 + below(&w->g, 4)) {
 		call_begin(w, CALL_PUBLISH, 0);
 		ring_publish(r);
