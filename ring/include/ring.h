@@ -326,9 +326,12 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 
 /*
  * For the creator of an eventfd ring: hand the eventfds to one attaching
- * process, waiting up to timeout_ns for it to connect.  A no-op returning 0
- * for other strategies.  Returns 0, -ETIMEDOUT, -EPERM (peer of another uid)
- * or another -errno.
+ * process, waiting up to timeout_ns for it to connect.  A connection from a
+ * process of another uid is closed with nothing sent, and serving goes on:
+ * any local user can connect to the abstract socket, and must not be able
+ * to end the creator's wait.  A no-op returning 0 for other strategies.
+ * Returns 0, -ETIMEDOUT (its message names the last process refused, if
+ * any) or another -errno.
  */
 int ring_serve(struct ring *r, int64_t timeout_ns);
 

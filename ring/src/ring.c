@@ -863,15 +863,13 @@ err:
 	return rc;
 }
 
-static int send_eventfds(struct ring *r, int conn)
+static int send_eventfds(struct ring *r, int conn, struct ucred *cred)
 {
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
-	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+	socklen_t cl = sizeof(*cred);
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, cred, &cl) < 0)
 		return ring__fail(-errno, "ring %s: SO_PEERCRED: %s", r->name, strerror(errno));
-	if (cred.uid != geteuid())
-		return ring__fail(-EPERM, "ring %s: refusing eventfds to pid %d of uid %u", r->name,
-				  (int)cred.pid, (unsigned)cred.uid);
+	if (cred->uid != geteuid())
+		return -EPERM;
 	uint64_t instance = r->hdr->instance;
 	struct iovec iov = {.iov_base = &instance, .iov_len = sizeof(instance)};
 	union {
@@ -894,20 +892,23 @@ static int send_eventfds(struct ring *r, int conn)
 	return 0;
 }
 
-static int serve_one(struct ring *r)
+/* Serve one pending connection: 0, -EAGAIN if none, -EPERM for a process
+ * of another uid (closed with nothing sent; *cred says who), or -errno. */
+static int serve_one(struct ring *r, struct ucred *cred)
 {
 	int conn = accept4(r->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0)
 		return -errno;
-	int rc = send_eventfds(r, conn);
+	int rc = send_eventfds(r, conn, cred);
 	close(conn);
 	return rc;
 }
 
 void ring__serve_pending(struct ring *r)
 {
+	struct ucred cred;
 	if (r->listen_fd >= 0)
-		(void)serve_one(r);
+		(void)serve_one(r, &cred);
 }
 
 int ring_serve(struct ring *r, int64_t timeout_ns)
@@ -917,17 +918,28 @@ int ring_serve(struct ring *r, int64_t timeout_ns)
 	if (r->listen_fd < 0)
 		return 0;
 	int64_t deadline = ring__deadline(timeout_ns);
+	struct ucred refused = {.pid = 0};
 	for (;;) {
-		int rc = serve_one(r);
-		if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
-			return rc == 0 ? 0
-				       : (rc == -EPERM ? rc
-						       : ring__fail(rc, "ring %s: accept: %s",
-								    r->name, strerror(-rc)));
+		struct ucred cred;
+		int rc = serve_one(r, &cred);
+		if (rc == 0)
+			return 0;
+		if (rc == -EPERM)
+			refused = cred; /* another user's process, already closed: serve on */
+		else if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
+			return ring__fail(rc, "ring %s: accept: %s", r->name, strerror(-rc));
 		int64_t left = deadline - sys_now_ns();
-		if (left <= 0)
+		if (left <= 0) {
+			if (refused.pid)
+				return ring__fail(-ETIMEDOUT,
+						  "ring %s: nobody came for the eventfds in time "
+						  "(refused pid %d of uid %u)",
+						  r->name, (int)refused.pid, (unsigned)refused.uid);
 			return ring__fail(-ETIMEDOUT,
 					  "ring %s: nobody came for the eventfds in time", r->name);
+		}
+		if (rc == -EPERM)
+			continue; /* more may be waiting */
 		struct pollfd p = {.fd = r->listen_fd, .events = POLLIN};
 		struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
 		ppoll(&p, 1, &ts, NULL);

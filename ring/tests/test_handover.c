@@ -4,7 +4,8 @@
  * bind it; an attacher must take descriptors only from the creator itself,
  * only two eventfds of the incarnation it mapped, close whatever else it
  * received, and never wait past its deadline.  Also: ring_serve's own
- * timeout, and (as root) its refusal of a peer of another uid. */
+ * timeout, and (as root) a peer of another uid, which gets nothing and does
+ * not end the creator's wait. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -238,6 +239,8 @@ static void serve_errors(void)
 		struct sockaddr_un addr;
 		socklen_t alen = sizeof(addr);
 		CHECK_EQ(getsockname(p->listen_fd, (struct sockaddr *)&addr, &alen), 0);
+		int sync[2];
+		CHECK_EQ(pipe(sync), 0);
 		pid_t pid = fork();
 		CHECK(pid >= 0);
 		if (pid == 0) {
@@ -246,11 +249,18 @@ static void serve_errors(void)
 			int s = socket(AF_UNIX, SOCK_STREAM, 0);
 			if (connect(s, (struct sockaddr *)&addr, alen) != 0)
 				_exit(3);
+			if (write(sync[1], "c", 1) != 1)
+				_exit(5);
 			char b[16];
 			_exit(read(s, b, sizeof(b)) == 0 ? 0 : 4); /* closed, nothing sent */
 		}
-		CHECK_EQ(ring_serve(p, 5000 * MS), -EPERM);
+		char b;
+		CHECK_EQ(read(sync[0], &b, 1), 1);
+		/* Refused and closed, and the creator serves on to its deadline. */
+		CHECK_EQ(ring_serve(p, 200 * MS), -ETIMEDOUT);
 		CHECK_MSG(name, "uid 65534");
+		close(sync[0]);
+		close(sync[1]);
 		int st;
 		CHECK_EQ(waitpid(pid, &st, 0), pid);
 		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);

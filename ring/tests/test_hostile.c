@@ -705,6 +705,64 @@ static void t_peek_after_corrupt(void)
 	unpair(p, c);
 }
 
+/* ---- the creator's eventfd server ---- */
+
+/* A process of another uid connects to the creator's eventfd server first:
+ * it gets nothing, and the creator goes on serving the real attacher. */
+static void t_serve_foreign_uid(void)
+{
+	const char *T = "serve-foreign-uid";
+	if (geteuid() != 0) {
+		say(T, "skipped: connecting as another uid needs root");
+		exit(CHECK_SKIP);
+	}
+	const char *name = test_name("foreign");
+	struct ring *p;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_EVENTFD};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	struct sockaddr_un addr;
+	socklen_t alen = sizeof(addr);
+	CHECK_EQ(getsockname(p->listen_fd, (struct sockaddr *)&addr, &alen), 0);
+	int sync[2];
+	CHECK_EQ(pipe(sync), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		if (setuid(65534) != 0)
+			_exit(2);
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(s, (struct sockaddr *)&addr, alen) != 0)
+			_exit(3);
+		if (write(sync[1], "c", 1) != 1)
+			_exit(4);
+		char b[16];
+		_exit(read(s, b, sizeof(b)) == 0 ? 0 : 5); /* closed, nothing sent */
+	}
+	char b;
+	CHECK_EQ(read(sync[0], &b, 1), 1);
+	struct test_attach a = {.name = name, .role = RING_ROLE_CONSUMER};
+	pthread_t t;
+	CHECK_EQ(pthread_create(&t, NULL, test_attach_thread, &a), 0);
+	bound("ring_serve");
+	int rc = ring_serve(p, 5000 * MS);
+	unbound();
+	say(T, "ring_serve with a uid-65534 connection first: %d (%s)", rc,
+	    rc ? ring_last_error() : "served the attacher");
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	if (a.rc)
+		fprintf(stderr, "attach: %s\n", a.msg);
+	CHECK_EQ(a.rc, 0);
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(ring_send(p, "x", 1));
+	char out[4];
+	CHECK_EQ(ring_recv(a.r, out, sizeof(out)), 1);
+	ring_close(a.r);
+	ring_close(p);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
 /* ---- the table ---- */
 
 static const struct {
@@ -725,6 +783,7 @@ static const struct {
     {"commit-unreserved", t_commit_unreserved},
     {"commit-overlong", t_commit_overlong},
     {"peek-after-corrupt", t_peek_after_corrupt},
+    {"serve-foreign-uid", t_serve_foreign_uid},
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
