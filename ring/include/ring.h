@@ -43,7 +43,12 @@
  *    block the waker, and only until someone reads the counter.
  *  - Liveness is the role's lock (see RING_VERSION), held by the open file
  *    description of the process that attached: a child forked without exec
- *    after attach holds it too, and the role lives on while that child does.
+ *    after attach holds it too, and the role lives on while that child does;
+ *    and a process that takes a dead peer's lock passes for that peer, so
+ *    the survivor waits out its timeout (never longer).  The pid in a slot
+ *    decides nothing: a peer that writes another pid, CLOSED or 0 there
+ *    changes only which of -EPIPE and -EOWNERDEAD the survivor gets once the
+ *    lock is free.
  */
 #ifndef RING_H
 #define RING_H
@@ -277,14 +282,15 @@ struct ring {
 
 	/* process-local resources */
 	int shm_fd;
-	int data_efd;	   /* eventfd that wakes the consumer, or -1 */
-	int space_efd;	   /* eventfd that wakes the producer, or -1 */
-	int listen_fd;	   /* creator of an eventfd ring: hands out the eventfds */
-	int peer_pidfd;	   /* wakes an eventfd sleeper when peer_pid exits, or -1 */
-	pid_t peer_pid;	   /* the pid peer_pidfd was opened for, or found not to be the peer */
-	uint64_t syscalls; /* system calls made by waits, wakes and liveness checks */
-	uint64_t sleeps;   /* consumer: sleeps for data (futex or poll) */
-	uint64_t barriers; /* consumer: membarrier calls (RING_FLAG_ASYM_WAKE) */
+	int data_efd;	    /* eventfd that wakes the consumer, or -1 */
+	int space_efd;	    /* eventfd that wakes the producer, or -1 */
+	int listen_fd;	    /* creator of an eventfd ring: hands out the eventfds */
+	int peer_pidfd;	    /* wakes an eventfd sleeper when peer_pid exits, or -1 */
+	pid_t peer_pid;	    /* the pid peer_pidfd was opened for, or found not to be the peer */
+	bool peer_attached; /* the peer's role lock was seen held (or its slot filled) */
+	uint64_t syscalls;  /* system calls made by waits, wakes and liveness checks */
+	uint64_t sleeps;    /* consumer: sleeps for data (futex or poll) */
+	uint64_t barriers;  /* consumer: membarrier calls (RING_FLAG_ASYM_WAKE) */
 	bool creator;
 	size_t map_len;
 	char name[RING_NAME_MAX + 1];

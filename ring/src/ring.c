@@ -948,14 +948,19 @@ int ring__peer_state(struct ring *r)
 	if (r->role == RING_ROLE_NONE)
 		return 0;
 	_Atomic(int32_t) *slot = role_slot(r->hdr, peer_role(r));
-	if (atomic_load_explicit(slot, memory_order_relaxed) == RING_PID_NONE)
-		return 0; /* not attached yet */
 	/* Held (or no answer): the holder lives, whatever its slot says; a
-	 * CLOSED there is not believed until the lock is free. */
-	if (role_held(r, peer_role(r)) != 0)
+	 * CLOSED there is not believed until the lock is free, nor a NONE. */
+	if (role_held(r, peer_role(r)) != 0) {
+		r->peer_attached = true;
 		return 0;
-	/* Free: the holder closed or died.  ring_close() stores CLOSED before
-	 * it unlocks, so this read, after we saw the lock free, tells which.
+	}
+	/* Free.  Never seen attached and the slot is empty: not attached yet.
+	 * Once seen, an empty slot is no reason to wait: the holder is gone. */
+	if (!r->peer_attached && atomic_load_explicit(slot, memory_order_relaxed) == RING_PID_NONE)
+		return 0;
+	r->peer_attached = true;
+	/* The holder closed or died.  ring_close() stores CLOSED before it
+	 * unlocks, so this read, after we saw the lock free, tells which.
 	 * Pairs with the release of that store. */
 	return atomic_load_explicit(slot, memory_order_acquire) == RING_PID_CLOSED ? -EPIPE
 										   : -EOWNERDEAD;
@@ -1004,7 +1009,8 @@ int ring_wait_peer(struct ring *r, int64_t timeout_ns)
 			return ring__fail(st, "ring %s: the %s (field %s_pid is %d) died", r->name,
 					  role_name(peer), role_name(peer),
 					  (int)atomic_load(role_slot(r->hdr, peer)));
-		if (atomic_load_explicit(role_slot(r->hdr, peer), memory_order_acquire) > 0)
+		/* Attached: its role's lock was seen held (ring__peer_state). */
+		if (r->peer_attached)
 			return 0;
 		if (r->creator)
 			ring__serve_pending(r);
@@ -1025,11 +1031,11 @@ void ring_close(struct ring *r)
 			ring_publish(r);
 		else
 			ring__publish_head(r);
-		int32_t me = (int32_t)getpid();
 		/* Release: the last index above is visible to a peer that sees
-		 * CLOSED (its acquire in ring__peer_state). */
-		atomic_compare_exchange_strong_explicit(role_slot(h, r->role), &me, RING_PID_CLOSED,
-							memory_order_acq_rel, memory_order_relaxed);
+		 * CLOSED (its acquire in ring__peer_state).  A plain store, not an
+		 * exchange from our pid: we hold the role's lock, so the slot is
+		 * ours, whatever a peer wrote into it meanwhile. */
+		atomic_store_explicit(role_slot(h, r->role), RING_PID_CLOSED, memory_order_release);
 		/* Then the lock, so that a peer that finds it free finds CLOSED
 		 * too, and only then the wake, so that a peer woken by it sees
 		 * both. */
