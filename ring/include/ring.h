@@ -36,14 +36,22 @@
  *    descriptor, checks the size (and that every page was allocated) before
  *    it maps, checks it again after, and does not touch the mapping; the
  *    caller's first touch is the first one.
- *  - eventfd has no per-call non-blocking write: a wake looks at the counter
- *    first and skips the write when it is full (a wake is then pending
- *    anyway), so only a peer that refills the counter to its maximum, with
- *    O_NONBLOCK cleared, in the instant between that look and the write can
- *    block the waker, and only until someone reads the counter.
+ *  - eventfd has no per-call non-blocking write (pwritev2 refuses
+ *    RWF_NOWAIT on it): a wake looks at the counter first and skips the
+ *    write when it is full (a wake is then pending anyway).  A peer that
+ *    clears O_NONBLOCK and refills the counter to its maximum in the instant
+ *    between that look and the write still blocks the waker's write (in
+ *    ring_send, ring_publish, ring_close and the blocking calls) until the
+ *    counter is read, and the only reader is that peer: a determined one
+ *    wins the race within a few hundred wakes and holds the waker for good.
+ *    Closing it needs a wake that is not a write: an AIO or io_uring
+ *    completion posted to the eventfd by the kernel, which never blocks.
+ *    A futex ring has no such descriptor.
  *  - Liveness is the role's lock (see RING_VERSION), held by the open file
  *    description of the process that attached: a child forked without exec
- *    after attach holds it too, and the role lives on while that child does;
+ *    after attach holds it too, and the role lives on while that child does
+ *    (its ring_close() of the inherited handle only frees its copy: call it
+ *    in the child, or exec, to let the role die with its process);
  *    and a process that takes a dead peer's lock passes for that peer, so
  *    the survivor waits out its timeout (never longer).  The pid in a slot
  *    decides nothing: a peer that writes another pid, CLOSED or 0 there
@@ -292,6 +300,7 @@ struct ring {
 	uint64_t sleeps;    /* consumer: sleeps for data (futex or poll) */
 	uint64_t barriers;  /* consumer: membarrier calls (RING_FLAG_ASYM_WAKE) */
 	bool creator;
+	pid_t owner; /* the process that created or attached: only it closes the role */
 	size_t map_len;
 	char name[RING_NAME_MAX + 1];
 };
@@ -351,7 +360,8 @@ int ring_wait_peer(struct ring *r, int64_t timeout_ns);
 /*
  * Publish what was committed, mark our role closed and drop its lock, wake
  * the peer, unmap and free.  The object itself stays until ring_unlink().
- * Accepts NULL.
+ * In a child forked without exec, the inherited handle is only unmapped
+ * and freed: the role stays the attaching process's.  Accepts NULL.
  */
 void ring_close(struct ring *r);
 

@@ -93,6 +93,7 @@ static struct ring *handle_new(const char *name, enum ring_role role)
 		return NULL;
 	r->shm_fd = r->data_efd = r->space_efd = r->listen_fd = r->peer_pidfd = -1;
 	r->role = role;
+	r->owner = getpid();
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	return r;
 }
@@ -731,10 +732,18 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
 
 	/* The object may not exist yet: the creator can be a moment behind. */
-	while ((r->shm_fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)) < 0) {
-		if (errno != ENOENT || sys_now_ns() >= deadline) {
-			rc = ring__fail(-errno, "ring %s: %s after %lld ms", name,
-					errno == ENOENT ? "no such object" : strerror(errno),
+	/* O_NONBLOCK: an open for writing would otherwise wait out a lease a
+	 * peer holds on the object (lease-break-time, 45 s by default), past
+	 * our timeout; it says EWOULDBLOCK instead, and we retry.  The flag
+	 * changes nothing else on a regular file. */
+	while ((r->shm_fd = shm_open(name, O_RDWR | O_CLOEXEC | O_NONBLOCK, 0)) < 0) {
+		int e = errno;
+		if ((e != ENOENT && e != EWOULDBLOCK) || sys_now_ns() >= deadline) {
+			rc = ring__fail(e == EWOULDBLOCK ? -ETIMEDOUT : -e,
+					"ring %s: %s after %lld ms", name,
+					e == ENOENT	   ? "no such object"
+					: e == EWOULDBLOCK ? "a lease on the object kept us out"
+							   : strerror(e),
 					(long long)((sys_now_ns() - start) / 1000000));
 			goto err;
 		}
@@ -1025,7 +1034,10 @@ void ring_close(struct ring *r)
 {
 	if (!r)
 		return;
-	if (r->hdr && r->role != RING_ROLE_NONE) {
+	/* A child forked without exec holds a copy of the handle and shares its
+	 * open file description, lock included: its close only frees its copy,
+	 * and touches nothing the process that attached still uses. */
+	if (r->hdr && r->role != RING_ROLE_NONE && getpid() == r->owner) {
 		struct ring_header *h = r->hdr;
 		if (r->role == RING_ROLE_PRODUCER)
 			ring_publish(r);

@@ -46,7 +46,8 @@ static void wake(struct ring *r, _Atomic(uint32_t) *waiting, _Atomic(uint32_t) *
 		 * cleared): there a peer that holds the counter full need only
 		 * toggle the flag, and a write that lands in a cleared instant
 		 * blocks for good; here the peer must itself fill the counter in
-		 * that instant, and its next read of it releases the write. */
+		 * that instant.  A determined peer still wins that race, and then
+		 * holds the write for as long as it does not read (ring.h). */
 		struct pollfd p = {.fd = efd, .events = POLLOUT};
 		int k;
 		while ((k = poll(&p, 1, 0)) < 0 && errno == EINTR)

@@ -358,6 +358,106 @@ static void t_forged_closed(void)
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
+/* The producer of t_fork_close, in a thread: sends 20 messages after the
+ * consumer has waited a while with nothing to read (and so looked at the
+ * producer's liveness), then closes. */
+static void *fork_close_sender(void *arg)
+{
+	struct ring *p = arg;
+	nap_ms(100);
+	for (uint64_t i = 0; i < 20; i++)
+		if (ring_send_wait(p, &i, sizeof(i), RING_WAIT_FUTEX, 1000 * MS))
+			return (void *)1;
+	ring_close(p);
+	return NULL;
+}
+
+/* A child forked without exec closes its copy of the producer's handle: the
+ * producer lives on (its role's lock with it), so a consumer that waits
+ * meanwhile is not told it closed, gets every message it sends later, and
+ * only then a clean close. */
+static void t_fork_close(void)
+{
+	const char *T = "fork-close";
+	const char *name = test_name("forkclose");
+	struct ring *p, *c, *x = NULL;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_FUTEX};
+	CHECK_EQ(ring_create(&c, name, &cfg, RING_ROLE_CONSUMER), 0);
+	CHECK_EQ(ring_attach(&p, name, RING_ROLE_PRODUCER, 100 * MS), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		ring_close(p);
+		_exit(0);
+	}
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	int rc = ring_attach(&x, name, RING_ROLE_PRODUCER, 100 * MS);
+	say(T, "after a forked child closed its copy: a second producer's attach returned %d (%s)",
+	    rc, rc ? ring_last_error() : "attached");
+	CHECK_EQ(rc, -EBUSY);
+	CHECK(strstr(ring_last_error(), "held by a live process"));
+	pthread_t t;
+	CHECK_EQ(pthread_create(&t, NULL, fork_close_sender, p), 0);
+	bound("the consumer's ring_recv_wait");
+	for (uint64_t i = 0; i < 20; i++) {
+		uint64_t v;
+		size_t len;
+		rc = ring_recv_wait(c, &v, sizeof(v), &len, RING_WAIT_FUTEX, 2000 * MS);
+		if (rc) {
+			fprintf(stderr,
+				"FAIL: message %" PRIu64 " of 20: ring_recv_wait returned %d (%s) "
+				"while the producer lives\n",
+				i, rc, ring_last_error());
+			exit(1);
+		}
+		CHECK_EQ(v, i);
+	}
+	uint64_t v;
+	size_t len;
+	rc = ring_recv_wait(c, &v, sizeof(v), &len, RING_WAIT_FUTEX, 2000 * MS);
+	unbound();
+	void *ret;
+	CHECK_EQ(pthread_join(t, &ret), 0);
+	CHECK(ret == NULL);
+	say(T, "20 messages received; after the producer's own close: %d (%s)", rc,
+	    ring_last_error());
+	CHECK_EQ(rc, -EPIPE);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* A peer that holds a read lease on the object (possible once no process
+ * has it open for writing: the creator closed its handle) would make an
+ * attach's open for writing wait out lease-break-time (45 s by default):
+ * ring_attach(100 ms) still returns in time. */
+static void t_attach_lease(void)
+{
+	const char *T = "attach-lease";
+	const char *name = test_name("lease");
+	struct ring *owner, *c = NULL;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&owner, name, &cfg, RING_ROLE_NONE), 0);
+	ring_close(owner);
+	signal(SIGIO, SIG_IGN); /* the lease holder is told of the break: us */
+	int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0) {
+		say(T, "skipped: F_SETLEASE: %s", strerror(errno));
+		close(fd);
+		shm_unlink(name);
+		exit(77);
+	}
+	bound("ring_attach(100 ms) against a lease");
+	int rc = ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS);
+	unbound();
+	say(T, "ring_attach(100 ms) with a read lease held on the object: %d (%s)", rc,
+	    rc ? ring_last_error() : "attached");
+	CHECK_EQ(rc, -ETIMEDOUT);
+	close(fd);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
 /* A producer that lives while its slot is overwritten with RING_PID_NONE: a
  * second producer is still refused. */
 static void t_held_role_busy(void)
@@ -775,6 +875,8 @@ static const struct {
     {"dead-peer-pid", t_dead_peer_pid},
     {"forged-closed", t_forged_closed},
     {"held-role-busy", t_held_role_busy},
+    {"fork-close", t_fork_close},
+    {"attach-lease", t_attach_lease},
     {"attach-never-faults", t_attach_never_faults},
     {"sparse-object", t_sparse_object},
     {"role-send", t_role_send},
