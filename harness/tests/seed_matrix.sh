@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # seed_matrix.sh CELL RINGBENCH SHIM_DIR DATA_DIR: the seed's failure (a
 # reader that never sees a writer's writes) placed where it can sit, and
-# named wherever it surfaces.  Each cell runs `stream`, `run` (a pingpong
-# scenario: two rings) and `doctor --wait spin` under a test-only
+# named wherever it surfaces.  Each cell runs `stream --wait futex` (a
+# strategy that sleeps), `run` (a spin pingpong scenario: two rings) and
+# `doctor --wait spin` under a test-only
 # LD_PRELOAD shim given to the whole run (shims/), and checks the exit code,
 # the words the user sees, and that nothing is left in /dev/shm.
 #   private:WHO:WHAT  WHO in creator (the harness), producer, consumer, all;
 #                     WHAT in ring, control: that process maps that object
 #                     private (fault_private.c).  Exit 3, the diagnosis
 #                     naming the process and the object.
+#   copy:WHO:WHAT     that process maps an anonymous copy instead of the
+#                     object (fault_private.c, FAULT_PRIVATE_HOW=anon):
+#                     /proc names no mapping at all; the harness's read-back
+#                     (creator) or the worker's missing mapping (producer)
+#                     gives exit 3.
 #   recreate:WHEN     WHEN in before, during, after: a ring's name removed
 #                     and created again relative to the workers' attach
 #                     (fault_recreate.c).  before and during: exit 3, "two
@@ -51,6 +57,17 @@ check() { # check MODE EXIT_CODE: the last command's output in $log
 			fail "no diagnosis naming '$who' and '$what' PRIVATE"
 		grep -Eq "$who \(pid [0-9]+\) maps [^ ]+( \(deleted\))? dev [0-9a-f:]+ inode [0-9]+ PRIVATE \($what" "$log" ||
 			fail "no evidence line: $who maps $what PRIVATE"
+	elif [ "$kind" = copy ]; then
+		who=$(who_re "$mode")
+		what="the control block"
+		[ "$b" = ring ] && what="the ring"
+		if [ "$who" = harness ]; then
+			grep -Eq "diagnosis: the harness's mapping of $what[a-z ]* is not the object's pages" "$log" ||
+				fail "no diagnosis of the harness's copy of $what"
+		else
+			grep -Eq "diagnosis: the $who said it is ready but does not map $what[a-z ]* at all" "$log" ||
+				fail "no diagnosis of the $who's copy of $what"
+		fi
 	elif [ "$want" -eq 3 ]; then
 		grep -Eq "diagnosis: two different objects" "$log" ||
 			fail "no diagnosis of two different objects"
@@ -65,8 +82,9 @@ check() { # check MODE EXIT_CODE: the last command's output in $log
 }
 
 case $kind in
-private)
+private | copy)
 	export LD_PRELOAD=$shims/libfault_private.so FAULT_PRIVATE_WHO=$a FAULT_PRIVATE_WHAT=$b
+	[ "$kind" = copy ] && export FAULT_PRIVATE_HOW=anon
 	want=3
 	;;
 recreate)
@@ -82,7 +100,7 @@ recreate)
 esac
 
 how=stream
-"$rb" stream --messages 200K --repetitions 1 --warmup 0 --stall-ms 500 >"$log" 2>&1
+"$rb" stream --wait futex --messages 200K --repetitions 1 --warmup 0 --stall-ms 500 >"$log" 2>&1
 got=$?
 check stream $want
 how=run

@@ -39,6 +39,12 @@ static void consider(struct mapinfo *m, bool *exact, const struct mapinfo *cand,
 	if (strncmp(cand->file, path, pl) != 0)
 		return;
 	bool is_exact = cand->file[pl] == 0 || cand->file[pl] == ' ';
+	/* Another segment of the object: one private page range is enough for
+	 * its writes there to go astray. */
+	if (m->found && *exact && is_exact && m->inode == cand->inode) {
+		m->shared = m->shared && cand->shared;
+		return;
+	}
 	if (m->found && (*exact || !is_exact))
 		return;
 	*m = *cand;
@@ -168,8 +174,9 @@ struct maps_view {
 	int nlost;
 	char now_dev[MAX_OBJ][16]; /* the object the name leads to now */
 	unsigned long long now_inode[MAX_OBJ];
-	int renamed_obj;	  /* the name leads to another object; -1: none */
-	int split_obj, split_who; /* a worker maps another object; -1: none */
+	int renamed_obj;		/* the name leads to another object; -1: none */
+	int unmapped_obj, unmapped_who; /* a ready worker maps it not at all; -1: none */
+	int split_obj, split_who;	/* a worker maps another object; -1: none */
 };
 
 static bool same_object(const char *dev, unsigned long long inode, const char *dev2,
@@ -195,7 +202,7 @@ static void look(const struct worker_view *w, const struct object_view *obj, int
 		 struct maps_view *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->renamed_obj = v->split_obj = v->split_who = -1;
+	v->renamed_obj = v->split_obj = v->split_who = v->unmapped_obj = v->unmapped_who = -1;
 	for (int k = 0; k < nobj && k < MAX_OBJ; k++) {
 		for (int i = w ? 0 : HARNESS; i < WITNESSES; i++) {
 			if (i < 2 && w[i].reaped) {
@@ -215,7 +222,8 @@ static void look(const struct worker_view *w, const struct object_view *obj, int
 			v->nlost++;
 		}
 		struct stat st;
-		if (obj[k].named && obj[k].inode && stat(obj[k].path, &st) == 0) {
+		if (obj[k].named && !obj[k].unlinked && obj[k].inode &&
+		    stat(obj[k].path, &st) == 0) {
 			dev_name(st.st_dev, v->now_dev[k], sizeof(v->now_dev[k]));
 			v->now_inode[k] = (unsigned long long)st.st_ino;
 			if (!same_object(v->now_dev[k], v->now_inode[k], obj[k].dev,
@@ -225,6 +233,18 @@ static void look(const struct worker_view *w, const struct object_view *obj, int
 		}
 		if (!w)
 			continue;
+		/* A worker that said it is ready has attached: if it maps the
+		 * object not at all, and did not at attach either, it works on
+		 * something else (an anonymous copy, its own buffer). */
+		for (int i = 0; i < 2 && k > 0 && v->unmapped_obj < 0; i++)
+			if (!v->m[i][k].found && w[i].said_ready && !w[i].reaped) {
+				struct procinfo pi;
+				evidence_proc(w[i].pid, &pi);
+				if (pi.alive && pi.state != 'Z') {
+					v->unmapped_obj = k;
+					v->unmapped_who = i;
+				}
+			}
 		for (int i = 0; i < 2 && v->split_obj < 0; i++) {
 			const struct mapinfo *m = &v->m[i][k];
 			const struct mapinfo *o = &v->m[i ^ 1][k];
@@ -370,7 +390,8 @@ static size_t split_why(const struct worker_view *w, const struct object_view *o
 
 static bool seed_evidence(const struct maps_view *v)
 {
-	return v->nprivate || v->nlost || v->renamed_obj >= 0 || v->split_obj >= 0;
+	return v->nprivate || v->nlost || v->renamed_obj >= 0 || v->split_obj >= 0 ||
+	       v->unmapped_obj >= 0;
 }
 
 /* A private mapping (in any witness), the harness's writes lost, or two
@@ -382,6 +403,13 @@ static bool mapping_why(const struct worker_view *w, const struct object_view *o
 		private_why(w, obj, nobj, v, out, n, len);
 	else if (v->renamed_obj >= 0 || v->split_obj >= 0)
 		split_why(w, obj, v, out, n, len);
+	else if (v->unmapped_obj >= 0)
+		add(out, n, len,
+		    "\n  diagnosis: the %s said it is ready but does not map %s at all: it reads "
+		    "and writes something else (an anonymous or private copy, a buffer of its "
+		    "own), never the object, so the other side never sees its writes nor it "
+		    "theirs",
+		    w[v->unmapped_who].role, obj[v->unmapped_obj].what);
 	return seed_evidence(v);
 }
 

@@ -67,6 +67,7 @@ struct object_view {
 	char path[300];
 	const char *what; /* "the control block", "the ring" */
 	bool named;	  /* path is a name in /dev/shm the workers open by */
+	bool unlinked;	  /* ... and the harness has removed that name */
 	char dev[16];	  /* the object the harness created: device as in maps */
 	unsigned long long inode;
 	int fd;			  /* the harness's descriptor of it, or -1 */

@@ -544,6 +544,8 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 	/* Both have opened the objects: the names are no longer needed, and a
 	 * harness killed from here on leaves nothing in /dev/shm. */
 	unlink_names(&o);
+	for (int k = 0; k < nov; k++)
+		ov[k].unlinked = ov[k].named;
 	atomic_store_explicit(&ctl->go, 1, memory_order_release);
 	if (lim->verbose)
 		fprintf(stderr, "ringbench: started %s\n", c->name);

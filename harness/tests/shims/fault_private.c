@@ -7,6 +7,9 @@
  *                       producer, consumer, or all
  *   FAULT_PRIVATE_WHAT  ring (objects in /dev/shm), control (the harness's
  *                       control block, a memfd), or all
+ *   FAULT_PRIVATE_HOW   private (the default), or anon: an anonymous shared
+ *                       mapping instead of the object (a wrapper that hands
+ *                       out a copy), which /proc does not name at all
  * (shim_role.h says which process this is.) */
 #include "shim_role.h"
 
@@ -49,8 +52,14 @@ __attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int pr
 	if (!real)
 		real = (mmap_fn)dlsym(RTLD_NEXT, "mmap");
 	const char *what = fd >= 0 && (flags & MAP_SHARED) ? what_is(fd) : NULL;
-	if (what && chosen("FAULT_PRIVATE_WHAT", what) && chosen("FAULT_PRIVATE_WHO", shim_role()))
+	if (what && chosen("FAULT_PRIVATE_WHAT", what) &&
+	    chosen("FAULT_PRIVATE_WHO", shim_role())) {
+		const char *how = getenv("FAULT_PRIVATE_HOW");
+		if (how && strcmp(how, "anon") == 0)
+			return real(addr, len, prot, (flags & ~MAP_POPULATE) | MAP_ANONYMOUS, -1,
+				    0);
 		flags = (flags & ~MAP_SHARED) | MAP_PRIVATE;
+	}
 	return real(addr, len, prot, flags, fd, off);
 }
 
