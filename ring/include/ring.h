@@ -263,7 +263,6 @@ struct ring {
 	size_t max_message;
 	size_t reserve_limit;	 /* max_message + 1 on a producer's handle, else 0 */
 	size_t commit_limit;	 /* producer: bytes last reserved + 1; 0: nothing to commit */
-	bool can_peek;		 /* a consumer's handle that has met no corrupt record */
 	bool notify;		 /* peer may sleep: check its waiter flag */
 	bool barrier_registered; /* producer: registered for the barrier (RING_FLAG_ASYM_WAKE) */
 	bool peer_barrier;	 /* producer: ... and the consumer said it calls it */
@@ -284,9 +283,12 @@ struct ring {
 	uint64_t reserved_end; /* end of the furthest reservation not yet committed */
 
 	/* consumer side */
-	uint64_t head_local; /* consumed, maybe not yet released */
-	uint64_t head_shown; /* last head published */
-	uint64_t peek_next;  /* index after the record last peeked */
+	unsigned char *peek_data; /* data; or, on a handle that may not peek, a
+				   * record no check accepts (see ring_peek) */
+	uint64_t peek_mask;	  /* mask, or 0 with that record */
+	uint64_t head_local;	  /* consumed, maybe not yet released */
+	uint64_t head_shown;	  /* last head published */
+	uint64_t peek_next;	  /* index after the record last peeked */
 
 	/* process-local resources */
 	int shm_fd;
@@ -396,7 +398,9 @@ void ring__wake_producer(struct ring *r);	/* ring_wait.c */
 void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
 void ring__zero_consumed(struct ring *r);	/* ring.c */
 /* A corrupt record word at data offset off: sets r->error to -EBADMSG and
- * the message for ring_last_error(); the handle peeks no more. */
+ * the message for ring_last_error(); the handle peeks no more.  On a handle
+ * that may not peek (not a consumer's, or one that met a corrupt record
+ * before), sets the message of the refusal instead. */
 void ring__corrupt(struct ring *r, uint64_t off, uint32_t word); /* ring.c */
 /* The refused branches of the fast paths: each sets the message naming the
  * call and the handle's role; the caller returns what a refusal returns
@@ -404,7 +408,6 @@ void ring__corrupt(struct ring *r, uint64_t off, uint32_t word); /* ring.c */
  * and cold, so the fast paths carry one compare and no call. */
 __attribute__((cold)) void ring__refuse_reserve(struct ring *r, size_t len);	/* ring.c */
 __attribute__((cold)) void ring__refuse_commit(struct ring *r, size_t len);	/* ring.c */
-__attribute__((cold)) void ring__refuse_peek(struct ring *r);			/* ring.c */
 __attribute__((cold)) void ring__refuse_role(struct ring *r, const char *call); /* ring.c */
 
 /* ---- producer fast path ---- */
@@ -611,13 +614,12 @@ static inline void ring__publish_head(struct ring *r);
 
 static inline const void *ring_peek(struct ring *r, size_t *len)
 {
-	/* False on a producer's handle and once a corrupt record was seen. */
-	if (!r->can_peek) {
-		ring__refuse_peek(r);
-		return NULL;
-	}
-	uint64_t off = r->head_local & r->mask;
-	struct ring_record *rec = (struct ring_record *)(r->data + off);
+	/* No branch of its own for a handle that may not peek (not a
+	 * consumer's, or one that met a corrupt record): its peek_data is a
+	 * record whose word says a length no ring holds, and peek_mask 0, so
+	 * the bounds check below refuses it in ring__corrupt(). */
+	uint64_t off = r->head_local & r->peek_mask;
+	struct ring_record *rec = (struct ring_record *)(r->peek_data + off);
 	/* Pairs with the release store of the word in ring_publish(). */
 	uint32_t w = atomic_load_explicit(&rec->word, memory_order_acquire);
 	if (w == RING_WRAP_MARK) {
@@ -630,7 +632,7 @@ static inline const void *ring_peek(struct ring *r, size_t *len)
 		}
 		r->head_local += r->capacity - off;
 		off = 0;
-		rec = (struct ring_record *)r->data;
+		rec = (struct ring_record *)r->peek_data;
 		/* Pairs with the same release store as the mark's load. */
 		w = atomic_load_explicit(&rec->word, memory_order_acquire);
 		if (w == RING_WRAP_MARK) {

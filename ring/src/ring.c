@@ -142,6 +142,11 @@ static void take_snapshot(const struct ring_header *h, struct snapshot *s)
 	s->creator_pid = __atomic_load_n(&h->creator_pid, __ATOMIC_RELAXED);
 }
 
+/* What a handle that may not peek reads instead of the ring (peek_data,
+ * with peek_mask 0): a word whose length no ring holds, so ring_peek()'s
+ * bounds check sends it to ring__corrupt(), which refuses.  Never written. */
+static struct ring_record refusing_record = {.word = UINT32_MAX - 1};
+
 /* Fill the process-local part of a handle from a validated snapshot and the
  * indices read with it; touches nothing shared. */
 static int handle_init(struct ring *r, const struct snapshot *s, uint64_t head, uint64_t tail)
@@ -158,7 +163,9 @@ static int handle_init(struct ring *r, const struct snapshot *s, uint64_t head, 
 	/* What the fast paths of this handle may do: one compare each. */
 	r->reserve_limit = r->role == RING_ROLE_PRODUCER ? r->max_message + 1 : 0;
 	r->commit_limit = 0;
-	r->can_peek = r->role == RING_ROLE_CONSUMER;
+	bool peeks = r->role == RING_ROLE_CONSUMER;
+	r->peek_data = peeks ? r->data : (unsigned char *)&refusing_record;
+	r->peek_mask = peeks ? r->mask : 0;
 	r->wait = (enum ring_wait)s->wait;
 	r->notify = s->wait != RING_WAIT_SPIN;
 	/* claim_role() decides both, from this snapshot's flags (one snapshot
@@ -226,27 +233,45 @@ void ring__zero_consumed(struct ring *r)
 	}
 }
 
+static const char *handle_role(const struct ring *r)
+{
+	return r->role == RING_ROLE_PRODUCER   ? "the producer's handle"
+	       : r->role == RING_ROLE_CONSUMER ? "the consumer's handle"
+					       : "the creator's handle (RING_ROLE_NONE)";
+}
+
 static const char *corrupt_why(uint32_t word)
 {
 	return word == RING_WRAP_MARK ? "(a wrap mark where none can be)"
 				      : "(a length that does not fit there)";
 }
 
+static void refuse_peek(struct ring *r)
+{
+	if (r->role == RING_ROLE_CONSUMER && r->error)
+		ring__fail(r->error,
+			   "ring %s: ring_peek refused on %s: it met a corrupt record at data "
+			   "offset %" PRIu64 ": word 0x%08x %s, and is of no further use",
+			   r->name, handle_role(r), r->corrupt_off, r->corrupt_word,
+			   corrupt_why(r->corrupt_word));
+	else
+		ring__fail(-EPERM, "ring %s: ring_peek refused on %s: only the consumer reads",
+			   r->name, handle_role(r));
+}
+
 void ring__corrupt(struct ring *r, uint64_t off, uint32_t word)
 {
-	r->can_peek = false;
+	if (r->peek_data != r->data) {
+		refuse_peek(r);
+		return;
+	}
+	r->peek_data = (unsigned char *)&refusing_record;
+	r->peek_mask = 0;
 	r->corrupt_off = off;
 	r->corrupt_word = word;
 	r->error = ring__fail(-EBADMSG,
 			      "ring %s: corrupt record at data offset %" PRIu64 ": word 0x%08x %s",
 			      r->name, off, word, corrupt_why(word));
-}
-
-static const char *handle_role(const struct ring *r)
-{
-	return r->role == RING_ROLE_PRODUCER   ? "the producer's handle"
-	       : r->role == RING_ROLE_CONSUMER ? "the consumer's handle"
-					       : "the creator's handle (RING_ROLE_NONE)";
 }
 
 void ring__refuse_reserve(struct ring *r, size_t len)
@@ -280,19 +305,6 @@ void ring__refuse_commit(struct ring *r, size_t len)
 			   "ring %s: ring_commit(%zu) refused on %s: longer than the %zu bytes "
 			   "reserved",
 			   r->name, len, handle_role(r), r->commit_limit - 1);
-}
-
-void ring__refuse_peek(struct ring *r)
-{
-	if (r->role == RING_ROLE_CONSUMER && r->error)
-		ring__fail(r->error,
-			   "ring %s: ring_peek refused on %s: it met a corrupt record at data "
-			   "offset %" PRIu64 ": word 0x%08x %s, and is of no further use",
-			   r->name, handle_role(r), r->corrupt_off, r->corrupt_word,
-			   corrupt_why(r->corrupt_word));
-	else
-		ring__fail(-EPERM, "ring %s: ring_peek refused on %s: only the consumer reads",
-			   r->name, handle_role(r));
 }
 
 void ring__refuse_role(struct ring *r, const char *call)
