@@ -713,6 +713,64 @@ static void t_role_publish(void)
 	unpair(p, c);
 }
 
+/* The creator's handle (RING_ROLE_NONE) neither sends nor reads nor
+ * releases: each fast path refuses it, and the pair's stream is intact. */
+static void t_role_none(void)
+{
+	const char *T = "role-none";
+	const char *name = test_name("rolenone");
+	struct ring *p, *c, *owner;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&owner, name, &cfg, RING_ROLE_NONE), 0);
+	CHECK_EQ(ring_attach(&p, name, RING_ROLE_PRODUCER, 100 * MS), 0);
+	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	CHECK(ring_send(p, "one", 3));
+	CHECK(!ring_send(owner, "XXXXX", 5));
+	check_refusal("ring_reserve", "creator");
+	CHECK(!ring_commit(owner, 0));
+	check_refusal("ring_commit", "creator");
+	size_t len;
+	CHECK(!ring_peek(owner, &len));
+	check_refusal("ring_peek", "creator");
+	ring_release_now(owner);
+	check_refusal("ring_release", "creator");
+	uint64_t tail = atomic_load(&owner->hdr->tail), head = atomic_load(&owner->hdr->head);
+	ring_publish(owner);
+	check_refusal("ring_publish", "creator");
+	CHECK_EQ(atomic_load(&owner->hdr->tail), tail);
+	CHECK_EQ(atomic_load(&owner->hdr->head), head);
+	say(T, "every fast path refused on the creator's handle: %s", ring_last_error());
+	const char *want[] = {"one"};
+	expect_stream(T, c, want, 1);
+	ring_close(owner);
+	unpair(p, c);
+}
+
+/* A role closed cleanly is not taken again: a second producer after the
+ * first's ring_close() is refused, and the consumer still sees the close. */
+static void t_reattach_closed(void)
+{
+	const char *T = "reattach-closed";
+	struct ring *p, *c, *x = NULL;
+	pair("reattach", &p, &c);
+	char name[RING_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%s", p->name);
+	CHECK(ring_send(p, "last", 4));
+	ring_close(p);
+	int rc = ring_attach(&x, name, RING_ROLE_PRODUCER, 100 * MS);
+	say(T, "a producer after the first closed: ring_attach returned %d (%s)", rc,
+	    rc ? ring_last_error() : "attached");
+	CHECK_EQ(rc, -EBUSY);
+	CHECK(strstr(ring_last_error(), "closed"));
+	char buf[8];
+	size_t len;
+	CHECK_EQ(ring_recv_wait(c, buf, sizeof(buf), &len, RING_WAIT_SPIN, 100 * MS), 0);
+	CHECK(len == 4 && memcmp(buf, "last", 4) == 0);
+	CHECK_EQ(ring_recv_wait(c, buf, sizeof(buf), &len, RING_WAIT_SPIN, 100 * MS), -EPIPE);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
 /* A commit with no reservation behind it (a reservation refused, none at
  * all, or one already committed) must not deliver a phantom message. */
 static void t_commit_unreserved(void)
@@ -882,6 +940,8 @@ static const struct {
     {"role-send", t_role_send},
     {"role-release", t_role_release},
     {"role-publish", t_role_publish},
+    {"role-none", t_role_none},
+    {"reattach-closed", t_reattach_closed},
     {"commit-unreserved", t_commit_unreserved},
     {"commit-overlong", t_commit_overlong},
     {"peek-after-corrupt", t_peek_after_corrupt},
