@@ -260,8 +260,8 @@ int build_check_protocol(const struct build *b)
 	if (build_capture(argv, got, sizeof(got)) != 0 || strcmp(got, want) != 0) {
 		fprintf(stderr,
 			"%s: %s cannot run under this harness: it says '%s', this one "
-			"'%s' (its workers must speak the same protocol; builds from before "
-			"`ab` existed cannot)\n",
+			"'%s' (its workers must speak the same protocol and attach to the "
+			"same ring version; builds from before `ab` existed cannot)\n",
 			who_says, b->label, got[0] ? got : "nothing", want);
 		return BENCH_USAGE;
 	}
