@@ -236,34 +236,11 @@ static void serve_errors(void)
 	CHECK_EQ(ring_serve(p, 20 * MS), -ETIMEDOUT);
 	CHECK_MSG(name, "nobody came");
 	if (geteuid() == 0) {
-		struct sockaddr_un addr;
-		socklen_t alen = sizeof(addr);
-		CHECK_EQ(getsockname(p->listen_fd, (struct sockaddr *)&addr, &alen), 0);
-		int sync[2];
-		CHECK_EQ(pipe(sync), 0);
-		pid_t pid = fork();
-		CHECK(pid >= 0);
-		if (pid == 0) {
-			if (setuid(65534) != 0)
-				_exit(2);
-			int s = socket(AF_UNIX, SOCK_STREAM, 0);
-			if (connect(s, (struct sockaddr *)&addr, alen) != 0)
-				_exit(3);
-			if (write(sync[1], "c", 1) != 1)
-				_exit(5);
-			char b[16];
-			_exit(read(s, b, sizeof(b)) == 0 ? 0 : 4); /* closed, nothing sent */
-		}
-		char b;
-		CHECK_EQ(read(sync[0], &b, 1), 1);
+		pid_t pid = test_foreign_connect(p);
 		/* Refused and closed, and the creator serves on to its deadline. */
 		CHECK_EQ(ring_serve(p, 200 * MS), -ETIMEDOUT);
 		CHECK_MSG(name, "uid 65534");
-		close(sync[0]);
-		close(sync[1]);
-		int st;
-		CHECK_EQ(waitpid(pid, &st, 0), pid);
-		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		test_foreign_done(pid);
 	} else {
 		printf("serve_errors: another uid not tried (not root)\n");
 	}

@@ -878,25 +878,7 @@ static void t_serve_foreign_uid(void)
 	struct ring *p;
 	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_EVENTFD};
 	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
-	struct sockaddr_un addr;
-	socklen_t alen = sizeof(addr);
-	CHECK_EQ(getsockname(p->listen_fd, (struct sockaddr *)&addr, &alen), 0);
-	int sync[2];
-	CHECK_EQ(pipe(sync), 0);
-	pid_t pid = fork_child();
-	if (pid == 0) {
-		if (setuid(65534) != 0)
-			_exit(2);
-		int s = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (connect(s, (struct sockaddr *)&addr, alen) != 0)
-			_exit(3);
-		if (write(sync[1], "c", 1) != 1)
-			_exit(4);
-		char b[16];
-		_exit(read(s, b, sizeof(b)) == 0 ? 0 : 5); /* closed, nothing sent */
-	}
-	char b;
-	CHECK_EQ(read(sync[0], &b, 1), 1);
+	pid_t pid = test_foreign_connect(p);
 	struct test_attach a = {.name = name, .role = RING_ROLE_CONSUMER};
 	pthread_t t;
 	CHECK_EQ(pthread_create(&t, NULL, test_attach_thread, &a), 0);
@@ -910,9 +892,7 @@ static void t_serve_foreign_uid(void)
 	if (a.rc)
 		fprintf(stderr, "attach: %s\n", a.msg);
 	CHECK_EQ(a.rc, 0);
-	int st;
-	CHECK_EQ(waitpid(pid, &st, 0), pid);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	test_foreign_done(pid);
 	CHECK(ring_send(p, "x", 1));
 	char out[4];
 	CHECK_EQ(ring_recv(a.r, out, sizeof(out)), 1);

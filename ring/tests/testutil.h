@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define TEST_MAX_NAMES 256
@@ -94,6 +97,44 @@ static inline void test_pair(const char *name, enum ring_wait w, uint64_t capaci
 		fprintf(stderr, "test_pair: %s\n", a.msg);
 	CHECK_EQ(a.rc, 0);
 	*c = a.r;
+}
+
+/* As root: a child of uid 65534 connects to the eventfd socket of p (its
+ * creator's handle); once connected it says so by returning here; it exits
+ * 0 when the creator closes the connection having sent nothing.  Reap it
+ * with test_foreign_done(). */
+static inline pid_t test_foreign_connect(const struct ring *p)
+{
+	struct sockaddr_un addr;
+	socklen_t alen = sizeof(addr);
+	CHECK_EQ(getsockname(p->listen_fd, (struct sockaddr *)&addr, &alen), 0);
+	int sync[2];
+	CHECK_EQ(pipe(sync), 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (setuid(65534) != 0)
+			_exit(2);
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(s, (struct sockaddr *)&addr, alen) != 0)
+			_exit(3);
+		if (write(sync[1], "c", 1) != 1)
+			_exit(4);
+		char b[16];
+		_exit(read(s, b, sizeof(b)) == 0 ? 0 : 5); /* closed, nothing sent */
+	}
+	char b;
+	CHECK_EQ(read(sync[0], &b, 1), 1);
+	close(sync[0]);
+	close(sync[1]);
+	return pid;
+}
+
+static inline void test_foreign_done(pid_t pid)
+{
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 #endif
