@@ -969,15 +969,20 @@ int ring__peer_state(struct ring *r)
 	if (r->role == RING_ROLE_NONE)
 		return 0;
 	_Atomic(int32_t) *slot = role_slot(r->hdr, peer_role(r));
+	/* The slot before the lock: an attacher takes the lock, then fills
+	 * its slot, so a slot seen filled here had its lock taken before the
+	 * look below (read the other way round, an attach between the two
+	 * reads would look like a death). */
+	int32_t before = atomic_load_explicit(slot, memory_order_acquire);
 	/* Held (or no answer): the holder lives, whatever its slot says; a
 	 * CLOSED there is not believed until the lock is free, nor a NONE. */
 	if (role_held(r, peer_role(r)) != 0) {
 		r->peer_attached = true;
 		return 0;
 	}
-	/* Free.  Never seen attached and the slot is empty: not attached yet.
+	/* Free.  Never seen attached and the slot was empty: not attached yet.
 	 * Once seen, an empty slot is no reason to wait: the holder is gone. */
-	if (!r->peer_attached && atomic_load_explicit(slot, memory_order_relaxed) == RING_PID_NONE)
+	if (!r->peer_attached && before == RING_PID_NONE)
 		return 0;
 	r->peer_attached = true;
 	/* The holder closed or died.  ring_close() stores CLOSED before it

@@ -458,6 +458,54 @@ static void t_attach_lease(void)
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
+#define ATTACH_RACES 300
+
+/* A peer attaching while the other side looks at it is not seen dead: the
+ * attacher takes its role's lock, then fills its slot, and a look that
+ * reads the two the other way round sees a filled slot and a free lock.
+ * 300 attaches, each watched by ring_wait_peer(0) in a loop from the first
+ * moment. */
+static void t_attach_race(void)
+{
+	const char *T = "attach-race";
+	int dead = 0;
+	const char *name = test_name("attachrace");
+	for (int i = 0; i < ATTACH_RACES; i++) {
+		struct ring *p;
+		struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+		CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+		pid_t pid = fork_child();
+		if (pid == 0) {
+			struct ring *c;
+			if (ring_attach(&c, name, RING_ROLE_CONSUMER, 2000 * MS))
+				_exit(2);
+			nap_ms(5);
+			ring_close(c);
+			_exit(0);
+		}
+		/* Look as often as possible: one check per call, no nap. */
+		bound("ring_wait_peer");
+		int rc;
+		while ((rc = ring_wait_peer(p, 0)) == -ETIMEDOUT)
+			;
+		unbound();
+		if (rc == -EOWNERDEAD) {
+			if (!dead++)
+				fprintf(stderr, "%s: attach %d: %s\n", T, i, ring_last_error());
+		} else {
+			CHECK_EQ(rc, 0);
+		}
+		int st;
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		ring_close(p);
+		CHECK_EQ(ring_unlink(name), 0);
+	}
+	say(T, "%d attaches watched from the first moment: %d seen dead while attaching",
+	    ATTACH_RACES, dead);
+	CHECK_EQ(dead, 0);
+}
+
 /* A producer that lives while its slot is overwritten with RING_PID_NONE: a
  * second producer is still refused. */
 static void t_held_role_busy(void)
@@ -913,6 +961,7 @@ static const struct {
     {"dead-peer-pid", t_dead_peer_pid},
     {"forged-closed", t_forged_closed},
     {"held-role-busy", t_held_role_busy},
+    {"attach-race", t_attach_race},
     {"fork-close", t_fork_close},
     {"attach-lease", t_attach_lease},
     {"attach-never-faults", t_attach_never_faults},
