@@ -148,21 +148,23 @@ static pid_t witness_pid(const struct worker_view *w, int i)
 	return w && i < 2 ? w[i].pid : getpid();
 }
 
-/* The device as /proc/PID/maps writes it ("00:1a"). */
-static void dev_name(dev_t d, char *out, size_t n)
+/* The object behind fd (or, with fd < 0, the name path) as /proc/PID/maps
+ * names it: the device ("00:1a") and the inode.  False if there is none. */
+static bool object_id(int fd, const char *path, char dev[16], unsigned long long *inode)
 {
-	snprintf(out, n, "%02x:%02x", major(d), minor(d));
+	struct stat st;
+	dev[0] = 0;
+	*inode = 0;
+	if ((fd >= 0 ? fstat(fd, &st) : stat(path, &st)) != 0)
+		return false;
+	snprintf(dev, 16, "%02x:%02x", major(st.st_dev), minor(st.st_dev));
+	*inode = (unsigned long long)st.st_ino;
+	return true;
 }
 
 void evidence_created(struct object_view *o, int fd)
 {
-	struct stat st;
-	o->dev[0] = 0;
-	o->inode = 0;
-	if ((fd >= 0 ? fstat(fd, &st) : stat(o->path, &st)) == 0) {
-		dev_name(st.st_dev, o->dev, sizeof(o->dev));
-		o->inode = (unsigned long long)st.st_ino;
-	}
+	object_id(fd, o->path, o->dev, &o->inode);
 }
 
 /* What the witnesses map of every object, and what that says. */
@@ -205,11 +207,10 @@ static void look(const struct worker_view *w, const struct object_view *obj, int
 	v->renamed_obj = v->split_obj = v->split_who = v->unmapped_obj = v->unmapped_who = -1;
 	for (int k = 0; k < nobj && k < MAX_OBJ; k++) {
 		for (int i = w ? 0 : HARNESS; i < WITNESSES; i++) {
-			if (i < 2 && w[i].reaped) {
-				said_mapping(&w[i], obj[k].path, &v->m[i][k]);
-				continue;
-			}
-			evidence_mapping(witness_pid(w, i), obj[k].path, &v->m[i][k]);
+			/* /proc while it lives; else, or if it maps the object no
+			 * longer, what it said at attach. */
+			if (i == HARNESS || !w[i].reaped)
+				evidence_mapping(witness_pid(w, i), obj[k].path, &v->m[i][k]);
 			if (i < 2 && !v->m[i][k].found)
 				said_mapping(&w[i], obj[k].path, &v->m[i][k]);
 			if (v->m[i][k].found && !v->m[i][k].shared) {
@@ -221,16 +222,10 @@ static void look(const struct worker_view *w, const struct object_view *obj, int
 			v->lost[k] = true;
 			v->nlost++;
 		}
-		struct stat st;
-		if (obj[k].named && !obj[k].unlinked && obj[k].inode &&
-		    stat(obj[k].path, &st) == 0) {
-			dev_name(st.st_dev, v->now_dev[k], sizeof(v->now_dev[k]));
-			v->now_inode[k] = (unsigned long long)st.st_ino;
-			if (!same_object(v->now_dev[k], v->now_inode[k], obj[k].dev,
-					 obj[k].inode) &&
-			    v->renamed_obj < 0)
-				v->renamed_obj = k;
-		}
+		if (obj[k].named && !obj[k].unlinked && obj[k].inode && v->renamed_obj < 0 &&
+		    object_id(-1, obj[k].path, v->now_dev[k], &v->now_inode[k]) &&
+		    !same_object(v->now_dev[k], v->now_inode[k], obj[k].dev, obj[k].inode))
+			v->renamed_obj = k;
 		if (!w)
 			continue;
 		/* A worker that said it is ready has attached: if it maps the
