@@ -93,7 +93,9 @@ static int parse_fraction(const char *s, double *out)
 		return -1;
 	else if (v >= 1)
 		v /= 100;
-	if (!(v > 0 && v < 1))
+	/* Up to 1000%: the threshold is on the log of the ratio (a fall to
+	 * 1/(1+t), a rise to 1+t), so 300% is a quarter or four times. */
+	if (!(v > 0 && v <= 10))
 		return -1;
 	*out = v;
 	return 0;
@@ -149,7 +151,8 @@ static int parse_judge_args(int argc, char **argv, struct jcli *j, int *first, b
 		}
 		case 't':
 			if (parse_fraction(optarg, &j->opts.threshold))
-				return usage_error("--threshold '%s': a percentage such as 5%%",
+				return usage_error("--threshold '%s': a percentage such as 5%% (at "
+						   "most 1000%%)",
 						   optarg);
 			break;
 		case 'f': j->opts.force = true; break;
