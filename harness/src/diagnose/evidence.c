@@ -582,3 +582,10 @@ bool evidence_same_objects(const struct worker_view w[2], const struct object_vi
 	}
 	return ok;
 }
+
+bool evidence_wakes_cross(uint64_t p50_ns, uint64_t p90_ns)
+{
+	const uint64_t median_limit = 5000000; /* 5 ms: a hundred times a wake */
+	const uint64_t slice_part = 40000000;  /* 40 ms: most of a slept-out slice */
+	return p50_ns < median_limit && p90_ns < slice_part;
+}

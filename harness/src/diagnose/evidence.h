@@ -108,4 +108,13 @@ int diagnose_barrier(const struct worker_view w[2], const struct object_view *ob
 bool evidence_same_objects(const struct worker_view w[2], const struct object_view *obj, int nobj,
 			   char *out, size_t n);
 
+/* Whether wakes cross, from a short pingpong's round trips (ns): a lost
+ * wake waits out the ring's 50 ms sleep slice.  It can spare the round
+ * trips that find the other side still awake (on a busy host, half of
+ * them), so the median alone is not enough: the tenth slowest part must
+ * stay under the slice too.  A healthy run makes thousands of round trips
+ * in microseconds; a tenth of them near the slice would leave it a few
+ * dozen. */
+bool evidence_wakes_cross(uint64_t p50_ns, uint64_t p90_ns);
+
 #endif
