@@ -54,8 +54,8 @@ split)
 	"$rb" stream --messages 1M --repetitions 1 --warmup 0 --stall-ms 500 --name "$name" \
 		--consumer-env "LD_PRELOAD=$shims/libfault_split_object.so" >"$log" 2>&1
 	got=$?
-	expect 3 "diagnosis: two different objects: the harness created /dev/shm$name\.[0-9]+ as dev:inode [0-9a-f:]+:[0-9]+, but the consumer (maps|mapped) /dev/shm$name\.[0-9]+\.split\.[0-9]+ \(deleted\) dev:inode [0-9a-f:]+:[0-9]+" \
-		"producer \(pid [0-9]+\) maps /dev/shm$name\.[0-9]+ \(deleted\) dev [0-9a-f:]+ inode [0-9]+ shared \(the ring\)"
+	expect 3 "diagnosis: two different objects: the harness created /memfd:${name#/}\.[0-9]+ as dev:inode [0-9a-f:]+:[0-9]+, but the consumer (maps|mapped) /memfd:${name#/}\.[0-9]+\.split\.[0-9]+ \(deleted\) dev:inode [0-9a-f:]+:[0-9]+" \
+		"producer \(pid [0-9]+\) maps /memfd:${name#/}\.[0-9]+ \(deleted\) dev [0-9a-f:]+ inode [0-9]+ shared \(the ring\)"
 	;;
 futex-private)
 	"$rb" doctor --wait futex --consumer-env "LD_PRELOAD=$shims/libfault_futex_private.so" \

@@ -100,7 +100,7 @@ stall)
 	grep -q '"error_occurred": true' "$json" || fail "results file does not record the failure"
 	grep -q '"error_message": "stall: ' "$json" || fail "results file lacks the diagnosis"
 	rm -f "$json"
-	want=3 pattern="consumer \(pid [0-9]+\) maps /dev/shm$name\.[0-9]+( \(deleted\))? dev [0-9a-f:]+ inode [0-9]+ PRIVATE \(the ring\)"
+	want=3 pattern="consumer \(pid [0-9]+\) maps /memfd:${name#/}\.[0-9]+( \(deleted\))? dev [0-9a-f:]+ inode [0-9]+ PRIVATE \(the ring\)"
 	grep -q "diagnosis: consumer maps the ring PRIVATE (copy-on-write)" "$log" || fail "no private diagnosis"
 	grep -Eq "producer \(pid [0-9]+\) maps .* shared \(the ring\)" "$log" || fail "producer not shown shared"
 	;;

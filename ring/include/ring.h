@@ -18,24 +18,36 @@
  * reads the peer's index with an acquire load.  The comment at each ordering
  * point names the operation it pairs with.
  *
- * What a peer can do.  Both processes map one shared file and share the
+ * Where the ring lives.  Since RING_VERSION 3 the ring (header and data)
+ * is a memfd the creator seals against shrinking and growing
+ * (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) before anyone can see it; the
+ * name in /dev/shm is only a pointer to it: one page holding a copy of the
+ * header's line 0, whose fields creator_pid and creator_fd say where the
+ * memfd is.  An attacher reads that page (never maps it), opens
+ * /proc/CREATOR_PID/fd/CREATOR_FD (its own open file description of the
+ * same memfd), refuses it unless it carries F_SEAL_SHRINK and its own line
+ * 0 says what the name says, and maps it.  So:
+ *  - a ring can be attached while its creator holds it (its handle open),
+ *    by a process that sees the creator's pid (the same pid namespace) and
+ *    may open its descriptors (the same uid; a creator that made itself
+ *    non-dumpable, or runs setuid, refuses that to everyone but root);
+ *  - its memory is the creator's memory: /dev/shm's size does not bound it
+ *    (ring_create refuses a ring larger than the memory available);
+ *  - in /proc/PID/maps it shows as "/memfd:NAME (deleted)", NAME the ring's
+ *    name without its '/'.
+ *
+ * What a peer can do.  Both processes map one shared memfd and share the
  * eventfds' open file descriptions, so a peer of the same uid can write
  * anything into the header and the data, and change the eventfds' flags;
  * libring checks what it reads (record words, indices, the header at
  * attach) and never relies on O_NONBLOCK, reading the eventfds with
  * RWF_NOWAIT and writing a wake only when the counter has room.  What is
  * left:
- *  - After attach, a peer that shrinks the object (ftruncate) kills the
- *    processes that use it with SIGBUS on their next touch of the lost
- *    pages, as with any shared file mapping.  Only a seal (F_SEAL_SHRINK)
- *    would forbid it, and the kernel seals memfds only: a shm_open object
- *    carries F_SEAL_SEAL from birth, so sealing needs the creator to hand a
- *    sealed memfd to every attacher instead of a name.
- *  - ring_attach itself never faults, whatever the size does meanwhile: it
- *    reads the header and writes its role with pread/pwrite on the
- *    descriptor, checks the size (and that every page was allocated) before
- *    it maps, checks it again after, and does not touch the mapping; the
- *    caller's first touch is the first one.
+ *  - Shrinking the ring is impossible: the seal refuses ftruncate to
+ *    everyone, the creator included, so no access through a mapping of it
+ *    can raise SIGBUS.  A peer can truncate or replace the name's page: that
+ *    only makes later attaches fail (ring_attach reads it with pread, so a
+ *    short read is an error, never a fault).
  *  - eventfd has no per-call non-blocking write (pwritev2 refuses
  *    RWF_NOWAIT on it): a wake looks at the counter first and skips the
  *    write when it is full (a wake is then pending anyway).  A peer that
@@ -77,7 +89,7 @@ extern "C" {
 #endif
 
 #define RING_MAGIC	   0x31474e4952425252ULL /* "RRBRING1" little-endian */
-#define RING_VERSION	   2u
+#define RING_VERSION	   3u
 #define RING_CACHELINE	   64
 #define RING_HEADER_SIZE   4096 /* data starts on the next page */
 #define RING_CAPACITY_MIN  4096ULL
@@ -181,7 +193,8 @@ struct ring_header {
 	uint32_t owner_uid;	 /* euid of the creator */
 	int32_t creator_pid;	 /* pid of the creator */
 	_Atomic(uint32_t) state; /* enum ring_state, READY stored last */
-	uint32_t reserved0[3];
+	int32_t creator_fd;	 /* the memfd's descriptor in the creator */
+	uint32_t reserved0[2];
 
 	/* line 1: written by the producer on every publish */
 	alignas(RING_CACHELINE) _Atomic(uint64_t) tail; /* bytes published */
@@ -315,29 +328,36 @@ struct ring_config {
 /* ---- setup and teardown (ring.c) ---- */
 
 /*
- * Create the object `name` (a POSIX shm name: "/" then up to 62 bytes, no
- * other '/'), size it, fill the header and publish READY.  role may be NONE
- * for a process that only manages the ring.
+ * Create the ring `name` (a POSIX shm name: "/" then up to 62 bytes, no
+ * other '/'): a sealed memfd, sized, every page allocated, the header
+ * filled and READY published, then the name's page pointing to it (see
+ * "Where the ring lives").  role may be NONE for a process that only
+ * manages the ring; the ring can be attached while this handle is open.
  * Returns 0 and sets *out, or: -EINVAL (name, capacity, wait or role),
- * -EEXIST, -ENOSPC (/dev/shm full), -ENOMEM, -EACCES, or another -errno from
- * the system.  On failure nothing is left in /dev/shm.
+ * -EEXIST, -ENOSPC (more than the memory available, or /dev/shm full),
+ * -ENOMEM, -EACCES, or another -errno from the system.  On failure nothing
+ * is left in /dev/shm.
  */
 int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
 		enum ring_role role);
 
 /*
  * Attach to `name` as producer or consumer, waiting up to timeout_ns for the
- * object to exist and to be READY, then validating it.
+ * name to exist and to say READY, then opening the memfd it points to and
+ * validating both (see "Where the ring lives").
  * Returns 0 and sets *out, or: -EINVAL (name or role), -ENOENT (no such
- * object after the timeout), -ETIMEDOUT (never became READY), -EPROTO (not
- * a ring: bad magic, zeros, garbage), -EPROTONOSUPPORT (other version or
- * header layout), -EBADMSG (bad capacity or indices, the file is smaller
- * than the header says or shrank while attaching, or it is sparse: a
- * creator allocates every page, so the header's capacity is not believed
- * until the file's allocated blocks cover it), -EPERM (another owner),
- * -EBUSY (role held by a live process, or taken before), -ESTALE (eventfds
- * came from another incarnation of the name).  Never faults, whatever a
- * peer does to the object meanwhile (see "What a peer can do").
+ * name after the timeout), -ETIMEDOUT (never became READY), -EPROTO (not
+ * a ring: bad magic, zeros, garbage; or the memfd is not sealed against
+ * shrinking, or its header is not what the name says), -EPROTONOSUPPORT
+ * (other version or header layout), -EBADMSG (bad capacity or indices, a
+ * name's page smaller than a header, a memfd smaller than the header says
+ * or sparse: a creator allocates every page, so the header's capacity is
+ * not believed until the memfd's allocated blocks cover it), -EPERM
+ * (another owner, or the creator's descriptors are closed to us), -EBUSY
+ * (role held by a live process, or taken before), -ESTALE (the creator no
+ * longer holds the ring, or the memfd or the eventfds are of another
+ * incarnation of the name).  Never faults, whatever a peer does to the
+ * name or the ring meanwhile (see "What a peer can do").
  */
 int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns);
 

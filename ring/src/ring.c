@@ -126,6 +126,7 @@ struct snapshot {
 	uint32_t flags;
 	uint32_t owner_uid;
 	int32_t creator_pid;
+	int32_t creator_fd;
 };
 
 static void take_snapshot(const struct ring_header *h, struct snapshot *s)
@@ -140,6 +141,23 @@ static void take_snapshot(const struct ring_header *h, struct snapshot *s)
 	s->flags = __atomic_load_n(&h->flags, __ATOMIC_RELAXED);
 	s->owner_uid = __atomic_load_n(&h->owner_uid, __ATOMIC_RELAXED);
 	s->creator_pid = __atomic_load_n(&h->creator_pid, __ATOMIC_RELAXED);
+	s->creator_fd = __atomic_load_n(&h->creator_fd, __ATOMIC_RELAXED);
+}
+
+/* The first field in which two snapshots differ, or NULL. */
+static const char *identity_differs(const struct snapshot *a, const struct snapshot *b)
+{
+	return a->magic != b->magic		  ? "magic"
+	       : a->version != b->version	  ? "version"
+	       : a->header_size != b->header_size ? "header_size"
+	       : a->capacity != b->capacity	  ? "capacity"
+	       : a->instance != b->instance	  ? "instance"
+	       : a->wait != b->wait		  ? "wait"
+	       : a->flags != b->flags		  ? "flags"
+	       : a->owner_uid != b->owner_uid	  ? "owner_uid"
+	       : a->creator_pid != b->creator_pid ? "creator_pid"
+	       : a->creator_fd != b->creator_fd	  ? "creator_fd"
+						  : NULL;
 }
 
 /* What a handle that may not peek reads instead of the ring (peek_data,
@@ -447,6 +465,51 @@ static int make_eventfds(struct ring *r)
 	return 0;
 }
 
+/* Memory the system could give now, in bytes (MemAvailable and SwapFree):
+ * a ring is the creator's memory, and allocating past it would wake the
+ * OOM killer, not fail.  0 if /proc/meminfo cannot say. */
+static uint64_t memory_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return 0;
+	char line[128];
+	unsigned long long kb, total = 0;
+	bool seen = false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1 ||
+		    sscanf(line, "SwapFree: %llu kB", &kb) == 1) {
+			total += kb;
+			seen = true;
+		}
+	fclose(f);
+	return seen ? (uint64_t)total * 1024 : 0;
+}
+
+/* The name's page: a copy of line 0 with state INIT, then state READY, both
+ * through the descriptor.  An attacher that reads READY (with pread, then
+ * an acquire fence) and reads the page again sees the rest. */
+static int publish_name(struct ring *r, int fd)
+{
+	struct ring_header line0;
+	memset(&line0, 0, sizeof(line0));
+	memcpy(&line0, r->hdr, RING_CACHELINE);
+	atomic_store_explicit(&line0.state, RING_STATE_INIT, memory_order_relaxed);
+	uint32_t ready = RING_STATE_READY;
+	int rc;
+	if (ftruncate(fd, RING_HEADER_SIZE) < 0)
+		return ring__fail(-errno, "ring %s: ftruncate of the name's page: %s", r->name,
+				  strerror(errno));
+	if ((rc = fd_io(fd, true, &line0, RING_CACHELINE, 0)))
+		return ring__fail(rc, "ring %s: cannot write the name's page: %s", r->name,
+				  strerror(-rc));
+	atomic_thread_fence(memory_order_release);
+	if ((rc = fd_io(fd, true, &ready, sizeof(ready), offsetof(struct ring_header, state))))
+		return ring__fail(rc, "ring %s: cannot write the name's state: %s", r->name,
+				  strerror(-rc));
+	return 0;
+}
+
 int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
 		enum ring_role role)
 {
@@ -469,25 +532,47 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	if (!r)
 		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
 	r->creator = true;
-	r->shm_fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (r->shm_fd < 0) {
+	/* The name first: it is what makes the ring ours (O_EXCL). */
+	int name_fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (name_fd < 0) {
 		rc = ring__fail(-errno, "ring %s: shm_open: %s", name, strerror(errno));
 		free(r);
 		r = NULL;
 		goto err_nounlink;
 	}
 	r->map_len = RING_HEADER_SIZE + cfg->capacity;
+	uint64_t avail = memory_available();
+	if (avail && r->map_len > avail) {
+		rc = ring__fail(-ENOSPC,
+				"ring %s: %zu bytes asked, but only %" PRIu64
+				" bytes of memory are available (MemAvailable and SwapFree)",
+				name, r->map_len, avail);
+		goto err;
+	}
+	/* The ring itself: a memfd sealed before anyone else can open it, so
+	 * that nobody (this process included) can ever shrink it under a
+	 * mapping, which would be SIGBUS on the next touch. */
+	r->shm_fd = memfd_create(name + 1, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (r->shm_fd < 0) {
+		rc = ring__fail(-errno, "ring %s: memfd_create: %s", name, strerror(errno));
+		goto err;
+	}
 	if (ftruncate(r->shm_fd, (off_t)r->map_len) < 0) {
 		rc = ring__fail(-errno, "ring %s: ftruncate to %zu bytes: %s", name, r->map_len,
 				strerror(errno));
 		goto err;
 	}
-	/* Allocate every page now: a full /dev/shm must be an error here, not
-	 * a SIGBUS on first touch in the middle of a run. */
+	/* Allocate every page now: too little memory must be an error here,
+	 * not a SIGBUS on first touch in the middle of a run. */
 	rc = posix_fallocate(r->shm_fd, 0, (off_t)r->map_len);
 	if (rc) {
-		rc = ring__fail(-rc, "ring %s: cannot allocate %zu bytes in /dev/shm: %s", name,
-				r->map_len, strerror(rc));
+		rc = ring__fail(-rc, "ring %s: cannot allocate %zu bytes of shared memory: %s",
+				name, r->map_len, strerror(rc));
+		goto err;
+	}
+	if (fcntl(r->shm_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		rc =
+		    ring__fail(-errno, "ring %s: cannot seal the memfd: %s", name, strerror(errno));
 		goto err;
 	}
 	void *map =
@@ -516,19 +601,24 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 		h->flags = RING_FLAG_ASYM_WAKE;
 	h->owner_uid = (uint32_t)geteuid();
 	h->creator_pid = (int32_t)getpid();
+	h->creator_fd = r->shm_fd;
 	if (cfg->wait == RING_WAIT_EVENTFD && (rc = make_eventfds(r)))
 		goto err;
 	struct snapshot snap;
 	take_snapshot(h, &snap);
 	if ((rc = handle_init(r, &snap, 0, 0)) || (rc = claim_role(r)))
 		goto err;
-	/* Pairs with the acquire load of state in ring_attach(): every header
-	 * field above is visible to an attacher that sees READY. */
+	/* Pairs with the acquire fence in ring_attach() after it reads READY
+	 * in the memfd: every header field above is visible to it. */
 	atomic_store_explicit(&h->state, RING_STATE_READY, memory_order_release);
+	if ((rc = publish_name(r, name_fd)))
+		goto err;
+	close(name_fd);
 	*out = r;
 	return 0;
 
 err:
+	close(name_fd);
 	shm_unlink(name);
 	handle_free(r);
 err_nounlink:
@@ -674,8 +764,8 @@ out:
 	return rc;
 }
 
-/* Validate a snapshot of a READY header against the file that holds it. */
-static int validate(const char *name, const struct snapshot *h, const struct stat *st)
+/* Validate a snapshot of a READY header. */
+static int validate(const char *name, const struct snapshot *h)
 {
 	if (h->magic != RING_MAGIC)
 		return ring__fail(-EPROTO,
@@ -707,12 +797,18 @@ static int validate(const char *name, const struct snapshot *h, const struct sta
 	if (h->owner_uid != (uint32_t)geteuid())
 		return ring__fail(-EPERM, "ring %s: field owner_uid is %u, we are uid %u", name,
 				  h->owner_uid, (unsigned)geteuid());
+	return 0;
+}
+
+/* The memfd's size and allocation against the validated snapshot. */
+static int validate_size(const char *name, const struct snapshot *h, const struct stat *st)
+{
 	uint64_t need = RING_HEADER_SIZE + h->capacity;
 	if ((uint64_t)st->st_size < need)
 		return ring__fail(
 		    -EBADMSG,
-		    "ring %s: file size %lld does not cover the header and field capacity "
-		    "(%" PRIu64 " bytes): truncated or another size",
+		    "ring %s: the memfd's size %lld does not cover the header and field "
+		    "capacity (%" PRIu64 " bytes): another size",
 		    name, (long long)st->st_size, need);
 	/* A creator allocates every page (posix_fallocate), so a file whose
 	 * blocks do not cover what the header claims was made by someone
@@ -720,10 +816,59 @@ static int validate(const char *name, const struct snapshot *h, const struct sta
 	 * to RING_CAPACITY_MAX, on this process's account. */
 	if ((uint64_t)st->st_blocks * 512 < need)
 		return ring__fail(-EBADMSG,
-				  "ring %s: the object is sparse: %llu bytes allocated of the "
+				  "ring %s: the memfd is sparse: %llu bytes allocated of the "
 				  "%" PRIu64 " that the header and field capacity need (a creator "
 				  "allocates every page)",
 				  name, (unsigned long long)st->st_blocks * 512, need);
+	return 0;
+}
+
+/* Open the memfd the name points to: our own open file description of it
+ * (for the role locks), through the creator's descriptor in /proc, and
+ * only if it is sealed against shrinking. */
+static int open_ring(struct ring *r, const struct snapshot *s)
+{
+	char path[64];
+	if (s->creator_pid <= 0 || s->creator_fd < 0)
+		return ring__fail(-EBADMSG,
+				  "ring %s: fields creator_pid %d and creator_fd %d point nowhere",
+				  r->name, (int)s->creator_pid, (int)s->creator_fd);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)s->creator_pid, (int)s->creator_fd);
+	/* O_NONBLOCK: as for the name, a lease on the memfd must not hold
+	 * us past the timeout; here it is an error at once. */
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT || e == ESRCH)
+			return ring__fail(-ESTALE,
+					  "ring %s: its creator (pid %d) no longer holds the ring "
+					  "(%s: %s): a ring can be attached while its creator "
+					  "holds it",
+					  r->name, (int)s->creator_pid, path, strerror(e));
+		if (e == EACCES || e == EPERM)
+			return ring__fail(
+			    -EPERM,
+			    "ring %s: cannot open the creator's memfd %s: %s (another "
+			    "pid namespace, another uid, or a creator that is not "
+			    "dumpable)",
+			    r->name, path, strerror(e));
+		return ring__fail(e == EWOULDBLOCK ? -ETIMEDOUT : -e,
+				  "ring %s: cannot open the creator's memfd %s: %s", r->name, path,
+				  e == EWOULDBLOCK ? "a lease on it kept us out" : strerror(e));
+	}
+	r->shm_fd = fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return ring__fail(-errno, "ring %s: fstat: %s", r->name, strerror(errno));
+	if (st.st_uid != geteuid())
+		return ring__fail(-EPERM, "ring %s: %s is owned by uid %u, we are uid %u", r->name,
+				  path, (unsigned)st.st_uid, (unsigned)geteuid());
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK))
+		return ring__fail(-EPROTO,
+				  "ring %s: %s is not a memfd sealed against shrinking (seals "
+				  "%d): whoever holds it could shrink it under our mapping",
+				  r->name, path, seals);
 	return 0;
 }
 
@@ -744,11 +889,13 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
 
 	/* The object may not exist yet: the creator can be a moment behind. */
-	/* O_NONBLOCK: an open for writing would otherwise wait out a lease a
-	 * peer holds on the object (lease-break-time, 45 s by default), past
-	 * our timeout; it says EWOULDBLOCK instead, and we retry.  The flag
-	 * changes nothing else on a regular file. */
-	while ((r->shm_fd = shm_open(name, O_RDWR | O_CLOEXEC | O_NONBLOCK, 0)) < 0) {
+	/* Read-only: the name's page is the creator's to write.  O_NONBLOCK:
+	 * an open would otherwise wait out a write lease a peer holds on it
+	 * (lease-break-time, 45 s by default), past our timeout; it says
+	 * EWOULDBLOCK instead, and we retry.  The flag changes nothing else on
+	 * a regular file. */
+	int name_fd;
+	while ((name_fd = shm_open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0)) < 0) {
 		int e = errno;
 		if ((e != ENOENT && e != EWOULDBLOCK) || sys_now_ns() >= deadline) {
 			rc = ring__fail(e == EWOULDBLOCK ? -ETIMEDOUT : -e,
@@ -761,36 +908,36 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		}
 		nap(200000);
 	}
-	/* The header is read with pread until everything is checked: past the
-	 * end of a file a peer shrinks meanwhile, a read comes back short
-	 * where a load through a mapping would be SIGBUS. */
+	/* The name's page is read with pread, never mapped: a peer may shrink
+	 * or rewrite it at any time, and a short read is an error where a load
+	 * through a mapping would be SIGBUS. */
 	struct ring_header hb;
 	struct stat st;
 	for (;;) {
-		if (fstat(r->shm_fd, &st) < 0) {
+		if (fstat(name_fd, &st) < 0) {
 			rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
-			goto err;
+			goto err_name;
 		}
 		if (st.st_uid != geteuid()) {
 			rc = ring__fail(-EPERM, "ring %s: owned by uid %u, we are uid %u", name,
 					(unsigned)st.st_uid, (unsigned)geteuid());
-			goto err;
+			goto err_name;
 		}
 		ssize_t n;
 		do
-			n = pread(r->shm_fd, &hb, sizeof(hb), 0);
+			n = pread(name_fd, &hb, sizeof(hb), 0);
 		while (n < 0 && errno == EINTR);
 		if (n < 0) {
 			rc = ring__fail(-errno, "ring %s: pread: %s", name, strerror(errno));
-			goto err;
+			goto err_name;
 		}
 		if (n == sizeof(hb) &&
 		    atomic_load_explicit(&hb.state, memory_order_relaxed) == RING_STATE_READY) {
-			/* Pairs with the release store of state in ring_create():
-			 * the read above saw READY, so every field stored before
-			 * it is visible to a read ordered after this fence. */
+			/* Pairs with the release fence in publish_name(): the
+			 * read above saw READY, so every field written before it
+			 * is visible to a read ordered after this fence. */
 			atomic_thread_fence(memory_order_acquire);
-			if (fd_io(r->shm_fd, false, &hb, sizeof(hb), 0) == 0 &&
+			if (fd_io(name_fd, false, &hb, sizeof(hb), 0) == 0 &&
 			    atomic_load_explicit(&hb.state, memory_order_relaxed) ==
 				RING_STATE_READY)
 				break;
@@ -798,14 +945,13 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		bool late = sys_now_ns() >= deadline;
 		if (n < (ssize_t)sizeof(hb)) {
 			/* Between the creator's shm_open and ftruncate, or
-			 * truncated: n is the file's size. */
+			 * truncated: n is the page's size. */
 			if (late) {
-				rc =
-				    ring__fail(-EBADMSG,
-					       "ring %s: file size %lld is smaller than the header "
-					       "(%d bytes): truncated or not a ring",
-					       name, (long long)n, RING_HEADER_SIZE);
-				goto err;
+				rc = ring__fail(-EBADMSG,
+						"ring %s: the name's page has size %lld, smaller "
+						"than a header (%d bytes): truncated or not a ring",
+						name, (long long)n, RING_HEADER_SIZE);
+				goto err_name;
 			}
 		} else {
 			/* Only the creator writes magic, and only RING_MAGIC: any
@@ -817,7 +963,7 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 						"ring %s: field magic is 0x%016" PRIx64
 						", expected 0x%016llx: not a ring",
 						name, magic, RING_MAGIC);
-				goto err;
+				goto err_name;
 			}
 			if (late) {
 				rc = ring__fail(-ETIMEDOUT,
@@ -825,27 +971,68 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 						"creator never finished",
 						name, atomic_load(&hb.state),
 						(long long)((sys_now_ns() - start) / 1000000));
-				goto err;
+				goto err_name;
 			}
 		}
 		nap(100000);
 	}
-	/* One snapshot of the header decides everything from here on; the
-	 * indices come from the same read.  Ours is written by nobody else;
-	 * a stale value of the peer's only makes the producer see less room. */
+	/* One snapshot of the name's page decides everything from here on:
+	 * a peer that rewrites it meanwhile cannot make two decisions
+	 * disagree (a mask larger than the mapping). */
 	struct snapshot snap;
 	take_snapshot(&hb, &snap);
+	close(name_fd);
+	if ((rc = validate(name, &snap)) || (rc = open_ring(r, &snap)))
+		goto err;
+	/* The ring's own header, through the descriptor: the creator stored
+	 * READY in it (release) before it wrote the name's page, which we saw
+	 * READY after an acquire fence. */
+	if ((rc = fd_io(r->shm_fd, false, &hb, sizeof(hb), 0))) {
+		rc = ring__fail(rc, "ring %s: cannot read the memfd's header: %s", name,
+				strerror(-rc));
+		goto err;
+	}
+	struct snapshot mine;
+	take_snapshot(&hb, &mine);
+	const char *differs = identity_differs(&snap, &mine);
+	if (!differs && atomic_load_explicit(&hb.state, memory_order_relaxed) != RING_STATE_READY)
+		differs = "state";
+	if (differs) {
+		/* All zeroes where the name says a ready ring: the seed's
+		 * failure in the creator, whose writes never reached the memfd. */
+		if (mine.magic == 0 && mine.instance == 0)
+			rc = ring__fail(-EPROTO,
+					"ring %s: the memfd its name points to (pid %d, fd %d) "
+					"reads zeros (field magic is 0x0) where the name says a "
+					"ready ring of instance %016" PRIx64
+					": the creator's writes to it never arrived (a private or "
+					"copied mapping in the creator?)",
+					name, (int)snap.creator_pid, (int)snap.creator_fd,
+					snap.instance);
+		else if (mine.instance != snap.instance)
+			rc = ring__fail(-ESTALE,
+					"ring %s: the memfd at pid %d fd %d is instance %016" PRIx64
+					", the name says %016" PRIx64 ": two different objects",
+					name, (int)snap.creator_pid, (int)snap.creator_fd,
+					mine.instance, snap.instance);
+		else
+			rc = ring__fail(-EPROTO,
+					"ring %s: the memfd's header is not what the name says "
+					"(field %s differs)",
+					name, differs);
+		goto err;
+	}
 	uint64_t head = atomic_load_explicit(&hb.head, memory_order_relaxed);
 	uint64_t tail = atomic_load_explicit(&hb.tail, memory_order_relaxed);
 	if (fstat(r->shm_fd, &st) < 0) {
 		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
 		goto err;
 	}
-	if ((rc = validate(name, &snap, &st)))
+	if ((rc = validate_size(name, &snap, &st)))
 		goto err;
 	size_t full = RING_HEADER_SIZE + snap.capacity;
 	/* Populated now: page faults belong to attach, not to the first lap.
-	 * Population stops quietly at the end of a file that shrank. */
+	 * The seal keeps every page there for as long as we map it. */
 	void *map =
 	    mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
 	if (map == MAP_FAILED) {
@@ -855,19 +1042,6 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	}
 	r->hdr = map;
 	r->map_len = full;
-	/* The size once more, now that it is mapped: a file that shrank after
-	 * the check above is refused here rather than faulted on later. */
-	if (fstat(r->shm_fd, &st) < 0) {
-		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
-		goto err;
-	}
-	if ((uint64_t)st.st_size < full) {
-		rc = ring__fail(-EBADMSG,
-				"ring %s: file size %lld no longer covers the header and field "
-				"capacity (%zu bytes): it shrank while we attached",
-				name, (long long)st.st_size, full);
-		goto err;
-	}
 	if (snap.wait == RING_WAIT_EVENTFD && (rc = fetch_eventfds(r, &snap, deadline)))
 		goto err;
 	/* The first write to the ring, through the descriptor: attach never
@@ -876,6 +1050,8 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		goto err;
 	*out = r;
 	return 0;
+err_name:
+	close(name_fd);
 err:
 	handle_free(r);
 	return rc;

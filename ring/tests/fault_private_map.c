@@ -1,6 +1,6 @@
 /* fault_private_map.c: an LD_PRELOAD shim for the fault tests only.  It turns
- * every shared mapping of an object in /dev/shm into a private,
- * copy-on-write one: the
+ * every shared mapping of a ring (a memfd, or an object in /dev/shm) into
+ * a private, copy-on-write one: the
  * classic bug behind the seed report, where a process writes its own copy
  * and its peer never sees it.  The ring must report this as an error within
  * its timeout, never hang and never pass. */
@@ -13,8 +13,9 @@
 
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 
-/* Only objects in /dev/shm: the harness's control block is a memfd that
- * must stay shared, or the fault would hit the measuring, not the ring. */
+/* Only rings and objects in /dev/shm: the harness's control block is a
+ * memfd that must stay shared, or the fault would hit the measuring, not
+ * the ring. */
 static int in_dev_shm(int fd)
 {
 	char link[64], path[256];
@@ -23,7 +24,9 @@ static int in_dev_shm(int fd)
 	if (n <= 0)
 		return 0;
 	path[n] = 0;
-	return strncmp(path, "/dev/shm/", 9) == 0;
+	return strncmp(path, "/dev/shm/", 9) == 0 ||
+	       (strncmp(path, "/memfd:", 7) == 0 &&
+		strncmp(path, "/memfd:ringbench-control", 24) != 0);
 }
 
 __attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int prot, int flags,

@@ -672,7 +672,8 @@ struct hostile {
 	struct ring_header *h;
 	unsigned char *data;
 	uint64_t capacity;
-	int efd[2]; /* data, space; -1 when the ring has none */
+	int efd[2];  /* data, space; -1 when the ring has none */
+	int ring_fd; /* a descriptor of the ring's memfd, to try to shrink it */
 	struct rng g;
 	const char *who;
 	pid_t decoy;   /* a live child of the hostile process, until it kills it */
@@ -886,7 +887,17 @@ static void step_b(struct hostile *h, char *what, size_t n)
 	struct rng *g = &h->g;
 	uint64_t mask = h->capacity - 1;
 	uint64_t head = atomic_load(&hd->head), tail = atomic_load(&hd->tail);
-	switch (below(g, 7)) {
+	switch (below(g, 8)) {
+	case 7: { /* shrink the ring under both sides: the seal must refuse it,
+		   * or the next touch of a lost page is SIGBUS (a finding) */
+		off_t to = below(g, 2)
+			       ? 0
+			       : RING_HEADER_SIZE + (off_t)below(g, 2) * (off_t)(h->capacity / 2);
+		int rc = ftruncate(h->ring_fd, to);
+		snprintf(what, n, "shrink the ring to %lld bytes: %s", (long long)to,
+			 rc ? strerror(errno) : "done (not sealed)");
+		break;
+	}
 	case 0:
 	case 1: { /* a record word anywhere, or just around head or tail */
 		uint64_t at = below(g, 2) ? 8 * below(g, h->capacity / 8)
@@ -996,16 +1007,13 @@ static void *hostile_thread(void *arg)
 	return NULL;
 }
 
-/* The hostile process: maps the object by name, holds the creator's
- * eventfds (inherited), has a decoy child whose pid it can kill. */
+/* The hostile process: maps the ring through the creator's memfd and
+ * holds its eventfds (both inherited), has a decoy child whose pid it can
+ * kill. */
 static int hostile_main(struct exec *x, struct shared *sh, struct ring *creator)
 {
-	int fd = shm_open(x->name, O_RDWR | O_CLOEXEC, 0);
-	if (fd < 0)
-		return 2;
 	size_t len = RING_HEADER_SIZE + x->capacity;
-	void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
+	void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, creator->shm_fd, 0);
 	if (map == MAP_FAILED)
 		return 2;
 	struct hostile h = {.x = x,
@@ -1014,6 +1022,7 @@ static int hostile_main(struct exec *x, struct shared *sh, struct ring *creator)
 			    .data = (unsigned char *)map + RING_HEADER_SIZE,
 			    .capacity = x->capacity,
 			    .efd = {creator->data_efd, creator->space_efd},
+			    .ring_fd = creator->shm_fd,
 			    .g = {pick_seed_bits(x->seed, 0x4057)},
 			    .who = "hostile",
 			    .t0 = sys_now_ns()};
@@ -1083,6 +1092,7 @@ static int worker_main(struct exec *x, struct shared *sh, int role)
 			    .data = w.r->data,
 			    .capacity = w.r->capacity,
 			    .efd = {w.r->data_efd, w.r->space_efd},
+			    .ring_fd = w.r->shm_fd,
 			    .g = {pick_seed_bits(x->seed, 0x7417)},
 			    .who = role == AG_PRODUCER ? "hostile thread in the producer"
 						       : "hostile thread in the consumer",

@@ -109,6 +109,7 @@ int main(void)
 	struct ring_config fcfg = {.capacity = 65536, .wait = RING_WAIT_FUTEX};
 	CHECK_EQ(ring_create(&p, name, &fcfg, RING_ROLE_PRODUCER), 0);
 	p->hdr->flags = RING_FLAG_ASYM_WAKE;
+	test_republish(p);
 	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 1000 * MS), -EBADMSG);
 	CHECK(strstr(ring_last_error(), "hybrid only") != NULL);
 	ring_close(p);
@@ -118,6 +119,7 @@ int main(void)
 	cfg.wait = RING_WAIT_FUTEX;
 	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
 	p->hdr->flags = 0x80;
+	test_republish(p);
 	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 1000 * MS), -EPROTONOSUPPORT);
 	CHECK(strstr(ring_last_error(), "field flags is 0x80") != NULL);
 	ring_close(p);

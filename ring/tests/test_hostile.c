@@ -427,9 +427,9 @@ static void t_fork_close(void)
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
-/* A peer that holds a read lease on the object (possible once no process
- * has it open for writing: the creator closed its handle) would make an
- * attach's open for writing wait out lease-break-time (45 s by default):
+/* A peer that holds a write lease on the name's page (possible while no
+ * other process has it open: the creator closed it once published) would
+ * make an attach's open wait out lease-break-time (45 s by default):
  * ring_attach(100 ms) still returns in time. */
 static void t_attach_lease(void)
 {
@@ -438,23 +438,24 @@ static void t_attach_lease(void)
 	struct ring *owner, *c = NULL;
 	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
 	CHECK_EQ(ring_create(&owner, name, &cfg, RING_ROLE_NONE), 0);
-	ring_close(owner);
 	signal(SIGIO, SIG_IGN); /* the lease holder is told of the break: us */
-	int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+	int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 	CHECK(fd >= 0);
-	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0) {
+	if (fcntl(fd, F_SETLEASE, F_WRLCK) < 0) {
 		say(T, "skipped: F_SETLEASE: %s", strerror(errno));
 		close(fd);
+		ring_close(owner);
 		shm_unlink(name);
 		exit(77);
 	}
 	bound("ring_attach(100 ms) against a lease");
 	int rc = ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS);
 	unbound();
-	say(T, "ring_attach(100 ms) with a read lease held on the object: %d (%s)", rc,
+	say(T, "ring_attach(100 ms) with a write lease held on the name: %d (%s)", rc,
 	    rc ? ring_last_error() : "attached");
 	CHECK_EQ(rc, -ETIMEDOUT);
 	close(fd);
+	ring_close(owner);
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
@@ -531,9 +532,11 @@ static void t_held_role_busy(void)
 
 #define ATTACHES 200
 
-/* A child flips the object's size (to 0 and back, sometimes allocated,
- * sometimes sparse, the header rewritten each time) while 200 children
- * attach in turn: an attach may fail, but none may die of a signal. */
+/* A child flips the size of the name's page (to 0 and back, sometimes
+ * allocated, sometimes sparse, the page rewritten each time) and tries the
+ * same on the ring's memfd, while 200 children attach in turn and, once
+ * attached, touch the ring: an attach may fail, but none may die of a
+ * signal. */
 static void t_attach_never_faults(void)
 {
 	const char *T = "attach-never-faults";
@@ -547,9 +550,14 @@ static void t_attach_never_faults(void)
 	pid_t flipper = fork_child();
 	if (flipper == 0) {
 		int fd = shm_open(name, O_RDWR, 0);
-		if (fd < 0)
+		char ring_path[64];
+		snprintf(ring_path, sizeof(ring_path), "/proc/%d/fd/%d", (int)getppid(),
+			 owner->shm_fd);
+		int rfd = open(ring_path, O_RDWR);
+		if (fd < 0 || rfd < 0)
 			_exit(2);
 		for (unsigned i = 0;; i++) {
+			(void)!ftruncate(rfd, i & 1 ? 0 : RING_HEADER_SIZE);
 			(void)!ftruncate(fd, 0);
 			if (i & 1)
 				(void)!ftruncate(fd, full);
@@ -565,8 +573,14 @@ static void t_attach_never_faults(void)
 			struct ring *r;
 			int rc = ring_attach(
 			    &r, name, i & 1 ? RING_ROLE_PRODUCER : RING_ROLE_CONSUMER, 20 * MS);
-			/* No ring_close: after attach a shrunk object may fault,
-			 * and that is not what this test looks at. */
+			if (rc == 0) {
+				/* Touch the header and the data: the memfd is
+				 * sealed, so no page of it can have gone. */
+				volatile unsigned char *d = (volatile unsigned char *)r->hdr;
+				for (size_t k = 0; k < r->map_len; k += 4096)
+					(void)d[k];
+				ring_close(r);
+			}
 			_exit(rc == 0 ? 0 : 1);
 		}
 		int st;
@@ -589,17 +603,13 @@ static void t_attach_never_faults(void)
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
-/* An object whose valid header claims 1 GiB that was never allocated: attach
- * refuses it before mapping, and nothing gets populated. */
-static void t_sparse_object(void)
+/* A ring made by hand in this process: the header (a valid one, instance 1)
+ * written into fd, which is sealed with `seals`, and a name's page under
+ * name that points to it. */
+static void forge_ring(const char *name, int fd, uint64_t cap, int seals)
 {
-	const char *T = "sparse-object";
-	const char *name = test_name("sparse");
-	const uint64_t cap = 1ULL << 30;
-	int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	CHECK(fd >= 0);
-	CHECK_EQ(ftruncate(fd, (off_t)(RING_HEADER_SIZE + cap)), 0);
 	static struct ring_header h;
+	memset(&h, 0, sizeof(h));
 	h.magic = RING_MAGIC;
 	h.version = RING_VERSION;
 	h.header_size = sizeof(h);
@@ -608,15 +618,35 @@ static void t_sparse_object(void)
 	h.wait = RING_WAIT_SPIN;
 	h.owner_uid = (uint32_t)geteuid();
 	h.creator_pid = (int32_t)getpid();
+	h.creator_fd = fd;
 	atomic_store(&h.state, RING_STATE_READY);
 	CHECK_EQ(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	if (seals)
+		CHECK_EQ(fcntl(fd, F_ADD_SEALS, seals), 0);
+	int nfd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(nfd >= 0);
+	CHECK_EQ(pwrite(nfd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	close(nfd);
+}
+
+/* A sealed memfd whose valid header claims 1 GiB that was never allocated:
+ * attach refuses it before mapping, and nothing gets populated. */
+static void t_sparse_object(void)
+{
+	const char *T = "sparse-object";
+	const char *name = test_name("sparse");
+	const uint64_t cap = 1ULL << 30;
+	int fd = memfd_create("sparse", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	CHECK(fd >= 0);
+	CHECK_EQ(ftruncate(fd, (off_t)(RING_HEADER_SIZE + cap)), 0);
+	forge_ring(name, fd, cap, F_SEAL_SHRINK | F_SEAL_GROW);
 	struct stat before, after;
 	CHECK_EQ(fstat(fd, &before), 0);
 	struct ring *r = NULL;
 	int rc = ring_attach(&r, name, RING_ROLE_CONSUMER, 100 * MS);
 	CHECK_EQ(fstat(fd, &after), 0);
 	long long grown = ((long long)after.st_blocks - (long long)before.st_blocks) * 512;
-	say(T, "attach of a sparse 1 GiB object: %d (%s); %lld MiB populated", rc,
+	say(T, "attach of a sparse 1 GiB ring: %d (%s); %lld MiB populated", rc,
 	    rc ? ring_last_error() : "attached", grown >> 20);
 	if (r)
 		ring_close(r);
@@ -625,6 +655,38 @@ static void t_sparse_object(void)
 	CHECK_EQ(rc, -EBADMSG);
 	CHECK_MSG(name, "sparse");
 	CHECK_EQ(grown, 0);
+}
+
+/* A name that points to a ring nobody sealed (a memfd without seals, or an
+ * object in /dev/shm, which cannot be sealed): whoever holds it could shrink
+ * it under our mapping, so attach refuses it. */
+static void t_unsealed_object(void)
+{
+	const char *T = "unsealed-object";
+	const uint64_t cap = RING_CAPACITY_MIN;
+	for (int kind = 0; kind < 2; kind++) {
+		const char *name = test_name("unsealed");
+		const char *other = test_name("plain");
+		int fd = kind == 0 ? memfd_create("unsealed", MFD_CLOEXEC | MFD_ALLOW_SEALING)
+				   : shm_open(other, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		CHECK(fd >= 0);
+		CHECK_EQ(ftruncate(fd, (off_t)(RING_HEADER_SIZE + cap)), 0);
+		CHECK_EQ(posix_fallocate(fd, 0, (off_t)(RING_HEADER_SIZE + cap)), 0);
+		forge_ring(name, fd, cap, 0);
+		struct ring *r = NULL;
+		int rc = ring_attach(&r, name, RING_ROLE_CONSUMER, 100 * MS);
+		say(T, "attach of a ring in %s: %d (%s)",
+		    kind == 0 ? "a memfd without seals" : "an object in /dev/shm", rc,
+		    rc ? ring_last_error() : "attached");
+		if (r)
+			ring_close(r);
+		close(fd);
+		CHECK_EQ(ring_unlink(name), 0);
+		if (kind == 1)
+			CHECK_EQ(ring_unlink(other), 0);
+		CHECK_EQ(rc, -EPROTO);
+		CHECK_MSG(name, "sealed against shrinking");
+	}
 }
 
 /* ---- the API's own misuse ---- */
@@ -799,10 +861,14 @@ static void t_role_none(void)
 static void t_reattach_closed(void)
 {
 	const char *T = "reattach-closed";
-	struct ring *p, *c, *x = NULL;
-	pair("reattach", &p, &c);
-	char name[RING_NAME_MAX + 1];
-	snprintf(name, sizeof(name), "%s", p->name);
+	struct ring *owner, *p, *c, *x = NULL;
+	const char *name = test_name("reattach");
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	/* The creator holds the ring throughout: a ring can be attached only
+	 * while it does. */
+	CHECK_EQ(ring_create(&owner, name, &cfg, RING_ROLE_NONE), 0);
+	CHECK_EQ(ring_attach(&p, name, RING_ROLE_PRODUCER, 100 * MS), 0);
+	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
 	CHECK(ring_send(p, "last", 4));
 	ring_close(p);
 	int rc = ring_attach(&x, name, RING_ROLE_PRODUCER, 100 * MS);
@@ -816,6 +882,7 @@ static void t_reattach_closed(void)
 	CHECK(len == 4 && memcmp(buf, "last", 4) == 0);
 	CHECK_EQ(ring_recv_wait(c, buf, sizeof(buf), &len, RING_WAIT_SPIN, 100 * MS), -EPIPE);
 	ring_close(c);
+	ring_close(owner);
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
@@ -951,6 +1018,44 @@ static void t_serve_foreign_uid(void)
 
 /* ---- the table ---- */
 
+/* ---- a peer shrinks the ring after attach ---- */
+
+/* A peer that shrinks the ring after both attached (ftruncate through its
+ * own descriptor, or the creator's in /proc) would kill the other side
+ * with SIGBUS on its next touch.  The seal refuses the shrink, and the
+ * stream goes on.  Run in a child, so that a SIGBUS is a failure this test
+ * reports rather than its death. */
+static void t_truncate_after_attach(void)
+{
+	const char *T = "truncate-after-attach";
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		struct ring *p, *c;
+		pair("shrink", &p, &c);
+		int a = ftruncate(c->shm_fd, 0);
+		int ea = errno;
+		int b = ftruncate(c->shm_fd, RING_HEADER_SIZE);
+		int eb = errno;
+		say(T, "the consumer's ftruncate to 0: %d (%s); to the header only: %d (%s)", a,
+		    a ? strerror(ea) : "done", b, b ? strerror(eb) : "done");
+		CHECK(ring_send(p, "after", 5));
+		const char *want[] = {"after"};
+		expect_stream(T, c, want, 1);
+		CHECK_EQ(a, -1);
+		CHECK_EQ(b, -1);
+		unpair(p, c);
+		_exit(0);
+	}
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st)) {
+		say(T, "FAIL: the producer and consumer died of %s after the shrink",
+		    strsignal(WTERMSIG(st)));
+		exit(1);
+	}
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -966,6 +1071,8 @@ static const struct {
     {"attach-lease", t_attach_lease},
     {"attach-never-faults", t_attach_never_faults},
     {"sparse-object", t_sparse_object},
+    {"unsealed-object", t_unsealed_object},
+    {"truncate-after-attach", t_truncate_after_attach},
     {"role-send", t_role_send},
     {"role-release", t_role_release},
     {"role-publish", t_role_publish},

@@ -5,10 +5,12 @@
 #include "check.h"
 #include "ring.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,6 +50,17 @@ static inline int test_exists(const char *name)
 	struct stat st;
 	snprintf(path, sizeof(path), "/dev/shm%s", name);
 	return stat(path, &st) == 0;
+}
+
+/* Write line 0 of the creator's header (p->hdr) into the name's page, as a
+ * creator that wrote those values would have published them: a test that
+ * changes an identity field changes it in both places. */
+static inline void test_republish(const struct ring *p)
+{
+	int fd = shm_open(p->name, O_RDWR | O_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(pwrite(fd, p->hdr, RING_CACHELINE, 0), RING_CACHELINE);
+	close(fd);
 }
 
 /* The last error must name the object and mention the field. */

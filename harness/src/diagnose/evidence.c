@@ -165,6 +165,8 @@ static bool object_id(int fd, const char *path, char dev[16], unsigned long long
 void evidence_created(struct object_view *o, int fd)
 {
 	object_id(fd, o->path, o->dev, &o->inode);
+	if (o->named && o->name[0])
+		object_id(-1, o->name, o->name_dev, &o->name_inode);
 }
 
 /* What the witnesses map of every object, and what that says. */
@@ -174,7 +176,7 @@ struct maps_view {
 	int nprivate;
 	bool lost[MAX_OBJ]; /* the harness's own bytes are not in the object */
 	int nlost;
-	char now_dev[MAX_OBJ][16]; /* the object the name leads to now */
+	char now_dev[MAX_OBJ][16]; /* what the name leads to now */
 	unsigned long long now_inode[MAX_OBJ];
 	int renamed_obj;		/* the name leads to another object; -1: none */
 	int unmapped_obj, unmapped_who; /* a ready worker maps it not at all; -1: none */
@@ -222,9 +224,10 @@ static void look(const struct worker_view *w, const struct object_view *obj, int
 			v->lost[k] = true;
 			v->nlost++;
 		}
-		if (obj[k].named && !obj[k].unlinked && obj[k].inode && v->renamed_obj < 0 &&
-		    object_id(-1, obj[k].path, v->now_dev[k], &v->now_inode[k]) &&
-		    !same_object(v->now_dev[k], v->now_inode[k], obj[k].dev, obj[k].inode))
+		if (obj[k].named && !obj[k].unlinked && obj[k].name_inode && v->renamed_obj < 0 &&
+		    object_id(-1, obj[k].name, v->now_dev[k], &v->now_inode[k]) &&
+		    !same_object(v->now_dev[k], v->now_inode[k], obj[k].name_dev,
+				 obj[k].name_inode))
 			v->renamed_obj = k;
 		if (!w)
 			continue;
@@ -292,8 +295,8 @@ static size_t maps_lines(const struct worker_view *w, const struct object_view *
 			len = add(out, n, len,
 				  "\n  the name %s now leads to dev:inode %s:%llu; the harness "
 				  "created dev:inode %s:%llu",
-				  obj[k].path, v->now_dev[k], v->now_inode[k], obj[k].dev,
-				  obj[k].inode);
+				  obj[k].name, v->now_dev[k], v->now_inode[k], obj[k].name_dev,
+				  obj[k].name_inode);
 	}
 	return len;
 }
@@ -338,14 +341,15 @@ static size_t private_why(const struct worker_view *w, const struct object_view 
 				harness_obj = k;
 			}
 	if (harness_obj >= 0)
-		len =
-		    add(out, n, len,
-			".  The harness created %s and wrote %s through that mapping; none of "
-			"it reached the object, so whoever opens the object reads zeros where "
-			"the harness wrote%s",
-			obj[harness_obj].what,
-			obj[harness_obj].own_what ? obj[harness_obj].own_what : "its contents",
-			obj[harness_obj].named ? " (an attaching worker finds 'not a ring')" : "");
+		len = add(out, n, len,
+			  ".  The harness created %s and wrote %s through that mapping; none of "
+			  "it reached the object, so whoever opens the object reads zeros where "
+			  "the harness wrote%s",
+			  obj[harness_obj].what,
+			  obj[harness_obj].own_what ? obj[harness_obj].own_what : "its contents",
+			  obj[harness_obj].named
+			      ? " (an attaching worker finds zeros where the header should be)"
+			      : "");
 	return add(out, n, len,
 		   ".  A private mapping writes its own copy: the other processes never see its "
 		   "writes, nor it theirs.  Map it MAP_SHARED (look for MAP_PRIVATE, an "
@@ -359,11 +363,12 @@ static size_t split_why(const struct worker_view *w, const struct object_view *o
 		int k = v->renamed_obj;
 		return add(out, n, len,
 			   "\n  diagnosis: two different objects under one name: the harness "
-			   "created %s as dev:inode %s:%llu and still maps it, but the name now "
-			   "leads to dev:inode %s:%llu.  It was removed and created again after "
-			   "the harness created it, so whoever opened it since maps another object "
-			   "and never sees the other side's writes",
-			   obj[k].path, obj[k].dev, obj[k].inode, v->now_dev[k], v->now_inode[k]);
+			   "created %s as dev:inode %s:%llu, but the name now leads to dev:inode "
+			   "%s:%llu.  It was removed and created again after the harness created "
+			   "it, so whoever opened it since finds another object (or none that "
+			   "works) and never sees the other side's writes",
+			   obj[k].name, obj[k].name_dev, obj[k].name_inode, v->now_dev[k],
+			   v->now_inode[k]);
 	}
 	int k = v->split_obj, i = v->split_who;
 	if (obj[k].inode)

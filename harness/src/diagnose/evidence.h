@@ -64,11 +64,14 @@ struct worker_view {
  * them, so it is the third witness: how it maps each object, what the
  * object held when it was created, and whether its own writes reached it. */
 struct object_view {
-	char path[300];
-	const char *what; /* "the control block", "the ring" */
-	bool named;	  /* path is a name in /dev/shm the workers open by */
-	bool unlinked;	  /* ... and the harness has removed that name */
-	char dev[16];	  /* the object the harness created: device as in maps */
+	char path[300];	   /* as /proc/PID/maps names it ("/memfd:NAME" for a ring) */
+	const char *what;  /* "the control block", "the ring" */
+	bool named;	   /* the workers find it by name (in /dev/shm) */
+	bool unlinked;	   /* ... and the harness has removed that name */
+	char name[300];	   /* that name's path ("/dev/shm/NAME"), "" if none */
+	char name_dev[16]; /* what the name led to when the harness created it */
+	unsigned long long name_inode;
+	char dev[16]; /* the object the harness created: device as in maps */
 	unsigned long long inode;
 	int fd;			  /* the harness's descriptor of it, or -1 */
 	const unsigned char *map; /* the harness's mapping of it, or NULL */
@@ -77,7 +80,8 @@ struct object_view {
 };
 
 /* Fill the created-object fields of o from fd (or, with fd < 0, from the
- * name in o->path), once, right after the harness created it. */
+ * path), and what its name leads to, once, right after the harness created
+ * it. */
 void evidence_created(struct object_view *o, int fd);
 
 /* The seed's failure in the creator: right after creating the objects, the

@@ -284,7 +284,13 @@ static int objects_view(const struct bench_case *c, const struct tp_objects *o,
 					      /* Line 0, the identity: the creator's alone. */
 					      .own_len = r ? RING_CACHELINE : 0,
 					      .own_what = "the ring's header"};
-		snprintf(obj[n].path, sizeof(obj[n].path), "/dev/shm%s", o->shm[k]);
+		/* A ring is a memfd its name points to (see ring.h); the
+		 * other transports map the object in /dev/shm itself. */
+		snprintf(obj[n].name, sizeof(obj[n].name), "/dev/shm%s", o->shm[k]);
+		if (r)
+			snprintf(obj[n].path, sizeof(obj[n].path), "/memfd:%s", o->shm[k] + 1);
+		else
+			snprintf(obj[n].path, sizeof(obj[n].path), "%s", obj[n].name);
 		evidence_created(&obj[n], obj[n].fd);
 		n++;
 	}

@@ -55,8 +55,9 @@ static void say(const char *fmt, ...)
 }
 
 /* Say on the pipe how this process maps the shared objects (the control
- * block, and what it opened in /dev/shm): evidence the harness keeps after
- * this process has exited, as "maps " and the line of /proc/self/maps. */
+ * block, the rings' memfds, what it opened in /dev/shm): evidence the
+ * harness keeps after this process has exited, as "maps " and the line of
+ * /proc/self/maps. */
 static void say_maps(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -64,8 +65,7 @@ static void say_maps(void)
 	struct mapinfo m;
 	while (f && fgets(line, sizeof(line), f))
 		if (evidence_maps_line(line, &m) &&
-		    (strncmp(m.file, "/dev/shm/", 9) == 0 ||
-		     strncmp(m.file, "/memfd:ringbench-control", 24) == 0))
+		    (strncmp(m.file, "/dev/shm/", 9) == 0 || strncmp(m.file, "/memfd:", 7) == 0))
 			say("maps %.*s", (int)strcspn(line, "\n"), line);
 	if (f)
 		fclose(f);

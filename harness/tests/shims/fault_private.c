@@ -5,8 +5,9 @@
  * asks, since where it sits decides where it surfaces.
  *   FAULT_PRIVATE_WHO   creator (the harness, which creates every object),
  *                       producer, consumer, or all
- *   FAULT_PRIVATE_WHAT  ring (objects in /dev/shm), control (the harness's
- *                       control block, a memfd), or all
+ *   FAULT_PRIVATE_WHAT  ring (a ring's memfd, or an object in /dev/shm),
+ *                       control (the harness's control block, a memfd), or
+ *                       all
  *   FAULT_PRIVATE_HOW   private (the default), or anon: an anonymous shared
  *                       mapping instead of the object (a wrapper that hands
  *                       out a copy), which /proc does not name at all
@@ -32,10 +33,10 @@ static const char *what_is(int fd)
 	if (n <= 0)
 		return NULL;
 	path[n] = 0;
-	if (strncmp(path, "/dev/shm/", 9) == 0)
-		return "ring";
 	if (strncmp(path, "/memfd:ringbench-control", 24) == 0)
 		return "control";
+	if (strncmp(path, "/dev/shm/", 9) == 0 || strncmp(path, "/memfd:", 7) == 0)
+		return "ring";
 	return NULL;
 }
 

@@ -5,10 +5,14 @@
  *   FAULT_RECREATE=before  the producer, opening the name, first replaces it
  *                          with an empty object of the same size: whoever
  *                          opens the name from then on reads zeros;
- *   FAULT_RECREATE=during  the producer opens the real object, then replaces
- *                          the name with a copy of it (a ready ring, the same
- *                          incarnation); the consumer, 200 ms later, attaches
- *                          to the copy: two objects under one name;
+ *   FAULT_RECREATE=during  the producer opens the real name, then replaces it
+ *                          with a second ring: a copy of the ring (the same
+ *                          incarnation, a sealed memfd of its own, held by
+ *                          the producer) and a name's page pointing to it;
+ *                          the consumer, 200 ms later, attaches to the copy:
+ *                          two objects under one name.  (A copy of the
+ *                          name's page alone would point to the same ring,
+ *                          and change nothing: see ring.h.)
  *   FAULT_RECREATE=after   the producer opens first; the consumer, 200 ms
  *                          later, opens the real object and only then
  *                          replaces the name: both map the object the harness
@@ -18,6 +22,7 @@
  *                          must stay an environment problem (exit 2).
  * The harness unlinks the name when the workers have attached, so the
  * replacement is never left behind. */
+#include "ring_copy.h"
 #include "shim_role.h"
 
 #include <dlfcn.h>
@@ -33,8 +38,8 @@
 
 typedef int (*shm_open_fn)(const char *, int, mode_t);
 
-/* Replace the name with a new object of fd's size, a copy of it or zeros. */
-static void replace(shm_open_fn real, const char *name, int fd, bool copy)
+/* Replace the name with a new page of fd's size, all zeros. */
+static void replace_zeros(shm_open_fn real, const char *name, int fd)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0 || shm_unlink(name) < 0)
@@ -42,17 +47,21 @@ static void replace(shm_open_fn real, const char *name, int fd, bool copy)
 	int nfd = real(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (nfd < 0)
 		return;
-	size_t len = (size_t)st.st_size;
-	if (ftruncate(nfd, st.st_size) == 0 && copy) {
-		void *src = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-		void *dst = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, nfd, 0);
-		if (src != MAP_FAILED && dst != MAP_FAILED)
-			memcpy(dst, src, len);
-		if (src != MAP_FAILED)
-			munmap(src, len);
-		if (dst != MAP_FAILED)
-			munmap(dst, len);
-	}
+	(void)!ftruncate(nfd, st.st_size);
+	close(nfd);
+}
+
+/* Replace the name (its page read through fd) with a second ring. */
+static void replace_ring(shm_open_fn real, const char *name, int fd)
+{
+	struct ring_header page;
+	if (ring_copy(fd, name + 1, &page) < 0 || shm_unlink(name) < 0)
+		return;
+	int nfd = real(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (nfd < 0)
+		return;
+	if (ftruncate(nfd, sizeof(page)) == 0)
+		(void)!pwrite(nfd, &page, RING_CACHELINE, 0);
 	close(nfd);
 }
 
@@ -78,11 +87,13 @@ __attribute__((visibility("default"))) int shm_open(const char *name, int oflag,
 	if (fd < 0)
 		return fd;
 	if (strcmp(when, "before") == 0 && producer) {
-		replace(real, name, fd, false);
+		replace_zeros(real, name, fd);
 		close(fd);
 		return real(name, oflag, mode);
 	}
-	if ((strcmp(when, "during") == 0 && producer) || (strcmp(when, "after") == 0 && !producer))
-		replace(real, name, fd, strcmp(when, "during") == 0);
+	if (strcmp(when, "during") == 0 && producer)
+		replace_ring(real, name, fd);
+	if (strcmp(when, "after") == 0 && !producer)
+		replace_zeros(real, name, fd);
 	return fd;
 }
