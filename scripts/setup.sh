@@ -7,10 +7,10 @@
 # clang and its runtime (libclang-rt-14-dev has libFuzzer): the hostile-peer
 # fuzz target; python3-yaml: the test that parses the CI recipes; hyperfine:
 # ringbench startup; gnuplot-nox: ringbench plot and report; libbenchmark: the
-# Google Benchmark shim and ring_gbench; valgrind: check/ab --instructions;
+# liburing-dev: libring's eventfd wakes; Google Benchmark shim and ring_gbench; valgrind: check/ab --instructions;
 # libck-dev, libiceoryx-binding-c-dev and iceoryx (RouDi): the ck_ring and
 # iceoryx peers (scenarios/peers.ini).
-RINGBENCH_PACKAGES=(build-essential cmake git pkg-config libjansson-dev libinih-dev
+RINGBENCH_PACKAGES=(build-essential cmake git pkg-config liburing-dev libjansson-dev libinih-dev
 	clang-format clang libclang-rt-14-dev python3 python3-yaml libbenchmark-dev hyperfine gnuplot-nox valgrind
 	libck-dev libiceoryx-binding-c-dev iceoryx)
 

@@ -1,5 +1,5 @@
 /* ring.h: one single-producer/single-consumer ring of variable-length
- * messages in POSIX shared memory, shared by two unrelated processes.
+ * messages in shared memory, shared by two unrelated processes.
  *
  * Conventions (liburing style):
  *  - every function that can fail returns 0 or a negative errno; on failure
@@ -9,7 +9,8 @@
  *  - blocking calls take a wait strategy and a timeout in nanoseconds and
  *    never wait longer than that timeout, nor forever on a dead peer,
  *    whatever the peer did to the flags of the eventfds both share (but see
- *    the one race left, under "What a peer can do");
+ *    the one race left where the kernel offers no io_uring, under "What a
+ *    peer can do");
  *  - a fast path called on the wrong handle, or out of order, is refused
  *    (NULL or false, and ring_last_error() names the call and the handle's
  *    role): it never hurts the peer's stream.
@@ -48,17 +49,20 @@
  *    can raise SIGBUS.  A peer can truncate or replace the name's page: that
  *    only makes later attaches fail (ring_attach reads it with pread, so a
  *    short read is an error, never a fault).
- *  - eventfd has no per-call non-blocking write (pwritev2 refuses
- *    RWF_NOWAIT on it): a wake looks at the counter first and skips the
- *    write when it is full (a wake is then pending anyway).  A peer that
- *    clears O_NONBLOCK and refills the counter to its maximum in the instant
- *    between that look and the write still blocks the waker's write (in
- *    ring_send, ring_publish, ring_close and the blocking calls) until the
- *    counter is read, and the only reader is that peer: a determined one
- *    wins the race within a few hundred wakes and holds the waker for good.
- *    Closing it needs a wake that is not a write: an AIO or io_uring
- *    completion posted to the eventfd by the kernel, which never blocks.
- *    A futex ring has no such descriptor.
+ *  - An eventfd wake is not a write: each handle in a role submits a no-op
+ *    to an io_uring of its own whose completions the kernel posts to the
+ *    peer's eventfd (io_uring_register_eventfd).  The kernel adds to the
+ *    counter, stops at its maximum, and never blocks, whatever a peer did
+ *    to O_NONBLOCK or the counter; a sleeper drains a counter at its
+ *    maximum like any other.  One system call per wake.  Where the kernel
+ *    offers no io_uring (disabled by sysctl, refused by a seccomp policy:
+ *    the handle's wake_uring is then NULL), a wake polls the counter and
+ *    writes only when it has room (a wake is pending anyway when it has
+ *    none); there a peer that clears O_NONBLOCK and refills the counter in
+ *    the instant between that look and the write still blocks the waker's
+ *    write (in ring_send, ring_publish, ring_close and the blocking calls)
+ *    until the counter is read, which only that peer does.  A futex ring
+ *    has no such descriptor.
  *  - Liveness is the role's lock (see RING_VERSION), held by the open file
  *    description of the process that attached: a child forked without exec
  *    after attach holds it too, and the role lives on while that child does
@@ -309,6 +313,7 @@ struct ring {
 	int space_efd;	    /* eventfd that wakes the producer, or -1 */
 	int listen_fd;	    /* creator of an eventfd ring: hands out the eventfds */
 	int peer_pidfd;	    /* wakes an eventfd sleeper when peer_pid exits, or -1 */
+	void *wake_uring;   /* eventfd ring: a struct io_uring that posts our wakes, or NULL */
 	pid_t peer_pid;	    /* the pid peer_pidfd was opened for, or found not to be the peer */
 	bool peer_attached; /* the peer's role lock was seen held (or its slot filled) */
 	uint64_t syscalls;  /* system calls made by waits, wakes and liveness checks */

@@ -100,6 +100,7 @@ static struct ring *handle_new(const char *name, enum ring_role role)
 
 static void handle_free(struct ring *r)
 {
+	ring__wake_free(r);
 	if (r->hdr)
 		munmap(r->hdr, r->map_len);
 	int fds[] = {r->shm_fd, r->data_efd, r->space_efd, r->listen_fd, r->peer_pidfd};
@@ -608,6 +609,7 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	take_snapshot(h, &snap);
 	if ((rc = handle_init(r, &snap, 0, 0)) || (rc = claim_role(r)))
 		goto err;
+	ring__wake_setup(r);
 	/* Pairs with the acquire fence in ring_attach() after it reads READY
 	 * in the memfd: every header field above is visible to it. */
 	atomic_store_explicit(&h->state, RING_STATE_READY, memory_order_release);
@@ -1048,6 +1050,7 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	 * touches the mapping, which is the caller's to touch first. */
 	if ((rc = handle_init(r, &snap, head, tail)) || (rc = claim_role(r)))
 		goto err;
+	ring__wake_setup(r);
 	*out = r;
 	return 0;
 err_name:

@@ -48,4 +48,10 @@ static inline int ring__membarrier(int cmd)
 /* Creator of an eventfd ring: serve one pending attach without waiting. */
 RING_HIDDEN void ring__serve_pending(struct ring *r);
 
+/* An eventfd handle in a role: set up the io_uring that posts its wakes to
+ * the peer's eventfd (r->wake_uring), or leave it NULL where the kernel
+ * offers none (the wakes then write, with the race ring.h names). */
+RING_HIDDEN void ring__wake_setup(struct ring *r);
+RING_HIDDEN void ring__wake_free(struct ring *r);
+
 #endif

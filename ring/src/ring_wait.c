@@ -3,8 +3,10 @@
 #include "ring_internal.h"
 
 #include <linux/futex.h>
+#include <liburing.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -26,6 +28,59 @@ static long futex(_Atomic(uint32_t) *word, int op, uint32_t val, const struct ti
 	return syscall(SYS_futex, (uint32_t *)word, op, val, ts, NULL, 0);
 }
 
+/* An eventfd wake that is not a write: a no-op submitted to our own
+ * io_uring, whose completion the kernel posts to the peer's eventfd
+ * (io_uring_register_eventfd).  The kernel adds to the counter (it stops
+ * at its maximum) and never blocks, whatever O_NONBLOCK says: no peer can
+ * hold the waker.  One system call, where poll and write were two.  False
+ * if the submission failed: the caller writes instead. */
+static bool post_wake(struct io_uring *u)
+{
+	/* Reap what earlier wakes completed: the no-op completes within the
+	 * submission, but the queue must never fill, whatever is late. */
+	io_uring_cq_advance(u, io_uring_cq_ready(u));
+	struct io_uring_sqe *sqe = io_uring_get_sqe(u);
+	if (!sqe)
+		return false;
+	io_uring_prep_nop(sqe);
+	if (io_uring_submit(u) != 1)
+		return false;
+	io_uring_cq_advance(u, io_uring_cq_ready(u));
+	return true;
+}
+
+void ring__wake_setup(struct ring *r)
+{
+	int efd = r->role == RING_ROLE_PRODUCER	  ? r->data_efd
+		  : r->role == RING_ROLE_CONSUMER ? r->space_efd
+						  : -1;
+	if (efd < 0 || r->wake_uring)
+		return;
+	struct io_uring *u = calloc(1, sizeof(*u));
+	if (!u)
+		return;
+	/* Four entries: one wake in flight at a time, and room to spare. */
+	if (io_uring_queue_init(4, u, 0) < 0) {
+		free(u);
+		return;
+	}
+	if (io_uring_register_eventfd(u, efd) < 0) {
+		io_uring_queue_exit(u);
+		free(u);
+		return;
+	}
+	r->wake_uring = u;
+}
+
+void ring__wake_free(struct ring *r)
+{
+	if (!r->wake_uring)
+		return;
+	io_uring_queue_exit(r->wake_uring);
+	free(r->wake_uring);
+	r->wake_uring = NULL;
+}
+
 /* Wake one side, if it said it sleeps.  The exchange clears the flag so a
  * stream of publishes makes one wake, not one per message. */
 static void wake(struct ring *r, _Atomic(uint32_t) *waiting, _Atomic(uint32_t) *seq, int efd)
@@ -33,21 +88,17 @@ static void wake(struct ring *r, _Atomic(uint32_t) *waiting, _Atomic(uint32_t) *
 	if (!atomic_exchange_explicit(waiting, 0, memory_order_relaxed))
 		return;
 	r->syscalls++;
+	if (efd >= 0 && r->wake_uring && post_wake(r->wake_uring))
+		return;
 	if (efd >= 0) {
-		/* O_NONBLOCK lives in the open file description both processes
-		 * share, so a peer can clear it, and eventfd has no per-call
-		 * non-blocking write (pwritev2 refuses RWF_NOWAIT).  A write of 1
-		 * blocks only when the counter is at its maximum,
+		/* No io_uring: write.  O_NONBLOCK lives in the open file
+		 * description both processes share, so a peer can clear it.  A
+		 * write of 1 blocks only when the counter is at its maximum,
 		 * 0xfffffffffffffffe, i.e. when a wake is pending anyway: POLLOUT
 		 * says exactly whether it is below that, so skip the write when
 		 * it is not.  What is left is a peer refilling the counter in
 		 * the instant between the two calls (ring.h, "What a peer can
-		 * do").  Chosen over F_GETFL (setting the flag back if it was
-		 * cleared): there a peer that holds the counter full need only
-		 * toggle the flag, and a write that lands in a cleared instant
-		 * blocks for good; here the peer must itself fill the counter in
-		 * that instant.  A determined peer still wins that race, and then
-		 * holds the write for as long as it does not read (ring.h). */
+		 * do"). */
 		struct pollfd p = {.fd = efd, .events = POLLOUT};
 		int k;
 		while ((k = poll(&p, 1, 0)) < 0 && errno == EINTR)
