@@ -33,7 +33,10 @@
  *    may open its descriptors (the same uid; a creator that made itself
  *    non-dumpable, or runs setuid, refuses that to everyone but root);
  *  - its memory is the creator's memory: /dev/shm's size does not bound it
- *    (ring_create refuses a ring larger than the memory available);
+ *    (ring_create refuses a ring larger than the memory available:
+ *    MemAvailable and SwapFree, and what is left under the creator's cgroup
+ *    memory.max), and a creator that is not dumpable is refused at create,
+ *    since nobody could open its descriptors;
  *  - in /proc/PID/maps it shows as "/memfd:NAME (deleted)", NAME the ring's
  *    name without its '/'.
  *
@@ -48,7 +51,17 @@
  *    everyone, the creator included, so no access through a mapping of it
  *    can raise SIGBUS.  A peer can truncate or replace the name's page: that
  *    only makes later attaches fail (ring_attach reads it with pread, so a
- *    short read is an error, never a fault).
+ *    short read is an error, never a fault).  What attach opens through
+ *    /proc is decided on an O_PATH descriptor first (a plain memfd, the
+ *    inode the name says, our uid), so a page that points at a terminal, a
+ *    FIFO or a FUSE file makes it run no open code of theirs.
+ *  - A peer can punch holes in the ring (fallocate PUNCH_HOLE; no seal
+ *    forbids it but F_SEAL_WRITE, which forbids the shared writable mapping
+ *    too): the lost pages read as zeros, as if the peer had written zeros
+ *    there, which libring survives like any other write of a peer (a
+ *    stream that stalls, never a fault or a phantom message), and come
+ *    back on the next touch, allocated then, on the account of whoever
+ *    touches them.
  *  - An eventfd wake is not a write: each handle in a role submits a no-op
  *    to an io_uring of its own whose completions the kernel posts to the
  *    peer's eventfd (io_uring_register_eventfd).  The kernel adds to the
@@ -198,7 +211,7 @@ struct ring_header {
 	int32_t creator_pid;	 /* pid of the creator */
 	_Atomic(uint32_t) state; /* enum ring_state, READY stored last */
 	int32_t creator_fd;	 /* the memfd's descriptor in the creator */
-	uint32_t reserved0[2];
+	uint64_t ring_ino;	 /* the memfd's inode number */
 
 	/* line 1: written by the producer on every publish */
 	alignas(RING_CACHELINE) _Atomic(uint64_t) tail; /* bytes published */
@@ -340,7 +353,8 @@ struct ring_config {
  * manages the ring; the ring can be attached while this handle is open.
  * Returns 0 and sets *out, or: -EINVAL (name, capacity, wait or role),
  * -EEXIST, -ENOSPC (more than the memory available, or /dev/shm full),
- * -ENOMEM, -EACCES, or another -errno from the system.  On failure nothing
+ * -ENOMEM, -EACCES, -EPERM (this process is not dumpable), or another
+ * -errno from the system.  On failure nothing
  * is left in /dev/shm.
  */
 int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
@@ -352,17 +366,18 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
  * validating both (see "Where the ring lives").
  * Returns 0 and sets *out, or: -EINVAL (name or role), -ENOENT (no such
  * name after the timeout), -ETIMEDOUT (never became READY), -EPROTO (not
- * a ring: bad magic, zeros, garbage; or the memfd is not sealed against
- * shrinking, or its header is not what the name says), -EPROTONOSUPPORT
+ * a ring: bad magic, zeros, garbage; or the creator's descriptor is not a
+ * memfd, or not one sealed against shrinking, or its header is not what the
+ * name says), -EPROTONOSUPPORT
  * (other version or header layout), -EBADMSG (bad capacity or indices, a
  * name's page smaller than a header, a memfd smaller than the header says
  * or sparse: a creator allocates every page, so the header's capacity is
  * not believed until the memfd's allocated blocks cover it), -EPERM
  * (another owner, or the creator's descriptors are closed to us), -EBUSY
  * (role held by a live process, or taken before), -ESTALE (the creator no
- * longer holds the ring, or the memfd or the eventfds are of another
- * incarnation of the name).  Never faults, whatever a peer does to the
- * name or the ring meanwhile (see "What a peer can do").
+ * longer holds the ring: gone, or its descriptor now names another inode;
+ * or the memfd or the eventfds are of another incarnation of the name).  Never faults, whatever a
+ * peer does to the name or the ring meanwhile (see "What a peer can do").
  */
 int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns);
 

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -128,6 +130,7 @@ struct snapshot {
 	uint32_t owner_uid;
 	int32_t creator_pid;
 	int32_t creator_fd;
+	uint64_t ring_ino;
 };
 
 static void take_snapshot(const struct ring_header *h, struct snapshot *s)
@@ -143,6 +146,7 @@ static void take_snapshot(const struct ring_header *h, struct snapshot *s)
 	s->owner_uid = __atomic_load_n(&h->owner_uid, __ATOMIC_RELAXED);
 	s->creator_pid = __atomic_load_n(&h->creator_pid, __ATOMIC_RELAXED);
 	s->creator_fd = __atomic_load_n(&h->creator_fd, __ATOMIC_RELAXED);
+	s->ring_ino = __atomic_load_n(&h->ring_ino, __ATOMIC_RELAXED);
 }
 
 /* The first field in which two snapshots differ, or NULL. */
@@ -158,6 +162,7 @@ static const char *identity_differs(const struct snapshot *a, const struct snaps
 	       : a->owner_uid != b->owner_uid	  ? "owner_uid"
 	       : a->creator_pid != b->creator_pid ? "creator_pid"
 	       : a->creator_fd != b->creator_fd	  ? "creator_fd"
+	       : a->ring_ino != b->ring_ino	  ? "ring_ino"
 						  : NULL;
 }
 
@@ -466,15 +471,31 @@ static int make_eventfds(struct ring *r)
 	return 0;
 }
 
-/* Memory the system could give now, in bytes (MemAvailable and SwapFree):
- * a ring is the creator's memory, and allocating past it would wake the
- * OOM killer, not fail.  0 if /proc/meminfo cannot say. */
+/* One number from a file (a cgroup's memory.max or memory.current): false
+ * if unreadable or "max". */
+static bool read_u64(const char *path, uint64_t *v)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	unsigned long long x;
+	bool ok = fscanf(f, "%llu", &x) == 1;
+	fclose(f);
+	*v = x;
+	return ok;
+}
+
+/* Memory this process could be given now, in bytes: MemAvailable and
+ * SwapFree, and no more than what is left under its own cgroup's
+ * memory.max (cgroup v2; a container's limit).  A ring is the creator's
+ * memory, and allocating past it wakes the OOM killer rather than fail.
+ * 0 if /proc/meminfo cannot say. */
 static uint64_t memory_available(void)
 {
 	FILE *f = fopen("/proc/meminfo", "re");
 	if (!f)
 		return 0;
-	char line[128];
+	char line[256];
 	unsigned long long kb, total = 0;
 	bool seen = false;
 	while (fgets(line, sizeof(line), f))
@@ -484,7 +505,30 @@ static uint64_t memory_available(void)
 			seen = true;
 		}
 	fclose(f);
-	return seen ? (uint64_t)total * 1024 : 0;
+	if (!seen)
+		return 0;
+	uint64_t avail = (uint64_t)total * 1024;
+	/* "0::/path" is the cgroup v2 line of /proc/self/cgroup. */
+	f = fopen("/proc/self/cgroup", "re");
+	char cg[200] = "";
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0 && sscanf(line + 3, "%199s", cg) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (cg[0] == '/') {
+		char path[300];
+		uint64_t max, cur;
+		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", cg);
+		bool limited = read_u64(path, &max);
+		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", cg);
+		if (limited && read_u64(path, &cur)) {
+			uint64_t left = max > cur ? max - cur : 0;
+			if (left < avail)
+				avail = left ? left : 1;
+		}
+	}
+	return avail;
 }
 
 /* The name's page: a copy of line 0 with state INIT, then state READY, both
@@ -541,12 +585,39 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 		r = NULL;
 		goto err_nounlink;
 	}
+	/* The page at once, its magic with state INIT: an attacher that
+	 * comes while the ring is still being allocated (seconds for a large
+	 * one) waits for READY, and its timeout says the creator never
+	 * finished, not that the page is truncated. */
+	struct ring_header early;
+	memset(&early, 0, sizeof(early));
+	early.magic = RING_MAGIC;
+	if (ftruncate(name_fd, RING_HEADER_SIZE) < 0 ||
+	    (rc = fd_io(name_fd, true, &early, sizeof(early.magic), 0)) != 0) {
+		rc = ring__fail(rc ? rc : -errno, "ring %s: cannot write the name's page: %s", name,
+				strerror(rc ? -rc : errno));
+		goto err;
+	}
+	/* Another process opens the ring through /proc/OUR_PID/fd, which the
+	 * kernel refuses to everyone but root while we are not dumpable (we
+	 * changed uid, or said PR_SET_DUMPABLE 0): say so now, not at each
+	 * attach. */
+	if (prctl(PR_GET_DUMPABLE) == 0) {
+		rc = ring__fail(-EPERM,
+				"ring %s: this process is not dumpable (it changed its uid, or "
+				"called prctl(PR_SET_DUMPABLE, 0)), so no other process could "
+				"open the ring through /proc/%d/fd; call prctl(PR_SET_DUMPABLE, "
+				"1) first",
+				name, (int)getpid());
+		goto err;
+	}
 	r->map_len = RING_HEADER_SIZE + cfg->capacity;
 	uint64_t avail = memory_available();
 	if (avail && r->map_len > avail) {
 		rc = ring__fail(-ENOSPC,
 				"ring %s: %zu bytes asked, but only %" PRIu64
-				" bytes of memory are available (MemAvailable and SwapFree)",
+				" bytes of memory are available (MemAvailable and SwapFree, "
+				"and the cgroup's memory.max)",
 				name, r->map_len, avail);
 		goto err;
 	}
@@ -603,6 +674,12 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	h->owner_uid = (uint32_t)geteuid();
 	h->creator_pid = (int32_t)getpid();
 	h->creator_fd = r->shm_fd;
+	struct stat self;
+	if (fstat(r->shm_fd, &self) < 0) {
+		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
+		goto err;
+	}
+	h->ring_ino = (uint64_t)self.st_ino;
 	if (cfg->wait == RING_WAIT_EVENTFD && (rc = make_eventfds(r)))
 		goto err;
 	struct snapshot snap;
@@ -825,9 +902,38 @@ static int validate_size(const char *name, const struct snapshot *h, const struc
 	return 0;
 }
 
+/* The device memfds live on, from a memfd of our own: a ring must be one
+ * of them, not a hugetlbfs memfd (a hole there is SIGBUS when the pool is
+ * empty), a tmpfs file, a device or a file of a FUSE server. */
+static bool memfd_device(dev_t *dev)
+{
+	static _Atomic(int) known; /* 0 unknown, 1 known, -1 cannot say */
+	static _Atomic(uint64_t) cached;
+	int k = atomic_load_explicit(&known, memory_order_acquire);
+	if (k == 0) {
+		int fd = memfd_create("ring-probe", MFD_CLOEXEC);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0) {
+			atomic_store_explicit(&cached, (uint64_t)st.st_dev, memory_order_relaxed);
+			k = 1;
+		} else {
+			k = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		atomic_store_explicit(&known, k, memory_order_release);
+	}
+	*dev = (dev_t)atomic_load_explicit(&cached, memory_order_relaxed);
+	return k == 1;
+}
+
 /* Open the memfd the name points to: our own open file description of it
  * (for the role locks), through the creator's descriptor in /proc, and
- * only if it is sealed against shrinking. */
+ * only if it is a plain memfd, the one the name says (its inode), ours by
+ * uid, and sealed against shrinking.  What the descriptor is, is decided
+ * on an O_PATH descriptor, which runs no open code of the target (a
+ * terminal would become our controlling one; a FUSE file's open could
+ * hold us forever); only then is it opened for reading and writing. */
 static int open_ring(struct ring *r, const struct snapshot *s)
 {
 	char path[64];
@@ -836,10 +942,8 @@ static int open_ring(struct ring *r, const struct snapshot *s)
 				  "ring %s: fields creator_pid %d and creator_fd %d point nowhere",
 				  r->name, (int)s->creator_pid, (int)s->creator_fd);
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)s->creator_pid, (int)s->creator_fd);
-	/* O_NONBLOCK: as for the name, a lease on the memfd must not hold
-	 * us past the timeout; here it is an error at once. */
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
+	int at = open(path, O_PATH | O_CLOEXEC);
+	if (at < 0) {
 		int e = errno;
 		if (e == ENOENT || e == ESRCH)
 			return ring__fail(-ESTALE,
@@ -854,17 +958,52 @@ static int open_ring(struct ring *r, const struct snapshot *s)
 			    "pid namespace, another uid, or a creator that is not "
 			    "dumpable)",
 			    r->name, path, strerror(e));
+		return ring__fail(-e, "ring %s: cannot open the creator's memfd %s: %s", r->name,
+				  path, strerror(e));
+	}
+	/* Cached attributes: a FUSE server is not asked. */
+	struct statx sx;
+	dev_t memfd_dev;
+	int rc = 0;
+	if (statx(at, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_UID | STATX_INO,
+		  &sx) < 0) {
+		rc = ring__fail(-errno, "ring %s: statx of %s: %s", r->name, path, strerror(errno));
+	} else if (!S_ISREG(sx.stx_mode) ||
+		   (memfd_device(&memfd_dev) &&
+		    makedev(sx.stx_dev_major, sx.stx_dev_minor) != memfd_dev)) {
+		rc = ring__fail(-EPROTO,
+				"ring %s: %s is not a memfd (mode 0%o, device %u:%u): not a ring's "
+				"memory",
+				r->name, path, (unsigned)sx.stx_mode, sx.stx_dev_major,
+				sx.stx_dev_minor);
+	} else if (sx.stx_ino != s->ring_ino) {
+		rc =
+		    ring__fail(-ESTALE,
+			       "ring %s: %s is inode %llu, the name says the ring is inode %" PRIu64
+			       ": the creator no longer holds the ring there (a ring can be "
+			       "attached while its creator holds it)",
+			       r->name, path, (unsigned long long)sx.stx_ino, s->ring_ino);
+	} else if (sx.stx_uid != geteuid()) {
+		rc = ring__fail(-EPERM, "ring %s: %s is owned by uid %u, we are uid %u", r->name,
+				path, (unsigned)sx.stx_uid, (unsigned)geteuid());
+	}
+	if (rc) {
+		close(at);
+		return rc;
+	}
+	/* Now a plain memfd: open it, through our own O_PATH descriptor (the
+	 * same file whatever the creator's descriptor table does meanwhile).
+	 * O_NONBLOCK: a lease on it must not hold us past the timeout. */
+	char mine[64];
+	snprintf(mine, sizeof(mine), "/proc/self/fd/%d", at);
+	int fd = open(mine, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int e = errno;
+	close(at);
+	if (fd < 0)
 		return ring__fail(e == EWOULDBLOCK ? -ETIMEDOUT : -e,
 				  "ring %s: cannot open the creator's memfd %s: %s", r->name, path,
 				  e == EWOULDBLOCK ? "a lease on it kept us out" : strerror(e));
-	}
 	r->shm_fd = fd;
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return ring__fail(-errno, "ring %s: fstat: %s", r->name, strerror(errno));
-	if (st.st_uid != geteuid())
-		return ring__fail(-EPERM, "ring %s: %s is owned by uid %u, we are uid %u", r->name,
-				  path, (unsigned)st.st_uid, (unsigned)geteuid());
 	int seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK))
 		return ring__fail(-EPROTO,
@@ -1034,7 +1173,8 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		goto err;
 	size_t full = RING_HEADER_SIZE + snap.capacity;
 	/* Populated now: page faults belong to attach, not to the first lap.
-	 * The seal keeps every page there for as long as we map it. */
+	 * The seal keeps the size for as long as we map it (not the pages: a
+	 * peer can punch holes, which read as zeros; see ring.h). */
 	void *map =
 	    mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
 	if (map == MAP_FAILED) {

@@ -888,14 +888,28 @@ static void step_b(struct hostile *h, char *what, size_t n)
 	uint64_t mask = h->capacity - 1;
 	uint64_t head = atomic_load(&hd->head), tail = atomic_load(&hd->tail);
 	switch (below(g, 8)) {
-	case 7: { /* shrink the ring under both sides: the seal must refuse it,
-		   * or the next touch of a lost page is SIGBUS (a finding) */
-		off_t to = below(g, 2)
-			       ? 0
-			       : RING_HEADER_SIZE + (off_t)below(g, 2) * (off_t)(h->capacity / 2);
-		int rc = ftruncate(h->ring_fd, to);
-		snprintf(what, n, "shrink the ring to %lld bytes: %s", (long long)to,
-			 rc ? strerror(errno) : "done (not sealed)");
+	case 7: {
+		if (below(g, 2)) {
+			/* Shrink the ring under both sides: the seal must refuse
+			 * it, or the next touch of a lost page is SIGBUS (a
+			 * finding). */
+			off_t to = below(g, 2) ? 0
+					       : RING_HEADER_SIZE +
+						     (off_t)below(g, 2) * (off_t)(h->capacity / 2);
+			int rc = ftruncate(h->ring_fd, to);
+			snprintf(what, n, "shrink the ring to %lld bytes: %s", (long long)to,
+				 rc ? strerror(errno) : "done (not sealed)");
+		} else {
+			/* Punch a hole: the seal allows it, the pages read as
+			 * zeros (as if written so) and come back on touch. */
+			off_t at =
+			    (off_t)(4096 * below(g, (RING_HEADER_SIZE + h->capacity) / 4096));
+			off_t len = (off_t)(4096 * (1 + below(g, 4)));
+			int rc = fallocate(h->ring_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					   at, len);
+			snprintf(what, n, "punch a hole of %lld bytes at %lld: %s", (long long)len,
+				 (long long)at, rc ? strerror(errno) : "done");
+		}
 		break;
 	}
 	case 0:

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -557,6 +558,10 @@ static void t_attach_never_faults(void)
 	const off_t full = RING_HEADER_SIZE + RING_CAPACITY_MIN;
 	static unsigned char saved[RING_HEADER_SIZE];
 	memcpy(saved, owner->hdr, sizeof(saved));
+	/* Set by the flipper if the ring's memfd ever changed size. */
+	_Atomic(int) *shrunk =
+	    mmap(NULL, sizeof(*shrunk), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(shrunk != MAP_FAILED);
 	pid_t flipper = fork_child();
 	if (flipper == 0) {
 		int fd = shm_open(name, O_RDWR, 0);
@@ -567,13 +572,18 @@ static void t_attach_never_faults(void)
 		if (fd < 0 || rfd < 0)
 			_exit(2);
 		for (unsigned i = 0;; i++) {
-			(void)!ftruncate(rfd, i & 1 ? 0 : RING_HEADER_SIZE);
+			if (ftruncate(rfd, i & 1 ? 0 : RING_HEADER_SIZE) == 0)
+				atomic_store(shrunk, 1);
 			(void)!ftruncate(fd, 0);
 			if (i & 1)
 				(void)!ftruncate(fd, full);
 			else
 				(void)!posix_fallocate(fd, 0, full);
 			(void)!pwrite(fd, saved, sizeof(saved), 0);
+			/* Now and then a whole page for a while: attaches get
+			 * through, and touch the ring. */
+			if (i % 4 == 0)
+				nap_ms(1);
 		}
 	}
 	int attached = 0, refused = 0, died = 0, last_sig = 0;
@@ -591,6 +601,8 @@ static void t_attach_never_faults(void)
 					(void)d[k];
 				ring_close(r);
 			}
+			if (rc && getenv("RING_TEST_VERBOSE"))
+				fprintf(stderr, "attach %d: %s\n", i, ring_last_error());
 			_exit(rc == 0 ? 0 : 1);
 		}
 		int st;
@@ -603,12 +615,18 @@ static void t_attach_never_faults(void)
 		} else {
 			refused++;
 		}
+		/* The child has gone, its lock with it: free its role for the
+		 * next one, so that every attach can get through. */
+		atomic_store(&owner->hdr->producer_pid, RING_PID_NONE);
+		atomic_store(&owner->hdr->consumer_pid, RING_PID_NONE);
 	}
 	reap(flipper);
 	say(T,
 	    "%d attaches while the size flipped: %d attached, %d refused, %d died of a signal (%s)",
 	    ATTACHES, attached, refused, died, died ? strsignal(last_sig) : "none");
 	CHECK_EQ(died, 0);
+	CHECK_EQ(atomic_load(shrunk), 0); /* the seal refused every shrink */
+	munmap(shrunk, sizeof(*shrunk));
 	ring_close(owner);
 	CHECK_EQ(ring_unlink(name), 0);
 }
@@ -629,6 +647,9 @@ static void forge_ring(const char *name, int fd, uint64_t cap, int seals)
 	h.owner_uid = (uint32_t)geteuid();
 	h.creator_pid = (int32_t)getpid();
 	h.creator_fd = fd;
+	struct stat st;
+	CHECK_EQ(fstat(fd, &st), 0);
+	h.ring_ino = (uint64_t)st.st_ino;
 	atomic_store(&h.state, RING_STATE_READY);
 	CHECK_EQ(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
 	if (seals)
@@ -695,8 +716,134 @@ static void t_unsealed_object(void)
 		if (kind == 1)
 			CHECK_EQ(ring_unlink(other), 0);
 		CHECK_EQ(rc, -EPROTO);
-		CHECK_MSG(name, "sealed against shrinking");
+		CHECK_MSG(name, kind == 0 ? "sealed against shrinking" : "not a memfd");
 	}
+}
+
+/* A name whose page points at a descriptor that is not a memfd: a terminal,
+ * a FIFO, a directory, a device, a plain file.  Attach refuses each without
+ * opening it for real: it decides on an O_PATH descriptor, so a terminal
+ * never becomes the attacher's controlling one (the attacher here has
+ * none, as a daemon), and a FIFO's open neither blocks nor releases
+ * anyone.  And a descriptor number the creator reused for another file
+ * after it closed the ring: -ESTALE, by the inode. */
+static void t_attach_targets(void)
+{
+	const char *T = "attach-targets";
+	char fifo[64], file[64];
+	snprintf(fifo, sizeof(fifo), "/tmp/ring-fifo.%d", (int)getpid());
+	snprintf(file, sizeof(file), "/tmp/ring-file.%d", (int)getpid());
+	CHECK_EQ(mkfifo(fifo, 0600), 0);
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	CHECK(m >= 0);
+	CHECK(grantpt(m) == 0 && unlockpt(m) == 0);
+	struct {
+		const char *what;
+		int fd;
+	} t[] = {
+	    {"a terminal", open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC)},
+	    {"a FIFO", open(fifo, O_PATH | O_CLOEXEC)},
+	    {"a directory", open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)},
+	    {"/dev/zero", open("/dev/zero", O_RDWR | O_CLOEXEC)},
+	    {"a plain file", open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)},
+	};
+	unlink(file);
+	unlink(fifo);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CHECK(t[i].fd >= 0);
+		const char *name = test_name("target");
+		int nfd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		CHECK(nfd >= 0);
+		static struct ring_header h;
+		memset(&h, 0, sizeof(h));
+		h.magic = RING_MAGIC;
+		h.version = RING_VERSION;
+		h.header_size = sizeof(h);
+		h.capacity = RING_CAPACITY_MIN;
+		h.instance = 1;
+		h.owner_uid = (uint32_t)geteuid();
+		h.creator_pid = (int32_t)getpid();
+		h.creator_fd = t[i].fd;
+		atomic_store(&h.state, RING_STATE_READY);
+		CHECK_EQ(pwrite(nfd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+		close(nfd);
+		/* The attacher: a new session, no controlling terminal. */
+		int out[2];
+		CHECK_EQ(pipe(out), 0);
+		pid_t pid = fork_child();
+		if (pid == 0) {
+			close(out[0]);
+			setsid();
+			struct ring *r = NULL;
+			bound("ring_attach of a page that points at something else");
+			int rc = ring_attach(&r, name, RING_ROLE_CONSUMER, 100 * MS);
+			unbound();
+			int tty = open("/dev/tty", O_RDWR | O_NOCTTY);
+			char msg[400];
+			int k = snprintf(msg, sizeof(msg), "%d %d %s", rc, tty >= 0,
+					 rc ? ring_last_error() : "attached");
+			(void)!write(out[1], msg, (size_t)k);
+			_exit(0);
+		}
+		close(out[1]);
+		char msg[400] = "";
+		ssize_t k = read(out[0], msg, sizeof(msg) - 1);
+		msg[k > 0 ? k : 0] = 0;
+		close(out[0]);
+		reap(pid);
+		int rc = 0, tty = 0, used = 0;
+		CHECK(sscanf(msg, "%d %d %n", &rc, &tty, &used) == 2);
+		say(T, "a page pointing at %s: %d, controlling terminal taken: %s (%s)", t[i].what,
+		    rc, tty ? "YES" : "no", msg + used);
+		CHECK(rc == -EPROTO || rc == -ESTALE);
+		CHECK(strstr(msg + used, "not a memfd") || strstr(msg + used, "no longer holds"));
+		CHECK_EQ(tty, 0);
+		close(t[i].fd);
+		CHECK_EQ(ring_unlink(name), 0);
+	}
+	close(m);
+
+	/* The creator closed the ring and its descriptor number now names
+	 * another memfd. */
+	const char *name = test_name("reused");
+	struct ring *p, *c = NULL;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	int was = p->shm_fd;
+	ring_close(p);
+	int other = memfd_create("other", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	CHECK(other >= 0);
+	CHECK_EQ(ftruncate(other, RING_HEADER_SIZE + RING_CAPACITY_MIN), 0);
+	CHECK_EQ(fcntl(other, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	if (other != was) {
+		CHECK_EQ(dup2(other, was), was);
+		close(other);
+	}
+	int rc = ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS);
+	say(T, "a page whose creator's descriptor %d now names another memfd: %d (%s)", was, rc,
+	    rc ? ring_last_error() : "attached");
+	CHECK_EQ(rc, -ESTALE);
+	CHECK_MSG(name, "inode");
+	close(was);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* A creator that is not dumpable (it changed its uid, or said so) could
+ * not be attached by anyone: create refuses at once, saying why. */
+static void t_creator_not_dumpable(void)
+{
+	const char *T = "creator-not-dumpable";
+	const char *name = test_name("nodump");
+	struct ring *p = NULL;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(prctl(PR_SET_DUMPABLE, 0), 0);
+	int rc = ring_create(&p, name, &cfg, RING_ROLE_PRODUCER);
+	CHECK_EQ(prctl(PR_SET_DUMPABLE, 1), 0);
+	say(T, "ring_create in a process that is not dumpable: %d (%s)", rc,
+	    rc ? ring_last_error() : "created");
+	CHECK_EQ(rc, -EPERM);
+	CHECK_MSG(name, "dumpable");
+	CHECK(!test_exists(name));
 }
 
 /* ---- the API's own misuse ---- */
@@ -1174,6 +1321,8 @@ static const struct {
     {"attach-never-faults", t_attach_never_faults},
     {"sparse-object", t_sparse_object},
     {"unsealed-object", t_unsealed_object},
+    {"attach-targets", t_attach_targets},
+    {"creator-not-dumpable", t_creator_not_dumpable},
     {"truncate-after-attach", t_truncate_after_attach},
     {"role-send", t_role_send},
     {"role-release", t_role_release},

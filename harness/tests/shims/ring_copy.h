@@ -40,8 +40,12 @@ static inline int ring_copy(int page_fd, const char *memfd_name, struct ring_hea
 		return -1;
 	memcpy(to, from, len);
 	struct ring_header *h = to;
+	struct stat cs;
+	if (fstat(copy, &cs) < 0)
+		return -1;
 	h->creator_pid = page->creator_pid = (int32_t)getpid();
 	h->creator_fd = page->creator_fd = copy;
+	h->ring_ino = page->ring_ino = (uint64_t)cs.st_ino;
 	munmap(from, len);
 	munmap(to, len);
 	return fcntl(copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0 ? -1 : 0;
