@@ -35,8 +35,10 @@
  *  - its memory is the creator's memory: /dev/shm's size does not bound it
  *    (ring_create refuses a ring larger than the memory available:
  *    MemAvailable and SwapFree, and what is left under the creator's cgroup
- *    memory.max), and a creator that is not dumpable is refused at create,
- *    since nobody could open its descriptors;
+ *    memory.max, page cache it would reclaim counted as free), and a
+ *    creator that is not dumpable (after a change of uid, or
+ *    PR_SET_DUMPABLE 0) is refused at create, since nobody but root could
+ *    open its descriptors (a root creator is let through);
  *  - in /proc/PID/maps it shows as "/memfd:NAME (deleted)", NAME the ring's
  *    name without its '/'.
  *
@@ -67,7 +69,9 @@
  *    peer's eventfd (io_uring_register_eventfd).  The kernel adds to the
  *    counter, stops at its maximum, and never blocks, whatever a peer did
  *    to O_NONBLOCK or the counter; a sleeper drains a counter at its
- *    maximum like any other.  One system call per wake.  Where the kernel
+ *    maximum like any other.  One system call per wake.  A child forked
+ *    after attach shares its parent's queues; when they fall out of step
+ *    its next wake sets up a fresh queue of its own.  Where the kernel
  *    offers no io_uring (disabled by sysctl, refused by a seccomp policy:
  *    the handle's wake_uring is then NULL), a wake polls the counter and
  *    writes only when it has room (a wake is pending anyway when it has

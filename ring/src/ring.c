@@ -485,14 +485,29 @@ static bool read_u64(const char *path, uint64_t *v)
 	return ok;
 }
 
-/* Memory this process could be given now, in bytes: MemAvailable and
- * SwapFree, and no more than what is left under its own cgroup's
- * memory.max (cgroup v2; a container's limit).  A ring is the creator's
- * memory, and allocating past it wakes the OOM killer rather than fail.
- * 0 if /proc/meminfo cannot say. */
-static uint64_t memory_available(void)
+/* Page cache the kernel would reclaim before it killed anyone in the
+ * cgroup at dir: "file" less "shmem" in its memory.stat (shmem, a ring
+ * among it, is counted in file but is not reclaimable without swap). */
+static uint64_t reclaimable(const char *dir)
 {
-	FILE *f = fopen("/proc/meminfo", "re");
+	char path[440], line[128];
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	FILE *f = fopen(path, "re");
+	unsigned long long v, file = 0, shmem = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "file %llu", &v) == 1)
+			file = v;
+		else if (sscanf(line, "shmem %llu", &v) == 1)
+			shmem = v;
+	if (f)
+		fclose(f);
+	return file > shmem ? file - shmem : 0;
+}
+
+uint64_t ring__memory_available(const char *meminfo, const char *self_cgroup,
+				const char *cgroup_root)
+{
+	FILE *f = fopen(meminfo, "re");
 	if (!f)
 		return 0;
 	char line[256];
@@ -508,27 +523,48 @@ static uint64_t memory_available(void)
 	if (!seen)
 		return 0;
 	uint64_t avail = (uint64_t)total * 1024;
-	/* "0::/path" is the cgroup v2 line of /proc/self/cgroup. */
-	f = fopen("/proc/self/cgroup", "re");
-	char cg[200] = "";
+	/* "0::/path" is the cgroup v2 line of /proc/self/cgroup; each cgroup
+	 * from it up to the root may have a limit (cgroup v1: none looked at). */
+	f = fopen(self_cgroup, "re");
+	char cg[256] = "";
 	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, "0::", 3) == 0 && sscanf(line + 3, "%199s", cg) == 1)
+		if (strncmp(line, "0::", 3) == 0 && sscanf(line + 3, "%255s", cg) == 1)
 			break;
 	if (f)
 		fclose(f);
-	if (cg[0] == '/') {
-		char path[300];
+	if (cg[0] != '/')
+		return avail;
+	for (size_t len = strlen(cg); len > 0;) {
+		char dir[400], path[440];
+		snprintf(dir, sizeof(dir), "%s%.*s", cgroup_root, (int)len, cg);
 		uint64_t max, cur;
-		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.max", cg);
+		snprintf(path, sizeof(path), "%s/memory.max", dir);
 		bool limited = read_u64(path, &max);
-		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", cg);
+		snprintf(path, sizeof(path), "%s/memory.current", dir);
 		if (limited && read_u64(path, &cur)) {
-			uint64_t left = max > cur ? max - cur : 0;
+			uint64_t free_cache = reclaimable(dir);
+			uint64_t used = cur > free_cache ? cur - free_cache : 0;
+			uint64_t left = max > used ? max - used : 0;
 			if (left < avail)
 				avail = left ? left : 1;
 		}
+		/* Up one level: "/a/b" -> "/a" -> "" (the root has no limit). */
+		while (len > 0 && cg[len - 1] != '/')
+			len--;
+		if (len > 0)
+			len--;
 	}
 	return avail;
+}
+
+/* Memory this process could be given now, in bytes: MemAvailable and
+ * SwapFree, and no more than what is left under its cgroups' memory.max
+ * (cgroup v2, a container's limit; page cache they would reclaim counts as
+ * free).  A ring is the creator's memory, and allocating past it wakes the
+ * OOM killer rather than fail.  0 if /proc/meminfo cannot say. */
+static uint64_t memory_available(void)
+{
+	return ring__memory_available("/proc/meminfo", "/proc/self/cgroup", "/sys/fs/cgroup");
 }
 
 /* The name's page: a copy of line 0 with state INIT, then state READY, both
@@ -599,10 +635,11 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 		goto err;
 	}
 	/* Another process opens the ring through /proc/OUR_PID/fd, which the
-	 * kernel refuses to everyone but root while we are not dumpable (we
-	 * changed uid, or said PR_SET_DUMPABLE 0): say so now, not at each
-	 * attach. */
-	if (prctl(PR_GET_DUMPABLE) == 0) {
+	 * kernel refuses to everyone but root (CAP_SYS_PTRACE) unless we are
+	 * dumpable in its plain sense, 1 (not after a change of uid, nor after
+	 * PR_SET_DUMPABLE 0): say so now, not at each attach.  Root may
+	 * attach to anyone, so a root creator is let through. */
+	if (prctl(PR_GET_DUMPABLE) != 1 && geteuid() != 0) {
 		rc = ring__fail(-EPERM,
 				"ring %s: this process is not dumpable (it changed its uid, or "
 				"called prctl(PR_SET_DUMPABLE, 0)), so no other process could "
@@ -904,27 +941,29 @@ static int validate_size(const char *name, const struct snapshot *h, const struc
 
 /* The device memfds live on, from a memfd of our own: a ring must be one
  * of them, not a hugetlbfs memfd (a hole there is SIGBUS when the pool is
- * empty), a tmpfs file, a device or a file of a FUSE server. */
-static bool memfd_device(dev_t *dev)
+ * empty), a tmpfs file, a device or a file of a FUSE server.  Known once
+ * found; a probe that fails (no descriptor free) is tried again next time,
+ * and its attach fails. */
+static int memfd_device(dev_t *dev)
 {
-	static _Atomic(int) known; /* 0 unknown, 1 known, -1 cannot say */
+	static _Atomic(bool) known;
 	static _Atomic(uint64_t) cached;
-	int k = atomic_load_explicit(&known, memory_order_acquire);
-	if (k == 0) {
+	if (!atomic_load_explicit(&known, memory_order_acquire)) {
 		int fd = memfd_create("ring-probe", MFD_CLOEXEC);
 		struct stat st;
-		if (fd >= 0 && fstat(fd, &st) == 0) {
-			atomic_store_explicit(&cached, (uint64_t)st.st_dev, memory_order_relaxed);
-			k = 1;
-		} else {
-			k = -1;
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return -e;
 		}
-		if (fd >= 0)
-			close(fd);
-		atomic_store_explicit(&known, k, memory_order_release);
+		close(fd);
+		/* Every thread that probes finds the same device. */
+		atomic_store_explicit(&cached, (uint64_t)st.st_dev, memory_order_relaxed);
+		atomic_store_explicit(&known, true, memory_order_release);
 	}
 	*dev = (dev_t)atomic_load_explicit(&cached, memory_order_relaxed);
-	return k == 1;
+	return 0;
 }
 
 /* Open the memfd the name points to: our own open file description of it
@@ -963,14 +1002,16 @@ static int open_ring(struct ring *r, const struct snapshot *s)
 	}
 	/* Cached attributes: a FUSE server is not asked. */
 	struct statx sx;
-	dev_t memfd_dev;
-	int rc = 0;
-	if (statx(at, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_UID | STATX_INO,
-		  &sx) < 0) {
+	dev_t memfd_dev = 0;
+	int rc = memfd_device(&memfd_dev);
+	if (rc) {
+		rc = ring__fail(rc, "ring %s: cannot make a memfd to learn their device: %s",
+				r->name, strerror(-rc));
+	} else if (statx(at, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC,
+			 STATX_TYPE | STATX_UID | STATX_INO, &sx) < 0) {
 		rc = ring__fail(-errno, "ring %s: statx of %s: %s", r->name, path, strerror(errno));
 	} else if (!S_ISREG(sx.stx_mode) ||
-		   (memfd_device(&memfd_dev) &&
-		    makedev(sx.stx_dev_major, sx.stx_dev_minor) != memfd_dev)) {
+		   makedev(sx.stx_dev_major, sx.stx_dev_minor) != memfd_dev) {
 		rc = ring__fail(-EPROTO,
 				"ring %s: %s is not a memfd (mode 0%o, device %u:%u): not a ring's "
 				"memory",

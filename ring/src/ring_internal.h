@@ -54,4 +54,10 @@ RING_HIDDEN void ring__serve_pending(struct ring *r);
 RING_HIDDEN void ring__wake_setup(struct ring *r);
 RING_HIDDEN void ring__wake_free(struct ring *r);
 
+/* The memory ring_create may ask for, in bytes, from these files (the
+ * real ones: /proc/meminfo, /proc/self/cgroup, /sys/fs/cgroup; tests give
+ * others); 0 if the first cannot say. */
+RING_HIDDEN uint64_t ring__memory_available(const char *meminfo, const char *self_cgroup,
+					    const char *cgroup_root);
+
 #endif

@@ -32,21 +32,32 @@ static long futex(_Atomic(uint32_t) *word, int op, uint32_t val, const struct ti
  * io_uring, whose completion the kernel posts to the peer's eventfd
  * (io_uring_register_eventfd).  The kernel adds to the counter (it stops
  * at its maximum) and never blocks, whatever O_NONBLOCK says: no peer can
- * hold the waker.  One system call, where poll and write were two.  False
- * if the submission failed: the caller writes instead. */
-static bool post_wake(struct io_uring *u)
+ * hold the waker.  One system call, where poll and write were two.  A
+ * queue that will not take the no-op (a child forked after attach shares
+ * the queues' memory with its parent, and the two fall out of step) is
+ * replaced by a fresh one, once.  False if that fails too: the caller
+ * writes instead. */
+static bool post_wake(struct ring *r)
 {
-	/* Reap what earlier wakes completed: the no-op completes within the
-	 * submission, but the queue must never fill, whatever is late. */
-	io_uring_cq_advance(u, io_uring_cq_ready(u));
-	struct io_uring_sqe *sqe = io_uring_get_sqe(u);
-	if (!sqe)
-		return false;
-	io_uring_prep_nop(sqe);
-	if (io_uring_submit(u) != 1)
-		return false;
-	io_uring_cq_advance(u, io_uring_cq_ready(u));
-	return true;
+	for (int attempt = 0; attempt < 2 && r->wake_uring; attempt++) {
+		struct io_uring *u = r->wake_uring;
+		/* Reap what earlier wakes completed: the no-op completes within
+		 * the submission, but the queue must never fill, whatever is
+		 * late. */
+		io_uring_cq_advance(u, io_uring_cq_ready(u));
+		struct io_uring_sqe *sqe = io_uring_get_sqe(u);
+		if (sqe) {
+			io_uring_prep_nop(sqe);
+			if (io_uring_submit(u) == 1) {
+				io_uring_cq_advance(u, io_uring_cq_ready(u));
+				return true;
+			}
+		}
+		ring__wake_free(r);
+		r->syscalls++;
+		ring__wake_setup(r);
+	}
+	return false;
 }
 
 void ring__wake_setup(struct ring *r)
@@ -88,7 +99,7 @@ static void wake(struct ring *r, _Atomic(uint32_t) *waiting, _Atomic(uint32_t) *
 	if (!atomic_exchange_explicit(waiting, 0, memory_order_relaxed))
 		return;
 	r->syscalls++;
-	if (efd >= 0 && r->wake_uring && post_wake(r->wake_uring))
+	if (efd >= 0 && r->wake_uring && post_wake(r))
 		return;
 	if (efd >= 0) {
 		/* No io_uring: write.  O_NONBLOCK lives in the open file

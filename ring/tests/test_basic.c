@@ -5,6 +5,8 @@
  * committed, and no system call on the fast path. */
 #include "testutil.h"
 
+#include <sys/uio.h>
+
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -383,6 +385,13 @@ static void fast_path_syscalls(enum ring_wait w)
 		for (uint32_t i = 0; i < 100; i++)
 			CHECK(ring_send(p, &i, sizeof(i)));
 		CHECK_EQ(ring_syscalls(p), w == RING_WAIT_EVENTFD && !p->wake_uring ? 2 : 1);
+		if (w == RING_WAIT_EVENTFD) {
+			/* And it arrived: the consumer's counter holds one wake. */
+			uint64_t n = 0;
+			struct iovec iov = {.iov_base = &n, .iov_len = sizeof(n)};
+			CHECK_EQ(preadv2(c->data_efd, &iov, 1, -1, RWF_NOWAIT), (ssize_t)sizeof(n));
+			CHECK_EQ(n, 1);
+		}
 		CHECK_EQ(atomic_load(&p->hdr->consumer_waiting), 0);
 	}
 	ring_close(p);

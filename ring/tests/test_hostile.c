@@ -716,7 +716,7 @@ static void t_unsealed_object(void)
 		if (kind == 1)
 			CHECK_EQ(ring_unlink(other), 0);
 		CHECK_EQ(rc, -EPROTO);
-		CHECK_MSG(name, kind == 0 ? "sealed against shrinking" : "not a memfd");
+		CHECK_MSG(name, kind == 0 ? "sealed against shrinking" : "is not a memfd (mode");
 	}
 }
 
@@ -764,6 +764,10 @@ static void t_attach_targets(void)
 		h.owner_uid = (uint32_t)geteuid();
 		h.creator_pid = (int32_t)getpid();
 		h.creator_fd = t[i].fd;
+		/* Its real inode: what refuses it must be what it is. */
+		struct stat tst;
+		CHECK_EQ(fstat(t[i].fd, &tst), 0);
+		h.ring_ino = (uint64_t)tst.st_ino;
 		atomic_store(&h.state, RING_STATE_READY);
 		CHECK_EQ(pwrite(nfd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
 		close(nfd);
@@ -795,8 +799,8 @@ static void t_attach_targets(void)
 		CHECK(sscanf(msg, "%d %d %n", &rc, &tty, &used) == 2);
 		say(T, "a page pointing at %s: %d, controlling terminal taken: %s (%s)", t[i].what,
 		    rc, tty ? "YES" : "no", msg + used);
-		CHECK(rc == -EPROTO || rc == -ESTALE);
-		CHECK(strstr(msg + used, "not a memfd") || strstr(msg + used, "no longer holds"));
+		CHECK_EQ(rc, -EPROTO);
+		CHECK(strstr(msg + used, "is not a memfd (mode"));
 		CHECK_EQ(tty, 0);
 		close(t[i].fd);
 		CHECK_EQ(ring_unlink(name), 0);
@@ -829,21 +833,78 @@ static void t_attach_targets(void)
 }
 
 /* A creator that is not dumpable (it changed its uid, or said so) could
- * not be attached by anyone: create refuses at once, saying why. */
+ * not be attached by anyone but root: create refuses at once, saying why.
+ * As root the test also drops to uid 65534 in a child (a daemon dropping
+ * privileges, which leaves it not dumpable), and checks that a root
+ * creator that is not dumpable is let through and attached by root. */
 static void t_creator_not_dumpable(void)
 {
 	const char *T = "creator-not-dumpable";
 	const char *name = test_name("nodump");
-	struct ring *p = NULL;
 	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
-	CHECK_EQ(prctl(PR_SET_DUMPABLE, 0), 0);
-	int rc = ring_create(&p, name, &cfg, RING_ROLE_PRODUCER);
-	CHECK_EQ(prctl(PR_SET_DUMPABLE, 1), 0);
-	say(T, "ring_create in a process that is not dumpable: %d (%s)", rc,
-	    rc ? ring_last_error() : "created");
+	struct ring *p = NULL;
+	int rc;
+	if (geteuid() != 0) {
+		CHECK_EQ(prctl(PR_SET_DUMPABLE, 0), 0);
+		rc = ring_create(&p, name, &cfg, RING_ROLE_PRODUCER);
+		CHECK_EQ(prctl(PR_SET_DUMPABLE, 1), 0);
+		say(T, "ring_create after PR_SET_DUMPABLE 0: %d (%s)", rc,
+		    rc ? ring_last_error() : "created");
+		CHECK_EQ(rc, -EPERM);
+		CHECK_MSG(name, "dumpable");
+		CHECK(!test_exists(name));
+		return;
+	}
+	int out[2];
+	CHECK_EQ(pipe(out), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		close(out[0]);
+		if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+			_exit(2);
+		rc = ring_create(&p, name, &cfg, RING_ROLE_PRODUCER);
+		char msg[400];
+		int k = snprintf(msg, sizeof(msg), "%d %d %s", rc, prctl(PR_GET_DUMPABLE),
+				 rc ? ring_last_error() : "created");
+		(void)!write(out[1], msg, (size_t)k);
+		if (p) {
+			ring_close(p);
+			ring_unlink(name);
+		}
+		_exit(0);
+	}
+	close(out[1]);
+	char msg[400] = "";
+	ssize_t k = read(out[0], msg, sizeof(msg) - 1);
+	msg[k > 0 ? k : 0] = 0;
+	close(out[0]);
+	reap(pid);
+	int dumpable = -1, used = 0;
+	CHECK(sscanf(msg, "%d %d %n", &rc, &dumpable, &used) == 2);
+	say(T, "ring_create after dropping to uid 65534 (dumpable %d): %d (%s)", dumpable, rc,
+	    msg + used);
 	CHECK_EQ(rc, -EPERM);
-	CHECK_MSG(name, "dumpable");
+	CHECK(strstr(msg + used, "dumpable"));
 	CHECK(!test_exists(name));
+
+	/* Root, not dumpable: root may open its descriptors, so it creates. */
+	name = test_name("nodumproot");
+	CHECK_EQ(prctl(PR_SET_DUMPABLE, 0), 0);
+	rc = ring_create(&p, name, &cfg, RING_ROLE_PRODUCER);
+	pid = fork_child();
+	if (pid == 0) {
+		struct ring *c;
+		_exit(ring_attach(&c, name, RING_ROLE_CONSUMER, 1000 * MS) == 0 ? 0 : 1);
+	}
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK_EQ(prctl(PR_SET_DUMPABLE, 1), 0);
+	say(T, "as root, not dumpable: ring_create %d, another root process attached: %s", rc,
+	    WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : "no");
+	CHECK_EQ(rc, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ring_close(p);
+	CHECK_EQ(ring_unlink(name), 0);
 }
 
 /* ---- the API's own misuse ---- */
@@ -1215,48 +1276,152 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 }
 #pragma GCC diagnostic pop
 
+/* libring's own (ring_internal.h): drops a handle's io_uring, so that its
+ * wakes take the fallback, poll and write. */
+void ring__wake_free(struct ring *r);
+
+struct drainer {
+	int efd;
+	_Atomic(int) stop;
+};
+
+/* The peer reading the counter at last, every 50 ms: what releases a
+ * write the race blocked. */
+static void *drain_slowly(void *arg)
+{
+	struct drainer *d = arg;
+	while (!atomic_load(&d->stop)) {
+		nap_ms(50);
+		uint64_t v;
+		struct iovec iov = {.iov_base = &v, .iov_len = sizeof(v)};
+		(void)!preadv2(d->efd, &iov, 1, -1, RWF_NOWAIT);
+	}
+	return NULL;
+}
+
 /* A peer that fills the consumer's wake counter and clears O_NONBLOCK in
  * the instant after the producer's wake looked at it: the wake must not
- * block (it is a completion the kernel posts, not a write), and the
- * consumer must still get every message and its wakes. */
+ * block (it is a completion the kernel posts, not a write, and looks at
+ * nothing), and the consumer must still get every message and its wakes.
+ * Then the same with the handle's io_uring dropped, the fallback: there the
+ * peer wins every race (the interposed poll() is reached) and each write
+ * blocks until the peer reads the counter, the race ring.h names. */
 static void t_eventfd_wake_race(void)
 {
 	const char *T = "eventfd-wake-race";
 	struct ring *p, *c;
 	const char *name = test_name("wakerace");
 	test_pair(name, RING_WAIT_EVENTFD, RING_CAPACITY_MIN, &p, &c);
+	bool uring = p->wake_uring != NULL;
+	if (uring) {
+		/* The worst start: the counter already full, the flag cleared. */
+		uint64_t v = EFD_FULL;
+		CHECK_EQ(write(c->data_efd, &v, sizeof(v)), (ssize_t)sizeof(v));
+		clear_nonblock(c->data_efd);
+		race_efd = p->data_efd;
+		bound("ring_send() while the peer wins the race between the wake's look and its "
+		      "write");
+		int sent = 0;
+		for (int i = 0; i < 100; i++) {
+			atomic_store(&p->hdr->consumer_waiting, 1); /* the peer says it sleeps */
+			sent += ring_send(p, "m", 1);
+		}
+		unbound();
+		race_efd = -1;
+		say(T,
+		    "io_uring wakes: 100 ring_send() calls returned (%d sent), %d looks at the "
+		    "counter",
+		    sent, race_won);
+		CHECK_EQ(sent, 100);
+		CHECK_EQ(race_won, 0);
+		/* The consumer drains a counter at its very maximum, and receives. */
+		char buf[8];
+		size_t len;
+		bound("the consumer's ring_recv_wait() after the wakes");
+		for (int i = 0; i < 100; i++)
+			CHECK_EQ(
+			    ring_recv_wait(c, buf, sizeof(buf), &len, RING_WAIT_EVENTFD, 200 * MS),
+			    0);
+		CHECK_EQ(ring_recv_wait(c, buf, sizeof(buf), &len, RING_WAIT_EVENTFD, 20 * MS),
+			 -ETIMEDOUT);
+		unbound();
+	}
+	/* The fallback. */
+	ring__wake_free(p);
+	struct drainer d = {.efd = c->data_efd};
+	pthread_t t;
+	CHECK_EQ(pthread_create(&t, NULL, drain_slowly, &d), 0);
+	race_efd = p->data_efd;
+	race_won = 0;
+	bound("the fallback's ring_send() while the peer wins the race (the peer reads at last)");
+	int sent = 0;
+	for (int i = 0; i < 3; i++) {
+		atomic_store(&p->hdr->consumer_waiting, 1);
+		sent += ring_send(p, "f", 1);
+	}
+	unbound();
+	race_efd = -1;
+	atomic_store(&d.stop, 1);
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	say(T, "fallback wakes: %d of 3 races won by the peer, each write held until it read",
+	    race_won);
+	CHECK_EQ(sent, 3);
+	CHECK_EQ(race_won, 3);
+	ring_close(c);
+	ring_close(p);
+	CHECK_EQ(ring_unlink(name), 0);
+	if (!uring) {
+		say(T, "skipped: no io_uring for the wakes here (disabled, or refused by a seccomp "
+		       "policy): the race ring.h names under \"What a peer can do\" stands");
+		exit(77);
+	}
+}
+
+/* A child forked after attach shares its parent's io_uring queues (their
+ * memory and descriptor), and the two fall out of step once the parent
+ * has woken twice: the child's wakes must still be posted (a fresh queue
+ * of its own), not fall back to the write the peer can block. */
+static void t_eventfd_fork_wake(void)
+{
+	const char *T = "eventfd-fork-wake";
+	struct ring *p, *c;
+	const char *name = test_name("forkwake");
+	test_pair(name, RING_WAIT_EVENTFD, RING_CAPACITY_MIN, &p, &c);
 	if (!p->wake_uring) {
-		say(T, "skipped: no io_uring for the wakes here (disabled, or refused by a "
-		       "seccomp policy): the race ring.h names under \"What a peer can do\" "
-		       "stands");
+		say(T, "skipped: no io_uring for the wakes here");
 		ring_close(c);
 		ring_close(p);
 		ring_unlink(name);
 		exit(77);
 	}
-	/* And the worst start: the counter already full, the flag cleared. */
-	uint64_t v = EFD_FULL;
-	CHECK_EQ(write(c->data_efd, &v, sizeof(v)), (ssize_t)sizeof(v));
-	clear_nonblock(c->data_efd);
-	race_efd = p->data_efd;
-	bound("ring_send() while the peer wins the race between the wake's look and its write");
-	int sent = 0;
-	for (int i = 0; i < 100; i++) {
-		atomic_store(&p->hdr->consumer_waiting, 1); /* the peer says it sleeps */
-		sent += ring_send(p, "m", 1);
+	int sync[2];
+	CHECK_EQ(pipe(sync), 0);
+	pid_t pid = fork_child();
+	if (pid == 0) {
+		char b;
+		close(sync[1]);
+		CHECK_EQ(read(sync[0], &b, 1), 1); /* the parent has woken twice */
+		race_efd = p->data_efd;
+		bound("a forked child's ring_send() waking the consumer");
+		for (int i = 0; i < 3; i++) {
+			atomic_store(&p->hdr->consumer_waiting, 1);
+			CHECK(ring_send(p, "c", 1));
+		}
+		unbound();
+		say(T, "the child's 3 wakes: %d fell back to the write the peer can block",
+		    race_won);
+		_exit(race_won == 0 ? 0 : 1);
 	}
-	unbound();
-	race_efd = -1;
-	say(T, "100 ring_send() calls returned (%d sent), the race won %d times", sent, race_won);
-	CHECK_EQ(sent, 100);
-	/* The consumer drains a counter at its very maximum, and receives. */
-	char buf[8];
-	size_t len;
-	bound("the consumer's ring_recv_wait() after the wakes");
-	for (int i = 0; i < 100; i++)
-		CHECK_EQ(ring_recv_wait(c, buf, sizeof(buf), &len, RING_WAIT_EVENTFD, 200 * MS), 0);
-	CHECK_EQ(ring_recv_wait(c, buf, sizeof(buf), &len, RING_WAIT_EVENTFD, 20 * MS), -ETIMEDOUT);
-	unbound();
+	close(sync[0]);
+	for (int i = 0; i < 2; i++) {
+		atomic_store(&p->hdr->consumer_waiting, 1);
+		CHECK(ring_send(p, "p", 1));
+	}
+	CHECK_EQ(write(sync[1], "x", 1), 1);
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(sync[1]);
 	ring_close(c);
 	ring_close(p);
 	CHECK_EQ(ring_unlink(name), 0);
@@ -1312,6 +1477,7 @@ static const struct {
     {"eventfd-nonblock-send", t_eventfd_nonblock_send},
     {"eventfd-full-counter", t_eventfd_full_counter},
     {"eventfd-wake-race", t_eventfd_wake_race},
+    {"eventfd-fork-wake", t_eventfd_fork_wake},
     {"dead-peer-pid", t_dead_peer_pid},
     {"forged-closed", t_forged_closed},
     {"held-role-busy", t_held_role_busy},
