@@ -567,9 +567,12 @@ static uint64_t memory_available(void)
 	return ring__memory_available("/proc/meminfo", "/proc/self/cgroup", "/sys/fs/cgroup");
 }
 
-/* The name's page: a copy of line 0 with state INIT, then state READY, both
- * through the descriptor.  An attacher that reads READY (with pread, then
- * an acquire fence) and reads the page again sees the rest. */
+/* The name's page: a copy of line 0 with state INIT, then state READY, two
+ * writes through the descriptor.  No fence between them is needed (nor one
+ * that ThreadSanitizer would take): each write to a tmpfs file runs under
+ * the file's inode lock, whose release orders the first write's bytes
+ * before the second's.  An attacher that reads READY (with pread, then an
+ * acquire fence) and reads the page again sees the rest. */
 static int publish_name(struct ring *r, int fd)
 {
 	struct ring_header line0;
@@ -584,7 +587,6 @@ static int publish_name(struct ring *r, int fd)
 	if ((rc = fd_io(fd, true, &line0, RING_CACHELINE, 0)))
 		return ring__fail(rc, "ring %s: cannot write the name's page: %s", r->name,
 				  strerror(-rc));
-	atomic_thread_fence(memory_order_release);
 	if ((rc = fd_io(fd, true, &ready, sizeof(ready), offsetof(struct ring_header, state))))
 		return ring__fail(rc, "ring %s: cannot write the name's state: %s", r->name,
 				  strerror(-rc));
@@ -1115,9 +1117,10 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 		}
 		if (n == sizeof(hb) &&
 		    atomic_load_explicit(&hb.state, memory_order_relaxed) == RING_STATE_READY) {
-			/* Pairs with the release fence in publish_name(): the
-			 * read above saw READY, so every field written before it
-			 * is visible to a read ordered after this fence. */
+			/* Pairs with the order of the creator's two writes of
+			 * the page (publish_name()): the read above saw READY, so
+			 * the fields the first write stored are visible to a read
+			 * ordered after this fence. */
 			atomic_thread_fence(memory_order_acquire);
 			if (fd_io(name_fd, false, &hb, sizeof(hb), 0) == 0 &&
 			    atomic_load_explicit(&hb.state, memory_order_relaxed) ==
