@@ -1249,8 +1249,10 @@ static int race_won;
 
 /* glibc declares poll()'s array write-only (for _FORTIFY_SOURCE), which
  * makes GCC call our read of it a read of uninitialized memory. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000};
@@ -1274,7 +1276,9 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	}
 	return k;
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 /* libring's own (ring_internal.h): drops a handle's io_uring, so that its
  * wakes take the fallback, poll and write. */
