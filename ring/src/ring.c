@@ -627,11 +627,9 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	 * comes while the ring is still being allocated (seconds for a large
 	 * one) waits for READY, and its timeout says the creator never
 	 * finished, not that the page is truncated. */
-	struct ring_header early;
-	memset(&early, 0, sizeof(early));
-	early.magic = RING_MAGIC;
+	uint64_t magic = RING_MAGIC;
 	if (ftruncate(name_fd, RING_HEADER_SIZE) < 0 ||
-	    (rc = fd_io(name_fd, true, &early, sizeof(early.magic), 0)) != 0) {
+	    (rc = fd_io(name_fd, true, &magic, sizeof(magic), 0)) != 0) {
 		rc = ring__fail(rc ? rc : -errno, "ring %s: cannot write the name's page: %s", name,
 				strerror(rc ? -rc : errno));
 		goto err;

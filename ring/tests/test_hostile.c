@@ -631,33 +631,46 @@ static void t_attach_never_faults(void)
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
-/* A ring made by hand in this process: the header (a valid one, instance 1)
- * written into fd, which is sealed with `seals`, and a name's page under
- * name that points to it. */
+/* A valid READY header (instance 1, spin) of a ring of cap bytes that, the
+ * page will say, lives at descriptor fd of this process. */
+static void forged_header(struct ring_header *h, int fd, uint64_t cap)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = RING_MAGIC;
+	h->version = RING_VERSION;
+	h->header_size = sizeof(*h);
+	h->capacity = cap;
+	h->instance = 1;
+	h->wait = RING_WAIT_SPIN;
+	h->owner_uid = (uint32_t)geteuid();
+	h->creator_pid = (int32_t)getpid();
+	h->creator_fd = fd;
+	/* Its real inode: what refuses it must be what it is. */
+	struct stat st;
+	CHECK_EQ(fstat(fd, &st), 0);
+	h->ring_ino = (uint64_t)st.st_ino;
+	atomic_store(&h->state, RING_STATE_READY);
+}
+
+/* A name's page under name: a copy of h. */
+static void forge_page(const char *name, const struct ring_header *h)
+{
+	int nfd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(nfd >= 0);
+	CHECK_EQ(pwrite(nfd, h, sizeof(*h), 0), (ssize_t)sizeof(*h));
+	close(nfd);
+}
+
+/* A ring made by hand in this process: a valid header written into fd,
+ * which is then sealed with `seals`, and a name's page pointing to it. */
 static void forge_ring(const char *name, int fd, uint64_t cap, int seals)
 {
 	static struct ring_header h;
-	memset(&h, 0, sizeof(h));
-	h.magic = RING_MAGIC;
-	h.version = RING_VERSION;
-	h.header_size = sizeof(h);
-	h.capacity = cap;
-	h.instance = 1;
-	h.wait = RING_WAIT_SPIN;
-	h.owner_uid = (uint32_t)geteuid();
-	h.creator_pid = (int32_t)getpid();
-	h.creator_fd = fd;
-	struct stat st;
-	CHECK_EQ(fstat(fd, &st), 0);
-	h.ring_ino = (uint64_t)st.st_ino;
-	atomic_store(&h.state, RING_STATE_READY);
+	forged_header(&h, fd, cap);
 	CHECK_EQ(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
 	if (seals)
 		CHECK_EQ(fcntl(fd, F_ADD_SEALS, seals), 0);
-	int nfd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	CHECK(nfd >= 0);
-	CHECK_EQ(pwrite(nfd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
-	close(nfd);
+	forge_page(name, &h);
 }
 
 /* A sealed memfd whose valid header claims 1 GiB that was never allocated:
@@ -752,25 +765,9 @@ static void t_attach_targets(void)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		CHECK(t[i].fd >= 0);
 		const char *name = test_name("target");
-		int nfd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		CHECK(nfd >= 0);
 		static struct ring_header h;
-		memset(&h, 0, sizeof(h));
-		h.magic = RING_MAGIC;
-		h.version = RING_VERSION;
-		h.header_size = sizeof(h);
-		h.capacity = RING_CAPACITY_MIN;
-		h.instance = 1;
-		h.owner_uid = (uint32_t)geteuid();
-		h.creator_pid = (int32_t)getpid();
-		h.creator_fd = t[i].fd;
-		/* Its real inode: what refuses it must be what it is. */
-		struct stat tst;
-		CHECK_EQ(fstat(t[i].fd, &tst), 0);
-		h.ring_ino = (uint64_t)tst.st_ino;
-		atomic_store(&h.state, RING_STATE_READY);
-		CHECK_EQ(pwrite(nfd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
-		close(nfd);
+		forged_header(&h, t[i].fd, RING_CAPACITY_MIN);
+		forge_page(name, &h);
 		/* The attacher: a new session, no controlling terminal. */
 		int out[2];
 		CHECK_EQ(pipe(out), 0);
@@ -1371,9 +1368,7 @@ static void t_eventfd_wake_race(void)
 	    race_won);
 	CHECK_EQ(sent, 3);
 	CHECK_EQ(race_won, 3);
-	ring_close(c);
-	ring_close(p);
-	CHECK_EQ(ring_unlink(name), 0);
+	unpair(p, c);
 	if (!uring) {
 		say(T, "skipped: no io_uring for the wakes here (disabled, or refused by a seccomp "
 		       "policy): the race ring.h names under \"What a peer can do\" stands");
@@ -1426,9 +1421,7 @@ static void t_eventfd_fork_wake(void)
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	close(sync[1]);
-	ring_close(c);
-	ring_close(p);
-	CHECK_EQ(ring_unlink(name), 0);
+	unpair(p, c);
 }
 
 /* ---- a peer shrinks the ring after attach ---- */
