@@ -733,6 +733,27 @@ static void t_unsealed_object(void)
 	}
 }
 
+/* A child's answer on a pipe: a return code, one more number and a
+ * message, written by tell() and read back by hear(), which reaps it. */
+static void tell(int fd, int rc, int extra, const char *msg)
+{
+	char buf[400];
+	int k = snprintf(buf, sizeof(buf), "%d %d %s", rc, extra, msg);
+	(void)!write(fd, buf, (size_t)k);
+}
+
+static const char *hear(int fd, pid_t pid, int *rc, int *extra)
+{
+	static char buf[400];
+	ssize_t k = read(fd, buf, sizeof(buf) - 1);
+	buf[k > 0 ? k : 0] = 0;
+	close(fd);
+	reap(pid);
+	int used = 0;
+	CHECK(sscanf(buf, "%d %d %n", rc, extra, &used) == 2);
+	return buf + used;
+}
+
 /* A name whose page points at a descriptor that is not a memfd: a terminal,
  * a FIFO, a directory, a device, a plain file.  Attach refuses each without
  * opening it for real: it decides on an O_PATH descriptor, so a terminal
@@ -780,24 +801,16 @@ static void t_attach_targets(void)
 			int rc = ring_attach(&r, name, RING_ROLE_CONSUMER, 100 * MS);
 			unbound();
 			int tty = open("/dev/tty", O_RDWR | O_NOCTTY);
-			char msg[400];
-			int k = snprintf(msg, sizeof(msg), "%d %d %s", rc, tty >= 0,
-					 rc ? ring_last_error() : "attached");
-			(void)!write(out[1], msg, (size_t)k);
+			tell(out[1], rc, tty >= 0, rc ? ring_last_error() : "attached");
 			_exit(0);
 		}
 		close(out[1]);
-		char msg[400] = "";
-		ssize_t k = read(out[0], msg, sizeof(msg) - 1);
-		msg[k > 0 ? k : 0] = 0;
-		close(out[0]);
-		reap(pid);
-		int rc = 0, tty = 0, used = 0;
-		CHECK(sscanf(msg, "%d %d %n", &rc, &tty, &used) == 2);
+		int rc, tty;
+		const char *msg = hear(out[0], pid, &rc, &tty);
 		say(T, "a page pointing at %s: %d, controlling terminal taken: %s (%s)", t[i].what,
-		    rc, tty ? "YES" : "no", msg + used);
+		    rc, tty ? "YES" : "no", msg);
 		CHECK_EQ(rc, -EPROTO);
-		CHECK(strstr(msg + used, "is not a memfd (mode"));
+		CHECK(strstr(msg, "is not a memfd (mode"));
 		CHECK_EQ(tty, 0);
 		close(t[i].fd);
 		CHECK_EQ(ring_unlink(name), 0);
@@ -860,10 +873,7 @@ static void t_creator_not_dumpable(void)
 		if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
 			_exit(2);
 		rc = ring_create(&p, name, &cfg, RING_ROLE_PRODUCER);
-		char msg[400];
-		int k = snprintf(msg, sizeof(msg), "%d %d %s", rc, prctl(PR_GET_DUMPABLE),
-				 rc ? ring_last_error() : "created");
-		(void)!write(out[1], msg, (size_t)k);
+		tell(out[1], rc, prctl(PR_GET_DUMPABLE), rc ? ring_last_error() : "created");
 		if (p) {
 			ring_close(p);
 			ring_unlink(name);
@@ -871,17 +881,11 @@ static void t_creator_not_dumpable(void)
 		_exit(0);
 	}
 	close(out[1]);
-	char msg[400] = "";
-	ssize_t k = read(out[0], msg, sizeof(msg) - 1);
-	msg[k > 0 ? k : 0] = 0;
-	close(out[0]);
-	reap(pid);
-	int dumpable = -1, used = 0;
-	CHECK(sscanf(msg, "%d %d %n", &rc, &dumpable, &used) == 2);
-	say(T, "ring_create after dropping to uid 65534 (dumpable %d): %d (%s)", dumpable, rc,
-	    msg + used);
+	int dumpable;
+	const char *msg = hear(out[0], pid, &rc, &dumpable);
+	say(T, "ring_create after dropping to uid 65534 (dumpable %d): %d (%s)", dumpable, rc, msg);
 	CHECK_EQ(rc, -EPERM);
-	CHECK(strstr(msg + used, "dumpable"));
+	CHECK(strstr(msg, "dumpable"));
 	CHECK(!test_exists(name));
 
 	/* Root, not dumpable: root may open its descriptors, so it creates. */
