@@ -581,9 +581,7 @@ static int publish_name(struct ring *r, int fd)
 	atomic_store_explicit(&line0.state, RING_STATE_INIT, memory_order_relaxed);
 	uint32_t ready = RING_STATE_READY;
 	int rc;
-	if (ftruncate(fd, RING_HEADER_SIZE) < 0)
-		return ring__fail(-errno, "ring %s: ftruncate of the name's page: %s", r->name,
-				  strerror(errno));
+	/* The page has its size already (ring_create, with the magic). */
 	if ((rc = fd_io(fd, true, &line0, RING_CACHELINE, 0)))
 		return ring__fail(rc, "ring %s: cannot write the name's page: %s", r->name,
 				  strerror(-rc));

@@ -41,17 +41,15 @@ static bool post_wake(struct ring *r)
 {
 	for (int attempt = 0; attempt < 2 && r->wake_uring; attempt++) {
 		struct io_uring *u = r->wake_uring;
-		/* Reap what earlier wakes completed: the no-op completes within
-		 * the submission, but the queue must never fill, whatever is
-		 * late. */
+		/* Reap what earlier wakes completed (each no-op completes within
+		 * its submission): at most one completion waits between wakes,
+		 * and the queue never fills. */
 		io_uring_cq_advance(u, io_uring_cq_ready(u));
 		struct io_uring_sqe *sqe = io_uring_get_sqe(u);
 		if (sqe) {
 			io_uring_prep_nop(sqe);
-			if (io_uring_submit(u) == 1) {
-				io_uring_cq_advance(u, io_uring_cq_ready(u));
+			if (io_uring_submit(u) == 1)
 				return true;
-			}
 		}
 		ring__wake_free(r);
 		r->syscalls++;
