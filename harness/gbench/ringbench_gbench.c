@@ -1,6 +1,6 @@
 /* ringbench_gbench.c: the program `ringbench gbench` runs (cmd_gbench.c):
  * Google Benchmark's C++ runtime stays out of ringbench itself. */
-#include "commands.h"
+#include "cli/commands.h"
 
 int main(int argc, char **argv)
 {

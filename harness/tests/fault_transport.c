@@ -12,7 +12,7 @@
  * and, to prove a verdict sees a slower build (check, ab), a producer that
  * busy-waits before every message it publishes:
  *   RINGBENCH_TEST_FAULT=slow:NS   NS nanoseconds a message */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +21,7 @@
 #include <time.h>
 
 #ifdef RINGBENCH_HAVE_CK
-#include "tp_ck.h"
+#include "measure/tp_ck.h"
 #endif
 
 enum fault { F_NONE, F_LOSE, F_DUPLICATE, F_SWAP, F_CORRUPT, F_FAR, F_ASKEW, F_SLOW, F_KINDS };

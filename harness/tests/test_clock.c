@@ -3,7 +3,7 @@
  * the TSC is not allowed, or with RINGBENCH_CLOCK=monotonic, the clock is
  * CLOCK_MONOTONIC and says why; conversions are exact for it. */
 #include "check.h"
-#include "clock.h"
+#include "measure/clock.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* test_hist.c: the histogram's percentiles against data with known answers,
  * its relative error bound, and merging. */
 #include "check.h"
-#include "hist.h"
+#include "measure/hist.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,10 +3,10 @@
  * seeded generator, in noise shaped like this machine's (two machine
  * states 3x apart, a run-to-run spread of 1.5-2% within a state, and now
  * and then a run four times as far off). */
-#include "history.h"
-#include "results.h"
-#include "stats.h"
-#include "steps.h"
+#include "judge/history.h"
+#include "measure/results.h"
+#include "judge/stats.h"
+#include "judge/steps.h"
 #include "synth.h"
 
 #include <jansson.h>

@@ -6,7 +6,7 @@
  * ringbench's fields and real figures: every repetition moved messages in a
  * measured window after its warm-up. */
 #include "check.h"
-#include "results.h"
+#include "measure/results.h"
 
 #include <jansson.h>
 #include <math.h>

@@ -2,9 +2,10 @@
  * known answers: only rounds whose two repetitions share a machine state
  * count, and of those only the state most rounds were in; no probes means
  * every round counts. */
-#include "bench.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
 #include "check.h"
-#include "commands.h"
+#include "cli/commands.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -38,11 +38,11 @@
  *     rate, a fall; for a time, a rise), and
  *     a base of fewer than 5 runs gives no verdict, with one run each side
  *     a "no verdict" that still shows the differences. */
-#include "results.h"
-#include "sample.h"
-#include "stats.h"
+#include "measure/results.h"
+#include "judge/sample.h"
+#include "judge/stats.h"
 #include "synth.h"
-#include "verdict.h"
+#include "judge/verdict.h"
 
 #include <jansson.h>
 #include <math.h>

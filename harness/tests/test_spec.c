@@ -1,7 +1,7 @@
 /* test_spec.c: option values and scenario files, good and bad: every bad
  * input is refused with a message (scenarios: "file:line: message"). */
 #include "check.h"
-#include "spec.h"
+#include "cli/spec.h"
 
 #include <string.h>
 

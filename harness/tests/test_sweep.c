@@ -2,9 +2,9 @@
  * measurement (shape, order, diagonal, failures, the printed table) and its
  * CPU list parsing.  Nothing is measured. */
 #include "check.h"
-#include "plot.h"
-#include "spec.h"
-#include "sweep.h"
+#include "report/plot.h"
+#include "cli/spec.h"
+#include "measure/sweep.h"
 
 #include <math.h>
 #include <sched.h>

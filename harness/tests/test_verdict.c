@@ -1,10 +1,10 @@
 /* test_verdict.c: the statistics and the verdicts on synthetic results with
  * known answers.  No timing: every figure here is made up, with a seeded
  * generator, so each check has one right answer. */
-#include "sample.h"
-#include "stats.h"
+#include "judge/sample.h"
+#include "judge/stats.h"
 #include "synth.h"
-#include "verdict.h"
+#include "judge/verdict.h"
 
 #include <jansson.h>
 #include <math.h>

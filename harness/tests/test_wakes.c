@@ -4,8 +4,8 @@
  * round trip a slept-out 50 ms slice, and (on a busy CI host) half of them
  * sparing the sleep because the other side was still awake. */
 #include "check.h"
-#include "evidence.h"
-#include "hist.h"
+#include "measure/evidence.h"
+#include "measure/hist.h"
 
 #include <stdbool.h>
 

@@ -1,8 +1,8 @@
 /* builds.c: ringbench built from a git revision (builds.h). */
-#include "builds.h"
+#include "cli/builds.h"
 
-#include "bench.h"
-#include "results.h"
+#include "measure/bench.h"
+#include "measure/results.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,10 +2,11 @@
  * this machine, that a writer in one process is seen by a reader in
  * another.  Each step prints PASS or FAIL with its evidence; a failure
  * names the likely cause. */
-#include "bench.h"
-#include "commands.h"
-#include "evidence.h"
-#include "spec.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "cli/commands.h"
+#include "measure/evidence.h"
+#include "cli/spec.h"
 
 #include <getopt.h>
 #include <stdatomic.h>

@@ -1,12 +1,13 @@
 /* cmd_history.c: `ringbench history`, each case's figure night by night
  * and the steps found in it (judge/history.h), and the steps section that
  * `check` prints and puts in its Markdown. */
-#include "bench.h"
-#include "commands.h"
-#include "history.h"
-#include "report.h"
-#include "results.h"
-#include "spec.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "cli/commands.h"
+#include "judge/history.h"
+#include "judge/writeup.h"
+#include "measure/results.h"
+#include "cli/spec.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -15,92 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-void history_dir(char *out, size_t n)
-{
-	const char *env = getenv("RINGBENCH_HISTORY");
-	if (env && env[0]) {
-		snprintf(out, n, "%s", env);
-		return;
-	}
-	struct machine m;
-	machine_identify(&m);
-	history_default_dir(out, n, m.id);
-}
-
 /* A step is a regression from the threshold's floor that check uses. */
 static double check_floor(void)
 {
 	struct judge_opts o;
 	judge_defaults(&o, false);
 	return o.floor;
-}
-
-static void state_text(char *out, size_t n, const struct history_series *s)
-{
-	if (s->hi > 0)
-		snprintf(out, n, "state %.0f-%.0f ns", s->lo, s->hi);
-	else
-		snprintf(out, n, "no state recorded");
-}
-
-/* One step in a sentence. */
-static void step_text(char *out, size_t n, const struct history *h, const struct history_step *hs)
-{
-	const struct history_series *s = hs->series;
-	const struct step *st = hs->step;
-	char a[32], b[32], state[64];
-	report_value(a, sizeof(a), exp(st->before), s->fig);
-	report_value(b, sizeof(b), exp(st->after), s->fig);
-	state_text(state, sizeof(state), s);
-	const struct history_night *nb = &h->nights[hs->night_before];
-	const struct history_night *na = &h->nights[hs->night_after];
-	const char *what = st->candidate	     ? (hs->worse ? "worse" : "better")
-			   : hs->worse && hs->beyond ? "regression"
-			   : hs->worse		     ? "worse, within the threshold"
-						     : "improvement";
-	const char *when = st->candidate  ? "tonight's run alone, for the next night to confirm"
-			   : hs->reported ? "reported before"
-					  : "not reported before";
-	/* A step where the kernel changed under the same hardware is the
-	 * kernel's as likely as the code's. */
-	char kernel[300] = "";
-	if (nb->kernel[0] && na->kernel[0] && strcmp(nb->kernel, na->kernel) != 0)
-		snprintf(kernel, sizeof(kernel), "; the kernel changed here too: %s -> %s",
-			 nb->kernel, na->kernel);
-	snprintf(out, n,
-		 "%s: %s %+.1f%% (%s -> %s), %s, between %s (%s) and %s (%s), confidence "
-		 "%.2f%% (noise %.1f%%): %s, %s%s",
-		 s->name, fig_info[s->fig].label, 100 * st->change, a, b, state, nb->revision,
-		 nb->stem, na->revision, na->stem, 100 * st->confidence, 100 * s->noise, what, when,
-		 kernel);
-}
-
-int history_lines(const struct history *h, const struct history_analysis *a, char ***out, int *nreg)
-{
-	*out = calloc((size_t)a->nsteps + 1, sizeof(**out));
-	*nreg = 0;
-	if (!*out)
-		return -1;
-	int n = 0;
-	/* Regressions first, then the other new steps, then tonight's
-	 * unconfirmed candidates. */
-	for (int pass = 0; pass < 3; pass++)
-		for (int i = 0; i < a->nsteps; i++) {
-			const struct history_step *hs = &a->steps[i];
-			bool want = pass == 0 ? hs->regression && !hs->step->candidate
-				    : pass == 1
-					? hs->fresh && !hs->regression && !hs->step->candidate
-					: hs->fresh && hs->step->candidate;
-			if (!want)
-				continue;
-			char line[1400];
-			step_text(line, sizeof(line), h, hs);
-			if (!((*out)[n] = strdup(line)))
-				return n;
-			n += 1;
-			*nreg += pass == 0;
-		}
-	return n;
 }
 
 /* The figure a case's trend shows: throughput for a stream, p50 for a
@@ -123,7 +44,7 @@ static void print_series(const struct history *h, const struct history_analysis 
 			 const struct history_series *s, int last)
 {
 	char state[64];
-	state_text(state, sizeof(state), s);
+	writeup_series_state(state, sizeof(state), s);
 	printf("\n%s  %s, %s (noise %.1f%%)\n", s->name, fig_info[s->fig].label, state,
 	       100 * s->noise);
 	int first_night = h->nnights - last;
@@ -132,7 +53,7 @@ static void print_series(const struct history *h, const struct history_analysis 
 		if (r->night < first_night)
 			continue;
 		char v[32];
-		report_value(v, sizeof(v), s->v[i], s->fig);
+		writeup_value(v, sizeof(v), s->v[i], s->fig);
 		const char *mark = "";
 		for (int k = 0; k < s->nsteps; k++)
 			if (s->steps[k].at == i)
@@ -144,7 +65,7 @@ static void print_series(const struct history *h, const struct history_analysis 
 		if (strcmp(a->steps[k].series->name, s->name) || a->steps[k].series->lo != s->lo)
 			continue;
 		char line[1400];
-		step_text(line, sizeof(line), h, &a->steps[k]);
+		writeup_step(line, sizeof(line), h, &a->steps[k]);
 		printf("  step %s\n", line);
 	}
 }

@@ -1,15 +1,16 @@
 /* cmd_measure.c: `ringbench stream | pingpong | latency | run`: parse what
  * to run, run every case with warm-up and repetitions in a shuffled order,
  * print a table for people and write Google Benchmark JSON for programs. */
-#include "bench.h"
-#include "commands.h"
-#include "results.h"
-#include "sample.h"
-#include "session.h"
-#include "stats.h"
-#include "verdict.h"
-#include "spec.h"
-#include "transport.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "cli/commands.h"
+#include "measure/results.h"
+#include "judge/sample.h"
+#include "measure/session.h"
+#include "judge/stats.h"
+#include "judge/verdict.h"
+#include "cli/spec.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -511,41 +512,6 @@ static int run_all(struct cli *cli)
 	free(med);
 	free(spread);
 	return status;
-}
-
-/* Several scenarios: their cases run as one matrix. */
-int cli_load_scenarios(int n, char **names, struct spec *out)
-{
-	struct spec merged;
-	spec_init(&merged);
-	for (int i = 0; i < n; i++) {
-		struct spec one;
-		spec_init(&one);
-		char err[512];
-		if (scenario_load(names[i], &one, err, sizeof(err))) {
-			fprintf(stderr, "ringbench: %s\n", err);
-			return BENCH_USAGE;
-		}
-		if (i == 0) {
-			merged = one;
-			continue;
-		}
-		for (int m = 0; m < MODE_COUNT; m++)
-			if (one.mode[m].enabled && !merged.mode[m].enabled)
-				merged.mode[m] = one.mode[m];
-			else if (one.mode[m].enabled)
-				return usage_error(
-				    "scenarios %s and %s both have [%s]: run them one "
-				    "at a time",
-				    names[0], names[i], bench_mode_name((enum bench_mode)m));
-		size_t used = strlen(merged.scenario);
-		if (used + 1 + strlen(one.scenario) < sizeof(merged.scenario)) {
-			merged.scenario[used] = '+';
-			memcpy(merged.scenario + used + 1, one.scenario, strlen(one.scenario) + 1);
-		}
-	}
-	*out = merged;
-	return 0;
 }
 
 static void apply_overrides(struct cli *cli)

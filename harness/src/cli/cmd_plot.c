@@ -1,8 +1,9 @@
 /* cmd_plot.c: `ringbench plot RESULTS.json`: the five charts of a run, as
  * PNG and SVG, drawn by gnuplot from the scripts in plots/. */
-#include "bench.h"
-#include "charts.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "report/charts.h"
+#include "cli/commands.h"
 
 #include <stdio.h>
 
@@ -39,7 +40,7 @@ static const char help[] =
 int cmd_plot(int argc, char **argv)
 {
 	struct charts c;
-	int rc = charts_args(argc, argv, &c, help, false);
+	int rc = cli_chart_args(argc, argv, &c, help, false);
 	if (rc)
 		return rc < 0 ? BENCH_PASS : rc;
 	rc = charts_load(&c);

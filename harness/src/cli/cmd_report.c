@@ -2,13 +2,15 @@
  * verdict, the five charts, the startup times, the history's steps, the
  * machine check and how to run it again, as a self-contained index.html and
  * a report.md for a CI job summary. */
-#include "bench.h"
-#include "charts.h"
-#include "commands.h"
-#include "page.h"
-#include "report.h"
-#include "results.h"
-#include "system.h"
+#include "judge/baselines.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "report/charts.h"
+#include "cli/commands.h"
+#include "report/page.h"
+#include "judge/writeup.h"
+#include "measure/results.h"
+#include "diagnose/system.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,7 +45,7 @@ struct startup_in {
 	bool have_cur, have_base, judged;
 	struct judgement j;
 	struct judge_opts opts;
-	struct report_meta meta;
+	struct writeup_meta meta;
 	char why[1600];
 };
 
@@ -68,22 +70,22 @@ static void load_startup(const char *path, struct startup_in *s)
 	if (beside && !(beside = sample_pair_of(bpath, &s->cur, err, sizeof(err))))
 		fprintf(stderr, "ringbench: %s is not used: %s\n", bpath, err);
 	if (!beside)
-		startup_baseline_file(bpath, sizeof(bpath), s->cur.machine_id);
+		baseline_sibling(bpath, sizeof(bpath), s->cur.machine_id, ".startup.json");
 	if (access(bpath, R_OK) || sample_load(bpath, &s->base, err, sizeof(err)))
 		return;
 	s->have_base = true;
-	startup_judge_opts(&s->opts);
+	judge_startup_defaults(&s->opts);
 	s->opts.paired = beside;
 	s->opts.runs = !beside;
 	if (judge(&s->base, &s->cur, &s->opts, &s->j, err, sizeof(err)))
 		return;
 	s->judged = true;
-	s->meta = (struct report_meta){.command = "startup",
-				       .base = &s->base,
-				       .cur = &s->cur,
-				       .base_label = beside ? "baseline build" : "base",
-				       .cur_label = beside ? "now" : "current",
-				       .opts = &s->opts};
+	s->meta = (struct writeup_meta){.command = "startup",
+					.base = &s->base,
+					.cur = &s->cur,
+					.base_label = beside ? "baseline build" : "base",
+					.cur_label = beside ? "now" : "current",
+					.opts = &s->opts};
 }
 
 static void free_startup(struct startup_in *s)
@@ -99,7 +101,7 @@ static void free_startup(struct startup_in *s)
 int cmd_report(int argc, char **argv)
 {
 	struct charts c;
-	int rc = charts_args(argc, argv, &c, help, true);
+	int rc = cli_chart_args(argc, argv, &c, help, true);
 	if (rc)
 		return rc < 0 ? BENCH_PASS : rc;
 	rc = charts_load(&c);
@@ -127,7 +129,7 @@ int cmd_report(int argc, char **argv)
 		drawn += po->drawn[i];
 
 	/* The verdict, as check or ab gave it. */
-	struct report_meta meta = {
+	struct writeup_meta meta = {
 	    .command = c.ab ? "ab" : "check",
 	    .base = &c.base,
 	    .cur = &c.cur,
@@ -139,7 +141,7 @@ int cmd_report(int argc, char **argv)
 	int nlines = 0, nreg = 0;
 	char htitle[200] = "";
 	if (c.have_history) {
-		nlines = history_lines(&c.h, &c.a, &lines, &nreg);
+		nlines = writeup_history_lines(&c.h, &c.a, &lines, &nreg);
 		if (nlines < 0)
 			nlines = 0;
 		snprintf(htitle, sizeof(htitle), "Steps in the history (%d nights)", c.h.nnights);

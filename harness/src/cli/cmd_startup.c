@@ -11,14 +11,16 @@
  * the same hyperfine run, each of its commands right after this build's:
  * whole process starts move between runs (another kernel, another host)
  * by more than any change of the ring's setup. */
-#include "bench.h"
-#include "builds.h"
-#include "commands.h"
-#include "report.h"
-#include "results.h"
-#include "sample.h"
-#include "stats.h"
-#include "verdict.h"
+#include "judge/baselines.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "cli/builds.h"
+#include "cli/commands.h"
+#include "judge/writeup.h"
+#include "measure/results.h"
+#include "judge/sample.h"
+#include "judge/stats.h"
+#include "judge/verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,15 +189,6 @@ int cmd_startup_worker(int argc, char **argv)
 }
 
 /* ---- ringbench startup ---- */
-
-void startup_baseline_file(char *out, size_t n, const char *machine_id)
-{
-	/* <machine-id>.startup.json beside the main baseline */
-	baseline_file(out, n, machine_id);
-	size_t len = strlen(out);
-	if (len > 5 && len + 8 < n)
-		snprintf(out + len - 5, n - len + 5, ".startup.json");
-}
 
 static const char help[] =
     "usage: ringbench startup [--wait LIST] [--cpus A,B] [--runs N] [--warmup N]\n"
@@ -667,12 +660,6 @@ static int measure(const struct startup_opts *o, const char *exe, const char *ae
 	return 0;
 }
 
-void startup_judge_opts(struct judge_opts *o)
-{
-	judge_defaults(o, false);
-	o->floor = STARTUP_FLOOR;
-}
-
 /* Judge cur: interleaved, against the baseline build's commands timed in
  * the same run (side_a); else against the stored runs of the baseline at
  * bpath, the run as the unit.  Returns the exit status. */
@@ -687,7 +674,7 @@ static int judge_startup(const struct startup_opts *o, const char *bpath,
 	}
 	struct judge_opts jo;
 	struct judgement j;
-	startup_judge_opts(&jo);
+	judge_startup_defaults(&jo);
 	/* Beside the baseline build: pairs, each two runs taken side by side.
 	 * Stored runs: each run is one draw. */
 	jo.paired = side_a != NULL;
@@ -704,18 +691,18 @@ static int judge_startup(const struct startup_opts *o, const char *bpath,
 			 "each run paired with this build's beside it (signed-rank test, alpha "
 			 "%.3g per figure)",
 			 jo.alpha);
-	struct report_meta meta = {.command = "startup",
-				   .base = b,
-				   .cur = cur,
-				   .base_label = side_a ? "baseline build" : "base",
-				   .cur_label = side_a ? "now" : "current",
-				   .opts = &jo};
+	struct writeup_meta meta = {.command = "startup",
+				    .base = b,
+				    .cur = cur,
+				    .base_label = side_a ? "baseline build" : "base",
+				    .cur_label = side_a ? "now" : "current",
+				    .opts = &jo};
 	printf("\n");
-	report_table(stdout, &j, &meta, true);
-	if (o->markdown && report_markdown(o->markdown, &j, &meta))
+	writeup_table(stdout, &j, &meta, true);
+	if (o->markdown && writeup_markdown(o->markdown, &j, &meta))
 		fprintf(stderr, "ringbench: startup: cannot write %s: %s\n", o->markdown,
 			strerror(errno));
-	int status = report_status(&j, &meta);
+	int status = writeup_status(&j, &meta);
 	judgement_free(&j);
 	sample_free(&base);
 	return status;
@@ -764,7 +751,7 @@ int cmd_startup(int argc, char **argv)
 	if (o.baseline)
 		snprintf(bpath, sizeof(bpath), "%s", o.baseline);
 	else
-		startup_baseline_file(bpath, sizeof(bpath), m.id);
+		baseline_sibling(bpath, sizeof(bpath), m.id, ".startup.json");
 	bool have_base = !o.no_baseline && access(bpath, R_OK) == 0;
 	if (o.baseline && !o.no_baseline && !have_base) {
 		fprintf(stderr, "ringbench: startup: --baseline %s: %s\n", o.baseline,

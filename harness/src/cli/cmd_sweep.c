@@ -1,10 +1,11 @@
 /* cmd_sweep.c: `ringbench sweep`: ping-pong over every ordered pair of the
  * chosen CPUs, the round trips as a matrix (sweep.h). */
-#include "bench.h"
-#include "commands.h"
-#include "plot.h"
-#include "results.h"
-#include "sweep.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "cli/commands.h"
+#include "report/plot.h"
+#include "measure/results.h"
+#include "measure/sweep.h"
 
 #include <getopt.h>
 #include <stdio.h>

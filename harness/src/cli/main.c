@@ -1,7 +1,8 @@
 /* main.c: the ringbench command line: one table maps each command to the
  * function (and file) that implements it; main only dispatches. */
-#include "bench.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "cli/commands.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* scenario.c: read a scenario file (INI, with libinih) into a spec.  Every
  * key is checked: an unknown key, a bad value or a missing section is an
  * error "file:line: message", reported before anything runs. */
-#include "spec.h"
+#include "cli/spec.h"
 
 #include <ini.h>
 #include <stdio.h>

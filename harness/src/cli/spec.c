@@ -1,10 +1,10 @@
 /* spec.c: parsing option and scenario values, and expanding a spec into the
  * list of cases to run. */
-#include "spec.h"
+#include "cli/spec.h"
 #include "payload.h"
-#include "transport.h"
+#include "measure/transport.h"
 
-#include "sweep.h"
+#include "measure/sweep.h"
 
 #include <ctype.h>
 #include <sched.h>

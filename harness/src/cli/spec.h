@@ -4,7 +4,7 @@
 #ifndef SPEC_H
 #define SPEC_H
 
-#include "bench.h"
+#include "measure/bench.h"
 
 #define SPEC_MAX_LIST  32
 #define SPEC_MAX_PAIRS 256

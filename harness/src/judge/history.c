@@ -1,8 +1,8 @@
 /* history.c: the nightly history and its steps (history.h). */
-#include "history.h"
+#include "judge/history.h"
 
-#include "results.h"
-#include "stats.h"
+#include "measure/results.h"
+#include "judge/stats.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -479,4 +479,16 @@ int history_record(const struct history *h, const struct history_analysis *a, ch
 		return -1;
 	}
 	return 0;
+}
+
+void history_dir(char *out, size_t n)
+{
+	const char *env = getenv("RINGBENCH_HISTORY");
+	if (env && env[0]) {
+		snprintf(out, n, "%s", env);
+		return;
+	}
+	struct machine m;
+	machine_identify(&m);
+	history_default_dir(out, n, m.id);
 }

@@ -34,9 +34,9 @@
 #ifndef HISTORY_H
 #define HISTORY_H
 
-#include "sample.h"
-#include "steps.h"
-#include "verdict.h"
+#include "judge/sample.h"
+#include "judge/steps.h"
+#include "judge/verdict.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -125,5 +125,9 @@ void history_analysis_free(struct history_analysis *a);
  * folder's steps.json, so that no later check reports them.  0, or -1 with
  * err. */
 int history_record(const struct history *h, const struct history_analysis *a, char *err, size_t n);
+
+/* The history folder: $RINGBENCH_HISTORY, or results/history/<machine-id>
+ * for this machine. */
+void history_dir(char *out, size_t n);
 
 #endif

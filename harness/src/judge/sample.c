@@ -1,7 +1,7 @@
 /* sample.c: results files read back for judging (sample.h). */
-#include "sample.h"
+#include "judge/sample.h"
 
-#include "results.h"
+#include "measure/results.h"
 
 #include <errno.h>
 #include <math.h>
@@ -476,4 +476,25 @@ bool sample_pair_of(const char *path_a, const struct sample_set *b, char *err, s
 			 a.shuffle_seed, b->shuffle_seed);
 	sample_free(&a);
 	return ok;
+}
+
+/* What differs between two files' machines under one identity (the
+ * kernel, microcode, governor, hypervisor build), as "kernel changed: A ->
+ * B; ...", or "" when nothing does. */
+void sample_machine_changes(const struct sample_set *a, const struct sample_set *b, char *out,
+			    size_t n)
+{
+	struct {
+		const char *what, *x, *y;
+	} f[] = {{"kernel", a->kernel, b->kernel},
+		 {"microcode", a->microcode, b->microcode},
+		 {"governor", a->governor, b->governor},
+		 {"hypervisor", a->hypervisor, b->hypervisor}};
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		size_t l = strlen(out);
+		if (f[i].x[0] && f[i].y[0] && strcmp(f[i].x, f[i].y) != 0 && l < n)
+			snprintf(out + l, n - l, "%s%s changed: %s -> %s", l ? "; " : "", f[i].what,
+				 f[i].x, f[i].y);
+	}
 }

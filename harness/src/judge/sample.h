@@ -116,4 +116,10 @@ bool sample_pair_of(const char *path_a, const struct sample_set *b, char *err, s
 /* Whether any repetition recorded the machine's state. */
 bool sample_has_probes(const struct sample_set *s);
 
+/* What differs between two files' machines under one identity (the
+ * kernel, microcode, governor, hypervisor build), as "kernel changed: A ->
+ * B; ...", or "" when nothing does. */
+void sample_machine_changes(const struct sample_set *a, const struct sample_set *b, char *out,
+			    size_t n);
+
 #endif

@@ -1,5 +1,5 @@
 /* stats.c: permutation tests and bootstrap intervals (stats.h). */
-#include "stats.h"
+#include "judge/stats.h"
 
 #include <math.h>
 #include <stdbool.h>

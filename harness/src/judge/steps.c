@@ -1,7 +1,7 @@
 /* steps.c: changes of level in a series (steps.h). */
-#include "steps.h"
+#include "judge/steps.h"
 
-#include "stats.h"
+#include "judge/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

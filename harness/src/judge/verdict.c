@@ -1,7 +1,7 @@
 /* verdict.c: two sets of results judged figure by figure (verdict.h). */
-#include "verdict.h"
+#include "judge/verdict.h"
 
-#include "stats.h"
+#include "judge/stats.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -32,6 +32,12 @@ void judge_defaults(struct judge_opts *o, bool paired)
 				 .level = 0.95,
 				 .paired = paired,
 				 .force = false};
+}
+
+void judge_startup_defaults(struct judge_opts *o)
+{
+	judge_defaults(o, false);
+	o->floor = STARTUP_FLOOR;
 }
 
 enum judge_method judge_method_of(const struct judge_opts *o)

@@ -17,7 +17,7 @@
 #ifndef VERDICT_H
 #define VERDICT_H
 
-#include "sample.h"
+#include "judge/sample.h"
 
 /* An instruction count that moves by this much (relative) changed. */
 #define INSTR_CHANGE 0.01
@@ -97,6 +97,13 @@ struct judge_opts {
 };
 
 void judge_defaults(struct judge_opts *o, bool paired);
+/* How startup times are judged (ringbench startup): check's rules with a
+ * floor of STARTUP_FLOOR.  Whole process starts move between runs by more
+ * than within one (docs/charts.md has figures): twice that movement is the
+ * floor, so startup catches a setup cost that grew by a fifth or more, not
+ * a few percent. */
+#define STARTUP_FLOOR 0.20
+void judge_startup_defaults(struct judge_opts *o);
 /* The method judge() uses for these options and files. */
 enum judge_method judge_method_of(const struct judge_opts *o);
 

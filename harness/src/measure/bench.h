@@ -3,8 +3,8 @@
 #ifndef BENCH_H
 #define BENCH_H
 
-#include "clock.h"
-#include "hist.h"
+#include "measure/clock.h"
+#include "measure/hist.h"
 #include "ring.h"
 
 #include <stdalign.h>

@@ -1,7 +1,7 @@
 /* case.c: naming modes, transports and cases, and choosing each case's
  * warm-up. */
-#include "bench.h"
-#include "transport.h"
+#include "measure/bench.h"
+#include "measure/transport.h"
 
 #include <inttypes.h>
 #include <stdio.h>

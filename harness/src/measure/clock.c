@@ -1,5 +1,5 @@
 /* clock.c: choosing and calibrating the clock of clock.h. */
-#include "clock.h"
+#include "measure/clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* hist.c: the log-linear histogram of hist.h. */
-#include "hist.h"
+#include "measure/hist.h"
 
 #include <string.h>
 

@@ -6,10 +6,10 @@
  * draining or the filling), so the total it reports divided by N is the
  * instructions of one operation.  The same build gives the same count every
  * run: no statistics are needed. */
-#include "instr.h"
+#include "measure/instr.h"
 
-#include "bench.h"
-#include "results.h"
+#include "measure/bench.h"
+#include "measure/results.h"
 
 #include <errno.h>
 #include <fcntl.h>

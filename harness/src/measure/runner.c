@@ -4,9 +4,9 @@
  * stall without waking often, reap them under a deadline, diagnose what went
  * wrong, and remove every shared-memory object on every path: the names go
  * as soon as both workers have opened them. */
-#include "bench.h"
-#include "evidence.h"
-#include "transport.h"
+#include "measure/bench.h"
+#include "measure/evidence.h"
+#include "measure/transport.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* sweep.c: the round-trip matrix (sweep.h). */
-#include "sweep.h"
+#include "measure/sweep.h"
 
 #include <errno.h>
 #include <math.h>

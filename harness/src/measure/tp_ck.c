@@ -20,7 +20,7 @@
  * Stream, latency and pingpong (a second ring for the replies).  Built
  * only where CMake found Concurrency Kit; elsewhere the transport is in the
  * table and says why it cannot run. */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +29,7 @@
 #include <sys/mman.h>
 
 #ifdef RINGBENCH_HAVE_CK
-#include "tp_ck.h"
+#include "measure/tp_ck.h"
 
 static void geometry(const struct bench_case *c, uint64_t *n, uint64_t *stride, size_t *len)
 {

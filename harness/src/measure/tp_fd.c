@@ -3,7 +3,7 @@
  * own buffer and writes it; the consumer reads it into its buffer and checks
  * it there; a pingpong server writes back what it read.  Every read and
  * write is a system call, counted. */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>

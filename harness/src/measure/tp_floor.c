@@ -22,7 +22,7 @@
  *
  * Stream, latency and pingpong (two directions of slots; the server copies
  * each message back as the ring's server does). */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <stdio.h>

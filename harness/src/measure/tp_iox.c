@@ -24,7 +24,7 @@
  *
  * Stream, latency and pingpong (a second publisher and subscriber for the
  * replies). */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <stdio.h>

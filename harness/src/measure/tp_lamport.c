@@ -13,7 +13,7 @@
  * zero copy or self-signalling words.
  *
  * Stream, latency and pingpong (a second direction for the replies). */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <stdio.h>

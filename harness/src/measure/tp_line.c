@@ -3,7 +3,7 @@
  * reads 2n+2; the server spins until 2n+1 and stores 2n+2.  No payload, no
  * sequence check, no copy: the physical round trip between the two CPUs,
  * which nothing that moves messages can beat.  Pingpong only. */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * ".b" back.  The harness creates them (and hands out the eventfds of an
  * eventfd ring); each worker attaches by name, as an unrelated program
  * would. */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <stdio.h>

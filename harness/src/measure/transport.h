@@ -8,7 +8,7 @@
 #ifndef TRANSPORT_H
 #define TRANSPORT_H
 
-#include "bench.h"
+#include "measure/bench.h"
 
 /* The harness's side of one case's objects. */
 struct tp_objects {

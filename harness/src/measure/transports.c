@@ -1,5 +1,5 @@
 /* transports.c: the table of transports, and the helpers they share. */
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,10 +8,10 @@
  * then the window starts.  The clock is read at the window's ends and, in a
  * stream, every BENCH_SAMPLE_EVERY messages, never per message; pingpong
  * reads it once per round trip, latency once per message (each needs it). */
-#include "bench.h"
-#include "evidence.h"
+#include "measure/bench.h"
+#include "measure/evidence.h"
 #include "payload.h"
-#include "transport.h"
+#include "measure/transport.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* page.c: index.html and report.md of one run (page.h). */
-#include "page.h"
+#include "report/page.h"
 
-#include "stats.h"
+#include "judge/stats.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#define esc report_html_text
+#define esc writeup_html_text
 
 static const char css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
@@ -164,7 +164,7 @@ static void reproduce_lines(FILE *f, const struct page_input *in)
 int page_html(const char *path, const struct page_input *in)
 {
 	char tmp[1300];
-	FILE *f = report_open_tmp(path, tmp, sizeof(tmp));
+	FILE *f = writeup_open_tmp(path, tmp, sizeof(tmp));
 	if (!f)
 		return -1;
 	const struct sample_set *s = in->cur;
@@ -197,7 +197,7 @@ int page_html(const char *path, const struct page_input *in)
 
 	fprintf(f, "<h2 id=\"verdict\">Verdict</h2>\n");
 	if (in->j) {
-		report_html(f, in->j, in->meta);
+		writeup_html(f, in->j, in->meta);
 	} else {
 		fprintf(f, "<p class=\"missing\">No verdict: ");
 		esc(f, in->no_verdict ? in->no_verdict : "no base to judge against");
@@ -252,7 +252,7 @@ int page_html(const char *path, const struct page_input *in)
 		}
 		fprintf(f, "</table>\n");
 		if (in->startup_j)
-			report_html(f, in->startup_j, in->startup_meta);
+			writeup_html(f, in->startup_j, in->startup_meta);
 	} else {
 		fprintf(f, "<p class=\"missing\">");
 		esc(f, in->startup_why ? in->startup_why : "no startup results given");
@@ -305,7 +305,7 @@ int page_html(const char *path, const struct page_input *in)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 	fprintf(f, "</pre>\n<p class=\"meta\">Written by ringbench %s.</p>\n</body>\n</html>\n",
 		when);
-	return report_close_tmp(f, tmp, path);
+	return writeup_close_tmp(f, tmp, path);
 }
 
 /* Text in Markdown outside code: what HTML or Markdown would read as markup
@@ -337,19 +337,19 @@ static void md_text(FILE *f, const char *s)
 int page_markdown(const char *path, const struct page_input *in)
 {
 	char tmp[1300];
-	FILE *f = report_open_tmp(path, tmp, sizeof(tmp));
+	FILE *f = writeup_open_tmp(path, tmp, sizeof(tmp));
 	if (!f)
 		return -1;
 	const struct sample_set *s = in->cur;
 	fprintf(f, "## ringbench report: ");
-	report_md_code(f, s->scenario[0] ? s->scenario : "run");
+	writeup_md_code(f, s->scenario[0] ? s->scenario : "run");
 	fprintf(f, " on ");
-	report_md_code(f, s->machine_id);
+	writeup_md_code(f, s->machine_id);
 	fprintf(f, ", revision ");
-	report_md_code(f, s->revision);
+	writeup_md_code(f, s->revision);
 	fprintf(f, "\n\n");
 	if (in->j) {
-		report_markdown_to(f, in->j, in->meta);
+		writeup_markdown_to(f, in->j, in->meta);
 	} else {
 		fprintf(f, "No verdict: ");
 		md_text(f, in->no_verdict ? in->no_verdict : "no base");
@@ -379,7 +379,7 @@ int page_markdown(const char *path, const struct page_input *in)
 			   "|---|---:|---:|---:|\n");
 		for (int i = 0; i < n; i++) {
 			fprintf(f, "| ");
-			report_md_code(f, rows[i].name);
+			writeup_md_code(f, rows[i].name);
 			fprintf(f, " | %d | %.3f ms | ", rows[i].n, rows[i].median_ms);
 			if (isfinite(rows[i].over_ms))
 				fprintf(f, "%+.3f ms |\n", rows[i].over_ms);
@@ -388,7 +388,7 @@ int page_markdown(const char *path, const struct page_input *in)
 		}
 		if (in->startup_j) {
 			fprintf(f, "\n");
-			report_summary(f, in->startup_j, in->startup_meta);
+			writeup_summary(f, in->startup_j, in->startup_meta);
 		}
 	} else {
 		md_text(f, in->startup_why ? in->startup_why : "No startup results given.");
@@ -418,5 +418,5 @@ int page_markdown(const char *path, const struct page_input *in)
 		"`index.html` beside this file.\n",
 		text ? text : "");
 	free(text);
-	return report_close_tmp(f, tmp, path);
+	return writeup_close_tmp(f, tmp, path);
 }

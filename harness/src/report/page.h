@@ -5,11 +5,11 @@
 #ifndef PAGE_H
 #define PAGE_H
 
-#include "plot.h"
-#include "report.h"
-#include "sample.h"
-#include "system.h"
-#include "verdict.h"
+#include "report/plot.h"
+#include "judge/writeup.h"
+#include "judge/sample.h"
+#include "diagnose/system.h"
+#include "judge/verdict.h"
 
 #include <jansson.h>
 
@@ -18,7 +18,7 @@ struct page_input {
 	const struct sample_set *cur;
 	/* the verdict: j and meta, or no_verdict saying why there is none */
 	const struct judgement *j;
-	const struct report_meta *meta;
+	const struct writeup_meta *meta;
 	const char *no_verdict;
 	/* the steps the history shows (history_lines), or history_why */
 	const char *history_dir;
@@ -30,7 +30,7 @@ struct page_input {
 	 * startup_j is set; startup_why when there are none */
 	const struct sample_set *startup;
 	const struct judgement *startup_j;
-	const struct report_meta *startup_meta;
+	const struct writeup_meta *startup_meta;
 	const char *startup_why;
 	const struct system_report *sys; /* the machine check, at report time */
 	const char *command;		 /* the command line that made the report */

@@ -9,11 +9,11 @@
  *               out='...png.tmp'" PLOTS/<chart>.gp
  * and the image is renamed into place only when gnuplot exited 0 and the
  * file starts with the format's signature. */
-#include "plot.h"
+#include "report/plot.h"
 
-#include "report.h"
-#include "results.h"
-#include "stats.h"
+#include "judge/writeup.h"
+#include "measure/results.h"
+#include "judge/stats.h"
 
 #include <errno.h>
 #include <fcntl.h>

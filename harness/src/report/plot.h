@@ -9,9 +9,9 @@
 #ifndef PLOT_H
 #define PLOT_H
 
-#include "history.h"
-#include "sample.h"
-#include "verdict.h"
+#include "judge/history.h"
+#include "judge/sample.h"
+#include "judge/verdict.h"
 
 #include <jansson.h>
 #include <stdbool.h>

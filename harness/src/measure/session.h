@@ -7,8 +7,8 @@
 #ifndef SESSION_H
 #define SESSION_H
 
-#include "bench.h"
-#include "results.h"
+#include "measure/bench.h"
+#include "measure/results.h"
 
 #include <jansson.h>
 

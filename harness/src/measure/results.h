@@ -4,7 +4,7 @@
 #ifndef RESULTS_H
 #define RESULTS_H
 
-#include "bench.h"
+#include "measure/bench.h"
 
 #include <jansson.h>
 

@@ -1,6 +1,6 @@
 /* evidence.c: stall and barrier diagnoses from /proc and the workers' own
  * pipes (evidence.h). */
-#include "evidence.h"
+#include "measure/evidence.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -6,10 +6,11 @@
  * pinned, warmed up and measured as `ringbench run` does); its manual time
  * is the window the workers measured, its items the messages moved, and
  * the figures ringbench reports are counters. */
-#include "bench.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "measure/bench.h"
+#include "cli/commands.h"
 #include "gbench.h"
-#include "spec.h"
+#include "cli/spec.h"
 
 #include <stdio.h>
 #include <stdlib.h>

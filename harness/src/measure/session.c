@@ -1,5 +1,5 @@
 /* session.c: one measuring session (session.h). */
-#include "session.h"
+#include "measure/session.h"
 
 #include "sys.h"
 

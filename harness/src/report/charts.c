@@ -1,70 +1,15 @@
 /* charts.c: the inputs of `plot` and `report`: a results file, judged
  * against a base (the machine's baseline, another file, or the A side of an
  * A/B run) the way check and ab judge, and the history for the trend. */
-#include "charts.h"
+#include "report/charts.h"
 
-#include "bench.h"
-#include "commands.h"
+#include "measure/bench.h"
+#include "judge/baselines.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef RINGBENCH_GNUPLOT
-#define RINGBENCH_GNUPLOT "gnuplot"
-#endif
-
-int charts_args(int argc, char **argv, struct charts *c, const char *help, bool report)
-{
-	memset(c, 0, sizeof(*c));
-	c->gnuplot = RINGBENCH_GNUPLOT;
-	enum { O_BASE = 256, O_AB, O_HIST, O_NOHIST, O_OUT, O_GNUPLOT, O_STARTUP, O_HELP };
-	static const struct option opts[] = {
-	    {"baseline", required_argument, NULL, O_BASE},
-	    {"ab", required_argument, NULL, O_AB},
-	    {"history", required_argument, NULL, O_HIST},
-	    {"no-history", no_argument, NULL, O_NOHIST},
-	    {"out", required_argument, NULL, O_OUT},
-	    {"gnuplot", required_argument, NULL, O_GNUPLOT},
-	    {"startup", required_argument, NULL, O_STARTUP},
-	    {"help", no_argument, NULL, O_HELP},
-	    {0},
-	};
-	optind = 1;
-	opterr = 0;
-	int o;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case O_BASE: c->baseline = optarg; break;
-		case O_AB: c->ab = optarg; break;
-		case O_HIST: c->history = optarg; break;
-		case O_NOHIST: c->no_history = true; break;
-		case O_OUT: c->out = optarg; break;
-		case O_GNUPLOT: c->gnuplot = optarg; break;
-		case O_STARTUP:
-			if (!report)
-				return cli_usage("%s: unknown option '--startup'", argv[0]);
-			c->startup = optarg;
-			break;
-		case O_HELP: fputs(help, stdout); return -1;
-		default:
-			return cli_usage("%s: unknown option or missing value '%s'", argv[0],
-					 argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage("%s: no results file given", argv[0]);
-	if (optind + 1 < argc)
-		return cli_usage("%s: unexpected argument '%s'", argv[0], argv[optind + 1]);
-	c->results = argv[optind];
-	if (c->baseline && c->ab)
-		return cli_usage("%s: give --baseline or --ab, not both", argv[0]);
-	if (c->history && c->no_history)
-		return cli_usage("%s: give --history or --no-history, not both", argv[0]);
-	return 0;
-}
 
 static bool exists(const char *p)
 {

@@ -1,5 +1,5 @@
 /* results.c: machine identity and the Google Benchmark JSON writer. */
-#include "results.h"
+#include "measure/results.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,9 @@
 /* report.c: a judgement as a table, Markdown, JUnit XML and JSON. */
-#include "report.h"
+#include "judge/writeup.h"
 
-#include "results.h"
+#include "judge/history.h"
+
+#include "measure/results.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -12,7 +14,7 @@
 #include <unistd.h>
 
 /* A figure in a few characters: 28.1M, 4.48K, 153.2, 0.012. */
-void report_value(char *out, size_t n, double v, enum fig f)
+void writeup_value(char *out, size_t n, double v, enum fig f)
 {
 	if (isnan(v))
 		snprintf(out, n, "-");
@@ -60,8 +62,8 @@ struct cells {
 
 static void row_cells(const struct judge_row *r, struct cells *c)
 {
-	report_value(c->base, sizeof(c->base), r->base, r->fig);
-	report_value(c->cur, sizeof(c->cur), r->cur, r->fig);
+	writeup_value(c->base, sizeof(c->base), r->base, r->fig);
+	writeup_value(c->cur, sizeof(c->cur), r->cur, r->fig);
 	fmt_change(c->change, sizeof(c->change), r);
 	fmt_ci(c->ci, sizeof(c->ci), r);
 	fmt_verdict(c->verdict, sizeof(c->verdict), r);
@@ -76,9 +78,9 @@ static bool counts_as_regression(const struct judge_row *r)
 	return r->v == V_REGRESSION;
 }
 
-#define md_code report_md_code
+#define md_code writeup_md_code
 
-int report_status(const struct judgement *j, const struct report_meta *m)
+int writeup_status(const struct judgement *j, const struct writeup_meta *m)
 {
 	int s = judge_status(j);
 	/* A step the history confirms is a regression even on a night the
@@ -89,7 +91,7 @@ int report_status(const struct judgement *j, const struct report_meta *m)
 	return s;
 }
 
-void report_history_markdown(FILE *f, const struct report_meta *m)
+void writeup_history_markdown(FILE *f, const struct writeup_meta *m)
 {
 	if (!m->history_title)
 		return;
@@ -103,12 +105,12 @@ void report_history_markdown(FILE *f, const struct report_meta *m)
 		fprintf(f, "No new step.\n");
 }
 
-void report_summary(FILE *f, const struct judgement *j, const struct report_meta *m)
+void writeup_summary(FILE *f, const struct judgement *j, const struct writeup_meta *m)
 {
 	int same = 0;
 	for (int i = 0; i < j->nrows; i++)
 		same += j->rows[i].v == V_SAME || j->rows[i].v == V_SMALL;
-	int status = report_status(j, m);
+	int status = writeup_status(j, m);
 	const char *what = status == 3	 ? "VISIBILITY FAILURE"
 			   : status == 2 ? "NO VERDICT"
 			   : status == 1 ? "REGRESSION"
@@ -135,7 +137,7 @@ void report_summary(FILE *f, const struct judgement *j, const struct report_meta
 			m->opts->floor * 100);
 }
 
-static void states_line(FILE *f, const struct judgement *j, const struct report_meta *m)
+static void states_line(FILE *f, const struct judgement *j, const struct writeup_meta *m)
 {
 	if (j->nstates == 0) {
 		fprintf(f, "machine state: not recorded in both files\n");
@@ -182,7 +184,7 @@ static void fmt_factor(char *out, size_t n, double d)
 		snprintf(out, n, "%.2f", x);
 }
 
-void report_method(FILE *f, const struct judgement *j, const struct report_meta *m, bool markdown)
+void writeup_method(FILE *f, const struct judgement *j, const struct writeup_meta *m, bool markdown)
 {
 	if (j->method_note[0])
 		fprintf(f, "method: %s\n", j->method_note);
@@ -190,7 +192,7 @@ void report_method(FILE *f, const struct judgement *j, const struct report_meta 
 		/* From the files' contexts: in Markdown, as code like any name. */
 		fprintf(f, "machine, since the base was taken: ");
 		if (markdown)
-			report_md_code(f, m->machine_note);
+			writeup_md_code(f, m->machine_note);
 		else
 			fputs(m->machine_note, f);
 		fprintf(f, "\n");
@@ -225,7 +227,7 @@ static const char *interval_label(const struct judgement *j)
 	return j->method == JUDGE_RUNS && !j->one_run_each ? "interval" : "95% interval";
 }
 
-void report_table(FILE *f, const struct judgement *j, const struct report_meta *m, bool all)
+void writeup_table(FILE *f, const struct judgement *j, const struct writeup_meta *m, bool all)
 {
 	const char *last = NULL;
 	fprintf(f, "  %-13s %9s %9s %10s %18s %8s  %s\n", "figure", m->base_label, m->cur_label,
@@ -262,21 +264,21 @@ void report_table(FILE *f, const struct judgement *j, const struct report_meta *
 	states_line(f, j, m);
 	for (int i = 0; i < j->nwarn; i++)
 		fprintf(f, "warning: %s\n", j->warnings[i]);
-	report_method(f, j, m, false);
+	writeup_method(f, j, m, false);
 	if (j->changed[0])
 		fprintf(f, "%s\n", j->changed);
-	report_summary(f, j, m);
+	writeup_summary(f, j, m);
 }
 
 /* ---- files ---- */
 
-FILE *report_open_tmp(const char *path, char *tmp, size_t n)
+FILE *writeup_open_tmp(const char *path, char *tmp, size_t n)
 {
 	snprintf(tmp, n, "%s.tmp.%d", path, (int)getpid());
 	return fopen(tmp, "w");
 }
 
-int report_close_tmp(FILE *f, const char *tmp, const char *path)
+int writeup_close_tmp(FILE *f, const char *tmp, const char *path)
 {
 	int bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
@@ -297,7 +299,7 @@ int report_close_tmp(FILE *f, const char *tmp, const char *path)
 /* Text from a results file inside a Markdown table or a comment: as HTML
  * <code>, with everything that could end the cell, the line or the code
  * escaped. */
-void report_md_code(FILE *f, const char *s)
+void writeup_md_code(FILE *f, const char *s)
 {
 	fputs("<code>", f);
 	for (; *s; s++)
@@ -326,10 +328,10 @@ void report_md_code(FILE *f, const char *s)
 	fputs("</code>", f);
 }
 
-void report_markdown_to(FILE *f, const struct judgement *j, const struct report_meta *m)
+void writeup_markdown_to(FILE *f, const struct judgement *j, const struct writeup_meta *m)
 {
 	fprintf(f, "### ");
-	report_summary(f, j, m);
+	writeup_summary(f, j, m);
 	fprintf(f, "\n%s: ", m->base_label);
 	md_code(f, m->base->path);
 	fprintf(f, "%s", m->base->revision[0] ? " at " : "");
@@ -375,22 +377,22 @@ void report_markdown_to(FILE *f, const struct judgement *j, const struct report_
 	fprintf(f, "\n");
 	states_line(f, j, m);
 	fprintf(f, "\n");
-	report_method(f, j, m, true);
+	writeup_method(f, j, m, true);
 	if (j->changed[0])
 		fprintf(f, "\n%s\n", j->changed);
 	for (int i = 0; i < j->nwarn; i++)
 		fprintf(f, "\nwarning: %s\n", j->warnings[i]);
-	report_history_markdown(f, m);
+	writeup_history_markdown(f, m);
 }
 
-int report_markdown(const char *path, const struct judgement *j, const struct report_meta *m)
+int writeup_markdown(const char *path, const struct judgement *j, const struct writeup_meta *m)
 {
 	char tmp[1100];
-	FILE *f = report_open_tmp(path, tmp, sizeof(tmp));
+	FILE *f = writeup_open_tmp(path, tmp, sizeof(tmp));
 	if (!f)
 		return -1;
-	report_markdown_to(f, j, m);
-	return report_close_tmp(f, tmp, path);
+	writeup_markdown_to(f, j, m);
+	return writeup_close_tmp(f, tmp, path);
 }
 
 static void xml_text(FILE *f, const char *s)
@@ -407,21 +409,21 @@ static void xml_text(FILE *f, const char *s)
 		}
 }
 
-void report_html_text(FILE *f, const char *s)
+void writeup_html_text(FILE *f, const char *s)
 {
 	xml_text(f, s);
 }
 
-void report_html(FILE *f, const struct judgement *j, const struct report_meta *m)
+void writeup_html(FILE *f, const struct judgement *j, const struct writeup_meta *m)
 {
 	char *sum = NULL;
 	size_t len = 0;
 	FILE *mf = open_memstream(&sum, &len);
 	if (mf) {
-		report_summary(mf, j, m);
+		writeup_summary(mf, j, m);
 		fclose(mf);
 	}
-	int status = report_status(j, m);
+	int status = writeup_status(j, m);
 	fprintf(f, "<p class=\"verdict s%d\">", status);
 	xml_text(f, sum ? sum : "");
 	fprintf(f, "</p>\n");
@@ -484,7 +486,7 @@ void report_html(FILE *f, const struct judgement *j, const struct report_meta *m
 	mf = open_memstream(&st, &len);
 	if (mf) {
 		states_line(mf, j, m);
-		report_method(mf, j, m, false);
+		writeup_method(mf, j, m, false);
 		for (int i = 0; i < j->nwarn; i++)
 			fprintf(mf, "warning: %s\n", j->warnings[i]);
 		fclose(mf);
@@ -519,14 +521,14 @@ static const char *mode_of(const char *name, char *buf, size_t n)
 	return buf;
 }
 
-int report_junit(const char *path, const struct judgement *j, const struct report_meta *m)
+int writeup_junit(const char *path, const struct judgement *j, const struct writeup_meta *m)
 {
 	const char **names;
 	int nc = case_names(j, &names);
 	if (nc < 0)
 		return -1;
 	char tmp[1100];
-	FILE *f = report_open_tmp(path, tmp, sizeof(tmp));
+	FILE *f = writeup_open_tmp(path, tmp, sizeof(tmp));
 	if (!f) {
 		free(names);
 		return -1;
@@ -573,8 +575,8 @@ int report_junit(const char *path, const struct judgement *j, const struct repor
 			if (r->name != names[k])
 				continue;
 			char b[16], c[16], ch[24], line[200];
-			report_value(b, sizeof(b), r->base, r->fig);
-			report_value(c, sizeof(c), r->cur, r->fig);
+			writeup_value(b, sizeof(b), r->base, r->fig);
+			writeup_value(c, sizeof(c), r->cur, r->fig);
 			fmt_change(ch, sizeof(ch), r);
 			snprintf(line, sizeof(line), "%s: %s -> %s (%s) %s\n",
 				 fig_info[r->fig].label, b, c, ch, verdict_name(r->v));
@@ -614,7 +616,7 @@ int report_junit(const char *path, const struct judgement *j, const struct repor
 	}
 	fprintf(f, "  </testsuite>\n</testsuites>\n");
 	free(names);
-	return report_close_tmp(f, tmp, path);
+	return writeup_close_tmp(f, tmp, path);
 }
 
 static json_t *num_or_null(double v)
@@ -637,7 +639,7 @@ static json_t *set_info(const struct sample_set *s)
 			 "date", s->date, "cases", s->ncases);
 }
 
-int report_json(const char *path, const struct judgement *j, const struct report_meta *m)
+int writeup_json(const char *path, const struct judgement *j, const struct writeup_meta *m)
 {
 	json_t *doc = json_object();
 	json_t *rows = json_array();
@@ -716,9 +718,77 @@ int report_json(const char *path, const struct judgement *j, const struct report
 		json_object_set_new(doc, "history_regressions",
 				    json_integer(m->history_regressions));
 	}
-	json_object_set_new(doc, "status", json_integer(report_status(j, m)));
+	json_object_set_new(doc, "status", json_integer(writeup_status(j, m)));
 	/* The results files' own atomic writer: temp file, then rename. */
 	int rc = results_write(doc, path);
 	json_decref(doc);
 	return rc;
+}
+
+void writeup_series_state(char *out, size_t n, const struct history_series *s)
+{
+	if (s->hi > 0)
+		snprintf(out, n, "state %.0f-%.0f ns", s->lo, s->hi);
+	else
+		snprintf(out, n, "no state recorded");
+}
+
+void writeup_step(char *out, size_t n, const struct history *h, const struct history_step *hs)
+{
+	const struct history_series *s = hs->series;
+	const struct step *st = hs->step;
+	char a[32], b[32], state[64];
+	writeup_value(a, sizeof(a), exp(st->before), s->fig);
+	writeup_value(b, sizeof(b), exp(st->after), s->fig);
+	writeup_series_state(state, sizeof(state), s);
+	const struct history_night *nb = &h->nights[hs->night_before];
+	const struct history_night *na = &h->nights[hs->night_after];
+	const char *what = st->candidate	     ? (hs->worse ? "worse" : "better")
+			   : hs->worse && hs->beyond ? "regression"
+			   : hs->worse		     ? "worse, within the threshold"
+						     : "improvement";
+	const char *when = st->candidate  ? "tonight's run alone, for the next night to confirm"
+			   : hs->reported ? "reported before"
+					  : "not reported before";
+	/* A step where the kernel changed under the same hardware is the
+	 * kernel's as likely as the code's. */
+	char kernel[300] = "";
+	if (nb->kernel[0] && na->kernel[0] && strcmp(nb->kernel, na->kernel) != 0)
+		snprintf(kernel, sizeof(kernel), "; the kernel changed here too: %s -> %s",
+			 nb->kernel, na->kernel);
+	snprintf(out, n,
+		 "%s: %s %+.1f%% (%s -> %s), %s, between %s (%s) and %s (%s), confidence "
+		 "%.2f%% (noise %.1f%%): %s, %s%s",
+		 s->name, fig_info[s->fig].label, 100 * st->change, a, b, state, nb->revision,
+		 nb->stem, na->revision, na->stem, 100 * st->confidence, 100 * s->noise, what, when,
+		 kernel);
+}
+
+int writeup_history_lines(const struct history *h, const struct history_analysis *a, char ***out,
+			  int *nreg)
+{
+	*out = calloc((size_t)a->nsteps + 1, sizeof(**out));
+	*nreg = 0;
+	if (!*out)
+		return -1;
+	int n = 0;
+	/* Regressions first, then the other new steps, then tonight's
+	 * unconfirmed candidates. */
+	for (int pass = 0; pass < 3; pass++)
+		for (int i = 0; i < a->nsteps; i++) {
+			const struct history_step *hs = &a->steps[i];
+			bool want = pass == 0 ? hs->regression && !hs->step->candidate
+				    : pass == 1
+					? hs->fresh && !hs->regression && !hs->step->candidate
+					: hs->fresh && hs->step->candidate;
+			if (!want)
+				continue;
+			char line[1400];
+			writeup_step(line, sizeof(line), h, hs);
+			if (!((*out)[n] = strdup(line)))
+				return n;
+			n += 1;
+			*nreg += pass == 0;
+		}
+	return n;
 }

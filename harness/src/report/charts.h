@@ -4,10 +4,10 @@
 #ifndef CHARTS_H
 #define CHARTS_H
 
-#include "history.h"
-#include "plot.h"
-#include "sample.h"
-#include "verdict.h"
+#include "judge/history.h"
+#include "report/plot.h"
+#include "judge/sample.h"
+#include "judge/verdict.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -49,9 +49,6 @@ struct charts {
 	"  --no-history      leave the trend chart out\n"                                          \
 	"  --gnuplot PROG    the gnuplot to run (default: the one the build found)\n"
 
-/* Parse argv (argv[0] the command's name); 0, or an exit code with the
- * message printed (BENCH_PASS after --help, which prints help). */
-int charts_args(int argc, char **argv, struct charts *c, const char *help, bool report);
 /* Read the results, judge them against the base, read the history.  0, or
  * BENCH_USAGE with the message printed (only the results file is
  * required; a missing base or history is noted for its chart). */

@@ -1,0 +1,218 @@
+/* cmd_ab.c: `ringbench ab BASE [HEAD]`, the pre-merge verdict: two
+ * revisions (or binaries) built and run interleaved, case by case, judged
+ * pair by pair. */
+#include "cli/builds.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/judging.h"
+#include "measure/instr.h"
+#include "measure/results.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef RINGBENCH_SOURCE_DIR
+#define RINGBENCH_SOURCE_DIR "."
+#endif
+
+#define usage_error cli_usage
+
+static bool is_scenario(const char *arg)
+{
+	struct spec s;
+	char err[256];
+	spec_init(&s);
+	return scenario_load(arg, &s, err, sizeof(err)) == 0;
+}
+
+/* ab --instructions: both builds' counts, compared as counts. */
+static int ab_instructions(const struct jcli *j, struct build b[2], int64_t t0)
+{
+	json_t *doc[2] = {NULL, NULL};
+	struct sample_set s[2] = {{0}, {0}};
+	char err[1400];
+	int rc = BENCH_USAGE;
+	for (int k = 0; k < 2; k++) {
+		char tool[1200];
+		if (instr_tool_beside(b[k].exe, tool, sizeof(tool))) {
+			fprintf(stderr,
+				"ringbench ab: %s has no ring_gbench (%s): it predates the "
+				"instruction counts, or was built without Google Benchmark\n",
+				b[k].label, tool);
+			goto out;
+		}
+		fprintf(stderr, "ringbench ab: counting %s's instructions\n", k ? "B" : "A");
+		doc[k] = instr_measure(tool, b[k].label, err, sizeof(err));
+		if (!doc[k]) {
+			fprintf(stderr, "ringbench ab: %s\n", err);
+			goto out;
+		}
+		json_object_set_new(json_object_get(doc[k], "context"), "ab_build",
+				    json_string(k ? "B" : "A"));
+		char path[1100];
+		if (j->out) {
+			snprintf(path, sizeof(path), "%s-%s.json", j->out, k ? "B" : "A");
+			if (results_write(doc[k], path))
+				fprintf(stderr, "ringbench ab: cannot write %s: %s\n", path,
+					strerror(errno));
+		}
+		snprintf(path, sizeof(path), "%s", k ? "B" : "A");
+		if (sample_from_json(doc[k], path, &s[k], err, sizeof(err))) {
+			fprintf(stderr, "ringbench ab: %s\n", err);
+			goto out;
+		}
+	}
+	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
+	struct judgement jd = {0};
+	const char *labels[2] = {"A", "B"};
+	rc = judging_report(j, "ab", &s[0], &s[1], labels, (double)(sys_now_ns() - t0) / 1e9, &jd,
+			    NULL);
+	judgement_free(&jd);
+out:
+	for (int k = 0; k < 2; k++) {
+		sample_free(&s[k]);
+		json_decref(doc[k]);
+	}
+	return rc;
+}
+
+int cmd_ab(int argc, char **argv)
+{
+	struct jcli j = {0};
+	judge_defaults(&j.opts, true);
+	int first, rc = judging_args(argc, argv, &j, &first, true);
+	if (rc)
+		return rc;
+	if (j.help) {
+		printf(
+		    "usage: ringbench ab BASE [HEAD] [SCENARIO...] [options]\n\n"
+		    "The pre-merge command: build BASE and HEAD (git revisions; HEAD defaults\n"
+		    "to the working tree, uncommitted changes included) Release in a temporary\n"
+		    "folder, or take two ringbench binaries given as paths; run the scenario\n"
+		    "(quick) with both, case by case and repetition by repetition (A B, then\n"
+		    "B A), so both see the same machine states; judge HEAD against BASE on\n"
+		    "pairs taken in the same state (signed-rank test, bootstrap interval).\n"
+		    "Run it before every merge:  ringbench ab main\n\n"
+		    "  --repetitions N   pairs per case (the scenario's, at least %d)\n"
+		    "  --cpus P,C        the two CPUs (the scenario's)\n"
+		    "  --out PREFIX      keep both runs' results as PREFIX-A.json, PREFIX-B.json\n"
+		    "  --instructions    instead of timing, count the instructions of each ring\n"
+		    "                    operation in both builds (their ring_gbench under\n"
+		    "                    valgrind's callgrind): 1%% or more is a change, no\n"
+		    "                    statistics (the count is the same every run)\n",
+		    AB_MIN_REPS);
+		printf(judging_options, "3%");
+		printf("\n%s", judging_exit_text);
+		return BENCH_PASS;
+	}
+	if (first >= argc)
+		return usage_error("ab: name the BASE revision (for example: ringbench ab main)");
+	char top[512];
+	char *gtop[] = {"git", "rev-parse", "--show-toplevel", NULL};
+	if (build_capture(gtop, top, sizeof(top)) != 0 || !top[0])
+		snprintf(top, sizeof(top), "%s", RINGBENCH_SOURCE_DIR);
+	builds_init(top, "ringbench ab");
+
+	struct build b[2] = {{.arg = argv[first]}, {.arg = NULL}};
+	int nscen = 0;
+	char *scen[32];
+	for (int i = first + 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool exe = build_is_binary(a);
+		if (i == first + 1 && (exe || (!is_scenario(a) && build_is_revision(a))))
+			b[1].arg = a;
+		else if (is_scenario(a) && nscen < 32)
+			scen[nscen++] = argv[i];
+		else
+			return usage_error("ab: '%s' is neither a revision, a ringbench binary nor "
+					   "a scenario",
+					   a);
+	}
+	bool base_exe = build_is_binary(b[0].arg);
+	if (!base_exe && !build_is_revision(b[0].arg))
+		return usage_error("ab: '%s' is not a git revision in %s, nor a ringbench binary",
+				   b[0].arg, builds_root());
+
+	struct spec spec;
+	struct bench_case *cases = NULL;
+	int ncases = judging_cases(nscen, scen, "quick", &j, &spec, &cases);
+	if (ncases < 0)
+		return -ncases;
+	if (!j.repetitions && spec.repetitions < AB_MIN_REPS)
+		spec.repetitions = AB_MIN_REPS;
+
+	int64_t t0 = sys_now_ns();
+	judging_catch_signals();
+	rc = build_prepare(&b[0], "A", j.instructions, false);
+	if (!rc && !bench_interrupted)
+		rc = build_prepare(&b[1], "B", j.instructions, false);
+	if (!rc && bench_interrupted)
+		rc = BENCH_USAGE;
+	/* Counting runs no workers: the protocol does not matter then. */
+	if (!rc && !j.instructions)
+		rc = build_check_protocol(&b[0]);
+	if (!rc && !j.instructions)
+		rc = build_check_protocol(&b[1]);
+	double build_s = (double)(sys_now_ns() - t0) / 1e9;
+	struct session ss = {0};
+	struct sample_set sa_set = {0}, sb_set = {0};
+	if (rc)
+		goto done;
+	if (j.instructions) {
+		rc = ab_instructions(&j, b, t0);
+		goto done;
+	}
+	fprintf(stderr,
+		"ringbench ab: A = %s, B = %s; %d cases x %d pairs (+%d warm-up), interleaved "
+		"(builds took %.0f s)\n",
+		b[0].label, b[1].label, ncases, spec.repetitions, spec.warmup, build_s);
+	j.lim.stall_ns = 2000000000LL;
+	ss = (struct session){.cases = cases,
+			      .ncases = ncases,
+			      .reps = spec.repetitions,
+			      .warm = spec.warmup,
+			      .lim = j.lim,
+			      .exe = {b[0].exe, b[1].exe},
+			      .label = {"A", "B"},
+			      .nbuilds = 2,
+			      .scenario = spec.scenario,
+			      .cpu = {spec.cpu[0], spec.cpu[1]},
+			      .progress = "ab"};
+	rc = session_run(&ss);
+	if (rc == BENCH_USAGE)
+		goto done;
+	judging_note_system(&ss);
+	for (int k = 0; k < 2; k++) {
+		json_t *ctx = json_object_get(ss.doc[k], "context");
+		json_object_set_new(ctx, "git_revision", json_string(b[k].label));
+		json_object_set_new(ctx, "ab_build", json_string(k ? "B" : "A"));
+		if (j.out) {
+			char path[1100];
+			snprintf(path, sizeof(path), "%s-%s.json", j.out, k ? "B" : "A");
+			if (results_write(ss.doc[k], path))
+				fprintf(stderr, "ringbench ab: cannot write %s: %s\n", path,
+					strerror(errno));
+		}
+	}
+	if ((rc = judging_sample_of(&ss, 0, b[0].label, &sa_set)) ||
+	    (rc = judging_sample_of(&ss, 1, b[1].label, &sb_set)))
+		goto done;
+	struct judgement jd;
+	const char *labels[2] = {"A", "B"};
+	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
+	double total = (double)(sys_now_ns() - t0) / 1e9;
+	rc = judging_report(&j, "ab", &sa_set, &sb_set, labels, total, &jd, NULL);
+	judgement_free(&jd);
+	fprintf(stderr, "ringbench ab: %.0f s in all (builds %.0f s, measuring %.0f s)\n", total,
+		build_s, ss.seconds);
+done:
+	session_free(&ss);
+	sample_free(&sa_set);
+	sample_free(&sb_set);
+	builds_cleanup(b, 2);
+	free(cases);
+	return rc;
+}

@@ -1,0 +1,268 @@
+/* judging.c: what the verdict commands share (judging.h). */
+#include "cli/judging.h"
+
+#include "cli/cli.h"
+#include "diagnose/system.h"
+#include "measure/results.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef RINGBENCH_SOURCE_DIR
+#define RINGBENCH_SOURCE_DIR "."
+#endif
+
+#define usage_error	  cli_usage
+#define JUDGING_MAX_CASES 1024
+
+const char *const judging_options =
+    "  --alpha A         significance of the rank test (0.01)\n"
+    "  --threshold PCT   a fixed threshold, e.g. 5%% (default: the larger of a floor,\n"
+    "                    %s, and the noise of one repetition measured in the files)\n"
+    "  --force           compare different machines or build types anyway\n"
+    "  --all             show every figure, not only the ones that changed\n"
+    "  --markdown FILE   the verdict as Markdown (a CI job summary, a PR comment)\n"
+    "  --junit FILE      JUnit XML: one test case per benchmark case\n"
+    "  --json FILE       the comparison as JSON\n";
+
+const char *const judging_exit_text =
+    "exit status: 0 pass, 1 performance regression, 2 usage or environment error\n"
+    "or no verdict (bad files, different machines, a machine whose state changed\n"
+    "for every case, too few repetitions, a stored baseline of too few runs, one\n"
+    "run per side), 3 a visibility or integrity failure recorded in the current\n"
+    "results\n";
+
+/* "5%", "5" (percent) or "0.05". */
+static int parse_fraction(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s)
+		return -1;
+	if (*end == '%' && end[1] == 0)
+		v /= 100;
+	else if (*end)
+		return -1;
+	else if (v >= 1)
+		v /= 100;
+	/* Up to 1000%: the threshold is on the log of the ratio (a fall to
+	 * 1/(1+t), a rise to 1+t), so 300% is a quarter or four times. */
+	if (!(v > 0 && v <= 10))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running)
+{
+	static const struct option opts[] = {{"alpha", required_argument, 0, 'a'},
+					     {"threshold", required_argument, 0, 't'},
+					     {"force", no_argument, 0, 'f'},
+					     {"all", no_argument, 0, 'A'},
+					     {"markdown", required_argument, 0, 'm'},
+					     {"junit", required_argument, 0, 'j'},
+					     {"json", required_argument, 0, 'J'},
+					     {"baseline", required_argument, 0, 'b'},
+					     {"out", required_argument, 0, 'o'},
+					     {"repetitions", required_argument, 0, 'R'},
+					     {"cpus", required_argument, 0, 'p'},
+					     {"history", required_argument, 0, 'H'},
+					     {"no-history", no_argument, 0, 'N'},
+					     {"instructions", no_argument, 0, 'I'},
+					     {"method", required_argument, 0, 'M'},
+					     {"within-run", no_argument, 0, 'W'},
+					     {"baseline-build", required_argument, 0, 'X'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
+	char err[256];
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if ((c == 'H' || c == 'N' || c == 'M' || c == 'X') && strcmp(argv[0], "check") != 0)
+			return usage_error("%s: --history, --no-history, --method and "
+					   "--baseline-build apply to check only",
+					   argv[0]);
+		if (c == 'W' && strcmp(argv[0], "compare") != 0)
+			return usage_error("%s: --within-run applies to compare only", argv[0]);
+		if (!running && (c == 'b' || c == 'o' || c == 'R' || c == 'p'))
+			return usage_error(
+			    "%s: --baseline, --out, --repetitions and --cpus apply to "
+			    "check and ab only",
+			    argv[0]);
+		switch (c) {
+		case 'a': {
+			char *end;
+			j->opts.alpha = strtod(optarg, &end);
+			if (*end || !(j->opts.alpha > 0 && j->opts.alpha < 0.5))
+				return usage_error("--alpha '%s': a probability between 0 and 0.5",
+						   optarg);
+			break;
+		}
+		case 't':
+			if (parse_fraction(optarg, &j->opts.threshold))
+				return usage_error("--threshold '%s': a percentage such as 5%% (at "
+						   "most 1000%%)",
+						   optarg);
+			break;
+		case 'f': j->opts.force = true; break;
+		case 'A': j->all = true; break;
+		case 'm': j->markdown = optarg; break;
+		case 'j': j->junit = optarg; break;
+		case 'J': j->json = optarg; break;
+		case 'b': j->baseline = optarg; break;
+		case 'o': j->out = optarg; break;
+		case 'R':
+			if (spec_parse_int(optarg, 1, 1000, &j->repetitions, err, sizeof(err)))
+				return usage_error("--repetitions: %s", err);
+			break;
+		case 'p':
+			if (spec_parse_cpus(optarg, j->cpu, err, sizeof(err)))
+				return usage_error("--cpus: %s", err);
+			j->cpus_given = true;
+			break;
+		case 'H': j->history = optarg; break;
+		case 'N': j->no_history = true; break;
+		case 'I': j->instructions = true; break;
+		case 'M': j->method = optarg; break;
+		case 'X': j->baseline_build = optarg; break;
+		case 'W': j->within_run = true; break;
+		case 'h': j->help = true; break;
+		default: return usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+		}
+	}
+	*first = optind;
+	return 0;
+}
+
+static int write_outputs(const struct jcli *j, const struct judgement *jd,
+			 const struct writeup_meta *m)
+{
+	int rc = 0;
+	if (j->markdown && writeup_markdown(j->markdown, jd, m)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", j->markdown, strerror(errno));
+		rc = BENCH_USAGE;
+	}
+	if (j->junit && writeup_junit(j->junit, jd, m)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", j->junit, strerror(errno));
+		rc = BENCH_USAGE;
+	}
+	if (j->json && writeup_json(j->json, jd, m)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", j->json, strerror(errno));
+		rc = BENCH_USAGE;
+	}
+	return rc;
+}
+
+int judging_report(const struct jcli *j, const char *command, const struct sample_set *base,
+		   const struct sample_set *cur, const char *labels[2], double seconds,
+		   struct judgement *jd, const struct writeup_meta *history)
+{
+	char err[1200];
+	if (judge(base, cur, &j->opts, jd, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		return BENCH_USAGE;
+	}
+	struct writeup_meta m = {.command = command,
+				 .base = base,
+				 .cur = cur,
+				 .base_label = labels[0],
+				 .cur_label = labels[1],
+				 .opts = &j->opts,
+				 .seconds = seconds};
+	if (history) {
+		m.machine_note = history->machine_note;
+		m.history_title = history->history_title;
+		m.history = history->history;
+		m.nhistory = history->nhistory;
+		m.history_regressions = history->history_regressions;
+	}
+	writeup_table(stdout, jd, &m, j->all);
+	int rc = write_outputs(j, jd, &m);
+	return rc ? rc : writeup_status(jd, &m);
+}
+
+int judging_cases(int nscen, char **scen, const char *dflt, const struct jcli *j, struct spec *spec,
+		  struct bench_case **cases)
+{
+	char *one[1] = {(char *)dflt};
+	int rc = nscen ? cli_load_scenarios(nscen, scen, spec) : cli_load_scenarios(1, one, spec);
+	if (rc)
+		return -rc;
+	if (j->repetitions)
+		spec->repetitions = j->repetitions;
+	if (j->cpus_given)
+		spec_set_pair(spec, j->cpu);
+	char err[512];
+	if (spec_check(spec, err, sizeof(err)))
+		return -usage_error("%s", err);
+	*cases = calloc(JUDGING_MAX_CASES, sizeof(**cases));
+	if (!*cases)
+		return -BENCH_USAGE;
+	int n = spec_expand(spec, *cases, JUDGING_MAX_CASES, err, sizeof(err));
+	if (n < 0) {
+		free(*cases);
+		return -usage_error("%s", err);
+	}
+	return n;
+}
+
+void judging_runs_path(char *out, size_t n, const char *what)
+{
+	char dir[900];
+	snprintf(dir, sizeof(dir), "%s/results/runs", RINGBENCH_SOURCE_DIR);
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	if (results_mkdirs(dir) == 0 && access(dir, W_OK) == 0)
+		snprintf(out, n, "%s/%s-%s.json", dir, what, stamp);
+	else
+		snprintf(out, n, "/tmp/ringbench-%s-%s.json", what, stamp);
+}
+
+void judging_note_system(struct session *ss)
+{
+	struct system_report r;
+	char notes[600];
+	system_check(ss->cpu, false, &r);
+	system_summary(&r, notes, sizeof(notes));
+	for (int b = 0; b < ss->nbuilds; b++)
+		if (ss->doc[b])
+			json_object_set_new(json_object_get(ss->doc[b], "context"), "system_notes",
+					    json_string(notes));
+	printf("machine check (ringbench system): %s\n", notes);
+}
+
+int judging_sample_of(struct session *ss, int b, const char *label, struct sample_set *out)
+{
+	char err[1200];
+	if (sample_from_json(ss->doc[b], label, out, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: %s\n", err);
+		sample_free(out);
+		return BENCH_USAGE;
+	}
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	bench_interrupted = 1;
+}
+
+void judging_catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}

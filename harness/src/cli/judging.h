@@ -1,0 +1,84 @@
+/* judging.h: what the verdict commands (baseline, compare, check, ab)
+ * share: their options, a scenario's cases, the run's file and the
+ * machine's notes, and a verdict judged and written out. */
+#ifndef JUDGING_H
+#define JUDGING_H
+
+#include "cli/spec.h"
+#include "judge/sample.h"
+#include "judge/verdict.h"
+#include "judge/writeup.h"
+#include "measure/bench.h"
+#include "measure/session.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The repetitions a verdict needs: a rank test between two groups of 5 can
+ * reach p 0.008; pairs need 8 (2/2^8); a run's median in a state needs
+ * JUDGE_RUN_MIN_REPS.  Machine states split them, so a margin on top. */
+#define CHECK_MIN_REPS 10
+/* Pairs an interleaved verdict (ab, check interleaved) takes by default. */
+#define AB_MIN_REPS 20
+
+/* The options every verdict command's --help lists (a printf format: %s
+ * is the default floor), and what its exit status means. */
+extern const char *const judging_options;
+extern const char *const judging_exit_text;
+
+struct jcli {
+	struct judge_opts opts;
+	bool all;
+	const char *markdown, *junit, *json;
+	/* check and ab */
+	const char *baseline;
+	const char *out;
+	const char *history; /* check: the history folder */
+	bool no_history;
+	bool instructions;	    /* check/ab --instructions: callgrind counts instead */
+	const char *method;	    /* check --method */
+	const char *baseline_build; /* check --baseline-build EXE */
+	bool within_run;	    /* compare --within-run */
+	int repetitions;	    /* 0: the command's default */
+	int cpu[2];
+	bool cpus_given;
+	struct bench_limits lim;
+	bool help;
+};
+
+/* Options shared by compare, check and ab (argv[0] the command's name;
+ * running: check or ab, which run cases); positional arguments are left in
+ * argv[*first..argc).  0, or exit code 2 with the message printed. */
+int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running);
+
+/* The cases of the scenarios named (dflt if none), with j's repetitions
+ * and CPUs; *cases is malloc'd.  The number of cases, or minus an exit
+ * code with the message printed. */
+int judging_cases(int nscen, char **scen, const char *dflt, const struct jcli *j, struct spec *spec,
+		  struct bench_case **cases);
+
+/* Judge cur against base, print the table and write j's --markdown,
+ * --junit and --json.  history, if not NULL, adds its machine note and
+ * history lines to the outputs.  Returns the exit status. */
+int judging_report(const struct jcli *j, const char *command, const struct sample_set *base,
+		   const struct sample_set *cur, const char *labels[2], double seconds,
+		   struct judgement *jd, const struct writeup_meta *history);
+
+/* Where a run is kept when no --out is given: results/runs/WHAT-STAMP.json
+ * in the source tree, or /tmp when that cannot be written. */
+void judging_runs_path(char *out, size_t n, const char *what);
+
+/* ringbench system's notes, into every document of the session and on
+ * stdout beside the verdict. */
+void judging_note_system(struct session *ss);
+
+/* Build b's document of the session as a sample set; 0, or exit code 2
+ * with the message printed. */
+int judging_sample_of(struct session *ss, int b, const char *label, struct sample_set *out);
+
+/* SIGINT, SIGTERM and SIGHUP set bench_interrupted while a build or a run
+ * is under way, so that it stops at the next step and its worktree and
+ * temporary folder are removed. */
+void judging_catch_signals(void);
+
+#endif
