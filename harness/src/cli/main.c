@@ -72,8 +72,29 @@ static void help(void)
 		if (commands[i].summary)
 			printf("  %-10s %s\n", commands[i].name, commands[i].summary);
 	printf("  %-10s %s\n", "help", "this text, or a command's own (help COMMAND)");
+	printf("  %-10s %s\n", "--version",
+	       "the version, the revision and build type of this binary, the ring's version");
 	printf("\nexit status of every command: 0 pass, 1 performance regression, 2 usage or\n"
 	       "environment error, 3 visibility or integrity failure\n");
+}
+
+#ifndef RINGBENCH_VERSION
+#define RINGBENCH_VERSION "unknown"
+#endif
+#ifndef RINGBENCH_BUILD_TYPE
+#define RINGBENCH_BUILD_TYPE "unknown"
+#endif
+
+/* The revision this binary is built from (version.c, written at build
+ * time). */
+extern const char ringbench_revision[64];
+
+static void version(void)
+{
+	char line[128];
+	bench_protocol_line(line, sizeof(line));
+	printf("ringbench %s\nrevision: %.64s\nbuild:    %s\n%s\n", RINGBENCH_VERSION,
+	       ringbench_revision, RINGBENCH_BUILD_TYPE, line);
 }
 
 static const struct command *find(const char *name)
@@ -96,6 +117,12 @@ int main(int argc, char **argv)
 			return find(argv[2])->fn(2, sub);
 		}
 		help();
+		return BENCH_PASS;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		if (argc > 2)
+			return cli_usage("--version takes no arguments");
+		version();
 		return BENCH_PASS;
 	}
 	const struct command *c = find(cmd);
