@@ -158,7 +158,10 @@ static int make_tmp(void)
 static void kept_dir(char *out, size_t n)
 {
 	const char *env = getenv("RINGBENCH_BUILDS");
-	snprintf(out, n, "%s", env && env[0] ? env : RINGBENCH_SOURCE_DIR "/results/builds");
+	if (env && env[0])
+		snprintf(out, n, "%s", env);
+	else
+		bench_results_dir("builds", out, n);
 }
 
 int build_prepare(struct build *b, const char *name, bool gbench, bool keep)

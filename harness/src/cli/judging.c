@@ -14,10 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef RINGBENCH_SOURCE_DIR
-#define RINGBENCH_SOURCE_DIR "."
-#endif
-
 #define usage_error	  cli_usage
 #define JUDGING_MAX_CASES 1024
 
@@ -217,7 +213,7 @@ int judging_cases(int nscen, char **scen, const char *dflt, const struct jcli *j
 void judging_runs_path(char *out, size_t n, const char *what)
 {
 	char dir[900];
-	snprintf(dir, sizeof(dir), "%s/results/runs", RINGBENCH_SOURCE_DIR);
+	bench_results_dir("runs", dir, sizeof(dir));
 	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);

@@ -2,6 +2,7 @@
  * key is checked: an unknown key, a bad value or a missing section is an
  * error "file:line: message", reported before anything runs. */
 #include "cli/spec.h"
+#include "measure/bench.h"
 
 #include <ini.h>
 #include <stdio.h>
@@ -110,8 +111,13 @@ int scenario_load(const char *name, struct spec *s, char *err, size_t n)
 	if (strchr(name, '/') || strstr(name, ".ini")) {
 		snprintf(path, sizeof(path), "%s", name);
 	} else {
-		const char *dir = getenv("RINGBENCH_SCENARIOS");
-		snprintf(path, sizeof(path), "%s/%s.ini", dir ? dir : RINGBENCH_SCENARIO_DIR, name);
+		const char *env = getenv("RINGBENCH_SCENARIOS");
+		char dir[900];
+		if (env && env[0])
+			snprintf(dir, sizeof(dir), "%s", env);
+		else
+			bench_data_dir("scenarios", RINGBENCH_SCENARIO_DIR, dir, sizeof(dir));
+		snprintf(path, sizeof(path), "%s/%s.ini", dir, name);
 	}
 	struct ctx x = {.s = s};
 	int line = ini_parse(path, handler, &x);

@@ -9,14 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef RINGBENCH_SOURCE_DIR
-#define RINGBENCH_SOURCE_DIR "."
-#endif
-
 void baseline_dir(char *out, size_t n)
 {
 	const char *env = getenv("RINGBENCH_BASELINES");
-	snprintf(out, n, "%s", env && env[0] ? env : RINGBENCH_SOURCE_DIR "/results/baselines");
+	if (env && env[0])
+		snprintf(out, n, "%s", env);
+	else
+		bench_results_dir("baselines", out, n);
 }
 
 void baseline_file(char *out, size_t n, const char *machine_id)

@@ -167,6 +167,15 @@ int bench_sweep_stale(void);
 /* The worker side (`ringbench __worker ...`). */
 int bench_worker_main(int argc, char **argv);
 
+/* The folder of what ringbench ships with (what: "scenarios", "plots"):
+ * an installed ringbench's <prefix>/share/ringbench/WHAT beside its bin/,
+ * else built_in, the source tree's folder the build was made from. */
+void bench_data_dir(const char *what, const char *built_in, char *out, size_t n);
+/* The folder results of one kind are kept in (what: "baselines", "runs",
+ * "history", "builds"): results/WHAT in the source tree the build was made
+ * from, or, for an installed ringbench, in the current directory. */
+void bench_results_dir(const char *what, char *out, size_t n);
+
 /* Set by the SIGINT/SIGTERM handler; every loop looks at it. */
 extern volatile int bench_interrupted;
 
