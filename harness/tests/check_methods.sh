@@ -4,9 +4,9 @@
 # taken on real runs, so each is asked only what it must answer whatever
 # the machine does: a threshold of 300% (a fall to a quarter, a rise to four
 # times) that an unchanged build cannot cross however the machine's state
-# moves between runs (up to 3x here), and a slower build (ringbench_faulty's
-# producer busy-waits 20 us a message: the stream hundreds of times slower)
-# that no machine state hides.
+# moves between runs (up to 3x on a VM whose host moves its CPUs), and a
+# slower build (ringbench_faulty's producer busy-waits 20 us a message: the
+# stream hundreds of times slower) that no machine state hides.
 #   - interleaved (--baseline-build): the build against itself passes; the
 #     slowed build against it fails (exit 1) on throughput and CPU;
 #   - stored runs: a baseline of one run gives no verdict (exit 2) and
@@ -94,8 +94,8 @@ if ! grep -q "by the baseline's build" "$tmp/add.log"; then
 	grep -qE "no build of the baseline's revision \((the baseline was measured on a build with uncommitted changes|this ringbench is a .*\+.* build|the source tree .* is not a git repository)" "$tmp/add.log" ||
 		{ cat "$tmp/add.log"; fail "baseline add did not run the baseline's build"; }
 fi
-# The machine here changes state (where the host puts the two CPUs) from
-# one repetition to the next, often enough that five runs of this small
+# A VM's host can change the machine's state (where it puts the two CPUs)
+# from one repetition to the next, often enough that five runs of this small
 # scenario rarely hold three repetitions each in the state of a sixth.  A
 # base without state probes is judged as if in one state (with a warning):
 # its runs then spread with the states, and only a change beyond that is

@@ -314,7 +314,7 @@ int cmd_baseline(int argc, char **argv)
 		if (strcmp(argv[i], "--force") == 0)
 			force = true;
 		else if (strcmp(argv[i], "--add") == 0 && strcmp(argv[1], "save") == 0)
-			add = true; /* the older spelling of baseline add */
+			add = true; /* baseline save --add: the same as baseline add */
 		else if (strcmp(argv[i], "--baseline") == 0 && i + 1 < argc)
 			target = argv[++i];
 		else if (!file && argv[i][0] != '-')

@@ -27,8 +27,9 @@ static double monotonic_step(void)
 #if BENCH_HAVE_TSC
 /* The TSC's step in ticks: the median nonzero difference between
  * back-to-back reads.  Not one tick everywhere: AMD's Zen cores advance it
- * about every 10 ns (differences here: 26 ticks 89%, 25 and 1 5% each),
- * so neither a tick nor the smallest difference is the resolution.  Where
+ * about every 10 ns, in steps of some 26 ticks with the odd one off by a
+ * tick or two (docs/measuring.md), so neither a tick nor the smallest
+ * difference is the resolution.  Where
  * the TSC does tick singly, this is the cost of a read instead, which is
  * also the closest two stamps can be. */
 static int cmp_u64(const void *a, const void *b)

@@ -11,8 +11,8 @@
  * has one name per machine (/tmp/roudi): when another RouDi already runs,
  * this transport is skipped, never shared with someone else's daemon.
  *
- * The library is C++; ringbench links no C++ (it made every start slower,
- * issue 12), so the worker loads libiceoryx_binding_c with dlopen when it
+ * The library is C++; ringbench links no C++ (it makes every process start
+ * slower), so the worker loads libiceoryx_binding_c with dlopen when it
  * opens this transport, and the headers only give the types.
  *
  * The publisher waits for its subscriber before the first message and

@@ -8,9 +8,9 @@
  * the receiver's; tail is published after every message, and so is head.
  * Spin only.
  *
- * It is a peer to measure the ring against (issue 13's speed goals), not a
- * bound: it does what the ring does without its variable-length records,
- * zero copy or self-signalling words.
+ * It is a peer to measure the ring against, not a bound: it does what the
+ * ring does without its variable-length records, zero copy or
+ * self-signalling words.
  *
  * Stream, latency and pingpong (a second direction for the replies). */
 #include "measure/transport.h"
