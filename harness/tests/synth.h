@@ -4,7 +4,7 @@
 #ifndef SYNTH_H
 #define SYNTH_H
 
-#include "stats.h"
+#include "judge/stats.h"
 
 #include <math.h>
 #include <stdio.h>
