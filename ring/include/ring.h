@@ -98,12 +98,41 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdalign.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+
+/*
+ * The fast paths below are compiled into the caller, who may write C++,
+ * which has no _Atomic before C++23.  There the shared words are
+ * std::atomic<T>, and the C names of the operations are brought into the
+ * global namespace, as C++23's <stdatomic.h> does, so that one text serves
+ * both languages with the same memory orders.  A lock-free std::atomic<T>
+ * of T's size and alignment holds a plain T, as _Atomic(T) does, and both
+ * compile to the same atomic instructions: the asserts after struct
+ * ring_record hold both languages to that, and to one layout.
+ */
+#ifdef __cplusplus
+#include <atomic>
+#include <type_traits>
+#define RING_ATOMIC(T) std::atomic<T>
+using std::atomic_load_explicit;
+using std::atomic_signal_fence;
+using std::atomic_store_explicit;
+using std::memory_order_acquire;
+using std::memory_order_relaxed;
+using std::memory_order_release;
+using std::memory_order_seq_cst;
+#else
+#include <stdatomic.h>
+#define RING_ATOMIC(T) _Atomic(T)
+#endif
+
+/* What libring exports: the functions declared here, the ring__ ones among
+ * them since the inline fast paths call them; the rest is built hidden. */
+#define RING_API __attribute__((visibility("default")))
 
 #ifdef __cplusplus
 extern "C" {
@@ -204,38 +233,38 @@ enum ring_state {
  */
 struct ring_header {
 	/* line 0: identity, immutable once state is READY */
-	uint64_t magic;		 /* RING_MAGIC */
-	uint32_t version;	 /* RING_VERSION */
-	uint32_t header_size;	 /* sizeof(struct ring_header) */
-	uint64_t capacity;	 /* data bytes, a power of two */
-	uint64_t instance;	 /* random id of this incarnation of the name */
-	uint32_t wait;		 /* enum ring_wait chosen at creation */
-	uint32_t flags;		 /* RING_FLAG_*, or 0 */
-	uint32_t owner_uid;	 /* euid of the creator */
-	int32_t creator_pid;	 /* pid of the creator */
-	_Atomic(uint32_t) state; /* enum ring_state, READY stored last */
-	int32_t creator_fd;	 /* the memfd's descriptor in the creator */
-	uint64_t ring_ino;	 /* the memfd's inode number */
+	uint64_t magic;		     /* RING_MAGIC */
+	uint32_t version;	     /* RING_VERSION */
+	uint32_t header_size;	     /* sizeof(struct ring_header) */
+	uint64_t capacity;	     /* data bytes, a power of two */
+	uint64_t instance;	     /* random id of this incarnation of the name */
+	uint32_t wait;		     /* enum ring_wait chosen at creation */
+	uint32_t flags;		     /* RING_FLAG_*, or 0 */
+	uint32_t owner_uid;	     /* euid of the creator */
+	int32_t creator_pid;	     /* pid of the creator */
+	RING_ATOMIC(uint32_t) state; /* enum ring_state, READY stored last */
+	int32_t creator_fd;	     /* the memfd's descriptor in the creator */
+	uint64_t ring_ino;	     /* the memfd's inode number */
 
 	/* line 1: written by the producer on every publish */
-	alignas(RING_CACHELINE) _Atomic(uint64_t) tail; /* bytes published */
+	alignas(RING_CACHELINE) RING_ATOMIC(uint64_t) tail; /* bytes published */
 	uint64_t reserved1[7];
 
 	/* line 2: written by the consumer on every release */
-	alignas(RING_CACHELINE) _Atomic(uint64_t) head; /* bytes released */
+	alignas(RING_CACHELINE) RING_ATOMIC(uint64_t) head; /* bytes released */
 	uint64_t reserved2[7];
 
 	/* line 3: sleep/wake words, written only on the slow path */
-	alignas(RING_CACHELINE) _Atomic(uint32_t) consumer_waiting; /* 1: asleep for data */
-	_Atomic(uint32_t) producer_waiting;			    /* 1: asleep for space */
-	_Atomic(uint32_t) data_seq;  /* futex word: bumped to wake the consumer */
-	_Atomic(uint32_t) space_seq; /* futex word: bumped to wake the producer */
+	alignas(RING_CACHELINE) RING_ATOMIC(uint32_t) consumer_waiting; /* 1: asleep for data */
+	RING_ATOMIC(uint32_t) producer_waiting;				/* 1: asleep for space */
+	RING_ATOMIC(uint32_t) data_seq;	 /* futex word: bumped to wake the consumer */
+	RING_ATOMIC(uint32_t) space_seq; /* futex word: bumped to wake the producer */
 	uint32_t reserved3[12];
 
-	/* line 4: who is attached */
-	alignas(RING_CACHELINE) _Atomic(int32_t) producer_pid; /* pid, RING_PID_NONE or _CLOSED */
-	_Atomic(int32_t) consumer_pid;			       /* pid, RING_PID_NONE or _CLOSED */
-	_Atomic(uint32_t) consumer_caps; /* RING_CAP_*, set by the consumer at attach */
+	/* line 4: who is attached; each pid slot holds a pid, RING_PID_NONE or _CLOSED */
+	alignas(RING_CACHELINE) RING_ATOMIC(int32_t) producer_pid;
+	RING_ATOMIC(int32_t) consumer_pid;
+	RING_ATOMIC(uint32_t) consumer_caps; /* RING_CAP_*, set by the consumer at attach */
 	uint32_t reserved4[13];
 
 	uint8_t reserved[RING_HEADER_SIZE - 5 * RING_CACHELINE];
@@ -255,14 +284,31 @@ struct ring_header {
  * waiters and observers.
  */
 struct ring_record {
-	_Atomic(uint32_t) word; /* 0, len + 1 or RING_WRAP_MARK */
-	uint32_t reserved;	/* 0 */
+	RING_ATOMIC(uint32_t) word; /* 0, len + 1 or RING_WRAP_MARK */
+	uint32_t reserved;	    /* 0 */
 };
 
 static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free to be shared");
 static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free to be shared");
-static_assert(sizeof(_Atomic(uint64_t)) == 8 && sizeof(_Atomic(uint32_t)) == 4,
+static_assert(sizeof(RING_ATOMIC(uint64_t)) == 8 && sizeof(RING_ATOMIC(uint32_t)) == 4 &&
+		  sizeof(RING_ATOMIC(int32_t)) == 4,
 	      "atomics in the shared layout must have the plain size");
+static_assert(alignof(RING_ATOMIC(uint64_t)) == 8 && alignof(RING_ATOMIC(uint32_t)) == 4 &&
+		  alignof(RING_ATOMIC(int32_t)) == 4,
+	      "atomics in the shared layout must be aligned to their size");
+#ifdef __cplusplus
+/* The ATOMIC_*_LOCK_FREE macros describe C's atomics; these, C++'s own.  A
+ * std::atomic that took a lock would keep it in each process, not beside
+ * the value. */
+static_assert(std::atomic<uint64_t>::is_always_lock_free &&
+		  std::atomic<uint32_t>::is_always_lock_free &&
+		  std::atomic<int32_t>::is_always_lock_free,
+	      "std::atomic in the shared layout must be lock-free");
+/* offsetof, asserted below, is only defined for standard-layout types. */
+static_assert(std::is_standard_layout<ring_header>::value &&
+		  std::is_standard_layout<ring_record>::value,
+	      "the shared layout must be standard-layout in C++");
+#endif
 static_assert(sizeof(struct ring_header) == RING_HEADER_SIZE, "header is one page");
 static_assert(alignof(struct ring_header) == RING_CACHELINE, "header is cache-line aligned");
 static_assert(offsetof(struct ring_header, magic) == 0, "magic first");
@@ -361,8 +407,8 @@ struct ring_config {
  * -errno from the system.  On failure nothing
  * is left in /dev/shm.
  */
-int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
-		enum ring_role role);
+RING_API int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
+			 enum ring_role role);
 
 /*
  * Attach to `name` as producer or consumer, waiting up to timeout_ns for the
@@ -383,7 +429,8 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
  * or the memfd or the eventfds are of another incarnation of the name).  Never faults, whatever a
  * peer does to the name or the ring meanwhile (see "What a peer can do").
  */
-int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns);
+RING_API int ring_attach(struct ring **out, const char *name, enum ring_role role,
+			 int64_t timeout_ns);
 
 /*
  * For the creator of an eventfd ring: hand the eventfds to one attaching
@@ -394,14 +441,14 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
  * Returns 0, -ETIMEDOUT (its message names the last process refused, if
  * any) or another -errno.
  */
-int ring_serve(struct ring *r, int64_t timeout_ns);
+RING_API int ring_serve(struct ring *r, int64_t timeout_ns);
 
 /*
  * Wait until the other role has attached (serving eventfds if we created the
  * ring).  Returns 0, -ETIMEDOUT, -EPIPE (peer closed) or -EOWNERDEAD (peer
  * died).
  */
-int ring_wait_peer(struct ring *r, int64_t timeout_ns);
+RING_API int ring_wait_peer(struct ring *r, int64_t timeout_ns);
 
 /*
  * Publish what was committed, mark our role closed and drop its lock, wake
@@ -409,19 +456,19 @@ int ring_wait_peer(struct ring *r, int64_t timeout_ns);
  * In a child forked without exec, the inherited handle is only unmapped
  * and freed: the role stays the attaching process's.  Accepts NULL.
  */
-void ring_close(struct ring *r);
+RING_API void ring_close(struct ring *r);
 
 /* Remove the name.  Returns 0, -ENOENT or -EINVAL. */
-int ring_unlink(const char *name);
+RING_API int ring_unlink(const char *name);
 
 /* The message of the last failed call in this thread ("" if none). */
-const char *ring_last_error(void);
+RING_API const char *ring_last_error(void);
 
 /* "spin", "futex", "eventfd", "hybrid"; NULL for an unknown value. */
-const char *ring_wait_name(enum ring_wait w);
+RING_API const char *ring_wait_name(enum ring_wait w);
 
 /* Parse a wait name; returns 0 or -EINVAL. */
-int ring_wait_parse(const char *s, enum ring_wait *out);
+RING_API int ring_wait_parse(const char *s, enum ring_wait *out);
 
 /* System calls this handle has made to sleep, wake or check its peer: the
  * fast paths make none. */
@@ -437,26 +484,29 @@ static inline size_t ring_max_message(const struct ring *r)
 }
 
 /* ---- slow paths used by the inline code ---- */
-void ring__wake_consumer(struct ring *r);	/* ring_wait.c */
-void ring__wake_producer(struct ring *r);	/* ring_wait.c */
-void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
-void ring__zero_consumed(struct ring *r);	/* ring.c */
+RING_API void ring__wake_consumer(struct ring *r);	 /* ring_wait.c */
+RING_API void ring__wake_producer(struct ring *r);	 /* ring_wait.c */
+RING_API void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
+RING_API void ring__zero_consumed(struct ring *r);	 /* ring.c */
 /* A corrupt record word at data offset off: sets r->error to -EBADMSG and
  * the message for ring_last_error(); the handle peeks no more.  On a handle
  * that may not peek (not a consumer's, or one that met a corrupt record
  * before), sets the message of the refusal instead. */
-void ring__corrupt(struct ring *r, uint64_t off, uint32_t word); /* ring.c */
-/* The refused branches of the fast paths: each sets the message naming the
- * call and the handle's role; the caller returns what a refusal returns
- * (inline, so the compiler sees it: no output is written).  Out of line
- * and cold, so the fast paths carry one compare and no call. */
-__attribute__((cold)) void ring__refuse_reserve(struct ring *r, size_t len);	/* ring.c */
-__attribute__((cold)) void ring__refuse_commit(struct ring *r, size_t len);	/* ring.c */
-__attribute__((cold)) void ring__refuse_role(struct ring *r, const char *call); /* ring.c */
+RING_API void ring__corrupt(struct ring *r, uint64_t off, uint32_t word); /* ring.c */
+/* The refused branches of the fast paths (ring.c): each sets the message
+ * naming the call and the handle's role; the caller returns what a refusal
+ * returns (inline, so the compiler sees it: no output is written).  Out of
+ * line and cold, so the fast paths carry one compare and no call. */
+RING_API __attribute__((cold)) void ring__refuse_reserve(struct ring *r, size_t len);
+RING_API __attribute__((cold)) void ring__refuse_commit(struct ring *r, size_t len);
+RING_API __attribute__((cold)) void ring__refuse_role(struct ring *r, const char *call);
 
 /* ---- producer fast path ---- */
 
-static inline _Atomic(uint32_t) *ring__word(struct ring *r, uint64_t index)
+/* clang-format would take RING_ATOMIC(uint32_t) * for a product. */
+/* clang-format off */
+static inline RING_ATOMIC(uint32_t) *ring__word(struct ring *r, uint64_t index)
+/* clang-format on */
 {
 	return &((struct ring_record *)(r->data + (index & r->mask)))->word;
 }
@@ -583,7 +633,7 @@ static inline void ring_publish(struct ring *r)
 	/* One decision for the store and the load below. */
 	bool fence_free = r->notify && ring__fence_free(r);
 	if (r->pending_word) {
-		_Atomic(uint32_t) *w = ring__word(r, r->pending);
+		RING_ATOMIC(uint32_t) *w = ring__word(r, r->pending);
 		if (!r->notify || fence_free) {
 			/* Pairs with the acquire load of the word in ring_peek():
 			 * the payloads, words and zeroes written before it are
@@ -784,17 +834,17 @@ static inline ssize_t ring_recv(struct ring *r, void *buf, size_t cap)
  * (corrupt record), -EMSGSIZE (message can never fit). */
 
 /* Reserve, publishing what was committed before sleeping. */
-int ring_reserve_wait(struct ring *r, size_t len, void **out, enum ring_wait wait,
-		      int64_t timeout_ns);
+RING_API int ring_reserve_wait(struct ring *r, size_t len, void **out, enum ring_wait wait,
+			       int64_t timeout_ns);
 /* Copy one message in and publish it. */
-int ring_send_wait(struct ring *r, const void *msg, size_t len, enum ring_wait wait,
-		   int64_t timeout_ns);
+RING_API int ring_send_wait(struct ring *r, const void *msg, size_t len, enum ring_wait wait,
+			    int64_t timeout_ns);
 /* Peek, releasing what was consumed before sleeping. */
-int ring_peek_wait(struct ring *r, const void **out, size_t *len, enum ring_wait wait,
-		   int64_t timeout_ns);
+RING_API int ring_peek_wait(struct ring *r, const void **out, size_t *len, enum ring_wait wait,
+			    int64_t timeout_ns);
 /* Copy the next message out (-EMSGSIZE if longer than cap; it stays). */
-int ring_recv_wait(struct ring *r, void *buf, size_t cap, size_t *len, enum ring_wait wait,
-		   int64_t timeout_ns);
+RING_API int ring_recv_wait(struct ring *r, void *buf, size_t cap, size_t *len, enum ring_wait wait,
+			    int64_t timeout_ns);
 
 /* How long the hybrid strategy spins before it sleeps. */
 #define RING_HYBRID_SPIN_NS 50000
