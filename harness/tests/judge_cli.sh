@@ -8,7 +8,7 @@ RB=$1
 DATA=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-export RINGBENCH_BASELINES=$T/baselines
+export RINGBENCH_BASELINES=$T/baselines RINGBENCH_RESULTS=$T/results
 fails=0
 
 fail() {

@@ -11,7 +11,7 @@ RB=$1
 DIR=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-export RINGBENCH_BASELINES=$T/baselines RINGBENCH_HISTORY=$T/no-history
+export RINGBENCH_BASELINES=$T/baselines RINGBENCH_HISTORY=$T/no-history RINGBENCH_RESULTS=$T/results
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 fails=0

@@ -172,8 +172,9 @@ int bench_worker_main(int argc, char **argv);
  * else built_in, the source tree's folder the build was made from. */
 void bench_data_dir(const char *what, const char *built_in, char *out, size_t n);
 /* The folder results of one kind are kept in (what: "baselines", "runs",
- * "history", "builds"): results/WHAT in the source tree the build was made
- * from, or, for an installed ringbench, in the current directory. */
+ * "history", "builds"): $RINGBENCH_RESULTS/WHAT, else results/WHAT in the
+ * source tree the build was made from, or, for an installed ringbench, in
+ * the current directory. */
 void bench_results_dir(const char *what, char *out, size_t n);
 
 /* Set by the SIGINT/SIGTERM handler; every loop looks at it. */

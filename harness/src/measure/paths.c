@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +45,11 @@ void bench_data_dir(const char *what, const char *built_in, char *out, size_t n)
 
 void bench_results_dir(const char *what, char *out, size_t n)
 {
+	const char *env = getenv("RINGBENCH_RESULTS");
+	if (env && env[0]) {
+		snprintf(out, n, "%s/%s", env, what);
+		return;
+	}
 	char share[PATH_MAX + 64];
 	const char *root = installed_share(share, sizeof(share)) ? "." : RINGBENCH_SOURCE_DIR;
 	snprintf(out, n, "%s/results/%s", root, what);
