@@ -12,6 +12,9 @@
 # it alone: it pins to CPUs 0 and 1 and needs both.
 #   ./bench.sh                 the quick scenario
 #   ./bench.sh nightly         any other scenario (a name or a path)
+# What is missing is installed first (scripts/setup.sh), the optional
+# packages too unless RINGBENCH_OPTIONAL=skip: without hyperfine the startup
+# step exits 2, without gnuplot the report has no charts.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh

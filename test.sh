@@ -4,7 +4,17 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer; the in-process threaded
 # tests under ThreadSanitizer (which cannot see across processes); and the
 # hostile-peer fuzz target under libFuzzer + AddressSanitizer (clang) for a
-# bounded time.  Then the house style, and nothing left in /dev/shm.
+# bounded time.  Then the house style (every C and C++ file the tree has),
+# and nothing left in /dev/shm.  The summary names every test skipped.
+#
+# What is optional (iceoryx, valgrind, hyperfine, gnuplot, Google
+# Benchmark, clang's libFuzzer, ...) is installed when it can be
+# (scripts/setup.sh); whatever is absent turns its tests into skips, or
+# they are not built, and setup.sh names each piece with what it switches
+# off.  Environment:
+#   RINGBENCH_OPTIONAL=skip    install no optional package (to see the
+#                              suite on a machine without them)
+#   RINGBENCH_FUZZ_SECONDS=N   how long libFuzzer runs (60)
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
@@ -26,7 +36,16 @@ shm_leftovers() {
 }
 before=$(shm_leftovers)
 
-passed=0 failed=0 skipped=0
+# What the tests could write into the source tree (they keep their files
+# in temporary folders and the build folders): every file git does not
+# ignore, and results/ and plots/out/, which git does.
+tree_state() {
+	git status --porcelain --untracked-files=all 2>/dev/null
+	find results plots/out -type f 2>/dev/null | sort
+}
+tree_before=$(tree_state)
+
+passed=0 failed=0 skipped=0 skipped_names=()
 run_suite() { # run_suite TITLE BUILD_DIR CTEST_ARGS... -- CMAKE_ARGS...
 	local title=$1 dir=$2 ctest_args=() log
 	shift 2
@@ -39,9 +58,12 @@ run_suite() { # run_suite TITLE BUILD_DIR CTEST_ARGS... -- CMAKE_ARGS...
 	ctest --test-dir "$dir" --output-on-failure -j1 "${ctest_args[@]}" | tee "$log" || true
 	local line
 	line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
-	local s
-	s=$(grep -cE '^[[:space:]]+[0-9]+ - .* \(Skipped\)$' "$log" || true)
+	local s names=()
+	mapfile -t names < <(sed -nE 's/^[[:space:]]+[0-9]+ - (.*) \(Skipped\)$/\1/p' "$log")
+	s=${#names[@]}
 	rm -f "$log"
+	local n
+	for n in "${names[@]}"; do skipped_names+=("$title: $n"); done
 	if [ -z "$line" ]; then
 		echo "test.sh: $title: ctest gave no summary" >&2
 		failed=$((failed + 1))
@@ -61,21 +83,43 @@ run_suite "AddressSanitizer + UndefinedBehaviorSanitizer" build-asan -LE ci -- \
 	-DRINGBENCH_WERROR=ON -DRINGBENCH_SANITIZE=address,undefined
 run_suite "ThreadSanitizer (threaded tests)" build-tsan -L threads -- \
 	-DRINGBENCH_WERROR=ON -DRINGBENCH_SANITIZE=thread
-# The hostile peer, coverage-guided: libFuzzer needs clang.
-if command -v clang >/dev/null; then
+# The hostile peer, coverage-guided: libFuzzer needs clang and its runtime
+# (libclang-rt-14-dev on Debian 12).
+libfuzzer_links() {
+	command -v clang >/dev/null || return 1
+	local t rc=0
+	t=$(mktemp -d)
+	printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n);\n%s\n' \
+		'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' \
+		>"$t/f.c"
+	clang -fsanitize=fuzzer,address,undefined "$t/f.c" -o "$t/f" >/dev/null 2>&1 || rc=1
+	rm -rf "$t"
+	return $rc
+}
+if libfuzzer_links; then
 	run_suite "libFuzzer + AddressSanitizer: hostile peer, ${RINGBENCH_FUZZ_SECONDS:-60} s" \
 		build-fuzz -L fuzz -- -DCMAKE_C_COMPILER=clang -DRINGBENCH_WERROR=ON \
 		-DRINGBENCH_FUZZ=ON -DRINGBENCH_FUZZ_SECONDS="${RINGBENCH_FUZZ_SECONDS:-60}" \
 		-DRINGBENCH_SANITIZE=address,undefined
 else
-	echo "== libFuzzer: skipped, clang is not installed"
+	echo "== libFuzzer: skipped, clang cannot build a libFuzzer target (clang, libclang-rt-14-dev)"
 	skipped=$((skipped + 1))
+	skipped_names+=("libFuzzer: ring.fuzz.libfuzzer (no clang with libFuzzer)")
 fi
 
-# House style: the code is formatted with the root .clang-format.
+# House style: the C and C++ code is formatted with the root .clang-format.
+# Every such file git knows or would add (tracked or not, not ignored).
+format_files() {
+	local f
+	git ls-files -z --cached --others --exclude-standard -- \
+		'*.c' '*.h' '*.cc' '*.cpp' '*.cxx' '*.hh' '*.hpp' '*.hxx' |
+		while IFS= read -r -d '' f; do
+			if [ -f "$f" ]; then printf '%s\0' "$f"; fi
+		done
+}
 if command -v clang-format >/dev/null; then
 	echo "== clang-format"
-	if git ls-files '*.c' '*.h' | xargs clang-format --dry-run --Werror; then
+	if format_files | xargs -0 clang-format --dry-run --Werror; then
 		passed=$((passed + 1))
 	else
 		echo "test.sh: run clang-format -i on the files above" >&2
@@ -83,12 +127,23 @@ if command -v clang-format >/dev/null; then
 	fi
 else
 	echo "== clang-format: not installed, format not checked"
+	skipped=$((skipped + 1))
+	skipped_names+=("clang-format: the format check (no clang-format)")
 fi
 
+wrote=$(comm -13 <(sort <<<"$tree_before") <(tree_state | sort))
+if [ -n "$wrote" ]; then
+	echo "test.sh: the tests wrote into the source tree:" $wrote >&2
+	failed=$((failed + 1))
+fi
 left=$(comm -13 <(sort <<<"$before") <(shm_leftovers | sort))
 if [ -n "$left" ]; then
 	echo "test.sh: objects left in /dev/shm by the tests:" $left >&2
 	failed=$((failed + 1))
+fi
+if [ ${#skipped_names[@]} -gt 0 ]; then
+	echo "test.sh: skipped:"
+	printf '  %s\n' "${skipped_names[@]}"
 fi
 echo "test.sh: $passed passed, $skipped skipped, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,7 +16,9 @@
 # $RINGBENCH_BASELINES likewise for the baselines (default
 # results/baselines/), $RINGBENCH_BUILDS for the builds of the baseline's
 # revision that check runs beside tonight's and keeps (default
-# results/builds/); $RINGBENCH_REPETITIONS overrides the repetitions.
+# results/builds/); $RINGBENCH_REPETITIONS overrides the repetitions;
+# $RINGBENCH_RELEASE_DIR is the Release build folder (default
+# build-release/ in this tree).
 #
 # Exits with ringbench's code: 0 pass, 1 regression (against the baseline,
 # or a step in the history), 2 environment, 3 visibility failure.  Run it on
@@ -25,8 +27,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_packages
-build build-release -DCMAKE_BUILD_TYPE=Release
-rb=build-release/harness/ringbench
+release=${RINGBENCH_RELEASE_DIR:-build-release}
+build "$release" -DCMAKE_BUILD_TYPE=Release
+rb=$release/harness/ringbench
 out=${RINGBENCH_OUT:-ci-out/nightly}
 mkdir -p "$out"
 args=()

@@ -7,13 +7,15 @@
 # and ab-B.json (every repetition), summary.md (a pull-request comment),
 # junit.xml, verdict.json, report/ (`ringbench report` of B against A:
 # index.html with the charts embedded, report.md).  $RINGBENCH_SCENARIO and $RINGBENCH_REPETITIONS
-# override the scenario (quick) and the repetitions.  Exits with
-# ringbench's code.
+# override the scenario (quick) and the repetitions, $RINGBENCH_RELEASE_DIR
+# the folder this tree is built in (default build-release/ in this tree).
+# Exits with ringbench's code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_packages
-build build-release -DCMAKE_BUILD_TYPE=Release
+release=${RINGBENCH_RELEASE_DIR:-build-release}
+build "$release" -DCMAKE_BUILD_TYPE=Release
 base=${1:-}
 if [ -z "$base" ]; then
 	for main in origin/main main; do
@@ -28,12 +30,12 @@ mkdir -p "$out"
 args=()
 [ -n "${RINGBENCH_REPETITIONS:-}" ] && args+=(--repetitions "$RINGBENCH_REPETITIONS")
 status=0
-build-release/harness/ringbench ab "$base" HEAD "${RINGBENCH_SCENARIO:-quick}" "${args[@]}" --out "$out/ab" \
+"$release"/harness/ringbench ab "$base" HEAD "${RINGBENCH_SCENARIO:-quick}" "${args[@]}" --out "$out/ab" \
 	--markdown "$out/summary.md" --junit "$out/junit.xml" --json "$out/verdict.json" \
 	|| status=$?
 # The page: B judged against A in pairs, as ab did (the charts of one run).
 if [ -f "$out/ab-B.json" ] && [ -f "$out/ab-A.json" ]; then
-	build-release/harness/ringbench report "$out/ab-B.json" --ab "$out/ab-A.json" --no-history \
+	"$release"/harness/ringbench report "$out/ab-B.json" --ab "$out/ab-A.json" --no-history \
 		--out "$out/report" || echo "ci/pre-merge.sh: the report is incomplete (see above)" >&2
 fi
 echo "ci/pre-merge.sh: $base against HEAD: exit $status; artifacts in $out:"

@@ -19,7 +19,8 @@ struct gbench_bench {
 	int multiplier;
 };
 
-namespace {
+namespace
+{
 bool any_error = false; // a run called gbench_skip_with_error
 // Every handle lives as long as the program, as libbenchmark's own
 // registrations do.
@@ -123,7 +124,8 @@ void gbench_set_items(gbench_state *s, int64_t items) noexcept
 	s->st->SetItemsProcessed(items);
 }
 
-void gbench_counter(gbench_state *s, const char *name, double v, enum gbench_counter_kind k) noexcept
+void gbench_counter(gbench_state *s, const char *name, double v,
+		    enum gbench_counter_kind k) noexcept
 {
 	benchmark::Counter::Flags f = benchmark::Counter::kDefaults;
 	if (k == GBENCH_COUNTER_RATE)

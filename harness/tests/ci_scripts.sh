@@ -19,24 +19,63 @@
 #   - ci/pre-merge.sh HEAD~0 against HEAD: both revisions built and run
 #     interleaved, exit 0 or 1, the artifacts there and the exit code the
 #     one verdict.json gives.
+# Nothing is written into SOURCE_DIR: the recipes build Release in
+# $RINGBENCH_RELEASE_DIR, by default ci-release/ in the folder ctest runs
+# this test in (the build tree, kept from one run to the next), or a
+# temporary folder when not run by ctest; every output, history, baseline
+# and kept build goes to a temporary folder.  The recipes install no
+# optional package (RINGBENCH_OPTIONAL=skip): test.sh's setup did that.
+# Skipped (exit 77) without hyperfine or gnuplot: the nightly recipe runs
+# ringbench startup, and the report's charts are checked.
 set -u
 src=$1 data=$2
 if [ "$(nproc)" -lt 2 ]; then
 	echo "ci_scripts.sh: skipped, runs pin to CPUs 0 and 1"
 	exit 77
 fi
+for prog in hyperfine gnuplot; do
+	command -v $prog >/dev/null ||
+		{ echo "ci_scripts.sh: skipped, $prog is not installed (the nightly recipe needs it)"; exit 77; }
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "ci_scripts.sh: $*" >&2; exit 1; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
+if [ -z "${RINGBENCH_RELEASE_DIR:-}" ]; then
+	if [ -f CTestTestfile.cmake ]; then
+		RINGBENCH_RELEASE_DIR=$PWD/ci-release
+	else
+		RINGBENCH_RELEASE_DIR=$tmp/build-release
+	fi
+fi
+case $RINGBENCH_RELEASE_DIR in
+/*) ;;
+*) RINGBENCH_RELEASE_DIR=$PWD/$RINGBENCH_RELEASE_DIR ;;
+esac
+export RINGBENCH_RELEASE_DIR RINGBENCH_OPTIONAL=skip
+echo "ci_scripts.sh: the recipes build in $RINGBENCH_RELEASE_DIR"
 
-# --- the recipes
+# --- the recipes (parsed with python3-yaml; without it, only searched for
+# the scripts they run)
 "$py" - "$src" <<'PY' || fail "the CI recipes"
-import os, re, sys, yaml
+import os, re, sys
+try:
+    import yaml
+except ImportError:
+    yaml = None
+    print("ci_scripts.sh: python3-yaml is not installed: the recipes are not parsed, only searched")
 src = sys.argv[1]
 recipes = ["ci/github/nightly.yml", "ci/github/pre-merge.yml", "ci/gitlab-ci.yml"]
 for r in recipes:
+    if yaml is None:
+        scripts = re.findall(r"((?:ci|scripts)/[\w./-]+\.sh)", open(os.path.join(src, r)).read())
+        assert scripts, r + ": runs no ci/ script"
+        for s in scripts:
+            p = os.path.join(src, s)
+            assert os.path.isfile(p) and os.access(p, os.X_OK), r + ": runs " + s + ", which is missing or not executable"
+        print(r, "names", sorted(set(scripts)))
+        continue
     doc = yaml.safe_load(open(os.path.join(src, r)))
     assert isinstance(doc, dict), r + ": not a mapping"
     cmds = []
@@ -61,7 +100,7 @@ PY
 
 # --- nightly, twice
 export RINGBENCH_HISTORY=$tmp/history RINGBENCH_BASELINES=$tmp/baselines
-export RINGBENCH_BUILDS=$tmp/builds
+export RINGBENCH_BUILDS=$tmp/builds RINGBENCH_RESULTS=$tmp/results
 for night in 1 2; do
 	out=$tmp/nightly$night
 	RINGBENCH_OUT=$out "$src/ci/nightly.sh" "$data/ci.ini" >"$tmp/log" 2>&1
@@ -104,7 +143,7 @@ for night in 1 2; do
 done
 [ "$(ls "$tmp/history"/*.json | grep -vc -e rerun -e steps.json)" = 2 ] ||
 	fail "the history should hold two nights: $(ls "$tmp/history")"
-"$src/build-release/harness/ringbench" history --case 'wait:spin' >"$tmp/hist" ||
+"$RINGBENCH_RELEASE_DIR/harness/ringbench" history --case 'wait:spin' >"$tmp/hist" ||
 	fail "ringbench history: exit $?"
 grep -q "history $tmp/history: 2 nights" "$tmp/hist" || { cat "$tmp/hist"; fail "ringbench history"; }
 [ "$(grep -cE '^  [0-9]{8}T[0-9]{6}\.[0-9]{3}Z-' "$tmp/hist")" -ge 2 ] || { cat "$tmp/hist"; fail "no rows"; }
@@ -118,7 +157,7 @@ grep -q "history $tmp/history: 2 nights" "$tmp/hist" || { cat "$tmp/hist"; fail 
 # between states (30, 65, 300 ns here) from one run to the next, so five
 # nights may share no state with the copies: then this says so, and the
 # rule is left to test_history.c, which tests it on made-up nights.
-rb=$src/build-release/harness/ringbench
+rb=$RINGBENCH_RELEASE_DIR/harness/ringbench
 export RINGBENCH_BASELINES=$tmp/b2
 "$rb" check "$data/ci.ini" --history "$tmp/seed" --out "$tmp/real.json" >"$tmp/log" 2>&1 ||
 	{ cat "$tmp/log"; fail "the seeding check failed"; }
@@ -140,7 +179,8 @@ for k in range(15):
 PY
 found=0
 for night in 1 2 3 4 5; do
-	"$rb" check "$data/ci.ini" --history "$tmp/h2" --markdown "$tmp/md" >"$tmp/log" 2>&1
+	"$rb" check "$data/ci.ini" --history "$tmp/h2" --markdown "$tmp/md" \
+		--out "$tmp/step$night.json" >"$tmp/log" 2>&1
 	rc=$?
 	echo "check with a step, night $night: exit $rc"
 	if grep -q "^  REGRESSION stream/wait:spin/size:64/.*between fast0" "$tmp/log"; then
@@ -156,7 +196,7 @@ if [ $found = 0 ]; then
 	echo "ci_scripts.sh: no two of five nights shared a machine state with the copies: the step's confirmation is not tested end to end this time"
 else
 	grep -q '"first_after"' "$tmp/h2/steps.json" || fail "steps.json does not record the step"
-	"$rb" check "$data/ci.ini" --history "$tmp/h2" >"$tmp/log" 2>&1
+	"$rb" check "$data/ci.ini" --history "$tmp/h2" --out "$tmp/after.json" >"$tmp/log" 2>&1
 	echo "check the night after: exit $?"
 	if grep -q "^  REGRESSION stream/wait:spin/size:64/.*between fast0" "$tmp/log"; then
 		cat "$tmp/log"
