@@ -150,6 +150,28 @@ symbols)
 	fi
 	echo "install_test symbols: $(wc -l <"$tmp/exported") exported, each declared in ring.h"
 	;;
+ringbench)
+	# The installed ringbench: its version, the scenarios and plot scripts
+	# it finds under share/ringbench (the source tree is out of reach: it
+	# runs from another folder, with no overriding variable), and results
+	# kept in the folder it is run from.
+	rb=$prefix/bin/ringbench
+	[ -x "$rb" ] || fail "no $rb"
+	for f in "$prefix/share/ringbench/scenarios/quick.ini" "$prefix/share/ringbench/plots/common.gp"; do
+		[ -f "$f" ] || fail "no $f"
+	done
+	mkdir "$tmp/work"
+	cd "$tmp/work" || fail "cd"
+	unset RINGBENCH_SCENARIOS RINGBENCH_PLOTS RINGBENCH_RESULTS RINGBENCH_BASELINES
+	"$rb" --version >"$tmp/version" 2>&1 || { cat "$tmp/version" >&2; fail "ringbench --version"; }
+	grep -q "^ringbench [0-9]" "$tmp/version" || { cat "$tmp/version" >&2; fail "--version"; }
+	"$rb" run quick --list >"$tmp/list" 2>&1 || { cat "$tmp/list" >&2; fail "ringbench run quick --list"; }
+	grep -q "^stream/" "$tmp/list" || { cat "$tmp/list" >&2; fail "run quick --list listed no stream case"; }
+	"$rb" baseline show >"$tmp/show" 2>&1 || { cat "$tmp/show" >&2; fail "ringbench baseline show"; }
+	grep -q "$tmp/work/results/baselines\|[^/]results/baselines\| \./results/baselines" "$tmp/show" ||
+		{ cat "$tmp/show" >&2; fail "baseline show names no baseline in the folder it runs from"; }
+	echo "install_test ringbench: the installed ringbench reads share/ringbench, keeps results in ."
+	;;
 *)
 	fail "unknown mode"
 	;;
