@@ -2,10 +2,9 @@
  * known answers: only rounds whose two repetitions share a machine state
  * count, and of those only the state most rounds were in; no probes means
  * every round counts. */
-#include "cli/cli.h"
+#include "judge/states.h"
 #include "measure/bench.h"
 #include "check.h"
-#include "cli/commands.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -35,20 +34,20 @@ int main(void)
 				    rep(17, 60, 60),   rep(30, 60, 60), rep(20, 290, 300)};
 	struct bench_run ref[6] = {rep(10, 310, 300), rep(10, 61, 60),	 rep(10, 60, 61),
 				   rep(10, 61, 61),   rep(10, 300, 300), rep(10, 300, 290)};
-	double x = table_state_ratio(&stream, ours, ref, 6, &rounds);
+	double x = states_ratio(&stream, ours, ref, 6, &rounds);
 	CHECK(fabs(x - 1.6) < 1e-9);
 	CHECK(rounds == 3);
 	/* Latency figures: ours over ref's p50, lower is better. */
-	x = table_state_ratio(&pp, ours, ref, 6, &rounds);
+	x = states_ratio(&pp, ours, ref, 6, &rounds);
 	CHECK(fabs(x - 10.0 / 16) < 0.01);
 	/* A repetition whose own two probes disagree is no state at all. */
 	struct bench_run unsteady[1] = {rep(16, 60, 300)}, steady[1] = {rep(10, 60, 60)};
-	x = table_state_ratio(&stream, unsteady, steady, 1, &rounds);
+	x = states_ratio(&stream, unsteady, steady, 1, &rounds);
 	CHECK(isnan(x) && rounds == 0);
 	/* No probes (older results): every round counts. */
 	struct bench_run a[3] = {rep(12, 0, 0), rep(14, 0, 0), rep(40, 0, 0)};
 	struct bench_run b[3] = {rep(10, 0, 0), rep(10, 0, 0), rep(10, 0, 0)};
-	x = table_state_ratio(&stream, a, b, 3, &rounds);
+	x = states_ratio(&stream, a, b, 3, &rounds);
 	CHECK(fabs(x - 1.4) < 1e-9 && rounds == 3);
 	printf("test_ratio: ok\n");
 	return 0;

@@ -19,13 +19,4 @@ int cli_load_scenarios(int n, char **names, struct spec *out);
  * (-1 after --help, which prints help). */
 int cli_chart_args(int argc, char **argv, struct charts *c, const char *help, bool report);
 
-struct bench_case;
-struct bench_run;
-/* The table's reference ratio (cmd_measure.c): ours over ref, from reps
- * rounds (ours[i] and ref[i] of round i), the median over the rounds of the
- * machine state most rounds were in, each round's two taken in one state;
- * NaN when none; *rounds how many counted. */
-double table_state_ratio(const struct bench_case *c, const struct bench_run *ours,
-			 const struct bench_run *ref, int reps, int *rounds);
-
 #endif

@@ -5,10 +5,9 @@
 #include "measure/bench.h"
 #include "cli/commands.h"
 #include "measure/results.h"
-#include "judge/sample.h"
 #include "measure/session.h"
 #include "judge/stats.h"
-#include "judge/verdict.h"
+#include "judge/states.h"
 #include "cli/spec.h"
 #include "measure/transport.h"
 
@@ -197,18 +196,6 @@ static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median_of(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* The median of every figure over a case's repetitions, field by field. */
 static void median_run(const struct bench_run *runs, int n, struct bench_run *m, double *spread)
 {
@@ -218,7 +205,7 @@ static void median_run(const struct bench_run *runs, int n, struct bench_run *m,
 	do {                                                                                       \
 		for (int i = 0; i < n; i++)                                                        \
 			v[i] = (double)runs[i].field;                                              \
-		m->field = median_of(v, n);                                                        \
+		m->field = stats_median(v, n);                                                     \
 	} while (0)
 	MED(msgs_per_sec);
 	MED(bytes_per_sec);
@@ -285,62 +272,11 @@ static int reference(const struct bench_case *cases, const bool *ok, int ncases,
 	return -1;
 }
 
-/* Ours over the reference, from one round at a time: the median, over
- * the rounds of the machine state most rounds were in, of the ratios of
- * the repetitions of one round in
- * which both were taken in one machine state, so that no ratio divides a
- * figure of one state by one of another (they differ up to 3x here).
- * Rounds are shuffled, so the two of one round can be a round apart; the
- * state check is what keeps them comparable.
- * Without state probes, every round counts.  *rounds: how many did. */
-double table_state_ratio(const struct bench_case *c, const struct bench_run *ours,
-			 const struct bench_run *ref, int reps, int *rounds)
-{
-	double v[reps], st[reps];
-	int n = 0;
-	for (int i = 0; i < reps; i++) {
-		double a = probe_state(ours[i].state_before_ns, ours[i].state_after_ns),
-		       b = probe_state(ref[i].state_before_ns, ref[i].state_after_ns);
-		bool probed = ours[i].state_before_ns > 0 && ref[i].state_before_ns > 0;
-		if (probed && (!(a > 0) || !(b > 0) || fmax(a, b) > fmin(a, b) * STATE_GAP))
-			continue;
-		double x =
-		    c->mode == MODE_STREAM
-			? (ref[i].msgs_per_sec > 0 ? ours[i].msgs_per_sec / ref[i].msgs_per_sec
-						   : NAN)
-			: (ref[i].p50 ? (double)ours[i].p50 / (double)ref[i].p50 : NAN);
-		if (isfinite(x)) {
-			st[n] = probed ? (a + b) / 2 : 0;
-			v[n++] = x;
-		}
-	}
-	/* The rounds of the state most of them were taken in, as the charts
-	 * draw a run: a ratio differs between states (the ring over lamport at
-	 * 64 bytes, 1.6x in one here and 2.0x in the other). */
-	int best = 0, best_n = 0;
-	for (int i = 0; i < n; i++) {
-		int k = 0;
-		for (int j = 0; j < n; j++)
-			k += fmax(st[i], st[j]) <= fmin(st[i], st[j]) * STATE_GAP;
-		if (k > best_n) {
-			best_n = k;
-			best = i;
-		}
-	}
-	int m = 0;
-	for (int j = 0; j < n; j++)
-		if (fmax(st[best], st[j]) <= fmin(st[best], st[j]) * STATE_GAP)
-			v[m++] = v[j];
-	*rounds = m;
-	return m ? stats_median(v, m) : NAN;
-}
-
 static void ratio(char *buf, size_t n, const struct bench_case *c, const struct bench_run *ours,
 		  const struct bench_run *ref, int reps)
 {
 	int rounds = 0;
-	double x =
-	    ref && c->transport == T_RING ? table_state_ratio(c, ours, ref, reps, &rounds) : NAN;
+	double x = ref && c->transport == T_RING ? states_ratio(c, ours, ref, reps, &rounds) : NAN;
 	/* Stream: throughput over the reference's (higher is better).
 	 * Latency: p50 over the reference's (lower is better).  A * marks
 	 * a ratio from fewer than half the rounds (the rest changed state);

@@ -268,7 +268,7 @@ static int parse_count(const char *opt, const char *s, int min, int *out)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct startup_opts *o)
+static void startup_defaults(struct startup_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->cpu[1] = 1;
@@ -278,90 +278,89 @@ static int parse(int argc, char **argv, struct startup_opts *o)
 	for (int i = 0; i < NWAITS; i++)
 		snprintf(o->waits[i], sizeof(o->waits[i]), "%s", waits[i]);
 	o->nwaits = NWAITS;
-	enum {
-		O_WAIT = 256,
-		O_CPUS,
-		O_RUNS,
-		O_WARM,
-		O_OUT,
-		O_EXPORT,
-		O_BASE,
-		O_NOBASE,
-		O_MD,
-		O_HF,
-		O_METHOD,
-		O_BBUILD,
-		O_HELP
-	};
-	static const struct option opts[] = {
-	    {"wait", required_argument, NULL, O_WAIT},
-	    {"cpus", required_argument, NULL, O_CPUS},
-	    {"runs", required_argument, NULL, O_RUNS},
-	    {"warmup", required_argument, NULL, O_WARM},
-	    {"out", required_argument, NULL, O_OUT},
-	    {"export-json", required_argument, NULL, O_EXPORT},
-	    {"baseline", required_argument, NULL, O_BASE},
-	    {"no-baseline", no_argument, NULL, O_NOBASE},
-	    {"markdown", required_argument, NULL, O_MD},
-	    {"hyperfine", required_argument, NULL, O_HF},
-	    {"method", required_argument, NULL, O_METHOD},
-	    {"baseline-build", required_argument, NULL, O_BBUILD},
-	    {"help", no_argument, NULL, O_HELP},
-	    {0},
-	};
-	optind = 1;
-	opterr = 0;
-	int c, rc;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case O_WAIT:
-			if ((rc = parse_waits(optarg, o)))
-				return rc;
-			break;
-		case O_CPUS: {
-			char *end;
-			long a = strtol(optarg, &end, 10), b = -1;
-			if (*end == ',')
-				b = strtol(end + 1, &end, 10);
-			if (*end || a < 0 || b < 0 || a == b || a >= CPU_SETSIZE ||
-			    b >= CPU_SETSIZE)
-				return cli_usage("startup: --cpus: '%s' is not two different CPUs "
-						 "A,B",
-						 optarg);
-			o->cpu[0] = (int)a;
-			o->cpu[1] = (int)b;
-			break;
-		}
-		case O_RUNS:
-			if ((rc = parse_count("--runs", optarg, 2, &o->runs)))
-				return rc;
-			break;
-		case O_WARM:
-			if ((rc = parse_count("--warmup", optarg, 0, &o->warmup)))
-				return rc;
-			break;
-		case O_OUT: o->out = optarg; break;
-		case O_EXPORT: o->export_json = optarg; break;
-		case O_BASE: o->baseline = optarg; break;
-		case O_NOBASE: o->no_baseline = true; break;
-		case O_MD: o->markdown = optarg; break;
-		case O_HF: o->hyperfine = optarg; break;
-		case O_METHOD:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "interleave") &&
-			    strcmp(optarg, "stored"))
-				return cli_usage(
-				    "startup: --method '%s': auto, interleave or stored", optarg);
-			o->method = optarg;
-			break;
-		case O_BBUILD: o->baseline_build = optarg; break;
-		case O_HELP: fputs(help, stdout); return -1;
-		default:
-			return cli_usage("startup: unknown option or missing value '%s'",
-					 argv[optind - 1]);
-		}
+}
+
+static int parse_cpus(const char *s, struct startup_opts *o)
+{
+	char *end;
+	long a = strtol(s, &end, 10), b = -1;
+	if (*end == ',')
+		b = strtol(end + 1, &end, 10);
+	if (*end || a < 0 || b < 0 || a == b || a >= CPU_SETSIZE || b >= CPU_SETSIZE)
+		return cli_usage("startup: --cpus: '%s' is not two different CPUs A,B", s);
+	o->cpu[0] = (int)a;
+	o->cpu[1] = (int)b;
+	return 0;
+}
+
+static int parse_method(const char *s, struct startup_opts *o)
+{
+	if (strcmp(s, "auto") && strcmp(s, "interleave") && strcmp(s, "stored"))
+		return cli_usage("startup: --method '%s': auto, interleave or stored", s);
+	o->method = s;
+	return 0;
+}
+
+enum {
+	O_WAIT = 256,
+	O_CPUS,
+	O_RUNS,
+	O_WARM,
+	O_OUT,
+	O_EXPORT,
+	O_BASE,
+	O_NOBASE,
+	O_MD,
+	O_HF,
+	O_METHOD,
+	O_BBUILD,
+	O_HELP
+};
+
+static const struct option opts[] = {
+    {"wait", required_argument, NULL, O_WAIT},
+    {"cpus", required_argument, NULL, O_CPUS},
+    {"runs", required_argument, NULL, O_RUNS},
+    {"warmup", required_argument, NULL, O_WARM},
+    {"out", required_argument, NULL, O_OUT},
+    {"export-json", required_argument, NULL, O_EXPORT},
+    {"baseline", required_argument, NULL, O_BASE},
+    {"no-baseline", no_argument, NULL, O_NOBASE},
+    {"markdown", required_argument, NULL, O_MD},
+    {"hyperfine", required_argument, NULL, O_HF},
+    {"method", required_argument, NULL, O_METHOD},
+    {"baseline-build", required_argument, NULL, O_BBUILD},
+    {"help", no_argument, NULL, O_HELP},
+    {0},
+};
+
+/* One option getopt_long returned (arg its value, bad what to name when it
+ * is none of them): 0, -1 after --help, or exit code 2 with the message
+ * printed. */
+static int parse_option(int c, const char *arg, const char *bad, struct startup_opts *o)
+{
+	switch (c) {
+	case O_WAIT: return parse_waits(arg, o);
+	case O_CPUS: return parse_cpus(arg, o);
+	case O_RUNS: return parse_count("--runs", arg, 2, &o->runs);
+	case O_WARM: return parse_count("--warmup", arg, 0, &o->warmup);
+	case O_OUT: o->out = arg; return 0;
+	case O_EXPORT: o->export_json = arg; return 0;
+	case O_BASE: o->baseline = arg; return 0;
+	case O_NOBASE: o->no_baseline = true; return 0;
+	case O_MD: o->markdown = arg; return 0;
+	case O_HF: o->hyperfine = arg; return 0;
+	case O_METHOD: return parse_method(arg, o);
+	case O_BBUILD: o->baseline_build = arg; return 0;
+	case O_HELP: fputs(help, stdout); return -1;
 	}
-	if (optind < argc)
-		return cli_usage("startup: unexpected argument '%s'", argv[optind]);
+	return cli_usage("startup: unknown option or missing value '%s'", bad);
+}
+
+/* The options that cannot go together, and CPUs this process may not run
+ * on. */
+static int check_opts(const struct startup_opts *o)
+{
 	if (o->baseline && o->no_baseline)
 		return cli_usage("startup: give --baseline or --no-baseline, not both");
 	if (o->baseline_build && o->method && strcmp(o->method, "stored") == 0)
@@ -374,6 +373,20 @@ static int parse(int argc, char **argv, struct startup_opts *o)
 				    "startup: CPU %d is not one this process may run on",
 				    o->cpu[i]);
 	return 0;
+}
+
+static int parse(int argc, char **argv, struct startup_opts *o)
+{
+	startup_defaults(o);
+	optind = 1;
+	opterr = 0;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if ((rc = parse_option(c, optarg, argv[optind - 1], o)))
+			return rc;
+	if (optind < argc)
+		return cli_usage("startup: unexpected argument '%s'", argv[optind]);
+	return check_opts(o);
 }
 
 /* Run hyperfine over every command; its table goes to stderr (progress),
@@ -523,31 +536,14 @@ fail:
 	return -1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* The table: each command's median and spread, and what it adds to two
  * bare processes. */
-static double median_ns(const struct sample_case *c)
-{
-	double *v = malloc((size_t)c->n * sizeof(*v));
-	if (!v)
-		return NAN;
-	memcpy(v, c->v[FIG_TIME], (size_t)c->n * sizeof(*v));
-	double m = stats_median(v, c->n);
-	free(v);
-	return m;
-}
-
 static void print_table(const struct sample_set *s)
 {
 	double none = NAN;
 	for (int i = 0; i < s->ncases; i++)
 		if (strstr(s->cases[i].name, "transport:none"))
-			none = median_ns(&s->cases[i]);
+			none = stats_median(s->cases[i].v[FIG_TIME], s->cases[i].n);
 	printf("%-34s %10s %10s %10s %12s\n", "startup (whole runs)", "median", "p10", "p90",
 	       "over 2 procs");
 	for (int i = 0; i < s->ncases; i++) {
@@ -556,8 +552,8 @@ static void print_table(const struct sample_set *s)
 		if (!v)
 			return;
 		memcpy(v, c->v[FIG_TIME], (size_t)c->n * sizeof(*v));
-		qsort(v, (size_t)c->n, sizeof(*v), cmp_double);
-		double med = median_ns(c);
+		stats_sort(v, c->n);
+		double med = stats_median(v, c->n);
 		double p10 = v[(int)(0.1 * (c->n - 1))], p90 = v[(int)(0.9 * (c->n - 1))];
 		char over[32] = "-";
 		if (!strstr(c->name, "transport:none") && isfinite(none))
@@ -708,14 +704,11 @@ static int judge_startup(const struct startup_opts *o, const char *bpath,
 	return status;
 }
 
-int cmd_startup(int argc, char **argv)
+/* This program's path, for hyperfine's commands: 0, or BENCH_USAGE with
+ * the message printed. */
+static int self_exe(char *exe, size_t n)
 {
-	struct startup_opts o;
-	int rc = parse(argc, argv, &o);
-	if (rc)
-		return rc < 0 ? BENCH_PASS : rc;
-	char exe[1024];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t len = readlink("/proc/self/exe", exe, n - 1);
 	if (len <= 0) {
 		fprintf(stderr, "ringbench: startup: cannot find this program: %s\n",
 			strerror(errno));
@@ -729,109 +722,169 @@ int cmd_startup(int argc, char **argv)
 			exe);
 		return BENCH_USAGE;
 	}
-	char out[1200], hf[1300];
-	if (o.out)
-		snprintf(out, sizeof(out), "%s", o.out);
+	return 0;
+}
+
+/* Where the results go (out) and hyperfine's own JSON (hf). */
+static void output_paths(const struct startup_opts *o, char out[1200], char hf[1300])
+{
+	if (o->out)
+		snprintf(out, 1200, "%s", o->out);
 	else {
 		char stamp[32];
 		time_t now = time(NULL);
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
-		snprintf(out, sizeof(out), "%s/results/runs/startup-%s.json", RINGBENCH_SOURCE_DIR,
-			 stamp);
+		snprintf(out, 1200, "%s/results/runs/startup-%s.json", RINGBENCH_SOURCE_DIR, stamp);
 	}
-	if (o.export_json)
-		snprintf(hf, sizeof(hf), "%s", o.export_json);
+	if (o->export_json)
+		snprintf(hf, 1300, "%s", o->export_json);
 	else
-		snprintf(hf, sizeof(hf), "%s.hyperfine.json", out);
-	/* The base: where a build of the baseline's revision can be made, its
-	 * commands are timed in the same run as this build's. */
+		snprintf(hf, 1300, "%s.hyperfine.json", out);
+}
+
+/* The baseline's path into bpath, *have_base when there is one to judge
+ * against: 0, or BENCH_USAGE when --baseline names one that is not
+ * there. */
+static int find_base(const struct startup_opts *o, char bpath[1300], bool *have_base)
+{
 	struct machine m;
 	machine_identify(&m);
-	char bpath[1300];
-	if (o.baseline)
-		snprintf(bpath, sizeof(bpath), "%s", o.baseline);
+	if (o->baseline)
+		snprintf(bpath, 1300, "%s", o->baseline);
 	else
-		baseline_sibling(bpath, sizeof(bpath), m.id, ".startup.json");
-	bool have_base = !o.no_baseline && access(bpath, R_OK) == 0;
-	if (o.baseline && !o.no_baseline && !have_base) {
-		fprintf(stderr, "ringbench: startup: --baseline %s: %s\n", o.baseline,
+		baseline_sibling(bpath, 1300, m.id, ".startup.json");
+	*have_base = !o->no_baseline && access(bpath, R_OK) == 0;
+	if (o->baseline && !o->no_baseline && !*have_base) {
+		fprintf(stderr, "ringbench: startup: --baseline %s: %s\n", o->baseline,
 			strerror(errno));
 		return BENCH_USAGE;
 	}
-	bool stored = o.method && strcmp(o.method, "stored") == 0;
-	/* Ctrl-C during a build of the baseline's revision: stop after it,
-	 * with its worktree removed. */
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	bool must = o.baseline_build || (o.method && strcmp(o.method, "interleave") == 0);
-	struct build bb = {0};
+	return 0;
+}
+
+/* A build of the baseline (--baseline-build, or of its revision) into bb:
+ * its program, or NULL with why. */
+static const char *base_build(const struct startup_opts *o, const char *revision, struct build *bb,
+			      char *why, size_t wn)
+{
 	const char *aexe = NULL;
-	if (have_base && !stored) {
-		char why[1400] = "", err[1400];
-		struct sample_set base;
-		if (sample_load(bpath, &base, err, sizeof(err))) {
-			fprintf(stderr, "ringbench: startup: the baseline is unreadable: %s\n",
-				err);
-			return BENCH_USAGE;
-		}
-		snprintf(o.baseline_revision, sizeof(o.baseline_revision), "%s", base.revision);
-		if (o.baseline_build) {
-			bb.arg = o.baseline_build;
-			if (!build_is_binary(o.baseline_build))
-				snprintf(why, sizeof(why),
-					 "--baseline-build %s: not an executable file",
-					 o.baseline_build);
-			else if (build_prepare(&bb, "baseline", false, false) == 0 &&
-				 build_check_protocol(&bb) == 0)
-				aexe = bb.exe;
-			else
-				snprintf(why, sizeof(why), "--baseline-build %s cannot run here",
-					 o.baseline_build);
-		} else if (build_of_revision(base.revision, "ringbench startup", &bb, why,
-					     sizeof(why)) == 0) {
-			aexe = bb.exe;
-		}
-		sample_free(&base);
-		if (aexe && (strchr(aexe, ' ') || strchr(aexe, '"') || strchr(aexe, '\''))) {
-			snprintf(why, sizeof(why),
-				 "the baseline build's path (%s) has a space or a quote", aexe);
-			aexe = NULL;
-		}
-		if (bench_interrupted) {
-			if (bb.arg)
-				builds_cleanup(&bb, 1);
-			return BENCH_USAGE;
-		}
-		if (!aexe && must) {
-			fprintf(stderr, "ringbench: startup: not interleaved: %s\n", why);
-			if (bb.arg)
-				builds_cleanup(&bb, 1);
-			return BENCH_USAGE;
-		}
-		if (!aexe)
-			fprintf(stderr,
-				"ringbench: startup: not interleaved: %s; judging against the "
-				"baseline's stored runs instead\n",
-				why);
+	if (o->baseline_build) {
+		bb->arg = o->baseline_build;
+		if (!build_is_binary(o->baseline_build))
+			snprintf(why, wn, "--baseline-build %s: not an executable file",
+				 o->baseline_build);
+		else if (build_prepare(bb, "baseline", false, false) == 0 &&
+			 build_check_protocol(bb) == 0)
+			aexe = bb->exe;
+		else
+			snprintf(why, wn, "--baseline-build %s cannot run here", o->baseline_build);
+	} else if (build_of_revision(revision, "ringbench startup", bb, why, wn) == 0) {
+		aexe = bb->exe;
 	}
-	/* Beside a baseline build, whole rounds of STARTUP_ROUND runs. */
-	if (aexe && o.runs > STARTUP_ROUND)
-		o.runs = (o.runs + STARTUP_ROUND - 1) / STARTUP_ROUND * STARTUP_ROUND;
+	if (aexe && (strchr(aexe, ' ') || strchr(aexe, '"') || strchr(aexe, '\''))) {
+		snprintf(why, wn, "the baseline build's path (%s) has a space or a quote", aexe);
+		aexe = NULL;
+	}
+	return aexe;
+}
+
+/* The base: where a build of the baseline's revision can be made, its
+ * commands are timed in the same run as this build's (*aexe, the build in
+ * bb).  0, or BENCH_USAGE with the message printed (and bb cleaned up). */
+static int interleave_with_base(struct startup_opts *o, const char *bpath, struct build *bb,
+				const char **aexe)
+{
+	*aexe = NULL;
+	char why[1400] = "", err[1400];
+	struct sample_set base;
+	if (sample_load(bpath, &base, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: startup: the baseline is unreadable: %s\n", err);
+		return BENCH_USAGE;
+	}
+	snprintf(o->baseline_revision, sizeof(o->baseline_revision), "%s", base.revision);
+	*aexe = base_build(o, base.revision, bb, why, sizeof(why));
+	sample_free(&base);
+	bool must = o->baseline_build || (o->method && strcmp(o->method, "interleave") == 0);
+	if (bench_interrupted || (!*aexe && must)) {
+		if (!bench_interrupted)
+			fprintf(stderr, "ringbench: startup: not interleaved: %s\n", why);
+		if (bb->arg)
+			builds_cleanup(bb, 1);
+		return BENCH_USAGE;
+	}
+	if (!*aexe)
+		fprintf(stderr,
+			"ringbench: startup: not interleaved: %s; judging against the "
+			"baseline's stored runs instead\n",
+			why);
+	return 0;
+}
+
+/* What is about to run, on stderr; beside a baseline build, whole rounds
+ * of STARTUP_ROUND runs. */
+static void announce(struct startup_opts *o, const char *aexe, const struct build *bb)
+{
+	if (aexe && o->runs > STARTUP_ROUND)
+		o->runs = (o->runs + STARTUP_ROUND - 1) / STARTUP_ROUND * STARTUP_ROUND;
 	fprintf(stderr,
 		"ringbench: startup: %d strategies and two bare processes, %d runs each "
 		"after %d warm-up runs, CPUs %d,%d%s%s\n",
-		o.nwaits, o.runs, o.warmup, o.cpu[0], o.cpu[1],
-		aexe ? ", each beside the baseline's build " : "", aexe ? bb.label : "");
-	/* Objects a killed run of ours left behind. */
+		o->nwaits, o->runs, o->warmup, o->cpu[0], o->cpu[1],
+		aexe ? ", each beside the baseline's build " : "", aexe ? bb->label : "");
+}
+
+/* Objects a killed run of ours left behind, and files beside out from an
+ * older run, which would pass for this run's. */
+static void clear_stale(const char *out)
+{
 	bench_sweep_stale();
-	/* Files beside out from an older run would pass for this run's. */
 	static const char *const beside[] = {".rerun.json", ".baseline-build.json"};
 	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
 		char stale[1300];
 		snprintf(stale, sizeof(stale), "%s%s", out, beside[i]);
 		unlink(stale);
 	}
+}
+
+/* The first run on this machine becomes its baseline. */
+static void save_as_baseline(json_t *doc, const char *bpath)
+{
+	char bdir[1300];
+	snprintf(bdir, sizeof(bdir), "%s", bpath);
+	*strrchr(bdir, '/') = 0;
+	if (results_mkdirs(bdir) || results_write(doc, bpath))
+		fprintf(stderr, "ringbench: startup: cannot save %s: %s\n", bpath, strerror(errno));
+	else
+		printf("first startup run on this machine: saved as its baseline, "
+		       "%s\n",
+		       bpath);
+}
+
+int cmd_startup(int argc, char **argv)
+{
+	struct startup_opts o;
+	int rc = parse(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? BENCH_PASS : rc;
+	char exe[1024], out[1200], hf[1300], bpath[1300];
+	bool have_base;
+	if ((rc = self_exe(exe, sizeof(exe))))
+		return rc;
+	output_paths(&o, out, hf);
+	if ((rc = find_base(&o, bpath, &have_base)))
+		return rc;
+	bool stored = o.method && strcmp(o.method, "stored") == 0;
+	/* Ctrl-C during a build of the baseline's revision: stop after it,
+	 * with its worktree removed. */
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	struct build bb = {0};
+	const char *aexe = NULL;
+	if (have_base && !stored && (rc = interleave_with_base(&o, bpath, &bb, &aexe)))
+		return rc;
+	announce(&o, aexe, &bb);
+	clear_stale(out);
 	json_t *doc;
 	struct sample_set cur, side_a = {0};
 	if ((rc = measure(&o, exe, aexe, out, hf, o.export_json != NULL, &doc, &cur, &side_a))) {
@@ -842,20 +895,10 @@ int cmd_startup(int argc, char **argv)
 	print_table(&cur);
 	printf("results in %s\n", out);
 	int status = BENCH_PASS;
-	if (!o.no_baseline && !have_base) {
-		char bdir[1300];
-		snprintf(bdir, sizeof(bdir), "%s", bpath);
-		*strrchr(bdir, '/') = 0;
-		if (results_mkdirs(bdir) || results_write(doc, bpath))
-			fprintf(stderr, "ringbench: startup: cannot save %s: %s\n", bpath,
-				strerror(errno));
-		else
-			printf("first startup run on this machine: saved as its baseline, "
-			       "%s\n",
-			       bpath);
-	} else if (!o.no_baseline) {
+	if (!o.no_baseline && !have_base)
+		save_as_baseline(doc, bpath);
+	else if (!o.no_baseline)
 		status = judge_startup(&o, bpath, aexe ? &side_a : NULL, &cur);
-	}
 	sample_free(&cur);
 	sample_free(&side_a);
 	json_decref(doc);

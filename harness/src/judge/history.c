@@ -2,6 +2,7 @@
 #include "judge/history.h"
 
 #include "measure/results.h"
+#include "judge/states.h"
 #include "judge/stats.h"
 
 #include <dirent.h>
@@ -370,8 +371,7 @@ static int add_series(const struct history *h, struct history_analysis *a, const
 	struct step_opts so = *o;
 	/* A percentile moves in steps of the clock's resolution. */
 	if ((f == FIG_P50 || f == FIG_P99) && clock_step > 0) {
-		memcpy(scratch, s.v, (size_t)s.n * sizeof(*scratch));
-		so.min_noise = fmax(so.min_noise, clock_step / stats_median(scratch, s.n));
+		so.min_noise = fmax(so.min_noise, clock_step / stats_median(s.v, s.n));
 	}
 	/* The noise is night-to-night noise: the run is the unit. */
 	so.noise = steps_noise(x, s.n, so.min_noise);

@@ -1,6 +1,7 @@
-/* sample.c: results files read back for judging (sample.h). */
+/* sample.c: results files read back for judging and drawing (sample.h). */
 #include "judge/sample.h"
 
+#include "judge/states.h"
 #include "measure/results.h"
 
 #include <errno.h>
@@ -20,6 +21,15 @@ const struct fig_info fig_info[FIG_COUNT] = {
     [FIG_CPU] = {"cpu_time", "CPU ns", -1, false},
     [FIG_SYSCALLS] = {"syscalls_per_msg", "syscalls/msg", -1, true},
     [FIG_INSTR] = {"instructions_per_op", "instr/op", -1, true},
+};
+
+const char *const chart_fig_key[CF_COUNT] = {
+    [CF_BYTES_RATE] = "bytes_per_second",
+    [CF_P75] = "p75_ns",
+    [CF_P90] = "p90_ns",
+    [CF_P95] = "p95_ns",
+    [CF_P999] = "p999_ns",
+    [CF_P9999] = "p9999_ns",
 };
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -50,6 +60,7 @@ static struct sample_case *find_or_add(struct sample_set *s, const char *name)
 	s->cases = c;
 	c = &s->cases[s->ncases];
 	memset(c, 0, sizeof(*c));
+	c->size = c->rate = c->capacity = NAN;
 	c->name = strdup(name);
 	if (!c->name)
 		return NULL;
@@ -57,47 +68,99 @@ static struct sample_case *find_or_add(struct sample_set *s, const char *name)
 	return c;
 }
 
+static bool grow_doubles(double **a, size_t m)
+{
+	double *t = realloc(*a, m * sizeof(*t));
+	if (t)
+		*a = t;
+	return t != NULL;
+}
+
+static bool grow_ints(int **a, size_t m)
+{
+	int *t = realloc(*a, m * sizeof(*t));
+	if (t)
+		*a = t;
+	return t != NULL;
+}
+
 /* Room for one more repetition in every array of c. */
 static int grow(struct sample_case *c)
 {
 	size_t m = (size_t)c->n + 1;
-	for (int f = 0; f < FIG_COUNT; f++) {
-		double *v = realloc(c->v[f], m * sizeof(double));
-		if (!v)
-			return -1;
-		c->v[f] = v;
-	}
-	double *st = realloc(c->state, m * sizeof(double));
-	if (st)
-		c->state = st;
-	bool *sd = realloc(c->steady, m * sizeof(bool));
+	bool ok = grow_doubles(&c->state, m) && grow_ints(&c->rep, m) && grow_ints(&c->run, m) &&
+		  grow_ints(&c->entry, m);
+	for (int f = 0; ok && f < FIG_COUNT; f++)
+		ok = grow_doubles(&c->v[f], m);
+	for (int f = 0; ok && f < CF_COUNT; f++)
+		ok = grow_doubles(&c->chart[f], m);
+	bool *sd = ok ? realloc(c->steady, m * sizeof(bool)) : NULL;
 	if (sd)
 		c->steady = sd;
-	int *rep = realloc(c->rep, m * sizeof(int));
-	if (rep)
-		c->rep = rep;
-	int *run = realloc(c->run, m * sizeof(int));
-	if (run)
-		c->run = run;
-	return st && sd && rep && run ? 0 : -1;
+	return sd ? 0 : -1;
 }
+
+/* A field only the charts draw: its number, NaN if it is not one (a file
+ * is not refused for what no verdict reads). */
+static double number_or_nan(json_t *e, const char *key)
+{
+	json_t *v = json_object_get(e, key);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* A string field, "" if it is not one (strdup'd: NULL out of memory). */
+static char *string_or_empty(json_t *e, const char *key)
+{
+	const char *s = json_string_value(json_object_get(e, key));
+	return strdup(s ? s : "");
+}
+
+/* What the case measured, from its first repetition.  -1 out of memory. */
+static int read_case_info(struct sample_case *c, json_t *e)
+{
+	c->transport = string_or_empty(e, "transport");
+	c->wait = string_or_empty(e, "wait");
+	c->size = number_or_nan(e, "size");
+	c->rate = number_or_nan(e, "rate");
+	c->capacity = number_or_nan(e, "capacity");
+	return c->transport && c->wait ? 0 : -1;
+}
+
+/* One entry being read: what names it in a message, and where the
+ * message goes. */
+struct reading {
+	json_t *e;
+	const char *label, *key; /* the file, the case */
+	char *err;
+	size_t n;
+};
 
 /* A number field: 1 if present and numeric, 0 if absent, -1 if present
  * but not a finite number (message in err). */
-static int number(json_t *e, const char *key, double *out, const char *label, const char *name,
-		  char *err, size_t n)
+static int number(const struct reading *rd, const char *field, double *out)
 {
-	json_t *v = json_object_get(e, key);
+	json_t *v = json_object_get(rd->e, field);
 	if (!v)
 		return 0;
 	if (!json_is_number(v))
-		return fail(err, n, "%s: %s: %s is not a number", label, name, key);
+		return fail(rd->err, rd->n, "%s: %s: %s is not a number", rd->label, rd->key,
+			    field);
 	*out = json_number_value(v);
 	if (!isfinite(*out))
-		return fail(err, n, "%s: %s: %s is not finite", label, name, key);
+		return fail(rd->err, rd->n, "%s: %s: %s is not finite", rd->label, rd->key, field);
 	if (*out < 0)
-		return fail(err, n, "%s: %s: %s is negative (%g)", label, name, key, *out);
+		return fail(rd->err, rd->n, "%s: %s: %s is negative (%g)", rd->label, rd->key,
+			    field, *out);
 	return 1;
+}
+
+/* A number field the entry must have: 0, or -1 with the message. */
+static int required(const struct reading *rd, const char *field, double *out)
+{
+	int rc = number(rd, field, out);
+	if (rc == 0)
+		return fail(rd->err, rd->n, "%s: %s: missing field %s", rd->label, rd->key, field);
+	return rc < 0 ? -1 : 0;
 }
 
 static double unit_ns(const char *unit)
@@ -131,115 +194,88 @@ static int run_index(struct sample_set *s, const char *id)
 	return s->nruns++;
 }
 
-/* One iteration entry into its case. */
-static int add_entry(struct sample_set *s, json_t *e, int index, const char *label, char *err,
-		     size_t n)
+/* A ringbench entry's figures: what every mode has, and the percentiles
+ * where the mode has them.  -1 with the message. */
+static int ringbench_figures(const struct reading *rd, const char *mode, double *v, bool *has)
 {
-	const char *name = json_string_value(json_object_get(e, "name"));
-	const char *run_name = json_string_value(json_object_get(e, "run_name"));
-	const char *key = run_name ? run_name : name;
-	struct sample_case *c = find_or_add(s, key);
-	if (!c)
-		return fail(err, n, "out of memory");
-	if (s->ncases > SAMPLE_MAX_CASES || c->n >= SAMPLE_MAX_REPS)
-		return fail(err, n, "%s: more than %d cases or %d repetitions of one: refused",
-			    label, SAMPLE_MAX_CASES, SAMPLE_MAX_REPS);
-	const char *mode = json_string_value(json_object_get(e, "mode"));
-	if (mode)
-		snprintf(c->mode, sizeof(c->mode), "%s", mode);
-	if (json_is_true(json_object_get(e, "error_occurred"))) {
-		c->failed = true;
-		const char *msg = json_string_value(json_object_get(e, "error_message"));
-		if (!c->error)
-			c->error = strdup(msg ? msg : "(no error_message)");
-		return 0;
+	static const enum fig needs[] = {FIG_RATE, FIG_PROD_CPU, FIG_CONS_CPU, FIG_SYSCALLS};
+	for (size_t k = 0; k < sizeof(needs) / sizeof(needs[0]); k++) {
+		if (required(rd, fig_info[needs[k]].key, &v[needs[k]]))
+			return -1;
+		has[needs[k]] = true;
 	}
-	if (grow(c))
-		return fail(err, n, "out of memory");
-	int i = c->n;
-	bool has[FIG_COUNT] = {0};
-	double v[FIG_COUNT] = {0};
-	/* What each kind of file must have. */
-	static const enum fig ringbench_needs[] = {FIG_RATE, FIG_PROD_CPU, FIG_CONS_CPU,
-						   FIG_SYSCALLS};
-	if (mode) {
-		for (size_t k = 0; k < sizeof(ringbench_needs) / sizeof(ringbench_needs[0]); k++) {
-			enum fig f = ringbench_needs[k];
-			int rc = number(e, fig_info[f].key, &v[f], label, key, err, n);
-			if (rc < 0)
+	if (strcmp(mode, "stream") != 0)
+		for (enum fig f = FIG_P50; f <= FIG_P99; f++) {
+			if (required(rd, fig_info[f].key, &v[f]))
 				return -1;
-			if (rc == 0)
-				return fail(err, n, "%s: %s: missing field %s", label, key,
-					    fig_info[f].key);
 			has[f] = true;
 		}
-		if (strcmp(mode, "stream") != 0)
-			for (enum fig f = FIG_P50; f <= FIG_P99; f++) {
-				int rc = number(e, fig_info[f].key, &v[f], label, key, err, n);
-				if (rc < 0)
-					return -1;
-				if (rc == 0)
-					return fail(err, n, "%s: %s: missing field %s", label, key,
-						    fig_info[f].key);
-				has[f] = true;
-			}
-		/* A latency run's rate is the one it was told to keep. */
-		if (strcmp(mode, "latency") == 0)
-			has[FIG_RATE] = false;
-	} else if (json_object_get(e, "instructions_per_op")) {
+	/* A latency run's rate is the one it was told to keep. */
+	if (strcmp(mode, "latency") == 0)
+		has[FIG_RATE] = false;
+	return 0;
+}
+
+/* Any Google Benchmark entry's figures: real_time and cpu_time in
+ * time_unit, items_per_second when the benchmark set it.  -1 with the
+ * message. */
+static int gbench_figures(const struct reading *rd, double *v, bool *has)
+{
+	json_t *tu = json_object_get(rd->e, "time_unit");
+	double scale = tu && !json_is_string(tu) ? 0 : unit_ns(json_string_value(tu));
+	if (scale == 0)
+		return fail(rd->err, rd->n, "%s: %s: unknown time_unit '%s'", rd->label, rd->key,
+			    json_is_string(tu) ? json_string_value(tu) : "(not a string)");
+	if (required(rd, "real_time", &v[FIG_TIME]))
+		return -1;
+	v[FIG_TIME] *= scale;
+	int rc = number(rd, "items_per_second", &v[FIG_RATE]);
+	if (rc < 0)
+		return -1;
+	has[FIG_RATE] = rc == 1;
+	has[FIG_TIME] = !has[FIG_RATE];
+	rc = number(rd, "cpu_time", &v[FIG_CPU]);
+	if (rc < 0)
+		return -1;
+	v[FIG_CPU] *= scale;
+	has[FIG_CPU] = rc == 1;
+	return 0;
+}
+
+/* The figures of one entry, by who wrote it, into v and has.  -1 with the
+ * message. */
+static int entry_figures(const struct reading *rd, const char *mode, double *v, bool *has)
+{
+	if (mode)
+		return ringbench_figures(rd, mode, v, has);
+	if (json_object_get(rd->e, "instructions_per_op")) {
 		/* An instruction count (ringbench check/ab --instructions): a
 		 * count, with no time beside it. */
-		int rc = number(e, "instructions_per_op", &v[FIG_INSTR], label, key, err, n);
-		if (rc < 0)
+		if (number(rd, "instructions_per_op", &v[FIG_INSTR]) < 0)
 			return -1;
 		has[FIG_INSTR] = true;
-	} else {
-		/* Any Google Benchmark entry: real_time and cpu_time in
-		 * time_unit, items_per_second when the benchmark set it. */
-		json_t *tu = json_object_get(e, "time_unit");
-		double scale = tu && !json_is_string(tu) ? 0 : unit_ns(json_string_value(tu));
-		if (scale == 0)
-			return fail(err, n, "%s: %s: unknown time_unit '%s'", label, key,
-				    json_is_string(tu) ? json_string_value(tu) : "(not a string)");
-		int rc = number(e, "real_time", &v[FIG_TIME], label, key, err, n);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			return fail(err, n, "%s: %s: missing field real_time", label, key);
-		v[FIG_TIME] *= scale;
-		rc = number(e, "items_per_second", &v[FIG_RATE], label, key, err, n);
-		if (rc < 0)
-			return -1;
-		has[FIG_RATE] = rc == 1;
-		has[FIG_TIME] = !has[FIG_RATE];
-		rc = number(e, "cpu_time", &v[FIG_CPU], label, key, err, n);
-		if (rc < 0)
-			return -1;
-		v[FIG_CPU] *= scale;
-		has[FIG_CPU] = rc == 1;
+		return 0;
 	}
-	/* A figure is judged for a case only if every repetition has it. */
-	for (int f = 0; f < FIG_COUNT; f++) {
-		c->has[f] = i == 0 ? has[f] : c->has[f] && has[f];
-		c->v[f][i] = v[f];
-	}
+	return gbench_figures(rd, v, has);
+}
+
+/* Repetition i's state probes into c.  -1 with the message. */
+static int entry_state(const struct reading *rd, struct sample_case *c, int i)
+{
 	double before = 0, after = 0;
-	if (number(e, "state_before_ns", &before, label, key, err, n) < 0 ||
-	    number(e, "state_after_ns", &after, label, key, err, n) < 0)
+	if (number(rd, "state_before_ns", &before) < 0 || number(rd, "state_after_ns", &after) < 0)
 		return -1;
-	if (before > 0 && after > 0) {
-		c->state[i] = (before + after) / 2;
-		double hi = before > after ? before : after, lo = before > after ? after : before;
-		c->steady[i] = hi <= lo * STATE_STEADY;
-	} else {
-		c->state[i] = 0;
-		c->steady[i] = true;
-	}
-	json_t *ri = json_object_get(e, "repetition_index");
-	c->rep[i] = json_is_integer(ri) ? (int)json_integer_value(ri) : index;
-	/* Its run: named, or (older files) the next one whenever the case's
-	 * repetition_index starts again. */
-	const char *run_id = json_string_value(json_object_get(e, "run_id"));
+	c->state[i] = before > 0 && after > 0 ? (before + after) / 2 : 0;
+	c->steady[i] = c->state[i] == 0 || probe_state(before, after) > 0;
+	return 0;
+}
+
+/* Repetition i's run into c: named, or (older files) the next one
+ * whenever the case's repetition_index starts again.  -1 with the
+ * message. */
+static int entry_run(const struct reading *rd, struct sample_set *s, struct sample_case *c, int i)
+{
+	const char *run_id = json_string_value(json_object_get(rd->e, "run_id"));
 	char implicit[32];
 	if (!run_id) {
 		/* "#k": the k-th run of a file without run ids (k < the cap) */
@@ -255,11 +291,74 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 	}
 	c->run[i] = run_index(s, run_id);
 	if (c->run[i] == -2)
-		return fail(err, n, "%s: more than %d runs: refused", label, SAMPLE_MAX_RUNS);
+		return fail(rd->err, rd->n, "%s: more than %d runs: refused", rd->label,
+			    SAMPLE_MAX_RUNS);
 	if (c->run[i] < 0)
-		return fail(err, n, "out of memory");
+		return fail(rd->err, rd->n, "out of memory");
+	return 0;
+}
+
+/* A failed entry: the case failed, with the first message it gave. */
+static void entry_failure(struct sample_case *c, json_t *e)
+{
+	c->failed = true;
+	const char *msg = json_string_value(json_object_get(e, "error_message"));
+	if (!c->error)
+		c->error = strdup(msg ? msg : "(no error_message)");
+}
+
+/* One repetition (entry index of the file) as repetition c->n of c. */
+static int add_repetition(const struct reading *rd, struct sample_set *s, struct sample_case *c,
+			  const char *mode, int index)
+{
+	if (grow(c))
+		return fail(rd->err, rd->n, "out of memory");
+	int i = c->n;
+	bool has[FIG_COUNT] = {0};
+	double v[FIG_COUNT] = {0};
+	if (entry_figures(rd, mode, v, has))
+		return -1;
+	/* A figure is judged for a case only if every repetition has it. */
+	for (int f = 0; f < FIG_COUNT; f++) {
+		c->has[f] = i == 0 ? has[f] : c->has[f] && has[f];
+		c->v[f][i] = v[f];
+	}
+	if (entry_state(rd, c, i))
+		return -1;
+	for (int f = 0; f < CF_COUNT; f++)
+		c->chart[f][i] = number_or_nan(rd->e, chart_fig_key[f]);
+	c->entry[i] = index;
+	if (i == 0 && read_case_info(c, rd->e))
+		return fail(rd->err, rd->n, "out of memory");
+	json_t *ri = json_object_get(rd->e, "repetition_index");
+	c->rep[i] = json_is_integer(ri) ? (int)json_integer_value(ri) : index;
+	if (entry_run(rd, s, c, i))
+		return -1;
 	c->n++;
 	return 0;
+}
+
+/* One iteration entry (index of the file's) into its case. */
+static int add_entry(struct sample_set *s, json_t *e, int index, const char *label, char *err,
+		     size_t n)
+{
+	const char *name = json_string_value(json_object_get(e, "name"));
+	const char *run_name = json_string_value(json_object_get(e, "run_name"));
+	struct reading rd = {e, label, run_name ? run_name : name, err, n};
+	struct sample_case *c = find_or_add(s, rd.key);
+	if (!c)
+		return fail(err, n, "out of memory");
+	if (s->ncases > SAMPLE_MAX_CASES || c->n >= SAMPLE_MAX_REPS)
+		return fail(err, n, "%s: more than %d cases or %d repetitions of one: refused",
+			    label, SAMPLE_MAX_CASES, SAMPLE_MAX_REPS);
+	const char *mode = json_string_value(json_object_get(e, "mode"));
+	if (mode)
+		snprintf(c->mode, sizeof(c->mode), "%s", mode);
+	if (json_is_true(json_object_get(e, "error_occurred"))) {
+		entry_failure(c, e);
+		return 0;
+	}
+	return add_repetition(&rd, s, c, mode, index);
 }
 
 static int from_json(json_t *doc, const char *label, struct sample_set *out, char *err, size_t n)
@@ -426,10 +525,15 @@ void sample_free(struct sample_set *s)
 		free(c->error);
 		for (int f = 0; f < FIG_COUNT; f++)
 			free(c->v[f]);
+		for (int f = 0; f < CF_COUNT; f++)
+			free(c->chart[f]);
 		free(c->state);
 		free(c->steady);
 		free(c->rep);
 		free(c->run);
+		free(c->entry);
+		free(c->transport);
+		free(c->wait);
 	}
 	for (int k = 0; k < s->nruns; k++)
 		free(s->run_ids[k]);

@@ -1,8 +1,9 @@
-/* sample.h: a results file read back for judging: every repetition of
- * every case, the figures verdicts look at, and the machine's state beside
- * each repetition.  Reads ringbench's files and any Google Benchmark JSON
- * (Google Benchmark's own included), and refuses anything else with one
- * clear sentence. */
+/* sample.h: a results file read back for judging and drawing: every
+ * repetition of every case, the figures verdicts look at and those the
+ * charts draw, and the machine's state beside each repetition.  Reads
+ * ringbench's files and any Google Benchmark JSON (Google Benchmark's own
+ * included), and refuses anything else with one clear sentence; it is
+ * the one reader of results files. */
 #ifndef SAMPLE_H
 #define SAMPLE_H
 
@@ -35,32 +36,38 @@ struct fig_info {
 
 extern const struct fig_info fig_info[FIG_COUNT];
 
-/* One repetition's state (results.h RESULTS_STATE): the probes' mean, and
- * whether the two probes agreed (within STATE_STEADY). */
-#define STATE_STEADY 1.25
+/* Figures of a repetition that the charts draw and no verdict judges. */
+enum chart_fig {
+	CF_BYTES_RATE, /* bytes_per_second */
+	CF_P75,	       /* p75_ns, and on up the tail */
+	CF_P90,
+	CF_P95,
+	CF_P999,
+	CF_P9999,
+	CF_COUNT
+};
 
-/* The state two probes give: their mean, or 0 when one is missing or they
- * disagree (the repetition's state changed during it). */
-static inline double probe_state(double before, double after)
-{
-	if (!(before > 0) || !(after > 0))
-		return 0;
-	double hi = before > after ? before : after, lo = before > after ? after : before;
-	return hi <= lo * STATE_STEADY ? (before + after) / 2 : 0;
-}
+/* Their JSON fields. */
+extern const char *const chart_fig_key[CF_COUNT];
 
 struct sample_case {
 	char *name;
 	char mode[16]; /* "stream", "pingpong", "latency", or "" (not ringbench's) */
 	int n;	       /* repetitions */
 	bool has[FIG_COUNT];
-	double *v[FIG_COUNT]; /* [n] each, where has[] */
-	double *state;	      /* [n]: probe mean in ns, 0 if not recorded */
-	bool *steady;	      /* [n]: before and after agree (true if not recorded) */
-	int *rep;	      /* [n]: repetition_index (or order of appearance) */
-	int *run;	      /* [n]: the run it was taken in, an index into the set's runs */
-	bool failed;	      /* error_occurred: a visibility or integrity failure */
-	char *error;	      /* its error_message */
+	double *v[FIG_COUNT];	 /* [n] each, where has[] */
+	double *chart[CF_COUNT]; /* [n] each, NaN where a repetition has none */
+	double *state;		 /* [n]: probe mean in ns, 0 if not recorded */
+	bool *steady;		 /* [n]: before and after agree (states.h; true if not recorded) */
+	int *rep;		 /* [n]: repetition_index (or order of appearance) */
+	int *run;		 /* [n]: the run it was taken in, an index into the set's runs */
+	int *entry;		 /* [n]: its index in the file's benchmarks array */
+	/* What the case measured, from its first repetition: "" or NaN where
+	 * the file does not say (NULL and NaN in a case without one). */
+	char *transport, *wait;
+	double size, rate, capacity;
+	bool failed; /* error_occurred: a visibility or integrity failure */
+	char *error; /* its error_message */
 };
 
 struct sample_set {

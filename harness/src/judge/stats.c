@@ -33,12 +33,30 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double stats_median(double *v, int n)
+void stats_sort(double *v, int n)
+{
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), cmp_double);
+}
+
+/* Medians are mostly of a few repetitions: those are sorted on the stack,
+ * so that a bootstrap's thousands of medians allocate nothing. */
+#define MEDIAN_ON_STACK 64
+
+double stats_median(const double *v, int n)
 {
 	if (n <= 0)
 		return NAN;
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double stack[MEDIAN_ON_STACK];
+	double *t = n <= MEDIAN_ON_STACK ? stack : malloc((size_t)n * sizeof(*t));
+	if (!t)
+		return NAN;
+	memcpy(t, v, (size_t)n * sizeof(*t));
+	stats_sort(t, n);
+	double m = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	if (t != stack)
+		free(t);
+	return m;
 }
 
 double stats_robust_sd(const double *v, int n)
@@ -48,8 +66,7 @@ double stats_robust_sd(const double *v, int n)
 	double *t = malloc((size_t)n * sizeof(*t));
 	if (!t)
 		return NAN;
-	memcpy(t, v, (size_t)n * sizeof(*t));
-	double m = stats_median(t, n);
+	double m = stats_median(v, n);
 	for (int i = 0; i < n; i++)
 		t[i] = fabs(v[i] - m);
 	double mad = stats_median(t, n);
@@ -328,7 +345,7 @@ out:
 
 static void interval(double *v, int n, double level, double *lo, double *hi)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	stats_sort(v, n);
 	double tail = (1 - level) / 2;
 	int i = (int)floor(tail * (n - 1)), j = (int)ceil((1 - tail) * (n - 1));
 	*lo = v[i];
@@ -399,8 +416,7 @@ void stats_change_paired(const double *d, int n, double level, double *est, doub
 	double *t = malloc((size_t)n * sizeof(double));
 	double *boot = malloc(STATS_BOOTSTRAP * sizeof(double));
 	if (t && boot) {
-		memcpy(t, d, (size_t)n * sizeof(double));
-		*est = stats_median(t, n);
+		*est = stats_median(d, n);
 		struct stats_rng rng;
 		stats_rng_seed(&rng, SEED);
 		for (int b = 0; b < STATS_BOOTSTRAP; b++) {

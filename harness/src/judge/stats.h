@@ -25,8 +25,11 @@ uint64_t stats_rng_next(struct stats_rng *r);
 /* Uniform in [0, n). */
 int stats_rng_below(struct stats_rng *r, int n);
 
-/* Median of v[0..n) (v is reordered); NaN for n == 0. */
-double stats_median(double *v, int n);
+/* v[0..n) in ascending order. */
+void stats_sort(double *v, int n);
+/* Median of v[0..n), which is left as it is; NaN for n == 0 (or out of
+ * memory). */
+double stats_median(const double *v, int n);
 /* 1.4826 times the median absolute deviation: a standard deviation that
  * one outlier cannot move (NaN for n == 0). */
 double stats_robust_sd(const double *v, int n);

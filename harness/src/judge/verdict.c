@@ -45,12 +45,6 @@ enum judge_method judge_method_of(const struct judge_opts *o)
 	return o->paired ? JUDGE_PAIRS : o->runs ? JUDGE_RUNS : JUDGE_REPS;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 static void warn(struct judgement *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void warn(struct judgement *j, const char *fmt, ...)
@@ -63,64 +57,6 @@ static void warn(struct judgement *j, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- the machine's states ---- */
-
-/* States are the gaps in the sorted probes: a step of more than STATE_GAP
- * between neighbours starts a new one. */
-void states_find(const struct sample_set *const *sets, int nsets, struct states *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->used = nsets > 0;
-	int max = 0;
-	for (int s = 0; s < nsets; s++) {
-		st->used &= sample_has_probes(sets[s]);
-		for (int i = 0; i < sets[s]->ncases; i++)
-			max += sets[s]->cases[i].n;
-	}
-	if (!st->used)
-		return;
-	double *v = malloc((size_t)(max + 1) * sizeof(*v));
-	if (!v) {
-		st->used = false;
-		return;
-	}
-	int n = 0;
-	for (int s = 0; s < nsets; s++)
-		for (int i = 0; i < sets[s]->ncases; i++)
-			for (int r = 0; r < sets[s]->cases[i].n; r++)
-				if (sets[s]->cases[i].state[r] > 0 && sets[s]->cases[i].steady[r])
-					v[n++] = sets[s]->cases[i].state[r];
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	/* A state also ends where it would span more than STATE_GAP twice
-	 * over, so probes in between cannot chain two states into one; past
-	 * STATES_MAX states, the rest are left out rather than merged. */
-	for (int i = 0; i < n; i++) {
-		bool fits = st->n > 0 && v[i] <= st->hi[st->n - 1] * STATE_GAP &&
-			    v[i] <= st->lo[st->n - 1] * STATE_GAP * STATE_GAP;
-		if (fits) {
-			st->hi[st->n - 1] = v[i];
-		} else if (st->n < STATES_MAX) {
-			st->lo[st->n] = st->hi[st->n] = v[i];
-			st->n++;
-		} else {
-			break;
-		}
-	}
-	free(v);
-}
-
-int states_of(const struct states *st, const struct sample_case *c, int r)
-{
-	if (!st->used)
-		return 0;
-	if (!c->steady[r] || c->state[r] <= 0)
-		return -1;
-	for (int k = 0; k < st->n; k++)
-		if (c->state[r] >= st->lo[k] && c->state[r] <= st->hi[k])
-			return k;
-	return -1;
-}
-
 static void find_states(const struct sample_set *a, const struct sample_set *b, struct states *st)
 {
 	const struct sample_set *both[2] = {a, b};
@@ -128,19 +64,6 @@ static void find_states(const struct sample_set *a, const struct sample_set *b, 
 }
 
 /* ---- one figure of one case ---- */
-
-static double median_of(const double *v, int n)
-{
-	if (n <= 0)
-		return NAN;
-	double *t = malloc((size_t)n * sizeof(*t));
-	if (!t)
-		return NAN;
-	memcpy(t, v, (size_t)n * sizeof(*t));
-	double m = stats_median(t, n);
-	free(t);
-	return m;
-}
 
 static double min_of(const double *v, int n)
 {
@@ -164,8 +87,8 @@ static double max_of(const double *v, int n)
  * no noise at all (the same every run): 1% is a change. */
 static void count_verdict(struct judge_row *row, const double *b, int nb, const double *c, int nc)
 {
-	row->base = median_of(b, nb);
-	row->cur = median_of(c, nc);
+	row->base = stats_median(b, nb);
+	row->cur = stats_median(c, nc);
 	row->change = row->cur - row->base;
 	row->lo = row->hi = NAN;
 	row->p = row->min_p = NAN;
@@ -222,17 +145,22 @@ static void stat_verdict(struct judge_row *row, const struct judge_opts *o, doub
 		row->v = V_SAME;
 }
 
+/* Whether any repetition of c was taken in state k. */
+static bool in_state(const struct states *st, const struct sample_case *c, int k)
+{
+	for (int r = 0; r < c->n; r++)
+		if (states_of(st, c, r) == k)
+			return true;
+	return false;
+}
+
 static void state_note(char *out, size_t n, const struct states *st, const struct sample_case *b,
 		       const struct sample_case *c)
 {
 	/* Which states each side was in. */
 	char sb[64] = "", sc[64] = "";
 	for (int k = 0; k < st->n; k++) {
-		bool in_b = false, in_c = false;
-		for (int r = 0; r < b->n; r++)
-			in_b |= states_of(st, b, r) == k;
-		for (int r = 0; r < c->n; r++)
-			in_c |= states_of(st, c, r) == k;
+		bool in_b = in_state(st, b, k), in_c = in_state(st, c, k);
 		char one[24];
 		snprintf(one, sizeof(one), "%s%.0f", "", (st->lo[k] + st->hi[k]) / 2);
 		if (in_b && strlen(sb) + strlen(one) + 2 < sizeof(sb))
@@ -244,123 +172,174 @@ static void state_note(char *out, size_t n, const struct states *st, const struc
 		 sc[0] ? sc : "-");
 }
 
-static int judge_unpaired(const struct states *st, const struct sample_case *b,
-			  const struct sample_case *c, enum fig f, const struct judge_opts *o,
-			  double step, struct judge_row *row)
+/* The repetitions of two cases in the states both were in: the logs of
+ * one figure (x), each one's side (g: 0 base, 1 current) and state (s),
+ * and the raw values of each side. */
+struct pooled {
+	int nst;		 /* strata: the states, or 1 without them */
+	bool common[STATES_MAX]; /* the states both sides were in */
+	double *x, *raw_b, *raw_c;
+	int *g, *s;
+	int m, nb, nc;
+	bool nonpositive; /* a value of 0 or less */
+};
+
+static void pooled_free(struct pooled *p)
 {
-	int nmax = b->n + c->n;
-	double *x = calloc((size_t)nmax + 1, sizeof(double));
-	double *raw_b = calloc((size_t)nmax + 1, sizeof(double));
-	double *raw_c = calloc((size_t)nmax + 1, sizeof(double));
-	int *g = calloc((size_t)nmax + 1, sizeof(int)), *s = calloc((size_t)nmax + 1, sizeof(int));
-	if (!x || !raw_b || !raw_c || !g || !s) {
-		free(x), free(raw_b), free(raw_c), free(g), free(s);
+	free(p->x), free(p->raw_b), free(p->raw_c), free(p->g), free(p->s);
+}
+
+/* Figure f of b and c into p.  -1 out of memory. */
+static int pool(const struct states *st, const struct sample_case *b, const struct sample_case *c,
+		enum fig f, struct pooled *p)
+{
+	memset(p, 0, sizeof(*p));
+	size_t nmax = (size_t)b->n + (size_t)c->n + 1;
+	p->x = calloc(nmax, sizeof(double));
+	p->raw_b = calloc(nmax, sizeof(double));
+	p->raw_c = calloc(nmax, sizeof(double));
+	p->g = calloc(nmax, sizeof(int));
+	p->s = calloc(nmax, sizeof(int));
+	if (!p->x || !p->raw_b || !p->raw_c || !p->g || !p->s) {
+		pooled_free(p);
 		return -1;
 	}
-	/* Strata that hold both sides. */
-	int nst = st->used ? st->n : 1;
-	bool common[16] = {0};
-	for (int k = 0; k < nst; k++) {
-		bool in_b = false, in_c = false;
-		for (int r = 0; r < b->n; r++)
-			in_b |= states_of(st, b, r) == k;
-		for (int r = 0; r < c->n; r++)
-			in_c |= states_of(st, c, r) == k;
-		common[k] = in_b && in_c;
-	}
-	int m = 0, nb = 0, nc = 0;
-	bool nonpositive = false;
+	p->nst = st->used ? st->n : 1;
+	for (int k = 0; k < p->nst; k++)
+		p->common[k] = in_state(st, b, k) && in_state(st, c, k);
 	for (int side = 0; side < 2; side++) {
 		const struct sample_case *sc = side ? c : b;
 		for (int r = 0; r < sc->n; r++) {
 			int k = states_of(st, sc, r);
-			if (k < 0 || !common[k])
+			if (k < 0 || !p->common[k])
 				continue;
 			double v = sc->v[f][r];
-			nonpositive |= v <= 0;
+			p->nonpositive |= v <= 0;
 			if (side)
-				raw_c[nc++] = v;
+				p->raw_c[p->nc++] = v;
 			else
-				raw_b[nb++] = v;
-			x[m] = v > 0 ? log(v) : 0;
-			g[m] = side;
-			s[m] = k;
-			m++;
+				p->raw_b[p->nb++] = v;
+			p->x[p->m] = v > 0 ? log(v) : 0;
+			p->g[p->m] = side;
+			p->s[p->m] = k;
+			p->m++;
 		}
 	}
-	row->nb = nb;
-	row->nc = nc;
-	if (nb == 0 || nc == 0) {
+	return 0;
+}
+
+/* The state with the most weight in the rank test (n_base*n_cur/(n_base +
+ * n_cur)); -1 if none holds both sides. */
+static int heaviest_state(const struct pooled *p)
+{
+	int best = -1;
+	double wbest = 0;
+	for (int k = 0; k < p->nst; k++) {
+		int kb = 0, kc = 0;
+		for (int i = 0; i < p->m; i++)
+			kb += p->s[i] == k && p->g[i] == 0, kc += p->s[i] == k && p->g[i] == 1;
+		double w = kb && kc ? (double)kb * kc / (kb + kc) : 0;
+		if (w > wbest)
+			wbest = w, best = k;
+	}
+	return best;
+}
+
+/* The medians shown: those of the state with the most weight, not a
+ * mixture of states that can differ threefold. */
+static void medians_shown(const struct states *st, const struct pooled *p, struct judge_row *row)
+{
+	int best = heaviest_state(p);
+	double *in_b = calloc((size_t)p->m + 1, sizeof(double)),
+	       *in_c = calloc((size_t)p->m + 1, sizeof(double));
+	int ib = 0, ic = 0;
+	for (int i = 0; in_b && in_c && i < p->m; i++)
+		if (p->s[i] == best) {
+			if (p->g[i])
+				in_c[ic++] = exp(p->x[i]);
+			else
+				in_b[ib++] = exp(p->x[i]);
+		}
+	row->base = stats_median(in_b, ib);
+	row->cur = stats_median(in_c, ic);
+	free(in_b);
+	free(in_c);
+	int ncommon = 0;
+	for (int k = 0; k < p->nst; k++)
+		ncommon += p->common[k];
+	if (st->used && ncommon > 1)
+		snprintf(row->note, sizeof(row->note), "medians in state %.0f ns",
+			 (st->lo[best] + st->hi[best]) / 2);
+}
+
+/* One repetition's noise (logs): the base's spread within its states, on
+ * the states with three values or more (fewer say little of the spread);
+ * NaN with fewer than three in all.  Uses p->raw_b as scratch. */
+static double base_noise(struct pooled *p)
+{
+	double *res = p->raw_b;
+	int nr = 0;
+	double *in = calloc((size_t)p->m + 1, sizeof(double));
+	for (int k = 0; in && k < p->nst; k++) {
+		int ni = 0;
+		for (int i = 0; i < p->m; i++)
+			if (p->g[i] == 0 && p->s[i] == k)
+				in[ni++] = p->x[i];
+		if (ni < 3)
+			continue;
+		double med = stats_median(in, ni);
+		for (int i = 0; i < ni; i++)
+			res[nr++] = in[i] - med;
+	}
+	free(in);
+	return nr >= 3 ? stats_robust_sd(res, nr) : NAN;
+}
+
+/* A row that cannot be judged: no state in common (each side's medians of
+ * every repetition), or a value of 0 (the medians of the pooled ones). */
+static void unjudged_row(const struct states *st, const struct sample_case *b,
+			 const struct sample_case *c, enum fig f, const struct pooled *p,
+			 struct judge_row *row)
+{
+	if (p->nb == 0 || p->nc == 0) {
 		row->v = V_STATE;
-		row->base = median_of(b->v[f], b->n);
-		row->cur = median_of(c->v[f], c->n);
+		row->base = stats_median(b->v[f], b->n);
+		row->cur = stats_median(c->v[f], c->n);
 		row->change = row->base > 0 ? row->cur / row->base - 1 : NAN;
 		row->lo = row->hi = row->p = row->min_p = NAN;
 		state_note(row->note, sizeof(row->note), st, b, c);
-	} else if (fig_info[f].count) {
-		count_verdict(row, raw_b, nb, raw_c, nc);
-	} else if (nonpositive) {
-		row->base = median_of(raw_b, nb);
-		row->cur = median_of(raw_c, nc);
-		row->v = V_SAME;
-		row->change = row->lo = row->hi = row->p = row->min_p = NAN;
-		snprintf(row->note, sizeof(row->note), "a value of 0: not judged");
-	} else {
-		/* The medians shown: those of the state with the most weight,
-		 * not a mixture of states that can differ threefold. */
-		int best = -1;
-		double wbest = 0;
-		for (int k = 0; k < nst; k++) {
-			int kb = 0, kc = 0;
-			for (int i = 0; i < m; i++)
-				kb += s[i] == k && g[i] == 0, kc += s[i] == k && g[i] == 1;
-			double w = kb && kc ? (double)kb * kc / (kb + kc) : 0;
-			if (w > wbest)
-				wbest = w, best = k;
-		}
-		double *in_b = calloc((size_t)m + 1, sizeof(double)),
-		       *in_c = calloc((size_t)m + 1, sizeof(double));
-		int ib = 0, ic = 0;
-		for (int i = 0; in_b && in_c && i < m; i++)
-			if (s[i] == best) {
-				if (g[i])
-					in_c[ic++] = exp(x[i]);
-				else
-					in_b[ib++] = exp(x[i]);
-			}
-		row->base = median_of(in_b, ib);
-		row->cur = median_of(in_c, ic);
-		free(in_b);
-		free(in_c);
-		int ncommon = 0;
-		for (int k = 0; k < nst; k++)
-			ncommon += common[k];
-		if (st->used && ncommon > 1)
-			snprintf(row->note, sizeof(row->note), "medians in state %.0f ns",
-				 (st->lo[best] + st->hi[best]) / 2);
-		row->p = stats_ranksum_p(x, g, s, m, nst, &row->min_p);
-		double est, lo, hi;
-		stats_change_strata(x, g, s, m, nst, o->level, &est, &lo, &hi);
-		/* One repetition's noise: the base's spread within its states. */
-		double *res = raw_b; /* reused: the raw values are no longer needed */
-		int nr = 0;
-		double *in = calloc((size_t)m + 1, sizeof(double));
-		for (int k = 0; in && k < nst; k++) {
-			int ni = 0;
-			for (int i = 0; i < m; i++)
-				if (g[i] == 0 && s[i] == k)
-					in[ni++] = x[i];
-			if (ni < 3) /* one or two values say little of the spread */
-				continue;
-			double med = median_of(in, ni);
-			for (int i = 0; i < ni; i++)
-				res[nr++] = in[i] - med;
-		}
-		free(in);
-		double noise = nr >= 3 ? stats_robust_sd(res, nr) : NAN;
-		stat_verdict(row, o, est, lo, hi, noise, step);
+		return;
 	}
-	free(x), free(raw_b), free(raw_c), free(g), free(s);
+	row->base = stats_median(p->raw_b, p->nb);
+	row->cur = stats_median(p->raw_c, p->nc);
+	row->v = V_SAME;
+	row->change = row->lo = row->hi = row->p = row->min_p = NAN;
+	snprintf(row->note, sizeof(row->note), "a value of 0: not judged");
+}
+
+/* Repetitions as draws (JUDGE_REPS): the stratified rank test over the
+ * states both sides were in. */
+static int judge_unpaired(const struct states *st, const struct sample_case *b,
+			  const struct sample_case *c, enum fig f, const struct judge_opts *o,
+			  double step, struct judge_row *row)
+{
+	struct pooled p;
+	if (pool(st, b, c, f, &p))
+		return -1;
+	row->nb = p.nb;
+	row->nc = p.nc;
+	if (p.nb == 0 || p.nc == 0 || (!fig_info[f].count && p.nonpositive)) {
+		unjudged_row(st, b, c, f, &p, row);
+	} else if (fig_info[f].count) {
+		count_verdict(row, p.raw_b, p.nb, p.raw_c, p.nc);
+	} else {
+		medians_shown(st, &p, row);
+		row->p = stats_ranksum_p(p.x, p.g, p.s, p.m, p.nst, &row->min_p);
+		double est, lo, hi;
+		stats_change_strata(p.x, p.g, p.s, p.m, p.nst, o->level, &est, &lo, &hi);
+		stat_verdict(row, o, est, lo, hi, base_noise(&p), step);
+	}
+	pooled_free(&p);
 	return 0;
 }
 
@@ -427,153 +406,222 @@ static void mean_ss(const double *x, int n, double *mean, double *ss)
 		*ss += (x[i] - *mean) * (x[i] - *mean);
 }
 
+/* One figure of two cases by run, state by state: the scratch of
+ * judge_by_runs. */
+struct run_figs {
+	const struct states *st;
+	const struct sample_set *bs, *cs; /* the files of b and c */
+	const struct sample_case *b, *c;
+	enum fig f;
+	int nst;
+	int *kb, *kc;	   /* each side's runs in each state */
+	double *xb, *xc;   /* each side's run medians (logs) in one state */
+	double repb, repc; /* how many repetitions a median is of (harmonic mean) */
+	double *dev;	   /* the base's repetitions' distances from their run's */
+	int ndev;
+	bool nonpositive;
+};
+
+static void run_figs_free(struct run_figs *rf)
+{
+	free(rf->xb), free(rf->xc), free(rf->dev), free(rf->kb), free(rf->kc);
+}
+
+static int run_figs_alloc(struct run_figs *rf)
+{
+	int nmax = (rf->bs->nruns > rf->cs->nruns ? rf->bs->nruns : rf->cs->nruns) + 1;
+	rf->nst = rf->st->used ? rf->st->n : 1;
+	rf->xb = malloc((size_t)nmax * sizeof(double));
+	rf->xc = malloc((size_t)nmax * sizeof(double));
+	rf->dev = malloc(((size_t)rf->b->n + 1) * sizeof(double));
+	rf->kb = calloc((size_t)rf->nst, sizeof(int));
+	rf->kc = calloc((size_t)rf->nst, sizeof(int));
+	if (rf->xb && rf->xc && rf->dev && rf->kb && rf->kc)
+		return 0;
+	run_figs_free(rf);
+	return -1;
+}
+
+/* Each side's runs in each state (kb, kc).  *eligible: states the base
+ * has runs enough in and the current file any; *most_b: the most runs
+ * the base has in a state the current file has runs in; *common: states
+ * both have runs in.  -1 out of memory. */
+static int count_runs(struct run_figs *rf, int *eligible, int *most_b, int *common)
+{
+	*eligible = *most_b = *common = 0;
+	for (int k = 0; k < rf->nst; k++) {
+		rf->kb[k] = run_medians(rf->st, rf->b, rf->bs->nruns, rf->f, k, rf->xb, &rf->repb,
+					NULL, NULL, &rf->nonpositive);
+		rf->kc[k] = run_medians(rf->st, rf->c, rf->cs->nruns, rf->f, k, rf->xc, &rf->repc,
+					NULL, NULL, &rf->nonpositive);
+		if (rf->kb[k] < 0 || rf->kc[k] < 0)
+			return -1;
+		*common += rf->kb[k] > 0 && rf->kc[k] > 0;
+		if (rf->kc[k] > 0 && rf->kb[k] > *most_b)
+			*most_b = rf->kb[k];
+		*eligible += rf->kc[k] > 0 && rf->kb[k] >= JUDGE_MIN_RUNS;
+	}
+	return 0;
+}
+
+/* No state with runs enough: the machine changed, or too few runs. */
+static void too_few_runs(const struct run_figs *rf, int most_b, int common, struct judge_row *row)
+{
+	row->nb = most_b;
+	row->nc = 0;
+	for (int k = 0; k < rf->nst; k++)
+		row->nc = rf->kb[k] == most_b && rf->kc[k] > row->nc ? rf->kc[k] : row->nc;
+	/* Repetitions in a state both files saw, but no run with enough of
+	 * them there, is too few runs, not a machine that changed. */
+	bool shared = false;
+	for (int k = 0; k < rf->nst && !shared; k++)
+		shared = in_state(rf->st, rf->b, k) && in_state(rf->st, rf->c, k);
+	if (common == 0 && !shared) {
+		row->v = V_STATE;
+		state_note(row->note, sizeof(row->note), rf->st, rf->b, rf->c);
+	} else {
+		row->v = V_TOO_FEW;
+		snprintf(row->note, sizeof(row->note),
+			 "the base has %d run%s with %d repetitions in this run's state: "
+			 "at least %d needed",
+			 most_b, most_b == 1 ? "" : "s", JUDGE_RUN_MIN_REPS, JUDGE_MIN_RUNS);
+	}
+}
+
+/* The standard error of the current runs' mean against the base's, in
+ * one state (nb, nc runs; mb the base's mean, ssb and ssc the sums of
+ * squares), on a Student's t of dof degrees of freedom. */
+static double runs_se(const struct run_figs *rf, int nb, int nc, int dof, double mb, double ssb,
+		      double ssc, double step)
+{
+	/* The runs' spread, pooled where the current file has several; one
+	 * current run is a new draw from the base's distribution.  Never
+	 * under 1% (runs that agree by chance, or a percentile that sits on
+	 * one clock step, must not make any change certain), nor, for a
+	 * percentile read in the clock's steps, under the spread of that
+	 * rounding (a step over sqrt(12)). */
+	double floor_sd = 0.01;
+	if ((rf->f == FIG_P50 || rf->f == FIG_P99) && step > 0)
+		floor_sd = fmax(floor_sd, step / sqrt(12.0) / exp(mb));
+	double sd = fmax(sqrt((ssb + (nc > 1 ? ssc : 0)) / dof), floor_sd);
+	/* A run's median of fewer repetitions than the base's runs had
+	 * spreads more: its within-run part grows as 1/n.  The variance of a
+	 * median of n is about (pi/2) sw^2 / n, sw the spread within a run
+	 * (robust, from the base's repetitions); the base's runs' spread
+	 * holds it at their n, the current runs' at theirs. */
+	double sw = rf->ndev >= 3 ? stats_robust_sd(rf->dev, rf->ndev) : 0;
+	double extra =
+	    rf->repc < rf->repb && sw > 0 ? M_PI / 2 * sw * sw * (1 / rf->repc - 1 / rf->repb) : 0;
+	return sqrt(sd * sd * (1.0 / nb + 1.0 / nc) + extra / nc);
+}
+
+/* State k judged by runs into r (a copy of row): 0, 1 when the state has
+ * too few runs to judge, -1 out of memory. */
+static int judge_state_runs(struct run_figs *rf, int k, const struct judge_opts *ok, double step,
+			    const struct judge_row *row, struct judge_row *r)
+{
+	const struct states *st = rf->st;
+	int nb = rf->kb[k] >= JUDGE_MIN_RUNS && rf->kc[k] > 0
+		     ? run_medians(st, rf->b, rf->bs->nruns, rf->f, k, rf->xb, &rf->repb, rf->dev,
+				   &rf->ndev, &rf->nonpositive)
+		     : 0;
+	int nc = nb ? run_medians(st, rf->c, rf->cs->nruns, rf->f, k, rf->xc, &rf->repc, NULL, NULL,
+				  &rf->nonpositive)
+		    : 0;
+	if (nb < 0 || nc < 0)
+		return -1;
+	if (nb < JUDGE_MIN_RUNS || nc == 0)
+		return 1;
+	int dof = nb - 1 + (nc > 1 ? nc - 1 : 0), better = fig_info[rf->f].better;
+	double mb, ssb, mc, ssc;
+	mean_ss(rf->xb, nb, &mb, &ssb);
+	mean_ss(rf->xc, nc, &mc, &ssc);
+	double se = runs_se(rf, nb, nc, dof, mb, ssb, ssc, step), est = mc - mb;
+	/* One-sided: the chance of a run this much worse (or better, for an
+	 * improvement) if nothing changed, against alpha; the interval is at
+	 * the same level, so "the whole interval beyond the threshold" is the
+	 * test itself. */
+	double t = est / se, worse_t = better > 0 ? -t : t;
+	double tcrit = stats_t_quantile(1 - ok->alpha, dof);
+	*r = *row;
+	r->note[0] = 0;
+	r->base = exp(mb);
+	r->cur = exp(mc);
+	r->nb = nb;
+	r->nc = nc;
+	r->p = fmin(stats_t_sf(worse_t, dof), stats_t_sf(-worse_t, dof));
+	r->min_p = 0;
+	stat_verdict(r, ok, est, est - tcrit * se, est + tcrit * se, NAN, step);
+	double reach = log1p(r->threshold) + tcrit * se;
+	r->detect = better > 0 ? expm1(-reach) : expm1(reach);
+	char state[48] = "";
+	if (st->used)
+		snprintf(state, sizeof(state), ", state %.0f ns", (st->lo[k] + st->hi[k]) / 2);
+	size_t l = strlen(r->note); /* stat_verdict's own note stays */
+	snprintf(r->note + l, sizeof(r->note) - l,
+		 "%s%d base run%s, %d now%s; one-sided, alpha %.2g", l ? "; " : "", nb,
+		 nb == 1 ? "" : "s", nc, state, ok->alpha);
+	return 0;
+}
+
+/* Every eligible state judged at alpha_each shared among them; the row
+ * is the state that regressed, else the one that improved, else the one
+ * with the most runs.  -1 out of memory. */
+static int judge_states_runs(struct run_figs *rf, int eligible, const struct judge_opts *o,
+			     double alpha_each, double step, struct judge_row *row)
+{
+	struct judge_opts ok = *o;
+	ok.alpha = alpha_each / eligible;
+	struct judge_row best = *row;
+	int best_rank = -1; /* 2 regression, 1 improvement, 0 neither (most runs) */
+	int best_runs = -1;
+	for (int k = 0; k < rf->nst; k++) {
+		struct judge_row r;
+		int rc = judge_state_runs(rf, k, &ok, step, row, &r);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			continue;
+		int rank = r.v == V_REGRESSION ? 2 : r.v == V_IMPROVEMENT ? 1 : 0;
+		if (rank > best_rank || (rank == best_rank && r.nb + r.nc > best_runs)) {
+			best = r;
+			best_rank = rank;
+			best_runs = r.nb + r.nc;
+		}
+	}
+	*row = best;
+	return 0;
+}
+
 /* One figure of one case, the run as the unit (verdict.h, JUDGE_RUNS):
  * judged in every state where the base has runs enough and the current
- * file at least one, at alpha_each shared among those states; the row is
- * the state that regressed, else the one that improved, else the one with
- * the most runs. */
+ * file at least one, at alpha_each shared among those states. */
 static int judge_by_runs(const struct states *st, const struct sample_set *bs,
 			 const struct sample_case *b, const struct sample_set *cs,
 			 const struct sample_case *c, enum fig f, const struct judge_opts *o,
 			 double alpha_each, double step, struct judge_row *row)
 {
-	int nst = st->used ? st->n : 1, nmax = (bs->nruns > cs->nruns ? bs->nruns : cs->nruns) + 1;
-	double *xb = malloc((size_t)nmax * sizeof(double)),
-	       *xc = malloc((size_t)nmax * sizeof(double));
-	double *dev = malloc(((size_t)b->n + 1) * sizeof(double)), repb, repc;
-	int *kb = calloc((size_t)nst, sizeof(int)), *kc = calloc((size_t)nst, sizeof(int)), ndev;
-	int rc = -1;
-	if (!xb || !xc || !dev || !kb || !kc)
+	struct run_figs rf = {.st = st, .bs = bs, .cs = cs, .b = b, .c = c, .f = f};
+	if (run_figs_alloc(&rf))
+		return -1;
+	int eligible, most_b, common, rc = -1;
+	if (count_runs(&rf, &eligible, &most_b, &common))
 		goto out;
-	bool nonpositive = false;
-	int eligible = 0, most_b = 0, common = 0;
-	for (int k = 0; k < nst; k++) {
-		kb[k] = run_medians(st, b, bs->nruns, f, k, xb, &repb, NULL, NULL, &nonpositive);
-		kc[k] = run_medians(st, c, cs->nruns, f, k, xc, &repc, NULL, NULL, &nonpositive);
-		if (kb[k] < 0 || kc[k] < 0)
-			goto out;
-		common += kb[k] > 0 && kc[k] > 0;
-		if (kc[k] > 0 && kb[k] > most_b)
-			most_b = kb[k];
-		eligible += kc[k] > 0 && kb[k] >= JUDGE_MIN_RUNS;
-	}
 	rc = 0;
 	row->p = row->min_p = row->lo = row->hi = row->change = NAN;
 	row->detect = NAN;
-	row->base = median_of(b->v[f], b->n);
-	row->cur = median_of(c->v[f], c->n);
+	row->base = stats_median(b->v[f], b->n);
+	row->cur = stats_median(c->v[f], c->n);
 	if (eligible == 0) {
-		row->nb = most_b;
-		row->nc = 0;
-		for (int k = 0; k < nst; k++)
-			row->nc = kb[k] == most_b && kc[k] > row->nc ? kc[k] : row->nc;
-		/* Repetitions in a state both files saw, but no run with enough
-		 * of them there, is too few runs, not a machine that changed. */
-		bool shared = false;
-		for (int k = 0; k < nst && !shared; k++) {
-			bool in_b = false, in_c = false;
-			for (int r = 0; r < b->n; r++)
-				in_b |= !st->used || states_of(st, b, r) == k;
-			for (int r = 0; r < c->n; r++)
-				in_c |= !st->used || states_of(st, c, r) == k;
-			shared = in_b && in_c;
-		}
-		if (common == 0 && !shared) {
-			row->v = V_STATE;
-			state_note(row->note, sizeof(row->note), st, b, c);
-		} else {
-			row->v = V_TOO_FEW;
-			snprintf(row->note, sizeof(row->note),
-				 "the base has %d run%s with %d repetitions in this run's state: "
-				 "at least %d needed",
-				 most_b, most_b == 1 ? "" : "s", JUDGE_RUN_MIN_REPS,
-				 JUDGE_MIN_RUNS);
-		}
-		goto out;
-	}
-	if (nonpositive) {
+		too_few_runs(&rf, most_b, common, row);
+	} else if (rf.nonpositive) {
 		row->v = V_SAME;
 		snprintf(row->note, sizeof(row->note), "a value of 0: not judged");
-		goto out;
+	} else {
+		rc = judge_states_runs(&rf, eligible, o, alpha_each, step, row);
 	}
-	struct judge_opts ok = *o;
-	ok.alpha = alpha_each / eligible;
-	int better = fig_info[f].better;
-	struct judge_row best = *row;
-	int best_rank = -1; /* 2 regression, 1 improvement, 0 neither (most runs) */
-	int best_runs = -1;
-	for (int k = 0; k < nst; k++) {
-		int nb =
-		    kb[k] >= JUDGE_MIN_RUNS && kc[k] > 0
-			? run_medians(st, b, bs->nruns, f, k, xb, &repb, dev, &ndev, &nonpositive)
-			: 0;
-		int nc =
-		    nb ? run_medians(st, c, cs->nruns, f, k, xc, &repc, NULL, NULL, &nonpositive)
-		       : 0;
-		if (nb < 0 || nc < 0) {
-			rc = -1;
-			goto out;
-		}
-		if (nb < JUDGE_MIN_RUNS || nc == 0)
-			continue;
-		int dof = nb - 1 + (nc > 1 ? nc - 1 : 0);
-		double mb, ssb, mc, ssc;
-		mean_ss(xb, nb, &mb, &ssb);
-		mean_ss(xc, nc, &mc, &ssc);
-		/* The runs' spread, pooled where the current file has several;
-		 * one current run is a new draw from the base's distribution.
-		 * Never under 1% (runs that agree by chance, or a percentile
-		 * that sits on one clock step, must not make any change
-		 * certain), nor, for a percentile read in the clock's steps,
-		 * under the spread of that rounding (a step over sqrt(12)). */
-		double floor_sd = 0.01;
-		if ((f == FIG_P50 || f == FIG_P99) && step > 0)
-			floor_sd = fmax(floor_sd, step / sqrt(12.0) / exp(mb));
-		double sd = fmax(sqrt((ssb + (nc > 1 ? ssc : 0)) / dof), floor_sd);
-		/* A run's median of fewer repetitions than the base's runs had
-		 * spreads more: its within-run part grows as 1/n.  The variance
-		 * of a median of n is about (pi/2) sw^2 / n, sw the spread within
-		 * a run (robust, from the base's repetitions); the base's runs'
-		 * spread holds it at their n, the current runs' at theirs. */
-		double sw = ndev >= 3 ? stats_robust_sd(dev, ndev) : 0;
-		double extra =
-		    repc < repb && sw > 0 ? M_PI / 2 * sw * sw * (1 / repc - 1 / repb) : 0;
-		double se = sqrt(sd * sd * (1.0 / nb + 1.0 / nc) + extra / nc), est = mc - mb;
-		/* One-sided: the chance of a run this much worse (or better,
-		 * for an improvement) if nothing changed, against alpha; the
-		 * interval is at the same level, so "the whole interval beyond
-		 * the threshold" is the test itself. */
-		double t = est / se, worse_t = better > 0 ? -t : t;
-		double tcrit = stats_t_quantile(1 - ok.alpha, dof);
-		struct judge_row r = *row;
-		r.note[0] = 0;
-		r.base = exp(mb);
-		r.cur = exp(mc);
-		r.nb = nb;
-		r.nc = nc;
-		r.p = fmin(stats_t_sf(worse_t, dof), stats_t_sf(-worse_t, dof));
-		r.min_p = 0;
-		stat_verdict(&r, &ok, est, est - tcrit * se, est + tcrit * se, NAN, step);
-		double reach = log1p(r.threshold) + tcrit * se;
-		r.detect = better > 0 ? expm1(-reach) : expm1(reach);
-		char state[48] = "";
-		if (st->used)
-			snprintf(state, sizeof(state), ", state %.0f ns",
-				 (st->lo[k] + st->hi[k]) / 2);
-		size_t l = strlen(r.note); /* stat_verdict's own note stays */
-		snprintf(r.note + l, sizeof(r.note) - l,
-			 "%s%d base run%s, %d now%s; one-sided, alpha %.2g", l ? "; " : "", nb,
-			 nb == 1 ? "" : "s", nc, state, ok.alpha);
-		int rank = r.v == V_REGRESSION ? 2 : r.v == V_IMPROVEMENT ? 1 : 0;
-		if (rank > best_rank || (rank == best_rank && nb + nc > best_runs)) {
-			best = r;
-			best_rank = rank;
-			best_runs = nb + nc;
-		}
-	}
-	*row = best;
 out:
-	free(xb), free(xc), free(dev), free(kb), free(kc);
+	run_figs_free(&rf);
 	return rc;
 }
 
@@ -615,8 +663,8 @@ static void by_state(const struct states *st, const double *d, const double *va,
 			continue;
 		struct judge_row r = *row;
 		r.note[0] = 0;
-		r.base = median_of(ak, c);
-		r.cur = median_of(bk, c);
+		r.base = stats_median(ak, c);
+		r.cur = stats_median(bk, c);
 		r.p = stats_signrank_p(dk, c, &r.min_p);
 		double est, lo, hi;
 		stats_change_paired(dk, c, o->level, &est, &lo, &hi);
@@ -671,8 +719,8 @@ static int judge_paired(const struct states *st, const struct sample_case *a,
 	row->nb = row->nc = m;
 	if (m == 0) {
 		row->v = V_STATE;
-		row->base = median_of(a->v[f], a->n);
-		row->cur = median_of(b->v[f], b->n);
+		row->base = stats_median(a->v[f], a->n);
+		row->cur = stats_median(b->v[f], b->n);
 		row->change = row->lo = row->hi = row->p = row->min_p = NAN;
 		snprintf(row->note, sizeof(row->note),
 			 "no pair of repetitions in one machine state (%d pairs changed state)",
@@ -680,14 +728,14 @@ static int judge_paired(const struct states *st, const struct sample_case *a,
 	} else if (fig_info[f].count) {
 		count_verdict(row, va, m, vb, m);
 	} else if (nonpositive) {
-		row->base = median_of(va, m);
-		row->cur = median_of(vb, m);
+		row->base = stats_median(va, m);
+		row->cur = stats_median(vb, m);
 		row->v = V_SAME;
 		row->change = row->lo = row->hi = row->p = row->min_p = NAN;
 		snprintf(row->note, sizeof(row->note), "a value of 0: not judged");
 	} else {
-		row->base = median_of(va, m);
-		row->cur = median_of(vb, m);
+		row->base = stats_median(va, m);
+		row->cur = stats_median(vb, m);
 		row->p = stats_signrank_p(d, m, &row->min_p);
 		double est, lo, hi;
 		stats_change_paired(d, m, o->level, &est, &lo, &hi);
@@ -757,10 +805,11 @@ static int push_name(char ***list, int *n, char *s)
 	return 0;
 }
 
-int judge(const struct sample_set *base, const struct sample_set *cur, const struct judge_opts *o,
-	  struct judgement *j, char *err, size_t n)
+/* Files from two machines, or two build types, say nothing about a change:
+ * -1 with why in err, unless forced (then a warning says so). */
+static int comparable(const struct sample_set *base, const struct sample_set *cur,
+		      const struct judge_opts *o, struct judgement *j, char *err, size_t n)
 {
-	memset(j, 0, sizeof(*j));
 	if (base->machine_id[0] && cur->machine_id[0] &&
 	    strcmp(base->machine_id, cur->machine_id) != 0) {
 		if (!o->force) {
@@ -788,111 +837,171 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 	if (!base->machine_id[0] || !cur->machine_id[0])
 		warn(j, "%s does not say which machine it was measured on",
 		     !base->machine_id[0] ? base->path : cur->path);
+	return 0;
+}
 
-	struct states st;
-	find_states(base, cur, &st);
-	if (!st.used && (sample_has_probes(base) || sample_has_probes(cur)))
+/* The states of both files, and how many repetitions each side has in
+ * each (or left out), into j. */
+static void count_states(const struct sample_set *base, const struct sample_set *cur,
+			 struct states *st, struct judgement *j)
+{
+	find_states(base, cur, st);
+	if (!st->used && (sample_has_probes(base) || sample_has_probes(cur)))
 		warn(j,
 		     "%s records no machine state: its figures are compared as if every "
 		     "repetition had been taken in one state",
 		     sample_has_probes(base) ? cur->path : base->path);
-	j->nstates = st.used ? st.n : 0;
+	j->nstates = st->used ? st->n : 0;
 	for (int k = 0; k < j->nstates; k++)
-		j->states[k] = (struct judge_state){.lo = st.lo[k], .hi = st.hi[k]};
+		j->states[k] = (struct judge_state){.lo = st->lo[k], .hi = st->hi[k]};
 	for (int side = 0; side < 2; side++) {
 		const struct sample_set *s = side ? cur : base;
 		for (int i = 0; i < s->ncases; i++)
 			for (int r = 0; r < s->cases[i].n; r++) {
-				int k = states_of(&st, &s->cases[i], r);
+				int k = states_of(st, &s->cases[i], r);
 				if (k < 0 && side)
 					j->unsteady_cur++;
 				else if (k < 0)
 					j->unsteady_base++;
-				else if (st.used && side)
+				else if (st->used && side)
 					j->states[k].ncur++;
-				else if (st.used)
+				else if (st->used)
 					j->states[k].nbase++;
 			}
 	}
+}
 
+/* The base's cases the current file lacks, and (A/B: a failure in either
+ * build is a failure) the base's failures.  -1 out of memory. */
+static int list_base(const struct sample_set *base, const struct sample_set *cur,
+		     const struct judge_opts *o, struct judgement *j)
+{
 	for (int i = 0; i < base->ncases; i++)
 		if (!sample_find(cur, base->cases[i].name) &&
 		    push_name(&j->only_base, &j->n_only_base, strdup(base->cases[i].name)))
-			goto oom;
-	/* A/B: a failure in either build is a failure. */
+			return -1;
 	for (int i = 0; o->paired && i < base->ncases; i++)
 		if (base->cases[i].failed &&
 		    push_name(&j->failures, &j->nfail,
 			      dup_printf("%s (%s): %s", base->cases[i].name, base->path,
 					 base->cases[i].error)))
-			goto oom;
-	/* The run as the unit needs runs on both sides; one each can only
-	 * show how the two runs differ (the within-run test, no verdict). */
-	j->method = judge_method_of(o);
+			return -1;
+	return 0;
+}
+
+/* How the figures are judged, decided once for the whole comparison. */
+struct judging {
+	const struct sample_set *base, *cur;
+	const struct judge_opts *o;
+	struct judge_opts within;	   /* o, repetitions as draws (one run each) */
+	const struct judge_opts *unpaired; /* the options judge_unpaired gets */
+	struct states st;
+	bool one_run_each, by_runs;
+	double alpha_each; /* JUDGE_RUNS: alpha shared by every timed figure */
+	double step;	   /* the clock's step of either file */
+};
+
+/* The method for these files into g and j.  The run as the unit needs runs
+ * on both sides; one each can only show how the two runs differ (the
+ * within-run test, no verdict). */
+static void choose_method(struct judging *g, struct judgement *j)
+{
+	const struct sample_set *base = g->base, *cur = g->cur;
+	j->method = judge_method_of(g->o);
 	j->base_runs = base->nruns;
 	j->cur_runs = cur->nruns;
-	bool one_run_each = j->method == JUDGE_RUNS && base->nruns <= 1 && cur->nruns <= 1;
-	j->one_run_each = one_run_each;
-	struct judge_opts within = *o;
-	within.runs = false;
-	const struct judge_opts *oo = one_run_each ? &within : o;
-	bool by_runs = j->method == JUDGE_RUNS && !one_run_each;
+	g->one_run_each = j->method == JUDGE_RUNS && base->nruns <= 1 && cur->nruns <= 1;
+	j->one_run_each = g->one_run_each;
+	g->within = *g->o;
+	g->within.runs = false;
+	g->unpaired = g->one_run_each ? &g->within : g->o;
+	g->by_runs = j->method == JUDGE_RUNS && !g->one_run_each;
 	/* Every timed figure of every common case shares alpha. */
-	for (int i = 0; by_runs && i < cur->ncases; i++) {
+	for (int i = 0; g->by_runs && i < cur->ncases; i++) {
 		const struct sample_case *b = sample_find(base, cur->cases[i].name);
 		for (int f = 0; b && b->n && cur->cases[i].n && f < FIG_COUNT; f++)
 			j->tests += b->has[f] && cur->cases[i].has[f] && !fig_info[f].count;
 	}
-	double alpha_each = o->alpha / (j->tests > 0 ? j->tests : 1);
-	int judged = 0, lost = 0;
-	for (int i = 0; i < cur->ncases; i++) {
-		const struct sample_case *c = &cur->cases[i];
+	g->alpha_each = g->o->alpha / (j->tests > 0 ? j->tests : 1);
+	g->step = fmax(base->clock_step, cur->clock_step);
+}
+
+/* One figure of one case into row, by the method chosen.  -1 out of
+ * memory. */
+static int judge_figure(const struct judging *g, const struct sample_case *b,
+			const struct sample_case *c, enum fig f, struct judge_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->name = c->name;
+	row->fig = f;
+	row->detect = NAN;
+	const struct judge_opts *o = g->o;
+	int rc = fig_info[f].count ? judge_counts(b, c, f, o->paired, row)
+		 : o->paired	   ? judge_paired(&g->st, b, c, f, o, g->step, row)
+		 : g->by_runs ? judge_by_runs(&g->st, g->base, b, g->cur, c, f, o, g->alpha_each,
+					      g->step, row)
+			      : judge_unpaired(&g->st, b, c, f, g->unpaired, g->step, row);
+	if (g->one_run_each && !fig_info[f].count &&
+	    (row->v == V_REGRESSION || row->v == V_IMPROVEMENT || row->v == V_SMALL))
+		row->v = V_ONE_RUN;
+	return rc;
+}
+
+/* Every figure both files have of one case, a row each, counted into j;
+ * *lost when a timed figure had no state in common.  -1 out of memory. */
+static int judge_case(const struct judging *g, const struct sample_case *b,
+		      const struct sample_case *c, struct judgement *j, bool *lost)
+{
+	*lost = false;
+	for (int f = 0; f < FIG_COUNT; f++) {
+		if (!b->has[f] || !c->has[f])
+			continue;
+		struct judge_row *rows = realloc(j->rows, (size_t)(j->nrows + 1) * sizeof(*rows));
+		if (!rows)
+			return -1;
+		j->rows = rows;
+		struct judge_row *row = &rows[j->nrows++];
+		if (judge_figure(g, b, c, (enum fig)f, row))
+			return -1;
+		j->regressions += row->v == V_REGRESSION;
+		j->improvements += row->v == V_IMPROVEMENT;
+		j->too_few += row->v == V_TOO_FEW;
+		*lost |= row->v == V_STATE && !fig_info[f].count;
+	}
+	return 0;
+}
+
+/* Every case of the current file: judged where the base has it too,
+ * listed where it does not or where it failed.  *judged: cases judged,
+ * *lost: of those, the ones with no state in common.  -1 out of memory. */
+static int judge_cases(const struct judging *g, struct judgement *j, int *judged, int *lost)
+{
+	*judged = *lost = 0;
+	for (int i = 0; i < g->cur->ncases; i++) {
+		const struct sample_case *c = &g->cur->cases[i];
 		if (c->failed &&
 		    push_name(&j->failures, &j->nfail, dup_printf("%s: %s", c->name, c->error)))
-			goto oom;
-		const struct sample_case *b = sample_find(base, c->name);
+			return -1;
+		const struct sample_case *b = sample_find(g->base, c->name);
 		if (!b) {
 			if (push_name(&j->only_cur, &j->n_only_cur, strdup(c->name)))
-				goto oom;
+				return -1;
 			continue;
 		}
 		if (c->n == 0 || b->n == 0)
 			continue; /* failed outright on one side: listed above */
-		bool any_lost = false;
-		for (int f = 0; f < FIG_COUNT; f++) {
-			if (!b->has[f] || !c->has[f])
-				continue;
-			struct judge_row *rows =
-			    realloc(j->rows, (size_t)(j->nrows + 1) * sizeof(*rows));
-			if (!rows)
-				goto oom;
-			j->rows = rows;
-			struct judge_row *row = &rows[j->nrows++];
-			memset(row, 0, sizeof(*row));
-			row->name = c->name;
-			row->fig = (enum fig)f;
-			double step = fmax(base->clock_step, cur->clock_step);
-			row->detect = NAN;
-			int rc = fig_info[f].count ? judge_counts(b, c, (enum fig)f, o->paired, row)
-				 : o->paired ? judge_paired(&st, b, c, (enum fig)f, o, step, row)
-				 : by_runs   ? judge_by_runs(&st, base, b, cur, c, (enum fig)f, o,
-							     alpha_each, step, row)
-					   : judge_unpaired(&st, b, c, (enum fig)f, oo, step, row);
-			if (rc)
-				goto oom;
-			if (one_run_each && !fig_info[f].count &&
-			    (row->v == V_REGRESSION || row->v == V_IMPROVEMENT ||
-			     row->v == V_SMALL))
-				row->v = V_ONE_RUN;
-			j->regressions += row->v == V_REGRESSION;
-			j->improvements += row->v == V_IMPROVEMENT;
-			j->too_few += row->v == V_TOO_FEW;
-			any_lost |= row->v == V_STATE && !fig_info[f].count;
-		}
-		judged++;
-		lost += any_lost;
+		bool any_lost;
+		if (judge_case(g, b, c, j, &any_lost))
+			return -1;
+		(*judged)++;
+		*lost += any_lost;
 	}
-	j->state_lost = lost;
+	return 0;
+}
+
+/* Why there is no verdict, into j->changed, when there is none. */
+static void say_why_none(const struct judging *g, struct judgement *j, int judged, int lost)
+{
 	int verdicts = 0;
 	for (int i = 0; i < j->nrows; i++)
 		/* Syscall counts ride along with timed figures; instruction
@@ -902,14 +1011,14 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 	int timed = 0;
 	for (int i = 0; i < j->nrows; i++)
 		timed += !fig_info[j->rows[i].fig].count;
-	if (one_run_each && timed > 0)
+	if (g->one_run_each && timed > 0)
 		snprintf(j->changed, sizeof(j->changed),
 			 "one run per side (the base needs at least %d): each run draws its own "
 			 "conditions, which move its figures by more than its repetitions "
 			 "spread, so two single runs cannot tell a change from that; no verdict "
 			 "(add runs to the base, or interleave the two builds in one run)",
 			 JUDGE_MIN_RUNS);
-	else if (verdicts == 0 && j->nrows > 0 && lost < judged && by_runs) {
+	else if (verdicts == 0 && j->nrows > 0 && lost < judged && g->by_runs) {
 		int most = 0; /* the base's runs in the current run's state */
 		for (int i = 0; i < j->nrows; i++)
 			most = j->rows[i].v == V_TOO_FEW && j->rows[i].nb > most ? j->rows[i].nb
@@ -918,7 +1027,7 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			 "the base has %d run%s with %d repetitions in the machine state of the "
 			 "current run (%d in all): too few to tell a change from run-to-run "
 			 "variance, which takes %d; no verdict",
-			 most, most == 1 ? "" : "s", JUDGE_RUN_MIN_REPS, base->nruns,
+			 most, most == 1 ? "" : "s", JUDGE_RUN_MIN_REPS, g->base->nruns,
 			 JUDGE_MIN_RUNS);
 	} else if (verdicts == 0 && j->nrows > 0 && lost < judged)
 		snprintf(
@@ -933,18 +1042,26 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			 "the machine changed between the two runs: no case has repetitions in a "
 			 "common state (%s); no verdict",
 			 j->nrows ? j->rows[0].note : "");
+}
+
+/* How the verdict was reached, one sentence into j->method_note, and a
+ * warning about the figures too few to judge. */
+static void say_method(const struct judging *g, struct judgement *j)
+{
+	const struct judge_opts *o = g->o;
 	if (j->method == JUDGE_PAIRS)
 		snprintf(j->method_note, sizeof(j->method_note),
 			 "interleaved: both builds in one session, pair by pair (signed-rank "
 			 "test, alpha %.3g per figure)",
 			 o->alpha);
-	else if (by_runs)
+	else if (g->by_runs)
 		snprintf(j->method_note, sizeof(j->method_note),
 			 "the run as the unit: %d run%s against the spread of the base's %d "
 			 "runs (Student's t on each run's median, one-sided), alpha %.3g shared "
 			 "by %d figures",
-			 cur->nruns, cur->nruns == 1 ? "" : "s", base->nruns, o->alpha, j->tests);
-	else if (one_run_each)
+			 g->cur->nruns, g->cur->nruns == 1 ? "" : "s", g->base->nruns, o->alpha,
+			 j->tests);
+	else if (g->one_run_each)
 		snprintf(j->method_note, sizeof(j->method_note),
 			 "one run per side: the rank test within the runs shows how these two "
 			 "runs differ, not whether the build changed");
@@ -953,7 +1070,7 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 			 "repetitions as independent draws (rank test within machine states, "
 			 "alpha %.3g per figure)",
 			 o->alpha);
-	if (j->too_few && by_runs)
+	if (j->too_few && g->by_runs)
 		warn(j,
 		     "%d figures had too few runs in the machine state of the current run (the "
 		     "base needs %d, each with %d repetitions there): no verdict on them",
@@ -963,6 +1080,25 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 		     "%d figures had too few repetitions (in a common state) for the test to reach "
 		     "alpha %.3g: no verdict on them",
 		     j->too_few, o->alpha);
+}
+
+int judge(const struct sample_set *base, const struct sample_set *cur, const struct judge_opts *o,
+	  struct judgement *j, char *err, size_t n)
+{
+	memset(j, 0, sizeof(*j));
+	if (comparable(base, cur, o, j, err, n))
+		return -1;
+	struct judging g = {.base = base, .cur = cur, .o = o};
+	count_states(base, cur, &g.st, j);
+	int judged, lost;
+	if (list_base(base, cur, o, j))
+		goto oom;
+	choose_method(&g, j);
+	if (judge_cases(&g, j, &judged, &lost))
+		goto oom;
+	j->state_lost = lost;
+	say_why_none(&g, j, judged, lost);
+	say_method(&g, j);
 	j->status = judge_status(j);
 	return 0;
 oom:

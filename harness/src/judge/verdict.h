@@ -8,38 +8,18 @@
  * measured in the files themselves.  Counts (system calls per message) are
  * compared as counts.
  *
- * The machine's state: every repetition carries a probe of its two CPUs
- * (results.h); probes are grouped into states (values within STATE_GAP of
- * each other), a repetition whose two probes disagree is left out, and
- * figures are compared only within a state: by stratified ranks for two
- * runs, by pairs taken in the same state for an A/B run.  A case with no
- * state in common says so instead of judging. */
+ * The machine's state (states.h): a repetition whose two probes disagree
+ * is left out, and figures are compared only within a state: by
+ * stratified ranks for two runs, by pairs taken in the same state for an
+ * A/B run.  A case with no state in common says so instead of judging. */
 #ifndef VERDICT_H
 #define VERDICT_H
 
 #include "judge/sample.h"
+#include "judge/states.h"
 
 /* An instruction count that moves by this much (relative) changed. */
 #define INSTR_CHANGE 0.01
-
-/* Two probes further apart than this ratio are different states. */
-#define STATE_GAP 1.25
-
-/* The machine's states seen in some results: probe ranges in ns. */
-#define STATES_MAX 16
-struct states {
-	bool used; /* every set recorded states */
-	int n;
-	double lo[STATES_MAX], hi[STATES_MAX];
-};
-
-/* Group the steady probes of every repetition in sets[0..nsets) into
- * states. */
-void states_find(const struct sample_set *const *sets, int nsets, struct states *st);
-/* The state of repetition r of c: its index, 0 when states are not used,
- * -1 when it is left out (its probes disagreed, or fell past the last
- * state). */
-int states_of(const struct states *st, const struct sample_case *c, int r);
 
 enum verdict {
 	V_SAME,	       /* no significant change */

@@ -81,17 +81,6 @@ static int embed(FILE *out, const char *path, const char *mime)
 	return 0;
 }
 
-static double median_of(const double *v, int n)
-{
-	double *t = n > 0 ? malloc((size_t)n * sizeof(*t)) : NULL;
-	if (!t)
-		return NAN;
-	memcpy(t, v, (size_t)n * sizeof(*t));
-	double m = stats_median(t, n);
-	free(t);
-	return m;
-}
-
 /* One line of the startup table per command: median, and over two bare
  * processes. */
 struct startup_row {
@@ -108,8 +97,8 @@ static int startup_rows(const struct sample_set *s, struct startup_row *rows, in
 		const struct sample_case *c = &s->cases[i];
 		if (!c->has[FIG_TIME])
 			continue;
-		rows[n] =
-		    (struct startup_row){c->name, median_of(c->v[FIG_TIME], c->n) / 1e6, NAN, c->n};
+		rows[n] = (struct startup_row){c->name, stats_median(c->v[FIG_TIME], c->n) / 1e6,
+					       NAN, c->n};
 		if (strstr(c->name, "transport:none"))
 			none = rows[n].median_ms;
 		n++;
@@ -161,12 +150,16 @@ static void reproduce_lines(FILE *f, const struct page_input *in)
 	fprintf(f, "# this report was made with:\n%s\n", in->command ? in->command : "");
 }
 
-int page_html(const char *path, const struct page_input *in)
+/* A paragraph saying what is missing, and why. */
+static void html_missing(FILE *f, const char *lead, const char *why)
 {
-	char tmp[1300];
-	FILE *f = writeup_open_tmp(path, tmp, sizeof(tmp));
-	if (!f)
-		return -1;
+	fprintf(f, "<p class=\"missing\">%s", lead);
+	esc(f, why);
+	fprintf(f, "</p>\n");
+}
+
+static void html_head(FILE *f, const struct page_input *in)
+{
 	const struct sample_set *s = in->cur;
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -194,90 +187,102 @@ int page_html(const char *path, const struct page_input *in)
 	    ".</p>\n<nav><a href=\"#verdict\">verdict</a><a href=\"#charts\">charts</a>"
 	    "<a href=\"#startup\">startup</a><a href=\"#history\">history</a>"
 	    "<a href=\"#machine\">machine check</a><a href=\"#reproduce\">reproduce</a></nav>\n");
+}
 
+static void html_verdict(FILE *f, const struct page_input *in)
+{
 	fprintf(f, "<h2 id=\"verdict\">Verdict</h2>\n");
-	if (in->j) {
+	if (in->j)
 		writeup_html(f, in->j, in->meta);
-	} else {
-		fprintf(f, "<p class=\"missing\">No verdict: ");
-		esc(f, in->no_verdict ? in->no_verdict : "no base to judge against");
-		fprintf(f, "</p>\n");
-	}
+	else
+		html_missing(f, "No verdict: ",
+			     in->no_verdict ? in->no_verdict : "no base to judge against");
+}
 
-	fprintf(f, "<h2 id=\"charts\">Charts</h2>\n");
-	for (int c = 0; c < PLOT_COUNT; c++) {
-		fprintf(f, "<figure id=\"chart-%s\">\n<h3>%s</h3>\n", plot_name(c),
-			plot_heading(c));
-		if (in->po->drawn[c]) {
-			fprintf(f, "<img alt=\"%s chart\" src=\"", plot_heading(c));
-			if (embed(f, in->po->svg[c], "image/svg+xml") &&
-			    embed(f, in->po->png[c], "image/png"))
-				fprintf(f, "%s.png", plot_name(c));
-			fprintf(f, "\">\n<figcaption>");
-			esc(f, in->po->caption[c]);
-			fprintf(f,
-				" Files: <a href=\"%s.png\">PNG</a>, <a href=\"%s.svg\">SVG</a>, "
-				"<a href=\"data/%s.dat\">data</a>.</figcaption>\n",
-				plot_name(c), plot_name(c), plot_name(c));
-		} else {
-			fprintf(f, "<p class=\"missing\">%s: ",
-				in->po->left_out[c] ? "Left out" : "Not drawn");
-			esc(f, in->po->why[c]);
-			fprintf(f, "</p>\n");
-		}
-		fprintf(f, "</figure>\n");
-	}
-
-	fprintf(f, "<h2 id=\"startup\">Startup</h2>\n");
-	if (in->startup) {
-		struct startup_row rows[16];
-		int n = startup_rows(in->startup, rows, 16);
+/* Chart c: the image itself (SVG, else PNG, else a link to the PNG) and
+ * its caption, or why it is not there. */
+static void html_chart(FILE *f, const struct plot_output *po, int c)
+{
+	fprintf(f, "<figure id=\"chart-%s\">\n<h3>%s</h3>\n", plot_name(c), plot_heading(c));
+	if (po->drawn[c]) {
+		fprintf(f, "<img alt=\"%s chart\" src=\"", plot_heading(c));
+		if (embed(f, po->svg[c], "image/svg+xml") && embed(f, po->png[c], "image/png"))
+			fprintf(f, "%s.png", plot_name(c));
+		fprintf(f, "\">\n<figcaption>");
+		esc(f, po->caption[c]);
 		fprintf(f,
-			"<p>Whole processes timed by hyperfine (<code>ringbench startup</code>): "
-			"create the ring, start the peer process, attach, one message across, "
-			"tear down; beside two processes that do nothing. <code>");
-		esc(f, in->startup->path);
-		fprintf(f, "</code></p>\n<table>\n<tr><th>command</th><th>runs</th><th>median</th>"
-			   "<th>over two bare processes</th></tr>\n");
-		for (int i = 0; i < n; i++) {
-			fprintf(f, "<tr><td><code>");
-			esc(f, rows[i].name);
-			fprintf(f,
-				"</code></td><td class=\"n\">%d</td><td class=\"n\">%.3f ms</td>",
-				rows[i].n, rows[i].median_ms);
-			if (isfinite(rows[i].over_ms))
-				fprintf(f, "<td class=\"n\">%+.3f ms</td></tr>\n", rows[i].over_ms);
-			else
-				fprintf(f, "<td class=\"n\">-</td></tr>\n");
-		}
-		fprintf(f, "</table>\n");
-		if (in->startup_j)
-			writeup_html(f, in->startup_j, in->startup_meta);
+			" Files: <a href=\"%s.png\">PNG</a>, <a href=\"%s.svg\">SVG</a>, "
+			"<a href=\"data/%s.dat\">data</a>.</figcaption>\n",
+			plot_name(c), plot_name(c), plot_name(c));
 	} else {
-		fprintf(f, "<p class=\"missing\">");
-		esc(f, in->startup_why ? in->startup_why : "no startup results given");
-		fprintf(f, "</p>\n");
+		html_missing(f, po->left_out[c] ? "Left out: " : "Not drawn: ", po->why[c]);
 	}
+	fprintf(f, "</figure>\n");
+}
 
+static void html_charts(FILE *f, const struct page_input *in)
+{
+	fprintf(f, "<h2 id=\"charts\">Charts</h2>\n");
+	for (int c = 0; c < PLOT_COUNT; c++)
+		html_chart(f, in->po, c);
+}
+
+static void html_startup_table(FILE *f, const struct sample_set *startup)
+{
+	struct startup_row rows[16];
+	int n = startup_rows(startup, rows, 16);
+	fprintf(f, "<p>Whole processes timed by hyperfine (<code>ringbench startup</code>): "
+		   "create the ring, start the peer process, attach, one message across, "
+		   "tear down; beside two processes that do nothing. <code>");
+	esc(f, startup->path);
+	fprintf(f, "</code></p>\n<table>\n<tr><th>command</th><th>runs</th><th>median</th>"
+		   "<th>over two bare processes</th></tr>\n");
+	for (int i = 0; i < n; i++) {
+		fprintf(f, "<tr><td><code>");
+		esc(f, rows[i].name);
+		fprintf(f, "</code></td><td class=\"n\">%d</td><td class=\"n\">%.3f ms</td>",
+			rows[i].n, rows[i].median_ms);
+		if (isfinite(rows[i].over_ms))
+			fprintf(f, "<td class=\"n\">%+.3f ms</td></tr>\n", rows[i].over_ms);
+		else
+			fprintf(f, "<td class=\"n\">-</td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+}
+
+static void html_startup(FILE *f, const struct page_input *in)
+{
+	fprintf(f, "<h2 id=\"startup\">Startup</h2>\n");
+	if (!in->startup) {
+		html_missing(f, "", in->startup_why ? in->startup_why : "no startup results given");
+		return;
+	}
+	html_startup_table(f, in->startup);
+	if (in->startup_j)
+		writeup_html(f, in->startup_j, in->startup_meta);
+}
+
+static void html_history(FILE *f, const struct page_input *in)
+{
 	fprintf(f, "<h2 id=\"history\">History</h2>\n");
 	if (in->history_why) {
-		fprintf(f, "<p class=\"missing\">");
-		esc(f, in->history_why);
-		fprintf(f, "</p>\n");
-	} else {
-		fprintf(f, "<p>The history in <code>");
-		esc(f, in->history_dir);
-		fprintf(f, "</code>: %s</p>\n<ul>\n",
-			in->nhistory ? "new steps and tonight's candidates" : "no new step.");
-		for (int i = 0; i < in->nhistory; i++) {
-			fprintf(f, "<li%s><code>",
-				i < in->history_regressions ? " class=\"note\"" : "");
-			esc(f, in->history[i]);
-			fprintf(f, "</code></li>\n");
-		}
-		fprintf(f, "</ul>\n");
+		html_missing(f, "", in->history_why);
+		return;
 	}
+	fprintf(f, "<p>The history in <code>");
+	esc(f, in->history_dir);
+	fprintf(f, "</code>: %s</p>\n<ul>\n",
+		in->nhistory ? "new steps and tonight's candidates" : "no new step.");
+	for (int i = 0; i < in->nhistory; i++) {
+		fprintf(f, "<li%s><code>", i < in->history_regressions ? " class=\"note\"" : "");
+		esc(f, in->history[i]);
+		fprintf(f, "</code></li>\n");
+	}
+	fprintf(f, "</ul>\n");
+}
 
+static void html_machine(FILE *f, const struct page_input *in)
+{
 	fprintf(f,
 		"<h2 id=\"machine\">Machine check</h2>\n<p>What makes this machine's figures "
 		"noisy (<code>ringbench system</code>, when the report was written):</p>\n<ul>\n");
@@ -289,7 +294,11 @@ int page_html(const char *path, const struct page_input *in)
 		fprintf(f, "</li>\n");
 	}
 	fprintf(f, "</ul>\n");
+}
 
+/* How to reproduce the run, and when the page was written. */
+static void html_tail(FILE *f, const struct page_input *in)
+{
 	fprintf(f, "<h2 id=\"reproduce\">How to reproduce</h2>\n<pre>");
 	char *text = NULL;
 	size_t len = 0;
@@ -305,6 +314,21 @@ int page_html(const char *path, const struct page_input *in)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 	fprintf(f, "</pre>\n<p class=\"meta\">Written by ringbench %s.</p>\n</body>\n</html>\n",
 		when);
+}
+
+int page_html(const char *path, const struct page_input *in)
+{
+	char tmp[1300];
+	FILE *f = writeup_open_tmp(path, tmp, sizeof(tmp));
+	if (!f)
+		return -1;
+	html_head(f, in);
+	html_verdict(f, in);
+	html_charts(f, in);
+	html_startup(f, in);
+	html_history(f, in);
+	html_machine(f, in);
+	html_tail(f, in);
 	return writeup_close_tmp(f, tmp, path);
 }
 

@@ -11,9 +11,10 @@
  * file starts with the format's signature. */
 #include "report/plot.h"
 
+#include "judge/states.h"
+#include "judge/stats.h"
 #include "judge/writeup.h"
 #include "measure/results.h"
-#include "judge/stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +33,7 @@
 #define RINGBENCH_PLOTS_DIR "plots"
 #endif
 
-#define MAX_CASES	1024
 #define PLOT_TIMEOUT_MS 60000
-#define MAX_REPS	512
 
 static const struct {
 	const char *name, *heading;
@@ -99,29 +98,19 @@ static const char *look_title(const char *key)
 /* ---- the run's cases, in the state the chart is drawn in ---- */
 
 struct pcase {
+	const struct sample_case *s;
 	const char *name, *mode, *key; /* key: the wait strategy, or the transport */
 	double size, rate, capacity;
 	int n;
-	json_t *e[MAX_REPS]; /* the repetitions kept */
+	int *r; /* the repetitions kept: indexes into s's */
 };
 
 struct run {
 	struct pcase *c;
 	int nc;
 	int dropped; /* repetitions left out: another state, or unsteady */
+	int *kept;   /* every case's r, one after the other */
 };
-
-static const char *sget(json_t *e, const char *k)
-{
-	json_t *v = json_object_get(e, k);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-static double nget(json_t *e, const char *k)
-{
-	json_t *v = json_object_get(e, k);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 /* "bare line 61 ns", or "bare line 58-68 ns". */
 static void state_text(char *out, size_t n, double lo, double hi)
@@ -132,101 +121,88 @@ static void state_text(char *out, size_t n, double lo, double hi)
 		snprintf(out, n, "bare line %.0f-%.0f ns", lo, hi);
 }
 
-/* The state (index into st) one repetition was taken in; -1 if none. */
-static int entry_state(const struct states *st, json_t *e)
+/* The probe of every repetition of cur, case after case (0 where it has
+ * none); *n of them.  NULL out of memory. */
+static double *probes_of(const struct sample_set *cur, int *n)
 {
-	if (!st->used)
-		return 0;
-	double m = probe_state(nget(e, "state_before_ns"), nget(e, "state_after_ns"));
-	if (!(m > 0))
-		return -1;
-	for (int k = 0; k < st->n; k++)
-		if (m >= st->lo[k] && m <= st->hi[k])
-			return k;
-	return -1;
+	*n = 0;
+	for (int i = 0; i < cur->ncases; i++)
+		*n += cur->cases[i].n;
+	double *probe = malloc(((size_t)*n + 1) * sizeof(*probe));
+	int k = 0;
+	for (int i = 0; probe && i < cur->ncases; i++)
+		for (int r = 0; r < cur->cases[i].n; r++)
+			probe[k++] = cur->cases[i].steady[r] ? cur->cases[i].state[r] : 0;
+	return probe;
 }
 
-/* Group the results' repetitions by case, keeping those taken in the state
- * most of them were taken in (*state_out: its index, -1 without probes). */
-static int run_read(json_t *doc, const struct sample_set *cur, struct run *r, struct states *st,
-		    int *state_out)
+/* A case of the chart: s, its repetitions r[0..n) kept (n > 0). */
+static void pcase_of(struct pcase *c, const struct sample_case *s, int *r, int n)
+{
+	*c = (struct pcase){.s = s, .name = s->name, .mode = s->mode, .r = r, .n = n};
+	c->key = strcmp(s->transport, "ring") == 0 ? s->wait : s->transport;
+	/* no size: left out of every chart by size */
+	c->size = s->size > 0 && s->size < 1e15 ? s->size : NAN;
+	c->rate = s->rate;
+	c->capacity = s->capacity;
+}
+
+/* Cases in the order the file first has a repetition of them kept. */
+static int cmp_first_kept(const void *pa, const void *pb)
+{
+	const struct pcase *a = pa, *b = pb;
+	return a->s->entry[a->r[0]] - b->s->entry[b->r[0]];
+}
+
+static void run_free(struct run *r)
+{
+	free(r->c);
+	free(r->kept);
+}
+
+/* The cases of cur with the repetitions taken in the state most of them
+ * were taken in (*state_out: its index in st, -1 without a steady probe,
+ * when every repetition is kept). */
+static int run_read(const struct sample_set *cur, struct run *r, struct states *st, int *state_out)
 {
 	memset(r, 0, sizeof(*r));
-	const struct sample_set *sets[1] = {cur};
-	states_find(sets, 1, st);
-	json_t *b = json_object_get(doc, "benchmarks");
-	size_t i;
-	json_t *e;
-	int count[STATES_MAX] = {0};
-	json_array_foreach(b, i, e)
-	{
-		int k = entry_state(st, e);
-		if (k >= 0 && k < STATES_MAX)
-			count[k]++;
-	}
-	int best = 0;
-	for (int k = 1; k < st->n; k++)
-		if (count[k] > count[best])
-			best = k;
-	/* Probes, but not one steady pair: no state to draw in, so every
-	 * repetition is drawn and the title says there was none. */
-	if (st->used && st->n == 0)
-		st->used = false;
-	*state_out = st->used ? best : -1;
-	r->c = calloc(MAX_CASES, sizeof(*r->c));
-	if (!r->c)
+	int n;
+	double *probe = probes_of(cur, &n);
+	r->c = calloc((size_t)cur->ncases + 1, sizeof(*r->c));
+	r->kept = malloc(((size_t)n + 1) * sizeof(*r->kept));
+	if (!probe || !r->c || !r->kept) {
+		free(probe);
+		run_free(r);
 		return -1;
-	json_array_foreach(b, i, e)
-	{
-		const char *name = sget(e, "name");
-		if (strcmp(sget(e, "run_type"), "aggregate") == 0 ||
-		    json_is_true(json_object_get(e, "error_occurred")) || !name[0])
-			continue;
-		if (st->used && entry_state(st, e) != best) {
-			r->dropped++;
-			continue;
-		}
-		struct pcase *c = NULL;
-		for (int k = 0; k < r->nc && !c; k++)
-			if (strcmp(r->c[k].name, name) == 0)
-				c = &r->c[k];
-		if (!c) {
-			if (r->nc == MAX_CASES)
-				continue;
-			c = &r->c[r->nc++];
-			c->name = name;
-			c->mode = sget(e, "mode");
-			const char *tp = sget(e, "transport");
-			c->key = strcmp(tp, "ring") == 0 ? sget(e, "wait") : tp;
-			c->size = nget(e, "size");
-			if (!(c->size > 0 && c->size < 1e15))
-				c->size = NAN; /* no size: left out of every chart by size */
-			c->rate = nget(e, "rate");
-			c->capacity = nget(e, "capacity");
-		}
-		if (c->n < MAX_REPS)
-			c->e[c->n++] = e;
 	}
+	int best = *state_out = states_main(probe, n, st), k = 0, used = 0;
+	for (int i = 0; i < cur->ncases; i++) {
+		const struct sample_case *s = &cur->cases[i];
+		int *kept = r->kept + used, nk = 0;
+		for (int j = 0; j < s->n; j++, k++)
+			if (best < 0 || states_which(st, probe[k]) == best)
+				kept[nk++] = j;
+			else
+				r->dropped++;
+		if (nk > 0)
+			pcase_of(&r->c[r->nc++], s, kept, nk);
+		used += nk;
+	}
+	free(probe);
+	qsort(r->c, (size_t)r->nc, sizeof(*r->c), cmp_first_kept);
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The median of one figure over a case's kept repetitions (v: the figure,
+ * one value per repetition of the case); NaN if none has it. */
+static double median(const struct pcase *c, const double *v)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* The median of a field over a case's repetitions; NaN if none has it. */
-static double median(const struct pcase *c, const char *field)
-{
-	double v[MAX_REPS];
+	double x[c->n + 1];
 	int n = 0;
-	for (int i = 0; i < c->n; i++) {
-		double x = nget(c->e[i], field);
-		if (isfinite(x))
-			v[n++] = x;
-	}
-	return stats_median(v, n);
+	for (int i = 0; i < c->n; i++)
+		if (isfinite(v[c->r[i]]))
+			x[n++] = v[c->r[i]];
+	return stats_median(x, n);
 }
 
 /* ---- writing the files ---- */
@@ -428,8 +404,8 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 		gp_comment(f->d, "%s: size_bytes msgs_per_s bytes_per_s", keys[k]);
 		for (int a = 0; a < n; a++) {
 			fprintf(f->d, "%.0f %.6g %.6g\n", by[a]->size,
-				median(by[a], "items_per_second"),
-				median(by[a], "bytes_per_second"));
+				median(by[a], by[a]->s->v[FIG_RATE]),
+				median(by[a], by[a]->s->chart[CF_BYTES_RATE]));
 			int s = 0;
 			while (s < nsizes && sizes[s] != by[a]->size)
 				s++;
@@ -447,7 +423,7 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 	}
 	gp_series(f->v, "s", nb, titles, style);
 	char list[400] = "", tics[800] = "";
-	qsort(sizes, (size_t)nsizes, sizeof(sizes[0]), cmp_double);
+	stats_sort(sizes, nsizes);
 	for (int s = 0; s < nsizes; s++) {
 		char t[32], tic[64];
 		size_text(t, sizeof(t), sizes[s]);
@@ -471,12 +447,20 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 
 /* ---- chart 2: latency percentiles ---- */
 
+/* Two of them are judged (p50 and p99), the rest are drawn only. */
 static const struct {
-	const char *field;
+	int fig; /* an enum fig where judged, else an enum chart_fig */
+	bool judged;
 	double p;
-} pcts[] = {{"p50_ns", 50}, {"p75_ns", 75},    {"p90_ns", 90},	   {"p95_ns", 95},
-	    {"p99_ns", 99}, {"p999_ns", 99.9}, {"p9999_ns", 99.99}};
+} pcts[] = {{FIG_P50, true, 50},     {CF_P75, false, 75}, {CF_P90, false, 90},
+	    {CF_P95, false, 95},     {FIG_P99, true, 99}, {CF_P999, false, 99.9},
+	    {CF_P9999, false, 99.99}};
 #define NPCTS ((int)(sizeof(pcts) / sizeof(pcts[0])))
+
+static double pct_median(const struct pcase *c, int p)
+{
+	return median(c, pcts[p].judged ? c->s->v[pcts[p].fig] : c->s->chart[pcts[p].fig]);
+}
 
 /* One panel: a block per key of the mode's cases (the smallest size). */
 static int latency_panel(const struct run *r, const char *mode, const char *prefix, FILE *d,
@@ -497,11 +481,11 @@ static int latency_panel(const struct run *r, const char *mode, const char *pref
 			if (!best || c->size < best->size)
 				best = c;
 		}
-		if (!best || !isfinite(median(best, "p50_ns")))
+		if (!best || !isfinite(median(best, best->s->v[FIG_P50])))
 			continue;
 		gp_comment(d, "%s %s: percentile one_over_1_minus_p ns", mode, keys[k]);
 		for (int p = 0; p < NPCTS; p++) {
-			double x = median(best, pcts[p].field);
+			double x = pct_median(best, p);
 			if (isfinite(x))
 				fprintf(d, "%g %.6g %.6g\n", pcts[p].p, 100 / (100 - pcts[p].p), x);
 		}
@@ -632,27 +616,44 @@ static void name_key(char *out, size_t n, const char *name)
 	}
 }
 
-static int chart_change(const struct plot_input *in, struct files *f, char *why, size_t wn,
-			char *caption, size_t cn)
+/* Row r of a judgement as a row of the chart, turned so that positive is
+ * better. */
+static void crow_of(struct crow *w, const struct judge_row *r, const struct sample_case *c)
+{
+	int better = fig_info[r->fig].better;
+	w->x = 100 * r->change * better;
+	w->lo = 100 * (better > 0 ? r->lo : -r->hi);
+	w->hi = 100 * (better > 0 ? r->hi : -r->lo);
+	/* A count has no interval: the bar is the point. */
+	if (!isfinite(w->lo) || !isfinite(w->hi))
+		w->lo = w->hi = w->x;
+	/* The verdict's threshold is on the log of the ratio: a figure that
+	 * falls must fall to 1/(1+t) to pass it, one that grows must grow by
+	 * t. */
+	double t = r->threshold, fall = -100 * t / (1 + t), grow = 100 * t;
+	w->worse = better > 0 ? fall : -grow;
+	w->better = better > 0 ? grow : -fall;
+	w->status = r->v == V_REGRESSION ? 1 : r->v == V_IMPROVEMENT ? 2 : 0;
+	char key[64], sn[160];
+	name_key(key, sizeof(key), r->name);
+	w->mode = mode_rank(c->mode);
+	w->look = look_of(key);
+	w->fig = r->fig;
+	const char *sz = strstr(r->name, "/size:");
+	w->size = sz ? atof(sz + 6) : 0;
+	short_name(sn, sizeof(sn), r->name);
+	snprintf(w->label, sizeof(w->label), "%s, %s", sn, fig_info[r->fig].label);
+}
+
+/* The rows drawn: each case's headline figure and any other that changed,
+ * with a change to draw (*skipped: those without one).  *xlim: the
+ * largest distance from 0 any of them reaches, at least 10%. */
+static int change_rows(const struct plot_input *in, struct crow *rows, int *skipped, double *xlim)
 {
 	const struct judgement *j = in->judgement;
-	if (!j) {
-		snprintf(why, wn,
-			 "no base to compare with: give --baseline FILE or --ab FILE (this "
-			 "machine has no stored baseline)");
-		return -1;
-	}
-	if (j->changed[0]) {
-		snprintf(why, wn, "no verdict: %s", j->changed);
-		return -1;
-	}
-	struct crow *rows = calloc((size_t)j->nrows + 1, sizeof(*rows));
-	if (!rows) {
-		snprintf(why, wn, "out of memory");
-		return -1;
-	}
-	int n = 0, reg = 0, imp = 0, skipped = 0;
-	double xlim = 10;
+	int n = 0;
+	*skipped = 0;
+	*xlim = 10;
 	for (int i = 0; i < j->nrows; i++) {
 		const struct judge_row *r = &j->rows[i];
 		const struct sample_case *c = sample_find(in->cur, r->name);
@@ -660,52 +661,23 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		if (!c || (r->fig != headline(c) && !marked))
 			continue;
 		if (!isfinite(r->change)) {
-			skipped++;
+			(*skipped)++;
 			continue;
 		}
 		struct crow *w = &rows[n++];
-		int better = fig_info[r->fig].better;
-		w->x = 100 * r->change * better;
-		w->lo = 100 * (better > 0 ? r->lo : -r->hi);
-		w->hi = 100 * (better > 0 ? r->hi : -r->lo);
-		/* A count has no interval: the bar is the point. */
-		if (!isfinite(w->lo) || !isfinite(w->hi))
-			w->lo = w->hi = w->x;
-		/* The verdict's threshold is on the log of the ratio: a figure
-		 * that falls must fall to 1/(1+t) to pass it, one that grows
-		 * must grow by t. */
-		double t = r->threshold, fall = -100 * t / (1 + t), grow = 100 * t;
-		w->worse = better > 0 ? fall : -grow;
-		w->better = better > 0 ? grow : -fall;
-		w->status = r->v == V_REGRESSION ? 1 : r->v == V_IMPROVEMENT ? 2 : 0;
-		reg += w->status == 1;
-		imp += w->status == 2;
-		char key[64], sn[160];
-		name_key(key, sizeof(key), r->name);
-		w->mode = mode_rank(c->mode);
-		w->look = look_of(key);
-		w->fig = r->fig;
-		const char *sz = strstr(r->name, "/size:");
-		w->size = sz ? atof(sz + 6) : 0;
-		short_name(sn, sizeof(sn), r->name);
-		snprintf(w->label, sizeof(w->label), "%s, %s", sn, fig_info[r->fig].label);
+		crow_of(w, r, c);
 		double m = fmax(fmax(fabs(w->x), fmax(fabs(w->lo), fabs(w->hi))),
 				fmax(fabs(w->worse), fabs(w->better)));
-		if (m > xlim)
-			xlim = m;
+		if (m > *xlim)
+			*xlim = m;
 	}
-	if (n == 0) {
-		free(rows);
-		snprintf(why, wn, "no case of the results has a figure judged against the base%s",
-			 skipped ? " (no machine state in common)" : "");
-		return -1;
-	}
-	qsort(rows, (size_t)n, sizeof(*rows), cmp_crow);
-	/* Past +-200% the axis would squash every other row: such a change
-	 * is drawn at the edge, and its label says what it is. */
-	bool cut = xlim > 200;
-	xlim = fmin(xlim, 200) * 1.1;
-	double edge = xlim / 1.1;
+	return n;
+}
+
+/* Past +-edge the axis would squash every other row: such a change is
+ * drawn at the edge, and its label says what it is. */
+static void clip_rows(struct crow *rows, int n, double edge)
+{
 	for (int i = 0; i < n; i++) {
 		struct crow *w = &rows[i];
 		if (fabs(w->x) > edge) {
@@ -719,17 +691,64 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 		w->worse = fmax(-edge, w->worse);
 		w->better = fmin(edge, w->better);
 	}
-	fprintf(
-	    f->d,
-	    "# row label change_pct lo_pct hi_pct worse_threshold_pct better_threshold_pct status "
-	    "(0 same or small, 1 regression, 2 improvement); "
-	    "turned so that positive is better\n");
+}
+
+static void write_change_rows(FILE *d, const struct crow *rows, int n)
+{
+	fprintf(d, "# row label change_pct lo_pct hi_pct worse_threshold_pct "
+		   "better_threshold_pct status (0 same or small, 1 regression, 2 improvement); "
+		   "turned so that positive is better\n");
 	for (int i = 0; i < n; i++) {
-		fprintf(f->d, "%d ", i);
-		gp_field(f->d, rows[i].label);
-		fprintf(f->d, " %.4f %.4f %.4f %.4f %.4f %d\n", rows[i].x, rows[i].lo, rows[i].hi,
+		fprintf(d, "%d ", i);
+		gp_field(d, rows[i].label);
+		fprintf(d, " %.4f %.4f %.4f %.4f %.4f %d\n", rows[i].x, rows[i].lo, rows[i].hi,
 			rows[i].worse, rows[i].better, rows[i].status);
 	}
+}
+
+/* Why the change chart cannot be drawn, or 0 when it can. */
+static int change_drawable(const struct judgement *j, char *why, size_t wn)
+{
+	if (!j) {
+		snprintf(why, wn,
+			 "no base to compare with: give --baseline FILE or --ab FILE (this "
+			 "machine has no stored baseline)");
+		return -1;
+	}
+	if (j->changed[0]) {
+		snprintf(why, wn, "no verdict: %s", j->changed);
+		return -1;
+	}
+	return 0;
+}
+
+static int chart_change(const struct plot_input *in, struct files *f, char *why, size_t wn,
+			char *caption, size_t cn)
+{
+	if (change_drawable(in->judgement, why, wn))
+		return -1;
+	struct crow *rows = calloc((size_t)in->judgement->nrows + 1, sizeof(*rows));
+	if (!rows) {
+		snprintf(why, wn, "out of memory");
+		return -1;
+	}
+	int skipped, reg = 0, imp = 0;
+	double xlim;
+	int n = change_rows(in, rows, &skipped, &xlim);
+	if (n == 0) {
+		free(rows);
+		snprintf(why, wn, "no case of the results has a figure judged against the base%s",
+			 skipped ? " (no machine state in common)" : "");
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		reg += rows[i].status == 1, imp += rows[i].status == 2;
+	qsort(rows, (size_t)n, sizeof(*rows), cmp_crow);
+	/* A change beyond 200% would squash every other row. */
+	bool cut = xlim > 200;
+	xlim = fmin(xlim, 200) * 1.1;
+	clip_rows(rows, n, xlim / 1.1);
+	write_change_rows(f->d, rows, n);
 	free(rows);
 	fprintf(f->v, "rows = %d\nxlim = %.2f\n", n, xlim);
 	gp_var(f->v, "against", "%s", in->judged_against ? in->judged_against : "base");
@@ -763,6 +782,120 @@ static const struct {
 };
 #define NKEYS ((int)(sizeof(keycases) / sizeof(keycases[0])))
 
+/* The trend's lines: one per series of a key case. */
+#define TREND_BLOCKS 64
+
+/* The trend's panels, each one case (the first the history has of its
+ * key), and its lines. */
+struct trend {
+	int panel, block;
+	const char *pname[NKEYS]; /* each panel's case */
+	int pkey[NKEYS];	  /* each panel's key case, an index into keycases */
+	char titles[TREND_BLOCKS][96];
+	int style[TREND_BLOCKS];
+};
+
+/* Key case k's series (one per machine state) into d, a block each;
+ * returns how many, *name the case they are of. */
+static int trend_series(const struct history *h, const struct history_analysis *a, int k, FILE *d,
+			struct trend *t, const char **name)
+{
+	int nstate = 0;
+	*name = NULL;
+	for (int s = 0; s < a->nseries && t->block < TREND_BLOCKS; s++) {
+		const struct history_series *se = &a->series[s];
+		if (se->fig != keycases[k].fig ||
+		    strncmp(se->name, keycases[k].prefix, strlen(keycases[k].prefix)) ||
+		    (*name && strcmp(*name, se->name)))
+			continue;
+		*name = se->name;
+		gp_comment(d, "%s %s, state %.0f-%.0f ns: night value run", se->name,
+			   fig_info[se->fig].label, se->lo, se->hi);
+		for (int p = 0; p < se->n; p++)
+			fprintf(d, "%d %.6g %d\n", h->runs[se->run[p]].night + 1,
+				se->v[p] * keycases[k].scale, se->run[p]);
+		fprintf(d, "\n\n");
+		char *title = t->titles[t->block];
+		if (se->hi > 0)
+			state_text(title, sizeof(t->titles[0]), se->lo, se->hi);
+		else
+			snprintf(title, sizeof(t->titles[0]), "no state probes");
+		t->style[t->block] = 1 + nstate % 9;
+		nstate++;
+		t->block++;
+	}
+	return nstate;
+}
+
+/* A panel of key case k for name, its lines nstate blocks from first. */
+static void trend_panel(FILE *v, struct trend *t, int k, const char *name, int first, int nstate)
+{
+	t->pname[t->panel] = name;
+	t->pkey[t->panel] = k;
+	int panel = ++t->panel;
+	char s[160];
+	short_name(s, sizeof(s), name);
+	fprintf(v, "p%d_first = %d\np%d_n = %d\n", panel, first, panel, nstate);
+	char var[32];
+	snprintf(var, sizeof(var), "p%d_title", panel);
+	gp_var(v, var, "%s, %s", s, fig_info[keycases[k].fig].label);
+	snprintf(var, sizeof(var), "p%d_ylabel", panel);
+	gp_var(v, var, "%s", keycases[k].ylabel);
+}
+
+/* Panel p's steps into sf, a row each, from *nsteps on. */
+static void trend_panel_steps(FILE *sf, FILE *v, const struct history *h,
+			      const struct history_analysis *a, const struct trend *t, int p,
+			      int *nsteps)
+{
+	int k = t->pkey[p - 1], before = *nsteps;
+	for (int i = 0; i < a->nsteps; i++) {
+		const struct history_step *st = &a->steps[i];
+		const struct history_series *se = st->series;
+		if (se->fig != keycases[k].fig || strcmp(se->name, t->pname[p - 1]))
+			continue;
+		double x = (st->night_before + st->night_after) / 2.0 + 1;
+		double y = se->v[st->step->at] * keycases[k].scale;
+		char label[200];
+		snprintf(label, sizeof(label), "%+.1f%% at %s%s", 100 * st->step->change,
+			 h->nights[st->night_after].revision,
+			 st->regression ? " (regression)" : "");
+		fprintf(sf, "%d %.2f %.6g ", p, x, y);
+		gp_field(sf, label);
+		fprintf(sf, "\n");
+		(*nsteps)++;
+	}
+	fprintf(v, "p%d_step0 = %d\np%d_nsteps = %d\n", p, before, p, *nsteps - before);
+}
+
+/* The steps: a second file, one row per step, panel by panel; each panel
+ * draws its rows (every ::first::last), and a panel without a step draws
+ * none (gnuplot 5.4 crashed on labels whose rows were all filtered out).
+ * Returns how many steps, or -1 with why. */
+static int trend_steps(const struct history *h, const struct history_analysis *a,
+		       const struct trend *t, struct files *f, char *why, size_t wn)
+{
+	char steps[1200];
+	snprintf(steps, sizeof(steps), "%s/data/trend-steps.dat", f->out);
+	FILE *sf = fopen(steps, "w");
+	if (!sf) {
+		snprintf(why, wn, "cannot write %s: %s", steps, strerror(errno));
+		return -1;
+	}
+	fprintf(sf,
+		"# panel night_position value label (steps found at the revision after them)\n");
+	int nsteps = 0;
+	for (int p = 1; p <= t->panel; p++)
+		trend_panel_steps(sf, f->v, h, a, t, p, &nsteps);
+	if (fclose(sf)) {
+		snprintf(why, wn, "cannot write %s: %s", steps, strerror(errno));
+		return -1;
+	}
+	gp_var(f->v, "steps", "%s", steps);
+	fprintf(f->v, "nsteps = %d\n", nsteps);
+	return nsteps;
+}
+
 static int chart_trend(const struct plot_input *in, struct files *f, char *why, size_t wn,
 		       char *caption, size_t cn)
 {
@@ -775,51 +908,15 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 			 h ? h->dir : "the history folder");
 		return -1;
 	}
-	int panel = 0, block = 0, nsteps = 0;
-	char titles[64][96];
-	int style[64];
-	/* Each panel is one case (the first the history has of its key). */
-	const char *pname[NKEYS];
-	int pkey[NKEYS];
+	struct trend t = {0};
 	for (int k = 0; k < NKEYS; k++) {
-		int first = block, nstate = 0;
-		const char *name = NULL;
-		for (int s = 0; s < a->nseries && block < 64; s++) {
-			const struct history_series *se = &a->series[s];
-			if (se->fig != keycases[k].fig ||
-			    strncmp(se->name, keycases[k].prefix, strlen(keycases[k].prefix)) ||
-			    (name && strcmp(name, se->name)))
-				continue;
-			name = se->name;
-			gp_comment(f->d, "%s %s, state %.0f-%.0f ns: night value run", se->name,
-				   fig_info[se->fig].label, se->lo, se->hi);
-			for (int p = 0; p < se->n; p++)
-				fprintf(f->d, "%d %.6g %d\n", h->runs[se->run[p]].night + 1,
-					se->v[p] * keycases[k].scale, se->run[p]);
-			fprintf(f->d, "\n\n");
-			if (se->hi > 0)
-				state_text(titles[block], sizeof(titles[block]), se->lo, se->hi);
-			else
-				snprintf(titles[block], sizeof(titles[block]), "no state probes");
-			style[block] = 1 + nstate % 9;
-			nstate++;
-			block++;
-		}
-		if (!nstate)
-			continue;
-		pname[panel] = name;
-		pkey[panel] = k;
-		panel++;
-		char s[160];
-		short_name(s, sizeof(s), name);
-		fprintf(f->v, "p%d_first = %d\np%d_n = %d\n", panel, first, panel, nstate);
-		char var[32];
-		snprintf(var, sizeof(var), "p%d_title", panel);
-		gp_var(f->v, var, "%s, %s", s, fig_info[keycases[k].fig].label);
-		snprintf(var, sizeof(var), "p%d_ylabel", panel);
-		gp_var(f->v, var, "%s", keycases[k].ylabel);
+		int first = t.block;
+		const char *name;
+		int nstate = trend_series(h, a, k, f->d, &t, &name);
+		if (nstate)
+			trend_panel(f->v, &t, k, name, first, nstate);
 	}
-	if (panel == 0) {
+	if (t.panel == 0) {
 		snprintf(
 		    why, wn,
 		    "the history at %s has none of the key cases (spin stream 64 B and 4 KiB, "
@@ -827,47 +924,11 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 		    h->dir, HISTORY_MIN_REPS);
 		return -1;
 	}
-	gp_series(f->v, "b", block, titles, style);
-	fprintf(f->v, "panels = %d\nnights = %d\n", panel, h->nnights);
-	/* The steps: a second file, one row per step, panel by panel; each
-	 * panel draws its rows (every ::first::last), and a panel without a
-	 * step draws none (gnuplot 5.4 crashed on labels whose rows were all
-	 * filtered out). */
-	char steps[1200];
-	snprintf(steps, sizeof(steps), "%s/data/trend-steps.dat", f->out);
-	FILE *sf = fopen(steps, "w");
-	if (!sf) {
-		snprintf(why, wn, "cannot write %s: %s", steps, strerror(errno));
+	gp_series(f->v, "b", t.block, t.titles, t.style);
+	fprintf(f->v, "panels = %d\nnights = %d\n", t.panel, h->nnights);
+	int nsteps = trend_steps(h, a, &t, f, why, wn);
+	if (nsteps < 0)
 		return -1;
-	}
-	fprintf(sf,
-		"# panel night_position value label (steps found at the revision after them)\n");
-	for (int p = 1; p <= panel; p++) {
-		int k = pkey[p - 1], before = nsteps;
-		for (int i = 0; i < a->nsteps; i++) {
-			const struct history_step *st = &a->steps[i];
-			const struct history_series *se = st->series;
-			if (se->fig != keycases[k].fig || strcmp(se->name, pname[p - 1]))
-				continue;
-			double x = (st->night_before + st->night_after) / 2.0 + 1;
-			double y = se->v[st->step->at] * keycases[k].scale;
-			char label[200];
-			snprintf(label, sizeof(label), "%+.1f%% at %s%s", 100 * st->step->change,
-				 h->nights[st->night_after].revision,
-				 st->regression ? " (regression)" : "");
-			fprintf(sf, "%d %.2f %.6g ", p, x, y);
-			gp_field(sf, label);
-			fprintf(sf, "\n");
-			nsteps++;
-		}
-		fprintf(f->v, "p%d_step0 = %d\np%d_nsteps = %d\n", p, before, p, nsteps - before);
-	}
-	if (fclose(sf)) {
-		snprintf(why, wn, "cannot write %s: %s", steps, strerror(errno));
-		return -1;
-	}
-	gp_var(f->v, "steps", "%s", steps);
-	fprintf(f->v, "nsteps = %d\n", nsteps);
 	snprintf(caption, cn,
 		 "The key cases night by night from the history in %s (%d nights, the newest "
 		 "last), one line per machine state; a star marks each step the step "
@@ -930,17 +991,17 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 		if (!lo && !hi)
 			continue;
 		gp_field(f->d, look_title(keys[k]));
-		double v[4] = {lo ? median(lo, "producer_cpu_ns_per_msg") : NAN,
-			       lo ? median(lo, "consumer_cpu_ns_per_msg") : NAN,
-			       hi ? median(hi, "producer_cpu_ns_per_msg") : NAN,
-			       hi ? median(hi, "consumer_cpu_ns_per_msg") : NAN};
+		double v[4] = {lo ? median(lo, lo->s->v[FIG_PROD_CPU]) : NAN,
+			       lo ? median(lo, lo->s->v[FIG_CONS_CPU]) : NAN,
+			       hi ? median(hi, hi->s->v[FIG_PROD_CPU]) : NAN,
+			       hi ? median(hi, hi->s->v[FIG_CONS_CPU]) : NAN};
 		for (int i = 0; i < 4; i++) {
 			fprintf(f->d, isfinite(v[i]) ? " %.6g" : " NaN", v[i]);
 			tiny += v[i] < 1;
 		}
 		fprintf(f->d, "\n");
 		if (hi && !strcmp(hi->key, "spin"))
-			hi_rate = median(hi, "items_per_second");
+			hi_rate = median(hi, hi->s->v[FIG_RATE]);
 		rows++;
 	}
 	char lr[48], hs[32], hr[96] = "as fast as it goes";
@@ -1122,6 +1183,15 @@ static int make_data_dir(const char *out, char dir[1100], char *why, size_t wn)
 	return -1;
 }
 
+/* "machine, date, revision": the machine id cut where it would cut the
+ * revision off. */
+static void run_title(char *out, size_t n, const struct sample_set *cur)
+{
+	const char *rev = cur->revision, *date = cur->date, *mid = cur->machine_id;
+	snprintf(out, n, "%.240s, %.10s, revision %s", mid[0] ? mid : "machine ?",
+		 date[0] ? date : "date ?", rev[0] ? rev : "?");
+}
+
 int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -1148,8 +1218,7 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 	struct run r;
 	struct states st;
 	int state = -1;
-	json_t *ctx = json_object_get(in->results, "context");
-	if (run_read(in->results, in->cur, &r, &st, &state)) {
+	if (run_read(in->cur, &r, &st, &state)) {
 		for (int c = 0; c < PLOT_COUNT; c++)
 			snprintf(o->why[c], sizeof(o->why[c]), "out of memory");
 		return 0;
@@ -1158,10 +1227,7 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 		state_text(o->state, sizeof(o->state), st.lo[state], st.hi[state]);
 	else
 		snprintf(o->state, sizeof(o->state), "no state probes");
-	const char *rev = sget(ctx, "git_revision"), *date = sget(ctx, "date"),
-		   *mid = sget(ctx, "machine_id");
-	snprintf(o->title, sizeof(o->title), "%s, %.10s, revision %s", mid[0] ? mid : "machine ?",
-		 date[0] ? date : "date ?", rev[0] ? rev : "?");
+	run_title(o->title, sizeof(o->title), in->cur);
 	int drawn = 0;
 	for (int c = 0; c < PLOT_COUNT; c++) {
 		struct files f;
@@ -1205,7 +1271,7 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 			o->png[c][0] = o->svg[c][0] = 0;
 		}
 	}
-	free(r.c);
+	run_free(&r);
 	return drawn;
 }
 

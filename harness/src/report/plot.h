@@ -3,7 +3,7 @@
  * gnuplot scripts in plots/ (one per chart), each chart as PNG and SVG.
  *
  * One run's figures are drawn in one machine state: the state most of its
- * repetitions were taken in (verdict.h), named in every chart's title, so
+ * repetitions were taken in (states.h), named in every chart's title, so
  * that no line mixes figures from states 3x apart.  A chart whose inputs
  * are missing is not drawn, and says why; the others still are. */
 #ifndef PLOT_H
@@ -27,8 +27,8 @@ enum plot_chart {
 };
 
 struct plot_input {
-	json_t *results;	      /* the run's results document */
-	const struct sample_set *cur; /* the same, read for judging (its states) */
+	json_t *results;	      /* the run's results document (the charts read cur) */
+	const struct sample_set *cur; /* the run's results, every figure the charts draw */
 	/* Chart 3: a judgement of cur against a base, NULL if none. */
 	const struct judgement *judgement;
 	const char *judged_against; /* "baseline FILE", "A: FILE" */
