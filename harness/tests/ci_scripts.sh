@@ -153,8 +153,8 @@ grep -q "history $tmp/history: 2 nights" "$tmp/hist" || { cat "$tmp/hist"; fail 
 # fast as it runs now (copies of a real run, in the machine states that run
 # saw), then real checks night by night, until a second night in one of
 # those states confirms the step (five at most).  A step reported on the
-# first night, or reported twice, fails.  The host moves its two CPUs
-# between states (30, 65, 300 ns here) from one run to the next, so five
+# first night, or reported twice, fails.  A VM's host can move its two CPUs
+# between states (docs/verdicts.md) from one run to the next, so five
 # nights may share no state with the copies: then this says so, and the
 # rule is left to test_history.c, which tests it on made-up nights.
 rb=$RINGBENCH_RELEASE_DIR/harness/ringbench

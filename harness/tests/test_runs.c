@@ -4,14 +4,14 @@
  *
  * The model is what this project's machines show: every run draws its own
  * conditions and keeps them for its whole length, so a run's repetitions
- * sit tight (2% here) around a level of the run's own, and that level moves
+ * sit tight (a few percent) around a level of the run's own, and that level moves
  * from run to run by far more.  Two run-level models are simulated:
  *   - normal: each case's level moves by a normal draw (sd 10%, the median
- *     run-to-run spread of quick's figures measured here over six runs;
+ *     run-to-run spread of quick's figures, docs/verdicts.md;
  *     the widest figures move 35%), plus 5% common to every case of a run;
  *   - offsets: each run is off by a draw of 20-40% in either direction,
- *     for every case of the run alike (the issue's description of the
- *     machine).
+ *     for every case of the run alike (a machine whose runs move as a
+ *     whole).
  * What is tested:
  *   - the t statistic's tails and quantiles against printed tables;
  *   - 1000 simulated A/A checks per model (a 6-run base, 8 cases of 5
@@ -19,10 +19,10 @@
  *     for the whole check (shared by its 40 figures), so about 10 in 1000
  *     at most are expected; 20 is past the 99.8th percentile of
  *     Binomial(1000, 0.01), room for the seeded draw, and far below what
- *     the old method gives;
- *   - the old method (repetitions as draws) on the same runs: at least a
- *     quarter of the A/A checks against a base of one run fail (25 times
- *     alpha), the failure the run model exists to stop;
+ *     taking repetitions as draws gives;
+ *   - repetitions taken as draws, on the same runs: at least a quarter of
+ *     the A/A checks against a base of one run fail (25 times alpha), the
+ *     failure judging runs exists to stop;
  *   - a 50% step (a case's throughput halved, its times doubled) against
  *     a 20-run base in the normal model is found in at least 75 of 100
  *     checks (85 with this seed), and at most 3 of them call an unchanged
@@ -265,13 +265,12 @@ static void test_detect(void)
 	}
 }
 
-/* A figure that spreads widely within a run (a p99 of a fixed-rate run:
- * here 10 us to 1.6 ms among one run's repetitions), and a current run
- * with only 3 repetitions in the base's state where the base's runs have
- * 10: the median of 3 spreads more than the medians of 10 the base's
- * spread was measured on, which the verdict must allow for (a check here
- * called such a run's p99 +2135% with every repetition of the base's
- * runs as wide). */
+/* A figure that spreads widely within a run (a fixed-rate run's p99 can
+ * range over two orders of magnitude among one run's repetitions), and a
+ * current run with only 3 repetitions in the base's state where the base's
+ * runs have 10: the median of 3 spreads more than the medians of 10 the
+ * base's spread was measured on, which the verdict must allow for, or it
+ * calls such a p99 a regression of thousands of percent (docs/verdicts.md). */
 static void test_few_reps(void)
 {
 	int alarms = 0, checks = 500;

@@ -40,9 +40,6 @@
 #ifndef RINGBENCH_HYPERFINE
 #define RINGBENCH_HYPERFINE "hyperfine"
 #endif
-#ifndef RINGBENCH_SOURCE_DIR
-#define RINGBENCH_SOURCE_DIR "."
-#endif
 
 #define STARTUP_TIMEOUT_NS 5000000000LL /* any one step: a hang fails the run */
 #define STARTUP_MESSAGE	   "ringbench startup: the first message"
@@ -591,8 +588,8 @@ static int measure(const struct startup_opts *o, const char *exe, const char *ae
 	/* Beside a baseline build: rounds of STARTUP_ROUND runs of every
 	 * command, the two builds' turn about (A B, then B A), so that each
 	 * run of one is paired with the run of the other taken beside it; a
-	 * start's time drifts by a fifth within seconds here, which one block
-	 * of each would take for a change. */
+	 * start's time drifts within seconds by more than the floor
+	 * (docs/charts.md), which one block of each would take for a change. */
 	int per = aexe && o->runs > STARTUP_ROUND ? STARTUP_ROUND : o->runs;
 	int rounds = (o->runs + per - 1) / per, rc = 0;
 	for (int r = 0; r < rounds && !rc; r++) {
@@ -734,7 +731,9 @@ static void output_paths(const struct startup_opts *o, char out[1200], char hf[1
 		char stamp[32];
 		time_t now = time(NULL);
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
-		snprintf(out, 1200, "%s/results/runs/startup-%s.json", RINGBENCH_SOURCE_DIR, stamp);
+		char dir[900];
+		bench_results_dir("runs", dir, sizeof(dir));
+		snprintf(out, 1200, "%s/startup-%s.json", dir, stamp);
 	}
 	if (o->export_json)
 		snprintf(hf, 1300, "%s", o->export_json);

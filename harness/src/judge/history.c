@@ -1,9 +1,10 @@
 /* history.c: the nightly history and its steps (history.h). */
 #include "judge/history.h"
 
-#include "measure/results.h"
 #include "judge/states.h"
 #include "judge/stats.h"
+#include "measure/bench.h"
+#include "measure/results.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,16 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef RINGBENCH_SOURCE_DIR
-#define RINGBENCH_SOURCE_DIR "."
-#endif
-
 /* The figures whose series are searched for steps. */
 static const enum fig searched[] = {FIG_RATE, FIG_TIME, FIG_P50, FIG_P99};
 
 void history_default_dir(char *out, size_t n, const char *machine_id)
 {
-	snprintf(out, n, "%s/results/history/%s", RINGBENCH_SOURCE_DIR, machine_id);
+	char dir[900];
+	bench_results_dir("history", dir, sizeof(dir));
+	snprintf(out, n, "%s/%s", dir, machine_id);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -319,9 +318,9 @@ static int add_step(const struct history *h, struct history_analysis *a,
 	 * is no level to fail a night against: a figure's night-to-night
 	 * spread is not known yet.  A tail percentile's steps are shown and
 	 * fail nothing: from night to night it moves by tens of percent for
-	 * two nights running (a fixed-rate case's p99 here: +34% on nights 8
-	 * and 9 of ten of one build), heavier-tailed than the fit's noise;
-	 * the verdict judges it in pairs, against the baseline's build. */
+	 * nights running (docs/verdicts.md gives a case), heavier-tailed than
+	 * the fit's noise; the verdict judges it in pairs, against the
+	 * baseline's build. */
 	hs->regression = hs->fresh && hs->worse && hs->beyond && tonight && st->at >= s->n - 2 &&
 			 st->n_before >= HISTORY_MIN_BEFORE && s->fig != FIG_P99;
 	if (hs->regression)

@@ -9,7 +9,7 @@
  * A series is one figure of one case in one machine state: a point per
  * night that has at least HISTORY_MIN_REPS steady repetitions of the case
  * in that state (the median of them).  The night is the unit: a re-run
- * taken minutes after its night's run (older checks made one) shares that
+ * taken minutes after its night's run (a second run in one night) shares that
  * night's conditions and is no second point.  States are found over the
  * whole history (verdict.h), so a night in the slow state neither raises
  * nor hides a step in the fast one.  steps.h finds where each series'

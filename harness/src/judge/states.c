@@ -137,9 +137,9 @@ double states_ratio(const struct bench_case *c, const struct bench_run *ours,
 		return NAN;
 	double *probe = v + reps + 1;
 	int n = same_state_rounds(c, ours, ref, reps, v, probe);
-	/* A ratio differs between states (the ring over lamport at 64 bytes,
-	 * 1.6x in one here and 2.0x in the other): the rounds of the main
-	 * state only, as the charts draw a run. */
+	/* A ratio differs between states too (docs/measuring.md gives one
+	 * measured): the rounds of the main state only, as the charts draw a
+	 * run. */
 	struct states st;
 	int main_state = states_main(probe, n, &st), m = 0;
 	for (int j = 0; j < n; j++)

@@ -2,9 +2,9 @@
  * table's ratios and the charts.
  *
  * Every repetition carries a probe of its two CPUs (results.h): the round
- * trip of a bare cache line, taken before and after it.  This machine's
- * probes come in states, as the host places the two virtual CPUs, and its
- * figures move with them, up to threefold.  A repetition whose two probes
+ * trip of a bare cache line, taken before and after it.  A machine's probes
+ * can come in states (a VM's, as the host places its two virtual CPUs), and
+ * its figures move with them, several times over (docs/verdicts.md).  A repetition whose two probes
  * disagree changed state while it ran and is in none.  The other probes
  * are grouped into states: sorted, a step of more than STATE_GAP between
  * neighbours starts a new one.  Figures are compared, and drawn, only
