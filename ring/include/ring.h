@@ -19,9 +19,9 @@
  * reads the peer's index with an acquire load.  The comment at each ordering
  * point names the operation it pairs with.
  *
- * Where the ring lives.  Since RING_VERSION 3 the ring (header and data)
- * is a memfd the creator seals against shrinking and growing
- * (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) before anyone can see it; the
+ * Where the ring lives.  The ring (header and data) is a memfd the creator
+ * seals against shrinking and growing (F_SEAL_SHRINK | F_SEAL_GROW |
+ * F_SEAL_SEAL) before anyone can see it; the
  * name in /dev/shm is only a pointer to it: one page holding a copy of the
  * header's line 0, whose fields creator_pid and creator_fd say where the
  * memfd is.  An attacher reads that page (never maps it), opens
@@ -161,28 +161,26 @@ extern "C" {
  *   - The producer registers for the barrier at attach; once registered and
  *     once it has seen the consumer's bit, it publishes with a plain release
  *     store and a plain load of the waiter flag.  Until then (a consumer
- *     not yet attached, one built before the flag, one whose membarrier
- *     failed) it keeps the fence, which is always safe.
+ *     not yet attached, one that does not know the flag, one whose
+ *     membarrier failed) it keeps the fence, which is always safe.
  * The membarrier runs a full barrier on every CPU running a registered
  * process, the producer's among them (a producer not running passes one at
  * its context switch): either the producer's record word is visible to the
  * consumer's last look, or the producer's later load of the flag sees it
  * set (Dekker, the fence moved to the side about to sleep anyway);
- * ring/tests/test_litmus.c runs that pair between two pinned processes:
- * never both missed with the barrier, hundreds of times in 20,000 rounds
- * without it.  A
- * hybrid consumer has spun 50 us first (a futex wait on a hybrid ring does
- * not), so the membarrier (9 us on the 2-vCPU VM here, and an interrupt of
- * the producer's CPU) lands on an idle path; the fence it replaces was on
- * every publish.  Measured with ringbench ab here (the fence against this
- * handshake, 20 pairs over both machine states): hybrid 64-byte stream
- * 22.3 -> 28.2 M/s, 0.98x spin in the fast state and 0.99x in the slow;
- * consumer CPU at 10K messages/s +16%; latency p50 unchanged.
+ * ring/tests/test_litmus.c runs that pair between two pinned processes,
+ * with the barrier (where both must never miss) and without it (the
+ * control that shows the test can see a lost wake); docs/design.md gives
+ * the counts.  A hybrid consumer has spun 50 us first (a futex wait on a
+ * hybrid ring does not), so the membarrier (microseconds, and an interrupt
+ * of the producer's CPU) lands on an idle path, where the fence it replaces
+ * is on every publish.  docs/ring.md gives what the handshake costs and
+ * gains, as measured with ringbench ab.
  */
-/* 2, not 1: bit 1 was this protocol without the consumer's word, in one
- * commit (087718a); a build of it refuses these rings rather than pair a
- * fence-free producer with a consumer that did not say it calls the
- * barrier.  Builds before it ignore the field, and always fence. */
+/* The value 2, with bit 1 unused: attach refuses flag bits it does not
+ * know, so no build that reads bit 1 otherwise can pair a fence-free
+ * producer with a consumer that did not say it calls the barrier.  A
+ * consumer that never sets consumer_caps keeps its producer fenced. */
 #define RING_FLAG_ASYM_WAKE    2u
 #define RING_CAP_SLEEP_BARRIER 1u /* consumer_caps: it calls membarrier before sleeping */
 
@@ -222,7 +220,7 @@ enum ring_state {
  * died (anything else).  A second attacher in a held role fails to take the
  * lock.  The pid stays in the slot for people, and as a pidfd that wakes an
  * eventfd sleeper at once when that process exits.  Part of the protocol
- * since RING_VERSION 2.
+ * that RING_VERSION names.
  */
 
 /*
@@ -673,8 +671,7 @@ static inline void ring_publish(struct ring *r)
 	 * owns, and x86 commits stores in order, so made before the word they
 	 * would have held the message back.  And only once half the margin is
 	 * used, so it is a few lines every few messages, not a line each time
-	 * (measured here, spin, 64 bytes: ping-pong p50 190 -> 141 ns, the
-	 * copying stream 15-19 -> 25-29 M/s). */
+	 * (docs/ring.md, "Records", gives the effect measured). */
 	if (r->zero_to < r->tail_local + sizeof(struct ring_record) + RING_ZERO_AHEAD / 2)
 		ring__zero(r, r->tail_local + sizeof(struct ring_record) + RING_ZERO_AHEAD);
 }
