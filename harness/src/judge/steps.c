@@ -39,10 +39,9 @@ double steps_noise(const double *x, int n, double floor)
 }
 
 /* The level of x[i..j): its median. */
-static double seg_level(const double *x, int i, int j, double *scratch)
+static double seg_level(const double *x, int i, int j)
 {
-	memcpy(scratch, x + i, (size_t)(j - i) * sizeof(*scratch));
-	return stats_median(scratch, j - i);
+	return stats_median(x + i, j - i);
 }
 
 int steps_find(const double *x, int n, const struct step_opts *o, struct step *out, int max,
@@ -118,8 +117,8 @@ int steps_find(const double *x, int n, const struct step_opts *o, struct step *o
 		int a = starts[i + 1], b = starts[i];
 		int e = i > 0 ? starts[i - 1] : n;
 		struct step st = {.at = b, .n_before = b - a, .n_after = e - b};
-		st.before = seg_level(x, a, b, scratch);
-		st.after = seg_level(x, b, e, scratch);
+		st.before = seg_level(x, a, b);
+		st.after = seg_level(x, b, e);
 		st.change = expm1(st.after - st.before);
 		double se = noise * sqrt(1.0 / st.n_before + 1.0 / st.n_after);
 		st.confidence = 1 - erfc(fabs(st.after - st.before) / se / sqrt(2.0));
@@ -133,7 +132,7 @@ int steps_find(const double *x, int n, const struct step_opts *o, struct step *o
 	if (k < max && n - 1 - a >= 2) {
 		struct step st = {
 		    .at = n - 1, .n_before = n - 1 - a, .n_after = 1, .candidate = true};
-		st.before = seg_level(x, a, n - 1, scratch);
+		st.before = seg_level(x, a, n - 1);
 		st.after = x[n - 1];
 		st.change = expm1(st.after - st.before);
 		double se = noise * sqrt(1.0 / st.n_before + 1.0);
