@@ -95,6 +95,92 @@ static uint64_t parse_count(const char *s, const char *what)
 	return (uint64_t)(v * (double)mul);
 }
 
+static void defaults(struct opts *o)
+{
+	*o = (struct opts){.mode = "stream",
+			   .wait = RING_WAIT_SPIN,
+			   .size_lo = 64,
+			   .size_hi = 64,
+			   .capacity = 1 << 20,
+			   .messages = 1000000,
+			   .cpu = {-1, -1},
+			   .full = 1,
+			   .timeout_ns = 5000000000LL,
+			   .seed = 0x5eed};
+	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+		o->cpu[0] = 0, o->cpu[1] = 1;
+	snprintf(o->name, sizeof(o->name), "/ringstress.%d.%llx", (int)getpid(),
+		 (unsigned long long)sys_now_ns() & 0xffffff);
+}
+
+/* --size N or MIN-MAX. */
+static void parse_size(const char *arg, struct opts *o)
+{
+	const char *dash = strchr(arg, '-');
+	if (dash) {
+		/* argv is handed on to the workers: parse a copy. */
+		char lo_s[32];
+		snprintf(lo_s, sizeof(lo_s), "%.*s", (int)(dash - arg), arg);
+		o->size_lo = parse_count(lo_s, "size");
+		o->size_hi = parse_count(dash + 1, "size");
+	} else {
+		o->size_lo = o->size_hi = parse_count(arg, "size");
+	}
+}
+
+/* Option c with its value arg into o: false if the value is bad. */
+static bool parse_option(int c, const char *arg, struct opts *o)
+{
+	switch (c) {
+	case 'm':
+		if (strcmp(arg, "stream") && strcmp(arg, "pingpong"))
+			return false;
+		o->mode = arg;
+		break;
+	case 'w': return ring_wait_parse(arg, &o->wait) == 0;
+	case 's': parse_size(arg, o); break;
+	case 'c': o->capacity = parse_count(arg, "capacity"); break;
+	case 'n': o->messages = parse_count(arg, "messages"); break;
+	case 'p':
+		if (strcmp(arg, "none") == 0)
+			o->cpu[0] = o->cpu[1] = -1;
+		else if (sscanf(arg, "%d,%d", &o->cpu[0], &o->cpu[1]) != 2 || o->cpu[0] < 0 ||
+			 o->cpu[1] < 0)
+			return false;
+		break;
+	case 'v':
+		if (strcmp(arg, "full") && strcmp(arg, "seq"))
+			return false;
+		o->full = strcmp(arg, "full") == 0;
+		break;
+	case 't': o->timeout_ns = (int64_t)parse_count(arg, "timeout") * 1000000; break;
+	case 'k':
+		if (strcmp(arg, "producer") && strcmp(arg, "consumer"))
+			return false;
+		o->kill = arg;
+		break;
+	case 'K': o->kill_after_ms = (int)parse_count(arg, "kill-after-ms"); break;
+	case 'e': o->consumer_env = arg; break;
+	case 'N': snprintf(o->name, sizeof(o->name), "%s", arg); break;
+	case 'W': o->worker = arg; break;
+	case 'P': o->parent = (pid_t)parse_count(arg, "parent"); break;
+	case 'S': o->seed = parse_count(arg, "seed"); break;
+	case 'h': usage(stdout); exit(0);
+	default: usage(stderr); exit(EXIT_USAGE);
+	}
+	return true;
+}
+
+/* The option getopt read last, and its value, named as bad. */
+static void bad_value(char **argv) __attribute__((noreturn));
+
+static void bad_value(char **argv)
+{
+	fprintf(stderr, "ring_stress: bad value for --%s: '%s'\n", argv[optind - 1] + 2, optarg);
+	usage(stderr);
+	exit(EXIT_USAGE);
+}
+
 static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {{"mode", 1, 0, 'm'},
@@ -114,88 +200,19 @@ static void parse(int argc, char **argv, struct opts *o)
 					   {"parent", 1, 0, 'P'},
 					   {"help", 0, 0, 'h'},
 					   {0, 0, 0, 0}};
-	*o = (struct opts){.mode = "stream",
-			   .wait = RING_WAIT_SPIN,
-			   .size_lo = 64,
-			   .size_hi = 64,
-			   .capacity = 1 << 20,
-			   .messages = 1000000,
-			   .cpu = {-1, -1},
-			   .full = 1,
-			   .timeout_ns = 5000000000LL,
-			   .seed = 0x5eed};
-	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
-		o->cpu[0] = 0, o->cpu[1] = 1;
-	snprintf(o->name, sizeof(o->name), "/ringstress.%d.%llx", (int)getpid(),
-		 (unsigned long long)sys_now_ns() & 0xffffff);
+	defaults(o);
 	int c;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (strcmp(optarg, "stream") && strcmp(optarg, "pingpong"))
-				goto bad;
-			o->mode = optarg;
-			break;
-		case 'w':
-			if (ring_wait_parse(optarg, &o->wait))
-				goto bad;
-			break;
-		case 's': {
-			char *dash = strchr(optarg, '-');
-			if (dash) {
-				/* argv is handed on to the workers: parse a copy. */
-				char lo_s[32];
-				snprintf(lo_s, sizeof(lo_s), "%.*s", (int)(dash - optarg), optarg);
-				o->size_lo = parse_count(lo_s, "size");
-				o->size_hi = parse_count(dash + 1, "size");
-			} else {
-				o->size_lo = o->size_hi = parse_count(optarg, "size");
-			}
-			break;
-		}
-		case 'c': o->capacity = parse_count(optarg, "capacity"); break;
-		case 'n': o->messages = parse_count(optarg, "messages"); break;
-		case 'p':
-			if (strcmp(optarg, "none") == 0)
-				o->cpu[0] = o->cpu[1] = -1;
-			else if (sscanf(optarg, "%d,%d", &o->cpu[0], &o->cpu[1]) != 2 ||
-				 o->cpu[0] < 0 || o->cpu[1] < 0)
-				goto bad;
-			break;
-		case 'v':
-			if (strcmp(optarg, "full") && strcmp(optarg, "seq"))
-				goto bad;
-			o->full = strcmp(optarg, "full") == 0;
-			break;
-		case 't': o->timeout_ns = (int64_t)parse_count(optarg, "timeout") * 1000000; break;
-		case 'k':
-			if (strcmp(optarg, "producer") && strcmp(optarg, "consumer"))
-				goto bad;
-			o->kill = optarg;
-			break;
-		case 'K': o->kill_after_ms = (int)parse_count(optarg, "kill-after-ms"); break;
-		case 'e': o->consumer_env = optarg; break;
-		case 'N': snprintf(o->name, sizeof(o->name), "%s", optarg); break;
-		case 'W': o->worker = optarg; break;
-		case 'P': o->parent = (pid_t)parse_count(optarg, "parent"); break;
-		case 'S': o->seed = parse_count(optarg, "seed"); break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(EXIT_USAGE);
-		}
-	}
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
+		if (!parse_option(c, optarg, o))
+			bad_value(argv);
 	if (optind < argc)
-		goto bad;
+		bad_value(argv);
 	size_t need = o->full ? PAYLOAD_MIN_FULL : PAYLOAD_MIN_SEQ;
 	if (o->size_lo < need || o->size_hi < o->size_lo) {
 		fprintf(stderr, "ring_stress: sizes must be at least %zu bytes and MIN <= MAX\n",
 			need);
 		exit(EXIT_USAGE);
 	}
-	return;
-bad:
-	fprintf(stderr, "ring_stress: bad value for --%s: '%s'\n", argv[optind - 1] + 2, optarg);
-	usage(stderr);
-	exit(EXIT_USAGE);
 }
 
 /* ---- workers ---- */
@@ -484,7 +501,25 @@ struct child {
 	FILE *f;
 };
 
-static int driver(int argc, char **argv, struct opts *o)
+/* The driver's run, as its steps share it. */
+struct drive {
+	const struct opts *o;
+	int argc;
+	char **argv;
+	struct ring *rings[2];
+	char names[2][RING_NAME_MAX + 1];
+	bool pp;
+	int nrings;
+	int rc;
+	char *self;	      /* this executable, for the workers */
+	int64_t start, limit; /* the deadline, then INT64_MAX once it has struck */
+	int64_t flowing_at;   /* both attached and messages moving */
+	bool unlinked;	      /* names removed once both sides mapped them */
+	bool killed;	      /* --kill: the victim was sent SIGKILL */
+	struct child ch[2];
+};
+
+static int check_cpus(const struct opts *o)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	for (int i = 0; i < 2; i++)
@@ -492,162 +527,206 @@ static int driver(int argc, char **argv, struct opts *o)
 			fprintf(stderr,
 				"ring_stress: CPU %d does not exist (this machine has %ld)\n",
 				o->cpu[i], ncpu);
-			return EXIT_USAGE;
+			return -1;
 		}
-	struct ring_config cfg = {.capacity = o->capacity, .wait = o->wait};
-	struct ring *rings[2] = {0};
-	char names[2][RING_NAME_MAX + 1];
-	bool pp = strcmp(o->mode, "pingpong") == 0;
-	int nrings = pp ? 2 : 1;
-	if (pp)
-		ring_names(o, names[0], names[1]);
-	else
-		snprintf(names[0], sizeof(names[0]), "%s", o->name);
-	int rc = EXIT_OK;
-	int64_t flowing_at = 0; /* both attached and messages moving */
-	bool unlinked = false;	/* names removed once both sides mapped them */
-	struct child ch[2] = {{.role = "producer"}, {.role = "consumer"}};
-	for (int i = 0; i < nrings; i++) {
-		int e = ring_create(&rings[i], names[i], &cfg, RING_ROLE_NONE);
-		if (e) {
-			fprintf(stderr, "ring_stress: %s\n", ring_last_error());
-			rc = EXIT_USAGE;
-			goto out;
-		}
-	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	return 0;
+}
 
-	char *self = realpath("/proc/self/exe", NULL);
-	int64_t start = sys_now_ns();
-	/* A worker's every call is bounded by the timeout; give the whole run
-	 * generous room and then kill: the driver itself never hangs. */
-	int64_t limit = start + 4 * o->timeout_ns + (int64_t)(o->messages / 1000 + 1) * 1000000;
-	bool killed = false;
-	/* The producer first, the consumer once the producer is attached and
-	 * (in a stream) has published: a consumer then always has messages
-	 * waiting, whatever is wrong with its mapping, so a fault shows on the
-	 * data path and not only as an empty ring. */
-	for (int i = 0; i < 2; i++) {
-		int fds[2];
-		if (i == 1) {
-			while (!ch[0].done && !interrupted && sys_now_ns() < limit) {
-				for (int k = 0; k < nrings; k++)
-					(void)ring_serve(rings[k], 0);
-				struct ring_header *h = rings[0]->hdr;
-				if (atomic_load(&h->producer_pid) > 0 &&
-				    (pp ? atomic_load(&rings[1]->hdr->consumer_pid) > 0
-					: atomic_load(&h->tail) > 0))
-					break;
-				if (waitpid(ch[0].pid, &ch[0].status, WNOHANG) == ch[0].pid)
-					ch[0].done = true;
-				struct timespec ts = {0, 200000};
-				nanosleep(&ts, NULL);
-			}
+/* The ring, or for ping-pong the two rings, by name. */
+static int create_rings(struct drive *d)
+{
+	const struct opts *o = d->o;
+	struct ring_config cfg = {.capacity = o->capacity, .wait = o->wait};
+	d->pp = strcmp(o->mode, "pingpong") == 0;
+	d->nrings = d->pp ? 2 : 1;
+	if (d->pp)
+		ring_names(o, d->names[0], d->names[1]);
+	else
+		snprintf(d->names[0], sizeof(d->names[0]), "%.*s", RING_NAME_MAX, o->name);
+	for (int i = 0; i < d->nrings; i++)
+		if (ring_create(&d->rings[i], d->names[i], &cfg, RING_ROLE_NONE)) {
+			fprintf(stderr, "ring_stress: %s\n", ring_last_error());
+			return -1;
 		}
-		if (pipe(fds) < 0) {
-			rc = EXIT_USAGE;
-			goto reap;
-		}
-		ch[i].pid = spawn_worker(self, argc, argv, ch[i].role, o->name,
-					 i == 1 ? o->consumer_env : NULL, fds[1]);
-		close(fds[1]);
-		ch[i].f = fdopen(fds[0], "r");
-		if (ch[i].pid < 0) {
-			rc = EXIT_USAGE;
-			goto reap;
-		}
+	return 0;
+}
+
+/* Until the producer has attached and (in a stream) published, or has
+ * exited, or the run is interrupted or out of time. */
+static void wait_producer(struct drive *d)
+{
+	struct child *p = &d->ch[0];
+	while (!p->done && !interrupted && sys_now_ns() < d->limit) {
+		for (int k = 0; k < d->nrings; k++)
+			(void)ring_serve(d->rings[k], 0);
+		struct ring_header *h = d->rings[0]->hdr;
+		if (atomic_load(&h->producer_pid) > 0 &&
+		    (d->pp ? atomic_load(&d->rings[1]->hdr->consumer_pid) > 0
+			   : atomic_load(&h->tail) > 0))
+			break;
+		if (waitpid(p->pid, &p->status, WNOHANG) == p->pid)
+			p->done = true;
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
 	}
-	start = sys_now_ns();
-reap:
+}
+
+/* The producer first, the consumer once the producer is attached and (in a
+ * stream) has published: a consumer then always has messages waiting,
+ * whatever is wrong with its mapping, so a fault shows on the data path
+ * and not only as an empty ring.  Each one's stdout comes back on a pipe. */
+static bool spawn_workers(struct drive *d)
+{
+	for (int i = 0; i < 2; i++) {
+		struct child *c = &d->ch[i];
+		int fds[2];
+		if (i == 1)
+			wait_producer(d);
+		if (pipe(fds) < 0)
+			return false;
+		c->pid = spawn_worker(d->self, d->argc, d->argv, c->role, d->o->name,
+				      i == 1 ? d->o->consumer_env : NULL, fds[1]);
+		close(fds[1]);
+		c->f = fdopen(fds[0], "r");
+		if (c->pid < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Interrupted, or past the deadline: both killed, and the deadline gone so
+ * that this happens once. */
+static void stop_workers(struct drive *d, int64_t t)
+{
+	if (!interrupted)
+		fprintf(stderr, "ring_stress: workers still running after %lld ms: killed\n",
+			(long long)((t - d->start) / 1000000));
+	for (int i = 0; i < 2; i++)
+		if (!d->ch[i].done && d->ch[i].pid > 0)
+			kill(d->ch[i].pid, SIGKILL);
+	d->rc = interrupted ? EXIT_USAGE : EXIT_INTEGRITY;
+	d->limit = INT64_MAX;
+	interrupted = 0;
+}
+
+/* While the workers run: serve the rings, remove the names once both sides
+ * mapped them, kill the victim in --kill mode, and keep the deadline. */
+static void watch_rings(struct drive *d)
+{
+	const struct opts *o = d->o;
+	/* Eventfd rings: hand the descriptors to each attaching worker. */
+	for (int k = 0; k < d->nrings && !d->unlinked; k++)
+		(void)ring_serve(d->rings[k], 0);
+	int64_t t = sys_now_ns();
+	bool attached = d->rings[0] != NULL;
+	for (int i = 0; i < d->nrings; i++)
+		attached = attached && atomic_load(&d->rings[i]->hdr->producer_pid) > 0 &&
+			   atomic_load(&d->rings[i]->hdr->consumer_pid) > 0;
+	if (attached && !d->unlinked) {
+		/* Both mapped: the names are no longer needed, and a driver
+		 * killed from now on leaves nothing behind. */
+		for (int i = 0; i < d->nrings; i++)
+			ring_unlink(d->names[i]);
+		d->unlinked = true;
+	}
+	if (attached && !d->flowing_at && atomic_load(&d->rings[0]->hdr->tail) > 0)
+		d->flowing_at = t;
+	if (o->kill && !d->killed && d->flowing_at &&
+	    t - d->flowing_at >= (int64_t)o->kill_after_ms * 1000000) {
+		kill(d->ch[strcmp(o->kill, "producer") == 0 ? 0 : 1].pid, SIGKILL);
+		d->killed = true;
+	}
+	if (interrupted || t > d->limit)
+		stop_workers(d, t);
+}
+
+static void reap_workers(struct drive *d)
+{
 	for (int left = 2; left > 0;) {
 		left = 0;
 		for (int i = 0; i < 2; i++) {
-			if (ch[i].done || ch[i].pid <= 0)
+			struct child *c = &d->ch[i];
+			if (c->done || c->pid <= 0)
 				continue;
-			pid_t p = waitpid(ch[i].pid, &ch[i].status, WNOHANG);
-			if (p == ch[i].pid)
-				ch[i].done = true;
+			if (waitpid(c->pid, &c->status, WNOHANG) == c->pid)
+				c->done = true;
 			else
 				left++;
 		}
 		if (!left)
 			break;
-		/* Eventfd rings: hand the descriptors to each attaching worker. */
-		for (int k = 0; k < nrings && !unlinked; k++)
-			(void)ring_serve(rings[k], 0);
-		int64_t t = sys_now_ns();
-		bool attached = rings[0] != NULL;
-		for (int i = 0; i < nrings; i++)
-			attached = attached && atomic_load(&rings[i]->hdr->producer_pid) > 0 &&
-				   atomic_load(&rings[i]->hdr->consumer_pid) > 0;
-		if (attached && !unlinked) {
-			/* Both mapped: the names are no longer needed, and a
-			 * driver killed from now on leaves nothing behind. */
-			for (int i = 0; i < nrings; i++)
-				ring_unlink(names[i]);
-			unlinked = true;
-		}
-		if (attached && !flowing_at && atomic_load(&rings[0]->hdr->tail) > 0)
-			flowing_at = t;
-		if (o->kill && !killed && flowing_at &&
-		    t - flowing_at >= (int64_t)o->kill_after_ms * 1000000) {
-			kill(ch[strcmp(o->kill, "producer") == 0 ? 0 : 1].pid, SIGKILL);
-			killed = true;
-		}
-		if (interrupted || t > limit) {
-			if (!interrupted)
-				fprintf(
-				    stderr,
-				    "ring_stress: workers still running after %lld ms: killed\n",
-				    (long long)((t - start) / 1000000));
-			for (int i = 0; i < 2; i++)
-				if (!ch[i].done && ch[i].pid > 0)
-					kill(ch[i].pid, SIGKILL);
-			rc = interrupted ? EXIT_USAGE : EXIT_INTEGRITY;
-			limit = INT64_MAX;
-			interrupted = 0;
-		}
+		watch_rings(d);
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
 	}
-	free(self);
+}
+
+/* Each worker's first line of output: its figures. */
+static void read_outputs(struct drive *d)
+{
 	for (int i = 0; i < 2; i++)
-		if (ch[i].f) {
-			if (!fgets(ch[i].out, sizeof(ch[i].out), ch[i].f))
-				ch[i].out[0] = 0;
-			fclose(ch[i].f);
+		if (d->ch[i].f) {
+			if (!fgets(d->ch[i].out, sizeof(d->ch[i].out), d->ch[i].f))
+				d->ch[i].out[0] = 0;
+			fclose(d->ch[i].f);
 		}
-	if (rc != EXIT_OK)
-		goto out;
+}
+
+/* Start both workers and reap them under a deadline; Ctrl-C ends them. */
+static void run_workers(struct drive *d)
+{
+	const struct opts *o = d->o;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	d->self = realpath("/proc/self/exe", NULL);
+	d->start = sys_now_ns();
+	/* A worker's every call is bounded by the timeout; give the whole run
+	 * generous room and then kill: the driver itself never hangs. */
+	d->limit = d->start + 4 * o->timeout_ns + (int64_t)(o->messages / 1000 + 1) * 1000000;
+	if (spawn_workers(d))
+		d->start = sys_now_ns();
+	else
+		d->rc = EXIT_USAGE;
+	reap_workers(d);
+	free(d->self);
+	read_outputs(d);
+}
+
+static void exit_codes(const struct drive *d, int code[2])
+{
+	for (int i = 0; i < 2; i++)
+		code[i] = WIFEXITED(d->ch[i].status) ? WEXITSTATUS(d->ch[i].status)
+						     : 128 + WTERMSIG(d->ch[i].status);
+}
+
+/* --kill passes only if the victim died of our SIGKILL mid-run and the
+ * survivor reported the death. */
+static int judge_kill(const struct drive *d)
+{
+	const struct opts *o = d->o;
 	int code[2];
-	for (int i = 0; i < 2; i++)
-		code[i] = WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status)
-						  : 128 + WTERMSIG(ch[i].status);
-	if (o->kill) {
-		int victim = strcmp(o->kill, "producer") == 0 ? 0 : 1, survivor = 1 - victim;
-		bool by_us =
-		    WIFSIGNALED(ch[victim].status) && WTERMSIG(ch[victim].status) == SIGKILL;
-		rc = killed && by_us && code[survivor] == EXIT_PEER_DIED ? EXIT_OK : EXIT_INTEGRITY;
-		printf("kill %s: victim %s (%s), survivor %s exited %d (%s)\n", o->kill,
-		       killed ? "killed mid-run" : "never killed: messages never flowed",
-		       by_us ? "died of SIGKILL" : "did NOT die of our SIGKILL", ch[survivor].role,
-		       code[survivor],
-		       code[survivor] == EXIT_PEER_DIED ? "reported the death"
-							: "did NOT report the death");
-		goto out;
-	}
-	for (int i = 0; i < 2; i++)
-		if (code[i] != EXIT_OK) {
-			fprintf(stderr, "ring_stress: %s exited %d\n", ch[i].role, code[i]);
-			rc = code[i] == EXIT_USAGE ? EXIT_USAGE : EXIT_INTEGRITY;
-		}
-	if (rc != EXIT_OK)
-		goto out;
-	if (pp) {
+	exit_codes(d, code);
+	int victim = strcmp(o->kill, "producer") == 0 ? 0 : 1, survivor = 1 - victim;
+	int st = d->ch[victim].status;
+	bool by_us = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+	int rc = d->killed && by_us && code[survivor] == EXIT_PEER_DIED ? EXIT_OK : EXIT_INTEGRITY;
+	printf("kill %s: victim %s (%s), survivor %s exited %d (%s)\n", o->kill,
+	       d->killed ? "killed mid-run" : "never killed: messages never flowed",
+	       by_us ? "died of SIGKILL" : "did NOT die of our SIGKILL", d->ch[survivor].role,
+	       code[survivor],
+	       code[survivor] == EXIT_PEER_DIED ? "reported the death"
+						: "did NOT report the death");
+	return rc;
+}
+
+/* The figures the workers printed, as one line. */
+static void print_figures(const struct drive *d)
+{
+	const struct opts *o = d->o;
+	if (d->pp) {
 		long long p50, p99, max;
-		if (sscanf(ch[0].out, "rtt p50=%lld p99=%lld max=%lld", &p50, &p99, &max) == 3)
+		if (sscanf(d->ch[0].out, "rtt p50=%lld p99=%lld max=%lld", &p50, &p99, &max) == 3)
 			printf("pingpong wait=%s size=%zu n=%" PRIu64
 			       ": rtt p50 %lld ns, p99 %lld ns, "
 			       "max %lld ns\n",
@@ -655,21 +734,60 @@ reap:
 	} else {
 		long long ns;
 		unsigned long long bytes;
-		if (sscanf(ch[1].out, "consumer ns=%lld bytes=%llu", &ns, &bytes) == 2 && ns > 0)
+		if (sscanf(d->ch[1].out, "consumer ns=%lld bytes=%llu", &ns, &bytes) == 2 && ns > 0)
 			printf("stream wait=%s size=%zu-%zu capacity=%" PRIu64
 			       " verify=%s n=%" PRIu64 ": %.2f Mmsg/s, %.2f GB/s\n",
 			       ring_wait_name(o->wait), o->size_lo, o->size_hi, o->capacity,
 			       o->full ? "full" : "seq", o->messages,
 			       o->messages * 1e3 / (double)ns, (double)bytes / (double)ns);
 	}
-out:
-	for (int i = 0; i < nrings; i++)
-		if (rings[i]) {
-			ring_close(rings[i]);
-			if (!unlinked)
-				ring_unlink(names[i]);
+}
+
+/* Both workers exited 0, and their figures. */
+static int judge_run(const struct drive *d)
+{
+	int code[2], rc = EXIT_OK;
+	exit_codes(d, code);
+	for (int i = 0; i < 2; i++)
+		if (code[i] != EXIT_OK) {
+			fprintf(stderr, "ring_stress: %s exited %d\n", d->ch[i].role, code[i]);
+			rc = code[i] == EXIT_USAGE ? EXIT_USAGE : EXIT_INTEGRITY;
 		}
+	if (rc == EXIT_OK)
+		print_figures(d);
 	return rc;
+}
+
+/* The rings closed, and their names removed if the workers never got to
+ * it. */
+static void close_rings(struct drive *d)
+{
+	for (int i = 0; i < d->nrings; i++)
+		if (d->rings[i]) {
+			ring_close(d->rings[i]);
+			if (!d->unlinked)
+				ring_unlink(d->names[i]);
+		}
+}
+
+static int driver(int argc, char **argv, const struct opts *o)
+{
+	if (check_cpus(o))
+		return EXIT_USAGE;
+	struct drive d = {.o = o,
+			  .argc = argc,
+			  .argv = argv,
+			  .rc = EXIT_OK,
+			  .ch = {{.role = "producer"}, {.role = "consumer"}}};
+	if (create_rings(&d)) {
+		d.rc = EXIT_USAGE;
+	} else {
+		run_workers(&d);
+		if (d.rc == EXIT_OK)
+			d.rc = o->kill ? judge_kill(&d) : judge_run(&d);
+	}
+	close_rings(&d);
+	return d.rc;
 }
 
 int main(int argc, char **argv)

@@ -79,35 +79,33 @@ out:
 	return rc;
 }
 
-int cmd_ab(int argc, char **argv)
+static int ab_help(void)
 {
-	struct jcli j = {0};
-	judge_defaults(&j.opts, true);
-	int first, rc = judging_args(argc, argv, &j, &first, true);
-	if (rc)
-		return rc;
-	if (j.help) {
-		printf(
-		    "usage: ringbench ab BASE [HEAD] [SCENARIO...] [options]\n\n"
-		    "The pre-merge command: build BASE and HEAD (git revisions; HEAD defaults\n"
-		    "to the working tree, uncommitted changes included) Release in a temporary\n"
-		    "folder, or take two ringbench binaries given as paths; run the scenario\n"
-		    "(quick) with both, case by case and repetition by repetition (A B, then\n"
-		    "B A), so both see the same machine states; judge HEAD against BASE on\n"
-		    "pairs taken in the same state (signed-rank test, bootstrap interval).\n"
-		    "Run it before every merge:  ringbench ab main\n\n"
-		    "  --repetitions N   pairs per case (the scenario's, at least %d)\n"
-		    "  --cpus P,C        the two CPUs (the scenario's)\n"
-		    "  --out PREFIX      keep both runs' results as PREFIX-A.json, PREFIX-B.json\n"
-		    "  --instructions    instead of timing, count the instructions of each ring\n"
-		    "                    operation in both builds (their ring_gbench under\n"
-		    "                    valgrind's callgrind): 1%% or more is a change, no\n"
-		    "                    statistics (the count is the same every run)\n",
-		    AB_MIN_REPS);
-		printf(judging_options, "3%");
-		printf("\n%s", judging_exit_text);
-		return BENCH_PASS;
-	}
+	printf("usage: ringbench ab BASE [HEAD] [SCENARIO...] [options]\n\n"
+	       "The pre-merge command: build BASE and HEAD (git revisions; HEAD defaults\n"
+	       "to the working tree, uncommitted changes included) Release in a temporary\n"
+	       "folder, or take two ringbench binaries given as paths; run the scenario\n"
+	       "(quick) with both, case by case and repetition by repetition (A B, then\n"
+	       "B A), so both see the same machine states; judge HEAD against BASE on\n"
+	       "pairs taken in the same state (signed-rank test, bootstrap interval).\n"
+	       "Run it before every merge:  ringbench ab main\n\n"
+	       "  --repetitions N   pairs per case (the scenario's, at least %d)\n"
+	       "  --cpus P,C        the two CPUs (the scenario's)\n"
+	       "  --out PREFIX      keep both runs' results as PREFIX-A.json, PREFIX-B.json\n"
+	       "  --instructions    instead of timing, count the instructions of each ring\n"
+	       "                    operation in both builds (their ring_gbench under\n"
+	       "                    valgrind's callgrind): 1%% or more is a change, no\n"
+	       "                    statistics (the count is the same every run)\n",
+	       AB_MIN_REPS);
+	printf(judging_options, "3%");
+	printf("\n%s", judging_exit_text);
+	return BENCH_PASS;
+}
+
+/* BASE, then HEAD (a revision or a binary) if the next argument is one,
+ * then the scenarios; the builds come from the repository we run in. */
+static int ab_sides(int argc, char **argv, int first, struct build b[2], char *scen[32], int *nscen)
+{
 	if (first >= argc)
 		return usage_error("ab: name the BASE revision (for example: ringbench ab main)");
 	char top[512];
@@ -116,16 +114,16 @@ int cmd_ab(int argc, char **argv)
 		snprintf(top, sizeof(top), "%s", RINGBENCH_SOURCE_DIR);
 	builds_init(top, "ringbench ab");
 
-	struct build b[2] = {{.arg = argv[first]}, {.arg = NULL}};
-	int nscen = 0;
-	char *scen[32];
+	b[0] = (struct build){.arg = argv[first]};
+	b[1] = (struct build){.arg = NULL};
+	*nscen = 0;
 	for (int i = first + 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool exe = build_is_binary(a);
 		if (i == first + 1 && (exe || (!is_scenario(a) && build_is_revision(a))))
 			b[1].arg = a;
-		else if (is_scenario(a) && nscen < 32)
-			scen[nscen++] = argv[i];
+		else if (is_scenario(a) && *nscen < 32)
+			scen[(*nscen)++] = argv[i];
 		else
 			return usage_error("ab: '%s' is neither a revision, a ringbench binary nor "
 					   "a scenario",
@@ -135,7 +133,103 @@ int cmd_ab(int argc, char **argv)
 	if (!base_exe && !build_is_revision(b[0].arg))
 		return usage_error("ab: '%s' is not a git revision in %s, nor a ringbench binary",
 				   b[0].arg, builds_root());
+	return 0;
+}
 
+/* Both builds made (or taken) and, where workers will run, speaking our
+ * protocol; Ctrl-C while they build stops at the next step. */
+static int ab_prepare(const struct jcli *j, struct build b[2])
+{
+	judging_catch_signals();
+	int rc = build_prepare(&b[0], "A", j->instructions, false);
+	if (!rc && !bench_interrupted)
+		rc = build_prepare(&b[1], "B", j->instructions, false);
+	if (!rc && bench_interrupted)
+		rc = BENCH_USAGE;
+	/* Counting runs no workers: the protocol does not matter then. */
+	if (!rc && !j->instructions)
+		rc = build_check_protocol(&b[0]);
+	if (!rc && !j->instructions)
+		rc = build_check_protocol(&b[1]);
+	return rc;
+}
+
+/* Each build's document tagged with its side and revision, and kept as
+ * PREFIX-A.json and PREFIX-B.json with --out. */
+static void ab_keep_results(const struct jcli *j, const struct build b[2], struct session *ss)
+{
+	for (int k = 0; k < 2; k++) {
+		json_t *ctx = json_object_get(ss->doc[k], "context");
+		json_object_set_new(ctx, "git_revision", json_string(b[k].label));
+		json_object_set_new(ctx, "ab_build", json_string(k ? "B" : "A"));
+		if (j->out) {
+			char path[1100];
+			snprintf(path, sizeof(path), "%s-%s.json", j->out, k ? "B" : "A");
+			if (results_write(ss->doc[k], path))
+				fprintf(stderr, "ringbench ab: cannot write %s: %s\n", path,
+					strerror(errno));
+		}
+	}
+}
+
+/* Both builds run interleaved, case by case, and judged pair by pair. */
+static int ab_measure(struct jcli *j, const struct build b[2], struct bench_case *cases, int ncases,
+		      const struct spec *spec, int64_t t0, double build_s)
+{
+	fprintf(stderr,
+		"ringbench ab: A = %s, B = %s; %d cases x %d pairs (+%d warm-up), interleaved "
+		"(builds took %.0f s)\n",
+		b[0].label, b[1].label, ncases, spec->repetitions, spec->warmup, build_s);
+	j->lim.stall_ns = 2000000000LL;
+	struct session ss = {.cases = cases,
+			     .ncases = ncases,
+			     .reps = spec->repetitions,
+			     .warm = spec->warmup,
+			     .lim = j->lim,
+			     .exe = {b[0].exe, b[1].exe},
+			     .label = {"A", "B"},
+			     .nbuilds = 2,
+			     .scenario = spec->scenario,
+			     .cpu = {spec->cpu[0], spec->cpu[1]},
+			     .progress = "ab"};
+	struct sample_set sa_set = {0}, sb_set = {0};
+	int rc = session_run(&ss);
+	if (rc == BENCH_USAGE)
+		goto done;
+	judging_note_system(&ss);
+	ab_keep_results(j, b, &ss);
+	if ((rc = judging_sample_of(&ss, 0, b[0].label, &sa_set)) ||
+	    (rc = judging_sample_of(&ss, 1, b[1].label, &sb_set)))
+		goto done;
+	struct judgement jd;
+	const char *labels[2] = {"A", "B"};
+	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
+	double total = (double)(sys_now_ns() - t0) / 1e9;
+	rc = judging_report(j, "ab", &sa_set, &sb_set, labels, total, &jd, NULL);
+	judgement_free(&jd);
+	fprintf(stderr, "ringbench ab: %.0f s in all (builds %.0f s, measuring %.0f s)\n", total,
+		build_s, ss.seconds);
+done:
+	session_free(&ss);
+	sample_free(&sa_set);
+	sample_free(&sb_set);
+	return rc;
+}
+
+int cmd_ab(int argc, char **argv)
+{
+	struct jcli j = {0};
+	judge_defaults(&j.opts, true);
+	int first, rc = judging_args(argc, argv, &j, &first, true);
+	if (rc)
+		return rc;
+	if (j.help)
+		return ab_help();
+	struct build b[2];
+	char *scen[32];
+	int nscen = 0;
+	if ((rc = ab_sides(argc, argv, first, b, scen, &nscen)))
+		return rc;
 	struct spec spec;
 	struct bench_case *cases = NULL;
 	int ncases = judging_cases(nscen, scen, "quick", &j, &spec, &cases);
@@ -145,73 +239,12 @@ int cmd_ab(int argc, char **argv)
 		spec.repetitions = AB_MIN_REPS;
 
 	int64_t t0 = sys_now_ns();
-	judging_catch_signals();
-	rc = build_prepare(&b[0], "A", j.instructions, false);
-	if (!rc && !bench_interrupted)
-		rc = build_prepare(&b[1], "B", j.instructions, false);
-	if (!rc && bench_interrupted)
-		rc = BENCH_USAGE;
-	/* Counting runs no workers: the protocol does not matter then. */
-	if (!rc && !j.instructions)
-		rc = build_check_protocol(&b[0]);
-	if (!rc && !j.instructions)
-		rc = build_check_protocol(&b[1]);
+	rc = ab_prepare(&j, b);
 	double build_s = (double)(sys_now_ns() - t0) / 1e9;
-	struct session ss = {0};
-	struct sample_set sa_set = {0}, sb_set = {0};
-	if (rc)
-		goto done;
-	if (j.instructions) {
+	if (!rc && j.instructions)
 		rc = ab_instructions(&j, b, t0);
-		goto done;
-	}
-	fprintf(stderr,
-		"ringbench ab: A = %s, B = %s; %d cases x %d pairs (+%d warm-up), interleaved "
-		"(builds took %.0f s)\n",
-		b[0].label, b[1].label, ncases, spec.repetitions, spec.warmup, build_s);
-	j.lim.stall_ns = 2000000000LL;
-	ss = (struct session){.cases = cases,
-			      .ncases = ncases,
-			      .reps = spec.repetitions,
-			      .warm = spec.warmup,
-			      .lim = j.lim,
-			      .exe = {b[0].exe, b[1].exe},
-			      .label = {"A", "B"},
-			      .nbuilds = 2,
-			      .scenario = spec.scenario,
-			      .cpu = {spec.cpu[0], spec.cpu[1]},
-			      .progress = "ab"};
-	rc = session_run(&ss);
-	if (rc == BENCH_USAGE)
-		goto done;
-	judging_note_system(&ss);
-	for (int k = 0; k < 2; k++) {
-		json_t *ctx = json_object_get(ss.doc[k], "context");
-		json_object_set_new(ctx, "git_revision", json_string(b[k].label));
-		json_object_set_new(ctx, "ab_build", json_string(k ? "B" : "A"));
-		if (j.out) {
-			char path[1100];
-			snprintf(path, sizeof(path), "%s-%s.json", j.out, k ? "B" : "A");
-			if (results_write(ss.doc[k], path))
-				fprintf(stderr, "ringbench ab: cannot write %s: %s\n", path,
-					strerror(errno));
-		}
-	}
-	if ((rc = judging_sample_of(&ss, 0, b[0].label, &sa_set)) ||
-	    (rc = judging_sample_of(&ss, 1, b[1].label, &sb_set)))
-		goto done;
-	struct judgement jd;
-	const char *labels[2] = {"A", "B"};
-	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
-	double total = (double)(sys_now_ns() - t0) / 1e9;
-	rc = judging_report(&j, "ab", &sa_set, &sb_set, labels, total, &jd, NULL);
-	judgement_free(&jd);
-	fprintf(stderr, "ringbench ab: %.0f s in all (builds %.0f s, measuring %.0f s)\n", total,
-		build_s, ss.seconds);
-done:
-	session_free(&ss);
-	sample_free(&sa_set);
-	sample_free(&sb_set);
+	else if (!rc)
+		rc = ab_measure(&j, b, cases, ncases, &spec, t0, build_s);
 	builds_cleanup(b, 2);
 	free(cases);
 	return rc;

@@ -175,282 +175,382 @@ done:
 
 enum check_method { CHECK_AUTO, CHECK_INTERLEAVE, CHECK_STORED };
 
-int cmd_check(int argc, char **argv)
-{
-	struct jcli j = {0};
-	judge_defaults(&j.opts, false);
-	int first, rc = judging_args(argc, argv, &j, &first, true);
-	if (rc)
-		return rc;
-	if (j.help) {
-		printf(
-		    "usage: ringbench check [SCENARIO...] [--baseline FILE] [options]\n\n"
-		    "The nightly command: run the scenario (quick) and judge it against this\n"
-		    "machine's baseline (results/baselines/<machine-id>.json, or FILE).  With no\n"
-		    "baseline it saves this run as the baseline and says so (exit 0).\n\n"
-		    "Two methods.  interleave (where a build of the baseline's revision can be\n"
-		    "made: from git, kept in results/builds/ for the next night): the baseline's\n"
-		    "build and this one run case by case, A B then B A, judged pair by pair as\n"
-		    "`ab` does; this one sees changes of a few percent.  stored: tonight's run\n"
-		    "against the stored runs of the baseline, the run as the unit (each run's\n"
-		    "median against the spread of the baseline's runs, alpha shared by every\n"
-		    "figure); it needs a baseline of at least %d runs (ringbench baseline add)\n"
-		    "and says which change it can call on this machine.  Every repetition\n"
-		    "carries the machine's state; figures are compared only within a state.\n\n"
-		    "  --method M        auto (interleave where it can, else stored), interleave,\n"
-		    "                    or stored\n"
-		    "  --baseline-build EXE  interleave with this ringbench binary as the\n"
-		    "                    baseline's build instead of building its revision\n"
-		    "  --repetitions N   repetitions of each case (the scenario's, at least %d;\n"
-		    "                    %d pairs when interleaved)\n"
-		    "  --cpus P,C        the two CPUs (the scenario's)\n"
-		    "  --out FILE        keep this run's results here (default results/runs/);\n"
-		    "                    interleaved, the baseline build's beside it as\n"
-		    "                    FILE.baseline-build.json\n"
-		    "  --history DIR     add this run to a history and report the steps it\n"
-		    "                    completes (default $RINGBENCH_HISTORY, or\n"
-		    "                    results/history/<machine-id>/); see ringbench history\n"
-		    "  --no-history      keep this run out of the history\n"
-		    "  --instructions    instead of timing the scenario, count the instructions\n"
-		    "                    of each ring operation (ring_gbench beside this\n"
-		    "                    ringbench, under valgrind's callgrind) and compare\n"
-		    "                    them with "
-		    "results/baselines/<machine-id>.instructions.json\n"
-		    "                    (the first run saves it): 1%% or more is a change\n",
-		    JUDGE_MIN_RUNS, CHECK_MIN_REPS, AB_MIN_REPS);
-		printf(judging_options, "5% stored, 3% interleaved");
-		printf("\n%s", judging_exit_text);
-		return BENCH_PASS;
-	}
-	if (j.instructions)
-		return check_instructions(&j);
-	enum check_method method = CHECK_AUTO;
-	if (j.method && strcmp(j.method, "interleave") == 0)
-		method = CHECK_INTERLEAVE;
-	else if (j.method && strcmp(j.method, "stored") == 0)
-		method = CHECK_STORED;
-	else if (j.method && strcmp(j.method, "auto") != 0)
-		return usage_error("check: --method '%s': auto, interleave or stored", j.method);
+/* One check's state, handed from step to step. */
+struct check {
+	struct jcli j;
+	enum check_method method;
 	struct spec spec;
-	struct bench_case *cases = NULL;
-	int ncases = judging_cases(argc - first, argv + first, "quick", &j, &spec, &cases);
-	if (ncases < 0)
-		return -ncases;
-	if (!j.repetitions && spec.repetitions < CHECK_MIN_REPS)
-		spec.repetitions = CHECK_MIN_REPS;
+	struct bench_case *cases;
+	int ncases;
 	struct machine m;
-	machine_identify(&m);
 	char bpath[1200];
-	baseline_path(bpath, sizeof(bpath), j.baseline, m.id);
-	bool have_base = access(bpath, F_OK) == 0;
-	if (!have_base && j.baseline) {
-		free(cases);
-		fprintf(stderr, "ringbench: --baseline %s: %s\n", j.baseline, strerror(errno));
+	bool have_base;
+	struct sample_set base;
+	struct build bb;
+	bool inter; /* interleaved with bb, a build of the baseline's revision */
+	struct session ss;
+	double seconds;
+	int now; /* tonight's build's document in ss */
+	char out[1100];
+	struct history_check hc;
+	struct writeup_meta hm;
+	struct sample_set cur, side_a;
+	char changes[600];
+};
+
+static int check_help(void)
+{
+	printf("usage: ringbench check [SCENARIO...] [--baseline FILE] [options]\n\n"
+	       "The nightly command: run the scenario (quick) and judge it against this\n"
+	       "machine's baseline (results/baselines/<machine-id>.json, or FILE).  With no\n"
+	       "baseline it saves this run as the baseline and says so (exit 0).\n\n"
+	       "Two methods.  interleave (where a build of the baseline's revision can be\n"
+	       "made: from git, kept in results/builds/ for the next night): the baseline's\n"
+	       "build and this one run case by case, A B then B A, judged pair by pair as\n"
+	       "`ab` does; this one sees changes of a few percent.  stored: tonight's run\n"
+	       "against the stored runs of the baseline, the run as the unit (each run's\n"
+	       "median against the spread of the baseline's runs, alpha shared by every\n"
+	       "figure); it needs a baseline of at least %d runs (ringbench baseline add)\n"
+	       "and says which change it can call on this machine.  Every repetition\n"
+	       "carries the machine's state; figures are compared only within a state.\n\n"
+	       "  --method M        auto (interleave where it can, else stored), interleave,\n"
+	       "                    or stored\n"
+	       "  --baseline-build EXE  interleave with this ringbench binary as the\n"
+	       "                    baseline's build instead of building its revision\n"
+	       "  --repetitions N   repetitions of each case (the scenario's, at least %d;\n"
+	       "                    %d pairs when interleaved)\n"
+	       "  --cpus P,C        the two CPUs (the scenario's)\n"
+	       "  --out FILE        keep this run's results here (default results/runs/);\n"
+	       "                    interleaved, the baseline build's beside it as\n"
+	       "                    FILE.baseline-build.json\n"
+	       "  --history DIR     add this run to a history and report the steps it\n"
+	       "                    completes (default $RINGBENCH_HISTORY, or\n"
+	       "                    results/history/<machine-id>/); see ringbench history\n"
+	       "  --no-history      keep this run out of the history\n"
+	       "  --instructions    instead of timing the scenario, count the instructions\n"
+	       "                    of each ring operation (ring_gbench beside this\n"
+	       "                    ringbench, under valgrind's callgrind) and compare\n"
+	       "                    them with "
+	       "results/baselines/<machine-id>.instructions.json\n"
+	       "                    (the first run saves it): 1%% or more is a change\n",
+	       JUDGE_MIN_RUNS, CHECK_MIN_REPS, AB_MIN_REPS);
+	printf(judging_options, "5% stored, 3% interleaved");
+	printf("\n%s", judging_exit_text);
+	return BENCH_PASS;
+}
+
+static int check_method_of(struct check *ck)
+{
+	const char *m = ck->j.method;
+	ck->method = CHECK_AUTO;
+	if (m && strcmp(m, "interleave") == 0)
+		ck->method = CHECK_INTERLEAVE;
+	else if (m && strcmp(m, "stored") == 0)
+		ck->method = CHECK_STORED;
+	else if (m && strcmp(m, "auto") != 0)
+		return usage_error("check: --method '%s': auto, interleave or stored", m);
+	return 0;
+}
+
+/* Everything a check holds, released on every path out of it. */
+static void check_free(struct check *ck)
+{
+	session_free(&ck->ss);
+	sample_free(&ck->base);
+	if (ck->bb.arg)
+		builds_cleanup(&ck->bb, 1);
+	free(ck->cases);
+}
+
+/* The scenario's cases and this machine's baseline, if it has one. */
+static int check_load(struct check *ck, int nscen, char **scen)
+{
+	ck->ncases = judging_cases(nscen, scen, "quick", &ck->j, &ck->spec, &ck->cases);
+	if (ck->ncases < 0)
+		return -ck->ncases;
+	if (!ck->j.repetitions && ck->spec.repetitions < CHECK_MIN_REPS)
+		ck->spec.repetitions = CHECK_MIN_REPS;
+	machine_identify(&ck->m);
+	baseline_path(ck->bpath, sizeof(ck->bpath), ck->j.baseline, ck->m.id);
+	ck->have_base = access(ck->bpath, F_OK) == 0;
+	if (!ck->have_base && ck->j.baseline) {
+		int e = errno;
+		check_free(ck);
+		fprintf(stderr, "ringbench: --baseline %s: %s\n", ck->j.baseline, strerror(e));
 		return BENCH_USAGE;
 	}
-	struct sample_set base = {0};
 	char err[1200];
-	if (have_base && sample_load(bpath, &base, err, sizeof(err))) {
+	if (ck->have_base && sample_load(ck->bpath, &ck->base, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
-		sample_free(&base);
-		free(cases);
+		check_free(ck);
 		return BENCH_USAGE;
 	}
-	/* The method: a build of the baseline's revision beside this one
-	 * where one can be made, else the stored figures.  Ctrl-C or a CI
-	 * timeout while it builds still removes the worktree. */
-	judging_catch_signals();
-	struct build bb = {0};
-	bool inter = false;
-	if (j.baseline_build && !have_base) {
-		sample_free(&base);
-		free(cases);
+	return 0;
+}
+
+/* --baseline-build names a binary to interleave with: only where there is
+ * a baseline and the method may interleave. */
+static int check_baseline_build_arg(struct check *ck)
+{
+	const char *exe = ck->j.baseline_build;
+	if (!exe)
+		return 0;
+	if (!ck->have_base) {
+		check_free(ck);
 		return usage_error("check: --baseline-build: there is no baseline (%s) to judge "
 				   "against yet",
-				   bpath);
+				   ck->bpath);
 	}
-	if (j.baseline_build && (method == CHECK_STORED || !build_is_binary(j.baseline_build))) {
-		sample_free(&base);
-		free(cases);
-		return usage_error("check: --baseline-build %s: %s", j.baseline_build,
-				   method == CHECK_STORED ? "not with --method stored"
-							  : "not an executable file");
+	if (ck->method == CHECK_STORED || !build_is_binary(exe)) {
+		check_free(ck);
+		return usage_error("check: --baseline-build %s: %s", exe,
+				   ck->method == CHECK_STORED ? "not with --method stored"
+							      : "not an executable file");
 	}
-	if (have_base && method != CHECK_STORED) {
-		char why[1400];
-		if (j.baseline_build) {
-			bb.arg = j.baseline_build;
-			inter = build_prepare(&bb, "baseline", false, false) == 0 &&
-				build_check_protocol(&bb) == 0;
-			snprintf(why, sizeof(why), "--baseline-build %s cannot run here",
-				 j.baseline_build);
-		} else {
-			inter = build_of_revision(base.revision, "ringbench check", &bb, why,
-						  sizeof(why)) == 0;
-		}
-		if (bench_interrupted) {
-			if (bb.arg)
-				builds_cleanup(&bb, 1);
-			sample_free(&base);
-			free(cases);
-			return BENCH_USAGE;
-		}
-		if (!inter && (method == CHECK_INTERLEAVE || j.baseline_build)) {
-			fprintf(stderr, "ringbench check: cannot interleave: %s\n", why);
-			if (bb.arg)
-				builds_cleanup(&bb, 1);
-			sample_free(&base);
-			free(cases);
-			return BENCH_USAGE;
-		}
-		if (!inter)
-			fprintf(stderr,
-				"ringbench check: not interleaved: %s; judging against the "
-				"baseline's stored runs instead\n",
-				why);
+	return 0;
+}
+
+/* A build of the baseline's revision (or --baseline-build) to interleave
+ * with; where none can be had, auto falls back to the stored runs. */
+static int check_try_interleave(struct check *ck)
+{
+	char why[1400];
+	if (ck->j.baseline_build) {
+		ck->bb.arg = ck->j.baseline_build;
+		ck->inter = build_prepare(&ck->bb, "baseline", false, false) == 0 &&
+			    build_check_protocol(&ck->bb) == 0;
+		snprintf(why, sizeof(why), "--baseline-build %s cannot run here",
+			 ck->j.baseline_build);
+	} else {
+		ck->inter = build_of_revision(ck->base.revision, "ringbench check", &ck->bb, why,
+					      sizeof(why)) == 0;
 	}
-	if (inter && !j.repetitions && spec.repetitions < AB_MIN_REPS)
-		spec.repetitions = AB_MIN_REPS;
-	j.lim.stall_ns = 2000000000LL;
-	struct session ss = {.cases = cases,
-			     .ncases = ncases,
-			     .reps = spec.repetitions,
-			     .warm = spec.warmup,
-			     .lim = j.lim,
-			     .exe = {inter ? bb.exe : NULL, NULL},
-			     .label = {"baseline build", "now"},
-			     .nbuilds = inter ? 2 : 1,
-			     .scenario = spec.scenario,
-			     .cpu = {spec.cpu[0], spec.cpu[1]},
-			     .progress = "check"};
-	if (inter)
+	if (bench_interrupted) {
+		check_free(ck);
+		return BENCH_USAGE;
+	}
+	if (!ck->inter && (ck->method == CHECK_INTERLEAVE || ck->j.baseline_build)) {
+		fprintf(stderr, "ringbench check: cannot interleave: %s\n", why);
+		check_free(ck);
+		return BENCH_USAGE;
+	}
+	if (!ck->inter)
+		fprintf(stderr,
+			"ringbench check: not interleaved: %s; judging against the "
+			"baseline's stored runs instead\n",
+			why);
+	return 0;
+}
+
+/* The method: a build of the baseline's revision beside this one where one
+ * can be made, else the stored figures.  Ctrl-C or a CI timeout while it
+ * builds still removes the worktree. */
+static int check_choose_method(struct check *ck)
+{
+	judging_catch_signals();
+	int rc = check_baseline_build_arg(ck);
+	if (!rc && ck->have_base && ck->method != CHECK_STORED)
+		rc = check_try_interleave(ck);
+	if (rc)
+		return rc;
+	if (ck->inter && !ck->j.repetitions && ck->spec.repetitions < AB_MIN_REPS)
+		ck->spec.repetitions = AB_MIN_REPS;
+	return 0;
+}
+
+/* Tonight's runs, interleaved with the baseline's build or alone. */
+static int check_run(struct check *ck)
+{
+	const struct spec *sp = &ck->spec;
+	ck->j.lim.stall_ns = 2000000000LL;
+	ck->ss = (struct session){.cases = ck->cases,
+				  .ncases = ck->ncases,
+				  .reps = sp->repetitions,
+				  .warm = sp->warmup,
+				  .lim = ck->j.lim,
+				  .exe = {ck->inter ? ck->bb.exe : NULL, NULL},
+				  .label = {"baseline build", "now"},
+				  .nbuilds = ck->inter ? 2 : 1,
+				  .scenario = sp->scenario,
+				  .cpu = {sp->cpu[0], sp->cpu[1]},
+				  .progress = "check"};
+	if (ck->inter)
 		fprintf(stderr,
 			"ringbench check: %d cases x %d pairs (+%d warm-up), interleaved with the "
 			"baseline's build %s\n",
-			ncases, spec.repetitions, spec.warmup, bb.label);
+			ck->ncases, sp->repetitions, sp->warmup, ck->bb.label);
 	else
 		fprintf(stderr, "ringbench check: %d cases x %d repetitions (+%d warm-up)%s%s\n",
-			ncases, spec.repetitions, spec.warmup, have_base ? " against " : "",
-			have_base ? bpath : ", no baseline yet");
-	rc = session_run(&ss);
-	double seconds = ss.seconds;
-	int now = inter ? 1 : 0; /* tonight's build's document */
+			ck->ncases, sp->repetitions, sp->warmup, ck->have_base ? " against " : "",
+			ck->have_base ? ck->bpath : ", no baseline yet");
+	int rc = session_run(&ck->ss);
+	ck->seconds = ck->ss.seconds;
+	ck->now = ck->inter ? 1 : 0;
 	if (rc != BENCH_USAGE)
-		judging_note_system(&ss);
-	char out[1100];
-	if (j.out)
-		snprintf(out, sizeof(out), "%s", j.out);
+		judging_note_system(&ck->ss);
+	return rc;
+}
+
+/* This run's results into --out (or results/runs/), and interleaved, the
+ * baseline build's beside them. */
+static void check_keep_results(struct check *ck, int rc)
+{
+	struct session *ss = &ck->ss;
+	if (ck->j.out)
+		snprintf(ck->out, sizeof(ck->out), "%s", ck->j.out);
 	else
-		judging_runs_path(out, sizeof(out), "check");
+		judging_runs_path(ck->out, sizeof(ck->out), "check");
 	char aside[1200];
-	snprintf(aside, sizeof(aside), "%.1100s.baseline-build.json", out);
+	snprintf(aside, sizeof(aside), "%.1100s.baseline-build.json", ck->out);
 	/* A file beside this run from an earlier one would pass for its. */
 	unlink(aside);
-	if (inter && ss.doc[0]) {
-		json_t *ctx = json_object_get(ss.doc[0], "context");
-		json_object_set_new(ctx, "git_revision", json_string(base.revision));
+	if (ck->inter && ss->doc[0]) {
+		json_t *ctx = json_object_get(ss->doc[0], "context");
+		json_object_set_new(ctx, "git_revision", json_string(ck->base.revision));
 		json_object_set_new(ctx, "ab_build", json_string("A"));
-		json_object_set_new(json_object_get(ss.doc[1], "context"), "ab_build",
+		json_object_set_new(json_object_get(ss->doc[1], "context"), "ab_build",
 				    json_string("B"));
 	}
-	if (rc != BENCH_USAGE && results_write(ss.doc[now], out) == 0) {
-		fprintf(stderr, "ringbench check: this run's results are in %s\n", out);
-		if (inter && results_write(ss.doc[0], aside) == 0)
+	if (rc != BENCH_USAGE && results_write(ss->doc[ck->now], ck->out) == 0) {
+		fprintf(stderr, "ringbench check: this run's results are in %s\n", ck->out);
+		if (ck->inter && results_write(ss->doc[0], aside) == 0)
 			fprintf(stderr,
 				"ringbench check: the baseline build's, beside them, in %s\n",
 				aside);
 	}
-	if (rc == BENCH_USAGE)
-		goto done;
-	/* The history: tonight's run goes in; a step it alone shows waits for
-	 * the next night, since a re-run now would share tonight's
-	 * conditions. */
-	struct history_check hc = {0};
-	if (!j.no_history) {
-		if (j.history)
-			snprintf(hc.dir, sizeof(hc.dir), "%s", j.history);
+}
+
+/* The history: tonight's run goes in; a step it alone shows waits for the
+ * next night, since a re-run now would share tonight's conditions. */
+static void check_history_add(struct check *ck)
+{
+	struct history_check *hc = &ck->hc;
+	json_t *doc = ck->ss.doc[ck->now];
+	if (!ck->j.no_history) {
+		if (ck->j.history)
+			snprintf(hc->dir, sizeof(hc->dir), "%s", ck->j.history);
 		else
-			history_dir(hc.dir, sizeof(hc.dir));
-		hc.regress = j.opts.threshold > 0 ? j.opts.threshold : j.opts.floor;
-		history_stem(hc.dir, ss.doc[now], hc.stem, sizeof(hc.stem));
-		hc.on = history_put(&hc, ss.doc[now], false) == 0;
+			history_dir(hc->dir, sizeof(hc->dir));
+		hc->regress = ck->j.opts.threshold > 0 ? ck->j.opts.threshold : ck->j.opts.floor;
+		history_stem(hc->dir, doc, hc->stem, sizeof(hc->stem));
+		hc->on = history_put(hc, doc, false) == 0;
 	}
-	if (hc.on)
-		history_steps(&hc);
-	struct writeup_meta hm = {.history_title = hc.title[0] ? hc.title : NULL,
-				  .history = hc.lines,
-				  .nhistory = hc.nlines,
-				  .history_regressions = hc.nreg};
-	struct sample_set cur = {0}, side_a = {0};
-	if (!have_base) {
-		if (rc == BENCH_VISIBILITY) {
-			fprintf(stderr, "ringbench check: visibility failures: not saved as the "
-					"baseline\n");
-		} else {
-			printf(
-			    "ringbench check: no baseline for this machine (%s) yet: this run is "
-			    "the baseline from now on; the next check is judged against it (by a "
-			    "build of its revision beside the checked one where one can be "
-			    "made, else by its stored runs, which takes %d: ringbench baseline "
-			    "add).\n",
-			    m.id, JUDGE_MIN_RUNS);
-			rc = baseline_store(ss.doc[0], m.id, bpath);
-			if (rc == BENCH_PASS && hc.nreg)
-				rc = BENCH_REGRESSION;
-		}
-		FILE *f = j.markdown && hm.history_title ? fopen(j.markdown, "w") : NULL;
-		if (f) {
-			writeup_history_markdown(f, &hm);
-			fclose(f);
-		}
-		goto history;
-	}
-	if ((rc = judging_sample_of(&ss, now, "this run", &cur)))
-		goto history;
-	char changes[600];
-	sample_machine_changes(&base, &cur, changes, sizeof(changes));
-	hm.machine_note = changes;
-	struct judgement jd = {0};
-	if (inter) {
-		if ((rc = judging_sample_of(&ss, 0, bb.label, &side_a)))
-			goto history;
-		struct jcli jp = j;
-		jp.opts.paired = true;
-		jp.opts.floor = 0.03; /* ab's: pairs see small changes */
-		const char *labels[2] = {"baseline build", "now"};
-		printf("baseline build = %s, the revision of %s\nnow = this ringbench\n", bb.label,
-		       bpath);
-		rc = judging_report(&jp, "check", &side_a, &cur, labels, seconds, &jd, &hm);
+	if (hc->on)
+		history_steps(hc);
+	ck->hm = (struct writeup_meta){.history_title = hc->title[0] ? hc->title : NULL,
+				       .history = hc->lines,
+				       .nhistory = hc->nlines,
+				       .history_regressions = hc->nreg};
+}
+
+/* No baseline yet: this run becomes it, unless it failed to see messages. */
+static int check_first_baseline(struct check *ck, int rc)
+{
+	if (rc == BENCH_VISIBILITY) {
+		fprintf(stderr, "ringbench check: visibility failures: not saved as the "
+				"baseline\n");
 	} else {
-		struct jcli jr = j;
-		jr.opts.runs = true;
-		const char *labels[2] = {"baseline", "now"};
-		rc = judging_report(&jr, "check", &base, &cur, labels, seconds, &jd, &hm);
-		if (jd.changed[0] && jd.method == JUDGE_RUNS && base.nruns < JUDGE_MIN_RUNS)
-			printf("ringbench check: run `ringbench baseline add%s%s` on %d more "
-			       "night%s (each adds one run), or let check interleave with a "
-			       "build of the baseline's revision\n",
-			       j.baseline ? " --baseline " : "", j.baseline ? j.baseline : "",
-			       JUDGE_MIN_RUNS - base.nruns,
-			       JUDGE_MIN_RUNS - base.nruns == 1 ? "" : "s");
-		else if (jd.changed[0] && jd.method == JUDGE_RUNS)
-			printf("ringbench check: to judge runs in this machine state, add runs "
-			       "taken in it to the baseline once you trust them: ringbench "
-			       "baseline add%s%s %s\n",
-			       j.baseline ? " --baseline " : "", j.baseline ? j.baseline : "", out);
+		printf("ringbench check: no baseline for this machine (%s) yet: this run is "
+		       "the baseline from now on; the next check is judged against it (by a "
+		       "build of its revision beside the checked one where one can be "
+		       "made, else by its stored runs, which takes %d: ringbench baseline "
+		       "add).\n",
+		       ck->m.id, JUDGE_MIN_RUNS);
+		rc = baseline_store(ck->ss.doc[0], ck->m.id, ck->bpath);
+		if (rc == BENCH_PASS && ck->hc.nreg)
+			rc = BENCH_REGRESSION;
 	}
+	FILE *f = ck->j.markdown && ck->hm.history_title ? fopen(ck->j.markdown, "w") : NULL;
+	if (f) {
+		writeup_history_markdown(f, &ck->hm);
+		fclose(f);
+	}
+	return rc;
+}
+
+/* Pair by pair against the baseline's build, with ab's floor. */
+static int check_judge_interleaved(struct check *ck, struct judgement *jd)
+{
+	int rc = judging_sample_of(&ck->ss, 0, ck->bb.label, &ck->side_a);
+	if (rc)
+		return rc;
+	struct jcli jp = ck->j;
+	jp.opts.paired = true;
+	jp.opts.floor = 0.03; /* ab's: pairs see small changes */
+	const char *labels[2] = {"baseline build", "now"};
+	printf("baseline build = %s, the revision of %s\nnow = this ringbench\n", ck->bb.label,
+	       ck->bpath);
+	return judging_report(&jp, "check", &ck->side_a, &ck->cur, labels, ck->seconds, jd,
+			      &ck->hm);
+}
+
+/* Run by run against the baseline's stored runs, and how to let it call
+ * a change it could not. */
+static int check_judge_stored(struct check *ck, struct judgement *jd)
+{
+	const struct jcli *j = &ck->j;
+	struct jcli jr = *j;
+	jr.opts.runs = true;
+	const char *labels[2] = {"baseline", "now"};
+	int rc =
+	    judging_report(&jr, "check", &ck->base, &ck->cur, labels, ck->seconds, jd, &ck->hm);
+	int more = JUDGE_MIN_RUNS - ck->base.nruns;
+	if (jd->changed[0] && jd->method == JUDGE_RUNS && ck->base.nruns < JUDGE_MIN_RUNS)
+		printf("ringbench check: run `ringbench baseline add%s%s` on %d more "
+		       "night%s (each adds one run), or let check interleave with a "
+		       "build of the baseline's revision\n",
+		       j->baseline ? " --baseline " : "", j->baseline ? j->baseline : "", more,
+		       more == 1 ? "" : "s");
+	else if (jd->changed[0] && jd->method == JUDGE_RUNS)
+		printf("ringbench check: to judge runs in this machine state, add runs "
+		       "taken in it to the baseline once you trust them: ringbench "
+		       "baseline add%s%s %s\n",
+		       j->baseline ? " --baseline " : "", j->baseline ? j->baseline : "", ck->out);
+	return rc;
+}
+
+/* Tonight's run judged against the baseline, by the method chosen. */
+static int check_judge(struct check *ck)
+{
+	int rc = judging_sample_of(&ck->ss, ck->now, "this run", &ck->cur);
+	if (rc)
+		return rc;
+	sample_machine_changes(&ck->base, &ck->cur, ck->changes, sizeof(ck->changes));
+	ck->hm.machine_note = ck->changes;
+	struct judgement jd = {0};
+	if (ck->inter)
+		rc = check_judge_interleaved(ck, &jd);
+	else
+		rc = check_judge_stored(ck, &jd);
 	judgement_free(&jd);
-history:
-	if (hc.on)
-		history_done(&hc, rc);
-	sample_free(&cur);
-	sample_free(&side_a);
-done:
-	fprintf(stderr, "ringbench check: %.0f s\n", seconds);
-	session_free(&ss);
-	sample_free(&base);
-	if (bb.arg)
-		builds_cleanup(&bb, 1);
-	free(cases);
+	return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check ck = {0};
+	judge_defaults(&ck.j.opts, false);
+	int first, rc = judging_args(argc, argv, &ck.j, &first, true);
+	if (rc)
+		return rc;
+	if (ck.j.help)
+		return check_help();
+	if (ck.j.instructions)
+		return check_instructions(&ck.j);
+	if ((rc = check_method_of(&ck)) || (rc = check_load(&ck, argc - first, argv + first)) ||
+	    (rc = check_choose_method(&ck)))
+		return rc;
+	rc = check_run(&ck);
+	check_keep_results(&ck, rc);
+	if (rc != BENCH_USAGE) {
+		check_history_add(&ck);
+		rc = ck.have_base ? check_judge(&ck) : check_first_baseline(&ck, rc);
+		if (ck.hc.on)
+			history_done(&ck.hc, rc);
+		sample_free(&ck.cur);
+		sample_free(&ck.side_a);
+	}
+	fprintf(stderr, "ringbench check: %.0f s\n", ck.seconds);
+	check_free(&ck);
 	return rc;
 }

@@ -70,102 +70,126 @@ static void print_series(const struct history *h, const struct history_analysis 
 	}
 }
 
-int cmd_history(int argc, char **argv)
+struct history_opts {
+	const char *dir, *pattern;
+	int last; /* nights in the tables */
+};
+
+static void print_help(void)
+{
+	printf("usage: ringbench history [--dir DIR] [--case REGEX] [--last N]\n\n"
+	       "Each case's figure run by run (throughput for a stream, p50 "
+	       "otherwise),\n"
+	       "one table per machine state, with the revision of each run, and the\n"
+	       "steps found in every figure's series (throughput or time, p50, p99):\n"
+	       "where the level changed, between which revisions, by how much and "
+	       "with\n"
+	       "what confidence.  Steps are looked for over the whole history (the\n"
+	       "newest %d nights); --last only shortens the tables.\n\n"
+	       "  --dir DIR     the history (default $RINGBENCH_HISTORY, or\n"
+	       "                results/history/<machine-id>/; `ringbench check` "
+	       "fills it)\n"
+	       "  --case REGEX  only cases whose name matches (extended regular "
+	       "expression)\n"
+	       "  --last N      the newest N nights in the tables (10)\n\n"
+	       "exit status: 0, or 2 for bad options or an empty or unreadable "
+	       "history\n",
+	       HISTORY_MAX_NIGHTS);
+}
+
+/* The options into o: 0, -1 when the help was printed, or exit code 2 with
+ * the message printed. */
+static int parse_args(int argc, char **argv, struct history_opts *o)
 {
 	static const struct option opts[] = {{"dir", required_argument, 0, 'd'},
 					     {"case", required_argument, 0, 'c'},
 					     {"last", required_argument, 0, 'l'},
 					     {"help", no_argument, 0, 'h'},
 					     {0, 0, 0, 0}};
-	const char *dir = NULL, *pattern = NULL;
-	int last = 10;
 	char err[1200];
 	optind = 1;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
-		case 'c': pattern = optarg; break;
+		case 'd': o->dir = optarg; break;
+		case 'c': o->pattern = optarg; break;
 		case 'l':
-			if (spec_parse_int(optarg, 1, HISTORY_MAX_NIGHTS, &last, err, sizeof(err)))
+			if (spec_parse_int(optarg, 1, HISTORY_MAX_NIGHTS, &o->last, err,
+					   sizeof(err)))
 				return cli_usage("--last: %s", err);
 			break;
-		case 'h':
-			printf(
-			    "usage: ringbench history [--dir DIR] [--case REGEX] [--last N]\n\n"
-			    "Each case's figure run by run (throughput for a stream, p50 "
-			    "otherwise),\n"
-			    "one table per machine state, with the revision of each run, and the\n"
-			    "steps found in every figure's series (throughput or time, p50, p99):\n"
-			    "where the level changed, between which revisions, by how much and "
-			    "with\n"
-			    "what confidence.  Steps are looked for over the whole history (the\n"
-			    "newest %d nights); --last only shortens the tables.\n\n"
-			    "  --dir DIR     the history (default $RINGBENCH_HISTORY, or\n"
-			    "                results/history/<machine-id>/; `ringbench check` "
-			    "fills it)\n"
-			    "  --case REGEX  only cases whose name matches (extended regular "
-			    "expression)\n"
-			    "  --last N      the newest N nights in the tables (10)\n\n"
-			    "exit status: 0, or 2 for bad options or an empty or unreadable "
-			    "history\n",
-			    HISTORY_MAX_NIGHTS);
-			return BENCH_PASS;
+		case 'h': print_help(); return -1;
 		default: return cli_usage("history: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return cli_usage("history: unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* The tables of the cases re matches (every case without one), then the
+ * count of steps. */
+static void print_history(const char *dir, const struct history *h,
+			  const struct history_analysis *a, const regex_t *re, const char *pattern,
+			  int last)
+{
+	printf("history %s: %d night%s (%s .. %s), %d runs, %d series\n", dir, h->nnights,
+	       h->nnights == 1 ? "" : "s", h->nights[0].stem, h->nights[h->nnights - 1].stem,
+	       h->nruns, a->nseries);
+	int shown = 0, steps = 0;
+	for (int i = 0; i < a->nseries; i++) {
+		const struct history_series *s = &a->series[i];
+		if (re && regexec(re, s->name, 0, NULL, 0))
+			continue;
+		steps += s->nsteps;
+		if (!main_figure(s, a)) {
+			/* Its steps still show, under the main figure's table. */
+			continue;
+		}
+		print_series(h, a, s, last < h->nnights ? last : h->nnights);
+		shown++;
+	}
+	if (shown == 0)
+		printf("no case matches '%s'\n", pattern ? pattern : "");
+	printf("\n%d steps in %d series; %d of them worse by %.0f%% or more and not yet "
+	       "reported by a check\n",
+	       steps, a->nseries, a->regressions, 100 * check_floor());
+}
+
+int cmd_history(int argc, char **argv)
+{
+	struct history_opts o = {.last = 10};
+	int rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? BENCH_PASS : rc;
 	regex_t re;
-	if (pattern && regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
-		return cli_usage("--case '%s': not a regular expression", pattern);
-	char dbuf[1024];
-	if (!dir)
+	if (o.pattern && regcomp(&re, o.pattern, REG_EXTENDED | REG_NOSUB))
+		return cli_usage("--case '%s': not a regular expression", o.pattern);
+	char dbuf[1024], err[1200];
+	if (!o.dir)
 		history_dir(dbuf, sizeof(dbuf));
 	else
-		snprintf(dbuf, sizeof(dbuf), "%s", dir);
+		snprintf(dbuf, sizeof(dbuf), "%s", o.dir);
 	struct history h;
 	struct history_analysis a = {0};
 	struct step_opts so;
 	steps_defaults(&so);
-	int rc = BENCH_PASS;
-	if (history_load(dbuf, 0, &h, err, sizeof(err))) {
+	rc = BENCH_USAGE;
+	if (history_load(dbuf, 0, &h, err, sizeof(err)))
 		fprintf(stderr, "ringbench: %s\n", err);
-		rc = BENCH_USAGE;
-	} else if (h.nruns == 0) {
+	else if (h.nruns == 0)
 		fprintf(stderr,
 			"ringbench: history %s: no runs yet (`ringbench check` adds one per "
 			"run)\n",
 			dbuf);
-		rc = BENCH_USAGE;
-	} else if (history_analyse(&h, &so, check_floor(), &a)) {
+	else if (history_analyse(&h, &so, check_floor(), &a))
 		fprintf(stderr, "ringbench: history: out of memory\n");
-		rc = BENCH_USAGE;
-	} else {
-		printf("history %s: %d night%s (%s .. %s), %d runs, %d series\n", dbuf, h.nnights,
-		       h.nnights == 1 ? "" : "s", h.nights[0].stem, h.nights[h.nnights - 1].stem,
-		       h.nruns, a.nseries);
-		int shown = 0, steps = 0;
-		for (int i = 0; i < a.nseries; i++) {
-			const struct history_series *s = &a.series[i];
-			if (pattern && regexec(&re, s->name, 0, NULL, 0))
-				continue;
-			steps += s->nsteps;
-			if (!main_figure(s, &a)) {
-				/* Its steps still show, under the main figure's table. */
-				continue;
-			}
-			print_series(&h, &a, s, last < h.nnights ? last : h.nnights);
-			shown++;
-		}
-		if (shown == 0)
-			printf("no case matches '%s'\n", pattern ? pattern : "");
-		printf("\n%d steps in %d series; %d of them worse by %.0f%% or more and not yet "
-		       "reported by a check\n",
-		       steps, a.nseries, a.regressions, 100 * check_floor());
+	else {
+		print_history(dbuf, &h, &a, o.pattern ? &re : NULL, o.pattern, o.last);
+		rc = BENCH_PASS;
 	}
-	if (pattern)
+	if (o.pattern)
 		regfree(&re);
 	history_analysis_free(&a);
 	history_free(&h);

@@ -98,122 +98,169 @@ static void free_startup(struct startup_in *s)
 		sample_free(&s->cur);
 }
 
-int cmd_report(int argc, char **argv)
-{
+/* One report's parts, handed from step to step. */
+struct report {
 	struct charts c;
-	int rc = cli_chart_args(argc, argv, &c, help, true);
-	if (rc)
-		return rc < 0 ? BENCH_PASS : rc;
-	rc = charts_load(&c);
-	if (rc) {
-		charts_free(&c);
-		return rc;
-	}
-	char out[1200];
-	if (c.out)
-		snprintf(out, sizeof(out), "%s", c.out);
-	else {
-		size_t len = strlen(c.results);
-		if (len > 5 && strcmp(c.results + len - 5, ".json") == 0)
-			len -= 5;
-		snprintf(out, sizeof(out), "%.*s-report", (int)len, c.results);
-	}
-	struct plot_output *po = calloc(1, sizeof(*po));
-	if (!po) {
-		charts_free(&c);
-		return BENCH_USAGE;
-	}
-	fprintf(stderr, "ringbench: report: drawing the charts into %s\n", out);
-	int done = charts_draw(&c, out, po), drawn = 0;
-	for (int i = 0; i < PLOT_COUNT; i++)
-		drawn += po->drawn[i];
-
-	/* The verdict, as check or ab gave it. */
-	struct writeup_meta meta = {
-	    .command = c.ab ? "ab" : "check",
-	    .base = &c.base,
-	    .cur = &c.cur,
-	    .base_label = c.ab ? "A" : "base",
-	    .cur_label = c.ab ? "B" : "current",
-	    .opts = &c.opts,
-	};
-	char **lines = NULL;
-	int nlines = 0, nreg = 0;
-	char htitle[200] = "";
-	if (c.have_history) {
-		nlines = writeup_history_lines(&c.h, &c.a, &lines, &nreg);
-		if (nlines < 0)
-			nlines = 0;
-		snprintf(htitle, sizeof(htitle), "Steps in the history (%d nights)", c.h.nnights);
-		meta.history_title = htitle;
-		meta.history = lines;
-		meta.nhistory = nlines;
-		meta.history_regressions = nreg;
-	}
-	char no_verdict[1600] = "";
-	if (!c.judged)
-		snprintf(no_verdict, sizeof(no_verdict), "%s",
-			 c.base_why[0] ? c.base_why
-				       : "no base: this machine has no stored baseline, and "
-					 "neither --baseline nor --ab was given");
-
+	char out[1200]; /* the page's folder */
+	struct plot_output *po;
+	int done, drawn; /* charts that ended well; charts drawn */
+	struct writeup_meta meta;
+	char **lines; /* the history's steps */
+	int nlines, nreg;
+	char htitle[200];
+	char no_verdict[1600];
 	struct startup_in su;
-	memset(&su, 0, sizeof(su));
-	load_startup(c.startup, &su);
+	struct system_report sys;
+	char cmdline[2000];
+};
 
+/* --out, else RESULTS without .json, then -report. */
+static void report_dir(const struct charts *c, char *out, size_t n)
+{
+	if (c->out) {
+		snprintf(out, n, "%s", c->out);
+		return;
+	}
+	size_t len = strlen(c->results);
+	if (len > 5 && strcmp(c->results + len - 5, ".json") == 0)
+		len -= 5;
+	snprintf(out, n, "%.*s-report", (int)len, c->results);
+}
+
+static void report_charts(struct report *rp)
+{
+	fprintf(stderr, "ringbench: report: drawing the charts into %s\n", rp->out);
+	rp->done = charts_draw(&rp->c, rp->out, rp->po);
+	rp->drawn = 0;
+	for (int i = 0; i < PLOT_COUNT; i++)
+		rp->drawn += rp->po->drawn[i];
+}
+
+/* The verdict, as check or ab gave it, with the history's steps; or why
+ * there is none. */
+static void report_verdict(struct report *rp)
+{
+	const struct charts *c = &rp->c;
+	rp->meta = (struct writeup_meta){
+	    .command = c->ab ? "ab" : "check",
+	    .base = &c->base,
+	    .cur = &c->cur,
+	    .base_label = c->ab ? "A" : "base",
+	    .cur_label = c->ab ? "B" : "current",
+	    .opts = &c->opts,
+	};
+	if (c->have_history) {
+		rp->nlines = writeup_history_lines(&c->h, &c->a, &rp->lines, &rp->nreg);
+		if (rp->nlines < 0)
+			rp->nlines = 0;
+		snprintf(rp->htitle, sizeof(rp->htitle), "Steps in the history (%d nights)",
+			 c->h.nnights);
+		rp->meta.history_title = rp->htitle;
+		rp->meta.history = rp->lines;
+		rp->meta.nhistory = rp->nlines;
+		rp->meta.history_regressions = rp->nreg;
+	}
+	if (!c->judged)
+		snprintf(rp->no_verdict, sizeof(rp->no_verdict), "%s",
+			 c->base_why[0] ? c->base_why
+					: "no base: this machine has no stored baseline, and "
+					  "neither --baseline nor --ab was given");
+}
+
+/* The machine check, for the CPUs the run used. */
+static void report_machine(struct report *rp)
+{
 	int cpus[2] = {0, 1};
 	const char *cs =
-	    json_string_value(json_object_get(json_object_get(c.doc, "context"), "cpus"));
+	    json_string_value(json_object_get(json_object_get(rp->c.doc, "context"), "cpus"));
 	if (cs)
 		sscanf(cs, "%d,%d", &cpus[0], &cpus[1]);
-	struct system_report sys;
-	system_check(cpus, false, &sys);
+	system_check(cpus, false, &rp->sys);
+}
 
-	char cmdline[2000] = "ringbench";
+/* How to run this again: the command line as given. */
+static void report_command(struct report *rp, int argc, char **argv)
+{
+	char *cmd = rp->cmdline;
+	snprintf(cmd, sizeof(rp->cmdline), "ringbench");
 	for (int i = 0; i < argc; i++)
-		snprintf(cmdline + strlen(cmdline), sizeof(cmdline) - strlen(cmdline), " %s",
-			 argv[i]);
+		snprintf(cmd + strlen(cmd), sizeof(rp->cmdline) - strlen(cmd), " %s", argv[i]);
+}
+
+/* index.html and report.md into the folder: the exit status. */
+static int report_write(struct report *rp)
+{
+	const struct charts *c = &rp->c;
+	const struct startup_in *su = &rp->su;
 	struct page_input in = {
-	    .results_path = c.results,
-	    .cur = &c.cur,
-	    .j = c.judged ? &c.j : NULL,
-	    .meta = &meta,
-	    .no_verdict = no_verdict,
-	    .history_dir = c.history_dir,
-	    .history = lines,
-	    .nhistory = nlines,
-	    .history_regressions = nreg,
-	    .history_why = c.have_history ? NULL : c.history_why,
-	    .po = po,
-	    .startup = su.have_cur ? &su.cur : NULL,
-	    .startup_j = su.judged ? &su.j : NULL,
-	    .startup_meta = &su.meta,
-	    .startup_why = su.why,
-	    .sys = &sys,
-	    .command = cmdline,
+	    .results_path = c->results,
+	    .cur = &c->cur,
+	    .j = c->judged ? &c->j : NULL,
+	    .meta = &rp->meta,
+	    .no_verdict = rp->no_verdict,
+	    .history_dir = c->history_dir,
+	    .history = rp->lines,
+	    .nhistory = rp->nlines,
+	    .history_regressions = rp->nreg,
+	    .history_why = c->have_history ? NULL : c->history_why,
+	    .po = rp->po,
+	    .startup = su->have_cur ? &su->cur : NULL,
+	    .startup_j = su->judged ? &su->j : NULL,
+	    .startup_meta = &su->meta,
+	    .startup_why = su->why,
+	    .sys = &rp->sys,
+	    .command = rp->cmdline,
 	};
 	char html[1300], md[1300];
-	snprintf(html, sizeof(html), "%s/index.html", out);
-	snprintf(md, sizeof(md), "%s/report.md", out);
-	rc = BENCH_PASS;
+	snprintf(html, sizeof(html), "%s/index.html", rp->out);
+	snprintf(md, sizeof(md), "%s/report.md", rp->out);
 	if (page_html(html, &in) || page_markdown(md, &in)) {
-		fprintf(stderr, "ringbench: report: cannot write into %s: %s\n", out,
+		fprintf(stderr, "ringbench: report: cannot write into %s: %s\n", rp->out,
 			strerror(errno));
-		rc = BENCH_USAGE;
-	} else {
-		for (int i = 0; i < PLOT_COUNT; i++)
-			if (!po->drawn[i] && !po->left_out[i])
-				fprintf(stderr, "ringbench: report: %s chart not drawn: %s\n",
-					plot_name(i), po->why[i]);
-		printf("report: %s (%d of %d charts)\nreport: %s\n", html, drawn, PLOT_COUNT, md);
-		if (done < PLOT_COUNT)
-			rc = BENCH_USAGE;
+		return BENCH_USAGE;
 	}
-	for (int i = 0; i < nlines; i++)
-		free(lines[i]);
-	free(lines);
-	free_startup(&su);
-	free(po);
-	charts_free(&c);
+	for (int i = 0; i < PLOT_COUNT; i++)
+		if (!rp->po->drawn[i] && !rp->po->left_out[i])
+			fprintf(stderr, "ringbench: report: %s chart not drawn: %s\n", plot_name(i),
+				rp->po->why[i]);
+	printf("report: %s (%d of %d charts)\nreport: %s\n", html, rp->drawn, PLOT_COUNT, md);
+	return rp->done < PLOT_COUNT ? BENCH_USAGE : BENCH_PASS;
+}
+
+static void report_free(struct report *rp)
+{
+	for (int i = 0; i < rp->nlines; i++)
+		free(rp->lines[i]);
+	free(rp->lines);
+	free_startup(&rp->su);
+	free(rp->po);
+	charts_free(&rp->c);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report rp;
+	memset(&rp, 0, sizeof(rp));
+	int rc = cli_chart_args(argc, argv, &rp.c, help, true);
+	if (rc)
+		return rc < 0 ? BENCH_PASS : rc;
+	rc = charts_load(&rp.c);
+	if (rc) {
+		charts_free(&rp.c);
+		return rc;
+	}
+	report_dir(&rp.c, rp.out, sizeof(rp.out));
+	rp.po = calloc(1, sizeof(*rp.po));
+	if (!rp.po) {
+		charts_free(&rp.c);
+		return BENCH_USAGE;
+	}
+	report_charts(&rp);
+	report_verdict(&rp);
+	load_startup(rp.c.startup, &rp.su);
+	report_machine(&rp);
+	report_command(&rp, argc, argv);
+	rc = report_write(&rp);
+	report_free(&rp);
 	return rc;
 }

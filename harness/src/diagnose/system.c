@@ -106,11 +106,9 @@ static int runnable_on(int cpu, char *names, size_t n)
 	return count;
 }
 
-void system_check(const int cpu[2], bool measure, struct system_report *r)
+static void check_virtualisation(struct system_report *r)
 {
-	memset(r, 0, sizeof(*r));
-	char buf[256], b2[256], path[200];
-	/* Virtualisation. */
+	char buf[256];
 	bool vm = cpuinfo_flag("hypervisor");
 	first_line("/sys/class/dmi/id/sys_vendor", buf, sizeof(buf));
 	if (vm)
@@ -121,24 +119,28 @@ void system_check(const int cpu[2], bool measure, struct system_report *r)
 		     buf[0] ? buf : "hypervisor flag set");
 	else
 		line(r, true, "virtualisation", "bare metal");
-	/* Frequency governor and boost. */
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor", cpu[i]);
-		first_line(path, buf, sizeof(buf));
-		char what[32];
-		snprintf(what, sizeof(what), "governor cpu%d", cpu[i]);
-		if (!buf[0])
-			line(r, true, what,
-			     "no cpufreq here (the host or firmware sets the clock)");
-		else if (strcmp(buf, "performance") == 0)
-			line(r, true, what, "performance");
-		else
-			line(r, false, what,
-			     "%s: the clock ramps with load, so short runs start slow; "
-			     "`cpupower frequency-set -g performance`",
-			     buf);
-	}
+}
+
+static void check_governor(struct system_report *r, int cpu)
+{
+	char buf[256], path[200], what[32];
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/cpufreq/scaling_governor", cpu);
+	first_line(path, buf, sizeof(buf));
+	snprintf(what, sizeof(what), "governor cpu%d", cpu);
+	if (!buf[0])
+		line(r, true, what, "no cpufreq here (the host or firmware sets the clock)");
+	else if (strcmp(buf, "performance") == 0)
+		line(r, true, what, "performance");
+	else
+		line(r, false, what,
+		     "%s: the clock ramps with load, so short runs start slow; "
+		     "`cpupower frequency-set -g performance`",
+		     buf);
+}
+
+static void check_boost(struct system_report *r)
+{
+	char buf[256], b2[256];
 	first_line("/sys/devices/system/cpu/cpufreq/boost", buf, sizeof(buf));
 	first_line("/sys/devices/system/cpu/intel_pstate/no_turbo", b2, sizeof(b2));
 	if (strcmp(buf, "1") == 0 || strcmp(b2, "0") == 0)
@@ -148,24 +150,29 @@ void system_check(const int cpu[2], bool measure, struct system_report *r)
 		    "> /sys/devices/system/cpu/cpufreq/boost` (or intel_pstate/no_turbo = 1)");
 	else
 		line(r, true, "boost", buf[0] || b2[0] ? "off" : "not exposed here");
-	/* SMT siblings of the chosen CPUs. */
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list", cpu[i]);
-		first_line(path, buf, sizeof(buf));
-		char what[32];
-		snprintf(what, sizeof(what), "SMT cpu%d", cpu[i]);
-		char self[16];
-		snprintf(self, sizeof(self), "%d", cpu[i]);
-		if (!buf[0] || strcmp(buf, self) == 0)
-			line(r, true, what, "no SMT sibling%s", buf[0] ? "" : " reported");
-		else
-			line(r, false, what,
-			     "shares its core with %s: work there slows it (or, as the other side, "
-			     "speeds the handoff); pin the pair deliberately, `--cpus`",
-			     buf);
-	}
-	/* Isolation. */
+}
+
+/* An SMT sibling of a chosen CPU. */
+static void check_smt(struct system_report *r, int cpu)
+{
+	char buf[256], path[200], what[32], self[16];
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/topology/thread_siblings_list",
+		 cpu);
+	first_line(path, buf, sizeof(buf));
+	snprintf(what, sizeof(what), "SMT cpu%d", cpu);
+	snprintf(self, sizeof(self), "%d", cpu);
+	if (!buf[0] || strcmp(buf, self) == 0)
+		line(r, true, what, "no SMT sibling%s", buf[0] ? "" : " reported");
+	else
+		line(r, false, what,
+		     "shares its core with %s: work there slows it (or, as the other side, "
+		     "speeds the handoff); pin the pair deliberately, `--cpus`",
+		     buf);
+}
+
+static void check_isolation(struct system_report *r, const int cpu[2])
+{
+	char buf[256], b2[256];
 	first_line("/sys/devices/system/cpu/isolated", buf, sizeof(buf));
 	first_line("/sys/devices/system/cpu/nohz_full", b2, sizeof(b2));
 	if (buf[0])
@@ -176,20 +183,25 @@ void system_check(const int cpu[2], bool measure, struct system_report *r)
 		     "none: the scheduler may put anything on CPUs %d and %d; boot with "
 		     "isolcpus=%d,%d nohz_full=%d,%d",
 		     cpu[0], cpu[1], cpu[0], cpu[1], cpu[0], cpu[1]);
-	/* Other runnable processes on the chosen CPUs. */
-	for (int i = 0; i < 2; i++) {
-		char names[200], what[32];
-		int k = runnable_on(cpu[i], names, sizeof(names));
-		snprintf(what, sizeof(what), "busy cpu%d", cpu[i]);
-		if (k == 0)
-			line(r, true, what, "nothing else runnable there now");
-		else
-			line(r, false, what,
-			     "%d other runnable process%s now (%s): they take turns "
-			     "with the workers",
-			     k, k == 1 ? "" : "es", names);
-	}
-	/* /dev/shm. */
+}
+
+/* Other runnable processes on a chosen CPU. */
+static void check_busy(struct system_report *r, int cpu)
+{
+	char names[200], what[32];
+	int k = runnable_on(cpu, names, sizeof(names));
+	snprintf(what, sizeof(what), "busy cpu%d", cpu);
+	if (k == 0)
+		line(r, true, what, "nothing else runnable there now");
+	else
+		line(r, false, what,
+		     "%d other runnable process%s now (%s): they take turns "
+		     "with the workers",
+		     k, k == 1 ? "" : "es", names);
+}
+
+static void check_shm(struct system_report *r)
+{
 	struct statvfs sv;
 	if (statvfs("/dev/shm", &sv) == 0) {
 		double total = (double)sv.f_blocks * sv.f_frsize / 1048576.0;
@@ -201,33 +213,57 @@ void system_check(const int cpu[2], bool measure, struct system_report *r)
 	} else {
 		line(r, false, "/dev/shm", "not mounted: POSIX shared memory needs it");
 	}
-	/* Huge pages. */
+}
+
+static void check_huge_pages(struct system_report *r)
+{
+	char buf[256];
 	first_line("/sys/kernel/mm/transparent_hugepage/shmem_enabled", buf, sizeof(buf));
 	line(r, true, "huge pages",
 	     "shmem transparent huge pages: %s (the ring maps 4 KiB pages; a 64 MiB ring "
 	     "populates 16384 of them at attach, outside the measured window)",
 	     buf[0] ? buf : "not reported");
-	/* The bare line between the two CPUs. */
-	if (measure) {
-		struct bench_case c = {.mode = MODE_PINGPONG,
-				       .transport = T_LINE,
-				       .size = 64,
-				       .cpu = {cpu[0], cpu[1]},
-				       .duration = 0.1};
-		bench_case_name(&c);
-		struct bench_limits lim = {.stall_ns = 2000000000LL};
-		struct bench_run run;
-		if (bench_run_case(&c, &lim, &run) == BENCH_PASS) {
-			r->line_ns = run.msgs_per_sec > 0 ? 1e9 / run.msgs_per_sec : 0;
-			line(r, true, "bare line",
-			     "round trip between CPU %d and CPU %d: mean %.1f ns, p50 %llu ns, p99 "
-			     "%llu ns (the physical bound of a ping-pong here, now)",
-			     cpu[0], cpu[1], r->line_ns, (unsigned long long)run.p50,
-			     (unsigned long long)run.p99);
-		} else {
-			line(r, false, "bare line", "could not be measured: %s", run.diagnosis);
-		}
+}
+
+/* The bare line between the two CPUs: the physical bound of a ping-pong. */
+static void check_bare_line(struct system_report *r, const int cpu[2])
+{
+	struct bench_case c = {.mode = MODE_PINGPONG,
+			       .transport = T_LINE,
+			       .size = 64,
+			       .cpu = {cpu[0], cpu[1]},
+			       .duration = 0.1};
+	bench_case_name(&c);
+	struct bench_limits lim = {.stall_ns = 2000000000LL};
+	struct bench_run run;
+	if (bench_run_case(&c, &lim, &run) == BENCH_PASS) {
+		r->line_ns = run.msgs_per_sec > 0 ? 1e9 / run.msgs_per_sec : 0;
+		line(r, true, "bare line",
+		     "round trip between CPU %d and CPU %d: mean %.1f ns, p50 %llu ns, p99 "
+		     "%llu ns (the physical bound of a ping-pong here, now)",
+		     cpu[0], cpu[1], r->line_ns, (unsigned long long)run.p50,
+		     (unsigned long long)run.p99);
+	} else {
+		line(r, false, "bare line", "could not be measured: %s", run.diagnosis);
 	}
+}
+
+void system_check(const int cpu[2], bool measure, struct system_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	check_virtualisation(r);
+	for (int i = 0; i < 2; i++)
+		check_governor(r, cpu[i]);
+	check_boost(r);
+	for (int i = 0; i < 2; i++)
+		check_smt(r, cpu[i]);
+	check_isolation(r, cpu);
+	for (int i = 0; i < 2; i++)
+		check_busy(r, cpu[i]);
+	check_shm(r);
+	check_huge_pages(r);
+	if (measure)
+		check_bare_line(r, cpu);
 }
 
 void system_summary(const struct system_report *r, char *out, size_t n)

@@ -114,16 +114,21 @@ static void unlink_names(struct tp_objects *o)
 	o->unlinked = true;
 }
 
-static void objects_free(const struct transport *t, struct tp_objects *o)
+static void close_ends(struct tp_objects *o)
 {
-	if (t->destroy)
-		t->destroy(o);
-	unlink_names(o);
 	for (int i = 0; i < 4; i++)
 		if (o->fds[i] >= 0) {
 			close(o->fds[i]);
 			o->fds[i] = -1;
 		}
+}
+
+static void objects_free(const struct transport *t, struct tp_objects *o)
+{
+	if (t->destroy)
+		t->destroy(o);
+	unlink_names(o);
+	close_ends(o);
 }
 
 static int make_objects(const struct transport *t, const struct bench_case *c, struct tp_objects *o,
@@ -437,75 +442,89 @@ int bench_sweep_stale(void)
 	return n;
 }
 
-int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
-		   struct bench_run *out)
-{
-	memset(out, 0, sizeof(*out));
-	const struct transport *t = transport_get(c->transport);
-	/* fds at -1 before anything can fail: objects_free() closes them. */
-	struct tp_objects o = {.fds = {-1, -1, -1, -1}};
-	char how[32];
-	struct proc p[2] = {
-	    {.role = c->mode == MODE_PINGPONG ? "client" : "producer", .pidfd = -1, .say = -1},
-	    {.role = c->mode == MODE_PINGPONG ? "server" : "consumer", .pidfd = -1, .say = -1}};
-	struct worker_view wv[2];
+/* One run of a case, as its steps share it. */
+struct run {
+	const struct bench_case *c;
+	const struct bench_limits *lim;
+	struct bench_run *out;
+	const struct transport *t;
+	struct tp_objects o;
+	struct proc p[2];
 	struct object_view ov[3];
 	int nov;
-	int status = BENCH_PASS;
-	int ctl_fd = high_fd(memfd_create("ringbench-control", MFD_CLOEXEC));
-	struct bench_control *ctl = MAP_FAILED;
-	if (ctl_fd < 0 || ftruncate(ctl_fd, sizeof(*ctl)) < 0 ||
-	    (ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED, ctl_fd, 0)) ==
-		MAP_FAILED) {
+	int ctl_fd;
+	struct bench_control *ctl;
+	int64_t worker_timeout;
+	int status;
+};
+
+/* The control block and the transport's objects, each read back at once:
+ * false, with the status, if any of it fails. */
+static bool run_create(struct run *r)
+{
+	struct bench_run *out = r->out;
+	r->ctl_fd = high_fd(memfd_create("ringbench-control", MFD_CLOEXEC));
+	if (r->ctl_fd < 0 || ftruncate(r->ctl_fd, sizeof(*r->ctl)) < 0 ||
+	    (r->ctl = mmap(NULL, sizeof(*r->ctl), PROT_READ | PROT_WRITE, MAP_SHARED, r->ctl_fd,
+			   0)) == MAP_FAILED) {
 		snprintf(out->diagnosis, sizeof(out->diagnosis), "control block: %s",
 			 strerror(errno));
-		status = BENCH_USAGE;
-		goto done;
+		r->status = BENCH_USAGE;
+		return false;
 	}
-	hist_init(&ctl->hist);
-	ctl->clock = *bench_clock();
-	if ((status = make_objects(t, c, &o, out->diagnosis, sizeof(out->diagnosis))))
-		goto done;
-	nov = objects_view(c, &o, ctl, ctl_fd, ov);
+	hist_init(&r->ctl->hist);
+	r->ctl->clock = *bench_clock();
+	r->status = make_objects(r->t, r->c, &r->o, out->diagnosis, sizeof(out->diagnosis));
+	if (r->status)
+		return false;
+	r->nov = objects_view(r->c, &r->o, r->ctl, r->ctl_fd, r->ov);
 	/* The seed's failure where it first shows: the harness's own writes. */
-	if ((status = diagnose_create(ov, nov, out->diagnosis, sizeof(out->diagnosis))))
-		goto done;
+	r->status = diagnose_create(r->ov, r->nov, out->diagnosis, sizeof(out->diagnosis));
+	return r->status == 0;
+}
 
-	/* Workers give up a little after the watchdog would have fired. */
-	int64_t worker_timeout = 3 * lim->stall_ns;
+/* Producer, then consumer, each with a status pipe of its own. */
+static bool run_spawn(struct run *r)
+{
 	for (int i = 0; i < 2; i++) {
+		struct proc *p = &r->p[i];
 		int pipefd[2] = {-1, -1};
 		if (pipe2(pipefd, O_CLOEXEC) == 0) {
 			pipefd[1] = high_fd(pipefd[1]);
-			p[i].say = high_fd(pipefd[0]);
-			fcntl(p[i].say, F_SETFL, O_NONBLOCK);
+			p->say = high_fd(pipefd[0]);
+			fcntl(p->say, F_SETFL, O_NONBLOCK);
 		}
-		p[i].pid = spawn_worker(t, c, &o, i == 0, ctl_fd, pipefd[1], worker_timeout,
-					i == 1 ? lim->consumer_env : NULL, lim->worker_exe,
-					out->diagnosis, sizeof(out->diagnosis));
+		p->pid =
+		    spawn_worker(r->t, r->c, &r->o, i == 0, r->ctl_fd, pipefd[1], r->worker_timeout,
+				 i == 1 ? r->lim->consumer_env : NULL, r->lim->worker_exe,
+				 r->out->diagnosis, sizeof(r->out->diagnosis));
 		if (pipefd[1] >= 0)
 			close(pipefd[1]);
-		if (p[i].pid < 0) {
-			status = BENCH_USAGE;
-			goto done;
+		if (p->pid < 0) {
+			r->status = BENCH_USAGE;
+			return false;
 		}
-		p[i].pidfd = (int)syscall(SYS_pidfd_open, p[i].pid, 0);
-		if (lim->verbose)
-			fprintf(stderr, "ringbench: %s pid %d\n", p[i].role, (int)p[i].pid);
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+		if (r->lim->verbose)
+			fprintf(stderr, "ringbench: %s pid %d\n", p->role, (int)p->pid);
 	}
 	/* Our copies of the pipe and socket ends would hide the peer's EOF. */
-	for (int i = 0; i < 4; i++)
-		if (o.fds[i] >= 0) {
-			close(o.fds[i]);
-			o.fds[i] = -1;
-		}
+	close_ends(&r->o);
+	return true;
+}
 
-	/* Start barrier: both attached and pinned (or failed trying). */
-	int64_t start = sys_now_ns(), deadline = start + worker_timeout;
+/* Start barrier: both attached and pinned (or failed trying).  Waits until
+ * both are ready, a worker says why it cannot start, both have exited, an
+ * interrupt or the deadline; returns when the wait began. */
+static int64_t run_wait_ready(struct run *r)
+{
+	struct proc *p = r->p;
+	struct bench_control *ctl = r->ctl;
+	int64_t start = sys_now_ns(), deadline = start + r->worker_timeout;
 	while (!atomic_load_explicit(&ctl->side[0].ready, memory_order_acquire) ||
 	       !atomic_load_explicit(&ctl->side[1].ready, memory_order_acquire)) {
-		if (t->serve)
-			t->serve(&o); /* eventfd rings: hand each worker its descriptors */
+		if (r->t->serve)
+			r->t->serve(&r->o); /* eventfd rings: hand each worker its descriptors */
 		read_said(&p[0]);
 		read_said(&p[1]);
 		/* A worker that said why it cannot start: no need to wait. */
@@ -519,54 +538,121 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		struct timespec ts = {0, 200000};
 		nanosleep(&ts, NULL);
 	}
+	return start;
+}
+
+/* Past the barrier only when both are ready and neither reported a
+ * failure; else the status, diagnosed while the workers still live. */
+static bool run_at_barrier(struct run *r, int64_t start)
+{
+	struct bench_control *ctl = r->ctl;
+	struct bench_run *out = r->out;
 	for (int i = 0; i < 2; i++)
 		if (ctl->report[i].status) {
-			status = reported(p, ctl, i, ctl->report[i].status, ov, nov, out);
-			goto done;
+			r->status =
+			    reported(r->p, ctl, i, ctl->report[i].status, r->ov, r->nov, out);
+			return false;
 		}
 	if (bench_interrupted) {
-		status = BENCH_USAGE;
+		r->status = BENCH_USAGE;
 		snprintf(out->diagnosis, sizeof(out->diagnosis), "interrupted");
-		goto done;
+		return false;
 	}
-	if (!atomic_load(&ctl->side[0].ready) || !atomic_load(&ctl->side[1].ready)) {
-		/* Not both at the barrier: a worker's own word first, then the
-		 * evidence (mappings, states) while the workers still live. */
-		views(p, ctl, wv);
-		status = diagnose_barrier(wv, ov, nov, sys_now_ns() - start, out->diagnosis,
-					  sizeof(out->diagnosis));
-		for (int i = 0; i < 2; i++)
-			if (p[i].reaped && status == BENCH_USAGE && !p[i].said[0])
-				snprintf(out->diagnosis, sizeof(out->diagnosis),
-					 "the %s exited before the start barrier (%s)", p[i].role,
-					 how_ended(&p[i], how, sizeof(how)));
-		goto done;
-	}
-	if (lim->evidence) {
-		views(p, ctl, wv);
-		out->evidence_ok =
-		    evidence_same_objects(wv, ov, nov, out->evidence, sizeof(out->evidence));
-	}
-	/* Both have opened the objects: the names are no longer needed, and a
-	 * harness killed from here on leaves nothing in /dev/shm. */
-	unlink_names(&o);
-	for (int k = 0; k < nov; k++)
-		ov[k].unlinked = ov[k].named;
-	atomic_store_explicit(&ctl->go, 1, memory_order_release);
-	if (lim->verbose)
-		fprintf(stderr, "ringbench: started %s\n", c->name);
+	if (atomic_load(&ctl->side[0].ready) && atomic_load(&ctl->side[1].ready))
+		return true;
+	/* Not both at the barrier: a worker's own word first, then the
+	 * evidence (mappings, states) while the workers still live. */
+	struct worker_view wv[2];
+	char how[32];
+	views(r->p, ctl, wv);
+	r->status = diagnose_barrier(wv, r->ov, r->nov, sys_now_ns() - start, out->diagnosis,
+				     sizeof(out->diagnosis));
+	for (int i = 0; i < 2; i++)
+		if (r->p[i].reaped && r->status == BENCH_USAGE && !r->p[i].said[0])
+			snprintf(out->diagnosis, sizeof(out->diagnosis),
+				 "the %s exited before the start barrier (%s)", r->p[i].role,
+				 how_ended(&r->p[i], how, sizeof(how)));
+	return false;
+}
 
-	/* Watchdog: progress on either side resets the clock. */
+/* Both have opened the objects: the evidence that they share them, then
+ * the names go (a harness killed from here on leaves nothing in
+ * /dev/shm), then go. */
+static void run_release(struct run *r)
+{
+	if (r->lim->evidence) {
+		struct worker_view wv[2];
+		views(r->p, r->ctl, wv);
+		r->out->evidence_ok = evidence_same_objects(wv, r->ov, r->nov, r->out->evidence,
+							    sizeof(r->out->evidence));
+	}
+	unlink_names(&r->o);
+	for (int k = 0; k < r->nov; k++)
+		r->ov[k].unlinked = r->ov[k].named;
+	atomic_store_explicit(&r->ctl->go, 1, memory_order_release);
+	if (r->lim->verbose)
+		fprintf(stderr, "ringbench: started %s\n", r->c->name);
+}
+
+static bool run_start(struct run *r)
+{
+	int64_t start = run_wait_ready(r);
+	if (!run_at_barrier(r, start))
+		return false;
+	run_release(r);
+	return true;
+}
+
+/* A worker that ended while its peer still runs: its status, or 0. */
+static int run_ended_early(struct run *r)
+{
+	struct proc *p = r->p;
+	struct bench_control *ctl = r->ctl;
+	int status = 0;
+	/* A worker that ended with a finding (a wrong message, a transport
+	 * error) is the cause: stop now, not when its peer times out waiting
+	 * for it. */
+	for (int i = 0; i < 2; i++)
+		if (p[i].reaped && !p[i ^ 1].reaped && ctl->report[i].done &&
+		    ctl->report[i].status && !ctl->report[i].symptom)
+			status = reported(p, ctl, i, ctl->report[i].status, r->ov, r->nov, r->out);
+	/* A worker that died: its peer will notice, but say who it was. */
+	for (int i = 0; i < 2; i++)
+		if (p[i].reaped && !p[i ^ 1].reaped && !ctl->report[i].done)
+			status = died(&p[i], r->out->diagnosis, sizeof(r->out->diagnosis), "");
+	return status;
+}
+
+static int run_stalled(struct run *r, int64_t stalled_ns)
+{
+	const struct bench_case *c = r->c;
+	struct worker_view wv[2];
+	views(r->p, r->ctl, wv);
+	return diagnose_stall(wv, r->ov, r->nov, atomic_load(&r->ctl->side[0].progress),
+			      atomic_load(&r->ctl->side[1].progress),
+			      c->transport == T_RING && c->wait != RING_WAIT_SPIN, stalled_ns,
+			      r->out->diagnosis, sizeof(r->out->diagnosis));
+}
+
+/* Watchdog, until both workers exit: progress on either side resets the
+ * stall clock; an early end, a stall, an interrupt or a case long past its
+ * duration stops the run. */
+static bool run_watch(struct run *r)
+{
+	const struct bench_case *c = r->c;
+	struct bench_control *ctl = r->ctl;
+	struct bench_run *out = r->out;
+	int64_t stall_ns = r->lim->stall_ns;
 	int64_t go_at = sys_now_ns(), last_change = go_at;
 	uint64_t last_sent = 0, last_seen = 0;
 	int64_t expected = c->messages ? 0 : (int64_t)(c->duration * 1e9);
 	for (;;) {
-		reap(p, false);
-		if (p[0].reaped && p[1].reaped)
+		reap(r->p, false);
+		if (r->p[0].reaped && r->p[1].reaped)
 			break;
 		int64_t now = sys_now_ns();
 		if (bench_interrupted) {
-			status = BENCH_USAGE;
+			r->status = BENCH_USAGE;
 			snprintf(out->diagnosis, sizeof(out->diagnosis), "interrupted");
 			break;
 		}
@@ -577,40 +663,31 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 			last_seen = seen;
 			last_change = now;
 		}
-		/* A worker that ended with a finding (a wrong message, a
-		 * transport error) is the cause: stop now, not when its peer
-		 * times out waiting for it. */
-		for (int i = 0; i < 2; i++)
-			if (p[i].reaped && !p[i ^ 1].reaped && ctl->report[i].done &&
-			    ctl->report[i].status && !ctl->report[i].symptom)
-				status = reported(p, ctl, i, ctl->report[i].status, ov, nov, out);
-		/* A worker that died: its peer will notice, but say who it was. */
-		for (int i = 0; i < 2; i++)
-			if (p[i].reaped && !p[i ^ 1].reaped && !ctl->report[i].done)
-				status = died(&p[i], out->diagnosis, sizeof(out->diagnosis), "");
-		if (status)
+		if ((r->status = run_ended_early(r)))
 			break;
-		if (now - last_change > lim->stall_ns) {
-			views(p, ctl, wv);
-			status = diagnose_stall(wv, ov, nov, atomic_load(&ctl->side[0].progress),
-						atomic_load(&ctl->side[1].progress),
-						c->transport == T_RING && c->wait != RING_WAIT_SPIN,
-						now - last_change, out->diagnosis,
-						sizeof(out->diagnosis));
+		if (now - last_change > stall_ns) {
+			r->status = run_stalled(r, now - last_change);
 			break;
 		}
-		if (expected && now - go_at > 4 * expected + 3 * worker_timeout) {
+		if (expected && now - go_at > 4 * expected + 3 * r->worker_timeout) {
 			snprintf(out->diagnosis, sizeof(out->diagnosis),
 				 "still running %lld ms after a %.1f s case: killed",
 				 (long long)((now - go_at) / 1000000), c->duration);
-			status = BENCH_VISIBILITY;
+			r->status = BENCH_VISIBILITY;
 			break;
 		}
-		int64_t nap = lim->stall_ns / 4 < WATCH_NS ? lim->stall_ns / 4 : WATCH_NS;
-		wait_exit(p, nap);
+		wait_exit(r->p, stall_ns / 4 < WATCH_NS ? stall_ns / 4 : WATCH_NS);
 	}
-	if (status)
-		goto done;
+	return r->status == 0;
+}
+
+/* Both workers ended: the run's status and figures from their reports. */
+static void run_outcome(struct run *r)
+{
+	const struct bench_case *c = r->c;
+	struct proc *p = r->p;
+	struct bench_control *ctl = r->ctl;
+	struct bench_run *out = r->out;
 	/* A worker that died without a report is the cause; what its peer then
 	 * reported ("the consumer died") is the symptom. */
 	for (int i = 0; i < 2; i++) {
@@ -620,21 +697,22 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 				 (int)sizeof(ctl->report[0].error),
 				 ctl->report[i ^ 1].error[0] ? ctl->report[i ^ 1].error
 							     : "nothing");
-			status = died(&p[i], out->diagnosis, sizeof(out->diagnosis), said);
-			goto done;
+			r->status = died(&p[i], out->diagnosis, sizeof(out->diagnosis), said);
+			return;
 		}
 	}
 	/* Both ended: a finding before a symptom ("the consumer closed"). */
 	for (int k = 0; k < 4; k++) {
 		int i = k & 1;
-		const struct bench_report *r = &ctl->report[i];
+		const struct bench_report *rep = &ctl->report[i];
 		int st = p[i].status;
-		if (k < 2 && r->symptom)
+		if (k < 2 && rep->symptom)
 			continue;
-		if (r->status || !r->done || !WIFEXITED(st) || WEXITSTATUS(st)) {
-			status = reported(p, ctl, i, r->status ? r->status : BENCH_VISIBILITY, ov,
-					  nov, out);
-			goto done;
+		if (rep->status || !rep->done || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			r->status =
+			    reported(p, ctl, i, rep->status ? rep->status : BENCH_VISIBILITY, r->ov,
+				     r->nov, out);
+			return;
 		}
 	}
 	fill_run(c, ctl, out);
@@ -644,18 +722,46 @@ int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 			 "the measured window held no %s (%" PRIu64
 			 " warm-up; give it more --messages or --duration)",
 			 c->mode == MODE_PINGPONG ? "round trips" : "messages", c->warmup);
-		status = BENCH_USAGE;
+		r->status = BENCH_USAGE;
 	}
-done:
-	kill_all(p);
+}
+
+/* On every path: no worker outlives the run, and every descriptor, mapping
+ * and name it made is gone. */
+static void run_teardown(struct run *r)
+{
+	kill_all(r->p);
 	for (int i = 0; i < 2; i++)
-		if (p[i].say >= 0)
-			close(p[i].say);
-	objects_free(t, &o);
-	if (ctl != MAP_FAILED)
-		munmap(ctl, sizeof(*ctl));
-	if (ctl_fd >= 0)
-		close(ctl_fd);
-	out->status = status;
-	return status;
+		if (r->p[i].say >= 0)
+			close(r->p[i].say);
+	objects_free(r->t, &r->o);
+	if (r->ctl != MAP_FAILED)
+		munmap(r->ctl, sizeof(*r->ctl));
+	if (r->ctl_fd >= 0)
+		close(r->ctl_fd);
+}
+
+int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
+		   struct bench_run *out)
+{
+	memset(out, 0, sizeof(*out));
+	bool pp = c->mode == MODE_PINGPONG;
+	struct run r = {.c = c,
+			.lim = lim,
+			.out = out,
+			.t = transport_get(c->transport),
+			/* fds at -1 before anything can fail: objects_free() closes them. */
+			.o = {.fds = {-1, -1, -1, -1}},
+			.p = {{.role = pp ? "client" : "producer", .pidfd = -1, .say = -1},
+			      {.role = pp ? "server" : "consumer", .pidfd = -1, .say = -1}},
+			.ctl_fd = -1,
+			.ctl = MAP_FAILED,
+			/* Workers give up a little after the watchdog would have fired. */
+			.worker_timeout = 3 * lim->stall_ns,
+			.status = BENCH_PASS};
+	if (run_create(&r) && run_spawn(&r) && run_start(&r) && run_watch(&r))
+		run_outcome(&r);
+	run_teardown(&r);
+	out->status = r.status;
+	return r.status;
 }

@@ -521,6 +521,138 @@ static int bad_arg(const char *what, const char *value)
 	return BENCH_USAGE;
 }
 
+/* The harness's arguments into w, and the CPU, timeout and parent pid,
+ * each checked: 0, or exit code 2 with the bad one named. */
+static int worker_parse(char **argv, struct worker *w, uint64_t *cpu, uint64_t *timeout,
+			uint64_t *parent)
+{
+	struct bench_case *c = &w->c;
+	if (strcmp(argv[2], "producer") && strcmp(argv[2], "consumer"))
+		return bad_arg("role", argv[2]);
+	w->tw.producer = strcmp(argv[2], "producer") == 0;
+	if (bench_mode_parse(argv[3], &c->mode))
+		return bad_arg("mode", argv[3]);
+	if (bench_transport_parse(argv[4], &c->transport))
+		return bad_arg("transport", argv[4]);
+	if (ring_wait_parse(argv[5], &c->wait))
+		return bad_arg("wait", argv[5]);
+	uint64_t size;
+	if (!arg_u64(argv[6], &size) || size < PAYLOAD_MIN_FULL || size > (1ULL << 32))
+		return bad_arg("size", argv[6]);
+	c->size = (size_t)size;
+	if (!arg_u64(argv[7], &c->capacity))
+		return bad_arg("capacity", argv[7]);
+	if (!arg_u64(argv[8], cpu) || *cpu >= CPU_SETSIZE)
+		return bad_arg("CPU", argv[8]);
+	if (!arg_u64(argv[9], &c->messages))
+		return bad_arg("message count", argv[9]);
+	if (!arg_double(argv[10], &c->duration))
+		return bad_arg("duration", argv[10]);
+	if (!arg_double(argv[11], &c->rate) || (c->mode == MODE_LATENCY && !(c->rate > 0)))
+		return bad_arg("rate", argv[11]);
+	if (!arg_u64(argv[12], &c->warmup))
+		return bad_arg("warm-up count", argv[12]);
+	if (argv[13][0] != '/' || strlen(argv[13]) > RING_NAME_MAX - 4)
+		return bad_arg("name", argv[13]);
+	snprintf(w->name, sizeof(w->name), "%s", argv[13]);
+	if (!arg_u64(argv[14], timeout) || *timeout == 0 || *timeout > INT64_MAX)
+		return bad_arg("timeout", argv[14]);
+	if (!arg_u64(argv[15], parent) || *parent == 0 || *parent > INT32_MAX)
+		return bad_arg("parent pid", argv[15]);
+	if (c->mode == MODE_LATENCY && c->size < PAYLOAD_MIN_STAMP)
+		return bad_arg("size", argv[6]);
+	return 0;
+}
+
+/* The control block mapped, and this side's report, transport and
+ * descriptors found in it and in what the harness handed down. */
+static int worker_setup(struct worker *w, int64_t timeout)
+{
+	w->ctl =
+	    mmap(NULL, sizeof(struct bench_control), PROT_READ | PROT_WRITE, MAP_SHARED, FD_CTL, 0);
+	if (w->ctl == MAP_FAILED) {
+		fprintf(stderr, "ringbench worker: cannot map the control block: %s\n",
+			strerror(errno));
+		return BENCH_USAGE;
+	}
+	struct bench_case *c = &w->c;
+	int me = w->tw.producer ? 0 : 1;
+	w->rep = &w->ctl->report[me];
+	w->side = &w->ctl->side[me];
+	w->clk = &w->ctl->clock;
+	w->t = transport_get(c->transport);
+	if (bench_transport_wrap)
+		w->t = bench_transport_wrap(w->t);
+	w->tw = (struct tp_worker){.c = c,
+				   .producer = w->tw.producer,
+				   .name = w->name,
+				   .timeout_ns = timeout,
+				   .fd_in = -1,
+				   .fd_out = -1};
+	if (c->transport == T_PIPE || c->transport == T_UNIX) {
+		w->tw.fd_in = fcntl(FD_IN, F_GETFD) >= 0 ? FD_IN : -1;
+		w->tw.fd_out = fcntl(FD_OUT, F_GETFD) >= 0 ? FD_OUT : -1;
+	}
+	return 0;
+}
+
+/* Pinned, and this side of the transport open, its mappings said: 0, or
+ * the failure reported. */
+static int worker_attach(struct worker *w, int cpu, int64_t timeout)
+{
+	char err[160];
+	int rc = 0;
+	/* Attach gives up at a third of the worker's timeout, so its reason
+	 * reaches the harness well before the barrier's deadline does. */
+	w->tw.timeout_ns = timeout / 3;
+	if (sys_pin_cpu(cpu, err, sizeof(err)) < 0)
+		rc = report_fail(w, BENCH_USAGE, "%s", err);
+	else if (!w->t->open)
+		/* A build without this peer (RINGBENCH_WORKER_EXE): say why. */
+		rc = report_fail(w, BENCH_USAGE, "%s: %s", w->t->name, not_built(w->t));
+	else if ((rc = w->t->open(&w->tw)))
+		/* Not being able to attach is an environment error (no such
+		 * object, out of memory, refused), not a lost message. */
+		rc = report_fail(w, BENCH_USAGE, "cannot attach: %s", w->tw.err);
+	else {
+		say_maps();
+		say("ready");
+	}
+	w->tw.timeout_ns = timeout;
+	return rc;
+}
+
+/* Wait for go longer than the harness waits at the barrier: the harness
+ * gives up first, and diagnoses while we still live. */
+static int worker_wait_go(struct worker *w, int64_t timeout)
+{
+	int64_t give_up = sys_now_ns() + 2 * timeout;
+	while (!atomic_load_explicit(&w->ctl->go, memory_order_acquire)) {
+		if (sys_now_ns() > give_up)
+			return report_fail(w, BENCH_USAGE, "no start signal from the harness");
+		struct timespec ts = {0, 20000};
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* The measured run: this side's loop between two probes of the machine's
+ * state. */
+static int worker_move(struct worker *w)
+{
+	int rc;
+	probe_state(w, 0);
+	if (w->c.mode == MODE_PINGPONG)
+		rc = w->tw.producer ? client_loop(w) : server_loop(w);
+	else
+		rc = w->tw.producer ? producer_loop(w) : consumer_loop(w);
+	if (w->tw.producer)
+		w->t->close_out(&w->tw); /* the consumer or server sees the end */
+	if (rc == 0)
+		probe_state(w, 1);
+	return rc;
+}
+
 int bench_worker_main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], BENCH_PROTOCOL_STR) != 0) {
@@ -537,42 +669,10 @@ int bench_worker_main(int argc, char **argv)
 		return BENCH_USAGE;
 	}
 	struct worker w = {0};
-	struct bench_case *c = &w.c;
 	uint64_t cpu, timeout, parent;
-	if (strcmp(argv[2], "producer") && strcmp(argv[2], "consumer"))
-		return bad_arg("role", argv[2]);
-	w.tw.producer = strcmp(argv[2], "producer") == 0;
-	if (bench_mode_parse(argv[3], &c->mode))
-		return bad_arg("mode", argv[3]);
-	if (bench_transport_parse(argv[4], &c->transport))
-		return bad_arg("transport", argv[4]);
-	if (ring_wait_parse(argv[5], &c->wait))
-		return bad_arg("wait", argv[5]);
-	uint64_t size;
-	if (!arg_u64(argv[6], &size) || size < PAYLOAD_MIN_FULL || size > (1ULL << 32))
-		return bad_arg("size", argv[6]);
-	c->size = (size_t)size;
-	if (!arg_u64(argv[7], &c->capacity))
-		return bad_arg("capacity", argv[7]);
-	if (!arg_u64(argv[8], &cpu) || cpu >= CPU_SETSIZE)
-		return bad_arg("CPU", argv[8]);
-	if (!arg_u64(argv[9], &c->messages))
-		return bad_arg("message count", argv[9]);
-	if (!arg_double(argv[10], &c->duration))
-		return bad_arg("duration", argv[10]);
-	if (!arg_double(argv[11], &c->rate) || (c->mode == MODE_LATENCY && !(c->rate > 0)))
-		return bad_arg("rate", argv[11]);
-	if (!arg_u64(argv[12], &c->warmup))
-		return bad_arg("warm-up count", argv[12]);
-	if (argv[13][0] != '/' || strlen(argv[13]) > RING_NAME_MAX - 4)
-		return bad_arg("name", argv[13]);
-	snprintf(w.name, sizeof(w.name), "%s", argv[13]);
-	if (!arg_u64(argv[14], &timeout) || timeout == 0 || timeout > INT64_MAX)
-		return bad_arg("timeout", argv[14]);
-	if (!arg_u64(argv[15], &parent) || parent == 0 || parent > INT32_MAX)
-		return bad_arg("parent pid", argv[15]);
-	if (c->mode == MODE_LATENCY && c->size < PAYLOAD_MIN_STAMP)
-		return bad_arg("size", argv[6]);
+	int rc = worker_parse(argv, &w, &cpu, &timeout, &parent);
+	if (rc)
+		return rc;
 	/* A reader that went away is an error from write(), not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Never outlive the harness, whatever ends it (SIGKILL included). */
@@ -581,77 +681,16 @@ int bench_worker_main(int argc, char **argv)
 			(unsigned long long)parent);
 		return BENCH_USAGE;
 	}
-
-	w.ctl =
-	    mmap(NULL, sizeof(struct bench_control), PROT_READ | PROT_WRITE, MAP_SHARED, FD_CTL, 0);
-	if (w.ctl == MAP_FAILED) {
-		fprintf(stderr, "ringbench worker: cannot map the control block: %s\n",
-			strerror(errno));
-		return BENCH_USAGE;
-	}
-	int me = w.tw.producer ? 0 : 1;
-	w.rep = &w.ctl->report[me];
-	w.side = &w.ctl->side[me];
-	w.clk = &w.ctl->clock;
-	w.t = transport_get(c->transport);
-	if (bench_transport_wrap)
-		w.t = bench_transport_wrap(w.t);
-	w.tw = (struct tp_worker){.c = c,
-				  .producer = w.tw.producer,
-				  .name = w.name,
-				  .timeout_ns = (int64_t)timeout,
-				  .fd_in = -1,
-				  .fd_out = -1};
-	if (c->transport == T_PIPE || c->transport == T_UNIX) {
-		w.tw.fd_in = fcntl(FD_IN, F_GETFD) >= 0 ? FD_IN : -1;
-		w.tw.fd_out = fcntl(FD_OUT, F_GETFD) >= 0 ? FD_OUT : -1;
-	}
-	char err[160];
-	int rc = 0;
-	/* Attach gives up at a third of the worker's timeout, so its reason
-	 * reaches the harness well before the barrier's deadline does. */
-	w.tw.timeout_ns = (int64_t)timeout / 3;
-	if (sys_pin_cpu((int)cpu, err, sizeof(err)) < 0)
-		rc = report_fail(&w, BENCH_USAGE, "%s", err);
-	else if (!w.t->open)
-		/* A build without this peer (RINGBENCH_WORKER_EXE): say why. */
-		rc = report_fail(&w, BENCH_USAGE, "%s: %s", w.t->name, not_built(w.t));
-	else if ((rc = w.t->open(&w.tw)))
-		/* Not being able to attach is an environment error (no such
-		 * object, out of memory, refused), not a lost message. */
-		rc = report_fail(&w, BENCH_USAGE, "cannot attach: %s", w.tw.err);
-	else {
-		say_maps();
-		say("ready");
-	}
-	w.tw.timeout_ns = (int64_t)timeout;
+	if ((rc = worker_setup(&w, (int64_t)timeout)))
+		return rc;
+	rc = worker_attach(&w, (int)cpu, (int64_t)timeout);
 	/* Reach the barrier even after a failure, so the harness is not left
 	 * waiting; it reads our report before it says go. */
 	atomic_store_explicit(&w.side->ready, 1, memory_order_release);
-	if (rc)
-		goto out;
-	/* Wait for go longer than the harness waits at the barrier: the
-	 * harness gives up first, and diagnoses while we still live. */
-	int64_t give_up = sys_now_ns() + 2 * (int64_t)timeout;
-	while (!atomic_load_explicit(&w.ctl->go, memory_order_acquire)) {
-		if (sys_now_ns() > give_up) {
-			rc = report_fail(&w, BENCH_USAGE, "no start signal from the harness");
-			goto out;
-		}
-		struct timespec ts = {0, 20000};
-		nanosleep(&ts, NULL);
-	}
-	probe_state(&w, 0);
-	if (c->mode == MODE_PINGPONG)
-		rc = w.tw.producer ? client_loop(&w) : server_loop(&w);
-	else
-		rc = w.tw.producer ? producer_loop(&w) : consumer_loop(&w);
-	if (w.tw.producer)
-		w.t->close_out(&w.tw); /* the consumer or server sees the end */
-	if (rc == 0)
-		probe_state(&w, 1);
-
-out:
+	if (!rc)
+		rc = worker_wait_go(&w, (int64_t)timeout);
+	if (!rc)
+		rc = worker_move(&w);
 	if (w.t)
 		w.t->close(&w.tw);
 	w.rep->status = rc;
