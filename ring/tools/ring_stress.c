@@ -172,11 +172,14 @@ static bool parse_option(int c, const char *arg, struct opts *o)
 }
 
 /* The option getopt read last, and its value, named as bad. */
-static void bad_value(char **argv) __attribute__((noreturn));
+static void bad_usage(const char *fmt, const char *a, const char *b) __attribute__((noreturn));
 
-static void bad_value(char **argv)
+/* A usage error: the message (fmt with a and b), the usage, exit 2. */
+static void bad_usage(const char *fmt, const char *a, const char *b)
 {
-	fprintf(stderr, "ring_stress: bad value for --%s: '%s'\n", argv[optind - 1] + 2, optarg);
+	fprintf(stderr, "ring_stress: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
 	usage(stderr);
 	exit(EXIT_USAGE);
 }
@@ -201,12 +204,16 @@ static void parse(int argc, char **argv, struct opts *o)
 					   {"help", 0, 0, 'h'},
 					   {0, 0, 0, 0}};
 	defaults(o);
-	int c;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1)
+	int c, idx = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+		if (c == '?')
+			bad_usage("unknown option or missing value '%s'%s", argv[optind - 1], "");
 		if (!parse_option(c, optarg, o))
-			bad_value(argv);
+			bad_usage("bad value for --%s: '%s'", lo[idx].name, optarg ? optarg : "");
+	}
 	if (optind < argc)
-		bad_value(argv);
+		bad_usage("unexpected argument '%s'%s", argv[optind], "");
 	size_t need = o->full ? PAYLOAD_MIN_FULL : PAYLOAD_MIN_SEQ;
 	if (o->size_lo < need || o->size_hi < o->size_lo) {
 		fprintf(stderr, "ring_stress: sizes must be at least %zu bytes and MIN <= MAX\n",
