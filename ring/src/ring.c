@@ -591,12 +591,9 @@ static int publish_name(struct ring *r, int fd)
 	return 0;
 }
 
-int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
-		enum ring_role role)
+/* The arguments of ring_create, before anything is made: 0 or -EINVAL. */
+static int check_config(const char *name, const struct ring_config *cfg, enum ring_role role)
 {
-	if (!out || !cfg)
-		return ring__fail(-EINVAL, "ring_create: out and cfg are required");
-	*out = NULL;
 	int rc = check_name(name);
 	if (rc)
 		return rc;
@@ -608,88 +605,88 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 		return ring__fail(-EINVAL, "ring %s: wait strategy %d is unknown", name, cfg->wait);
 	if ((unsigned)role > RING_ROLE_CONSUMER)
 		return ring__fail(-EINVAL, "ring %s: role %d is unknown", name, role);
+	return 0;
+}
 
-	struct ring *r = handle_new(name, role);
-	if (!r)
-		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
-	r->creator = true;
-	/* The name first: it is what makes the ring ours (O_EXCL). */
-	int name_fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (name_fd < 0) {
-		rc = ring__fail(-errno, "ring %s: shm_open: %s", name, strerror(errno));
-		free(r);
-		r = NULL;
-		goto err_nounlink;
-	}
-	/* The page at once, its magic with state INIT: an attacher that
-	 * comes while the ring is still being allocated (seconds for a large
-	 * one) waits for READY, and its timeout says the creator never
-	 * finished, not that the page is truncated. */
+/* The name's page at once, its magic with state INIT: an attacher that
+ * comes while the ring is still being allocated (seconds for a large
+ * one) waits for READY, and its timeout says the creator never
+ * finished, not that the page is truncated.  0 or -errno. */
+static int write_early_magic(const struct ring *r, int name_fd)
+{
 	uint64_t magic = RING_MAGIC;
+	int rc = 0;
 	if (ftruncate(name_fd, RING_HEADER_SIZE) < 0 ||
-	    (rc = fd_io(name_fd, true, &magic, sizeof(magic), 0)) != 0) {
-		rc = ring__fail(rc ? rc : -errno, "ring %s: cannot write the name's page: %s", name,
-				strerror(rc ? -rc : errno));
-		goto err;
-	}
-	/* Another process opens the ring through /proc/OUR_PID/fd, which the
-	 * kernel refuses to everyone but root (CAP_SYS_PTRACE) unless we are
-	 * dumpable in its plain sense, 1 (not after a change of uid, nor after
-	 * PR_SET_DUMPABLE 0): say so now, not at each attach.  Root may
-	 * attach to anyone, so a root creator is let through. */
-	if (prctl(PR_GET_DUMPABLE) != 1 && geteuid() != 0) {
-		rc = ring__fail(-EPERM,
-				"ring %s: this process is not dumpable (it changed its uid, or "
-				"called prctl(PR_SET_DUMPABLE, 0)), so no other process could "
-				"open the ring through /proc/%d/fd; call prctl(PR_SET_DUMPABLE, "
-				"1) first",
-				name, (int)getpid());
-		goto err;
-	}
-	r->map_len = RING_HEADER_SIZE + cfg->capacity;
+	    (rc = fd_io(name_fd, true, &magic, sizeof(magic), 0)) != 0)
+		return ring__fail(rc ? rc : -errno, "ring %s: cannot write the name's page: %s",
+				  r->name, strerror(rc ? -rc : errno));
+	return 0;
+}
+
+/* Another process opens the ring through /proc/OUR_PID/fd, which the
+ * kernel refuses to everyone but root (CAP_SYS_PTRACE) unless we are
+ * dumpable in its plain sense, 1 (not after a change of uid, nor after
+ * PR_SET_DUMPABLE 0): say so now, not at each attach.  Root may
+ * attach to anyone, so a root creator is let through.  0 or -EPERM. */
+static int check_dumpable(const char *name)
+{
+	if (prctl(PR_GET_DUMPABLE) != 1 && geteuid() != 0)
+		return ring__fail(-EPERM,
+				  "ring %s: this process is not dumpable (it changed its uid, or "
+				  "called prctl(PR_SET_DUMPABLE, 0)), so no other process could "
+				  "open the ring through /proc/%d/fd; call prctl(PR_SET_DUMPABLE, "
+				  "1) first",
+				  name, (int)getpid());
+	return 0;
+}
+
+/* r->map_len bytes against the memory this process could be given now:
+ * 0 or -ENOSPC. */
+static int check_memory(const struct ring *r)
+{
 	uint64_t avail = memory_available();
-	if (avail && r->map_len > avail) {
-		rc = ring__fail(-ENOSPC,
-				"ring %s: %zu bytes asked, but only %" PRIu64
-				" bytes of memory are available (MemAvailable and SwapFree, "
-				"and the cgroup's memory.max)",
-				name, r->map_len, avail);
-		goto err;
-	}
-	/* The ring itself: a memfd sealed before anyone else can open it, so
-	 * that nobody (this process included) can ever shrink it under a
-	 * mapping, which would be SIGBUS on the next touch. */
-	r->shm_fd = memfd_create(name + 1, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (r->shm_fd < 0) {
-		rc = ring__fail(-errno, "ring %s: memfd_create: %s", name, strerror(errno));
-		goto err;
-	}
-	if (ftruncate(r->shm_fd, (off_t)r->map_len) < 0) {
-		rc = ring__fail(-errno, "ring %s: ftruncate to %zu bytes: %s", name, r->map_len,
-				strerror(errno));
-		goto err;
-	}
+	if (avail && r->map_len > avail)
+		return ring__fail(-ENOSPC,
+				  "ring %s: %zu bytes asked, but only %" PRIu64
+				  " bytes of memory are available (MemAvailable and SwapFree, "
+				  "and the cgroup's memory.max)",
+				  r->name, r->map_len, avail);
+	return 0;
+}
+
+/* The ring itself: a memfd sealed before anyone else can open it, so
+ * that nobody (this process included) can ever shrink it under a
+ * mapping, which would be SIGBUS on the next touch.  r->map_len bytes,
+ * allocated, sealed and mapped (r->shm_fd, r->hdr): 0 or -errno. */
+static int make_ring_memfd(struct ring *r)
+{
+	r->shm_fd = memfd_create(r->name + 1, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (r->shm_fd < 0)
+		return ring__fail(-errno, "ring %s: memfd_create: %s", r->name, strerror(errno));
+	if (ftruncate(r->shm_fd, (off_t)r->map_len) < 0)
+		return ring__fail(-errno, "ring %s: ftruncate to %zu bytes: %s", r->name,
+				  r->map_len, strerror(errno));
 	/* Allocate every page now: too little memory must be an error here,
 	 * not a SIGBUS on first touch in the middle of a run. */
-	rc = posix_fallocate(r->shm_fd, 0, (off_t)r->map_len);
-	if (rc) {
-		rc = ring__fail(-rc, "ring %s: cannot allocate %zu bytes of shared memory: %s",
-				name, r->map_len, strerror(rc));
-		goto err;
-	}
-	if (fcntl(r->shm_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
-		rc =
-		    ring__fail(-errno, "ring %s: cannot seal the memfd: %s", name, strerror(errno));
-		goto err;
-	}
+	int rc = posix_fallocate(r->shm_fd, 0, (off_t)r->map_len);
+	if (rc)
+		return ring__fail(-rc, "ring %s: cannot allocate %zu bytes of shared memory: %s",
+				  r->name, r->map_len, strerror(rc));
+	if (fcntl(r->shm_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		return ring__fail(-errno, "ring %s: cannot seal the memfd: %s", r->name,
+				  strerror(errno));
 	void *map =
 	    mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
-	if (map == MAP_FAILED) {
-		rc = ring__fail(-errno, "ring %s: mmap: %s", name, strerror(errno));
-		goto err;
-	}
+	if (map == MAP_FAILED)
+		return ring__fail(-errno, "ring %s: mmap: %s", r->name, strerror(errno));
 	r->hdr = map;
+	return 0;
+}
 
+/* The header's identity fields (what an attacher snapshots and compares
+ * with the name's page), through the mapping: 0 or -errno. */
+static int write_header(struct ring *r, const struct ring_config *cfg)
+{
 	struct ring_header *h = r->hdr;
 	uint64_t instance = 0;
 	if (getrandom(&instance, sizeof(instance), 0) != sizeof(instance))
@@ -710,21 +707,50 @@ int ring_create(struct ring **out, const char *name, const struct ring_config *c
 	h->creator_pid = (int32_t)getpid();
 	h->creator_fd = r->shm_fd;
 	struct stat self;
-	if (fstat(r->shm_fd, &self) < 0) {
-		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
-		goto err;
-	}
+	if (fstat(r->shm_fd, &self) < 0)
+		return ring__fail(-errno, "ring %s: fstat: %s", r->name, strerror(errno));
 	h->ring_ino = (uint64_t)self.st_ino;
+	return 0;
+}
+
+int ring_create(struct ring **out, const char *name, const struct ring_config *cfg,
+		enum ring_role role)
+{
+	if (!out || !cfg)
+		return ring__fail(-EINVAL, "ring_create: out and cfg are required");
+	*out = NULL;
+	int rc = check_config(name, cfg, role);
+	if (rc)
+		return rc;
+
+	struct ring *r = handle_new(name, role);
+	if (!r)
+		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
+	r->creator = true;
+	/* The name first: it is what makes the ring ours (O_EXCL). */
+	int name_fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (name_fd < 0) {
+		/* Nothing made: nothing to unlink. */
+		rc = ring__fail(-errno, "ring %s: shm_open: %s", name, strerror(errno));
+		free(r);
+		return rc;
+	}
+	if ((rc = write_early_magic(r, name_fd)) || (rc = check_dumpable(name)))
+		goto err;
+	r->map_len = RING_HEADER_SIZE + cfg->capacity;
+	if ((rc = check_memory(r)) || (rc = make_ring_memfd(r)) || (rc = write_header(r, cfg)))
+		goto err;
 	if (cfg->wait == RING_WAIT_EVENTFD && (rc = make_eventfds(r)))
 		goto err;
 	struct snapshot snap;
-	take_snapshot(h, &snap);
+	take_snapshot(r->hdr, &snap);
 	if ((rc = handle_init(r, &snap, 0, 0)) || (rc = claim_role(r)))
 		goto err;
 	ring__wake_setup(r);
 	/* Pairs with the acquire fence in ring_attach() after it reads READY
-	 * in the memfd: every header field above is visible to it. */
-	atomic_store_explicit(&h->state, RING_STATE_READY, memory_order_release);
+	 * in the memfd: every header field stored before this is visible to
+	 * it. */
+	atomic_store_explicit(&r->hdr->state, RING_STATE_READY, memory_order_release);
 	if ((rc = publish_name(r, name_fd)))
 		goto err;
 	close(name_fd);
@@ -735,7 +761,6 @@ err:
 	close(name_fd);
 	shm_unlink(name);
 	handle_free(r);
-err_nounlink:
 	return rc;
 }
 
@@ -759,16 +784,29 @@ static bool is_eventfd(int fd, char *what, size_t n)
 	return strcmp(what, "anon_inode:[eventfd]") == 0;
 }
 
-/* Receive the eventfds from the creator.  Whoever answers on the name must
- * be the creator itself (once it stops listening, any local process could
- * bind the name), what arrives must be two eventfds of the incarnation we
- * mapped, and everything received is closed on every error. */
-static int fetch_eventfds(struct ring *r, const struct snapshot *snap, int64_t deadline)
+/* The peer of s must be the process the name's page names as the creator,
+ * of the uid it names: 0 or -errno. */
+static int check_server(struct ring *r, int s, const struct snapshot *snap,
+			const struct sockaddr_un *sa)
 {
-	int got[16], ngot = 0, rc;
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return ring__fail(-errno, "ring %s: socket: %s", r->name, strerror(errno));
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0)
+		return ring__fail(-errno, "ring %s: SO_PEERCRED: %s", r->name, strerror(errno));
+	if (cred.uid != snap->owner_uid || cred.pid != snap->creator_pid)
+		return ring__fail(-EPERM,
+				  "ring %s: the eventfd server @%s is pid %d uid %u, but fields "
+				  "creator_pid and owner_uid say pid %d uid %u: refusing its "
+				  "descriptors",
+				  r->name, sa->sun_path + 1, (int)cred.pid, (unsigned)cred.uid,
+				  (int)snap->creator_pid, (unsigned)snap->owner_uid);
+	return 0;
+}
+
+/* Connect s to the eventfd server of the snapshot's instance, and check
+ * who answers: 0 or -errno. */
+static int connect_creator(struct ring *r, int s, const struct snapshot *snap, int64_t deadline)
+{
 	struct sockaddr_un sa;
 	socklen_t salen = sock_addr(&sa, r->name, snap->instance);
 	/* Non-blocking: a listener whose backlog is full makes connect say
@@ -781,99 +819,126 @@ static int fetch_eventfds(struct ring *r, const struct snapshot *snap, int64_t d
 			nap(200000);
 			continue;
 		}
-		rc = e == EAGAIN
-			 ? ring__fail(-ETIMEDOUT,
-				      "ring %s: the eventfd server @%s accepts nobody in time",
-				      r->name, sa.sun_path + 1)
-			 : ring__fail(e == ECONNREFUSED || e == ENOENT ? -ESTALE : -e,
-				      "ring %s: nobody hands out the eventfds of instance "
-				      "%016" PRIx64 " (@%s: %s): the creator is gone or the "
-				      "name was re-created",
-				      r->name, snap->instance, sa.sun_path + 1, strerror(e));
-		goto out;
+		return e == EAGAIN
+			   ? ring__fail(-ETIMEDOUT,
+					"ring %s: the eventfd server @%s accepts nobody in time",
+					r->name, sa.sun_path + 1)
+			   : ring__fail(e == ECONNREFUSED || e == ENOENT ? -ESTALE : -e,
+					"ring %s: nobody hands out the eventfds of instance "
+					"%016" PRIx64 " (@%s: %s): the creator is gone or the "
+					"name was re-created",
+					r->name, snap->instance, sa.sun_path + 1, strerror(e));
 	}
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
-	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
-		rc = ring__fail(-errno, "ring %s: SO_PEERCRED: %s", r->name, strerror(errno));
-		goto out;
-	}
-	if (cred.uid != snap->owner_uid || cred.pid != snap->creator_pid) {
-		rc = ring__fail(-EPERM,
-				"ring %s: the eventfd server @%s is pid %d uid %u, but fields "
-				"creator_pid and owner_uid say pid %d uid %u: refusing its "
-				"descriptors",
-				r->name, sa.sun_path + 1, (int)cred.pid, (unsigned)cred.uid,
-				(int)snap->creator_pid, (unsigned)snap->owner_uid);
-		goto out;
-	}
+	return check_server(r, s, snap, &sa);
+}
+
+/* Wait until the creator's message can be read from s: 0 or -errno. */
+static int await_handover(struct ring *r, int s, int64_t deadline)
+{
 	for (;;) {
 		int64_t left = deadline - sys_now_ns();
 		struct pollfd p = {.fd = s, .events = POLLIN};
 		struct timespec ts = {.tv_sec = left > 0 ? left / 1000000000 : 0,
 				      .tv_nsec = left > 0 ? left % 1000000000 : 0};
-		rc = ppoll(&p, 1, &ts, NULL);
+		int rc = ppoll(&p, 1, &ts, NULL);
 		if (rc > 0)
-			break;
+			return 0;
 		if (rc < 0 && errno == EINTR)
 			continue;
-		rc = ring__fail(rc == 0 ? -ETIMEDOUT : -errno,
-				"ring %s: the creator did not hand out the eventfds in time",
-				r->name);
-		goto out;
+		return ring__fail(rc == 0 ? -ETIMEDOUT : -errno,
+				  "ring %s: the creator did not hand out the eventfds in time",
+				  r->name);
 	}
-	uint64_t instance = 0;
-	struct iovec iov = {.iov_base = &instance, .iov_len = sizeof(instance)};
+}
+
+/* The creator's hand-over message as received: what recvmsg returned, the
+ * instance it names, and every descriptor it carried (the receiver's to
+ * close). */
+struct handover {
+	ssize_t len;
+	int msg_flags;
+	uint64_t instance;
+	int nfds;
+	int fds[16];
+};
+
+/* Receive the hand-over message on s into *ho, whose nfds is 0: what came
+ * is judged by check_handover(). */
+static void recv_handover(int s, struct handover *ho)
+{
+	struct iovec iov = {.iov_base = &ho->instance, .iov_len = sizeof(ho->instance)};
 	/* Room for more descriptors than expected: a sender of too many must
 	 * be seen (and its descriptors closed), not truncated by the kernel. */
 	union {
-		char buf[CMSG_SPACE(sizeof(got))];
+		char buf[CMSG_SPACE(sizeof(ho->fds))];
 		struct cmsghdr align;
 	} ctl;
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf)};
-	ssize_t n = recvmsg(s, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	if (n >= 0)
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k && ngot < (int)(sizeof(got) / sizeof(got[0])); i++)
-				memcpy(&got[ngot++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-		}
-	if (n != sizeof(instance) || ngot != 2 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
-		rc = ring__fail(-EPROTO,
-				"ring %s: bad eventfd hand-over message (%zd bytes, %d "
-				"descriptors; expected %zu bytes and 2)",
-				r->name, n, ngot, sizeof(instance));
-		goto out;
+	ho->len = recvmsg(s, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	ho->msg_flags = mh.msg_flags;
+	if (ho->len < 0)
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k && ho->nfds < (int)(sizeof(ho->fds) / sizeof(ho->fds[0]));
+		     i++)
+			memcpy(&ho->fds[ho->nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
 	}
-	if (instance != snap->instance) {
-		rc = ring__fail(-ESTALE,
-				"ring %s: eventfds are for instance %016" PRIx64
-				" but field instance is %016" PRIx64 ": two different objects",
-				r->name, instance, snap->instance);
-		goto out;
-	}
+}
+
+/* The message must carry two eventfds of the incarnation we mapped: 0 or
+ * -errno. */
+static int check_handover(struct ring *r, const struct snapshot *snap, const struct handover *ho)
+{
+	if (ho->len != sizeof(ho->instance) || ho->nfds != 2 ||
+	    (ho->msg_flags & (MSG_CTRUNC | MSG_TRUNC)))
+		return ring__fail(-EPROTO,
+				  "ring %s: bad eventfd hand-over message (%zd bytes, %d "
+				  "descriptors; expected %zu bytes and 2)",
+				  r->name, ho->len, ho->nfds, sizeof(ho->instance));
+	if (ho->instance != snap->instance)
+		return ring__fail(-ESTALE,
+				  "ring %s: eventfds are for instance %016" PRIx64
+				  " but field instance is %016" PRIx64 ": two different objects",
+				  r->name, ho->instance, snap->instance);
 	for (int i = 0; i < 2; i++) {
 		char what[64];
-		if (!is_eventfd(got[i], what, sizeof(what))) {
-			rc = ring__fail(-EPROTO,
-					"ring %s: the creator sent a descriptor that is not an "
-					"eventfd (%s)",
-					r->name, what);
-			goto out;
-		}
+		if (!is_eventfd(ho->fds[i], what, sizeof(what)))
+			return ring__fail(-EPROTO,
+					  "ring %s: the creator sent a descriptor that is not an "
+					  "eventfd (%s)",
+					  r->name, what);
 	}
-	r->data_efd = got[0];
-	r->space_efd = got[1];
-	ngot = 0;
-	rc = 0;
+	return 0;
+}
+
+/* Receive the eventfds from the creator.  Whoever answers on the name must
+ * be the creator itself (once it stops listening, any local process could
+ * bind the name), what arrives must be two eventfds of the incarnation we
+ * mapped, and everything received is closed on every error. */
+static int fetch_eventfds(struct ring *r, const struct snapshot *snap, int64_t deadline)
+{
+	struct handover ho = {.nfds = 0};
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return ring__fail(-errno, "ring %s: socket: %s", r->name, strerror(errno));
+	int rc;
+	if ((rc = connect_creator(r, s, snap, deadline)) || (rc = await_handover(r, s, deadline)))
+		goto out;
+	recv_handover(s, &ho);
+	if ((rc = check_handover(r, snap, &ho)))
+		goto out;
+	r->data_efd = ho.fds[0];
+	r->space_efd = ho.fds[1];
+	ho.nfds = 0;
 out:
-	for (int i = 0; i < ngot; i++)
-		close(got[i]);
+	for (int i = 0; i < ho.nfds; i++)
+		close(ho.fds[i]);
 	close(s);
 	return rc;
 }
@@ -1052,6 +1117,207 @@ static int open_ring(struct ring *r, const struct snapshot *s)
 	return 0;
 }
 
+/* Open the name's page into *fd: 0 or -errno.  The object may not exist
+ * yet: the creator can be a moment behind. */
+static int open_name(const char *name, int64_t start, int64_t deadline, int *fd)
+{
+	/* Read-only: the name's page is the creator's to write.  O_NONBLOCK:
+	 * an open would otherwise wait out a write lease a peer holds on it
+	 * (lease-break-time, 45 s by default), past our timeout; it says
+	 * EWOULDBLOCK instead, and we retry.  The flag changes nothing else on
+	 * a regular file. */
+	while ((*fd = shm_open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0)) < 0) {
+		int e = errno;
+		if ((e != ENOENT && e != EWOULDBLOCK) || sys_now_ns() >= deadline)
+			return ring__fail(e == EWOULDBLOCK ? -ETIMEDOUT : -e,
+					  "ring %s: %s after %lld ms", name,
+					  e == ENOENT	     ? "no such object"
+					  : e == EWOULDBLOCK ? "a lease on the object kept us out"
+							     : strerror(e),
+					  (long long)((sys_now_ns() - start) / 1000000));
+		nap(200000);
+	}
+	return 0;
+}
+
+/* One look at the name's page on fd: 1 once it says READY (*hb then holds
+ * the page read again after an acquire fence), 0 if not yet (*n is what
+ * the first read got), or -errno. */
+static int look_at_name(const char *name, int fd, struct ring_header *hb, ssize_t *n)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
+	if (st.st_uid != geteuid())
+		return ring__fail(-EPERM, "ring %s: owned by uid %u, we are uid %u", name,
+				  (unsigned)st.st_uid, (unsigned)geteuid());
+	do
+		*n = pread(fd, hb, sizeof(*hb), 0);
+	while (*n < 0 && errno == EINTR);
+	if (*n < 0)
+		return ring__fail(-errno, "ring %s: pread: %s", name, strerror(errno));
+	if (*n == sizeof(*hb) &&
+	    atomic_load_explicit(&hb->state, memory_order_relaxed) == RING_STATE_READY) {
+		/* Pairs with the order of the creator's two writes of
+		 * the page (publish_name()): the read above saw READY, so
+		 * the fields the first write stored are visible to a read
+		 * ordered after this fence. */
+		atomic_thread_fence(memory_order_acquire);
+		if (fd_io(fd, false, hb, sizeof(*hb), 0) == 0 &&
+		    atomic_load_explicit(&hb->state, memory_order_relaxed) == RING_STATE_READY)
+			return 1;
+	}
+	return 0;
+}
+
+/* The name's page is not READY yet; n is what the read got (the page's
+ * size when short of a header).  0 to wait on, or -errno once it cannot
+ * become a ring or late says the deadline passed. */
+static int name_not_ready(const char *name, ssize_t n, const struct ring_header *hb, bool late,
+			  int64_t start)
+{
+	if (n < (ssize_t)sizeof(*hb)) {
+		/* Between the creator's shm_open and ftruncate, or
+		 * truncated: n is the page's size. */
+		if (late)
+			return ring__fail(-EBADMSG,
+					  "ring %s: the name's page has size %lld, smaller "
+					  "than a header (%d bytes): truncated or not a ring",
+					  name, (long long)n, RING_HEADER_SIZE);
+		return 0;
+	}
+	/* Only the creator writes magic, and only RING_MAGIC: any
+	 * other non-zero value means this is not a ring being
+	 * built. */
+	uint64_t magic = hb->magic;
+	if ((magic != 0 && magic != RING_MAGIC) || (late && magic == 0))
+		return ring__fail(-EPROTO,
+				  "ring %s: field magic is 0x%016" PRIx64
+				  ", expected 0x%016llx: not a ring",
+				  name, magic, RING_MAGIC);
+	if (late)
+		return ring__fail(-ETIMEDOUT,
+				  "ring %s: field state is %u after %lld ms: its "
+				  "creator never finished",
+				  name, atomic_load(&hb->state),
+				  (long long)((sys_now_ns() - start) / 1000000));
+	return 0;
+}
+
+/* Read the name's page on fd into *hb until it says READY: 0 or -errno.
+ * The page is read with pread, never mapped: a peer may shrink or rewrite
+ * it at any time, and a short read is an error where a load through a
+ * mapping would be SIGBUS. */
+static int wait_name_ready(const char *name, int fd, int64_t start, int64_t deadline,
+			   struct ring_header *hb)
+{
+	for (;;) {
+		ssize_t n = 0;
+		int rc = look_at_name(name, fd, hb, &n);
+		if (rc)
+			return rc < 0 ? rc : 0;
+		bool late = sys_now_ns() >= deadline;
+		if ((rc = name_not_ready(name, n, hb, late, start)))
+			return rc;
+		nap(100000);
+	}
+}
+
+/* The snapshot of a ready name's page, which is opened and closed here:
+ * 0 or -errno. */
+static int read_name(const char *name, int64_t start, int64_t deadline, struct snapshot *snap)
+{
+	int name_fd;
+	int rc = open_name(name, start, deadline, &name_fd);
+	if (rc)
+		return rc;
+	struct ring_header hb;
+	rc = wait_name_ready(name, name_fd, start, deadline, &hb);
+	/* One snapshot of the name's page decides everything from here on:
+	 * a peer that rewrites it meanwhile cannot make two decisions
+	 * disagree (a mask larger than the mapping). */
+	if (!rc)
+		take_snapshot(&hb, snap);
+	close(name_fd);
+	return rc;
+}
+
+/* The memfd's header (mine) is not what the name's page says (snap), the
+ * first field that differs named by differs: -EPROTO or -ESTALE. */
+static int refuse_memfd_header(const char *name, const struct snapshot *snap,
+			       const struct snapshot *mine, const char *differs)
+{
+	/* All zeroes where the name says a ready ring: the seed's
+	 * failure in the creator, whose writes never reached the memfd. */
+	if (mine->magic == 0 && mine->instance == 0)
+		return ring__fail(-EPROTO,
+				  "ring %s: the memfd its name points to (pid %d, fd %d) "
+				  "reads zeros (field magic is 0x0) where the name says a "
+				  "ready ring of instance %016" PRIx64
+				  ": the creator's writes to it never arrived (a private or "
+				  "copied mapping in the creator?)",
+				  name, (int)snap->creator_pid, (int)snap->creator_fd,
+				  snap->instance);
+	if (mine->instance != snap->instance)
+		return ring__fail(-ESTALE,
+				  "ring %s: the memfd at pid %d fd %d is instance %016" PRIx64
+				  ", the name says %016" PRIx64 ": two different objects",
+				  name, (int)snap->creator_pid, (int)snap->creator_fd,
+				  mine->instance, snap->instance);
+	return ring__fail(-EPROTO,
+			  "ring %s: the memfd's header is not what the name says "
+			  "(field %s differs)",
+			  name, differs);
+}
+
+/* The ring's own header, through the descriptor: the creator stored
+ * READY in it (release) before it wrote the name's page, which we saw
+ * READY after an acquire fence.  It must say what the name's page says:
+ * 0 and the indices read with it, or -errno. */
+static int read_ring_header(struct ring *r, const struct snapshot *snap, uint64_t *head,
+			    uint64_t *tail)
+{
+	struct ring_header hb;
+	int rc = fd_io(r->shm_fd, false, &hb, sizeof(hb), 0);
+	if (rc)
+		return ring__fail(rc, "ring %s: cannot read the memfd's header: %s", r->name,
+				  strerror(-rc));
+	struct snapshot mine;
+	take_snapshot(&hb, &mine);
+	const char *differs = identity_differs(snap, &mine);
+	if (!differs && atomic_load_explicit(&hb.state, memory_order_relaxed) != RING_STATE_READY)
+		differs = "state";
+	if (differs)
+		return refuse_memfd_header(r->name, snap, &mine, differs);
+	*head = atomic_load_explicit(&hb.head, memory_order_relaxed);
+	*tail = atomic_load_explicit(&hb.tail, memory_order_relaxed);
+	return 0;
+}
+
+/* Map the whole ring once the memfd's size and allocation cover what the
+ * snapshot says (r->hdr, r->map_len): 0 or -errno. */
+static int map_ring(struct ring *r, const struct snapshot *snap)
+{
+	struct stat st;
+	if (fstat(r->shm_fd, &st) < 0)
+		return ring__fail(-errno, "ring %s: fstat: %s", r->name, strerror(errno));
+	int rc = validate_size(r->name, snap, &st);
+	if (rc)
+		return rc;
+	size_t full = RING_HEADER_SIZE + snap->capacity;
+	/* Populated now: page faults belong to attach, not to the first lap.
+	 * The seal keeps the size for as long as we map it (not the pages: a
+	 * peer can punch holes, which read as zeros; see ring.h). */
+	void *map =
+	    mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
+	if (map == MAP_FAILED)
+		return ring__fail(-errno, "ring %s: mmap of %zu bytes: %s", r->name, full,
+				  strerror(errno));
+	r->hdr = map;
+	r->map_len = full;
+	return 0;
+}
+
 int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_t timeout_ns)
 {
 	if (!out)
@@ -1068,162 +1334,12 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	if (!r)
 		return ring__fail(-ENOMEM, "ring %s: out of memory", name);
 
-	/* The object may not exist yet: the creator can be a moment behind. */
-	/* Read-only: the name's page is the creator's to write.  O_NONBLOCK:
-	 * an open would otherwise wait out a write lease a peer holds on it
-	 * (lease-break-time, 45 s by default), past our timeout; it says
-	 * EWOULDBLOCK instead, and we retry.  The flag changes nothing else on
-	 * a regular file. */
-	int name_fd;
-	while ((name_fd = shm_open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0)) < 0) {
-		int e = errno;
-		if ((e != ENOENT && e != EWOULDBLOCK) || sys_now_ns() >= deadline) {
-			rc = ring__fail(e == EWOULDBLOCK ? -ETIMEDOUT : -e,
-					"ring %s: %s after %lld ms", name,
-					e == ENOENT	   ? "no such object"
-					: e == EWOULDBLOCK ? "a lease on the object kept us out"
-							   : strerror(e),
-					(long long)((sys_now_ns() - start) / 1000000));
-			goto err;
-		}
-		nap(200000);
-	}
-	/* The name's page is read with pread, never mapped: a peer may shrink
-	 * or rewrite it at any time, and a short read is an error where a load
-	 * through a mapping would be SIGBUS. */
-	struct ring_header hb;
-	struct stat st;
-	for (;;) {
-		if (fstat(name_fd, &st) < 0) {
-			rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
-			goto err_name;
-		}
-		if (st.st_uid != geteuid()) {
-			rc = ring__fail(-EPERM, "ring %s: owned by uid %u, we are uid %u", name,
-					(unsigned)st.st_uid, (unsigned)geteuid());
-			goto err_name;
-		}
-		ssize_t n;
-		do
-			n = pread(name_fd, &hb, sizeof(hb), 0);
-		while (n < 0 && errno == EINTR);
-		if (n < 0) {
-			rc = ring__fail(-errno, "ring %s: pread: %s", name, strerror(errno));
-			goto err_name;
-		}
-		if (n == sizeof(hb) &&
-		    atomic_load_explicit(&hb.state, memory_order_relaxed) == RING_STATE_READY) {
-			/* Pairs with the order of the creator's two writes of
-			 * the page (publish_name()): the read above saw READY, so
-			 * the fields the first write stored are visible to a read
-			 * ordered after this fence. */
-			atomic_thread_fence(memory_order_acquire);
-			if (fd_io(name_fd, false, &hb, sizeof(hb), 0) == 0 &&
-			    atomic_load_explicit(&hb.state, memory_order_relaxed) ==
-				RING_STATE_READY)
-				break;
-		}
-		bool late = sys_now_ns() >= deadline;
-		if (n < (ssize_t)sizeof(hb)) {
-			/* Between the creator's shm_open and ftruncate, or
-			 * truncated: n is the page's size. */
-			if (late) {
-				rc = ring__fail(-EBADMSG,
-						"ring %s: the name's page has size %lld, smaller "
-						"than a header (%d bytes): truncated or not a ring",
-						name, (long long)n, RING_HEADER_SIZE);
-				goto err_name;
-			}
-		} else {
-			/* Only the creator writes magic, and only RING_MAGIC: any
-			 * other non-zero value means this is not a ring being
-			 * built. */
-			uint64_t magic = hb.magic;
-			if ((magic != 0 && magic != RING_MAGIC) || (late && magic == 0)) {
-				rc = ring__fail(-EPROTO,
-						"ring %s: field magic is 0x%016" PRIx64
-						", expected 0x%016llx: not a ring",
-						name, magic, RING_MAGIC);
-				goto err_name;
-			}
-			if (late) {
-				rc = ring__fail(-ETIMEDOUT,
-						"ring %s: field state is %u after %lld ms: its "
-						"creator never finished",
-						name, atomic_load(&hb.state),
-						(long long)((sys_now_ns() - start) / 1000000));
-				goto err_name;
-			}
-		}
-		nap(100000);
-	}
-	/* One snapshot of the name's page decides everything from here on:
-	 * a peer that rewrites it meanwhile cannot make two decisions
-	 * disagree (a mask larger than the mapping). */
 	struct snapshot snap;
-	take_snapshot(&hb, &snap);
-	close(name_fd);
-	if ((rc = validate(name, &snap)) || (rc = open_ring(r, &snap)))
+	uint64_t head = 0, tail = 0;
+	if ((rc = read_name(name, start, deadline, &snap)) || (rc = validate(name, &snap)) ||
+	    (rc = open_ring(r, &snap)) || (rc = read_ring_header(r, &snap, &head, &tail)) ||
+	    (rc = map_ring(r, &snap)))
 		goto err;
-	/* The ring's own header, through the descriptor: the creator stored
-	 * READY in it (release) before it wrote the name's page, which we saw
-	 * READY after an acquire fence. */
-	if ((rc = fd_io(r->shm_fd, false, &hb, sizeof(hb), 0))) {
-		rc = ring__fail(rc, "ring %s: cannot read the memfd's header: %s", name,
-				strerror(-rc));
-		goto err;
-	}
-	struct snapshot mine;
-	take_snapshot(&hb, &mine);
-	const char *differs = identity_differs(&snap, &mine);
-	if (!differs && atomic_load_explicit(&hb.state, memory_order_relaxed) != RING_STATE_READY)
-		differs = "state";
-	if (differs) {
-		/* All zeroes where the name says a ready ring: the seed's
-		 * failure in the creator, whose writes never reached the memfd. */
-		if (mine.magic == 0 && mine.instance == 0)
-			rc = ring__fail(-EPROTO,
-					"ring %s: the memfd its name points to (pid %d, fd %d) "
-					"reads zeros (field magic is 0x0) where the name says a "
-					"ready ring of instance %016" PRIx64
-					": the creator's writes to it never arrived (a private or "
-					"copied mapping in the creator?)",
-					name, (int)snap.creator_pid, (int)snap.creator_fd,
-					snap.instance);
-		else if (mine.instance != snap.instance)
-			rc = ring__fail(-ESTALE,
-					"ring %s: the memfd at pid %d fd %d is instance %016" PRIx64
-					", the name says %016" PRIx64 ": two different objects",
-					name, (int)snap.creator_pid, (int)snap.creator_fd,
-					mine.instance, snap.instance);
-		else
-			rc = ring__fail(-EPROTO,
-					"ring %s: the memfd's header is not what the name says "
-					"(field %s differs)",
-					name, differs);
-		goto err;
-	}
-	uint64_t head = atomic_load_explicit(&hb.head, memory_order_relaxed);
-	uint64_t tail = atomic_load_explicit(&hb.tail, memory_order_relaxed);
-	if (fstat(r->shm_fd, &st) < 0) {
-		rc = ring__fail(-errno, "ring %s: fstat: %s", name, strerror(errno));
-		goto err;
-	}
-	if ((rc = validate_size(name, &snap, &st)))
-		goto err;
-	size_t full = RING_HEADER_SIZE + snap.capacity;
-	/* Populated now: page faults belong to attach, not to the first lap.
-	 * The seal keeps the size for as long as we map it (not the pages: a
-	 * peer can punch holes, which read as zeros; see ring.h). */
-	void *map =
-	    mmap(NULL, full, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->shm_fd, 0);
-	if (map == MAP_FAILED) {
-		rc = ring__fail(-errno, "ring %s: mmap of %zu bytes: %s", name, full,
-				strerror(errno));
-		goto err;
-	}
-	r->hdr = map;
-	r->map_len = full;
 	if (snap.wait == RING_WAIT_EVENTFD && (rc = fetch_eventfds(r, &snap, deadline)))
 		goto err;
 	/* The first write to the ring, through the descriptor: attach never
@@ -1233,8 +1349,6 @@ int ring_attach(struct ring **out, const char *name, enum ring_role role, int64_
 	ring__wake_setup(r);
 	*out = r;
 	return 0;
-err_name:
-	close(name_fd);
 err:
 	handle_free(r);
 	return rc;
