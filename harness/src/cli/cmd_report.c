@@ -171,10 +171,7 @@ static void report_verdict(struct report *rp)
 static void report_machine(struct report *rp)
 {
 	int cpus[2] = {0, 1};
-	const char *cs =
-	    json_string_value(json_object_get(json_object_get(rp->c.doc, "context"), "cpus"));
-	if (cs)
-		sscanf(cs, "%d,%d", &cpus[0], &cpus[1]);
+	sscanf(rp->c.cur.cpus, "%d,%d", &cpus[0], &cpus[1]);
 	system_check(cpus, false, &rp->sys);
 }
 

@@ -40,16 +40,12 @@ static void judge_base(struct charts *c)
 int charts_load(struct charts *c)
 {
 	char err[1400];
-	json_error_t je;
-	c->doc = json_load_file(c->results, 0, &je);
-	if (!c->doc) {
-		fprintf(stderr, "ringbench: %s: %s (line %d)\n", c->results, je.text, je.line);
-		return BENCH_USAGE;
-	}
-	if (sample_from_json(c->doc, c->results, &c->cur, err, sizeof(err))) {
+	if (sample_load(c->results, &c->cur, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: %s\n", err);
+		sample_free(&c->cur);
 		return BENCH_USAGE;
 	}
+	c->have_cur = true;
 	if (c->cur.ncases == 0) {
 		fprintf(stderr, "ringbench: %s: no benchmark cases in it: nothing to draw\n",
 			c->results);
@@ -110,7 +106,6 @@ int charts_load(struct charts *c)
 int charts_draw(struct charts *c, const char *dir, struct plot_output *po)
 {
 	struct plot_input in = {
-	    .results = c->doc,
 	    .cur = &c->cur,
 	    .judgement = c->judged ? &c->j : NULL,
 	    .judged_against = c->against,
@@ -141,8 +136,6 @@ void charts_free(struct charts *c)
 		history_analysis_free(&c->a);
 		history_free(&c->h);
 	}
-	if (c->doc) {
+	if (c->have_cur)
 		sample_free(&c->cur);
-		json_decref(c->doc);
-	}
 }

@@ -9,7 +9,6 @@
 #include "judge/sample.h"
 #include "judge/verdict.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 
 struct charts {
@@ -23,8 +22,8 @@ struct charts {
 	const char *gnuplot;  /* --gnuplot PROGRAM */
 	const char *startup;  /* report: --startup FILE (ringbench startup --out) */
 	/* read */
-	json_t *doc;
 	struct sample_set cur, base;
+	bool have_cur;
 	bool have_base;
 	struct judge_opts opts;
 	struct judgement j;

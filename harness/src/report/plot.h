@@ -13,7 +13,6 @@
 #include "judge/sample.h"
 #include "judge/verdict.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,7 +26,6 @@ enum plot_chart {
 };
 
 struct plot_input {
-	json_t *results;	      /* the run's results document (the charts read cur) */
 	const struct sample_set *cur; /* the run's results, every figure the charts draw */
 	/* Chart 3: a judgement of cur against a base, NULL if none. */
 	const struct judgement *judgement;
