@@ -11,6 +11,8 @@
  * file starts with the format's signature. */
 #include "report/plot.h"
 
+#include "measure/bench.h"
+
 #include "judge/states.h"
 #include "judge/stats.h"
 #include "judge/writeup.h"
@@ -57,8 +59,13 @@ const char *plot_heading(enum plot_chart c)
 
 const char *plot_scripts_dir(void)
 {
+	static char dir[1024];
 	const char *env = getenv("RINGBENCH_PLOTS");
-	return env && env[0] ? env : RINGBENCH_PLOTS_DIR;
+	if (env && env[0])
+		return env;
+	if (!dir[0])
+		bench_data_dir("plots", RINGBENCH_PLOTS_DIR, dir, sizeof(dir));
+	return dir;
 }
 
 /* Every line of every chart has one look (plots/common.gp's line styles

@@ -56,8 +56,8 @@ const char *plot_heading(enum plot_chart c);
  * not.  Never leaves a blank or half-written image under a chart's name. */
 int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o);
 
-/* The default folder of the scripts ($RINGBENCH_PLOTS, or the source
- * tree's plots/). */
+/* The default folder of the scripts: $RINGBENCH_PLOTS, or the installed
+ * share/ringbench/plots, or the source tree's plots/. */
 const char *plot_scripts_dir(void);
 
 /* `ringbench sweep --plot`: the round-trip matrix as a heatmap, client CPU

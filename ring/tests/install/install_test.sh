@@ -170,6 +170,15 @@ ringbench)
 	"$rb" baseline show >"$tmp/show" 2>&1 || { cat "$tmp/show" >&2; fail "ringbench baseline show"; }
 	grep -q "$tmp/work/results/baselines\|[^/]results/baselines\| \./results/baselines" "$tmp/show" ||
 		{ cat "$tmp/show" >&2; fail "baseline show names no baseline in the folder it runs from"; }
+	# A short run by the installed binary (its own workers), drawn with the
+	# installed chart scripts where gnuplot is there to draw.
+	"$rb" pingpong --transport ring --wait spin --messages 2K --repetitions 2 --warmup 0 \
+		--out "$tmp/pp.json" >"$tmp/pp.log" 2>&1 || { cat "$tmp/pp.log" >&2; fail "ringbench pingpong"; }
+	if command -v gnuplot >/dev/null 2>&1; then
+		"$rb" plot "$tmp/pp.json" --no-history --out "$tmp/charts" >"$tmp/plot.log" 2>&1
+		[ -s "$tmp/charts/latency.svg" ] || [ -s "$tmp/charts/latency.png" ] ||
+			{ cat "$tmp/plot.log" >&2; fail "the installed ringbench drew no latency chart"; }
+	fi
 	echo "install_test ringbench: the installed ringbench reads share/ringbench, keeps results in ."
 	;;
 *)
