@@ -94,101 +94,128 @@ struct cli {
 	struct spec overrides; /* their values */
 };
 
+/* The options of stream, pingpong, latency and run. */
+static const struct option measure_opts[] = {
+    {"transport", required_argument, 0, 't'},
+    {"wait", required_argument, 0, 'w'},
+    {"size", required_argument, 0, 's'},
+    {"capacity", required_argument, 0, 'c'},
+    {"cpus", required_argument, 0, 'p'},
+    {"messages", required_argument, 0, 'n'},
+    {"duration", required_argument, 0, 'd'},
+    {"rate", required_argument, 0, 'r'},
+    {"repetitions", required_argument, 0, 'R'},
+    {"warmup", required_argument, 0, 'W'},
+    {"out", required_argument, 0, 'o'},
+    {"name", required_argument, 0, 'N'},
+    {"stall-ms", required_argument, 0, 'S'},
+    {"consumer-env", required_argument, 0, 'E'},
+    {"verbose", no_argument, 0, 'v'},
+    {"help", no_argument, 0, 'h'},
+    {"list", no_argument, 0, 'l'},
+    {0, 0, 0, 0},
+};
+
+/* Parse the value of option c (one that takes a value and can be wrong)
+ * into cli.  0, or nonzero with err. */
+static int parse_option_value(int c, struct cli *cli, char *err, size_t n)
+{
+	struct spec_mode *m = &cli->spec.mode[cli->mode];
+	int rc = 0;
+	switch (c) {
+	case 't': rc = spec_parse_transport_list(optarg, &m->transports, err, n); break;
+	case 'w': rc = spec_parse_wait_list(optarg, &m->waits, err, n); break;
+	case 's': rc = spec_parse_byte_list(optarg, &m->sizes, err, n); break;
+	case 'c': rc = spec_parse_byte_list(optarg, &m->capacities, err, n); break;
+	case 'n':
+		rc = spec_parse_count(optarg, &m->messages, err, n);
+		m->duration = 0;
+		break;
+	case 'd':
+		rc = spec_parse_seconds(optarg, &m->duration, err, n);
+		m->messages = 0;
+		break;
+	case 'r': rc = spec_parse_count_list(optarg, &m->rates, err, n); break;
+	case 'R':
+		rc = spec_parse_int(optarg, 1, 1000, &cli->overrides.repetitions, err, n);
+		cli->run_opts[0] = true;
+		break;
+	case 'W':
+		rc = spec_parse_int(optarg, 0, 100, &cli->overrides.warmup, err, n);
+		cli->run_opts[1] = true;
+		break;
+	case 'p':
+		rc = spec_parse_cpu_pairs(optarg, &cli->overrides, err, n);
+		cli->run_opts[2] = true;
+		break;
+	case 'S': {
+		int ms;
+		rc = spec_parse_int(optarg, 10, 3600000, &ms, err, n);
+		cli->lim.stall_ns = (int64_t)ms * 1000000;
+		break;
+	}
+	}
+	return rc;
+}
+
+/* Apply option c, named opt as the user wrote it, to cli.  0 to go on;
+ * else what parse_args returns: -1 after --help, else a usage error. */
+static int apply_option(int c, const char *opt, struct cli *cli)
+{
+	char err[256];
+	int rc = 0;
+	switch (c) {
+	case 't':
+	case 'w':
+	case 's':
+	case 'c':
+	case 'n':
+	case 'd':
+	case 'r':
+	case 'R':
+	case 'W':
+	case 'p':
+	case 'S': rc = parse_option_value(c, cli, err, sizeof(err)); break;
+	case 'o': cli->out = optarg; break;
+	case 'N':
+		if (optarg[0] != '/' || strchr(optarg + 1, '/') || strlen(optarg) > 40 ||
+		    strlen(optarg) < 2)
+			return usage_error(
+			    "--name '%s': a '/' and 1 to 39 more bytes, no other '/'", optarg);
+		setenv("RINGBENCH_NAME", optarg, 1);
+		break;
+	case 'E':
+		if (!strchr(optarg, '='))
+			return usage_error("--consumer-env '%s': expected VAR=VALUE", optarg);
+		cli->lim.consumer_env = optarg;
+		break;
+	case 'v': cli->lim.verbose = true; break;
+	case 'l': cli->list = true; break;
+	case 'h': fputs(usage_text, stdout); return -1;
+	case ':': return usage_error("option %s needs a value", opt);
+	default: return usage_error("unknown option '%s'", opt);
+	}
+	if (rc)
+		return usage_error("%s: %s", opt, err);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli, int *first_arg)
 {
-	static const struct option opts[] = {{"transport", required_argument, 0, 't'},
-					     {"wait", required_argument, 0, 'w'},
-					     {"size", required_argument, 0, 's'},
-					     {"capacity", required_argument, 0, 'c'},
-					     {"cpus", required_argument, 0, 'p'},
-					     {"messages", required_argument, 0, 'n'},
-					     {"duration", required_argument, 0, 'd'},
-					     {"rate", required_argument, 0, 'r'},
-					     {"repetitions", required_argument, 0, 'R'},
-					     {"warmup", required_argument, 0, 'W'},
-					     {"out", required_argument, 0, 'o'},
-					     {"name", required_argument, 0, 'N'},
-					     {"stall-ms", required_argument, 0, 'S'},
-					     {"consumer-env", required_argument, 0, 'E'},
-					     {"verbose", no_argument, 0, 'v'},
-					     {"help", no_argument, 0, 'h'},
-					     {"list", no_argument, 0, 'l'},
-					     {0, 0, 0, 0}};
-	struct spec_mode *m = &cli->spec.mode[cli->mode];
-	char err[256];
 	int c;
 	opterr = 0;
 	int li = -1;
-	while ((c = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
-		int rc = 0;
+	while ((c = getopt_long(argc, argv, ":h", measure_opts, &li)) != -1) {
 		char opt[64];
 		/* Name the option as the user wrote it, not its value. */
 		if (li >= 0 && c != '?' && c != ':')
-			snprintf(opt, sizeof(opt), "--%s", opts[li].name);
+			snprintf(opt, sizeof(opt), "--%s", measure_opts[li].name);
 		else
 			snprintf(opt, sizeof(opt), "%s", argv[optind - 1]);
 		li = -1;
-		switch (c) {
-		case 't':
-			rc = spec_parse_transport_list(optarg, &m->transports, err, sizeof(err));
-			break;
-		case 'w': rc = spec_parse_wait_list(optarg, &m->waits, err, sizeof(err)); break;
-		case 's': rc = spec_parse_byte_list(optarg, &m->sizes, err, sizeof(err)); break;
-		case 'c':
-			rc = spec_parse_byte_list(optarg, &m->capacities, err, sizeof(err));
-			break;
-		case 'n':
-			rc = spec_parse_count(optarg, &m->messages, err, sizeof(err));
-			m->duration = 0;
-			break;
-		case 'd':
-			rc = spec_parse_seconds(optarg, &m->duration, err, sizeof(err));
-			m->messages = 0;
-			break;
-		case 'r': rc = spec_parse_count_list(optarg, &m->rates, err, sizeof(err)); break;
-		case 'R':
-			rc = spec_parse_int(optarg, 1, 1000, &cli->overrides.repetitions, err,
-					    sizeof(err));
-			cli->run_opts[0] = true;
-			break;
-		case 'W':
-			rc = spec_parse_int(optarg, 0, 100, &cli->overrides.warmup, err,
-					    sizeof(err));
-			cli->run_opts[1] = true;
-			break;
-		case 'p':
-			rc = spec_parse_cpu_pairs(optarg, &cli->overrides, err, sizeof(err));
-			cli->run_opts[2] = true;
-			break;
-		case 'o': cli->out = optarg; break;
-		case 'N':
-			if (optarg[0] != '/' || strchr(optarg + 1, '/') || strlen(optarg) > 40 ||
-			    strlen(optarg) < 2)
-				return usage_error(
-				    "--name '%s': a '/' and 1 to 39 more bytes, no other '/'",
-				    optarg);
-			setenv("RINGBENCH_NAME", optarg, 1);
-			break;
-		case 'S': {
-			int ms;
-			rc = spec_parse_int(optarg, 10, 3600000, &ms, err, sizeof(err));
-			cli->lim.stall_ns = (int64_t)ms * 1000000;
-			break;
-		}
-		case 'E':
-			if (!strchr(optarg, '='))
-				return usage_error("--consumer-env '%s': expected VAR=VALUE",
-						   optarg);
-			cli->lim.consumer_env = optarg;
-			break;
-		case 'v': cli->lim.verbose = true; break;
-		case 'l': cli->list = true; break;
-		case 'h': fputs(usage_text, stdout); return -1;
-		case ':': return usage_error("option %s needs a value", opt);
-		default: return usage_error("unknown option '%s'", opt);
-		}
+		int rc = apply_option(c, opt, cli);
 		if (rc)
-			return usage_error("%s: %s", opt, err);
+			return rc;
 		if (strchr("twscndr", c))
 			cli->mode_opts = true;
 	}

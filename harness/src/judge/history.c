@@ -67,12 +67,10 @@ static bool belongs(const struct sample_set *s, const struct sample_set *newest)
 	return why == NULL;
 }
 
-int history_load(const char *dir, int last, struct history *h, char *err, size_t n)
+/* The ledger of the steps already reported: steps.json, or an empty one
+ * where there is none.  0, or -1 with err where it cannot be read. */
+static int load_ledger(const char *dir, struct history *h, char *err, size_t n)
 {
-	memset(h, 0, sizeof(*h));
-	snprintf(h->dir, sizeof(h->dir), "%s", dir);
-	if (last <= 0 || last > HISTORY_MAX_NIGHTS)
-		last = HISTORY_MAX_NIGHTS;
 	char path[2048];
 	snprintf(path, sizeof(path), "%s/steps.json", dir);
 	json_error_t je;
@@ -85,43 +83,45 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 		json_decref(h->ledger);
 		h->ledger = json_pack("{s:[]}", "reported");
 	}
-	DIR *d = opendir(dir);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, n, "history %s: %s", dir, strerror(errno));
-		return -1;
-	}
+	return 0;
+}
+
+/* The names of the run files in d, sorted; *nn says how many.  Out of
+ * memory, the list ends where it stopped. */
+static char **run_names(DIR *d, int *nn)
+{
 	char **names = NULL;
-	int nn = 0, cap = 0;
+	int k = 0, cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (!is_run_file(e->d_name))
 			continue;
-		if (nn == cap) {
+		if (k == cap) {
 			cap = cap ? cap * 2 : 64;
 			char **t = realloc(names, (size_t)cap * sizeof(*t));
 			if (!t)
 				break;
 			names = t;
 		}
-		if (!(names[nn] = strdup(e->d_name)))
+		if (!(names[k] = strdup(e->d_name)))
 			break;
-		nn++;
+		k++;
 	}
-	closedir(d);
-	if (nn > 1)
-		qsort(names, (size_t)nn, sizeof(*names), cmp_str);
-	h->runs = calloc((size_t)nn + 1, sizeof(*h->runs));
-	h->nights = calloc((size_t)nn + 1, sizeof(*h->nights));
-	char(*stems)[160] = calloc((size_t)nn + 1, sizeof(*stems));
-	int rc = h->runs && h->nights && stems ? 0 : -1;
-	if (rc)
-		snprintf(err, n, "history %s: out of memory", dir);
-	/* Newest first, until `last` nights are in: files that cannot be
-	 * read, or do not belong with the newest run, are left out. */
+	if (k > 1)
+		qsort(names, (size_t)k, sizeof(*names), cmp_str);
+	*nn = k;
+	return names;
+}
+
+/* Newest first, until `last` nights are in: files that cannot be
+ * read, or do not belong with the newest run, are left out.  Each run's
+ * stem (its night) goes into stems at the run's index. */
+static void load_newest_runs(struct history *h, const char *dir, char **names, int nn, int last,
+			     char (*stems)[160])
+{
+	char path[2048];
 	int nights = 0;
-	for (int i = nn - 1; i >= 0 && rc == 0; i--) {
+	for (int i = nn - 1; i >= 0; i--) {
 		char stem[160];
 		bool rerun;
 		stem_of(names[i], stem, sizeof(stem), &rerun);
@@ -145,7 +145,11 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 		snprintf(stems[h->nruns], sizeof(stems[0]), "%s", stem);
 		h->nruns++;
 	}
-	/* Oldest first. */
+}
+
+/* Oldest first. */
+static void order_oldest_first(struct history *h, char (*stems)[160])
+{
 	for (int i = 0, j = h->nruns - 1; i < j; i++, j--) {
 		struct history_run t = h->runs[i];
 		h->runs[i] = h->runs[j];
@@ -155,6 +159,11 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 		memcpy(stems[i], stems[j], sizeof(ts));
 		memcpy(stems[j], ts, sizeof(ts));
 	}
+}
+
+/* One night for each stem, in the runs' order, and each run's night. */
+static void group_nights(struct history *h, char (*stems)[160])
+{
 	for (int i = 0; i < h->nruns; i++) {
 		if (i == 0 || strcmp(stems[i], stems[i - 1])) {
 			struct history_night *hn = &h->nights[h->nnights++];
@@ -164,6 +173,37 @@ int history_load(const char *dir, int last, struct history *h, char *err, size_t
 			snprintf(hn->kernel, sizeof(hn->kernel), "%s", h->runs[i].s.kernel);
 		}
 		h->runs[i].night = h->nnights - 1;
+	}
+}
+
+int history_load(const char *dir, int last, struct history *h, char *err, size_t n)
+{
+	memset(h, 0, sizeof(*h));
+	snprintf(h->dir, sizeof(h->dir), "%s", dir);
+	if (last <= 0 || last > HISTORY_MAX_NIGHTS)
+		last = HISTORY_MAX_NIGHTS;
+	if (load_ledger(dir, h, err, n))
+		return -1;
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, n, "history %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int nn;
+	char **names = run_names(d, &nn);
+	closedir(d);
+	h->runs = calloc((size_t)nn + 1, sizeof(*h->runs));
+	h->nights = calloc((size_t)nn + 1, sizeof(*h->nights));
+	char(*stems)[160] = calloc((size_t)nn + 1, sizeof(*stems));
+	int rc = h->runs && h->nights && stems ? 0 : -1;
+	if (rc) {
+		snprintf(err, n, "history %s: out of memory", dir);
+	} else {
+		load_newest_runs(h, dir, names, nn, last, stems);
+		order_oldest_first(h, stems);
+		group_nights(h, stems);
 	}
 	for (int i = 0; i < nn; i++)
 		free(names[i]);

@@ -177,20 +177,21 @@ static long stratum_values(const struct stratum *st, double *out, long max)
 	return m;
 }
 
-double stats_ranksum_p(const double *x, const int *g, const int *s, int n, int nstrata,
-		       double *min_p)
+/* The strata of one rank-sum test, and its statistic over them. */
+struct ranked {
+	struct stratum *st; /* the strata that hold both groups */
+	int used;	    /* how many */
+	double obs;	    /* the observed statistic, summed over them */
+	double total;	    /* relabellings in all: the product of each stratum's */
+};
+
+/* Rank within each stratum; keep the strata that hold both groups,
+ * with their ranks ordered current-group first (for the statistic).
+ * val, rk and grp hold n each; the kept strata's ranks stay in rk. */
+static void rank_strata(const double *x, const int *g, const int *s, int n, int nstrata,
+			double *val, double *rk, int *grp, struct ranked *rs)
 {
-	struct stratum *st = calloc((size_t)(nstrata > 0 ? nstrata : 1), sizeof(*st));
-	double *val = malloc((size_t)(n > 0 ? n : 1) * sizeof(*val));
-	double *rk = malloc((size_t)(n > 0 ? n : 1) * sizeof(*rk));
-	int *grp = malloc((size_t)(n > 0 ? n : 1) * sizeof(*grp));
-	double p = 1, obs = 0, total = 1;
-	*min_p = 1;
-	if (!st || !val || !rk || !grp)
-		goto out;
-	/* Rank within each stratum; keep the strata that hold both groups,
-	 * with their ranks ordered current-group first (for the statistic). */
-	int used = 0, off = 0;
+	int off = 0;
 	for (int k = 0; k < nstrata; k++) {
 		int m = 0, cur = 0;
 		for (int i = 0; i < n; i++)
@@ -206,78 +207,110 @@ double stats_ranksum_p(const double *x, const int *g, const int *s, int n, int n
 		double sum = 0;
 		for (int i = 0; i < m; i++)
 			sum += grp[off + i] == 1 ? rk[off + i] : 0;
-		st[used] = (struct stratum){.r = rk + off, .n = m, .k = cur};
-		obs += stratum_stat(&st[used], sum);
-		total *= choose(m, cur);
-		used++;
+		rs->st[rs->used] = (struct stratum){.r = rk + off, .n = m, .k = cur};
+		rs->obs += stratum_stat(&rs->st[rs->used], sum);
+		rs->total *= choose(m, cur);
+		rs->used++;
 		off += m;
 	}
-	if (used == 0)
-		goto out;
-	if (total <= STATS_EXACT_MAX) {
-		/* Exact: the distribution over every relabelling, built one
-		 * stratum at a time as sums of each stratum's values. */
-		double *dist = malloc(STATS_EXACT_MAX * sizeof(*dist));
-		double *next = malloc(STATS_EXACT_MAX * sizeof(*next));
-		double *one = malloc(STATS_EXACT_MAX * sizeof(*one));
-		if (!dist || !next || !one) {
-			free(dist);
-			free(next);
-			free(one);
-			goto out;
-		}
-		long nd = 1;
-		dist[0] = 0;
-		for (int k = 0; k < used; k++) {
-			long m = stratum_values(&st[k], one, STATS_EXACT_MAX), nn = 0;
-			if (m == 0) { /* cannot happen within STATS_EXACT_MAX; be safe */
-				nd = 0;
-				break;
-			}
-			for (long a = 0; a < nd; a++)
-				for (long b = 0; b < m && nn < STATS_EXACT_MAX; b++)
-					next[nn++] = dist[a] + one[b];
-			double *t = dist;
-			dist = next;
-			next = t;
-			nd = nn;
-		}
-		if (nd > 0)
-			tails(dist, nd, obs, &p, min_p);
+}
+
+/* Exact: the distribution over every relabelling, built one
+ * stratum at a time as sums of each stratum's values.  Leaves *p and
+ * *min_p as they are when out of memory. */
+static void exact_p(const struct ranked *rs, double *p, double *min_p)
+{
+	double *dist = malloc(STATS_EXACT_MAX * sizeof(*dist));
+	double *next = malloc(STATS_EXACT_MAX * sizeof(*next));
+	double *one = malloc(STATS_EXACT_MAX * sizeof(*one));
+	if (!dist || !next || !one) {
 		free(dist);
 		free(next);
 		free(one);
-	} else {
-		/* Sampled: random relabellings within each stratum. */
-		struct stats_rng rng;
-		stats_rng_seed(&rng, SEED);
-		double eps = 1e-9 * (1 + fabs(obs));
-		long hits = 0;
-		double *tmp = malloc((size_t)n * sizeof(double));
-		if (!tmp)
-			goto out;
-		for (int it = 0; it < STATS_PERMUTATIONS; it++) {
-			double t = 0;
-			for (int k = 0; k < used; k++) {
-				int m = st[k].n;
-				memcpy(tmp, st[k].r, (size_t)m * sizeof(double));
-				double sum = 0;
-				for (int i = 0; i < st[k].k && i < m; i++) {
-					int j = i + stats_rng_below(&rng, m - i);
-					double sw = tmp[i];
-					tmp[i] = tmp[j];
-					tmp[j] = sw;
-					sum += tmp[i];
-				}
-				t += stratum_stat(&st[k], sum);
-			}
-			hits += fabs(t) >= fabs(obs) - eps;
-		}
-		free(tmp);
-		p = (double)(hits + 1) / (STATS_PERMUTATIONS + 1);
-		double floor_p = 1.0 / (STATS_PERMUTATIONS + 1);
-		*min_p = 2 / total > floor_p ? 2 / total : floor_p;
+		return;
 	}
+	long nd = 1;
+	dist[0] = 0;
+	for (int k = 0; k < rs->used; k++) {
+		long m = stratum_values(&rs->st[k], one, STATS_EXACT_MAX), nn = 0;
+		if (m == 0) { /* cannot happen within STATS_EXACT_MAX; be safe */
+			nd = 0;
+			break;
+		}
+		for (long a = 0; a < nd; a++)
+			for (long b = 0; b < m && nn < STATS_EXACT_MAX; b++)
+				next[nn++] = dist[a] + one[b];
+		double *t = dist;
+		dist = next;
+		next = t;
+		nd = nn;
+	}
+	if (nd > 0)
+		tails(dist, nd, rs->obs, p, min_p);
+	free(dist);
+	free(next);
+	free(one);
+}
+
+/* The statistic of one random relabelling within each stratum; tmp
+ * holds as many values as the largest stratum. */
+static double relabelled_stat(const struct ranked *rs, struct stats_rng *rng, double *tmp)
+{
+	double t = 0;
+	for (int k = 0; k < rs->used; k++) {
+		int m = rs->st[k].n;
+		memcpy(tmp, rs->st[k].r, (size_t)m * sizeof(double));
+		double sum = 0;
+		for (int i = 0; i < rs->st[k].k && i < m; i++) {
+			int j = i + stats_rng_below(rng, m - i);
+			double sw = tmp[i];
+			tmp[i] = tmp[j];
+			tmp[j] = sw;
+			sum += tmp[i];
+		}
+		t += stratum_stat(&rs->st[k], sum);
+	}
+	return t;
+}
+
+/* Sampled: random relabellings within each stratum.  Leaves *p and
+ * *min_p as they are when out of memory. */
+static void sampled_p(const struct ranked *rs, int n, double *p, double *min_p)
+{
+	struct stats_rng rng;
+	stats_rng_seed(&rng, SEED);
+	double eps = 1e-9 * (1 + fabs(rs->obs));
+	long hits = 0;
+	double *tmp = malloc((size_t)n * sizeof(double));
+	if (!tmp)
+		return;
+	for (int it = 0; it < STATS_PERMUTATIONS; it++)
+		hits += fabs(relabelled_stat(rs, &rng, tmp)) >= fabs(rs->obs) - eps;
+	free(tmp);
+	*p = (double)(hits + 1) / (STATS_PERMUTATIONS + 1);
+	double floor_p = 1.0 / (STATS_PERMUTATIONS + 1);
+	*min_p = 2 / rs->total > floor_p ? 2 / rs->total : floor_p;
+}
+
+double stats_ranksum_p(const double *x, const int *g, const int *s, int n, int nstrata,
+		       double *min_p)
+{
+	struct stratum *st = calloc((size_t)(nstrata > 0 ? nstrata : 1), sizeof(*st));
+	double *val = malloc((size_t)(n > 0 ? n : 1) * sizeof(*val));
+	double *rk = malloc((size_t)(n > 0 ? n : 1) * sizeof(*rk));
+	int *grp = malloc((size_t)(n > 0 ? n : 1) * sizeof(*grp));
+	double p = 1;
+	*min_p = 1;
+	if (!st || !val || !rk || !grp)
+		goto out;
+	struct ranked rs = {.st = st, .used = 0, .obs = 0, .total = 1};
+	rank_strata(x, g, s, n, nstrata, val, rk, grp, &rs);
+	if (rs.used == 0)
+		goto out;
+	if (rs.total <= STATS_EXACT_MAX)
+		exact_p(&rs, &p, min_p);
+	else
+		sampled_p(&rs, n, &p, min_p);
 out:
 	free(st);
 	free(val);
