@@ -4,8 +4,11 @@
 
 # The harness, and its Google Benchmark runner where that was built.
 install(TARGETS ringbench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The Google Benchmark programs ringbench runs (gbench, --instructions):
+# libexec/ringbench/, where it looks for them beside bin/.
 if(TARGET ringbench-gbench)
-  install(TARGETS ringbench-gbench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(TARGETS ringbench-gbench ring_gbench
+    RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/ringbench)
 endif()
 
 # The data ringbench reads at run time: it looks for them beside its

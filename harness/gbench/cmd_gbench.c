@@ -134,8 +134,12 @@ int cmd_gbench(int argc, char **argv)
 		ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		self[len > 0 ? len : 0] = 0;
 		char *slash = strrchr(self, '/');
-		snprintf(beside, sizeof(beside), "%.*s/../ringbench",
-			 slash ? (int)(slash - self) : 1, slash ? self : ".");
+		/* harness/gbench/ in a build, libexec/ringbench/ installed. */
+		int dl = slash ? (int)(slash - self) : 1;
+		const char *dir = slash ? self : ".";
+		snprintf(beside, sizeof(beside), "%.*s/../ringbench", dl, dir);
+		if (access(beside, X_OK) != 0)
+			snprintf(beside, sizeof(beside), "%.*s/../../bin/ringbench", dl, dir);
 		worker = beside;
 	}
 	for (int i = 0; i < n; i++) {

@@ -7,10 +7,6 @@
 
 #include <stdio.h>
 
-#ifndef RINGBENCH_SOURCE_DIR
-#define RINGBENCH_SOURCE_DIR "."
-#endif
-
 static const char help[] =
     "usage: ringbench plot RESULTS.json [--baseline FILE | --ab FILE] [--history DIR]\n"
     "                      [--out DIR]\n"
@@ -48,7 +44,9 @@ int cmd_plot(int argc, char **argv)
 		charts_free(&c);
 		return rc;
 	}
-	const char *out = c.out ? c.out : RINGBENCH_SOURCE_DIR "/plots/out";
+	char dflt[1100];
+	snprintf(dflt, sizeof(dflt), "%s/plots/out", bench_tree_root());
+	const char *out = c.out ? c.out : dflt;
 	struct plot_output po;
 	int done = charts_draw(&c, out, &po), drawn = 0, left = 0;
 	for (int i = 0; i < PLOT_COUNT; i++) {

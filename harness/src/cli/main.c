@@ -25,9 +25,9 @@ static int gbench_dispatch(int argc, char **argv)
 	if (len <= 0)
 		return cli_usage("gbench: cannot find this program");
 	self[len] = 0;
-	snprintf(tool, sizeof(tool), "%.*s/gbench/ringbench-gbench",
-		 (int)(strrchr(self, '/') - self), self);
-	if (access(tool, X_OK) != 0) {
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(self, '/') - self), self);
+	if (bench_gbench_tool(dir, "ringbench-gbench", tool, sizeof(tool)) != 0) {
 		fprintf(stderr,
 			"ringbench: gbench: %s is not there: this ringbench was built "
 			"without Google Benchmark; install libbenchmark-dev and build again\n",
@@ -84,10 +84,6 @@ static void help(void)
 #ifndef RINGBENCH_BUILD_TYPE
 #define RINGBENCH_BUILD_TYPE "unknown"
 #endif
-
-/* The revision this binary is built from (version.c, written at build
- * time). */
-extern const char ringbench_revision[64];
 
 static void version(void)
 {

@@ -167,14 +167,28 @@ int bench_sweep_stale(void);
 /* The worker side (`ringbench __worker ...`). */
 int bench_worker_main(int argc, char **argv);
 
+/* The revision this ringbench is built from ("abc1234", "abc1234-dirty",
+ * or "unknown" outside git): version.c, written at every build. */
+extern const char ringbench_revision[64];
+
+/* Whether this ringbench runs from the build folder it was built in, where
+ * its source tree is at hand; an installed or copied one is not. */
+bool bench_in_build_tree(void);
+/* Where results/ and plots/out/ go by default: the source tree the build
+ * was made from, or, for an installed ringbench, the current directory. */
+const char *bench_tree_root(void);
 /* The folder of what ringbench ships with (what: "scenarios", "plots"):
- * an installed ringbench's <prefix>/share/ringbench/WHAT beside its bin/,
- * else built_in, the source tree's folder the build was made from. */
+ * built_in, the source tree's folder, from the build folder; else
+ * <prefix>/share/ringbench/WHAT beside the program's bin/. */
 void bench_data_dir(const char *what, const char *built_in, char *out, size_t n);
+/* A Google Benchmark program (ring_gbench, ringbench-gbench) that goes with
+ * the ringbench in folder dir: dir/gbench/NAME in a build, or
+ * dir/../libexec/ringbench/NAME installed.  0 with its path in out, or -1
+ * with the build's path in out when there is neither. */
+int bench_gbench_tool(const char *dir, const char *name, char *out, size_t n);
 /* The folder results of one kind are kept in (what: "baselines", "runs",
- * "history", "builds"): $RINGBENCH_RESULTS/WHAT, else results/WHAT in the
- * source tree the build was made from, or, for an installed ringbench, in
- * the current directory. */
+ * "history", "builds"): $RINGBENCH_RESULTS/WHAT, else results/WHAT under
+ * bench_tree_root(). */
 void bench_results_dir(const char *what, char *out, size_t n);
 
 /* Set by the SIGINT/SIGTERM handler; every loop looks at it. */

@@ -34,8 +34,7 @@ int instr_tool_beside(const char *ringbench_exe, char *out, size_t n)
 		snprintf(dir, sizeof(dir), ".");
 	else
 		*slash = 0;
-	snprintf(out, n, "%s/gbench/ring_gbench", dir);
-	return access(out, X_OK) == 0 ? 0 : -1;
+	return bench_gbench_tool(dir, "ring_gbench", out, n);
 }
 
 /* Run argv with stdout and stderr into log; its exit status, 127 if it

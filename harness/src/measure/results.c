@@ -15,29 +15,13 @@
 #ifndef RINGBENCH_BUILD_TYPE
 #define RINGBENCH_BUILD_TYPE "unknown"
 #endif
-#ifndef RINGBENCH_GIT_REV
-#define RINGBENCH_GIT_REV "unknown"
-#endif
-#ifndef RINGBENCH_SOURCE_DIR
-#define RINGBENCH_SOURCE_DIR "."
-#endif
 
-/* The revision of the source tree now, "-dirty" if it has changes; the one
- * seen at configure time if git cannot tell (a tarball, no git). */
+/* The revision the results are measured with: the one this binary is
+ * built from, whatever the source tree holds now (a baseline's revision is
+ * what check builds again to interleave with). */
 static void git_revision(char *out, size_t n)
 {
-	snprintf(out, n, "%s", RINGBENCH_GIT_REV);
-	FILE *p =
-	    popen("git -C '" RINGBENCH_SOURCE_DIR "' describe --always --dirty 2>/dev/null", "r");
-	if (!p)
-		return;
-	char line[128];
-	if (fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = 0;
-		if (line[0])
-			snprintf(out, n, "%s", line);
-	}
-	pclose(p);
+	snprintf(out, n, "%.*s", (int)sizeof(ringbench_revision), ringbench_revision);
 }
 
 static void read_line_of(const char *path, const char *key, char *out, size_t n)

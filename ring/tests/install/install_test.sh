@@ -174,11 +174,28 @@ ringbench)
 	# installed chart scripts where gnuplot is there to draw.
 	"$rb" pingpong --transport ring --wait spin --messages 2K --repetitions 2 --warmup 0 \
 		--out "$tmp/pp.json" >"$tmp/pp.log" 2>&1 || { cat "$tmp/pp.log" >&2; fail "ringbench pingpong"; }
+	# Its charts go, by default, under the folder it runs from.
 	if command -v gnuplot >/dev/null 2>&1; then
-		"$rb" plot "$tmp/pp.json" --no-history --out "$tmp/charts" >"$tmp/plot.log" 2>&1
-		[ -s "$tmp/charts/latency.svg" ] || [ -s "$tmp/charts/latency.png" ] ||
-			{ cat "$tmp/plot.log" >&2; fail "the installed ringbench drew no latency chart"; }
+		"$rb" plot "$tmp/pp.json" --no-history >"$tmp/plot.log" 2>&1
+		[ -s plots/out/latency.svg ] || [ -s plots/out/latency.png ] ||
+			{ cat "$tmp/plot.log" >&2; fail "the installed ringbench drew no latency chart in ./plots/out"; }
 	fi
+	# The Google Benchmark programs, where this build has them, installed
+	# where ringbench looks for them.
+	if [ -x "$build/harness/gbench/ringbench-gbench" ]; then
+		"$rb" gbench --help >"$tmp/gb.log" 2>&1 || { cat "$tmp/gb.log" >&2; fail "ringbench gbench --help"; }
+		[ -x "$prefix/libexec/ringbench/ring_gbench" ] || fail "no libexec/ringbench/ring_gbench"
+	fi
+	# A copy of the binary away from share/ringbench reads nothing of the
+	# source tree it was built from: it says where it looked.
+	mkdir -p "$tmp/copy/bin"
+	cp "$rb" "$tmp/copy/bin/"
+	if "$tmp/copy/bin/ringbench" run quick --list >"$tmp/copy.log" 2>&1; then
+		cat "$tmp/copy.log" >&2
+		fail "a copy without share/ringbench read the scenarios of $src"
+	fi
+	grep -q "$tmp/copy/bin/../share/ringbench/scenarios/quick.ini" "$tmp/copy.log" ||
+		{ cat "$tmp/copy.log" >&2; fail "the copy did not say where it looked"; }
 	echo "install_test ringbench: the installed ringbench reads share/ringbench, keeps results in ."
 	;;
 *)
