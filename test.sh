@@ -38,10 +38,11 @@ before=$(shm_leftovers)
 
 # What the tests could write into the source tree (they keep their files
 # in temporary folders and the build folders): every file git does not
-# ignore, and results/ and plots/out/, which git does.
+# ignore, and results/, plots/out/ and ci-out/, which git does, each with
+# its size and time, so that a file written over shows too.
 tree_state() {
 	git status --porcelain --untracked-files=all 2>/dev/null
-	find results plots/out -type f 2>/dev/null | sort
+	find results plots/out ci-out -type f -printf '%p %s %T@\n' 2>/dev/null | sort
 }
 tree_before=$(tree_state)
 

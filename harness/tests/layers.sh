@@ -27,6 +27,8 @@ if [ "${1:-}" = --self-test ]; then
 	fails "a room nobody ordered" harness/src/extra/a.c '#include "measure/bench.h"'
 	fails "the ring including the harness" ring/src/a.c '#include "measure/bench.h"'
 	fails "common including the ring" common/a.h '#include "ring.h"'
+	fails "an include in angle brackets" harness/src/measure/a.c '#include <judge/verdict.h>'
+	fails "a file deeper in a room" harness/src/measure/deep/a.c '#include "cli/cli.h"'
 	echo "layers: self-test: each broken tree fails"
 fi
 root=$1
@@ -63,14 +65,20 @@ offend() {
 	bad=1
 }
 
-# check_file FILE ROOM: every quoted include of FILE against ROOM's level.
+include_re='^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]([^">]+)[">]'
+
+# check_file FILE ROOM: every include of FILE against ROOM's level.
 check_file() {
 	local file=$1 room=$2 n line inc to
 	n=0
 	while IFS= read -r line; do
 		n=$((n + 1))
-		[[ $line =~ ^[[:space:]]*#[[:space:]]*include[[:space:]]*\"([^\"]+)\" ]] || continue
+		# Both spellings: src/ is on the include path, so <judge/x.h>
+		# reaches a room as "judge/x.h" does.
+		[[ $line =~ $include_re ]] || continue
 		inc=${BASH_REMATCH[1]}
+		# A system header: no room of ours (none is named like one).
+		[[ $line == *'<'* ]] && [ -z "${level[${inc%%/*}]:-}" ] && continue
 		if [[ $inc == */* ]]; then
 			to=${inc%%/*}
 			if [ -z "${level[$to]:-}" ]; then
@@ -100,7 +108,7 @@ for dir in "$root"/harness/src/*/; do
 		offend "$dir" 0 "a room the layer order does not name: add it to LAYERS"
 		continue
 	fi
-	for f in "$dir"*.c "$dir"*.h; do check_file "$f" "$room"; done
+	while IFS= read -r -d '' f; do check_file "$f" "$room"; done < <(find "$dir" -name '*.[ch]' -print0)
 done
 for f in "$root"/ring/include/*.h "$root"/ring/src/*.[ch]; do check_file "$f" ring; done
 for f in "$root"/common/*.h; do check_file "$f" common; done

@@ -750,8 +750,10 @@ static int find_base(const struct startup_opts *o, char bpath[1300], bool *have_
 	machine_identify(&m);
 	if (o->baseline)
 		snprintf(bpath, 1300, "%s", o->baseline);
-	else
-		baseline_sibling(bpath, 1300, m.id, ".startup.json");
+	else if (baseline_sibling(bpath, 1300, m.id, ".startup.json")) {
+		fprintf(stderr, "ringbench: startup: the baseline folder's path is too long\n");
+		return BENCH_USAGE;
+	}
 	*have_base = !o->no_baseline && access(bpath, R_OK) == 0;
 	if (o->baseline && !o->no_baseline && !*have_base) {
 		fprintf(stderr, "ringbench: startup: --baseline %s: %s\n", o->baseline,
