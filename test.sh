@@ -42,7 +42,8 @@ before=$(shm_leftovers)
 # its size and time, so that a file written over shows too.
 tree_state() {
 	git status --porcelain --untracked-files=all 2>/dev/null
-	find results plots/out ci-out -type f -printf '%p %s %T@\n' 2>/dev/null | sort
+	# (A folder not there yet is nothing written: find's complaint is not.)
+	{ find results plots/out ci-out -type f -printf '%p %s %T@\n' 2>/dev/null || true; } | sort
 }
 tree_before=$(tree_state)
 
