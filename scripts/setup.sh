@@ -65,14 +65,16 @@ declare -gA RINGBENCH_OPTIONAL_WHAT=(
 _rb_missing() {
 	local p
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null ||
 			echo "$p"
 	done
 }
 
 # Whether apt knows a version of PACKAGE to install.
+# grep reads all of its input (no -q): under pipefail, a writer cut off by
+# an early exit would fail the pipe.
 _rb_installable() {
-	apt-cache policy "$1" 2>/dev/null | grep -qE '^  Candidate: [^(]'
+	apt-cache policy "$1" 2>/dev/null | grep -E '^  Candidate: [^(]' >/dev/null
 }
 
 _rb_apt_install() {
