@@ -42,10 +42,8 @@ int charts_load(struct charts *c)
 	char err[1400];
 	if (sample_load(c->results, &c->cur, err, sizeof(err))) {
 		fprintf(stderr, "ringbench: %s\n", err);
-		sample_free(&c->cur);
 		return BENCH_USAGE;
 	}
-	c->have_cur = true;
 	if (c->cur.ncases == 0) {
 		fprintf(stderr, "ringbench: %s: no benchmark cases in it: nothing to draw\n",
 			c->results);
@@ -136,6 +134,7 @@ void charts_free(struct charts *c)
 		history_analysis_free(&c->a);
 		history_free(&c->h);
 	}
-	if (c->have_cur)
-		sample_free(&c->cur);
+	/* Zero until loaded (the options clear it), and zero again after a
+	 * failed load: sample_free takes either. */
+	sample_free(&c->cur);
 }

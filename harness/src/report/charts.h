@@ -23,7 +23,6 @@ struct charts {
 	const char *startup;  /* report: --startup FILE (ringbench startup --out) */
 	/* read */
 	struct sample_set cur, base;
-	bool have_cur;
 	bool have_base;
 	struct judge_opts opts;
 	struct judgement j;
