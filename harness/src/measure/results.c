@@ -16,14 +16,6 @@
 #define RINGBENCH_BUILD_TYPE "unknown"
 #endif
 
-/* The revision the results are measured with: the one this binary is
- * built from, whatever the source tree holds now (a baseline's revision is
- * what check builds again to interleave with). */
-static void git_revision(char *out, size_t n)
-{
-	snprintf(out, n, "%.*s", (int)sizeof(ringbench_revision), ringbench_revision);
-}
-
 static void read_line_of(const char *path, const char *key, char *out, size_t n)
 {
 	FILE *f = fopen(path, "r");
@@ -194,8 +186,7 @@ static json_t *text(const char *s)
 json_t *results_new(const struct machine *m, const int cpus[2], const char *scenario,
 		    const struct bench_clock *clk, const char *clock_why, char *err, size_t n)
 {
-	char date[64], cpu_str[32], rev[128], run_id[320];
-	git_revision(rev, sizeof(rev));
+	char date[64], cpu_str[32], run_id[320];
 	time_t now = time(NULL);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
 	/* A run's identity: every repetition carries it, so a baseline that
@@ -238,7 +229,9 @@ json_t *results_new(const struct machine *m, const int cpus[2], const char *scen
 	    put(ctx, "virtualization", text(m->virtualization), w, err, n) ||
 	    put(ctx, "run_id", text(run_id), w, err, n) ||
 	    put(ctx, "cpus", text(cpu_str), w, err, n) ||
-	    put(ctx, "git_revision", text(rev), w, err, n) ||
+	    /* The revision this binary is built from, whatever the source tree
+	     * holds now: a baseline's is what check builds again. */
+	    put(ctx, "git_revision", text(ringbench_revision), w, err, n) ||
 	    put(ctx, "scenario", text(scenario ? scenario : ""), w, err, n) ||
 	    /* how the figures were taken */
 	    put(ctx, "clock", text(bench_clock_name(clk)), w, err, n) ||
