@@ -34,7 +34,7 @@
 RINGBENCH_PACKAGES=(build-essential cmake git pkg-config liburing-dev libjansson-dev libinih-dev
 	python3)
 RINGBENCH_OPTIONAL_PACKAGES=(clang-format clang libclang-rt-14-dev python3-yaml libbenchmark-dev
-	valgrind hyperfine gnuplot-nox libck-dev libiceoryx-binding-c-dev iceoryx)
+	valgrind hyperfine gnuplot-nox libck-dev libiceoryx-binding-c-dev iceoryx ccache)
 
 # What each package provides; for an optional one, what its absence turns off.
 declare -gA RINGBENCH_PACKAGE_WHAT=(
@@ -59,6 +59,7 @@ declare -gA RINGBENCH_OPTIONAL_WHAT=(
 	[libck-dev]="the ck_ring peer is skipped; harness.peers and the harness.fault.*.ck_ring tests are not built"
 	[libiceoryx-binding-c-dev]="the iceoryx peer is skipped; harness.peers is not built"
 	[iceoryx]="no iox-roudi: the iceoryx peer is skipped at run time, and harness.peers with it"
+	[ccache]="bisect, ab and check compile every file of each revision they build (slower; the same builds)"
 )
 
 # The packages of LIST (names) that dpkg does not have installed.

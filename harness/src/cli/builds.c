@@ -164,6 +164,142 @@ static void kept_dir(char *out, size_t n)
 		bench_results_dir("builds", out, n);
 }
 
+/* A kept build of the commit, if there is one with what is asked for (its
+ * ring_gbench too, with gbench): b->exe set, true. */
+static bool take_kept(struct build *b, const char *kept, bool gbench)
+{
+	char exe[sizeof(b->exe)], tool[1500];
+	if (strlen(kept) + sizeof("/ringbench") > sizeof(exe))
+		return false;
+	snprintf(exe, sizeof(exe), "%.1080s/ringbench", kept);
+	snprintf(tool, sizeof(tool), "%s/gbench/ring_gbench", kept);
+	if (access(exe, X_OK) != 0 || (gbench && access(tool, X_OK) != 0))
+		return false;
+	memcpy(b->exe, exe, sizeof(exe));
+	b->cached = true;
+	fprintf(stderr, "%s: %s: the build kept in %s\n", who_says, b->label, kept);
+	return true;
+}
+
+/* Copy a file in beside its place, then rename it there: a folder of kept
+ * builds never holds half a binary.  0 or -1. */
+static int copy_into_place(const char *from, const char *to)
+{
+	char dir[1500], part[1600];
+	snprintf(dir, sizeof(dir), "%s", to);
+	*strrchr(dir, '/') = 0;
+	snprintf(part, sizeof(part), "%s.part.%d", to, (int)getpid());
+	char *cp[] = {"cp", (char *)from, part, NULL};
+	if (results_mkdirs(dir) == 0 && build_run(cp, "/dev/null") == 0 && rename(part, to) == 0)
+		return 0;
+	unlink(part);
+	return -1;
+}
+
+/* The build's ringbench (and ring_gbench, if it has one) kept under the
+ * commit, and b->exe pointed there: a build folder used again for the next
+ * revision (reuse) then cannot change it under us.  0 or -1. */
+static int keep_build(struct build *b, const char *bld, const char *kept)
+{
+	char from[1500], to[1500];
+	snprintf(from, sizeof(from), "%s/harness/gbench/ring_gbench", bld);
+	snprintf(to, sizeof(to), "%s/gbench/ring_gbench", kept);
+	if (access(from, X_OK) == 0 && copy_into_place(from, to))
+		return -1;
+	if (strlen(kept) + sizeof("/ringbench") > sizeof(b->exe))
+		return -1;
+	snprintf(to, sizeof(to), "%s/ringbench", kept);
+	if (copy_into_place(b->exe, to))
+		return -1;
+	snprintf(b->exe, sizeof(b->exe), "%.1080s", to);
+	fprintf(stderr, "%s: kept the build of %s in %s\n", who_says, b->label, kept);
+	return 0;
+}
+
+/* The revision's source in src: a new worktree, or, with reuse and the
+ * worktree there from an earlier build, the revision checked out over it
+ * (only the files that differ change, so the build after is incremental). */
+static int check_out(struct build *b, const char *src, const char *log)
+{
+	struct stat st;
+	if (b->reuse && stat(src, &st) == 0) {
+		char *co[] = {"git",	 "-C",	    (char *)src,    "checkout", "--detach",
+			      "--quiet", "--force", (char *)b->arg, NULL};
+		if (build_run(co, log) == 0)
+			return 0;
+	} else {
+		char *wt[] = {"git",	  "-C",	     root_dir,	  "worktree",	  "add",
+			      "--detach", "--quiet", (char *)src, (char *)b->arg, NULL};
+		if (build_run(wt, log) == 0) {
+			/* A reused worktree is removed with the temporary folder. */
+			if (!b->reuse)
+				snprintf(b->worktree, sizeof(b->worktree), "%s", src);
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: cannot check out %s (see %s)\n", who_says, b->arg, log);
+	return BENCH_USAGE;
+}
+
+/* Whether a program is on the PATH. */
+static bool on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char dir[1024], exe[1200];
+	for (const char *p = path ? path : ""; *p;) {
+		size_t k = strcspn(p, ":");
+		snprintf(dir, sizeof(dir), "%.*s", (int)(k < 1000 ? k : 1000), p);
+		snprintf(exe, sizeof(exe), "%s/%s", dir[0] ? dir : ".", prog);
+		if (access(exe, X_OK) == 0)
+			return true;
+		p += k + (p[k] == ':');
+	}
+	return false;
+}
+
+/* Configure (once per build folder) and build ringbench, and ring_gbench
+ * with gbench.  0, or exit code 2 with the log's tail shown. */
+static int compile(struct build *b, const char *src, const char *bld, const char *log,
+		   const char *type, bool gbench)
+{
+	/* The source path out of the binary: two builds of one revision are
+	 * then the same code at the same addresses.  -g, which changes no
+	 * code, gives an instruction profile its source lines. */
+	char flags[1200], srcdir[1200], blddir[1200], btype[64], cache[1300];
+	snprintf(flags, sizeof(flags), "-DCMAKE_C_FLAGS=-g -ffile-prefix-map=%s=.", src);
+	snprintf(srcdir, sizeof(srcdir), "-S%s", src);
+	snprintf(blddir, sizeof(blddir), "-B%s", bld);
+	snprintf(btype, sizeof(btype), "-DCMAKE_BUILD_TYPE=%s", type);
+	snprintf(cache, sizeof(cache), "%s/CMakeCache.txt", bld);
+	fprintf(stderr, "%s: building %s (%s) in %s\n", who_says, b->label, type, bld);
+	/* ccache, where there is one: a bisect that goes back and forth over a
+	 * change compiles each version of a file once. */
+	char *conf[] = {"cmake", srcdir, blddir, btype, flags, NULL, NULL, NULL};
+	if (on_path("ccache")) {
+		conf[5] = "-DCMAKE_C_COMPILER_LAUNCHER=ccache";
+		conf[6] = "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache";
+	}
+	char *make[] = {"cmake", "--build", (char *)bld, "--target", "ringbench", "-j2", NULL};
+	if ((access(cache, R_OK) != 0 && build_run(conf, log)) || build_run(make, log)) {
+		fprintf(stderr, "%s: building %s failed; its log:\n", who_says, b->label);
+		char *tail[] = {"tail", "-n", "25", (char *)log, NULL};
+		build_run(tail, NULL);
+		return BENCH_USAGE;
+	}
+	snprintf(b->exe, sizeof(b->exe), "%s/harness/ringbench", bld);
+	/* ring_gbench, which a revision from before it, or a build without
+	 * Google Benchmark, does not have (said later, where it is needed). */
+	char *gb[] = {"cmake", "--build", (char *)bld, "--target", "ring_gbench", "-j2", NULL};
+	char tool[1300];
+	snprintf(tool, sizeof(tool), "%s/harness/gbench/ring_gbench", bld);
+	if (gbench && (build_run(gb, log) || access(tool, X_OK) != 0)) {
+		unlink(tool); /* never an older revision's, left in a reused folder */
+		fprintf(stderr, "%s: %s has no ring_gbench target (see %s)\n", who_says, b->label,
+			log);
+	}
+	return 0;
+}
+
 int build_prepare(struct build *b, const char *name, bool gbench, bool keep)
 {
 	if (b->arg && build_is_binary(b->arg)) {
@@ -181,76 +317,34 @@ int build_prepare(struct build *b, const char *name, bool gbench, bool keep)
 		build_capture(argv, rev, sizeof(rev));
 		snprintf(b->label, sizeof(b->label), "%s (%s)", b->arg, rev);
 		full_commit(b->arg, commit, sizeof(commit));
-		if (keep && commit[0] && !gbench) {
+		if (keep && commit[0]) {
 			char dir[1100];
 			kept_dir(dir, sizeof(dir));
-			snprintf(kept, sizeof(kept), "%s/%s-%s/ringbench", dir, commit, type);
-			if (access(kept, X_OK) == 0) {
-				snprintf(b->exe, sizeof(b->exe), "%s", kept);
-				b->cached = true;
-				fprintf(stderr, "%s: %s: the build kept in %s\n", who_says,
-					b->label, kept);
+			snprintf(kept, sizeof(kept), "%s/%s-%s", dir, commit, type);
+			if (take_kept(b, kept, gbench))
 				return 0;
-			}
 		}
 	}
 	if (make_tmp())
 		return BENCH_USAGE;
+	snprintf(log, sizeof(log), "%s/build-%s.log", tmp_dir, name);
 	if (b->arg) {
 		snprintf(src, sizeof(src), "%s/src-%s", tmp_dir, name);
-		char *wt[] = {"git",	  "-C",	     root_dir, "worktree",     "add",
-			      "--detach", "--quiet", src,      (char *)b->arg, NULL};
-		snprintf(log, sizeof(log), "%s/build-%s.log", tmp_dir, name);
-		if (build_run(wt, log)) {
-			fprintf(stderr, "%s: cannot check out %s (see %s)\n", who_says, b->arg,
-				log);
+		if (check_out(b, src, log))
 			return BENCH_USAGE;
-		}
-		snprintf(b->worktree, sizeof(b->worktree), "%s", src);
 	} else {
 		snprintf(src, sizeof(src), "%s", root_dir);
 		snprintf(b->label, sizeof(b->label), "the working tree");
 	}
 	snprintf(bld, sizeof(bld), "%s/build-%s", tmp_dir, name);
-	snprintf(log, sizeof(log), "%s/build-%s.log", tmp_dir, name);
-	/* The source path out of the binary: two builds of one revision are
-	 * then the same code at the same addresses. */
-	char flags[1200], srcdir[1200], blddir[1200];
-	snprintf(flags, sizeof(flags), "-DCMAKE_C_FLAGS=-ffile-prefix-map=%s=.", src);
-	snprintf(srcdir, sizeof(srcdir), "-S%s", src);
-	snprintf(blddir, sizeof(blddir), "-B%s", bld);
-	char btype[64];
-	snprintf(btype, sizeof(btype), "-DCMAKE_BUILD_TYPE=%s", type);
-	fprintf(stderr, "%s: building %s (%s) in %s\n", who_says, b->label, type, bld);
-	char *conf[] = {"cmake", srcdir, blddir, btype, flags, NULL};
-	char *make[] = {"cmake", "--build", bld, "--target", "ringbench", "-j2", NULL};
-	if (build_run(conf, log) || build_run(make, log)) {
-		fprintf(stderr, "%s: building %s failed; its log:\n", who_says, b->label);
-		char *tail[] = {"tail", "-n", "25", log, NULL};
-		build_run(tail, NULL);
+	if (compile(b, src, bld, log, type, gbench))
 		return BENCH_USAGE;
-	}
-	snprintf(b->exe, sizeof(b->exe), "%s/harness/ringbench", bld);
-	/* ab --instructions: ring_gbench too, which a revision from before it,
-	 * or a build without Google Benchmark, does not have (said later). */
-	char *gb[] = {"cmake", "--build", bld, "--target", "ring_gbench", "-j2", NULL};
-	if (gbench && build_run(gb, log))
-		fprintf(stderr, "%s: %s has no ring_gbench target (see %s)\n", who_says, b->label,
-			log);
-	/* Kept: copied in beside, then renamed into place, so a folder of
-	 * kept builds never holds half a binary. */
-	if (kept[0]) {
-		char dir[1400], part[1500];
-		snprintf(dir, sizeof(dir), "%s", kept);
-		*strrchr(dir, '/') = 0;
-		snprintf(part, sizeof(part), "%s.part.%d", kept, (int)getpid());
-		char *cp[] = {"cp", b->exe, part, NULL};
-		if (results_mkdirs(dir) == 0 && build_run(cp, "/dev/null") == 0 &&
-		    rename(part, kept) == 0)
-			fprintf(stderr, "%s: kept the build of %s in %s\n", who_says, b->label,
-				kept);
-		else
-			unlink(part);
+	if (kept[0] && keep_build(b, bld, kept)) {
+		fprintf(stderr, "%s: cannot keep the build of %s in %s\n", who_says, b->label,
+			kept);
+		/* A reused folder's binary changes with the next build. */
+		if (b->reuse)
+			return BENCH_USAGE;
 	}
 	return 0;
 }

@@ -17,6 +17,10 @@ struct build {
 	char worktree[1100]; /* to remove afterwards, or "" */
 	const char *build_type; /* CMake's (NULL: Release) */
 	bool cached;		/* taken from the folder of kept builds */
+	/* Built in the one worktree and build folder of its name, the revision
+	 * checked out over the last one there: an incremental build (bisect).
+	 * Needs keep: the binary is used from its kept copy. */
+	bool reuse;
 };
 
 /* Where builds come from and go: the git repository (root), and a
@@ -31,9 +35,11 @@ bool build_is_revision(const char *arg);
 
 /* Build one side (name: "A", "B", a file-name-safe word), or take a
  * binary.  gbench: build ring_gbench too.  keep: a revision's ringbench
- * is kept in the folder of kept builds ($RINGBENCH_BUILDS, or
- * results/builds/ in the source tree) under its commit, and taken from
- * there next time.  0, or exit code 2 with the reason printed. */
+ * (and ring_gbench) is kept in the folder of kept builds
+ * ($RINGBENCH_BUILDS, or results/builds/ in the source tree) as
+ * COMMIT-TYPE/ringbench and COMMIT-TYPE/gbench/ring_gbench, run from there,
+ * and taken from there next time (with gbench, only a kept build that has
+ * ring_gbench).  0, or exit code 2 with the reason printed. */
 int build_prepare(struct build *b, const char *name, bool gbench, bool keep);
 /* A build of the revision a baseline was measured at, from the git
  * repository this ringbench was built from, built as this one was (its
