@@ -6,12 +6,18 @@
 # one).  Artifacts in $RINGBENCH_OUT (default ci-out/pre-merge): ab-A.json
 # and ab-B.json (every repetition), summary.md (a pull-request comment),
 # junit.xml, verdict.json, report/ (`ringbench report` of B against A:
-# index.html with the charts embedded, report.md).  $RINGBENCH_SCENARIO and $RINGBENCH_REPETITIONS
+# index.html with the charts embedded, report.md), exit-status (this
+# script's exit code, for ci/post-verdict.sh in a later step).  $RINGBENCH_SCENARIO and $RINGBENCH_REPETITIONS
 # override the scenario (quick) and the repetitions, $RINGBENCH_RELEASE_DIR
 # the folder this tree is built in (default build-release/ in this tree).
 # Exits with ringbench's code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=${RINGBENCH_OUT:-ci-out/pre-merge}
+mkdir -p "$out"
+# Written on every exit, an early one (a failed build) included, so that
+# the step that posts the verdict never reads an older run's status.
+trap 'echo $? >"$out/exit-status"' EXIT
 source scripts/setup.sh
 setup_packages
 release=${RINGBENCH_RELEASE_DIR:-build-release}
@@ -25,8 +31,6 @@ if [ -z "$base" ]; then
 	done
 fi
 [ -n "$base" ] || { echo "ci/pre-merge.sh: no BASE given and no main to merge with" >&2; exit 2; }
-out=${RINGBENCH_OUT:-ci-out/pre-merge}
-mkdir -p "$out"
 args=()
 [ -n "${RINGBENCH_REPETITIONS:-}" ] && args+=(--repetitions "$RINGBENCH_REPETITIONS")
 status=0

@@ -17,8 +17,8 @@
 #     night after (when two of five nights share a machine state with the
 #     history; said when none do);
 #   - ci/pre-merge.sh HEAD~0 against HEAD: both revisions built and run
-#     interleaved, exit 0 or 1, the artifacts there and the exit code the
-#     one verdict.json gives.
+#     interleaved, exit 0 or 1, the artifacts there, and the exit code the
+#     one verdict.json gives and exit-status (for the comment step) holds.
 # Nothing is written into SOURCE_DIR: the recipes build Release in
 # $RINGBENCH_RELEASE_DIR, by default ci-release/ in the folder ctest runs
 # this test in (the build tree, kept from one run to the next), or a
@@ -82,7 +82,7 @@ for r in recipes:
     def walk(x):
         if isinstance(x, dict):
             for k, v in x.items():
-                if k in ("run", "script") :
+                if k in ("run", "script", "before_script", "after_script"):
                     cmds.extend(v if isinstance(v, list) else [v])
                 walk(v)
         elif isinstance(x, list):
@@ -220,4 +220,7 @@ for f in ab-A.json ab-B.json summary.md junit.xml verdict.json report/index.html
 done
 status=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["status"])' "$out/verdict.json")
 [ "$status" = "$rc" ] || fail "pre-merge exit $rc but verdict.json says $status"
+# The status the pull request's comment step posts is the script's own.
+[ "$(cat "$out/exit-status" 2>/dev/null)" = "$rc" ] ||
+	fail "pre-merge exit $rc but exit-status says '$(cat "$out/exit-status" 2>/dev/null)'"
 echo "ci_scripts.sh: ok"
