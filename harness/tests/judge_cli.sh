@@ -256,6 +256,35 @@ expect 0 "revision: +abc1234" -- "$RB" baseline show
 expect 2 "'add', 'save' or 'show'" -- "$RB" baseline drop
 expect 2 "name a results file" -- "$RB" baseline save
 
+# The suite score: a line per machine state just above the summary, the
+# first thing after the Markdown's title, an array in the JSON.  The stream
+# 20% slower in rate (1.25) and the ping-pong unchanged: sqrt(1.25) = 1.118.
+score='^suite score, state [0-9]+-[0-9]+ ns: 1\.1[12][0-9] \(1[12]\.[0-9]% slower\)'
+expect 1 "$score, 95% interval 1\.[0-9]{3} to 1\.[0-9]{3}, over 2 cases\$" -- \
+	"$RB" compare --within-run "$T/base.json" "$T/slow.json"
+tail -2 "$T/out" | head -1 | grep -Eq "^suite score, " || fail "the suite score is not above the summary"
+expect 2 "$score, interval none: one run per side, over 2 cases\$" -- \
+	"$RB" compare "$T/base.json" "$T/slow.json"
+expect 1 "^suite score, state [0-9]+-[0-9]+ ns: [0-9.]+ \([0-9.]+% slower\), 95% interval" -- \
+	"$RB" compare "$T/runs6.json" "$T/now_half.json"
+expect 1 "^suite score, state [0-9]+-[0-9]+ ns: [0-9.]+ \([0-9.]+% slower\), 95% interval" -- \
+	"$RB" compare "$T/abA.json" "$T/abB.json"
+expect 0 "^suite score, no state recorded: 1\.000 \(no change\), 95% interval" -- \
+	"$RB" compare --within-run "$DATA/gbench_repetitions.json" "$DATA/gbench_repetitions.json"
+"$RB" compare --within-run "$T/base.json" "$T/slow.json" --json "$T/s.json" --markdown "$T/s.md" \
+	>/dev/null 2>&1
+python3 - "$T" <<'EOF' || fail "the Markdown does not lead with the suite score, or the JSON lacks it"
+import json, sys
+t = sys.argv[1]
+lines = [l for l in open(t + "/s.md").read().splitlines() if l.strip()]
+assert lines[0].startswith("### ringbench compare: REGRESSION"), lines[0]
+assert lines[1].startswith("- suite score, state ") and "% slower), 95% interval" in lines[1], lines[1]
+s = json.load(open(t + "/s.json"))["suite_score"]
+assert len(s) == 1 and s[0]["cases"] == 2 and not s[0]["exact"], s
+assert abs(s[0]["ratio"] - 1.25 ** 0.5) < 0.01 and s[0]["ci_low"] < s[0]["ratio"] < s[0]["ci_high"], s
+assert s[0]["state"].startswith("state ") and s[0]["level"] == 0.95, s
+EOF
+
 if [ $fails -ne 0 ]; then
 	echo "judge_cli: $fails failures"
 	exit 1

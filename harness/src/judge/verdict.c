@@ -1,6 +1,7 @@
 /* verdict.c: two sets of results judged figure by figure (verdict.h). */
 #include "judge/verdict.h"
 
+#include "judge/score.h"
 #include "judge/stats.h"
 
 #include <math.h>
@@ -19,6 +20,7 @@ const char *verdict_name(enum verdict v)
 	case V_TOO_FEW: return "too few repetitions";
 	case V_STATE: return "no common state";
 	case V_ONE_RUN: return "differs (one run each)";
+	case V_ACKED: return "acknowledged";
 	}
 	return "?";
 }
@@ -1099,6 +1101,8 @@ int judge(const struct sample_set *base, const struct sample_set *cur, const str
 	j->state_lost = lost;
 	say_why_none(&g, j, judged, lost);
 	say_method(&g, j);
+	if (score_judgement(base, cur, o, &g.st, j))
+		goto oom;
 	j->status = judge_status(j);
 	return 0;
 oom:

@@ -29,6 +29,7 @@ enum verdict {
 	V_TOO_FEW,     /* the test cannot reach alpha with these repetitions */
 	V_STATE,       /* no repetitions in a common machine state */
 	V_ONE_RUN,     /* the runs differ, but one run per side cannot say why */
+	V_ACKED,       /* a regression acknowledged (ringbench ack): shown, exit 0 */
 };
 
 /* How figures from two files are judged.
@@ -103,6 +104,19 @@ struct judge_row {
 	char note[160];
 };
 
+/* The suite's score in one machine state: the geometric mean, over the
+ * cases judged, of each case's headline figure's ratio, oriented so that
+ * above 1 is worse (base rate / current rate; current time / base time),
+ * with its interval at the judgement's level from the same pairs, runs or
+ * repetitions the verdict used; exact (lo == hi == ratio) for counts. */
+struct suite_score {
+	char state[64]; /* "state 60-80 ns", "no state recorded", "instructions" */
+	double ratio, lo, hi;
+	int ncases;
+	bool exact;
+};
+#define SCORES_MAX (STATES_MAX + 1)
+
 struct judge_state {
 	double lo, hi; /* probe range, ns */
 	int nbase, ncur;
@@ -121,6 +135,9 @@ struct judgement {
 	char warnings[4][256];
 	int nwarn;
 	int regressions, improvements, too_few, state_lost;
+	int acknowledged; /* regressions acknowledged (V_ACKED), not in regressions */
+	struct suite_score scores[SCORES_MAX];
+	int nscores;
 	enum judge_method method;
 	bool one_run_each;	 /* JUDGE_RUNS with one run per side: no verdict */
 	int base_runs, cur_runs; /* runs in each file */

@@ -1,4 +1,4 @@
-/* report.c: a judgement as a table, Markdown, JUnit XML and JSON. */
+/* writeup.c: a judgement as a table, Markdown, JUnit XML and JSON. */
 #include "judge/writeup.h"
 
 #include "judge/history.h"
@@ -78,6 +78,13 @@ static bool counts_as_regression(const struct judge_row *r)
 	return r->v == V_REGRESSION;
 }
 
+/* Shown as a regression: one, or one acknowledged (which fails nothing,
+ * but stays in sight with its reason in the note). */
+static bool shown_as_regression(const struct judge_row *r)
+{
+	return r->v == V_REGRESSION || r->v == V_ACKED;
+}
+
 #define md_code writeup_md_code
 
 int writeup_status(const struct judgement *j, const struct writeup_meta *m)
@@ -117,6 +124,8 @@ void writeup_summary(FILE *f, const struct judgement *j, const struct writeup_me
 					 : "pass";
 	fprintf(f, "ringbench %s: %s: %d regression%s", m->command, what, j->regressions,
 		j->regressions == 1 ? "" : "s");
+	if (j->acknowledged > 0)
+		fprintf(f, ", %d acknowledged", j->acknowledged);
 	fprintf(f, ", %d improvement%s, %d unchanged, %d with too few %s", j->improvements,
 		j->improvements == 1 ? "" : "s", same, j->too_few,
 		j->method == JUDGE_RUNS && !j->one_run_each ? "runs" : "repetitions");
@@ -135,6 +144,44 @@ void writeup_summary(FILE *f, const struct judgement *j, const struct writeup_me
 	else
 		fprintf(f, ", threshold the larger of %.1f%% and the noise)\n",
 			m->opts->floor * 100);
+}
+
+void writeup_score_line(char *out, size_t n, const struct judgement *j, const struct suite_score *s,
+			double level)
+{
+	char change[48], interval[64];
+	/* Above 1 is worse: more time, less rate, more instructions. */
+	if (fabs(s->ratio - 1) < 0.0005)
+		snprintf(change, sizeof(change), "no change");
+	else
+		snprintf(change, sizeof(change), "%.1f%% %s", 100 * fabs(s->ratio - 1),
+			 s->ratio > 1 ? (s->exact ? "more" : "slower")
+				      : (s->exact ? "fewer" : "faster"));
+	if (s->exact)
+		snprintf(interval, sizeof(interval), "exact");
+	else if (isnan(s->lo) || isnan(s->hi))
+		snprintf(interval, sizeof(interval), "interval none%s",
+			 j->one_run_each ? ": one run per side" : "");
+	else
+		snprintf(interval, sizeof(interval), "%g%% interval %.3f to %.3f", 100 * level,
+			 s->lo, s->hi);
+	snprintf(out, n, "suite score, %s: %.3f (%s), %s, over %d %s%s", s->state, s->ratio, change,
+		 interval, s->ncases, s->exact ? "operation" : "case", s->ncases == 1 ? "" : "s");
+}
+
+/* The suite score, a line per machine state, each between before and
+ * after; a line saying there is none when no case was judged.  The
+ * lines hold only numbers and the states' names: nothing to escape. */
+static void score_lines(FILE *f, const struct judgement *j, const struct writeup_meta *m,
+			const char *before, const char *after)
+{
+	for (int i = 0; i < j->nscores; i++) {
+		char line[256];
+		writeup_score_line(line, sizeof(line), j, &j->scores[i], m->opts->level);
+		fprintf(f, "%s%s%s", before, line, after);
+	}
+	if (j->nscores == 0)
+		fprintf(f, "%ssuite score: none, no case was judged%s", before, after);
 }
 
 static void states_line(FILE *f, const struct judgement *j, const struct writeup_meta *m)
@@ -244,7 +291,7 @@ void writeup_table(FILE *f, const struct judgement *j, const struct writeup_meta
 		row_cells(r, &c);
 		fprintf(f, "  %-13s %9s %9s %10s %18s %8s  %s", fig_info[r->fig].label, c.base,
 			c.cur, c.change, c.ci, c.p, c.verdict);
-		if (r->v == V_REGRESSION || r->v == V_IMPROVEMENT)
+		if (shown_as_regression(r) || r->v == V_IMPROVEMENT)
 			fprintf(f, " (threshold %.1f%%)", r->threshold * 100);
 		if (!isnan(r->detect)) {
 			char reach[24];
@@ -267,6 +314,7 @@ void writeup_table(FILE *f, const struct judgement *j, const struct writeup_meta
 	writeup_method(f, j, m, false);
 	if (j->changed[0])
 		fprintf(f, "%s\n", j->changed);
+	score_lines(f, j, m, "", "\n");
 	writeup_summary(f, j, m);
 }
 
@@ -332,6 +380,8 @@ void writeup_markdown_to(FILE *f, const struct judgement *j, const struct writeu
 {
 	fprintf(f, "### ");
 	writeup_summary(f, j, m);
+	fprintf(f, "\n");
+	score_lines(f, j, m, "- ", "\n");
 	fprintf(f, "\n%s: ", m->base_label);
 	md_code(f, m->base->path);
 	fprintf(f, "%s", m->base->revision[0] ? " at " : "");
@@ -358,10 +408,15 @@ void writeup_markdown_to(FILE *f, const struct judgement *j, const struct writeu
 			row_cells(r, &c);
 			fprintf(f, "| ");
 			md_code(f, r->name);
-			fprintf(f, " | %s | %s | %s | %s | %s | %s | %s%s%s |\n",
+			fprintf(f, " | %s | %s | %s | %s | %s | %s | %s%s%s",
 				fig_info[r->fig].label, c.base, c.cur, c.change, c.ci, c.p,
-				counts_as_regression(r) ? "**" : "", c.verdict,
-				counts_as_regression(r) ? "**" : "");
+				shown_as_regression(r) ? "**" : "", c.verdict,
+				shown_as_regression(r) ? "**" : "");
+			if (r->v == V_ACKED && r->note[0]) {
+				fprintf(f, " ");
+				md_code(f, r->note);
+			}
+			fprintf(f, " |\n");
 		}
 		if (pass == 1)
 			fprintf(f, "\n</details>\n");
@@ -426,8 +481,10 @@ void writeup_html(FILE *f, const struct judgement *j, const struct writeup_meta 
 	int status = writeup_status(j, m);
 	fprintf(f, "<p class=\"verdict s%d\">", status);
 	xml_text(f, sum ? sum : "");
-	fprintf(f, "</p>\n");
+	fprintf(f, "</p>\n<p class=\"score\">");
 	free(sum);
+	score_lines(f, j, m, "", "<br>\n");
+	fprintf(f, "</p>\n");
 	for (int pass = 0; pass < 2; pass++) {
 		int shown = 0;
 		for (int i = 0; i < j->nrows; i++)
@@ -450,7 +507,7 @@ void writeup_html(FILE *f, const struct judgement *j, const struct writeup_meta 
 				continue;
 			struct cells c;
 			row_cells(r, &c);
-			const char *cls = counts_as_regression(r) ? "reg"
+			const char *cls = shown_as_regression(r)  ? "reg"
 					  : r->v == V_IMPROVEMENT ? "imp"
 								  : "same";
 			fprintf(f, "<tr class=\"%s\"><td><code>", cls);
@@ -463,6 +520,10 @@ void writeup_html(FILE *f, const struct judgement *j, const struct writeup_meta 
 				"<td>",
 				c.base, c.cur, c.change, c.ci, c.p);
 			xml_text(f, c.verdict);
+			if (r->v == V_ACKED && r->note[0]) {
+				fprintf(f, ": ");
+				xml_text(f, r->note);
+			}
 			fprintf(f, "</td></tr>\n");
 		}
 		fprintf(f, "</table>\n");
@@ -639,6 +700,22 @@ static json_t *set_info(const struct sample_set *s)
 			 "date", s->date, "cases", s->ncases);
 }
 
+/* The suite score's array: a state's score each, null where there is no
+ * interval. */
+static json_t *scores_json(const struct judgement *j, const struct writeup_meta *m)
+{
+	json_t *scores = json_array();
+	for (int i = 0; scores && i < j->nscores; i++) {
+		const struct suite_score *sc = &j->scores[i];
+		json_array_append_new(
+		    scores, json_pack("{s:s, s:o, s:o, s:o, s:f, s:i, s:b}", "state", sc->state,
+				      "ratio", num_or_null(sc->ratio), "ci_low",
+				      num_or_null(sc->lo), "ci_high", num_or_null(sc->hi), "level",
+				      m->opts->level, "cases", sc->ncases, "exact", sc->exact));
+	}
+	return scores;
+}
+
 int writeup_json(const char *path, const struct judgement *j, const struct writeup_meta *m)
 {
 	json_t *doc = json_object();
@@ -680,6 +757,7 @@ int writeup_json(const char *path, const struct judgement *j, const struct write
 		    states, json_pack("{s:f, s:f, s:i, s:i}", "line_ns_low", j->states[k].lo,
 				      "line_ns_high", j->states[k].hi, "n_base", j->states[k].nbase,
 				      "n_current", j->states[k].ncur));
+	json_t *scores = scores_json(j, m);
 	json_t *warnings = json_array();
 	for (int i = 0; i < j->nwarn; i++)
 		json_array_append_new(warnings, json_string(j->warnings[i]));
@@ -695,6 +773,7 @@ int writeup_json(const char *path, const struct judgement *j, const struct write
 	json_object_set_new(doc, "method",
 			    json_string(j->one_run_each ? "one-run-each" : methods[j->method]));
 	json_object_set_new(doc, "method_note", json_string(j->method_note));
+	json_object_set_new(doc, "suite_score", scores);
 	json_object_set_new(doc, "runs_base", json_integer(j->base_runs));
 	json_object_set_new(doc, "runs_current", json_integer(j->cur_runs));
 	if (j->method == JUDGE_RUNS)
@@ -713,6 +792,7 @@ int writeup_json(const char *path, const struct judgement *j, const struct write
 	json_object_set_new(doc, "warnings", warnings);
 	json_object_set_new(doc, "regressions", json_integer(j->regressions));
 	json_object_set_new(doc, "improvements", json_integer(j->improvements));
+	json_object_set_new(doc, "acknowledged", json_integer(j->acknowledged));
 	if (m->history_title) {
 		json_object_set_new(doc, "history_steps", str_list(m->history, m->nhistory));
 		json_object_set_new(doc, "history_regressions",
@@ -731,6 +811,45 @@ void writeup_series_state(char *out, size_t n, const struct history_series *s)
 		snprintf(out, n, "state %.0f-%.0f ns", s->lo, s->hi);
 	else
 		snprintf(out, n, "no state recorded");
+}
+
+/* A revision a build can be made of: not one with uncommitted changes,
+ * not unknown. */
+static bool buildable(const char *rev)
+{
+	size_t k = strlen(rev);
+	return k && strcmp(rev, "unknown") != 0 && !(k > 6 && strcmp(rev + k - 6, "-dirty") == 0) &&
+	       !strpbrk(rev, " '\"\\$`");
+}
+
+/* The command that finds a confirmed step's commit: ringbench bisect
+ * between the nights' revisions, the case as an anchored regex; "" when
+ * a revision cannot be built or the names cannot be quoted. */
+void writeup_bisect_hint(char *out, size_t n, const struct history *h,
+			 const struct history_step *hs)
+{
+	const struct history_night *nb = &h->nights[hs->night_before];
+	const struct history_night *na = &h->nights[hs->night_after];
+	out[0] = 0;
+	const char *scen = "";
+	for (int i = 0; i < h->nruns; i++)
+		if (h->runs[i].night == hs->night_after && h->runs[i].s.scenario[0])
+			scen = h->runs[i].s.scenario;
+	if (!buildable(nb->revision) || !buildable(na->revision) ||
+	    strcmp(nb->revision, na->revision) == 0 || strpbrk(scen, " '\"\\$`"))
+		return;
+	char re[400];
+	size_t k = 0;
+	for (const char *p = hs->series->name; *p && k + 3 < sizeof(re); p++) {
+		if (*p == '\'')
+			return;
+		if (strchr(".[]()*+?{}|^$\\", *p))
+			re[k++] = '\\';
+		re[k++] = *p;
+	}
+	re[k] = 0;
+	snprintf(out, n, "ringbench bisect %s %s%s%s --case '^%s$'", nb->revision, na->revision,
+		 scen[0] ? " " : "", scen, re);
 }
 
 void writeup_step(char *out, size_t n, const struct history *h, const struct history_step *hs)
@@ -762,6 +881,15 @@ void writeup_step(char *out, size_t n, const struct history *h, const struct his
 		 s->name, fig_info[s->fig].label, 100 * st->change, a, b, state, nb->revision,
 		 nb->stem, na->revision, na->stem, 100 * st->confidence, 100 * s->noise, what, when,
 		 kernel);
+	/* A confirmed step that got worse: the command that finds its commit. */
+	char hint[600];
+	size_t k = strlen(out);
+	if (!st->candidate && hs->worse)
+		writeup_bisect_hint(hint, sizeof(hint), h, hs);
+	else
+		hint[0] = 0;
+	if (hint[0] && k < n)
+		snprintf(out + k, n - k, "; find its commit: %s", hint);
 }
 
 int writeup_history_lines(const struct history *h, const struct history_analysis *a, char ***out,

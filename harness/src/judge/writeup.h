@@ -41,18 +41,28 @@ int writeup_status(const struct judgement *j, const struct writeup_meta *m);
 /* The history's section alone, in Markdown. */
 void writeup_history_markdown(FILE *f, const struct writeup_meta *m);
 
-/* The table and a summary; every row with `all`, else all but "same". */
+/* One line of the suite score (verdict.h) at the interval's level: "suite
+ * score, state 60-80 ns: 1.031 (3.1% slower), 95% interval 1.012 to 1.050,
+ * over 14 cases"; counts "exact, over 8 operations"; with no interval
+ * "interval none" (": one run per side" when that is why). */
+void writeup_score_line(char *out, size_t n, const struct judgement *j, const struct suite_score *s,
+			double level);
+
+/* The table, the suite score a line per state, and a summary; every row
+ * with `all`, else all but "same". */
 void writeup_table(FILE *f, const struct judgement *j, const struct writeup_meta *m, bool all);
-/* One line: what the verdict is and why. */
+/* One line: what the verdict is and why (and how many regressions are
+ * acknowledged, when any are). */
 void writeup_summary(FILE *f, const struct judgement *j, const struct writeup_meta *m);
 
-/* The Markdown of writeup_markdown, into an open file. */
+/* The Markdown of writeup_markdown, into an open file: the summary as its
+ * title, then the suite score, then the table. */
 void writeup_markdown_to(FILE *f, const struct judgement *j, const struct writeup_meta *m);
 /* Text from a file in Markdown: as HTML <code>, everything that could end
  * a table cell, the line or the code escaped. */
 void writeup_md_code(FILE *f, const char *s);
-/* The summary, the changed figures and every figure (folded) as HTML, for
- * a report page; and text escaped for HTML. */
+/* The summary, the suite score, the changed figures and every figure
+ * (folded) as HTML, for a report page; and text escaped for HTML. */
 void writeup_html(FILE *f, const struct judgement *j, const struct writeup_meta *m);
 void writeup_html_text(FILE *f, const char *s);
 /* Writing a file atomically: open path's temporary (its name into tmp),
@@ -70,7 +80,12 @@ struct history_step;
 struct history_analysis;
 /* A series' machine state, "state 60-80 ns" or "no state recorded". */
 void writeup_series_state(char *out, size_t n, const struct history_series *s);
-/* One step of a history in a sentence. */
+/* The `ringbench bisect` command that finds a step's commit, or "" when
+ * its revisions cannot be built (uncommitted changes, unknown). */
+void writeup_bisect_hint(char *out, size_t n, const struct history *h,
+			 const struct history_step *hs);
+/* One step of a history in a sentence; a confirmed step that got worse
+ * ends with the bisect command that finds its commit. */
 void writeup_step(char *out, size_t n, const struct history *h, const struct history_step *hs);
 /* The new steps of an analysed history, one line each in *out (malloc'd),
  * regressions first (*nreg of them), then other new steps, then tonight's
