@@ -8,6 +8,7 @@
 #include "cli/judging.h"
 #include "judge/baselines.h"
 #include "judge/history.h"
+#include "judge/profile.h"
 #include "measure/instr.h"
 #include "measure/results.h"
 
@@ -103,6 +104,65 @@ static void history_done(struct history_check *hc, int rc)
 	memset(hc, 0, sizeof(*hc));
 }
 
+/* Where the counts moved (judge/profile.h): the baseline's revision built
+ * with its ring_gbench as this build was (its build type, from its build
+ * folder), both counted again with callgrind's files kept and compared
+ * function by function and line by line, the profile kept in the counts'
+ * file; or why there is none. */
+static void check_profile(const struct sample_set *base, const struct sample_set *cur,
+			  const char *tool, json_t *doc, const char *out)
+{
+	if (!profile_wanted(base, cur))
+		return;
+	char why[1400] = "", src[1100] = "", type[64] = "", top[1100] = "", btool[1200];
+	const char *rev = base->revision;
+	size_t rl = strlen(rev);
+	char *gtop[] = {"git", "-C", src, "rev-parse", "--show-toplevel", NULL};
+	struct build bb = {.arg = rev};
+	if (!rl || !strcmp(rev, "unknown") || (rl > 6 && !strcmp(rev + rl - 6, "-dirty")))
+		snprintf(why, sizeof(why), "the baseline's revision (%s) is no commit to build",
+			 rl ? rev : "not recorded");
+	else if (instr_build_info(tool, src, sizeof(src), type, sizeof(type)) ||
+		 build_capture(gtop, top, sizeof(top)) || !top[0])
+		snprintf(why, sizeof(why), "this build's source tree is not a git repository");
+	if (!why[0]) {
+		builds_init(top, "ringbench check");
+		bb.build_type = type[0] ? type : NULL;
+		if (!build_is_revision(rev))
+			snprintf(why, sizeof(why), "the baseline's revision %s is not in %s", rev,
+				 top);
+		else if (build_prepare(&bb, "profile", true, true) ||
+			 instr_tool_beside(bb.exe, btool, sizeof(btool)))
+			snprintf(why, sizeof(why), "no build of %s with ring_gbench (said above)",
+				 rev);
+	}
+	json_t *p = NULL;
+	if (!why[0]) {
+		char la[200], lb[200];
+		snprintf(la, sizeof(la), "the baseline's revision, %s", rev);
+		snprintf(lb, sizeof(lb), "this build, %s", ringbench_revision);
+		struct profile_side side[2] = {
+		    {.label = la, .tool = btool, .rev = rev, .repo = top},
+		    {.label = lb, .tool = tool, .rev = ringbench_revision, .repo = top}};
+		p = profile_measure(side, why, sizeof(why));
+	}
+	if (p && !profile_operations(p))
+		printf("ringbench check: no profile: a build of %s counts as this one does (the "
+		       "stored counts come from another build)\n",
+		       rev);
+	else if (p)
+		profile_print(stdout, p);
+	else
+		printf("ringbench check: no profile of the counts: %s\n", why);
+	if (p && profile_operations(p)) {
+		json_object_set_new(doc, "profile", p);
+		results_write(doc, out);
+	} else {
+		json_decref(p);
+	}
+	builds_cleanup(&bb, 1);
+}
+
 /* check --instructions: this build's counts against the stored ones. */
 static int check_instructions(const struct jcli *j)
 {
@@ -164,8 +224,11 @@ static int check_instructions(const struct jcli *j)
 	}
 	struct judgement jd = {0};
 	const char *labels[2] = {"baseline", "now"};
-	rc = judging_report(j, "check", &base, &cur, labels, 0, &jd, NULL);
+	struct jcli jk = *j;
+	judging_acks_beside(&jk, cur.machine_id, ".instructions");
+	rc = judging_report(&jk, "check", &base, &cur, labels, 0, &jd, NULL);
 	judgement_free(&jd);
+	check_profile(&base, &cur, tool, doc, out);
 done:
 	sample_free(&base);
 	sample_free(&cur);
@@ -232,9 +295,22 @@ static int check_help(void)
 	       "                    ringbench, under valgrind's callgrind) and compare\n"
 	       "                    them with "
 	       "results/baselines/<machine-id>.instructions.json\n"
-	       "                    (the first run saves it): 1%% or more is a change\n",
+	       "                    (the first run saves it): 1%% or more is a change\n"
+	       "  --results FILE    measure nothing: judge FILE, a run measured before (by\n"
+	       "                    check --out, run, or a CI step of its own), as check\n"
+	       "                    judges tonight's: in pairs against FILE.baseline-build.json\n"
+	       "                    when it is FILE's other side, else against the baseline's\n"
+	       "                    stored runs (instruction counts against the machine's\n"
+	       "                    .instructions.json); the baseline is the machine's that\n"
+	       "                    FILE names, or --baseline; nothing goes into the history\n",
 	       JUDGE_MIN_RUNS, CHECK_MIN_REPS, AB_MIN_REPS);
 	printf(judging_options, "5% stored, 3% interleaved");
+	printf("\nRegressions acknowledged with `ringbench ack` (kept beside the baseline:\n"
+	       "<machine-id>.acks.json, or FILE.acks.json for --baseline FILE) are shown as\n"
+	       "acknowledged, with their reason, and pass, until they expire or the figure\n"
+	       "moves beyond the change accepted by its threshold.  Every verdict is kept as\n"
+	       "results/runs/<machine-id>.last-verdict.json (FILE.last-verdict.json for\n"
+	       "--baseline FILE) for ack to take the change from.\n");
 	printf("\n%s", judging_exit_text);
 	return BENCH_PASS;
 }
@@ -515,6 +591,7 @@ static int check_judge(struct check *ck)
 	int rc = judging_sample_of(&ck->ss, ck->now, "this run", &ck->cur);
 	if (rc)
 		return rc;
+	judging_acks_beside(&ck->j, ck->m.id, "");
 	sample_machine_changes(&ck->base, &ck->cur, ck->changes, sizeof(ck->changes));
 	ck->hm.machine_note = ck->changes;
 	struct judgement jd = {0};
@@ -526,6 +603,93 @@ static int check_judge(struct check *ck)
 	return rc;
 }
 
+static bool has_instructions(const struct sample_set *s)
+{
+	for (int i = 0; i < s->ncases; i++)
+		if (s->cases[i].has[FIG_INSTR])
+			return true;
+	return false;
+}
+
+/* check --results: the file and the baseline it is judged against, which
+ * must exist (a file measured elsewhere is never made the baseline by
+ * being judged).  0, or exit code 2 said. */
+static int results_load(struct check *ck, bool *instr)
+{
+	char err[1400];
+	if (sample_load(ck->j.results, &ck->cur, err, sizeof(err))) {
+		fprintf(stderr, "ringbench check: %s\n", err);
+		return BENCH_USAGE;
+	}
+	*instr = has_instructions(&ck->cur);
+	if (ck->cur.machine_id[0])
+		snprintf(ck->m.id, sizeof(ck->m.id), "%s", ck->cur.machine_id);
+	else
+		machine_identify(&ck->m);
+	if (ck->j.baseline)
+		snprintf(ck->bpath, sizeof(ck->bpath), "%s", ck->j.baseline);
+	else if (*instr)
+		baseline_sibling(ck->bpath, sizeof(ck->bpath), ck->m.id, ".instructions.json");
+	else
+		baseline_file(ck->bpath, sizeof(ck->bpath), ck->m.id);
+	if (access(ck->bpath, R_OK) != 0)
+		return usage_error("check --results: no baseline to judge %s against (%s: %s); "
+				   "ringbench baseline save stores one",
+				   ck->j.results, ck->bpath, strerror(errno));
+	if (sample_load(ck->bpath, &ck->base, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
+		return BENCH_USAGE;
+	}
+	return 0;
+}
+
+/* check --results FILE: a run measured before, judged as check judges
+ * tonight's: in pairs against its baseline build's run when one lies
+ * beside it as its other side, else against the stored figures. */
+static int check_results(struct check *ck)
+{
+	bool instr;
+	int rc = results_load(ck, &instr);
+	if (rc)
+		return rc;
+	fprintf(stderr, "ringbench check: judging %s (measured before) against %s\n", ck->j.results,
+		ck->bpath);
+	judging_acks_beside(&ck->j, ck->m.id, instr ? ".instructions" : "");
+	snprintf(ck->out, sizeof(ck->out), "%s", ck->j.results);
+	sample_machine_changes(&ck->base, &ck->cur, ck->changes, sizeof(ck->changes));
+	ck->hm.machine_note = ck->changes;
+	char aside[1200], err[1400];
+	snprintf(aside, sizeof(aside), "%.1100s.baseline-build.json", ck->j.results);
+	ck->inter = !instr && access(aside, R_OK) == 0 &&
+		    sample_pair_of(aside, &ck->cur, err, sizeof(err)) &&
+		    sample_load(aside, &ck->side_a, err, sizeof(err)) == 0;
+	struct judgement jd = {0};
+	const char *labels[2] = {"baseline", "now"};
+	if (ck->inter) {
+		snprintf(ck->bb.label, sizeof(ck->bb.label), "%s", ck->side_a.revision);
+		rc = check_judge_interleaved(ck, &jd);
+	} else if (instr) {
+		rc = judging_report(&ck->j, "check", &ck->base, &ck->cur, labels, 0, &jd, &ck->hm);
+	} else {
+		rc = check_judge_stored(ck, &jd);
+	}
+	judgement_free(&jd);
+	return rc;
+}
+
+/* Options that make or keep a run mean nothing when --results judges one
+ * measured before. */
+static int results_args(const struct check *ck, int nscen)
+{
+	const struct jcli *j = &ck->j;
+	if (nscen || j->method || j->baseline_build || j->repetitions || j->cpus_given || j->out ||
+	    j->history)
+		return usage_error("check --results judges a file measured before: no scenario, "
+				   "--method, --baseline-build, --repetitions, --cpus, --out or "
+				   "--history");
+	return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check ck = {0};
@@ -535,6 +699,15 @@ int cmd_check(int argc, char **argv)
 		return rc;
 	if (ck.j.help)
 		return check_help();
+	if (ck.j.results) {
+		rc = results_args(&ck, argc - first);
+		if (!rc)
+			rc = check_results(&ck);
+		sample_free(&ck.cur);
+		sample_free(&ck.side_a);
+		check_free(&ck);
+		return rc;
+	}
 	if (ck.j.instructions)
 		return check_instructions(&ck.j);
 	if ((rc = check_method_of(&ck)) || (rc = check_load(&ck, argc - first, argv + first)) ||

@@ -8,6 +8,7 @@
 #include "report/charts.h"
 #include "cli/commands.h"
 #include "report/page.h"
+#include "judge/profile.h"
 #include "judge/writeup.h"
 #include "measure/results.h"
 #include "diagnose/system.h"
@@ -28,6 +29,8 @@ static const char help[] =
     "it), the five charts of `ringbench plot`, the startup times, the steps of\n"
     "the history, the machine\n"
     "check and how to reproduce the run; and DIR/report.md for a CI job summary.\n"
+    "Regressions acknowledged with `ringbench ack` are applied as check applies\n"
+    "them, and listed with their reasons.\n"
     "The charts' PNG, SVG and data files stay in DIR beside the page.\n"
     "\n"
     "options:\n" CHARTS_OPTIONS_HELP
@@ -189,6 +192,7 @@ static int report_write(struct report *rp)
 {
 	const struct charts *c = &rp->c;
 	const struct startup_in *su = &rp->su;
+	json_t *profile = profile_of_results(c->results);
 	struct page_input in = {
 	    .results_path = c->results,
 	    .cur = &c->cur,
@@ -205,13 +209,19 @@ static int report_write(struct report *rp)
 	    .startup_j = su->judged ? &su->j : NULL,
 	    .startup_meta = &su->meta,
 	    .startup_why = su->why,
+	    .acks = c->judged && c->acks_path[0] ? &c->acks : NULL,
+	    .acks_path = c->acks_path,
+	    .acks_why = c->acks_why[0] ? c->acks_why : NULL,
 	    .sys = &rp->sys,
 	    .command = rp->cmdline,
+	    .profile = profile,
 	};
 	char html[1300], md[1300];
 	snprintf(html, sizeof(html), "%s/index.html", rp->out);
 	snprintf(md, sizeof(md), "%s/report.md", rp->out);
-	if (page_html(html, &in) || page_markdown(md, &in)) {
+	int bad = page_html(html, &in) || page_markdown(md, &in);
+	json_decref(profile);
+	if (bad) {
 		fprintf(stderr, "ringbench: report: cannot write into %s: %s\n", rp->out,
 			strerror(errno));
 		return BENCH_USAGE;

@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "diagnose/system.h"
+#include "judge/acks.h"
 #include "measure/results.h"
 
 #include <errno.h>
@@ -75,6 +76,7 @@ int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running
 					     {"method", required_argument, 0, 'M'},
 					     {"within-run", no_argument, 0, 'W'},
 					     {"baseline-build", required_argument, 0, 'X'},
+					     {"results", required_argument, 0, 'F'},
 					     {"help", no_argument, 0, 'h'},
 					     {0, 0, 0, 0}};
 	char err[256];
@@ -82,9 +84,10 @@ int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if ((c == 'H' || c == 'N' || c == 'M' || c == 'X') && strcmp(argv[0], "check") != 0)
-			return usage_error("%s: --history, --no-history, --method and "
-					   "--baseline-build apply to check only",
+		if ((c == 'H' || c == 'N' || c == 'M' || c == 'X' || c == 'F') &&
+		    strcmp(argv[0], "check") != 0)
+			return usage_error("%s: --history, --no-history, --method, "
+					   "--baseline-build and --results apply to check only",
 					   argv[0]);
 		if (c == 'W' && strcmp(argv[0], "compare") != 0)
 			return usage_error("%s: --within-run applies to compare only", argv[0]);
@@ -129,6 +132,7 @@ int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running
 		case 'I': j->instructions = true; break;
 		case 'M': j->method = optarg; break;
 		case 'X': j->baseline_build = optarg; break;
+		case 'F': j->results = optarg; break;
 		case 'W': j->within_run = true; break;
 		case 'h': j->help = true; break;
 		default: return usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
@@ -157,6 +161,59 @@ static int write_outputs(const struct jcli *j, const struct judgement *jd,
 	return rc;
 }
 
+void judging_acks_beside(struct jcli *j, const char *machine_id, const char *kind)
+{
+	if (acks_file(j->acks_file, sizeof(j->acks_file), j->baseline, machine_id) ||
+	    acks_verdict_file(j->last_verdict, sizeof(j->last_verdict), j->baseline, machine_id,
+			      kind))
+		fprintf(stderr, "ringbench: the baseline's path is too long: no acknowledgements "
+				"applied, no verdict kept for ringbench ack\n");
+}
+
+/* The acknowledgements kept with the baseline, applied to jd: 0, or exit
+ * code 2 with the message printed (a file that cannot be read is no
+ * reason to pass or fail a figure silently). */
+static int apply_acks(const struct jcli *j, const struct sample_set *cur, struct judgement *jd,
+		      struct ack_set *acks)
+{
+	char err[1400];
+	if (acks_load(j->acks_file, acks, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: the acknowledgements: %s\n", err);
+		return BENCH_USAGE;
+	}
+	struct ack_context ctx = {.now = time(NULL), .checked = cur->revision};
+	acks_apply(jd, acks, &ctx);
+	return 0;
+}
+
+/* One line on what the acknowledgements did, where they did anything. */
+static void acks_said(const struct jcli *j, const struct ack_set *acks)
+{
+	int n[4] = {0};
+	for (int i = 0; i < acks->n; i++)
+		n[acks->v[i].outcome]++;
+	if (n[ACK_APPLIED] + n[ACK_EXPIRED] + n[ACK_EXCEEDED] == 0)
+		return;
+	printf("acknowledged (%s): %d regression%s accepted, %d expired, %d moved beyond the "
+	       "change accepted (ringbench ack --list)\n",
+	       j->acks_file, n[ACK_APPLIED], n[ACK_APPLIED] == 1 ? "" : "s", n[ACK_EXPIRED],
+	       n[ACK_EXCEEDED]);
+}
+
+/* The verdict, for `ringbench ack` to take a regression's change from. */
+static void keep_verdict(const struct jcli *j, const struct judgement *jd,
+			 const struct writeup_meta *m)
+{
+	char dir[1200];
+	snprintf(dir, sizeof(dir), "%s", j->last_verdict);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	if ((slash && results_mkdirs(dir)) || writeup_json(j->last_verdict, jd, m))
+		fprintf(stderr, "ringbench: the verdict is not kept for ringbench ack: %s: %s\n",
+			j->last_verdict, strerror(errno));
+}
+
 int judging_report(const struct jcli *j, const char *command, const struct sample_set *base,
 		   const struct sample_set *cur, const char *labels[2], double seconds,
 		   struct judgement *jd, const struct writeup_meta *history)
@@ -166,6 +223,9 @@ int judging_report(const struct jcli *j, const char *command, const struct sampl
 		fprintf(stderr, "ringbench: %s\n", err);
 		return BENCH_USAGE;
 	}
+	struct ack_set acks = {0};
+	if (j->acks_file[0] && apply_acks(j, cur, jd, &acks))
+		return BENCH_USAGE;
 	struct writeup_meta m = {.command = command,
 				 .base = base,
 				 .cur = cur,
@@ -181,7 +241,11 @@ int judging_report(const struct jcli *j, const char *command, const struct sampl
 		m.history_regressions = history->history_regressions;
 	}
 	writeup_table(stdout, jd, &m, j->all);
+	acks_said(j, &acks);
+	acks_free(&acks);
 	int rc = write_outputs(j, jd, &m);
+	if (j->last_verdict[0])
+		keep_verdict(j, jd, &m);
 	return rc ? rc : writeup_status(jd, &m);
 }
 

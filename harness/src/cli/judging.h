@@ -44,6 +44,10 @@ struct jcli {
 	bool cpus_given;
 	struct bench_limits lim;
 	bool help;
+	const char *results; /* check --results FILE: judged instead of a run */
+	/* check: the acknowledgements applied to the verdict (acks.h) and
+	 * where the verdict is kept for `ringbench ack`; "" for none */
+	char acks_file[1200], last_verdict[1200];
 };
 
 /* Options shared by compare, check and ab (argv[0] the command's name;
@@ -57,12 +61,19 @@ int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running
 int judging_cases(int nscen, char **scen, const char *dflt, const struct jcli *j, struct spec *spec,
 		  struct bench_case **cases);
 
-/* Judge cur against base, print the table and write j's --markdown,
- * --junit and --json.  history, if not NULL, adds its machine note and
- * history lines to the outputs.  Returns the exit status. */
+/* Judge cur against base, apply the acknowledgements in j->acks_file,
+ * print the table and write j's --markdown, --junit and --json, and the
+ * verdict into j->last_verdict.  history, if not NULL, adds its machine
+ * note and history lines to the outputs.  Returns the exit status. */
 int judging_report(const struct jcli *j, const char *command, const struct sample_set *base,
 		   const struct sample_set *cur, const char *labels[2], double seconds,
 		   struct judgement *jd, const struct writeup_meta *history);
+
+/* Set j's acks_file and last_verdict for a check against the baseline
+ * j->baseline names, else the machine's; kind: "" for timed figures,
+ * ".instructions" for instruction counts.  judging_report then applies
+ * the acknowledgements and keeps the verdict. */
+void judging_acks_beside(struct jcli *j, const char *machine_id, const char *kind);
 
 /* Where a run is kept when no --out is given: results/runs/WHAT-STAMP.json
  * in the source tree, or /tmp when that cannot be written. */

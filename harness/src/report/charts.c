@@ -9,11 +9,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool exists(const char *p)
 {
 	return access(p, R_OK) == 0;
+}
+
+/* The baseline's acknowledgements, applied as check applies them; where
+ * they cannot be read the page says why and the regressions stand. */
+static void apply_acks(struct charts *c)
+{
+	if (acks_file(c->acks_path, sizeof(c->acks_path), c->baseline, c->cur.machine_id)) {
+		c->acks_path[0] = 0;
+		return;
+	}
+	char err[1400];
+	if (acks_load(c->acks_path, &c->acks, err, sizeof(err))) {
+		snprintf(c->acks_why, sizeof(c->acks_why), "%s", err);
+		fprintf(stderr, "ringbench: the acknowledgements are not applied: %s\n", err);
+		return;
+	}
+	struct ack_context ctx = {.now = time(NULL), .checked = c->cur.revision};
+	acks_apply(&c->j, &c->acks, &ctx);
 }
 
 /* Judge cur against the base as check does: in pairs against the A side
@@ -35,6 +54,8 @@ static void judge_base(struct charts *c)
 		return;
 	}
 	c->judged = true;
+	if (!c->ab || c->ab == c->aside_path)
+		apply_acks(c);
 }
 
 int charts_load(struct charts *c)
@@ -130,6 +151,7 @@ void charts_free(struct charts *c)
 		judgement_free(&c->j);
 	if (c->have_base)
 		sample_free(&c->base);
+	acks_free(&c->acks);
 	if (c->have_history) {
 		history_analysis_free(&c->a);
 		history_free(&c->h);

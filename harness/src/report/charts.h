@@ -4,6 +4,7 @@
 #ifndef CHARTS_H
 #define CHARTS_H
 
+#include "judge/acks.h"
 #include "judge/history.h"
 #include "report/plot.h"
 #include "judge/sample.h"
@@ -31,6 +32,11 @@ struct charts {
 	struct history h;
 	struct history_analysis a;
 	bool have_history;
+	/* the acknowledgements kept with the baseline, applied as check does
+	 * (not to an A/B run: they belong to a machine's baseline) */
+	struct ack_set acks;
+	char acks_path[1200];	/* "" when none apply */
+	char acks_why[1400];	/* they could not be read: why */
 	char base_why[1400];	/* the base could not be read or judged: why */
 	char history_why[1400]; /* the history could not be read: why */
 };

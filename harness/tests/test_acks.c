@@ -1,0 +1,263 @@
+/* test_acks.c: acknowledged regressions applied to made-up verdicts
+ * (acks_apply), their expiry by date and by revision (git stood in for),
+ * a figure that moves beyond the change accepted, and the file read back
+ * and refused when bad.  No timing: every row here is made up. */
+#include "judge/acks.h"
+#include "synth.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CASE_A "stream/wait:spin/size:64"
+#define CASE_B "pingpong/wait:spin/size:64"
+
+/* 2026-12-02 12:00 UTC, and a day either side. */
+#define NOON ((time_t)1796212800)
+#define DAY  ((time_t)86400)
+
+/* A judgement of three rows: CASE_A's rate down 20% (a regression at a 5%
+ * threshold), its instruction count up 3% (a regression at 1%), CASE_B's
+ * rate unchanged. */
+static void verdict(struct judgement *j, double rate_change, double instr_cur)
+{
+	memset(j, 0, sizeof(*j));
+	j->rows = calloc(3, sizeof(*j->rows));
+	j->nrows = 3;
+	j->rows[0] = (struct judge_row){.name = CASE_A,
+					.fig = FIG_RATE,
+					.v = V_REGRESSION,
+					.base = 3e7,
+					.cur = 3e7 * (1 + rate_change),
+					.change = rate_change,
+					.threshold = 0.05};
+	j->rows[1] = (struct judge_row){.name = CASE_A,
+					.fig = FIG_INSTR,
+					.v = V_REGRESSION,
+					.base = 100,
+					.cur = instr_cur,
+					.change = instr_cur - 100,
+					.threshold = INSTR_CHANGE};
+	j->rows[2] = (struct judge_row){.name = CASE_B,
+					.fig = FIG_RATE,
+					.v = V_SAME,
+					.base = 6e6,
+					.cur = 6e6,
+					.change = 0,
+					.threshold = 0.05};
+	snprintf(j->rows[0].note, sizeof(j->rows[0].note), "6 base runs");
+	j->regressions = 2;
+	j->status = judge_status(j);
+}
+
+static void one_ack(struct ack_set *s, const char *name, enum fig fig, double change,
+		    const char *until, const char *commit)
+{
+	struct ack a = {
+	    .case_name = (char *)name, .fig = fig, .reason = "bigger records", .change = change};
+	snprintf(a.until, sizeof(a.until), "%s", until);
+	snprintf(a.until_commit, sizeof(a.until_commit), "%s", commit);
+	CHECK(acks_put(s, &a) >= 0);
+}
+
+/* git stood in for: the checked revision "new" contains everything, "old"
+ * nothing, any other cannot be told. */
+static int contains(const char *commit, const char *checked, char *why, size_t n)
+{
+	(void)commit;
+	if (strcmp(checked, "new") == 0)
+		return 1;
+	if (strcmp(checked, "old") == 0)
+		return 0;
+	snprintf(why, n, "git cannot tell");
+	return -1;
+}
+
+static void test_applied(void)
+{
+	struct judgement j;
+	struct ack_set s = {0};
+	verdict(&j, -0.20, 103);
+	one_ack(&s, CASE_A, FIG_RATE, -0.20, "", "");
+	struct ack_context ctx = {.now = NOON, .checked = "old", .contains = contains};
+	CHECK(acks_apply(&j, &s, &ctx) == 1);
+	CHECK(j.rows[0].v == V_ACKED);
+	CHECK(strstr(j.rows[0].note, "bigger records") != NULL);
+	CHECK(strstr(j.rows[0].note, "6 base runs") != NULL); /* what the verdict said stays */
+	CHECK(j.rows[1].v == V_REGRESSION);		      /* another figure: not accepted */
+	CHECK(j.regressions == 1 && j.acknowledged == 1 && j.status == 1);
+	CHECK(s.v[0].outcome == ACK_APPLIED);
+	one_ack(&s, CASE_A, FIG_INSTR, 0.03, "", "");
+	judgement_free(&j);
+	verdict(&j, -0.20, 103);
+	CHECK(acks_apply(&j, &s, &ctx) == 2);
+	CHECK(j.regressions == 0 && j.acknowledged == 2 && j.status == 0);
+	/* Within the threshold of the change accepted: still acknowledged. */
+	judgement_free(&j);
+	verdict(&j, -0.23, 103.5);
+	CHECK(acks_apply(&j, &s, &ctx) == 2 && j.status == 0);
+	/* An unchanged figure is left alone; an acknowledgement of it unused. */
+	one_ack(&s, CASE_B, FIG_RATE, -0.1, "", "");
+	judgement_free(&j);
+	verdict(&j, -0.20, 103);
+	acks_apply(&j, &s, &ctx);
+	CHECK(j.rows[2].v == V_SAME && s.v[2].outcome == ACK_UNUSED);
+	judgement_free(&j);
+	acks_free(&s);
+}
+
+static void test_moved_beyond(void)
+{
+	struct judgement j;
+	struct ack_set s = {0};
+	one_ack(&s, CASE_A, FIG_RATE, -0.12, "", "");
+	one_ack(&s, CASE_A, FIG_INSTR, 0.03, "", "");
+	/* -20% against -12% accepted is 9% worse: beyond the 5% threshold;
+	 * 105 instructions against 103 accepted is beyond 1%. */
+	verdict(&j, -0.20, 105);
+	struct ack_context ctx = {.now = NOON, .checked = "old", .contains = contains};
+	CHECK(acks_apply(&j, &s, &ctx) == 0);
+	CHECK(j.rows[0].v == V_REGRESSION && j.rows[1].v == V_REGRESSION);
+	CHECK(strstr(j.rows[0].note, "moved beyond the -12.0% acknowledged") != NULL);
+	CHECK(j.regressions == 2 && j.acknowledged == 0 && j.status == 1);
+	CHECK(s.v[0].outcome == ACK_EXCEEDED && s.v[1].outcome == ACK_EXCEEDED);
+	judgement_free(&j);
+	acks_free(&s);
+}
+
+static void test_expiry(void)
+{
+	struct judgement j;
+	struct ack_set s = {0};
+	one_ack(&s, CASE_A, FIG_RATE, -0.20, "2026-12-02", "");
+	struct ack_context ctx = {.now = NOON - DAY, .checked = "old", .contains = contains};
+	verdict(&j, -0.20, 103);
+	CHECK(acks_apply(&j, &s, &ctx) == 1); /* the day before: not yet */
+	judgement_free(&j);
+	ctx.now = NOON - 12 * 3600; /* 00:00 UTC of the day: expired */
+	verdict(&j, -0.20, 103);
+	CHECK(acks_apply(&j, &s, &ctx) == 0);
+	CHECK(j.rows[0].v == V_REGRESSION);
+	CHECK(strstr(j.rows[0].note, "acknowledgement expired on 2026-12-02: bigger records") !=
+	      NULL);
+	CHECK(s.v[0].outcome == ACK_EXPIRED && j.status == 1);
+	judgement_free(&j);
+	acks_free(&s);
+
+	/* Until a revision: expired once the checked build contains it, and
+	 * where that cannot be told. */
+	one_ack(&s, CASE_A, FIG_RATE, -0.20, "v2.0", "0123456789abcdef0123456789abcdef01234567");
+	const char *checked[3] = {"old", "new", "elsewhere"};
+	int want[3] = {1, 0, 0};
+	for (int k = 0; k < 3; k++) {
+		ctx =
+		    (struct ack_context){.now = NOON, .checked = checked[k], .contains = contains};
+		verdict(&j, -0.20, 103);
+		CHECK(acks_apply(&j, &s, &ctx) == want[k]);
+		judgement_free(&j);
+	}
+	char why[320];
+	ctx.checked = "new";
+	CHECK(acks_expired(&s.v[0], &ctx, why, sizeof(why)) == 1);
+	CHECK(strstr(why, "expired on v2.0 (0123456789ab)") != NULL);
+	ctx.checked = "elsewhere";
+	CHECK(acks_expired(&s.v[0], &ctx, why, sizeof(why)) == 1);
+	CHECK(strstr(why, "taken as expired: git cannot tell") != NULL);
+	acks_free(&s);
+}
+
+static void test_names_and_dates(void)
+{
+	enum fig f;
+	CHECK(acks_parse_fig("msgs/s", &f) == 0 && f == FIG_RATE);
+	CHECK(acks_parse_fig("items_per_second", &f) == 0 && f == FIG_RATE);
+	CHECK(acks_parse_fig("instr/op", &f) == 0 && f == FIG_INSTR);
+	CHECK(acks_parse_fig("rate", &f) == -1);
+	CHECK(acks_date_valid("2028-02-29") && !acks_date_valid("2027-02-29"));
+	CHECK(!acks_date_valid("2026-13-01") && !acks_date_valid("2026-1-05"));
+	CHECK(acks_until_is_date("2026-1-05") && !acks_until_is_date("v2.0"));
+	CHECK(!acks_until_is_date("1a2b3c4"));
+	CHECK(acks_is_worse(FIG_RATE, -0.1) && acks_is_worse(FIG_P50, 0.1));
+	CHECK(!acks_is_worse(FIG_RATE, 0.1));
+}
+
+/* Saved, read back the same; bad files refused with a sentence. */
+static void test_file(void)
+{
+	char dir[] = "/tmp/test_acks.XXXXXX", path[256], err[512];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/sub/m.acks.json", dir);
+	struct ack_set s = {0}, back;
+	CHECK(acks_load(path, &back, err, sizeof(err)) == 0 && back.n == 0); /* none yet */
+	one_ack(&s, CASE_A, FIG_RATE, -0.2, "2027-01-31", "");
+	one_ack(&s, CASE_B, FIG_P99, 0.3, "v2.0", "0123456789abcdef0123456789abcdef01234567");
+	one_ack(&s, CASE_A, FIG_RATE, -0.25, "", ""); /* replaces the first */
+	CHECK(s.n == 2);
+	CHECK(acks_save(&s, path, err, sizeof(err)) == 0);
+	CHECK(acks_load(path, &back, err, sizeof(err)) == 0);
+	CHECK(back.n == 2 && acks_find(&back, CASE_A, FIG_RATE) &&
+	      fabs(acks_find(&back, CASE_A, FIG_RATE)->change + 0.25) < 1e-12);
+	CHECK(acks_find(&back, CASE_B, FIG_P99) &&
+	      strcmp(acks_find(&back, CASE_B, FIG_P99)->until_commit,
+		     "0123456789abcdef0123456789abcdef01234567") == 0);
+	CHECK(acks_remove(&back, CASE_B, FIG_P99) == 0 &&
+	      acks_remove(&back, CASE_B, FIG_P99) == -1);
+	acks_free(&back);
+	acks_free(&s);
+	static const char *const bad[][2] = {
+	    {"{\"acks\": []}", "no \"acknowledgements\" list"},
+	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"rate\", \"reason\": \"r\", "
+	     "\"change\": -0.1}]}",
+	     "unknown \"figure\""},
+	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", \"change\": "
+	     "-0.1}]}",
+	     "\"reason\""},
+	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", \"reason\": \"r\", "
+	     "\"change\": -0.1, \"until\": \"2026-02-30\"}]}",
+	     "not YYYY-MM-DD"},
+	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", \"reason\": \"r\", "
+	     "\"change\": -0.1}, {\"case\": \"x\", \"figure\": \"items_per_second\", \"reason\": "
+	     "\"r\", \"change\": -0.2}]}",
+	     "of an earlier one"},
+	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", \"reason\": \"r\", "
+	     "\"change\": -0.1, \"until\": \"v2\", \"until_commit\": \"--output=x\"}]}",
+	     "without its \"until_commit\""},
+	    {"{\"acknowledgements\": [", "not JSON"},
+	};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		FILE *f = fopen(path, "w");
+		CHECK(f != NULL);
+		if (!f)
+			break;
+		fputs(bad[k][0], f);
+		fclose(f);
+		err[0] = 0;
+		CHECK(acks_load(path, &back, err, sizeof(err)) == -1 && back.n == 0);
+		if (!strstr(err, bad[k][1]))
+			fprintf(stderr, "bad file %zu: '%s' does not say '%s'\n", k, err,
+				bad[k][1]);
+		CHECK(strstr(err, bad[k][1]) != NULL);
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_applied();
+	test_moved_beyond();
+	test_expiry();
+	test_names_and_dates();
+	test_file();
+	if (failures) {
+		fprintf(stderr, "test_acks: %d checks failed\n", failures);
+		return 1;
+	}
+	printf("test_acks: ok\n");
+	return 0;
+}
