@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/judging.h"
+#include "judge/profile.h"
 #include "measure/instr.h"
 #include "measure/results.h"
 #include "sys.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifndef RINGBENCH_SOURCE_DIR
 #define RINGBENCH_SOURCE_DIR "."
@@ -28,50 +30,103 @@ static bool is_scenario(const char *arg)
 	return scenario_load(arg, &s, err, sizeof(err)) == 0;
 }
 
-/* ab --instructions: both builds' counts, compared as counts. */
+/* Where the counts moved (judge/profile.h): both builds' callgrind files,
+ * kept in calls/A and calls/B, compared function by function and line by
+ * line, printed after the verdict and kept in B's document.  A side's
+ * source text is the commit's its --version names (git show, from this
+ * repository), or for a build with uncommitted changes its source tree's,
+ * which its build folder names: binaries given by path included. */
+static json_t *ab_profile(const struct build b[2], char tools[2][1200], const char *calls)
+{
+	char rev[2][128], dirs[2][1300], err[1400];
+	struct profile_side side[2];
+	for (int k = 0; k < 2; k++) {
+		if (profile_revision_of(b[k].exe, rev[k], sizeof(rev[k])))
+			rev[k][0] = 0;
+		snprintf(dirs[k], sizeof(dirs[k]), "%s/%c", calls, 'A' + k);
+		side[k] = (struct profile_side){.label = b[k].label,
+						.calls = dirs[k],
+						.tool = tools[k],
+						.rev = rev[k],
+						.repo = builds_root()[0] ? builds_root() : NULL};
+	}
+	json_t *p = profile_compare(side, err, sizeof(err));
+	if (!p)
+		fprintf(stderr, "ringbench ab: no profile: %s\n", err);
+	else
+		profile_print(stdout, p);
+	return p;
+}
+
+/* Each side's ring_gbench counted, callgrind's files kept under calls. */
+static int ab_count(const struct build b[2], char tools[2][1200], const char *calls, json_t *doc[2],
+		    struct sample_set s[2])
+{
+	char err[1400], dir[1300];
+	for (int k = 0; k < 2; k++) {
+		if (instr_tool_beside(b[k].exe, tools[k], sizeof(tools[k]))) {
+			fprintf(stderr,
+				"ringbench ab: %s has no ring_gbench (%s): it predates the "
+				"instruction counts, or was built without Google Benchmark\n",
+				b[k].label, tools[k]);
+			return BENCH_USAGE;
+		}
+		fprintf(stderr, "ringbench ab: counting %s's instructions\n", k ? "B" : "A");
+		snprintf(dir, sizeof(dir), "%s/%c", calls, 'A' + k);
+		if (mkdir(dir, 0700)) {
+			fprintf(stderr, "ringbench ab: cannot make %s: %s\n", dir, strerror(errno));
+			return BENCH_USAGE;
+		}
+		doc[k] = instr_measure_keep(tools[k], b[k].label, dir, err, sizeof(err));
+		if (!doc[k]) {
+			fprintf(stderr, "ringbench ab: %s\n", err);
+			return BENCH_USAGE;
+		}
+		json_object_set_new(json_object_get(doc[k], "context"), "ab_build",
+				    json_string(k ? "B" : "A"));
+		if (sample_from_json(doc[k], k ? "B" : "A", &s[k], err, sizeof(err))) {
+			fprintf(stderr, "ringbench ab: %s\n", err);
+			return BENCH_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* ab --instructions: both builds' counts, compared as counts, and where
+ * they moved. */
 static int ab_instructions(const struct jcli *j, struct build b[2], int64_t t0)
 {
 	json_t *doc[2] = {NULL, NULL};
 	struct sample_set s[2] = {{0}, {0}};
-	char err[1400];
-	int rc = BENCH_USAGE;
-	for (int k = 0; k < 2; k++) {
-		char tool[1200];
-		if (instr_tool_beside(b[k].exe, tool, sizeof(tool))) {
-			fprintf(stderr,
-				"ringbench ab: %s has no ring_gbench (%s): it predates the "
-				"instruction counts, or was built without Google Benchmark\n",
-				b[k].label, tool);
-			goto out;
-		}
-		fprintf(stderr, "ringbench ab: counting %s's instructions\n", k ? "B" : "A");
-		doc[k] = instr_measure(tool, b[k].label, err, sizeof(err));
-		if (!doc[k]) {
-			fprintf(stderr, "ringbench ab: %s\n", err);
-			goto out;
-		}
-		json_object_set_new(json_object_get(doc[k], "context"), "ab_build",
-				    json_string(k ? "B" : "A"));
-		char path[1100];
-		if (j->out) {
-			snprintf(path, sizeof(path), "%s-%s.json", j->out, k ? "B" : "A");
-			if (results_write(doc[k], path))
-				fprintf(stderr, "ringbench ab: cannot write %s: %s\n", path,
-					strerror(errno));
-		}
-		snprintf(path, sizeof(path), "%s", k ? "B" : "A");
-		if (sample_from_json(doc[k], path, &s[k], err, sizeof(err))) {
-			fprintf(stderr, "ringbench ab: %s\n", err);
-			goto out;
-		}
+	char tools[2][1200], calls[] = "/tmp/ringbench-calls.XXXXXX";
+	if (!mkdtemp(calls)) {
+		fprintf(stderr, "ringbench ab: cannot make a temporary folder: %s\n",
+			strerror(errno));
+		return BENCH_USAGE;
 	}
-	printf("A = %s\nB = %s\n", b[0].label, b[1].label);
-	struct judgement jd = {0};
-	const char *labels[2] = {"A", "B"};
-	rc = judging_report(j, "ab", &s[0], &s[1], labels, (double)(sys_now_ns() - t0) / 1e9, &jd,
-			    NULL);
-	judgement_free(&jd);
-out:
+	int rc = ab_count(b, tools, calls, doc, s);
+	if (!rc) {
+		printf("A = %s\nB = %s\n", b[0].label, b[1].label);
+		struct judgement jd = {0};
+		const char *labels[2] = {"A", "B"};
+		rc = judging_report(j, "ab", &s[0], &s[1], labels,
+				    (double)(sys_now_ns() - t0) / 1e9, &jd, NULL);
+		judgement_free(&jd);
+		json_t *p = ab_profile(b, tools, calls);
+		if (p && profile_operations(p))
+			json_object_set_new(doc[1], "profile", p);
+		else
+			json_decref(p);
+	}
+	for (int k = 0; doc[0] && doc[1] && j->out && k < 2; k++) {
+		char path[1100];
+		snprintf(path, sizeof(path), "%s-%s.json", j->out, k ? "B" : "A");
+		if (results_write(doc[k], path))
+			fprintf(stderr, "ringbench ab: cannot write %s: %s\n", path,
+				strerror(errno));
+	}
+	char *rm[] = {"rm", "-rf", calls, NULL};
+	build_run(rm, NULL);
 	for (int k = 0; k < 2; k++) {
 		sample_free(&s[k]);
 		json_decref(doc[k]);
@@ -95,7 +150,9 @@ static int ab_help(void)
 	       "  --instructions    instead of timing, count the instructions of each ring\n"
 	       "                    operation in both builds (their ring_gbench under\n"
 	       "                    valgrind's callgrind): 1%% or more is a change, no\n"
-	       "                    statistics (the count is the same every run)\n",
+	       "                    statistics (the count is the same every run); then\n"
+	       "                    where each changed count moved, by function and source\n"
+	       "                    line (kept in PREFIX-B.json with --out, for report)\n",
 	       AB_MIN_REPS);
 	printf(judging_options, "3%");
 	printf("\n%s", judging_exit_text);

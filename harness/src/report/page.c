@@ -1,6 +1,7 @@
 /* page.c: index.html and report.md of one run (page.h). */
 #include "report/page.h"
 
+#include "judge/profile.h"
 #include "judge/stats.h"
 
 #include <errno.h>
@@ -199,6 +200,42 @@ static void html_verdict(FILE *f, const struct page_input *in)
 			     in->no_verdict ? in->no_verdict : "no base to judge against");
 }
 
+/* The baseline's acknowledged regressions and what this run made of each;
+ * nothing where it has none. */
+static void html_acks(FILE *f, const struct page_input *in)
+{
+	if (!in->acks_why && (!in->acks || in->acks->n == 0))
+		return;
+	fprintf(f, "<h3 id=\"acknowledged\">Acknowledged regressions</h3>\n");
+	if (in->acks_why) {
+		html_missing(f, "Not applied: ", in->acks_why);
+		return;
+	}
+	fprintf(f, "<p>Regressions accepted as deliberate trades (<code>ringbench ack</code>), "
+		   "kept in <code>");
+	esc(f, in->acks_path ? in->acks_path : "");
+	fprintf(f, "</code>:</p>\n<table>\n<tr><th>case</th><th>figure</th><th>accepted</th>"
+		   "<th>until</th><th>reason</th><th>in this run</th></tr>\n");
+	for (int i = 0; i < in->acks->n; i++) {
+		const struct ack *a = &in->acks->v[i];
+		char until[160], state[400];
+		acks_until_text(a, until, sizeof(until));
+		acks_outcome_text(a, state, sizeof(state));
+		fprintf(f, "<tr class=\"%s\"><td><code>",
+			a->outcome == ACK_APPLIED ? "same" : "reg");
+		esc(f, a->case_name);
+		fprintf(f, "</code></td><td>%s</td><td class=\"n\">%+.1f%%</td><td>",
+			fig_info[a->fig].label, 100 * a->change);
+		esc(f, until);
+		fprintf(f, "</td><td>");
+		esc(f, a->reason);
+		fprintf(f, "</td><td>");
+		esc(f, state);
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+}
+
 /* Chart c: the image itself (SVG, else PNG, else a link to the PNG) and
  * its caption, or why it is not there. */
 static void html_chart(FILE *f, const struct plot_output *po, int c)
@@ -316,6 +353,15 @@ static void html_tail(FILE *f, const struct page_input *in)
 		when);
 }
 
+/* Where the instruction counts moved, when the results hold a profile. */
+static void html_profile(FILE *f, const struct page_input *in)
+{
+	if (!in->profile || !profile_operations(in->profile))
+		return;
+	fprintf(f, "<h2 id=\"profile\">Where the instructions moved</h2>\n");
+	profile_html(f, in->profile);
+}
+
 int page_html(const char *path, const struct page_input *in)
 {
 	char tmp[1300];
@@ -324,6 +370,8 @@ int page_html(const char *path, const struct page_input *in)
 		return -1;
 	html_head(f, in);
 	html_verdict(f, in);
+	html_acks(f, in);
+	html_profile(f, in);
 	html_charts(f, in);
 	html_startup(f, in);
 	html_history(f, in);
@@ -358,6 +406,44 @@ static void md_text(FILE *f, const char *s)
 		}
 }
 
+/* The acknowledged regressions, as html_acks. */
+static void md_acks(FILE *f, const struct page_input *in)
+{
+	if (!in->acks_why && (!in->acks || in->acks->n == 0))
+		return;
+	fprintf(f, "\n### Acknowledged regressions\n\n");
+	if (in->acks_why) {
+		fprintf(f, "Not applied: ");
+		md_text(f, in->acks_why);
+		fprintf(f, "\n");
+		return;
+	}
+	for (int i = 0; i < in->acks->n; i++) {
+		const struct ack *a = &in->acks->v[i];
+		char until[160], state[400];
+		acks_until_text(a, until, sizeof(until));
+		acks_outcome_text(a, state, sizeof(state));
+		fprintf(f, "- ");
+		writeup_md_code(f, a->case_name);
+		fprintf(f, " %s, accepted %+.1f%%, %s", fig_info[a->fig].label, 100 * a->change,
+			a->until[0] ? "until " : "");
+		md_text(f, until);
+		fprintf(f, ": ");
+		md_text(f, a->reason);
+		fprintf(f, " (");
+		md_text(f, state);
+		fprintf(f, ")\n");
+	}
+}
+
+static void md_profile(FILE *f, const struct page_input *in)
+{
+	if (!in->profile || !profile_operations(in->profile))
+		return;
+	fprintf(f, "\n### Where the instructions moved\n\n");
+	profile_markdown(f, in->profile);
+}
+
 int page_markdown(const char *path, const struct page_input *in)
 {
 	char tmp[1300];
@@ -379,6 +465,8 @@ int page_markdown(const char *path, const struct page_input *in)
 		md_text(f, in->no_verdict ? in->no_verdict : "no base");
 		fprintf(f, "\n");
 	}
+	md_acks(f, in);
+	md_profile(f, in);
 	fprintf(f, "\n### Charts (machine state ");
 	md_text(f, in->po->state);
 	fprintf(f, ")\n\n");

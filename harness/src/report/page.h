@@ -10,6 +10,7 @@
 #include "judge/sample.h"
 #include "diagnose/system.h"
 #include "judge/verdict.h"
+#include "judge/acks.h"
 
 #include <jansson.h>
 
@@ -32,8 +33,15 @@ struct page_input {
 	const struct judgement *startup_j;
 	const struct writeup_meta *startup_meta;
 	const char *startup_why;
+	/* the baseline's acknowledged regressions (ringbench ack), as the
+	 * verdict applied them; NULL, or none, for no section */
+	const struct ack_set *acks;
+	const char *acks_path, *acks_why;
 	const struct system_report *sys; /* the machine check, at report time */
 	const char *command;		 /* the command line that made the report */
+	/* where the instruction counts moved (judge/profile.h), as ab
+	 * --instructions kept it in the results; NULL for none */
+	const json_t *profile;
 };
 
 /* Write the page (atomically).  0, or -1 with errno. */
