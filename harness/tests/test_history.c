@@ -7,6 +7,7 @@
 #include "measure/results.h"
 #include "judge/stats.h"
 #include "judge/steps.h"
+#include "judge/writeup.h"
 #include "synth.h"
 
 #include <jansson.h>
@@ -250,6 +251,10 @@ static void test_folder(void)
 	CHECK(a.candidates == 1 && a.regressions == 0);
 	CHECK(a.nsteps == 1 && a.steps[0].fresh && a.steps[0].worse &&
 	      a.steps[0].series->fig == FIG_RATE && a.steps[0].series->lo < FAST * 1.2);
+	/* A candidate is not yet worth a bisect. */
+	char line[2000];
+	writeup_step(line, sizeof(line), &h, &a.steps[0]);
+	CHECK(strstr(line, "bisect") == NULL);
 	history_analysis_free(&a);
 	history_free(&h);
 
@@ -274,6 +279,13 @@ static void test_folder(void)
 		CHECK(strcmp(h.nights[s->night_after].revision, "bbbb") == 0);
 		CHECK(strcmp(h.nights[s->night_before].revision, "aaaa") == 0);
 		CHECK(s->step->change < -0.15 && s->step->change > -0.25);
+		/* The confirmed step says how to find its commit. */
+		char want[600];
+		writeup_step(line, sizeof(line), &h, s);
+		snprintf(want, sizeof(want),
+			 "; find its commit: ringbench bisect aaaa bbbb --case '^%s$'",
+			 stream_case);
+		CHECK(strstr(line, want) != NULL);
 	}
 	char err[1200];
 	CHECK(history_record(&h, &a, err, sizeof(err)) == 0);
