@@ -10,6 +10,8 @@ int cmd_baseline(int argc, char **argv);       /* baseline save | show */
 int cmd_compare(int argc, char **argv);	       /* compare BASE CURRENT */
 int cmd_check(int argc, char **argv);	       /* check [SCENARIO...] */
 int cmd_ab(int argc, char **argv);	       /* ab BASE [HEAD] [SCENARIO...] */
+int cmd_bisect(int argc, char **argv);	       /* bisect GOOD BAD [SCENARIO] */
+int cmd_ack(int argc, char **argv);	       /* ack CASE FIGURE --reason TEXT */
 int cmd_doctor(int argc, char **argv);	       /* doctor */
 int cmd_system(int argc, char **argv);	       /* system */
 int cmd_history(int argc, char **argv);	       /* history */

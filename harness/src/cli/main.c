@@ -50,6 +50,8 @@ static const struct command commands[] = {
     {"compare", cmd_compare, "judge two results files: regressions, improvements, exit 1"},
     {"check", cmd_check, "nightly: run a scenario, judge it against this machine's baseline"},
     {"ab", cmd_ab, "before a merge: build two revisions, run them interleaved, judge"},
+    {"bisect", cmd_bisect, "find the commit where a case's figure moved, step by step"},
+    {"ack", cmd_ack, "accept a regression as a deliberate trade, with a reason"},
     {"history", cmd_history, "each case's figure night by night, and the steps found in it"},
     {"sweep", cmd_sweep, "round trips over every pair of CPUs, as a matrix (and heatmap)"},
     {"gbench", gbench_dispatch, "run a scenario's cases through Google Benchmark"},
