@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # bisect.sh RINGBENCH SOURCE_DIR: `ringbench bisect --instructions` on a
-# repository with a known slowdown planted in one of 16 commits.
+# repository with a known slowdown planted in one of 16 commits, and the
+# differential profile of the commit it names.
 #
 # The fixture is a clone of SOURCE_DIR's committed HEAD with 16 commits on
 # top: each writes a line to a file no build reads, except
-#   - commit 11, which plants a loop of 40 volatile iterations at the top of
-#     ring_publish() (ring/include/ring.h, inlined into every publish);
+#   - commit 11, which plants one instruction, `__asm__ volatile("nop");`,
+#     first in ring_publish() (ring/include/ring.h, inlined into every
+#     publish): a publish of some 86 instructions gains 1.2%, past the 1% a
+#     count needs to change;
 #   - commit 13, which breaks the build (a line that is not C in ring.h),
 #     and commit 14, which mends it.
 # Then:
 #   - bisect c0 c16 --instructions names commit 11 exactly, after trying
 #     commits 8, 12, 10 and 11 (the search halves the range: the broken
 #     commit is never built), and its log says so;
+#   - `ringbench ab C10 C11 --instructions` on the two kept builds: publish
+#     gains one instruction per operation, and the profile names
+#     gb_op_publish, the nop's file, line and text, and ring_publish as the
+#     function it lies in, and no line that merely moved down with it; the
+#     profile is kept in B's results (--out) and shown by `ringbench report
+#     B.json --ab A.json`;
 #   - a second bisect over the same commits builds nothing (the kept
 #     builds) and names commit 11 again;
 #   - bisect c10 c16 steps on the broken commit 13 first: no culprit is
@@ -44,10 +53,14 @@ for k in $(seq 1 16); do
 	echo "step $k" >>bisect-fixture.txt
 	case $k in
 	11)
-		sed -i '/^static inline void ring_publish(struct ring \*r)$/{n;a\
-	for (volatile int planted = 0; planted < 40; planted++) {}
-}' ring/include/ring.h
-		grep -q 'planted < 40' ring/include/ring.h || fail "the plant did not apply to ring.h"
+		L=$(grep -n '^static inline void ring_publish(struct ring \*r)$' ring/include/ring.h |
+			cut -d: -f1)
+		[ -n "$L" ] && [ "$(sed -n "$((L + 1))p" ring/include/ring.h)" = "{" ] ||
+			fail "ring_publish's definition not found in ring.h"
+		sed -i "$((L + 1))a\\	__asm__ volatile(\"nop\");" ring/include/ring.h
+		NOP=$((L + 2))
+		[ "$(sed -n "${NOP}p" ring/include/ring.h)" = '	__asm__ volatile("nop");' ] ||
+			fail "the nop did not go in at ring.h:$NOP"
 		;;
 	13) echo 'this is not C;' >>ring/include/ring.h ;;
 	14) sed -i '/^this is not C;$/d' ring/include/ring.h ;;
@@ -85,9 +98,46 @@ assert steps == want, steps
 assert log["rounds"] == 5, log["rounds"]
 assert len(log["commits"]) == 16
 rows = log["steps"][-1]["rows"]
-assert rows and all(r["verdict"] == "REGRESSION" for r in rows), rows
+assert rows and any(r["verdict"] == "REGRESSION" for r in rows), rows
+# One instruction in some 86: a relative change, not the difference.
+assert all(0 < r["change"] < 0.05 for r in rows if r["verdict"] == "REGRESSION"), rows
 print("bisect.sh: the log names commit 11 after", len(steps), "rounds")
 EOF
+
+# The culprit's profile, from the two kept builds: one instruction, named.
+kept() { echo "$RINGBENCH_BUILDS/$(hash "$1")-Release/ringbench"; }
+"$rb" ab "$(kept c10)" "$(kept c11)" --instructions --out "$tmp/ab" >"$tmp/ab.out" 2>"$tmp/ab.err"
+rc=$?
+[ $rc = 1 ] || fail "profile: ab exit $rc, not 1 (a regression): $(tail -5 "$tmp/ab.err")"
+sed -n '/^publish\/size:64:/,/^$/p' "$tmp/ab.out" >"$tmp/pub"
+grep -q '^publish/size:64: +1.00 instructions per operation' "$tmp/pub" ||
+	fail "profile: no +1.00 for publish/size:64: $(cat "$tmp/ab.out")"
+grep -Eq '^  gb_op_publish +[0-9.]+ +[0-9.]+ +\+1\.00$' "$tmp/pub" ||
+	fail "profile: gb_op_publish +1.00 not named: $(cat "$tmp/pub")"
+grep -F "ring/include/ring.h:$NOP (ring_publish)" "$tmp/pub" |
+	grep -Fq '+1.00   `__asm__ volatile("nop");`' ||
+	fail "profile: the nop's line ring.h:$NOP (ring_publish), +1.00, its text: $(cat "$tmp/pub")"
+# The lines below the nop moved down a line and run as often: none is shown.
+[ "$(grep -c 'ring/include/ring.h:' "$tmp/pub")" = 1 ] ||
+	fail "profile: lines that only moved are shown: $(cat "$tmp/pub")"
+grep -q '^send_recv/size:64: +1.00' "$tmp/ab.out" || fail "profile: send_recv (which publishes) not profiled"
+grep -q '^consume/' "$tmp/ab.out" && fail "profile: consume, which does not publish, is profiled"
+python3 - "$tmp/ab-B.json" "$NOP" <<'EOF' || fail "profile: not kept in B's results"
+import json, sys
+p = json.load(open(sys.argv[1]))["profile"]
+op = [o for o in p["operations"] if o["operation"] == "publish/size:64"][0]
+lines = [l for f in op["functions"] if f["function"] == "gb_op_publish" for l in f["lines"]]
+ok = any(l["file"] == "ring/include/ring.h" and l["line_b"] == int(sys.argv[2]) and
+         l["source_function"] == "ring_publish" and abs(l["change"] - 1) < 1e-9 for l in lines)
+sys.exit(0 if ok else 1)
+EOF
+"$rb" report "$tmp/ab-B.json" --ab "$tmp/ab-A.json" --no-history --out "$tmp/report" >"$tmp/rout" 2>&1
+grep -q 'ring_publish' "$tmp/report/index.html" 2>/dev/null &&
+	grep -Fq '__asm__ volatile(&quot;nop&quot;);' "$tmp/report/index.html" ||
+	fail "profile: the report page has none: $(tail -3 "$tmp/rout")"
+# Markdown's code escapes the underscore.
+grep -q '^### Where the instructions moved' "$tmp/report/report.md" 2>/dev/null &&
+	grep -q 'ring&#95;publish' "$tmp/report/report.md" || fail "profile: report.md has none"
 
 # The kept builds: nothing built the second time.
 run again 0 c0 c16 --instructions --case 'publish/size:64' --log "$tmp/again.json"

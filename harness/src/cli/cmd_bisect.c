@@ -386,8 +386,9 @@ static json_t *rows_json(const struct bisector *bs, const struct judgement *jd)
 				      fig_info[r->fig].label, "verdict", verdict_name(r->v));
 		json_object_set_new(o, "base", json_real(isfinite(r->base) ? r->base : 0));
 		json_object_set_new(o, "current", json_real(isfinite(r->cur) ? r->cur : 0));
-		if (isfinite(r->change))
-			json_object_set_new(o, "change", json_real(r->change));
+		double change = bisect_row_change(r);
+		if (isfinite(change))
+			json_object_set_new(o, "change", json_real(change));
 		if (isfinite(r->lo) && isfinite(r->hi))
 			json_object_set_new(o, "interval", json_pack("[f, f]", r->lo, r->hi));
 		json_array_append_new(rows, o);
@@ -433,7 +434,7 @@ static int judge_ends(struct bisector *bs)
 		return 1;
 	}
 	for (int i = 0; i < bs->nt; i++)
-		printf("  looking for: %s %s %+.1f%% (%s)\n", bs->t[i].name,
+		printf("  looking for: %s %s %+.2f%% (%s)\n", bs->t[i].name,
 		       fig_info[bs->t[i].fig].label, 100 * bs->t[i].change,
 		       verdict_name(bs->t[i].moved));
 	return 0;

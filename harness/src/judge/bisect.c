@@ -50,6 +50,14 @@ int bisect_culprit(const struct bisect *b)
 	return b->n > 0 && !b->stuck && b->bad - b->good == 1 ? b->bad : -1;
 }
 
+double bisect_row_change(const struct judge_row *r)
+{
+	/* A count's row holds its change as a difference. */
+	if (!fig_info[r->fig].count)
+		return r->change;
+	return r->base > 0 && isfinite(r->cur) ? r->cur / r->base - 1 : NAN;
+}
+
 int bisect_targets(const struct judgement *ends, struct bisect_target *t, int max)
 {
 	int n = 0;
@@ -61,7 +69,7 @@ int bisect_targets(const struct judgement *ends, struct bisect_target *t, int ma
 			snprintf(t[n].name, sizeof(t[n].name), "%s", r->name);
 			t[n].fig = r->fig;
 			t[n].moved = r->v;
-			t[n].change = r->change;
+			t[n].change = bisect_row_change(r);
 			n++;
 		}
 	return n;
@@ -79,9 +87,10 @@ static const struct judge_row *row_of(const struct judgement *j, const struct bi
 static void say_row(char *out, size_t n, const struct bisect_target *t, const struct judge_row *r,
 		    const char *what)
 {
-	if (r && isfinite(r->change))
-		snprintf(out, n, "%s %s %+.1f%% (%s)", t->name, fig_info[t->fig].label,
-			 100 * r->change, what);
+	double change = r ? bisect_row_change(r) : NAN;
+	if (isfinite(change))
+		snprintf(out, n, "%s %s %+.2f%% (%s)", t->name, fig_info[t->fig].label,
+			 100 * change, what);
 	else
 		snprintf(out, n, "%s %s: %s", t->name, fig_info[t->fig].label, what);
 }

@@ -46,6 +46,9 @@ struct bisect_target {
 	double change;	    /* at BAD, relative */
 };
 
+/* A row's change, relative (a count's row holds a difference). */
+double bisect_row_change(const struct judge_row *r);
+
 /* The targets of the ends' judgement (GOOD as base, BAD as current):
  * every row that regressed or improved, regressions first; at most max.
  * Returns how many. */
