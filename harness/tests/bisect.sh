@@ -25,9 +25,12 @@
 #     builds) and names commit 11 again;
 #   - bisect c10 c16 steps on the broken commit 13 first: no culprit is
 #     named (exit 1), and commits 11 to 16 are said to remain;
-#   - bisect c8 c10, ends that do not differ: exit 1, nothing to look for;
+#   - bisect c8 c10, ends that do not differ: exit 1, nothing to look for,
+#     and the log in $RINGBENCH_RESULTS/runs by default;
+#   - bisect c10 c11 on time, one case of a tiny scenario: it ends, and its
+#     log holds the ends judged in pairs (no verdict is asserted);
 #   - bad input: BAD before GOOD, an unknown revision, a bad regex, a case
-#     that matches nothing: exit 2 with the reason.
+#     or a count that matches nothing: exit 2 with the reason.
 # Everything happens in a temporary folder (RINGBENCH_BUILDS and
 # RINGBENCH_RESULTS point there).  Skipped (77) without valgrind or Google
 # Benchmark (no ring_gbench in the fixture's build), or without git.
@@ -157,9 +160,35 @@ done
 grep -q "fixture commit 10$" <(sed -n '/remain\|these/,$p' "$tmp/broken.out" | grep '^  ') &&
 	fail "broken: GOOD itself is said to remain"
 
-# Ends that do not differ.
-run same 1 c8 c10 --instructions --case publish --log "$tmp/same.json"
+# Ends that do not differ; the log where it goes by default.
+run same 1 c8 c10 --instructions --case publish
 grep -q "does not differ" "$tmp/same.out" || fail "same: the ends are not said to be alike"
+ls "$RINGBENCH_RESULTS"/runs/bisect-*.json >/dev/null 2>&1 ||
+	fail "same: no log in \$RINGBENCH_RESULTS/runs"
+
+# On time, the one case of a tiny scenario: a nop does not show in time,
+# and a verdict is a measurement, so only the run's shape is checked: it
+# ends (0, 1, or 2 for ends with no verdict), and its log holds the ends
+# judged in interleaved pairs.
+if [ "$(nproc)" -ge 2 ]; then
+	"$rb" bisect c10 c11 harness/tests/data/ci.ini --case '^stream/' --repetitions 8 \
+		--log "$tmp/time.json" >"$tmp/time.out" 2>"$tmp/time.err"
+	rc=$?
+	case $rc in
+	0 | 1) ;;
+	2) grep -q "the ends have no verdict" "$tmp/time.out" ||
+		{ cat "$tmp/time.out" "$tmp/time.err"; fail "time: exit 2"; } ;;
+	*) cat "$tmp/time.out" "$tmp/time.err"; fail "time: exit $rc" ;;
+	esac
+	python3 - "$tmp/time.json" <<'EOF' || fail "time: the log is wrong"
+import json, sys
+log = json.load(open(sys.argv[1]))
+assert log["mode"] == "time" and log["rounds"] == 1, log
+rows = log["steps"][0]["rows"]
+assert rows and all(r["case"].startswith("stream/") for r in rows), rows
+assert all(r["verdict"] for r in rows), rows
+EOF
+fi
 
 # Bad input.
 run backwards 2 c16 c0 --instructions
@@ -168,6 +197,8 @@ run unknown 2 c0 no-such-revision --instructions
 grep -q "no-such-revision" "$tmp/unknown.err" || fail "unknown: the revision is not named"
 run regex 2 c0 c16 --instructions --case '('
 grep -q "\-\-case" "$tmp/regex.err" || fail "regex: the option is not named"
+run nocount 2 c0 c16 --instructions --case 'no-such-count'
+grep -q "no instruction count matches" "$tmp/nocount.err" || fail "nocount: no reason given"
 run nocase 2 c0 c16 --case 'no-such-case' quick
 grep -q "no case of quick matches" "$tmp/nocase.err" || fail "nocase: no reason given"
 [ "$(git worktree list | wc -l)" = 1 ] || fail "a worktree was left behind"

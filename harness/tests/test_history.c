@@ -286,6 +286,21 @@ static void test_folder(void)
 			 "; find its commit: ringbench bisect aaaa bbbb --case '^%s$'",
 			 stream_case);
 		CHECK(strstr(line, want) != NULL);
+		/* A revision from a crafted file that a shell would not take as
+		 * one word gets no command to paste. */
+		char keep[sizeof(h.nights[0].revision)];
+		char *rev = h.nights[s->night_after].revision;
+		snprintf(keep, sizeof(keep), "%s", rev);
+		const char *bad[] = {"bbbb;id",	 "bbbb|x",     "$(id)",	  "-x",
+				     "bbbb\nid", "bbbb-dirty", "unknown", "aaaa"};
+		for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+			snprintf(rev, sizeof(keep), "%s", bad[b]);
+			writeup_bisect_hint(want, sizeof(want), &h, s);
+			CHECK(want[0] == 0);
+		}
+		snprintf(rev, sizeof(keep), "%s", keep);
+		writeup_bisect_hint(want, sizeof(want), &h, s);
+		CHECK(strstr(want, "ringbench bisect aaaa bbbb") == want);
 	}
 	char err[1200];
 	CHECK(history_record(&h, &a, err, sizeof(err)) == 0);

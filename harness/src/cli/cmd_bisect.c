@@ -63,8 +63,8 @@ static const char help[] =
     "step short.\n"
     "\n"
     "exit status: 0 the culprit named; 1 none named (the ends do not differ, or a\n"
-    "step had no verdict: the range that remains is said); 2 usage error, or an\n"
-    "end that cannot be built or run\n";
+    "step had no verdict: the range that remains is said); 2 usage error, an end\n"
+    "that cannot be built or run, ends with no verdict, or interrupted\n";
 
 struct commit {
 	char hash[48];
@@ -266,14 +266,22 @@ static int list_commits(struct bisector *bs)
 		free(out);
 		return usage_error("bisect: git rev-list %s failed", range);
 	}
+	if (strlen(out) + 1 >= cap) {
+		free(out);
+		return usage_error("bisect: more than %d commits from %s to %s", MAX_COMMITS,
+				   bs->good_arg, bs->bad_arg);
+	}
 	int n = 0;
 	for (char *p = out; *p; p += strcspn(p, "\n"), p += *p == '\n')
 		n += *p != '\n';
 	bs->c = calloc((size_t)n + 1, sizeof(*bs->c));
 	int k = 0;
 	for (char *p = strtok(out, "\n"); bs->c && p && k < n; p = strtok(NULL, "\n"))
-		if (describe_commit(p, &bs->c[k]) == 0)
-			k++;
+		if (describe_commit(p, &bs->c[k++])) {
+			int rc = usage_error("bisect: git cannot describe commit %s", p);
+			free(out);
+			return rc;
+		}
 	free(out);
 	bs->n = k;
 	if (!bs->c || k == 0 || strcmp(bs->c[k - 1].hash, bad.hash) != 0)
@@ -407,8 +415,26 @@ static void log_step(struct bisector *bs, int i, const char *what, const char *w
 	json_array_append_new(bs->steps, o);
 }
 
+/* Why the ends' judgement, with nothing that moved, is still no verdict
+ * (the machine's state changed, a figure that could not be judged), or
+ * NULL when every figure was judged and stayed. */
+static const char *ends_unjudged(const struct judgement *jd)
+{
+	if (jd->changed[0])
+		return jd->changed;
+	if (jd->nrows == 0)
+		return "no figure was judged";
+	for (int i = 0; i < jd->nrows; i++) {
+		enum verdict v = jd->rows[i].v;
+		if (v == V_TOO_FEW || v == V_STATE || v == V_ONE_RUN)
+			return verdict_name(v);
+	}
+	return NULL;
+}
+
 /* BAD judged against GOOD: the figures to look for.  0, 1 (the ends do
- * not differ) or 2 (an end cannot be built or run). */
+ * not differ) or 2 (an end cannot be built or run, or the ends have no
+ * verdict). */
 static int judge_ends(struct bisector *bs)
 {
 	struct commit *bad = &bs->c[bs->n - 1];
@@ -425,10 +451,17 @@ static int judge_ends(struct bisector *bs)
 	}
 	bs->nt = bisect_targets(&jd, bs->t, MAX_TARGETS);
 	char why[400] = "the ends do not differ";
+	const char *none = ends_unjudged(&jd);
 	if (bs->nt)
 		bisect_classify(bs->t, bs->nt, &jd, why, sizeof(why));
-	log_step(bs, -1, bs->nt ? "bad" : "good", why, &jd);
+	else if (none)
+		snprintf(why, sizeof(why), "%s", none);
+	log_step(bs, -1, bs->nt ? "bad" : none ? "no verdict" : "good", why, &jd);
 	step_free(&jd, s);
+	if (!bs->nt && none) {
+		printf("the ends have no verdict (%s): nothing can be looked for\n", why);
+		return BENCH_USAGE;
+	}
 	if (!bs->nt) {
 		printf("BAD does not differ from GOOD in the cases judged: nothing to look for\n");
 		return 1;
@@ -468,8 +501,6 @@ static int conclude(struct bisector *bs)
 {
 	int k = bisect_culprit(&bs->s), rc;
 	double secs = (double)(sys_now_ns() - bs->t0) / 1e9;
-	json_object_set_new(bs->log, "rounds", json_integer(bs->rounds));
-	json_object_set_new(bs->log, "seconds", json_real(secs));
 	if (k >= 0) {
 		const struct commit *c = &bs->c[k];
 		printf("the first commit where it moved: %s %s\n", c->hash, c->subject);
@@ -488,7 +519,7 @@ static int conclude(struct bisector *bs)
 			json_array_append_new(rem, json_string(bs->c[i].hash));
 		}
 		json_object_set_new(bs->log, "remaining", rem);
-		rc = 1;
+		rc = bench_interrupted ? BENCH_USAGE : 1;
 	}
 	printf("%d rounds (the ends and %d steps), %.0f s\n", bs->rounds, bs->s.steps, secs);
 	return rc;
@@ -497,6 +528,8 @@ static int conclude(struct bisector *bs)
 static int write_log(struct bisector *bs)
 {
 	char path[1100];
+	json_object_set_new(bs->log, "rounds", json_integer(bs->rounds));
+	json_object_set_new(bs->log, "seconds", json_real((double)(sys_now_ns() - bs->t0) / 1e9));
 	if (bs->log_path)
 		snprintf(path, sizeof(path), "%s", bs->log_path);
 	else
@@ -507,6 +540,22 @@ static int write_log(struct bisector *bs)
 	}
 	printf("log: %s\n", path);
 	return 0;
+}
+
+/* Some instruction count that --case names: 0, or exit code 2 said. */
+static int instr_cases(const struct bisector *bs)
+{
+	struct instr_case c;
+	char name[96], names[600] = "";
+	for (size_t i = 0; instr_case_at(i, &c) == 0; i++) {
+		instr_case_name(&c, name, sizeof(name));
+		if (case_wanted(bs, name))
+			return 0;
+		size_t k = strlen(names);
+		snprintf(names + k, sizeof(names) - k, "%s%s", k ? ", " : "", name);
+	}
+	return usage_error("bisect: no instruction count matches --case '%s' (they are %s)",
+			   bs->case_re, names);
 }
 
 /* The scenario's cases that --case names (time only). */
@@ -578,7 +627,7 @@ int cmd_bisect(int argc, char **argv)
 		snprintf(top, sizeof(top), "%s", RINGBENCH_SOURCE_DIR);
 	builds_init(top, "ringbench bisect");
 	bs.t0 = sys_now_ns();
-	if ((rc = list_commits(&bs)) || (!bs.instructions && (rc = time_cases(&bs))))
+	if ((rc = bs.instructions ? instr_cases(&bs) : time_cases(&bs)) || (rc = list_commits(&bs)))
 		goto out;
 	bs.log = log_new(&bs);
 	bs.steps = json_array();

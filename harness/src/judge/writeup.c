@@ -5,6 +5,7 @@
 
 #include "measure/results.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -813,13 +814,25 @@ void writeup_series_state(char *out, size_t n, const struct history_series *s)
 		snprintf(out, n, "no state recorded");
 }
 
+/* A word a shell takes as it is, pasted: letters, digits and ._/-, not
+ * starting with '-' (no option, no metacharacter from a crafted file). */
+static bool shell_word(const char *w)
+{
+	if (!w[0] || w[0] == '-')
+		return false;
+	for (const char *p = w; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._/-", *p))
+			return false;
+	return true;
+}
+
 /* A revision a build can be made of: not one with uncommitted changes,
  * not unknown. */
 static bool buildable(const char *rev)
 {
 	size_t k = strlen(rev);
-	return k && strcmp(rev, "unknown") != 0 && !(k > 6 && strcmp(rev + k - 6, "-dirty") == 0) &&
-	       !strpbrk(rev, " '\"\\$`");
+	return shell_word(rev) && strcmp(rev, "unknown") != 0 &&
+	       !(k > 6 && strcmp(rev + k - 6, "-dirty") == 0);
 }
 
 /* The command that finds a confirmed step's commit: ringbench bisect
@@ -836,17 +849,22 @@ void writeup_bisect_hint(char *out, size_t n, const struct history *h,
 		if (h->runs[i].night == hs->night_after && h->runs[i].s.scenario[0])
 			scen = h->runs[i].s.scenario;
 	if (!buildable(nb->revision) || !buildable(na->revision) ||
-	    strcmp(nb->revision, na->revision) == 0 || strpbrk(scen, " '\"\\$`"))
+	    strcmp(nb->revision, na->revision) == 0 || (scen[0] && !shell_word(scen)))
 		return;
 	char re[400];
 	size_t k = 0;
-	for (const char *p = hs->series->name; *p && k + 3 < sizeof(re); p++) {
-		if (*p == '\'')
+	const char *p = hs->series->name;
+	for (; *p && k + 3 < sizeof(re); p++) {
+		/* Inside single quotes only a quote or a control character could
+		 * end the word or the line. */
+		if (*p == '\'' || iscntrl((unsigned char)*p))
 			return;
 		if (strchr(".[]()*+?{}|^$\\", *p))
 			re[k++] = '\\';
 		re[k++] = *p;
 	}
+	if (*p)
+		return; /* too long to say whole */
 	re[k] = 0;
 	snprintf(out, n, "ringbench bisect %s %s%s%s --case '^%s$'", nb->revision, na->revision,
 		 scen[0] ? " " : "", scen, re);
