@@ -310,17 +310,17 @@ static void test_runs(void)
 		CHECK(j.scores[0].hi / j.scores[0].lo > 1.15);
 	}
 	judgement_free(&j);
-	/* Three current runs that agree: the interval is the base's runs'
-	 * spread alone, resampled (a mean of six, so narrower than one new
-	 * run's, but not the repetitions'). */
+	/* Three current runs that agree: the base's runs' spread pooled with
+	 * theirs (none) on Student's t, a mean of three against a mean of six:
+	 * narrower than one new run's, far wider than the repetitions'. */
 	runs_docs(&b, &c, six, 6, 1 / 1.2, 3, 10);
 	CHECK(run_judge(b, c, &o, &j) == 0);
 	CHECK(j.method == JUDGE_RUNS && j.cur_runs == 3 && j.nscores == 1);
 	if (j.nscores == 1) {
 		CHECK(near(j.scores[0].ratio, exp(mean) * 1.2, 1e-6));
 		CHECK(j.scores[0].lo < j.scores[0].ratio && j.scores[0].hi > j.scores[0].ratio);
-		CHECK(j.scores[0].hi / j.scores[0].lo > 1.04 &&
-		      j.scores[0].hi / j.scores[0].lo < 1.15);
+		CHECK(j.scores[0].hi / j.scores[0].lo > 1.15 &&
+		      j.scores[0].hi / j.scores[0].lo < 1.3);
 	}
 	judgement_free(&j);
 	/* The same files with repetitions as draws: a narrow interval. */
@@ -336,6 +336,125 @@ static void test_runs(void)
 	o.runs = true;
 	CHECK(run_judge(b, c, &o, &j) == 0);
 	CHECK(j.nscores == 0);
+	judgement_free(&j);
+}
+
+/* ---- (d2) by runs, the score's interval is the rows' ---- */
+
+/* Base: nb runs of case k at levels[k][r], 10 repetitions each, 2% apart
+ * within a run; current: `runs` runs of nc repetitions each at
+ * now[k] * nowlev[r] (the same spread within a run).  Every case named
+ * pingpong/k. */
+static void runs_cases(json_t **b, json_t **c, int ncases, const double (*levels)[6], int nb,
+		       const double *now, const double *nowlev, int runs, int nc)
+{
+	*b = new_doc(), *c = new_doc();
+	for (int k = 0; k < ncases; k++) {
+		char name[32];
+		snprintf(name, sizeof(name), "pingpong/%d", k);
+		for (int r = 0; r < nb; r++) {
+			char id[16];
+			snprintf(id, sizeof(id), "base-%d", r);
+			for (int i = 0; i < 10; i++)
+				add_pp(*b, name, i, id,
+				       1e6 * levels[k][r] * exp(0.02 * (i % 5 - 2)), 62);
+		}
+		for (int r = 0; r < runs; r++) {
+			char id[16];
+			snprintf(id, sizeof(id), "now-%d", r);
+			for (int i = 0; i < nc; i++)
+				add_pp(*c, name, i, id,
+				       1e6 * now[k] * nowlev[r] * exp(0.02 * (i % 5 - 2)), 62);
+		}
+	}
+}
+
+/* Judges the documents runs_cases makes (built twice, as judging frees
+ * them) by runs with each figure's one-sided alpha (1 - level) / 2, so
+ * that every row's interval is at the score's level: the judgement in j. */
+static int judge_at_score_level(int ncases, const double (*levels)[6], const double *now,
+				const double *nowlev, int runs, int nc, struct judgement *j)
+{
+	struct judge_opts o;
+	judge_defaults(&o, false);
+	o.runs = true;
+	json_t *b, *c;
+	runs_cases(&b, &c, ncases, levels, 6, now, nowlev, runs, nc);
+	if (run_judge(b, c, &o, j))
+		return -1;
+	int tests = j->tests;
+	judgement_free(j);
+	o.alpha = (1 - o.level) / 2 * tests;
+	runs_cases(&b, &c, ncases, levels, 6, now, nowlev, runs, nc);
+	return run_judge(b, c, &o, j);
+}
+
+/* A rate's row's interval as the score orients it: base / current. */
+static void row_worse(const struct judge_row *r, double *ratio, double *lo, double *hi)
+{
+	*ratio = 1 / (1 + r->change);
+	*lo = 1 / (1 + r->hi);
+	*hi = 1 / (1 + r->lo);
+}
+
+/* The score of one case against its rate's row, at the same level: the
+ * same ratio and, within 3% of the width, the same interval. */
+static void check_one_case(const double (*levels)[6], const double *now, const double *nowlev,
+			   int runs, int nc)
+{
+	struct judgement j;
+	CHECK(judge_at_score_level(1, levels, now, nowlev, runs, nc, &j) == 0);
+	CHECK(j.method == JUDGE_RUNS && j.nscores == 1 && j.nrows > 0 && j.rows[0].fig == FIG_RATE);
+	if (j.nscores == 1 && j.nrows > 0) {
+		double ratio, lo, hi;
+		const struct suite_score *s = &j.scores[0];
+		row_worse(&j.rows[0], &ratio, &lo, &hi);
+		double width = log(s->hi / s->lo), row_width = log(hi / lo);
+		CHECK(near(s->ratio, ratio, 1e-9 * ratio));
+		CHECK(fabs(width / row_width - 1) < 0.03);
+		CHECK(fabs(log(s->lo / lo)) < 0.03 * row_width &&
+		      fabs(log(s->hi / hi)) < 0.03 * row_width);
+	}
+	judgement_free(&j);
+}
+
+static void test_runs_as_rows(void)
+{
+	static const double six[2][6] = {{1.0, 1.1, 0.9, 1.05, 0.95, 1.0},
+					 {1.05, 1.05, 1.05, 0.95, 0.95, 0.95}};
+	static const double flat[1][6] = {{1.0, 1.001, 0.999, 1.0, 1.0005, 0.9995}};
+	const double now[2] = {1 / 1.2, 1 / 1.1}, nowlev[3] = {1.0, 1.04, 0.97};
+	/* Six base runs against one: the prediction interval for a new run. */
+	check_one_case(six, now, nowlev, 1, 10);
+	/* Against three runs that differ, of fewer repetitions than the
+	 * base's: the spreads pooled, and the allowance for the medians of
+	 * fewer repetitions. */
+	check_one_case(six, now, nowlev, 3, 4);
+	/* Base runs that agree to 0.1%: the runs' spread taken as 1%. */
+	check_one_case(flat, now, nowlev, 1, 10);
+	check_one_case(flat, now, nowlev, 3, 10);
+
+	/* Two cases whose runs move independently (their levels' logs
+	 * uncorrelated over the runs): the suite's interval is narrower than
+	 * a row's, as a mean of two is, but no narrower than half the
+	 * narrower row's, and no wider than the wider. */
+	struct judgement j;
+	CHECK(judge_at_score_level(2, six, now, nowlev, 1, 10, &j) == 0);
+	CHECK(j.nscores == 1 && j.scores[0].ncases == 2);
+	double width[2] = {0, 0};
+	int found = 0;
+	for (int i = 0; i < j.nrows; i++)
+		if (j.rows[i].fig == FIG_RATE && found < 2) {
+			double ratio, lo, hi;
+			row_worse(&j.rows[i], &ratio, &lo, &hi);
+			width[found++] = log(hi / lo);
+		}
+	CHECK(found == 2);
+	if (j.nscores == 1 && found == 2) {
+		double w = log(j.scores[0].hi / j.scores[0].lo);
+		CHECK(w >= 0.5 * fmin(width[0], width[1]) && w <= fmax(width[0], width[1]));
+		CHECK(near(j.scores[0].ratio, sqrt(1.2 * 1.1), 0.01));
+	}
 	judgement_free(&j);
 }
 
@@ -547,6 +666,7 @@ int main(void)
 	test_geometric_mean();
 	test_states();
 	test_runs();
+	test_runs_as_rows();
 	test_instructions();
 	test_orientation();
 	test_writeup();

@@ -12,7 +12,7 @@
 #define SCORE_SEED 0x73636f7265ULL /* fixed: the same files, the same interval */
 
 /* Values a bootstrap may touch in all: a crafted file of thousands of
- * cases and runs gets fewer resamples (never under SCORE_MIN_RESAMPLES),
+ * cases and repetitions gets fewer resamples (never under SCORE_MIN_RESAMPLES),
  * not a compare that hangs. */
 #define SCORE_WORK_MAX	    400000000.0
 #define SCORE_MIN_RESAMPLES 200
@@ -26,20 +26,22 @@ enum fig score_headline(const struct sample_case *b, const struct sample_case *c
 	return FIG_COUNT;
 }
 
-/* How a state's cases are estimated and resampled: the verdict's method,
- * with one run per side taken as repetitions (and no interval). */
+/* How a state's cases are estimated and their interval formed: the
+ * verdict's method, with one run per side taken as repetitions (and no
+ * interval). */
 enum score_unit { UNIT_PAIRS, UNIT_RUNS, UNIT_REPS };
 
 /* One case's logs in one state.  Pairs: x[0] the pairs' log ratios
  * (current over base).  Repetitions: each side's logs.  Runs: each side's
- * run medians' logs by run index, NaN where a run has none, and xs[] the
- * same packed (the runs that have one). */
+ * run medians' logs by run index, NaN where a run has none. */
 struct score_case {
 	double sign; /* +1 a time or count (current / base), -1 a rate (base / current) */
-	double *x[2], *xs[2];
+	double *x[2];
 	int n[2];	/* pairs: n[0]; repetitions: each side's; runs: the file's runs */
 	int present[2]; /* runs: how many have a median */
 	double mean[2]; /* runs: the mean of each side's logs */
+	double floor;	/* runs: the row's least spread of runs (1%, or a clock step's) */
+	double extra;	/* runs: the row's variance for a current median of fewer repetitions */
 };
 
 struct score_group {
@@ -47,12 +49,13 @@ struct score_group {
 	struct score_case *c;
 	int n, cap;
 	int nruns[2]; /* runs: each file's */
+	double step;  /* runs: the clock's step of either file, as the verdict's */
 };
 
 static void case_free(struct score_case *sc)
 {
 	for (int s = 0; s < 2; s++)
-		free(sc->x[s]), free(sc->xs[s]);
+		free(sc->x[s]);
 }
 
 /* The cases freed; the unit and the runs stay, for the next state. */
@@ -153,10 +156,13 @@ static int reps_in(const struct states *st, const struct sample_case *b,
 
 /* The log of each of c's nruns runs' median of figure f in state k into
  * out (NaN where the run has fewer than JUDGE_RUN_MIN_REPS repetitions
- * there), as the verdict takes them; the runs that have one, -1 out of
+ * there), as the verdict takes them; *reps the harmonic mean of how many
+ * repetitions a median is of, and, when dev is not NULL, each repetition's
+ * log distance from its run's median (*ndev of them), as the verdict
+ * measures the spread within a run.  The runs that have one, -1 out of
  * memory, -2 a median of 0. */
 static int run_logs(const struct states *st, const struct sample_case *c, int nruns, enum fig f,
-		    int k, double *out)
+		    int k, double *out, double *reps, double *dev, int *ndev)
 {
 	/* Grouped by run in one pass (a counting sort): a file of many runs
 	 * costs its size, not runs x size. */
@@ -175,6 +181,7 @@ static int run_logs(const struct states *st, const struct sample_case *c, int nr
 		if (c->run[r] >= 0 && c->run[r] < nruns && states_of(st, c, r) == k)
 			v[at[c->run[r] + 1]++] = c->v[f][r];
 	int m = 0;
+	double inv = 0;
 	bool zero = false;
 	for (int run = 0; run < nruns; run++) {
 		int from = at[run], ni = at[run + 1] - from;
@@ -182,47 +189,75 @@ static int run_logs(const struct states *st, const struct sample_case *c, int nr
 		if (ni < JUDGE_RUN_MIN_REPS)
 			continue;
 		double med = stats_median(v + from, ni);
-		if (med > 0)
-			out[run] = log(med), m++;
-		else
+		if (!(med > 0)) {
 			zero = true;
+			continue;
+		}
+		for (int i = 0; dev && i < ni; i++)
+			if (v[from + i] > 0)
+				dev[(*ndev)++] = log(v[from + i]) - log(med);
+		out[run] = log(med), m++;
+		inv += 1.0 / ni;
 	}
+	*reps = m ? m / inv : 0;
 	free(at), free(v);
 	return zero ? -2 : m;
 }
 
+/* The row's allowances for case sc's runs of figure f (its repetitions'
+ * distances from their runs' medians in dev), as verdict.c's runs_se
+ * makes them: the runs' spread taken as at least 1%, and, for a
+ * percentile read in the clock's steps, at least that rounding's spread
+ * (a step over sqrt(12)); and a current median of fewer repetitions than
+ * the base's runs had spreads more by (pi/2) sw^2 (1/repc - 1/repb), sw
+ * the spread within a run. */
+static void runs_allowances(struct score_case *sc, enum fig f, double step, double *dev, int ndev,
+			    double repb, double repc)
+{
+	sc->floor = 0.01;
+	if ((f == FIG_P50 || f == FIG_P99) && step > 0)
+		sc->floor = fmax(sc->floor, step / sqrt(12.0) / exp(sc->mean[0]));
+	double sw = ndev >= 3 ? stats_robust_sd(dev, ndev) : 0;
+	sc->extra = repc < repb && sw > 0 ? M_PI / 2 * sw * sw * (1 / repc - 1 / repb) : 0;
+}
+
 /* Each side's run medians in state k: the base needs JUDGE_MIN_RUNS runs
  * there and the current file one, as the verdict does. */
-static int runs_in(const struct states *st, const struct sample_set *bs,
-		   const struct sample_case *b, const struct sample_set *cs,
-		   const struct sample_case *c, enum fig f, int k, struct score_case *sc)
+static int runs_in(const struct states *st, const struct score_group *g,
+		   const struct sample_case *b, const struct sample_case *c, enum fig f, int k,
+		   struct score_case *sc)
 {
+	double reps[2] = {0, 0};
+	double *dev = malloc(((size_t)b->n + 1) * sizeof(double));
+	int ndev = 0;
+	if (!dev)
+		return -1;
 	for (int s = 0; s < 2; s++) {
-		int nruns = s ? cs->nruns : bs->nruns;
+		int nruns = g->nruns[s];
 		sc->n[s] = nruns;
 		sc->x[s] = malloc(((size_t)nruns + 1) * sizeof(double));
-		sc->xs[s] = malloc(((size_t)nruns + 1) * sizeof(double));
-		if (!sc->x[s] || !sc->xs[s])
-			return -1;
-		int m = run_logs(st, s ? c : b, nruns, f, k, sc->x[s]);
-		if (m == -1)
-			return -1;
-		if (m < 0)
-			return 1;
+		int m = sc->x[s] ? run_logs(st, s ? c : b, nruns, f, k, sc->x[s], &reps[s],
+					    s ? NULL : dev, &ndev)
+				 : -1;
+		if (m < 0) {
+			free(dev);
+			return m == -1 ? -1 : 1;
+		}
 		double sum = 0;
 		for (int r = 0; r < nruns; r++)
 			if (!isnan(sc->x[s][r]))
-				sum += sc->xs[s][sc->present[s]++] = sc->x[s][r];
+				sum += sc->x[s][r], sc->present[s]++;
 		sc->mean[s] = sc->present[s] ? sum / sc->present[s] : NAN;
 	}
+	runs_allowances(sc, f, g->step, dev, ndev, reps[0], reps[1]);
+	free(dev);
 	return sc->present[0] >= JUDGE_MIN_RUNS && sc->present[1] >= 1 ? 0 : 1;
 }
 
 /* Case c (its plan p) into g when it counts in state k: -1 out of
  * memory. */
-static int add_case(struct score_group *g, const struct sample_set *base,
-		    const struct sample_set *cur, const struct states *st,
-		    const struct score_plan *p, const struct sample_case *c, int k)
+static int add_case(struct score_group *g, const struct states *st, const struct score_plan *p,
+		    const struct sample_case *c, int k)
 {
 	const struct sample_case *b = p->b;
 	enum fig f = p->f;
@@ -240,7 +275,7 @@ static int add_case(struct score_group *g, const struct sample_set *base,
 	memset(sc, 0, sizeof(*sc));
 	sc->sign = fig_info[f].better > 0 ? -1 : 1;
 	int rc = g->unit == UNIT_PAIRS	? pairs_in(st, b, c, f, k, sc)
-		 : g->unit == UNIT_RUNS ? runs_in(st, base, b, cur, c, f, k, sc)
+		 : g->unit == UNIT_RUNS ? runs_in(st, g, b, c, f, k, sc)
 					: reps_in(st, b, c, f, k, sc);
 	if (rc == 0)
 		g->n++;
@@ -249,7 +284,7 @@ static int add_case(struct score_group *g, const struct sample_set *base,
 	return rc < 0 ? -1 : 0;
 }
 
-/* ---- estimates and resamples ---- */
+/* ---- estimates and intervals ---- */
 
 /* The median of n draws from x, with scratch t. */
 static double drawn_median(const double *x, int n, double *t, struct stats_rng *rng)
@@ -257,15 +292,6 @@ static double drawn_median(const double *x, int n, double *t, struct stats_rng *
 	for (int i = 0; i < n; i++)
 		t[i] = x[stats_rng_below(rng, n)];
 	return stats_median(t, n);
-}
-
-/* The mean of n draws from x. */
-static double drawn_mean(const double *x, int n, struct stats_rng *rng)
-{
-	double s = 0;
-	for (int i = 0; i < n; i++)
-		s += x[stats_rng_below(rng, n)];
-	return s / n;
 }
 
 /* A case's estimate (its log ratio, oriented), as its row's. */
@@ -278,107 +304,19 @@ static double case_estimate(const struct score_group *g, const struct score_case
 	return sc->sign * d;
 }
 
-/* One joint draw of a side's runs: w[r] how often run r was drawn, from
- * the runs any case has a median in (u[0..nu)). */
-static void draw_runs(const int *u, int nu, int *w, int nruns, struct stats_rng *rng)
+/* One resample of a group by pairs or repetitions: the mean of its cases'
+ * resampled logs. */
+static double group_resample(const struct score_group *g, double *t, struct stats_rng *rng)
 {
-	memset(w, 0, (size_t)nruns * sizeof(int));
-	for (int i = 0; i < nu; i++)
-		w[u[stats_rng_below(rng, nu)]]++;
-}
-
-/* x's mean over the drawn runs (w), or NaN when no drawn run has one. */
-static double weighted_mean(const double *x, const int *w, int n)
-{
-	double s = 0;
-	int k = 0;
-	for (int r = 0; r < n; r++)
-		if (w[r] && !isnan(x[r]))
-			s += w[r] * x[r], k += w[r];
-	return k ? s / k : NAN;
-}
-
-/* The resampling state of UNIT_RUNS: each side's runs with a median in
- * some case (u, nu), a draw's counts (w), and the base run drawn for the
- * spread of a single current run (e). */
-struct run_draw {
-	int *u[2], nu[2], *w[2];
-	int e;
-};
-
-/* One resample of a case by runs. */
-static double case_runs_resample(const struct score_case *sc, const struct run_draw *rd,
-				 struct stats_rng *rng)
-{
-	double mb = weighted_mean(sc->x[0], rd->w[0], sc->n[0]);
-	if (isnan(mb))
-		mb = drawn_mean(sc->xs[0], sc->present[0], rng);
-	double mc;
-	if (sc->present[1] == 1) {
-		/* One current run: it is one draw of the run-to-run spread,
-		 * which it cannot show; the base's stands in for it. */
-		double e = sc->x[0][rd->e];
-		if (isnan(e))
-			e = sc->xs[0][stats_rng_below(rng, sc->present[0])];
-		mc = sc->xs[1][0] + e - sc->mean[0];
-	} else {
-		mc = weighted_mean(sc->x[1], rd->w[1], sc->n[1]);
-		if (isnan(mc))
-			mc = drawn_mean(sc->xs[1], sc->present[1], rng);
-	}
-	return sc->sign * (mc - mb);
-}
-
-/* One resample of the group: the mean of its cases' resampled logs. */
-static double group_resample(const struct score_group *g, struct run_draw *rd, double *t,
-			     struct stats_rng *rng)
-{
-	if (g->unit == UNIT_RUNS) {
-		for (int s = 0; s < 2; s++)
-			draw_runs(rd->u[s], rd->nu[s], rd->w[s], g->nruns[s], rng);
-		rd->e = rd->u[0][stats_rng_below(rng, rd->nu[0])];
-	}
 	double sum = 0;
 	for (int i = 0; i < g->n; i++) {
 		const struct score_case *sc = &g->c[i];
-		double d = g->unit == UNIT_RUNS ? case_runs_resample(sc, rd, rng)
-			   : g->unit == UNIT_PAIRS
-			       ? sc->sign * drawn_median(sc->x[0], sc->n[0], t, rng)
-			       : sc->sign * (drawn_median(sc->x[1], sc->n[1], t, rng) -
-					     drawn_median(sc->x[0], sc->n[0], t, rng));
-		sum += d;
+		sum += g->unit == UNIT_PAIRS
+			   ? sc->sign * drawn_median(sc->x[0], sc->n[0], t, rng)
+			   : sc->sign * (drawn_median(sc->x[1], sc->n[1], t, rng) -
+					 drawn_median(sc->x[0], sc->n[0], t, rng));
 	}
 	return sum / g->n;
-}
-
-static void run_draw_free(struct run_draw *rd)
-{
-	for (int s = 0; s < 2; s++)
-		free(rd->u[s]), free(rd->w[s]);
-}
-
-/* The runs any case of g has a median in, each side.  -1 out of memory. */
-static int run_draw_init(const struct score_group *g, struct run_draw *rd)
-{
-	memset(rd, 0, sizeof(*rd));
-	if (g->unit != UNIT_RUNS)
-		return 0;
-	for (int s = 0; s < 2; s++) {
-		rd->u[s] = malloc(((size_t)g->nruns[s] + 1) * sizeof(int));
-		rd->w[s] = malloc(((size_t)g->nruns[s] + 1) * sizeof(int));
-		if (!rd->u[s] || !rd->w[s]) {
-			run_draw_free(rd);
-			return -1;
-		}
-		for (int r = 0; r < g->nruns[s]; r++) {
-			bool any = false;
-			for (int i = 0; i < g->n && !any; i++)
-				any = !isnan(g->c[i].x[s][r]);
-			if (any)
-				rd->u[s][rd->nu[s]++] = r;
-		}
-	}
-	return 0;
 }
 
 /* The percentile interval of v[0..n) at level. */
@@ -402,6 +340,87 @@ static int resamples(const struct score_group *g)
 					     : (int)most;
 }
 
+/* The percentile bootstrap interval (logs) of a group by pairs or
+ * repetitions at level.  -1 out of memory. */
+static int bootstrap_interval(const struct score_group *g, double level, double *lo, double *hi)
+{
+	int most = 1, nboot = resamples(g);
+	for (int i = 0; i < g->n; i++)
+		most = g->c[i].n[0] > most ? g->c[i].n[0] : most,
+		most = g->c[i].n[1] > most ? g->c[i].n[1] : most;
+	double *boot = malloc((size_t)nboot * sizeof(double));
+	double *t = malloc((size_t)most * sizeof(double));
+	if (!boot || !t) {
+		free(boot), free(t);
+		return -1;
+	}
+	struct stats_rng rng;
+	stats_rng_seed(&rng, SCORE_SEED);
+	for (int b = 0; b < nboot; b++)
+		boot[b] = group_resample(g, t, &rng);
+	percentile_interval(boot, nboot, level, lo, hi);
+	free(boot), free(t);
+	return 0;
+}
+
+/* Each side's spread of per-run suite figures: for each run, the mean
+ * over the cases with a median in it of their oriented distances from
+ * their own mean of runs.  A run's conditions are shared by its cases, so
+ * the run is the unit of the suite as of each row; with every case in
+ * every run this is the spread of the runs' means of logs over the cases.
+ * ss[s] the sum of squares, used[s] the runs with any case. */
+static void suite_run_spread(const struct score_group *g, double ss[2], int used[2])
+{
+	for (int s = 0; s < 2; s++) {
+		ss[s] = 0;
+		used[s] = 0;
+		for (int r = 0; r < g->nruns[s]; r++) {
+			double sum = 0;
+			int k = 0;
+			for (int i = 0; i < g->n; i++) {
+				const struct score_case *sc = &g->c[i];
+				if (!isnan(sc->x[s][r]))
+					sum += sc->sign * (sc->x[s][r] - sc->mean[s]), k++;
+			}
+			if (k) {
+				ss[s] += (sum / k) * (sum / k);
+				used[s]++;
+			}
+		}
+	}
+}
+
+/* The interval (logs) of a group by runs around est, at level: the row's
+ * Student's t (verdict.c's runs_se, mirrored here on the per-run suite
+ * figures, as it is static there).  The base's spread, pooled with the
+ * current runs' when every case has several; with one, a prediction
+ * interval for a new run.  Each case's floor and fewer-repetitions
+ * allowance carry over as if the cases moved together (the mean of their
+ * spreads), the safe side; runs as the fewest any case has, so a case
+ * missing from some runs never narrows the interval. */
+static void runs_interval(const struct score_group *g, double est, double level, double *lo,
+			  double *hi)
+{
+	double ss[2], floor_sd = 0, extra_sd = 0;
+	int used[2], nb = g->c[0].present[0], nc = g->c[0].present[1];
+	suite_run_spread(g, ss, used);
+	for (int i = 0; i < g->n; i++) {
+		const struct score_case *sc = &g->c[i];
+		nb = sc->present[0] < nb ? sc->present[0] : nb;
+		nc = sc->present[1] < nc ? sc->present[1] : nc;
+		floor_sd += sc->floor / g->n;
+		extra_sd += sqrt(sc->extra) / g->n;
+	}
+	bool pool = nc > 1;
+	int dof = nb - 1 + (pool ? nc - 1 : 0);
+	int dof_ss = used[0] - 1 + (pool ? used[1] - 1 : 0);
+	double sd = fmax(sqrt((ss[0] + (pool ? ss[1] : 0)) / dof_ss), floor_sd);
+	double se = sqrt(sd * sd * (1.0 / nb + 1.0 / nc) + extra_sd * extra_sd / nc);
+	double tcrit = stats_t_quantile(1 - (1 - level) / 2, dof);
+	*lo = est - tcrit * se;
+	*hi = est + tcrit * se;
+}
+
 /* g's score into s (the state's label left to the caller); no interval
  * without one.  -1 out of memory. */
 static int group_score(const struct score_group *g, double level, bool interval,
@@ -416,26 +435,13 @@ static int group_score(const struct score_group *g, double level, bool interval,
 	s->exact = false;
 	if (!interval)
 		return 0;
-	int most = 1, nboot = resamples(g);
-	for (int i = 0; i < g->n; i++)
-		most = g->c[i].n[0] > most ? g->c[i].n[0] : most,
-		most = g->c[i].n[1] > most ? g->c[i].n[1] : most;
-	double *boot = malloc((size_t)nboot * sizeof(double));
-	double *t = malloc((size_t)most * sizeof(double));
-	struct run_draw rd;
-	if (!boot || !t || run_draw_init(g, &rd)) {
-		free(boot), free(t);
+	double lo, hi;
+	if (g->unit == UNIT_RUNS)
+		runs_interval(g, mean, level, &lo, &hi);
+	else if (bootstrap_interval(g, level, &lo, &hi))
 		return -1;
-	}
-	struct stats_rng rng;
-	stats_rng_seed(&rng, SCORE_SEED);
-	for (int b = 0; b < nboot; b++)
-		boot[b] = group_resample(g, &rd, t, &rng);
-	percentile_interval(boot, nboot, level, &s->lo, &s->hi);
-	s->lo = exp(s->lo);
-	s->hi = exp(s->hi);
-	run_draw_free(&rd);
-	free(boot), free(t);
+	s->lo = exp(lo);
+	s->hi = exp(hi);
 	return 0;
 }
 
@@ -476,10 +482,11 @@ int score_judgement(const struct sample_set *base, const struct sample_set *cur,
 							       : UNIT_REPS;
 	g.nruns[0] = base->nruns;
 	g.nruns[1] = cur->nruns;
+	g.step = fmax(base->clock_step, cur->clock_step);
 	int nst = st->used ? st->n : 1;
 	for (int k = 0; k < nst && j->nscores < SCORES_MAX; k++) {
 		for (int i = 0; i < cur->ncases; i++)
-			if (add_case(&g, base, cur, st, &plan[i], &cur->cases[i], k))
+			if (add_case(&g, st, &plan[i], &cur->cases[i], k))
 				goto oom;
 		if (g.n > 0) {
 			struct suite_score *s = &j->scores[j->nscores];

@@ -9,22 +9,33 @@
  * 10% faster (1.1 and 1/1.1) cancel out.
  *
  * Its interval comes from the same units the verdict used (verdict.h), at
- * the judgement's level, by a percentile bootstrap with a fixed seed (the
- * same files, the same interval):
- *   - JUDGE_PAIRS: each case's pairs in the state are resampled and the
- *     case's estimate recomputed as its row's is (the median of the pairs'
- *     log ratios); the cases' logs are averaged.
- *   - JUDGE_RUNS: a case's figure per run is the run's median in the state
- *     (JUDGE_RUN_MIN_REPS repetitions or more), its estimate the difference
- *     of the two sides' means of logs, as its row's.  Runs are resampled on
- *     each side, jointly for every case (a run's conditions are shared by
- *     its cases; a case in none of the drawn runs draws its own).  A case
- *     with one current run takes, for that run, a draw of the base's run to
- *     run spread too: one run cannot show its own, and the verdict's
- *     prediction interval adds it the same way.  One run per side: no
- *     interval at all (NaN), since nothing measures how runs differ.
- *   - JUDGE_REPS: each case's repetitions are resampled on each side, its
- *     estimate the difference of the two sides' medians of logs.
+ * the judgement's level:
+ *   - JUDGE_PAIRS: a percentile bootstrap with a fixed seed (the same
+ *     files, the same interval): each case's pairs in the state are
+ *     resampled and the case's estimate recomputed as its row's is (the
+ *     median of the pairs' log ratios); the cases' logs are averaged.
+ *   - JUDGE_RUNS: as the rows' intervals are formed, not by resampling (a
+ *     bootstrap over five or six runs cannot show the spread of a run it
+ *     never drew).  A case's figure per run is the run's median in the
+ *     state (JUDGE_RUN_MIN_REPS repetitions or more), its estimate the
+ *     difference of the two sides' means of logs, as its row's; the
+ *     score's estimate is their mean over the cases.  Its interval is the
+ *     row's Student's t, two-sided at the judgement's level, taken on
+ *     per-run suite figures: for each run, the mean over its cases of
+ *     their logs' distances from their own means, since a run's conditions
+ *     are shared by its cases.  The base's runs' spread, pooled with the
+ *     current runs' when every case has several, with one current run a
+ *     prediction interval for a new run; taken as at least the mean of the
+ *     cases' floors (1%, or a percentile's clock step over sqrt(12), as a
+ *     row's), plus the mean of the cases' allowances for a current median
+ *     of fewer repetitions than the base's, as standard deviations: the
+ *     cases taken as moving together, the safe side.  Runs are counted as
+ *     the fewest any case has.  For one case the interval is its row's at
+ *     the score's level.  One run per side: no interval at all (NaN),
+ *     since nothing measures how runs differ.
+ *   - JUDGE_REPS: the bootstrap again, each case's repetitions resampled
+ *     on each side, its estimate the difference of the two sides' medians
+ *     of logs.
  *   - Instruction counts: exact (lo == hi == ratio), one score
  *     "instructions" whatever the states, as counts know no state.
  *
