@@ -30,8 +30,10 @@
 #   RINGBENCH_POST=0 posts nothing.
 #
 # Exits 0 when posted, 2 when a variable it needs is missing (one line
-# naming it and what to set) or the API answers with an error (its code and
-# message).  The recipes run it after ab whatever ab's result, and keep
+# naming it and what to set), the API answers with an error (its code and
+# message), or with an answer of no use: not JSON, an object for a list, an
+# id that is no number (the request, its code and what the answer holds;
+# an id goes into a URL only when it is digits).  The recipes run it after ab whatever ab's result, and keep
 # ab's exit status as the job's: a post that fails never changes a verdict.
 #
 # JSON is read and written with python3, not jq: python3 is one of
@@ -78,87 +80,168 @@ command -v curl >/dev/null || die "curl is not installed: install it (apt-get in
 
 # One Python program for every piece of JSON, called as `py COMMAND ARGS`.
 pyprog='
-import json, os, sys
+import json, re, sys
+
+
+class Bad(Exception):
+    "an answer the script cannot use; the message says what it holds"
+
 
 def utf16(s):
     # GitHub counts a body in UTF-16 units; counting them never undercounts
     return len(s.encode("utf-16-le")) // 2
 
-cmd, args = sys.argv[1], sys.argv[2:]
-if cmd == "message":
-    # the API error message of an answer, on one line
-    text = open(args[0], encoding="utf-8", errors="replace").read()
+
+def excerpt(text):
+    return " ".join(text.split())[:200] or "(nothing)"
+
+
+def load(path, kind):
+    # the JSON in PATH, which must be a KIND (dict or list)
+    text = open(path, encoding="utf-8", errors="replace").read()
     try:
         d = json.loads(text)
     except ValueError:
-        d = None
-    words = []
-    if isinstance(d, dict):
-        for key in ("message", "error", "error_description"):
-            if d.get(key):
-                words.append(d[key] if isinstance(d[key], str) else json.dumps(d[key]))
-        for e in d.get("errors") or []:
-            words.append(e.get("message") or e.get("code") or json.dumps(e) if isinstance(e, dict) else str(e))
-    msg = ": ".join(words) if words else text.strip()
-    print(" ".join(msg.split())[:400] or "(no message)")
-elif cmd == "event":
-    # the pull request number and head commit of a pull_request event
-    pr = json.load(open(args[0])).get("pull_request") or {}
-    print(pr.get("number", ""), (pr.get("head") or {}).get("sha", ""))
-elif cmd == "field":
-    # one field of a JSON object
-    d = json.load(open(args[0]))
-    print(d.get(args[1], ""))
-elif cmd == "find":
-    # PAGE AUTHOR_KEY AUTHOR MARKER: the first item of a page of comments
-    # or notes that carries MARKER and was written by AUTHOR, and how many
-    # items the page holds
-    items = json.load(open(args[0]))
-    key, author, mark = args[1], args[2], args[3]
-    found = "-"
-    for it in items:
-        who = (it.get("user") or it.get("author") or {}).get(key)
-        if it.get("system") or str(who) != author:
-            continue
-        if mark in (it.get("body") or ""):
-            found = str(it["id"])
-            break
-    print(found, len(items))
-elif cmd == "body":
-    # SUMMARY LIMIT MARKER FOOTER CUTNOTE OUT: the comment, at most LIMIT
-    # long, as {"body": ...}
-    path, limit, mark, footer, cutnote, out = args
-    limit = int(limit)
+        raise Bad("the answer is not JSON: " + excerpt(text))
+    if not isinstance(d, kind):
+        raise Bad("the answer is not a JSON %s: %s" % ("list" if kind is list else "object", excerpt(text)))
+    return d
+
+
+def number(v, what):
+    # An id goes into a URL: only digits, so that no answer can make it
+    # name another resource ("../../user").
+    if isinstance(v, bool) or not isinstance(v, (int, str)) or not re.fullmatch("[0-9]{1,20}", str(v)):
+        raise Bad("%s is %s, not a number" % (what, excerpt(json.dumps(v))))
+    return str(v)
+
+
+FENCE = re.compile("\\s{0,3}(`{3,}|~{3,})")
+DETAILS = re.compile("<(/?)details\\b[^>]*>", re.I)
+CODE_SPAN = re.compile("`[^`]*`")
+
+
+def blocks(lines):
+    # the code fence and the number of <details> left open after each line
+    fence, depth, states = "", 0, []
+    for line in lines:
+        if fence:
+            if line.lstrip().startswith(fence):
+                fence = ""
+        elif FENCE.match(line):
+            fence = FENCE.match(line).group(1)
+        else:
+            for m in DETAILS.finditer(CODE_SPAN.sub("", line)):
+                depth = depth - 1 if m.group(1) else depth + 1
+                depth = max(depth, 0)
+        states.append((fence, depth))
+    return states
+
+
+def closing(state):
+    # Closes what the text leaves open, so that what follows is outside:
+    # the code block first (a </details> in it is text), then each
+    # <details>, after a blank line that ends a table.
+    fence, depth = state
+    return (fence + "\n" if fence else "") + "\n</details>\n" * depth
+
+
+def body(path, limit, mark, footer, cutnote):
+    # the comment: the summary, cut to fit LIMIT with CUTNOTE after it,
+    # every block it opens closed, then FOOTER
     try:
         text = open(path, encoding="utf-8", errors="replace").read()
     except OSError:
         text = "*ringbench ab left no summary (`%s` is missing): the run'"'"'s log says why.*\n" % path
     text = text.rstrip("\n") + "\n"
     head, tail = mark + "\n", "\n" + footer + "\n"
-    if utf16(head + text + tail) > limit:
-        total = utf16(text)
-        room = limit - utf16(head + tail) - utf16(cutnote) - 200
-        lines, kept, used = text.split("\n"), [], 0
-        for line in lines:
-            n = utf16(line) + 1
-            if used + n > room:
+    lines = text.split("\n")[:-1]
+    states = blocks(lines)
+    whole = text + closing(states[-1] if states else ("", 0))
+    if utf16(head + whole + tail) <= limit:
+        return head + whole + tail
+    room = limit - utf16(head + tail) - utf16(cutnote) - 200
+    best, used = (0, 0, ("", 0)), 0
+    for k, line in enumerate(lines):
+        used += utf16(line) + 1
+        if used > room:
+            break
+        if used + utf16(closing(states[k])) <= room:
+            best = (k + 1, used, states[k])
+    n, used, state = best
+    note = cutnote.replace("SHOWN", str(used)).replace("TOTAL", str(utf16(text)))
+    return head + "".join(l + "\n" for l in lines[:n]) + closing(state) + "\n" + note + "\n" + tail
+
+
+def run(cmd, args):
+    if cmd == "message":
+        # the API error message of an answer, on one line
+        text = open(args[0], encoding="utf-8", errors="replace").read()
+        try:
+            d = json.loads(text)
+        except ValueError:
+            d = None
+        words = []
+        if isinstance(d, dict):
+            for key in ("message", "error", "error_description"):
+                if d.get(key):
+                    words.append(d[key] if isinstance(d[key], str) else json.dumps(d[key]))
+            errors = d.get("errors") or []
+            for e in errors if isinstance(errors, list) else [errors]:
+                words.append(e.get("message") or e.get("code") or json.dumps(e) if isinstance(e, dict) else str(e))
+        msg = ": ".join(words) if words else text.strip()
+        print(" ".join(msg.split())[:400] or "(no message)")
+    elif cmd == "event":
+        # the pull request number and head commit of a pull_request event
+        pr = load(args[0], dict).get("pull_request") or {}
+        print(pr.get("number", ""), (pr.get("head") or {}).get("sha", ""))
+    elif cmd == "id":
+        # the id of the object in an answer
+        print(number(load(args[0], dict).get("id"), "the id in the answer"))
+    elif cmd == "find":
+        # PAGE AUTHOR_KEY AUTHOR MARKER: the id of the first item of a page
+        # of comments or notes that carries MARKER and was written by
+        # AUTHOR, or -, and how many items the page holds
+        items = load(args[0], list)
+        key, author, mark = args[1], args[2], args[3]
+        found = "-"
+        for k, it in enumerate(items):
+            if not isinstance(it, dict):
+                raise Bad("item %d of the answer is not a JSON object: %s" % (k, excerpt(json.dumps(it))))
+            who = it.get("user") or it.get("author")
+            who = who.get(key) if isinstance(who, dict) else None
+            text = it.get("body")
+            if it.get("system") or str(who) != author or not isinstance(text, str):
+                continue
+            if mark in text:
+                found = number(it.get("id"), "the id of the comment with the marker")
                 break
-            kept.append(line)
-            used += n
-        fences = sum(1 for l in kept if l.lstrip().startswith("```"))
-        text = "\n".join(kept) + "\n"
-        if fences % 2:
-            text += "```\n"  # the cut fell inside a code block: close it
-        text += "\n" + cutnote.replace("SHOWN", str(used)).replace("TOTAL", str(total)) + "\n"
-    json.dump({"body": head + text + tail}, open(out, "w"))
-elif cmd == "object":
-    # OUT KEY=VALUE...: a JSON object of strings, the empty ones left out
-    d = {}
-    for a in args[1:]:
-        k, _, v = a.partition("=")
-        if v:
-            d[k] = v
-    json.dump(d, open(args[0], "w"))
+        print(found, len(items))
+    elif cmd == "body":
+        # SUMMARY LIMIT MARKER FOOTER CUTNOTE OUT: the comment, at most LIMIT
+        # long, as {"body": ...}
+        path, limit, mark, footer, cutnote, out = args
+        json.dump({"body": body(path, int(limit), mark, footer, cutnote)}, open(out, "w"))
+    elif cmd == "object":
+        # OUT KEY=VALUE...: a JSON object of strings, the empty ones left out
+        d = {}
+        for a in args[1:]:
+            k, _, v = a.partition("=")
+            if v:
+                d[k] = v
+        json.dump(d, open(args[0], "w"))
+
+
+# A failure is one line on stdout and exit 1, never a traceback: the caller
+# says it with the request that got the answer.
+try:
+    run(sys.argv[1], sys.argv[2:])
+except Bad as e:
+    print(e)
+    sys.exit(1)
+except Exception as e:
+    print(excerpt("%s: %s" % (type(e).__name__, e)))
+    sys.exit(1)
 '
 py() {
 	python3 -c "$pyprog" "$@"
@@ -183,7 +266,8 @@ github)
 	need GITHUB_REPOSITORY 'set it to OWNER/REPO (GitHub Actions sets it)'
 	pr=${RINGBENCH_PR_NUMBER:-} sha=${RINGBENCH_HEAD_SHA:-}
 	if { [ -z "$pr" ] || [ -z "$sha" ]; } && [ -f "${GITHUB_EVENT_PATH:-}" ]; then
-		read -r event_pr event_sha < <(py event "$GITHUB_EVENT_PATH") || true
+		event=$(py event "$GITHUB_EVENT_PATH") || event=
+		read -r event_pr event_sha <<<"$event" || true
 		pr=${pr:-${event_pr:-}} sha=${sha:-${event_sha:-}}
 	fi
 	[ -n "$pr" ] || die 'RINGBENCH_PR_NUMBER is not set: set it to ${{ github.event.pull_request.number }}, or run on a pull_request event'
@@ -213,8 +297,12 @@ gitlab)
 	;;
 *) die "RINGBENCH_POST_PLATFORM=$platform: say github or gitlab" ;;
 esac
+# Both go into URLs: nothing in them may name another resource.
 case $pr in
 *[!0-9]*) die "the pull or merge request number is '$pr': a number is needed" ;;
+esac
+case $sha in
+*[!0-9a-fA-F]*) die "the commit is '$sha': a commit id in hex is needed" ;;
 esac
 
 # The token reaches curl in a file, not on its command line, where every
@@ -254,14 +342,31 @@ api() {
 	answered "$1" "$2"
 }
 
+# read_answer VAR METHOD URL COMMAND ARGS...: sets VAR to what `py COMMAND
+# ARGS` reads from the answer to METHOD URL.  An answer in 2xx may still be
+# no use (a proxy's HTML page, an object for a list, an id that is no
+# number): then says the request, its code and what the answer holds, and
+# returns 1.
+read_answer() {
+	local var=$1 method=$2 url=$3 out
+	shift 3
+	if ! out=$(py "$@"); then
+		echo "$me: $method $url: HTTP $code, but $out" >&2
+		return 1
+	fi
+	printf -v "$var" '%s' "$out"
+}
+
 # find_ours: sets ours to the id of our comment or note with the marker, or
 # to nothing; every page is read, 100 items a page.
 find_ours() {
-	local page=1 found n
+	local page=1 url got found n
 	ours=
 	while [ $page -le 1000 ]; do
-		api GET "$list_url?per_page=100&page=$page" || return 1
-		read -r found n < <(py find "$tmp/answer" "$author_key" "$author" "$marker") || return 1
+		url="$list_url?per_page=100&page=$page"
+		api GET "$url" || return 1
+		read_answer got GET "$url" find "$tmp/answer" "$author_key" "$author" "$marker" || return 1
+		read -r found n <<<"$got"
 		if [ "$found" != - ]; then
 			ours=$found
 			return 0
@@ -272,12 +377,15 @@ find_ours() {
 }
 
 post_comment() {
-	local footer cutnote
+	local footer cutnote id out
 	footer="ringbench ab on commit \`$sha\`: **$words**."
 	[ -z "$run_url" ] || footer+=" [The run]($run_url)."
 	cutnote="*The summary is cut here (SHOWN of TOTAL characters): the whole of it is \`$(basename "$summary")\` in the run's artifacts"
 	if [ -n "$run_url" ]; then cutnote+=" ($run_url).*"; else cutnote+=".*"; fi
-	py body "$summary" "$limit" "$marker" "$footer" "$cutnote" "$tmp/body.json" || return 1
+	if ! out=$(py body "$summary" "$limit" "$marker" "$footer" "$cutnote" "$tmp/body.json"); then
+		echo "$me: the $thing cannot be written: $out" >&2
+		return 1
+	fi
 	find_ours || return 1
 	if [ -n "$ours" ]; then
 		if [ "$platform" = github ]; then
@@ -288,7 +396,9 @@ post_comment() {
 		echo "$me: the verdict $thing $ours on $where is updated"
 	else
 		api POST "$list_url" "$tmp/body.json" || return 1
-		echo "$me: the verdict $thing $(py field "$tmp/answer" id) on $where is created"
+		# Posted whatever the answer holds: its id is only said.
+		id=$(py id "$tmp/answer") || id=
+		echo "$me: the verdict $thing ${id:+$id }on $where is created"
 	fi
 }
 
@@ -324,7 +434,8 @@ else
 	# Our notes are those of the token's user (a project access token is a
 	# bot user of its own).
 	api GET "$api_url/user" || exit 2
-	author_key=id author=$(py field "$tmp/answer" id)
+	author_key=id
+	read_answer author GET "$api_url/user" id "$tmp/answer" || exit 2
 fi
 
 # Both are tried: a status still helps when the comment cannot be written.

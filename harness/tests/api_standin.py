@@ -30,6 +30,13 @@ platform's limit 422 (GitHub) or 400 (GitLab).  Options:
                   quotes our comment copies it): found, it must be left
                   alone, and with N over 100 ours lands on a later page
   --marker TEXT   the marker that foreign comment carries
+  --answer MODE   answers 200 with what the script cannot use:
+                    user-html    GitLab's /user is an HTML page (a proxy's)
+                    user-noid    GitLab's /user has no id
+                    list-object  a list of comments or notes is an object
+                    bad-id       every issue and merge request also holds
+                                 one of ours, with the marker, whose id is
+                                 "../../../../user"
   --lifetime S    exit after S seconds (default 120), or when the process
                   that started it is gone, so that no test leaves it behind
 """
@@ -68,6 +75,9 @@ class State:
                 if k == self.opts.others // 2:
                     body = "> quoting the bot\n> " + self.opts.marker + "\nI disagree."
                 t.append(self.item(platform, body, foreign=True))
+            if self.opts.answer == "bad-id":
+                t.append(dict(self.item(platform, self.opts.marker + "\nan old verdict"),
+                              id="../../../../user"))
             self.threads[(platform, key)] = t
         return t
 
@@ -122,9 +132,10 @@ class Handler(BaseHTTPRequestHandler):
         }
         with open(st.opts.log, "a") as f:
             f.write(json.dumps(record) + "\n")
-        data = json.dumps(answer).encode()
+        raw = isinstance(answer, bytes)
+        data = answer if raw else json.dumps(answer).encode()
         self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", "text/html" if raw else "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for k, v in extra.items():
             self.send_header(k, v)
@@ -160,6 +171,8 @@ class Handler(BaseHTTPRequestHandler):
         if m:
             thread = st.thread("github", m.group(0))
             if method == "GET":
+                if st.opts.answer == "list-object":
+                    return 200, {"message": "OK"}, {}
                 base = "http://%s:%d%s" % (*self.server.server_address, path)
                 return self.page(thread, query, 30, lambda p, n: {
                     "Link": '<%s?per_page=%d&page=%d>; rel="next"' % (base, n, p)})
@@ -208,11 +221,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def gitlab(self, st, method, path, query, body):
         if path == "/api/v4/user" and method == "GET":
+            if st.opts.answer == "user-html":
+                return 200, b"<html><body>maintenance</body></html>", {}
+            if st.opts.answer == "user-noid":
+                return 200, {"username": GITLAB_BOT["username"], "bot": True}, {}
             return 200, dict(GITLAB_BOT, bot=True), {}
         m = re.fullmatch(r"/api/v4/projects/(\d+)/merge_requests/(\d+)/notes(?:/(\d+))?", path)
         if m:
             thread = st.thread("gitlab", "%s!%s" % m.group(1, 2))
             if method == "GET" and not m.group(3):
+                if st.opts.answer == "list-object":
+                    return 200, {"message": "200 OK"}, {}
                 return self.page(thread, query, 20, lambda p, n: {"X-Next-Page": str(p)})
             if method in ("POST", "PUT"):
                 if not isinstance(body, dict) or not isinstance(body.get("body"), str):
@@ -253,6 +272,7 @@ def main():
     ap.add_argument("--fail", type=int, default=0)
     ap.add_argument("--others", type=int, default=0)
     ap.add_argument("--marker", default="<!-- ringbench-verdict -->")
+    ap.add_argument("--answer", choices=("user-html", "user-noid", "list-object", "bad-id"))
     ap.add_argument("--lifetime", type=float, default=120)
     opts = ap.parse_args()
     server = HTTPServer(("127.0.0.1", 0), Handler)

@@ -18,10 +18,17 @@
 #     variable and what to set, and no request sent; RINGBENCH_POST=0:
 #     nothing sent, exit 0;
 #   - the API answering 403: exit 2, the code and the API's message said;
+#   - the API answering 200 with what the script cannot use (GitLab's
+#     /user an HTML page or without an id, a list of comments that is an
+#     object, our comment with the id "../../../../user"): exit 2, one
+#     line with the request, the code and what the answer holds, no
+#     traceback, and no comment written (the id never goes into a URL);
 #   - a summary over GitHub's 65536 characters: cut, with a note saying so
-#     and where the whole of it is, an open code block closed, the body
-#     within the limit (the stand-in refuses one over it, as GitHub does);
-#     no summary at all: the comment says so.
+#     and where the whole of it is, an open code block closed, an open
+#     <details> block closed with the note and the verdict after it, the
+#     body within the limit (the stand-in refuses one over it, as GitHub
+#     does); a summary that leaves a <details> open is closed before the
+#     verdict; no summary at all: the comment says so.
 # Each run of the script gets only the environment given here (env -i), so
 # a real CI's variables never reach it and nothing talks to a real API.
 # Skipped (exit 77) without python3 or curl.  The stand-ins are killed on
@@ -306,6 +313,35 @@ assert 'The summary is cut here' in body and "the run's artifacts (" + run in bo
 assert sum(1 for l in body.split('\n') if l.startswith('```')) % 2 == 0, 'a code block is left open'
 assert body.rstrip('\n').split('\n')[-1].startswith('ringbench ab on commit `' + sha), 'the last line names no commit'
 PY
+# The summary folds every figure in <details>: cut inside it, the block is
+# closed, and the note and the verdict come after it, never folded away.
+"$py" - "$tmp/folded.md" <<'PY'
+import sys
+with open(sys.argv[1], 'w') as f:
+    f.write('### ringbench ab: pass\n\n<details><summary>every figure</summary>\n\n')
+    f.write('| case | figure | A | B |\n|---|---|---:|---:|\n')
+    for k in range(1500):
+        f.write('| <code>stream/wait:spin/size:%d</code> | msgs/s | 30.1M | 30.2M |\n' % k)
+    f.write('\n</details>\n\nthe-last-line\n')
+PY
+printf '### ringbench ab: pass\n\n<details><summary>every figure</summary>\n\n| a |\n|---|\n| 1 |\n' >"$tmp/unclosed.md"
+from=$(requests "$log")
+post gh-folded "${gh[@]}" RINGBENCH_PR_NUMBER=10 RINGBENCH_HEAD_SHA=$sha1 -- "$tmp/folded.md" 0
+expect gh-folded 0
+post gh-unclosed "${gh[@]}" RINGBENCH_PR_NUMBER=11 RINGBENCH_HEAD_SHA=$sha1 -- "$tmp/unclosed.md" 0
+expect gh-unclosed 0
+check "$log" "$from" "GitHub, a summary cut inside <details>" "$sha1" <<'PY'
+for pr, cut in ((10, True), (11, False)):
+    body = one('POST', '/repos/octo/ringbench/issues/%d/comments' % pr)['body']['body']
+    assert len(body.encode('utf-16-le')) // 2 <= 65536, 'the body is %d long' % len(body)
+    assert ('The summary is cut here' in body) == cut and 'the-last-line' not in body, 'cut or not: ' + body[-300:]
+    assert body.count('<details>') == 1 and body.count('</details>') == 1, \
+        '%d <details>, %d </details>' % (body.count('<details>'), body.count('</details>'))
+    after = body[body.index('</details>'):]
+    assert '\n\n</details>' in body, 'no blank line ends the table before </details>'
+    assert 'ringbench ab on commit `%s`: **pass**' % args[0] in after, 'the verdict is inside <details>: ' + body[-300:]
+    assert not cut or 'The summary is cut here' in after, 'the cut note is inside <details>'
+PY
 from=$(requests "$log")
 post gh-nosummary "${gh[@]}" RINGBENCH_PR_NUMBER=9 RINGBENCH_HEAD_SHA=$sha1 -- "$tmp/missing.md" 2
 expect gh-nosummary 0
@@ -326,5 +362,43 @@ post gl-403 GITLAB_CI=true RINGBENCH_GITLAB_TOKEN=test-token "CI_API_V4_URL=http
 	CI_PROJECT_ID=12 CI_MERGE_REQUEST_IID=3 CI_COMMIT_SHA=$sha1 -- "$tmp/summary1.md" 1
 expect gl-403 2
 grep -q 'HTTP 403: 403 Forbidden' "$tmp/gl-403.err" || fail "GitLab's 403 is not said with its message"
+
+# --- the API answers 200 with what the script cannot use: exit 2, one line
+# with the request, the code and what the answer holds; nothing written
+# where the comments could not be read, no id from an answer in a URL.
+# useless NAME MODE PLATFORM WHAT: a run against a stand-in in MODE; WHAT
+# is a regex for its line.
+useless() {
+	local name=$1 mode=$2 platform=$3 what=$4
+	standin "$name" --answer "$mode"
+	if [ "$platform" = github ]; then
+		post "$name" GITHUB_ACTIONS=true GITHUB_TOKEN=test-token GITHUB_REPOSITORY=octo/ringbench \
+			"GITHUB_API_URL=http://127.0.0.1:$port" RINGBENCH_PR_NUMBER=7 RINGBENCH_HEAD_SHA=$sha1 -- "$tmp/summary1.md" 1
+	else
+		post "$name" GITLAB_CI=true RINGBENCH_GITLAB_TOKEN=test-token "CI_API_V4_URL=http://127.0.0.1:$port/api/v4" \
+			CI_PROJECT_ID=12 CI_MERGE_REQUEST_IID=3 CI_COMMIT_SHA=$sha1 -- "$tmp/summary1.md" 1
+	fi
+	expect "$name" 2
+	if [ "$(wc -l <"$tmp/$name.err")" != 1 ] || ! grep -q "^ci/post-verdict.sh: GET http://127.0.0.1:$port/$what" "$tmp/$name.err"; then
+		fail "$name: not one line with the request, the code and what the answer holds"
+	fi
+	check "$tmp/$name.log" 0 "$name: the requests" <<'PY'
+writes = [(r['method'], r['path']) for r in reqs if r['method'] != 'GET' and '/statuses/' not in r['path']]
+assert not writes, 'a comment was written: %s' % writes
+stray = [r['path'] for r in reqs if r['path'].endswith('/user') and r['path'] != '/api/v4/user']
+assert not stray, 'an id from the answer went into a URL: %s' % stray
+PY
+}
+useless gl-user-html user-html gitlab 'api/v4/user: HTTP 200, but the answer is not JSON: <html><body>maintenance'
+[ "$(requests "$tmp/gl-user-html.log")" = 1 ] || fail "gl-user-html: requests after /user failed"
+useless gl-user-noid user-noid gitlab 'api/v4/user: HTTP 200, but the id in the answer is null, not a number'
+useless gh-list-object list-object github 'repos/octo/ringbench/issues/7/comments?per_page=100&page=1: HTTP 200, but the answer is not a JSON list: {"message": "OK"}'
+useless gl-list-object list-object gitlab 'api/v4/projects/12/merge_requests/3/notes?per_page=100&page=1: HTTP 200, but the answer is not a JSON list'
+useless gh-bad-id bad-id github 'repos/octo/ringbench/issues/7/comments?per_page=100&page=1: HTTP 200, but the id of the comment with the marker is "\.\./\.\./\.\./\.\./user", not a number'
+useless gl-bad-id bad-id gitlab 'api/v4/projects/12/merge_requests/3/notes?per_page=100&page=1: HTTP 200, but the id of the comment'
+# A comment the script cannot read still leaves the status to be set.
+check "$tmp/gh-list-object.log" 0 "gh-list-object: the status" "$sha1" <<'PY'
+assert one('POST', '/repos/octo/ringbench/statuses/' + args[0])['body']['state'] == 'failure'
+PY
 
 echo "$me: ok"

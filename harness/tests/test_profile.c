@@ -1,12 +1,14 @@
 /* test_profile.c: callgrind's output read back and two builds compared,
  * on small hand-written files with known answers (data/callgrind.*):
  * name compression, relative positions, inlined files, calls left out of
- * a function's own count; lines matched by their text where one was
- * added above them, the occurrence of a repeated line kept apart, the
- * source function of an inlined line named, small changes left out. */
+ * a function's own count, numbers beyond 64 bits refused; lines matched
+ * by their text where one was added above them, the occurrence of a
+ * repeated line kept apart, the source function of an inlined line named,
+ * small changes left out. */
 #include "judge/profile.h"
 #include "check.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,40 @@ static int parse_text(const char *text, struct profile_data *d, char *err, size_
 	int rc = profile_parse(f, "text", d, err, n);
 	fclose(f);
 	return rc;
+}
+
+/* Numbers beyond 64 bits: positions that leave the range, counts that
+ * wrap (and could be made to match totals:), negative counts. */
+static void test_parse_range(void)
+{
+	struct profile_data d;
+	char err[600];
+	CHECK(profile_load(DATA_DIR "/callgrind.ovf.out", &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "line 5: a position outside the range"));
+	CHECK(profile_load(DATA_DIR "/callgrind.wrap.out", &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "line 5: the costs add up to more than 18446744073709551615"));
+	CHECK(parse_text("events: Ir\nfn=f\n-9223372036854775807 1\n-2 1\n", &d, err,
+			 sizeof(err)) == -1);
+	CHECK(strstr(err, "line 4: a position outside"));
+	CHECK(parse_text("events: Ir\nfn=f\n9223372036854775808 1\n", &d, err, sizeof(err)) == -1);
+	CHECK(parse_text("events: Ir\nfn=f\n1 18446744073709551616\n", &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "line 3: a count above"));
+	CHECK(parse_text("events: Ir\nfn=f\n1 -1\n", &d, err, sizeof(err)) == -1);
+	CHECK(parse_text("events: Ir\nfn=f\n1 5\ntotals: -1\n", &d, err, sizeof(err)) == -1);
+	/* The largest sum is kept, and relative positions up to the range's
+	 * ends are read, in hex too. */
+	CHECK(parse_text("events: Ir\nfn=f\n1 18446744073709551614\n"
+			 "+9223372036854775806 1\n-0x7fffffffffffffff 0\n-1 2\n"
+			 "totals: 18446744073709551615\n",
+			 &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "line 6: the costs add up to more than"));
+	CHECK(parse_text("events: Ir\nfn=f\n1 18446744073709551614\n"
+			 "+9223372036854775806 1\n-0x7fffffffffffffff 0\n"
+			 "-9223372036854775807 0\n-1 0\ntotals: 18446744073709551615\n",
+			 &d, err, sizeof(err)) == 0);
+	CHECK(d.total == ULLONG_MAX);
+	CHECK_EQ(cost_at(&d, "f", "???", 9223372036854775807LL), 1);
+	profile_data_free(&d);
 }
 
 static void test_parse(void)
@@ -72,6 +108,7 @@ static void test_parse(void)
 			 &d, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "add up to 5"));
 	CHECK(profile_load(DATA_DIR "/no-such-file", &d, err, sizeof(err)) == -1);
+	test_parse_range();
 }
 
 static void test_enclosing(void)

@@ -25,6 +25,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,7 @@ struct parse {
 	bool events;	   /* an events: line was read */
 	bool has_totals;
 	unsigned long long totals;
+	const char *why; /* why the last line read is refused, where its format does not say */
 };
 
 static const char *intern(struct profile_data *d, const char *s)
@@ -173,6 +175,46 @@ static int add_cost(struct profile_data *d, const char *fn, const char *file, lo
 	return 0;
 }
 
+/* A number as callgrind writes it: decimal, or hex after "0x".  0, or
+ * -EINVAL when s holds none, -ERANGE when it does not fit in 64 bits. */
+static int read_number(const char *s, char **end, unsigned long long *v)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	/* strtoull would take a sign or spaces, and wrap "-1" to the largest
+	 * count: only digits are a number here. */
+	if (!(hex ? isxdigit((unsigned char)s[2]) : isdigit((unsigned char)s[0])))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, end, hex ? 16 : 10);
+	return errno == ERANGE ? -ERANGE : 0;
+}
+
+/* A position: absolute, "+N" or "-N" from last, "*" the same as last.
+ * 0, or -1 for no position or one outside a long long (p->why says so). */
+static int read_position(struct parse *p, char *s, char **end, long long last, long long *pos)
+{
+	if (*s == '*') {
+		*pos = last;
+		*end = s + 1;
+		return 0;
+	}
+	char sign = *s == '+' || *s == '-' ? *s : 0;
+	unsigned long long u;
+	int rc = read_number(s + (sign != 0), end, &u);
+	if (rc == -EINVAL)
+		return -1;
+	/* Checked before the sum, which would overflow: callgrind's
+	 * positions are addresses and lines, far inside the range, so a file
+	 * whose positions leave it is no callgrind output. */
+	if (rc == -ERANGE || u > LLONG_MAX || (sign == '+' && last > LLONG_MAX - (long long)u) ||
+	    (sign == '-' && last < LLONG_MIN + (long long)u)) {
+		p->why = "a position outside the range of 64-bit numbers";
+		return -1;
+	}
+	*pos = sign == '+' ? last + (long long)u : sign == '-' ? last - (long long)u : (long long)u;
+	return 0;
+}
+
 /* A cost line: the positions (absolute, "+N" or "-N" from the last cost
  * line's, "*" the same), then the events' counts, missing ones 0.  A
  * call's cost (the line after calls=) is inclusive of the callee, and
@@ -184,18 +226,8 @@ static int cost_line(struct parse *p, char *s)
 	for (int k = 0; k < p->npos; k++) {
 		while (*s == ' ' || *s == '\t')
 			s++;
-		char *end = s;
-		if (*s == '*') {
-			pos[k] = p->last[k];
-			end = s + 1;
-		} else if (*s == '+' || *s == '-') {
-			pos[k] = p->last[k] + strtoll(s, &end, 10);
-		} else if (isdigit((unsigned char)*s)) {
-			pos[k] = strtoll(s, &end, s[0] == '0' && s[1] == 'x' ? 16 : 10);
-		}
-		if (end == s)
+		if (read_position(p, s, &s, p->last[k], &pos[k]))
 			return -1;
-		s = end;
 	}
 	unsigned long long ir = 0;
 	for (int k = 0; k <= p->ir_col; k++) {
@@ -203,13 +235,14 @@ static int cost_line(struct parse *p, char *s)
 			s++;
 		if (!*s)
 			break;
-		char *end;
-		unsigned long long v = strtoull(s, &end, 10);
-		if (end == s)
+		unsigned long long v;
+		int rc = read_number(s, &s, &v);
+		if (rc == -ERANGE)
+			p->why = "a count above 18446744073709551615";
+		if (rc)
 			return -1;
 		if (k == p->ir_col)
 			ir = v;
-		s = end;
 	}
 	if (p->skip) {
 		p->skip = false;
@@ -218,6 +251,11 @@ static int cost_line(struct parse *p, char *s)
 	memcpy(p->last, pos, sizeof(pos));
 	if (!p->fn)
 		return -1;
+	/* A sum that wraps could be made to match the totals: line. */
+	if (ir > ULLONG_MAX - p->d->total) {
+		p->why = "the costs add up to more than 18446744073709551615";
+		return -1;
+	}
 	long line = p->line_col >= 0 ? (long)pos[p->line_col] : 0;
 	return ir ? add_cost(p->d, p->fn, p->file, line, ir) : 0;
 }
@@ -249,7 +287,12 @@ static int header_line(struct parse *p, const char *key, char *v)
 		for (w = strtok_r(v, " \t", &save); w && k < p->ir_col;
 		     w = strtok_r(NULL, " \t", &save))
 			k++;
-		p->totals = w ? strtoull(w, NULL, 10) : 0;
+		char *end = NULL;
+		p->totals = 0;
+		if (w && (read_number(w, &end, &p->totals) || *end)) {
+			p->why = "a totals: line without a count of at most 18446744073709551615";
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -342,7 +385,9 @@ int profile_parse(FILE *f, const char *name, struct profile_data *d, char *err, 
 	free(line);
 	free(p.files.by_id);
 	free(p.fns.by_id);
-	if (rc) {
+	if (rc && p.why) {
+		snprintf(err, n, "%s: line %ld: %s", name, no, p.why);
+	} else if (rc) {
 		snprintf(err, n, "%s: line %ld is not callgrind's format%s", name, no,
 			 p.events ? "" : " (no events: line before it)");
 	} else if (!p.events) {
