@@ -2,6 +2,7 @@
 #include "cli/builds.h"
 
 #include "measure/bench.h"
+#include "measure/proc.h"
 #include "measure/results.h"
 
 #include <errno.h>
@@ -37,60 +38,12 @@ const char *builds_root(void)
 
 int build_run(char *const argv[], const char *log)
 {
-	/* A child that reopens stdout would flush our unwritten output too. */
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (log) {
-			FILE *f = freopen(log, "a", stdout);
-			if (!f || !freopen(log, "a", stderr))
-				_exit(127);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return proc_run(argv, log);
 }
 
 int build_capture(char *const argv[], char *out, size_t n)
 {
-	int fd[2];
-	if (pipe(fd))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		int null = open("/dev/null", 1);
-		if (null >= 0)
-			dup2(null, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	ssize_t k = read(fd[0], out, n - 1);
-	close(fd[0]);
-	out[k > 0 ? k : 0] = 0;
-	char *nl = strchr(out, '\n');
-	if (nl)
-		*nl = 0;
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return proc_capture_line(argv, out, n);
 }
 
 bool build_is_binary(const char *arg)

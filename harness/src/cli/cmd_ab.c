@@ -7,6 +7,7 @@
 #include "cli/judging.h"
 #include "judge/profile.h"
 #include "measure/instr.h"
+#include "measure/proc.h"
 #include "measure/results.h"
 #include "sys.h"
 
@@ -126,7 +127,7 @@ static int ab_instructions(const struct jcli *j, struct build b[2], int64_t t0)
 				strerror(errno));
 	}
 	char *rm[] = {"rm", "-rf", calls, NULL};
-	build_run(rm, NULL);
+	proc_run(rm, NULL);
 	for (int k = 0; k < 2; k++) {
 		sample_free(&s[k]);
 		json_decref(doc[k]);
@@ -167,7 +168,7 @@ static int ab_sides(int argc, char **argv, int first, struct build b[2], char *s
 		return usage_error("ab: name the BASE revision (for example: ringbench ab main)");
 	char top[512];
 	char *gtop[] = {"git", "rev-parse", "--show-toplevel", NULL};
-	if (build_capture(gtop, top, sizeof(top)) != 0 || !top[0])
+	if (proc_capture_line(gtop, top, sizeof(top)) != 0 || !top[0])
 		snprintf(top, sizeof(top), "%s", RINGBENCH_SOURCE_DIR);
 	builds_init(top, "ringbench ab");
 

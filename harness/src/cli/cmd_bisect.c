@@ -10,6 +10,7 @@
 #include "cli/judging.h"
 #include "judge/bisect.h"
 #include "measure/instr.h"
+#include "measure/proc.h"
 #include "measure/results.h"
 #include "sys.h"
 
@@ -94,38 +95,6 @@ struct bisector {
 	int64_t t0;
 };
 
-/* A command's whole output, up to n - 1 bytes, into out: its exit code. */
-static int capture_all(char *const argv[], char *out, size_t n)
-{
-	int fd[2];
-	if (pipe(fd))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	size_t got = 0;
-	ssize_t k;
-	while (got + 1 < n && ((k = read(fd[0], out + got, n - 1 - got)) > 0 || errno == EINTR))
-		got += k > 0 ? (size_t)k : 0;
-	out[got] = 0;
-	close(fd[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static int parse_args(int argc, char **argv, struct bisector *bs)
 {
 	static const struct option opts[] = {{"case", required_argument, 0, 'c'},
@@ -154,25 +123,19 @@ static int parse_args(int argc, char **argv, struct bisector *bs)
 				return usage_error("bisect: --cpus: %s", err);
 			bs->j.cpus_given = true;
 			break;
-		case 't': {
-			char *end;
-			double v = strtod(optarg, &end);
-			if (end == optarg || (*end && strcmp(end, "%") != 0) ||
-			    !(v > 0 && v <= 1000))
+		case 't':
+			if (judging_fraction(optarg, &bs->j.opts.threshold))
 				return usage_error(
-				    "bisect: --threshold '%s': a percentage such as 5%%", optarg);
-			bs->j.opts.threshold = v / 100;
+				    "bisect: --threshold '%s': a percentage such as 5%% "
+				    "(at most 1000%%)",
+				    optarg);
 			break;
-		}
-		case 'a': {
-			char *end;
-			bs->j.opts.alpha = strtod(optarg, &end);
-			if (*end || !(bs->j.opts.alpha > 0 && bs->j.opts.alpha < 0.5))
+		case 'a':
+			if (judging_alpha(optarg, &bs->j.opts.alpha))
 				return usage_error(
 				    "bisect: --alpha '%s': a probability between 0 and 0.5",
 				    optarg);
 			break;
-		}
 		case 'l': bs->log_path = optarg; break;
 		case 'h': bs->j.help = true; return 0;
 		default: return usage_error("bisect: unknown option '%s'", argv[optind - 1]);
@@ -224,9 +187,8 @@ static int describe_commit(const char *rev, struct commit *c)
 			"--end-of-options",
 			spec,
 			NULL};
-	if (capture_all(argv, out, sizeof(out)) != 0 || strlen(out) < 41)
+	if (proc_capture_line(argv, out, sizeof(out)) != 0 || strlen(out) < 41)
 		return -1;
-	out[strcspn(out, "\n")] = 0;
 	snprintf(c->hash, sizeof(c->hash), "%.40s", out);
 	snprintf(c->subject, sizeof(c->subject), "%.190s", out + 41);
 	return 0;
@@ -246,7 +208,7 @@ static int list_commits(struct bisector *bs)
 	char *anc[] = {
 	    "git",    "-C", (char *)builds_root(), "merge-base", "--is-ancestor", bs->good.hash,
 	    bad.hash, NULL};
-	if (build_run(anc, "/dev/null") != 0)
+	if (proc_run(anc, "/dev/null") != 0)
 		return usage_error("bisect: GOOD %s is not an ancestor of BAD %s", bs->good_arg,
 				   bs->bad_arg);
 	char range[200];
@@ -260,20 +222,20 @@ static int list_commits(struct bisector *bs)
 		      "--ancestry-path",
 		      range,
 		      NULL};
-	size_t cap = 41 * (size_t)MAX_COMMITS + 1;
-	char *out = malloc(cap);
-	if (!out || capture_all(rl, out, cap) != 0) {
+	int st;
+	char *out = proc_capture(rl, NULL, &st);
+	if (!out || st != 0) {
 		free(out);
 		return usage_error("bisect: git rev-list %s failed", range);
-	}
-	if (strlen(out) + 1 >= cap) {
-		free(out);
-		return usage_error("bisect: more than %d commits from %s to %s", MAX_COMMITS,
-				   bs->good_arg, bs->bad_arg);
 	}
 	int n = 0;
 	for (char *p = out; *p; p += strcspn(p, "\n"), p += *p == '\n')
 		n += *p != '\n';
+	if (n > MAX_COMMITS) {
+		free(out);
+		return usage_error("bisect: more than %d commits from %s to %s", MAX_COMMITS,
+				   bs->good_arg, bs->bad_arg);
+	}
 	bs->c = calloc((size_t)n + 1, sizeof(*bs->c));
 	int k = 0;
 	for (char *p = strtok(out, "\n"); bs->c && p && k < n; p = strtok(NULL, "\n"))
@@ -623,7 +585,7 @@ int cmd_bisect(int argc, char **argv)
 	}
 	char top[512];
 	char *gtop[] = {"git", "rev-parse", "--show-toplevel", NULL};
-	if (build_capture(gtop, top, sizeof(top)) != 0 || !top[0])
+	if (proc_capture_line(gtop, top, sizeof(top)) != 0 || !top[0])
 		snprintf(top, sizeof(top), "%s", RINGBENCH_SOURCE_DIR);
 	builds_init(top, "ringbench bisect");
 	bs.t0 = sys_now_ns();

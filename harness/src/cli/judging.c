@@ -35,8 +35,7 @@ const char *const judging_exit_text =
     "run per side), 3 a visibility or integrity failure recorded in the current\n"
     "results\n";
 
-/* "5%", "5" (percent) or "0.05". */
-static int parse_fraction(const char *s, double *out)
+int judging_fraction(const char *s, double *out)
 {
 	char *end;
 	errno = 0;
@@ -52,6 +51,17 @@ static int parse_fraction(const char *s, double *out)
 	/* Up to 1000%: the threshold is on the log of the ratio (a fall to
 	 * 1/(1+t), a rise to 1+t), so 300% is a quarter or four times. */
 	if (!(v > 0 && v <= 10))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int judging_alpha(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0 && v < 0.5))
 		return -1;
 	*out = v;
 	return 0;
@@ -97,16 +107,13 @@ int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running
 			    "check and ab only",
 			    argv[0]);
 		switch (c) {
-		case 'a': {
-			char *end;
-			j->opts.alpha = strtod(optarg, &end);
-			if (*end || !(j->opts.alpha > 0 && j->opts.alpha < 0.5))
+		case 'a':
+			if (judging_alpha(optarg, &j->opts.alpha))
 				return usage_error("--alpha '%s': a probability between 0 and 0.5",
 						   optarg);
 			break;
-		}
 		case 't':
-			if (parse_fraction(optarg, &j->opts.threshold))
+			if (judging_fraction(optarg, &j->opts.threshold))
 				return usage_error("--threshold '%s': a percentage such as 5%% (at "
 						   "most 1000%%)",
 						   optarg);

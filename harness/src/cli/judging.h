@@ -50,6 +50,11 @@ struct jcli {
 	char acks_file[1200], last_verdict[1200];
 };
 
+/* A threshold: "5%", "5" (percent) or "0.05", at most 1000%; and a
+ * significance, between 0 and 0.5.  0, or -1 when it is not one. */
+int judging_fraction(const char *s, double *out);
+int judging_alpha(const char *s, double *out);
+
 /* Options shared by compare, check and ab (argv[0] the command's name;
  * running: check or ab, which run cases); positional arguments are left in
  * argv[*first..argc).  0, or exit code 2 with the message printed. */

@@ -21,6 +21,7 @@
 
 #include "judge/writeup.h"
 #include "measure/instr.h"
+#include "measure/proc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,59 +45,13 @@
  * in *len), stderr to /dev/null.  NULL when it cannot run or exits non-zero. */
 static char *capture_all(char *const argv[], size_t *len)
 {
-	int fd[2];
-	if (pipe(fd))
-		return NULL;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fd[0]);
-		close(fd[1]);
+	int status;
+	char *out = proc_capture(argv, len, &status);
+	if (status != 0) {
+		free(out);
 		return NULL;
 	}
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		dup2(fd[1], 1);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 2);
-		}
-		close(fd[0]);
-		close(fd[1]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	size_t n = 0, cap = 4096;
-	char *buf = malloc(cap);
-	for (ssize_t k = 1; buf && k > 0;) {
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		k = read(fd[0], buf + n, cap - n - 1);
-		if (k > 0)
-			n += (size_t)k;
-		else if (k < 0 && errno == EINTR)
-			k = 1;
-	}
-	close(fd[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!buf || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = 0;
-	*len = n;
-	return buf;
+	return out;
 }
 
 /* ---- the callgrind file ---- */

@@ -9,6 +9,7 @@
 #include "measure/instr.h"
 
 #include "measure/bench.h"
+#include "measure/proc.h"
 #include "measure/results.h"
 
 #include <errno.h>
@@ -35,31 +36,6 @@ int instr_tool_beside(const char *ringbench_exe, char *out, size_t n)
 	else
 		*slash = 0;
 	return bench_gbench_tool(dir, "ring_gbench", out, n);
-}
-
-/* Run argv with stdout and stderr into log; its exit status, 127 if it
- * could not start. */
-static int run(char *const argv[], const char *log)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return 127;
-	if (pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (nul >= 0)
-			dup2(nul, 0);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
 /* The instructions (Ir) callgrind counted, from its output's "summary:" (or
@@ -102,7 +78,8 @@ static int count_case(json_t *doc, const char *ring_gbench, const struct instr_c
 			NULL};
 	fprintf(stderr, "ringbench: instructions: %s, %s B, %d operations under callgrind\n", c->op,
 		size, INSTR_ITERATIONS);
-	int rc = run(argv, log);
+	unlink(log);
+	int rc = proc_run(argv, log);
 	double ir = read_ir(out);
 	if (rc == 127) {
 		snprintf(err, n, "cannot run valgrind (install the valgrind package)");
@@ -185,7 +162,7 @@ json_t *instr_measure_some(const char *ring_gbench, const char *revision, const 
 	}
 	if (!keep) {
 		char *rm[] = {"rm", "-rf", tmp, NULL};
-		run(rm, "/dev/null");
+		proc_run(rm, "/dev/null");
 	}
 	return doc;
 }
