@@ -6,7 +6,9 @@
 # reason; fails again when the acknowledgement expires (a past date, a
 # revision the checked build contains) or the figure moves further than
 # the threshold beyond the change accepted; `ack --list`, `--remove`, the
-# report page; the usage errors.  Everything goes into a temporary folder.
+# report page; a run judged in pairs against its baseline build's side; a
+# results file whose machine id would lead a path out of its folder; the
+# usage errors.  Everything goes into a temporary folder.
 set -u
 RB=$1
 SRC=$2
@@ -65,6 +67,18 @@ json.dump(doc, open(path, "w"))
 EOF
 }
 
+# side FILE AB SEED: mark FILE as one side (A the baseline's build, B the
+# checked one) of an interleaved session with that shuffle seed.
+side() {
+	python3 - "$@" <<'EOF'
+import json, sys
+path, ab, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+doc = json.load(open(path))
+doc["context"].update(ab_build=ab, shuffle_seed=seed)
+json.dump(doc, open(path, "w"))
+EOF
+}
+
 S='stream/wait:spin/size:64'
 P='pingpong/wait:spin/size:64'
 M=test-machine
@@ -98,6 +112,14 @@ expect 2 "name a CASE and a FIGURE" -- "${A[@]}" "$S" --reason r
 expect 2 "no acknowledgement of $S msgs/s" -- "${A[@]}" --remove "$S" msgs/s
 expect 2 "--verdict $T/none.json: no verdict can be read" -- "${A[@]}" "$S" msgs/s --reason r --verdict "$T/none.json"
 expect 2 "--change 'x': a signed percentage" -- "${A[@]}" "$S" msgs/s --reason r --change x
+# A tag of digits and dashes is a revision, not a malformed date.
+expect 2 "--until '2024-01': neither a date YYYY-MM-DD nor a revision" -- \
+	"${A[@]}" "$S" msgs/s --reason r --until 2024-01
+# A verdict's change of -100% or less would accept a regression of any size.
+printf '{"current": {"git_revision": "abc1234"}, "rows": [{"case": "%s", "figure": "items_per_second", "verdict": "REGRESSION", "change": -1.2}]}' \
+	"$S" >"$T/all.json"
+expect 2 "gives $S msgs/s a change of -120.0% .*not one that can be accepted" -- \
+	"${A[@]}" "$S" msgs/s --reason r --verdict "$T/all.json"
 [ -e "$T/base.acks.json" ] && fail "a refused ack wrote the acknowledgements file"
 
 # Acknowledged: the change taken from the last verdict; check passes and
@@ -110,6 +132,9 @@ grep -q "ringbench check: pass" "$T/out" || fail "an acknowledged check is no pa
 grep -q "1 regression accepted" "$T/out" || fail "check does not say what it acknowledged"
 expect 0 "reason: bigger records" -- "$RB" ack --list --baseline "$B"
 grep -q "^$S" "$T/out" || fail "ack --list does not name the case"
+# One more, of a figure that is no regression in this run: the page shows
+# it unused, and not in red.
+expect 0 "acknowledged $P msgs/s" -- "${A[@]}" "$P" msgs/s --reason "spare" --change -10%
 expect 0 "report: " -- sh -c '"$0" report "$1" --baseline "$2" --no-history --out "$3"; [ $? -le 2 ]' \
 	"$RB" "$T/now.json" "$B" "$T/page"
 for f in "$T/page/index.html" "$T/page/report.md"; do
@@ -118,6 +143,9 @@ for f in "$T/page/index.html" "$T/page/report.md"; do
 	grep -q "acknowledged" "$f" || fail "$f does not call the row acknowledged"
 done
 grep -q 'class="verdict s0"' "$T/page/index.html" || fail "the page's verdict is no pass"
+grep -q "<tr class=\"same\"><td><code>$P</code>.*not a regression in this run" "$T/page/index.html" ||
+	fail "the page's row of an unused acknowledgement is not plain (or says otherwise)"
+expect 0 "removed the acknowledgement" -- "${A[@]}" --remove "$P" msgs/s
 
 # The figure moved again: 40% down against the 20% accepted fails.
 expect 1 "REGRESSION .*moved beyond the -[0-9.]+% acknowledged .*bigger records" -- judge "$T/worse.json"
@@ -149,6 +177,41 @@ expect 0 "accepted -25.0% \(given by hand\)" -- "${A[@]}" "$S" msgs/s --reason "
 expect 0 "removed the acknowledgement" -- "${A[@]}" --remove "$S" "msgs/s"
 expect 1 "^  msgs/s .* REGRESSION" -- judge "$T/now.json"
 expect 0 "no acknowledged regressions" -- "$RB" ack --list --baseline "$B"
+
+# In pairs: FILE judged against FILE.baseline-build.json, its other side
+# (check --out keeps both), at pairs' 3% floor; acknowledged the same way.
+gen "$T/pair.json" $M 0.8 1 "$REV"
+gen "$T/pair.json.baseline-build.json" $M 1.0 1 "$REV"
+side "$T/pair.json" B 42
+side "$T/pair.json.baseline-build.json" A 42
+expect 1 "^  msgs/s .* REGRESSION \(threshold 3.0%\)" -- judge "$T/pair.json"
+grep -q "^method: interleaved" "$T/out" || fail "check --results in pairs was not judged in pairs"
+expect 0 "acknowledged $S msgs/s: accepted -[0-9.]+%" -- "${A[@]}" "$S" msgs/s --reason "pairs"
+expect 0 "^  msgs/s .* acknowledged .*pairs" -- judge "$T/pair.json"
+grep -q "^method: interleaved" "$T/out" || fail "the acknowledged pairs were not judged in pairs"
+expect 0 "removed the acknowledgement" -- "${A[@]}" --remove "$S" msgs/s
+gen "$T/even.json" $M 1.0 1 "$REV"
+cp "$T/pair.json.baseline-build.json" "$T/even.json.baseline-build.json"
+side "$T/even.json" B 42
+expect 0 "ringbench check: pass" -- judge "$T/even.json"
+grep -q "^method: interleaved" "$T/out" || fail "an even pair was not judged in pairs"
+# A file beside that is not the other side (another session): said, and
+# the stored runs judge instead.
+side "$T/pair.json.baseline-build.json" A 7
+expect 1 "pair.json.baseline-build.json is not used: it is not the other side .*seed 7/42" -- \
+	judge "$T/pair.json"
+grep -q "^method: the run as the unit" "$T/out" || fail "no fallback to the stored runs"
+
+# A machine id that would lead a path out of its folder is refused where
+# results are read, by every command, and nothing is written by it.
+gen "$T/trav.json" "../evil/x" 0.8 1 "$REV"
+expect 2 "machine id '../evil/x' is no file name" -- "$RB" check --results "$T/trav.json" --force
+expect 2 "machine id '../evil/x' is no file name" -- "$RB" compare "$B" "$T/trav.json"
+gen "$T/dot.json" ".x" 0.8 1 "$REV"
+expect 2 "machine id '.x' is no file name" -- "$RB" compare "$T/dot.json" "$B"
+if [ -e "$T/evil" ] || [ -e "$RINGBENCH_RESULTS/evil" ]; then
+	fail "a machine id led a path out of its folder"
+fi
 
 # This machine's baseline, with no --baseline: the baselines' folder and
 # the runs' folder, by the machine's id.

@@ -140,7 +140,7 @@ def main():
         del ctx["cpu_model"]
         ctx["library_build_type"] = "release<script>alert(2)</script>"
         ctx["git_revision"] = "$(touch pwned-by-paste)[rev](https://evil)"
-        ctx["machine_id"] = "'m''x`touch pwned-by-title`[m](https://evil)"
+        ctx["machine_id"] = "'m''x`touch pwned-by-title`[m](https:evil)"
     json.dump({"context": ctx, "benchmarks": bench}, open(a.out, "w"), indent=1)
 
 

@@ -3,6 +3,7 @@
  * a figure that moves beyond the change accepted, and the file read back
  * and refused when bad.  No timing: every row here is made up. */
 #include "judge/acks.h"
+#include "judge/baselines.h"
 #include "synth.h"
 
 #include <math.h>
@@ -178,10 +179,102 @@ static void test_names_and_dates(void)
 	CHECK(acks_parse_fig("rate", &f) == -1);
 	CHECK(acks_date_valid("2028-02-29") && !acks_date_valid("2027-02-29"));
 	CHECK(!acks_date_valid("2026-13-01") && !acks_date_valid("2026-1-05"));
-	CHECK(acks_until_is_date("2026-1-05") && !acks_until_is_date("v2.0"));
-	CHECK(!acks_until_is_date("1a2b3c4"));
+	/* Only the shape YYYY-MM-DD is a date (a valid one or not); a tag of
+	 * digits and dashes is a revision. */
+	CHECK(acks_until_is_date("2026-12-02") && acks_until_is_date("2026-13-01"));
+	CHECK(!acks_until_is_date("2026-1-05") && !acks_until_is_date("v2.0"));
+	CHECK(!acks_until_is_date("2024-01") && !acks_until_is_date("2024-01-311"));
+	CHECK(!acks_until_is_date("1a2b3c4") && !acks_until_is_date(""));
 	CHECK(acks_is_worse(FIG_RATE, -0.1) && acks_is_worse(FIG_P50, 0.1));
 	CHECK(!acks_is_worse(FIG_RATE, 0.1));
+}
+
+/* An acknowledgement of a change of -100% or less (a figure fallen by
+ * all of itself) has no log to measure a later change by: it accepts no
+ * regression, however it got into the set. */
+static void test_change_limit(void)
+{
+	static const double beyond[] = {-1.0, -1.5};
+	for (size_t k = 0; k < sizeof(beyond) / sizeof(beyond[0]); k++) {
+		struct judgement j;
+		struct ack_set s = {0};
+		one_ack(&s, CASE_A, FIG_RATE, beyond[k], "", "");
+		struct ack_context ctx = {.now = NOON, .checked = "old", .contains = contains};
+		verdict(&j, -0.20, 103);
+		CHECK(acks_apply(&j, &s, &ctx) == 0);
+		CHECK(j.rows[0].v == V_REGRESSION && s.v[0].outcome == ACK_EXCEEDED);
+		CHECK(j.regressions == 2 && j.status == 1);
+		judgement_free(&j);
+		acks_free(&s);
+	}
+	/* The rate fallen to nothing against -20% accepted: beyond it. */
+	struct judgement j;
+	struct ack_set s = {0};
+	one_ack(&s, CASE_A, FIG_RATE, -0.20, "", "");
+	struct ack_context ctx = {.now = NOON, .checked = "old", .contains = contains};
+	verdict(&j, -1.0, 103);
+	CHECK(acks_apply(&j, &s, &ctx) == 0 && j.rows[0].v == V_REGRESSION);
+	judgement_free(&j);
+	acks_free(&s);
+}
+
+/* Machine ids that name files: none leads out of its folder. */
+static void test_machine_ids(void)
+{
+	char out[1200];
+	CHECK(baseline_id_valid("intel-xeon-4c-none") && baseline_id_valid("a..b"));
+	CHECK(!baseline_id_valid("../evil/x") && !baseline_id_valid("a/b"));
+	CHECK(!baseline_id_valid(".hidden") && !baseline_id_valid("a\nb"));
+	CHECK(!baseline_id_valid(""));
+	CHECK(acks_file(out, sizeof(out), NULL, "../evil/x") == -1 && out[0] == 0);
+	CHECK(acks_verdict_file(out, sizeof(out), NULL, "../evil/x", "") == -1 && out[0] == 0);
+	CHECK(baseline_sibling(out, sizeof(out), "..", ".acks.json") == -1 && out[0] == 0);
+	CHECK(acks_verdict_file(out, sizeof(out), NULL, "m", "") == 0 &&
+	      strstr(out, "/m.last-verdict.json") != NULL);
+}
+
+/* Write text to path and read it as an acknowledgements file. */
+static int load_text(const char *path, const char *text, struct ack_set *s, char *err, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return -2;
+	fputs(text, f);
+	fclose(f);
+	err[0] = 0;
+	return acks_load(path, s, err, n);
+}
+
+#define SHA256 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* A SHA-256 commit is kept whole; a tag of digits and dashes is a
+ * revision, not a date. */
+static void test_file_revisions(const char *path)
+{
+	char err[512];
+	struct ack_set back;
+	CHECK(load_text(path,
+			"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", "
+			"\"reason\": \"r\", \"change\": -0.1, \"until\": \"v2.0\", "
+			"\"until_commit\": \"" SHA256 "\"}, {\"case\": \"y\", \"figure\": "
+			"\"msgs/s\", \"reason\": \"r\", \"change\": -0.1, \"until\": "
+			"\"2024-01\", \"until_commit\": \"" SHA256 "\"}]}",
+			&back, err, sizeof(err)) == 0);
+	if (err[0])
+		fprintf(stderr, "SHA-256 file: %s\n", err);
+	CHECK(back.n == 2 && strcmp(back.v[0].until_commit, SHA256) == 0);
+	if (back.n == 2) {
+		char why[320];
+		struct ack_context ctx = {.now = NOON, .checked = "new", .contains = contains};
+		CHECK(acks_expired(&back.v[1], &ctx, why, sizeof(why)) == 1);
+		CHECK(strstr(why, "expired on 2024-01 (0123456789ab)") != NULL);
+		CHECK(acks_save(&back, path, err, sizeof(err)) == 0);
+	}
+	acks_free(&back);
+	CHECK(acks_load(path, &back, err, sizeof(err)) == 0 && back.n == 2 &&
+	      strcmp(back.v[1].until_commit, SHA256) == 0);
+	acks_free(&back);
 }
 
 /* Saved, read back the same; bad files refused with a sentence. */
@@ -225,22 +318,25 @@ static void test_file(void)
 	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", \"reason\": \"r\", "
 	     "\"change\": -0.1, \"until\": \"v2\", \"until_commit\": \"--output=x\"}]}",
 	     "without its \"until_commit\""},
+	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", \"reason\": \"r\", "
+	     "\"change\": -1.5}]}",
+	     "\"change\" of -100% or less"},
+	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", \"reason\": \"r\", "
+	     "\"change\": -1.0}]}",
+	     "\"change\" of -100% or less"},
+	    {"{\"acknowledgements\": [{\"case\": \"x\", \"figure\": \"msgs/s\", \"reason\": \"r\", "
+	     "\"change\": -0.1, \"until\": \"2024-01\"}]}",
+	     "without its \"until_commit\""},
 	    {"{\"acknowledgements\": [", "not JSON"},
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
-		FILE *f = fopen(path, "w");
-		CHECK(f != NULL);
-		if (!f)
-			break;
-		fputs(bad[k][0], f);
-		fclose(f);
-		err[0] = 0;
-		CHECK(acks_load(path, &back, err, sizeof(err)) == -1 && back.n == 0);
+		CHECK(load_text(path, bad[k][0], &back, err, sizeof(err)) == -1 && back.n == 0);
 		if (!strstr(err, bad[k][1]))
 			fprintf(stderr, "bad file %zu: '%s' does not say '%s'\n", k, err,
 				bad[k][1]);
 		CHECK(strstr(err, bad[k][1]) != NULL);
 	}
+	test_file_revisions(path);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	rmdir(path);
@@ -253,6 +349,8 @@ int main(void)
 	test_moved_beyond();
 	test_expiry();
 	test_names_and_dates();
+	test_change_limit();
+	test_machine_ids();
 	test_file();
 	if (failures) {
 		fprintf(stderr, "test_acks: %d checks failed\n", failures);

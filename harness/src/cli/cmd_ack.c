@@ -337,6 +337,12 @@ static int ack_change(const struct ack_cli *a, const struct found *f, int nread,
 		return usage_error("ack: the last verdict gives %s %s no relative change (a base "
 				   "of 0?): give --change PCT",
 				   a->case_name, fig_info[a->fig].label);
+	/* A change of -100% or less has no log to measure a later one by: it
+	 * would accept a regression of any size. */
+	if (f->change <= -1)
+		return usage_error("ack: the verdict gives %s %s a change of %+.1f%% (%s): not one "
+				   "that can be accepted; give --change PCT above -100%%",
+				   a->case_name, fig_info[a->fig].label, 100 * f->change, f->file);
 	k->change = f->change;
 	snprintf(k->revision, sizeof(k->revision), "%s", f->revision);
 	return 0;

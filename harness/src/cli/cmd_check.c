@@ -200,7 +200,9 @@ static int check_instructions(const struct jcli *j)
 	} else {
 		if (baseline_sibling(bpath, sizeof(bpath), cur.machine_id, ".instructions.json")) {
 			fprintf(stderr,
-				"ringbench check: the baseline folder's path is too long\n");
+				"ringbench check: no baseline path for machine '%s': too long, or "
+				"not a file name\n",
+				cur.machine_id);
 			goto done;
 		}
 		if (access(bpath, R_OK) != 0) {
@@ -544,10 +546,13 @@ static int check_first_baseline(struct check *ck, int rc)
 	return rc;
 }
 
-/* Pair by pair against the baseline's build, with ab's floor. */
+/* Pair by pair against the baseline's build, with ab's floor.  The
+ * build's side comes from tonight's session, unless check --results has
+ * read it from the file beside the results already (its session is
+ * empty). */
 static int check_judge_interleaved(struct check *ck, struct judgement *jd)
 {
-	int rc = judging_sample_of(&ck->ss, 0, ck->bb.label, &ck->side_a);
+	int rc = ck->side_a.path ? 0 : judging_sample_of(&ck->ss, 0, ck->bb.label, &ck->side_a);
 	if (rc)
 		return rc;
 	struct jcli jp = ck->j;
@@ -643,6 +648,26 @@ static int results_load(struct check *ck, bool *instr)
 	return 0;
 }
 
+/* Whether FILE.baseline-build.json lies beside check --results FILE as its
+ * other side (read into ck->side_a).  A file there that is not, or cannot
+ * be read, is said, so that judging by the stored runs instead is no
+ * surprise. */
+static bool results_other_side(struct check *ck)
+{
+	char aside[1200], err[1400];
+	snprintf(aside, sizeof(aside), "%.1100s.baseline-build.json", ck->j.results);
+	if (access(aside, F_OK) != 0)
+		return false;
+	if (sample_pair_of(aside, &ck->cur, err, sizeof(err)) &&
+	    sample_load(aside, &ck->side_a, err, sizeof(err)) == 0)
+		return true;
+	fprintf(stderr,
+		"ringbench check: %s is not used: %s; judging against the baseline's stored "
+		"runs instead\n",
+		aside, err);
+	return false;
+}
+
 /* check --results FILE: a run measured before, judged as check judges
  * tonight's: in pairs against its baseline build's run when one lies
  * beside it as its other side, else against the stored figures. */
@@ -658,11 +683,7 @@ static int check_results(struct check *ck)
 	snprintf(ck->out, sizeof(ck->out), "%s", ck->j.results);
 	sample_machine_changes(&ck->base, &ck->cur, ck->changes, sizeof(ck->changes));
 	ck->hm.machine_note = ck->changes;
-	char aside[1200], err[1400];
-	snprintf(aside, sizeof(aside), "%.1100s.baseline-build.json", ck->j.results);
-	ck->inter = !instr && access(aside, R_OK) == 0 &&
-		    sample_pair_of(aside, &ck->cur, err, sizeof(err)) &&
-		    sample_load(aside, &ck->side_a, err, sizeof(err)) == 0;
+	ck->inter = !instr && results_other_side(ck);
 	struct judgement jd = {0};
 	const char *labels[2] = {"baseline", "now"};
 	if (ck->inter) {

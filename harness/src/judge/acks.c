@@ -5,6 +5,7 @@
 #include "measure/bench.h"
 #include "measure/results.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -74,7 +75,13 @@ static double worse_log(enum fig f, double change)
 
 bool acks_until_is_date(const char *until)
 {
-	return until[0] && strspn(until, "0123456789-") == strlen(until) && strchr(until, '-');
+	static const char shape[] = "dddd-dd-dd";
+	if (strlen(until) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)until[i]) : until[i] != '-')
+			return false;
+	return true;
 }
 
 bool acks_date_valid(const char *date)
@@ -146,6 +153,9 @@ int acks_verdict_file(char *out, size_t n, const char *baseline, const char *mac
 {
 	if (baseline)
 		return sibling_of(out, n, baseline, ".last-verdict.json");
+	out[0] = 0;
+	if (!baseline_id_valid(machine_id))
+		return -1;
 	char dir[900];
 	bench_results_dir("runs", dir, sizeof(dir));
 	if ((size_t)snprintf(out, n, "%s/%s%s.last-verdict.json", dir, machine_id, kind) >= n) {
@@ -252,6 +262,10 @@ static const char *entry_read(json_t *e, struct ack *a)
 		return "an unknown \"figure\"";
 	if (!json_is_number(ch) || !isfinite(json_number_value(ch)))
 		return "no number \"change\"";
+	/* A figure cannot fall by all of itself or more: such a change has no
+	 * log, and would accept a regression of any size. */
+	if (json_number_value(ch) <= -1)
+		return "a \"change\" of -100% or less";
 	if (copy_field(e, "until", a->until, sizeof(a->until)) ||
 	    copy_field(e, "until_commit", a->until_commit, sizeof(a->until_commit)) ||
 	    copy_field(e, "acknowledged", a->acked, sizeof(a->acked)) ||
@@ -393,16 +407,18 @@ static int git(char *const argv[], char *out, size_t n)
 
 int acks_git_commit(const char *rev, char *out, size_t n)
 {
-	char spec[300];
+	char spec[300], line[128];
+	out[0] = 0;
 	if ((size_t)snprintf(spec, sizeof(spec), "%s^{commit}", rev) >= sizeof(spec))
 		return -1;
 	char *argv[] = {"git",	    "-C",      RINGBENCH_SOURCE_DIR, "rev-parse",
 			"--verify", "--quiet", "--end-of-options",   spec,
 			NULL};
-	if (git(argv, out, n) != 0 || !is_commit(out)) {
-		out[0] = 0;
+	/* Read into more room than any hash takes, so that a cut line never
+	 * passes for a shorter commit. */
+	if (git(argv, line, sizeof(line)) != 0 || !is_commit(line) || strlen(line) >= n)
 		return -1;
-	}
+	snprintf(out, n, "%s", line);
 	return 0;
 }
 
@@ -497,7 +513,12 @@ static bool moved_beyond(const struct judge_row *r, const struct ack *a)
 	double now = acks_row_change(r), thr = acks_row_threshold(r);
 	if (!isfinite(now) || !(thr >= 0))
 		return true; /* nothing to compare with: not accepted blindly */
-	return worse_log(r->fig, now) - worse_log(r->fig, a->change) > log1p(thr);
+	double worse = worse_log(r->fig, now), accepted = worse_log(r->fig, a->change);
+	/* A change of -100% or less has no log: no size of regression is
+	 * measured against it, so none is taken as accepted. */
+	if (!isfinite(worse) || !isfinite(accepted))
+		return true;
+	return worse - accepted > log1p(thr);
 }
 
 /* One regression row against its acknowledgement: 1 if acknowledged. */

@@ -30,16 +30,21 @@ enum ack_outcome {
 	ACK_EXCEEDED, /* its regression fails again: it moved beyond the change accepted */
 };
 
+/* Room for a full commit: SHA-256's 64 hex digits (SHA-1's 40) and the
+ * NUL. */
+#define ACKS_COMMIT_SIZE 65
+
 struct ack {
 	char *case_name; /* the case, as the tables name it */
 	enum fig fig;
 	char *reason;
-	double change;	       /* the change accepted, relative, signed as the figure
-				* moves: -0.12 a rate 12% lower, +0.2 a time 20% longer */
-	char until[128];       /* "" for no end, a date YYYY-MM-DD, or a revision */
-	char until_commit[64]; /* the revision's full commit; "" for a date */
-	char acked[32];	       /* when it was acknowledged, UTC */
-	char revision[128];    /* the checked revision whose regression it accepts */
+	/* the change accepted, relative, signed as the figure moves: -0.12 a
+	 * rate 12% lower, +0.2 a time 20% longer; above -1 */
+	double change;
+	char until[128];		     /* "" for no end, a date YYYY-MM-DD, or a revision */
+	char until_commit[ACKS_COMMIT_SIZE]; /* the revision's full commit; "" for a date */
+	char acked[32];			     /* when it was acknowledged, UTC */
+	char revision[128];		     /* the checked revision whose regression it accepts */
 	/* set by acks_apply */
 	enum ack_outcome outcome;
 	bool expired;
@@ -73,8 +78,9 @@ double acks_row_threshold(const struct judge_row *r);
 /* Whether a relative change of figure f is in its worse direction. */
 bool acks_is_worse(enum fig f, double change);
 
-/* Whether until is a date (digits and dashes), and whether it is a valid
- * one, YYYY-MM-DD. */
+/* Whether until is a date (shaped YYYY-MM-DD exactly: anything else, a
+ * tag such as 2024-01 included, is a revision), and whether it is a valid
+ * one. */
 bool acks_until_is_date(const char *until);
 bool acks_date_valid(const char *date);
 
@@ -87,13 +93,15 @@ void acks_outcome_text(const struct ack *a, char *out, size_t n);
 
 /* Where a baseline's acknowledgements are kept: baseline (--baseline FILE)
  * with .json replaced by .acks.json, else <machine-id>.acks.json in the
- * baselines' folder.  0, or -1 if it does not fit in n. */
+ * baselines' folder.  0, or -1 if it does not fit in n or machine_id is no
+ * file name (baseline_id_valid). */
 int acks_file(char *out, size_t n, const char *baseline, const char *machine_id);
 /* Where check keeps its last verdict for `ack` to take the change from:
  * FILE's .last-verdict.json beside --baseline FILE, else
  * <machine-id><kind>.last-verdict.json among the runs (results/runs/:
  * ignored by git, where the baselines' folder is committed); kind is "" or
- * ".instructions".  0, or -1 if it does not fit in n. */
+ * ".instructions".  0, or -1 if it does not fit in n or machine_id is no
+ * file name (baseline_id_valid). */
 int acks_verdict_file(char *out, size_t n, const char *baseline, const char *machine_id,
 		      const char *kind);
 

@@ -9,6 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool baseline_id_valid(const char *machine_id)
+{
+	if (!machine_id[0] || machine_id[0] == '.')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)machine_id; *p; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 void baseline_dir(char *out, size_t n)
 {
 	const char *env = getenv("RINGBENCH_BASELINES");
@@ -35,6 +45,10 @@ void baseline_path(char *out, size_t n, const char *target, const char *machine_
 
 int baseline_sibling(char *out, size_t n, const char *machine_id, const char *suffix)
 {
+	if (!baseline_id_valid(machine_id)) {
+		out[0] = 0;
+		return -1;
+	}
 	baseline_file(out, n, machine_id);
 	size_t len = strlen(out);
 	if (len <= 5 || len - 5 + strlen(suffix) + 1 > n) {

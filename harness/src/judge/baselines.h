@@ -4,7 +4,14 @@
 #define BASELINES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+/* Whether a machine id can name files in the baselines' and runs' folders:
+ * not empty, no '/', no leading '.', no control characters.  An id read
+ * from a results file is checked with it, so that none leads a path out
+ * of its folder. */
+bool baseline_id_valid(const char *machine_id);
 
 /* The folder: $RINGBENCH_BASELINES, or results/baselines in the source
  * tree. */
@@ -17,7 +24,8 @@ void baseline_path(char *out, size_t n, const char *target, const char *machine_
 /* The startup baseline (ringbench startup): <machine-id>.startup.json, and
  * the instruction counts (check --instructions):
  * <machine-id>.instructions.json, beside the machine's baseline.  0, or -1
- * (and "") if the path does not fit in n. */
+ * (and "") if the path does not fit in n or machine_id is no file name
+ * (baseline_id_valid). */
 int baseline_sibling(char *out, size_t n, const char *machine_id, const char *suffix);
 
 /* Store doc as the baseline at path (atomically), making its folder;

@@ -1,6 +1,7 @@
 /* sample.c: results files read back for judging and drawing (sample.h). */
 #include "judge/sample.h"
 
+#include "judge/baselines.h"
 #include "judge/states.h"
 #include "measure/results.h"
 
@@ -361,6 +362,25 @@ static int add_entry(struct sample_set *s, json_t *e, int index, const char *lab
 	return add_repetition(&rd, s, c, mode, index);
 }
 
+/* A machine id names the files of the machine's baseline and verdicts:
+ * one that could lead a path out of their folders ("../x") is refused
+ * here, where every command reads results, rather than wherever a path is
+ * made of it.  0, or -1 with the message. */
+static int machine_id_refused(const char *id, const char *label, char *err, size_t n)
+{
+	if (!id[0] || baseline_id_valid(id))
+		return 0;
+	char shown[80];
+	size_t k = 0;
+	for (const char *p = id; *p && k + 1 < sizeof(shown); p++)
+		shown[k++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+	shown[k] = 0;
+	return fail(err, n,
+		    "%s: the machine id '%s%s' is no file name (a '/', a leading '.' or a "
+		    "control character): refused",
+		    label, shown, id[k] ? "..." : "");
+}
+
 static int from_json(json_t *doc, const char *label, struct sample_set *out, char *err, size_t n)
 {
 	memset(out, 0, sizeof(*out));
@@ -379,6 +399,8 @@ static int from_json(json_t *doc, const char *label, struct sample_set *out, cha
 		return fail(err, n, "%s: 'context' is not an object", label);
 	if (ctx) {
 		machine_id_from_context(ctx, out->machine_id, sizeof(out->machine_id));
+		if (machine_id_refused(out->machine_id, label, err, n))
+			return -1;
 		copy_str(ctx, "kernel", out->kernel, sizeof(out->kernel));
 		copy_str(ctx, "microcode", out->microcode, sizeof(out->microcode));
 		copy_str(ctx, "governor", out->governor, sizeof(out->governor));

@@ -221,8 +221,10 @@ static void html_acks(FILE *f, const struct page_input *in)
 		char until[160], state[400];
 		acks_until_text(a, until, sizeof(until));
 		acks_outcome_text(a, state, sizeof(state));
-		fprintf(f, "<tr class=\"%s\"><td><code>",
-			a->outcome == ACK_APPLIED ? "same" : "reg");
+		/* Red only for a regression again; one unused in this run
+		 * is no regression. */
+		bool again = a->outcome == ACK_EXPIRED || a->outcome == ACK_EXCEEDED;
+		fprintf(f, "<tr class=\"%s\"><td><code>", again ? "reg" : "same");
 		esc(f, a->case_name);
 		fprintf(f, "</code></td><td>%s</td><td class=\"n\">%+.1f%%</td><td>",
 			fig_info[a->fig].label, 100 * a->change);
