@@ -3,6 +3,7 @@
 
 #include "judge/baselines.h"
 #include "measure/bench.h"
+#include "measure/proc.h"
 #include "measure/results.h"
 
 #include <ctype.h>
@@ -366,45 +367,6 @@ int acks_save(const struct ack_set *s, const char *path, char *err, size_t n)
 
 /* ---- git ---- */
 
-/* Run git in the source tree, its first line of output into out, errors
- * out of sight: its exit code, or -1 if it could not start. */
-static int git(char *const argv[], char *out, size_t n)
-{
-	int fd[2];
-	if (pipe(fd))
-		return -1;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fd[0]);
-		close(fd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	ssize_t k = read(fd[0], out, n - 1);
-	close(fd[0]);
-	out[k > 0 ? k : 0] = 0;
-	char *nl = strchr(out, '\n');
-	if (nl)
-		*nl = 0;
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 int acks_git_commit(const char *rev, char *out, size_t n)
 {
 	char spec[300], line[128];
@@ -416,7 +378,8 @@ int acks_git_commit(const char *rev, char *out, size_t n)
 			NULL};
 	/* Read into more room than any hash takes, so that a cut line never
 	 * passes for a shorter commit. */
-	if (git(argv, line, sizeof(line)) != 0 || !is_commit(line) || strlen(line) >= n)
+	if (proc_capture_line(argv, line, sizeof(line)) != 0 || !is_commit(line) ||
+	    strlen(line) >= n)
 		return -1;
 	snprintf(out, n, "%s", line);
 	return 0;
@@ -448,7 +411,7 @@ int acks_git_contains(const char *commit, const char *checked, char *why, size_t
 	char *argv[] = {
 	    "git", "-C", RINGBENCH_SOURCE_DIR, "merge-base", "--is-ancestor", (char *)commit,
 	    full,  NULL};
-	int rc = git(argv, out, sizeof(out));
+	int rc = proc_capture_line(argv, out, sizeof(out));
 	if (rc == 0 || rc == 1)
 		return rc == 0;
 	snprintf(why, n, "git cannot tell whether %s contains %.12s", rev, commit);
