@@ -215,6 +215,9 @@ case $rc in
 2) grep -q "NO VERDICT" "$tmp/log" || { cat "$tmp/log"; fail "pre-merge: exit 2"; } ;;
 *) cat "$tmp/log"; fail "pre-merge: exit $rc" ;;
 esac
+# HEAD against HEAD is one commit: built once, run as both sides.
+grep -q "A and B are one commit: built once" "$tmp/log" || fail "pre-merge: HEAD built twice"
+grep -c "building HEAD" "$tmp/log" | grep -qx 1 || fail "pre-merge: not one build of HEAD"
 for f in ab-A.json ab-B.json summary.md junit.xml verdict.json report/index.html; do
 	[ -s "$out/$f" ] || { ls -l "$out"; fail "pre-merge left no $f"; }
 done
