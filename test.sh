@@ -56,35 +56,44 @@ run_suite() { # run_suite TITLE BUILD_DIR CTEST_ARGS... -- CMAKE_ARGS...
 	echo "== $title"
 	build "$dir" "$@"
 	log=$(mktemp)
-	# The tests labelled unit alone measure nothing and pin no CPU: two at a
-	# time.  Every other test one at a time: the cross-process tests pin to
-	# CPUs 0 and 1, and a measurement wants both to itself.  (A suite that
-	# names its own labels, -L, runs as it says, one at a time.)
-	local phases=1 ex=
+	# The tests labelled unit (or unit and hostile) and nothing else measure
+	# nothing and pin no CPU: two at a time.  Every other test one at a
+	# time: the cross-process tests pin to CPUs 0 and 1, and a measurement
+	# wants both to itself.  (A suite that names its own labels, -L, runs as
+	# it says, one at a time.)
+	local phases=() ex='' only
 	if [ ${#ctest_args[@]} -eq 0 ] || { [ ${#ctest_args[@]} -eq 2 ] && [ "${ctest_args[0]}" = -LE ]; }; then
-		phases=2
 		ex=${ctest_args[1]:-}
-		ctest --test-dir "$dir" --output-on-failure -j2 -L '^unit$' \
-			-LE "^(xproc|threads|ci${ex:+|$ex})$" | tee "$log" || true
-		ctest --test-dir "$dir" --output-on-failure -j1 -E "$(unit_only "$dir" "$ex")" \
-			${ex:+-LE "^($ex)$"} | tee -a "$log" || true
+		only=$(unit_only "$dir") || { failed=$((failed + 1)); return; }
+		ctest --test-dir "$dir" --output-on-failure -j2 -R "$only" ${ex:+-LE "^($ex)$"} |
+			tee "$log.1" || true
+		ctest --test-dir "$dir" --output-on-failure -j1 -E "$only" ${ex:+-LE "^($ex)$"} |
+			tee "$log.2" || true
+		phases=("$log.1" "$log.2")
 	else
-		ctest --test-dir "$dir" --output-on-failure -j1 "${ctest_args[@]}" | tee "$log" || true
+		ctest --test-dir "$dir" --output-on-failure -j1 "${ctest_args[@]}" | tee "$log.1" || true
+		phases=("$log.1")
 	fi
+	cat "${phases[@]}" >"$log"
 	local s names=()
 	mapfile -t names < <(sed -nE 's/^[[:space:]]+[0-9]+ - (.*) \(Skipped\)$/\1/p' "$log")
 	s=${#names[@]}
 	local n
 	for n in "${names[@]}"; do skipped_names+=("$title: $n"); done
-	local lines
-	mapfile -t lines < <(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log")
-	rm -f "$log"
-	if [ ${#lines[@]} -ne $phases ]; then
-		echo "test.sh: $title: ctest gave ${#lines[@]} summaries, not $phases" >&2
-		failed=$((failed + 1))
-		return
-	fi
-	local f t line
+	# Each phase's summary: the last such line of its log (a test's own
+	# output, shown on failure, could hold one earlier).
+	local lines=() p line
+	for p in "${phases[@]}"; do
+		line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$p" | tail -1)
+		if [ -z "$line" ]; then
+			echo "test.sh: $title: ctest gave no summary" >&2
+			failed=$((failed + 1))
+		else
+			lines+=("$line")
+		fi
+	done
+	rm -f "$log" "${phases[@]}"
+	local f t
 	for line in "${lines[@]}"; do
 		f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
 		t=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
@@ -95,15 +104,22 @@ run_suite() { # run_suite TITLE BUILD_DIR CTEST_ARGS... -- CMAKE_ARGS...
 	skipped=$((skipped + s))
 }
 
-# The names of the tests the parallel phase runs (labelled unit, and not
-# xproc, threads, ci or EX), as one regex for ctest -E: the serial phase
-# runs every other test.
-unit_only() { # unit_only BUILD_DIR EX
-	local names
-	names=$(ctest --test-dir "$1" -N -L '^unit$' -LE "^(xproc|threads|ci${2:+|$2})$" |
-		sed -nE 's/^ *Test +#[0-9]+: (.*)$/\1/p' | sed -E 's/[].[^$*+?(){}|\\]/\\&/g' |
-		paste -sd'|')
-	echo "^(${names:-no test at all})$"
+# The tests whose labels are unit, or unit and hostile, and nothing else,
+# as one regex of their names: the parallel phase runs them (-R), the
+# serial phase every other test (-E).  An allow-list: a test given any
+# other label runs one at a time.  Fails (said) when there are none.
+unit_only() { # unit_only BUILD_DIR
+	ctest --test-dir "$1" --show-only=json-v1 | python3 -c '
+import json, re, sys
+names = []
+for t in json.load(sys.stdin)["tests"]:
+    labels = [v for p in t.get("properties", []) if p["name"] == "LABELS" for v in p["value"]]
+    if labels and set(labels) <= {"unit", "hostile"}:
+        names.append(re.sub(r"([][.^$*+?(){}|\\])", r"\\\1", t["name"]))
+if not names:
+    sys.exit("test.sh: no test is labelled unit alone in " + sys.argv[1])
+print("^(" + "|".join(names) + ")$")
+' "$1"
 }
 
 run_suite "build with -Werror" build -- -DRINGBENCH_WERROR=ON

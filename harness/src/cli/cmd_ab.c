@@ -223,9 +223,13 @@ static int ab_prepare(const struct jcli *j, struct build b[2])
 	 * worktree and build folder): one build serves both sides. */
 	if (!rc && one_commit(b)) {
 		const char *arg = b[1].arg;
+		char label[sizeof(b[1].label)];
+		const char *rev = strrchr(b[0].label, '(');
+		snprintf(label, sizeof(label), "%.100s %.40s", arg, rev ? rev : "");
 		b[1] = b[0];
 		b[1].arg = arg;
-		b[1].worktree[0] = 0; /* removed once, with A's */
+		memcpy(b[1].label, label, sizeof(label)); /* its own name, A's commit */
+		b[1].worktree[0] = 0;			  /* removed once, with A's */
 		fprintf(stderr, "ringbench ab: A and B are one commit: built once, run as both\n");
 	} else if (!rc && !bench_interrupted)
 		rc = build_prepare(&b[1], "B", j->instructions, false);

@@ -20,33 +20,44 @@ static int reap(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-/* In the child: fd (or /dev/null when fd < 0) as `to`. */
+/* In the child: fd (or /dev/null when fd < 0) as `to`, kept open across
+ * exec (an fd that already is `to`, in a process started with it closed,
+ * has its close-on-exec flag cleared instead). */
 static void redirect(int fd, int to)
 {
 	int f = fd >= 0 ? fd : open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (f >= 0 && f != to)
+	if (f == to)
+		fcntl(f, F_SETFD, 0);
+	else if (f >= 0)
 		dup2(f, to);
 }
 
 int proc_run(char *const argv[], const char *log)
 {
+	/* The log opened here: one that cannot be is not a program that
+	 * cannot be started. */
+	int fd = -1;
+	if (log && (fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0)
+		return -1;
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	if (pid == 0) {
 		redirect(-1, 0);
-		if (log) {
-			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-			if (fd < 0)
-				_exit(127);
+		if (fd >= 0) {
 			redirect(fd, 1);
 			redirect(fd, 2);
 		}
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	if (fd >= 0)
+		close(fd);
 	return reap(pid);
 }
 
@@ -103,7 +114,8 @@ char *proc_capture(char *const argv[], size_t *len, int *status)
 	close(fd[1]);
 	char *out = read_all(fd[0], len);
 	close(fd[0]);
-	*status = reap(pid);
+	int st = reap(pid);
+	*status = out ? st : -1;
 	return out;
 }
 

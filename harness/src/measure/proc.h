@@ -9,7 +9,8 @@
 
 /* Run argv with its stdout and stderr appended to log (NULL: ours), its
  * stdin /dev/null, and wait: its exit code, 127 if it could not be
- * started, 128 if it died of a signal, -1 if no process could be made. */
+ * started, 128 if it died of a signal, -1 if no process could be made or
+ * the log cannot be opened (errno says why). */
 int proc_run(char *const argv[], const char *log);
 
 /* Run argv with its stdout into a malloc'd, NUL-terminated buffer (its
