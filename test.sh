@@ -54,7 +54,12 @@ run_suite() { # run_suite TITLE BUILD_DIR CTEST_ARGS... -- CMAKE_ARGS...
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do ctest_args+=("$1"); shift; done
 	shift
 	echo "== $title"
-	build "$dir" "$@"
+	# A suite that names its labels (-L) builds only what its tests run.
+	local targets=''
+	if [ "${ctest_args[0]:-}" = -L ]; then
+		cmake -S . -B "$dir" "$@" >/dev/null && targets=$(suite_targets "$dir" "${ctest_args[@]}")
+	fi
+	RINGBENCH_TARGETS=$targets build "$dir" "$@"
 	log=$(mktemp)
 	# The tests labelled unit (or unit and hostile) and nothing else measure
 	# nothing and pin no CPU: two at a time.  Every other test one at a
@@ -102,6 +107,25 @@ run_suite() { # run_suite TITLE BUILD_DIR CTEST_ARGS... -- CMAKE_ARGS...
 	done
 	passed=$((passed - s))
 	skipped=$((skipped + s))
+}
+
+# The targets whose programs a suite's tests run (ctest's JSON, the
+# commands under the build folder), or nothing (build everything) when a
+# test runs something else, a script.
+suite_targets() { # suite_targets BUILD_DIR CTEST_ARGS...
+	local dir=$1
+	shift
+	ctest --test-dir "$dir" --show-only=json-v1 "$@" | python3 -c '
+import json, os, sys
+root = os.path.realpath(sys.argv[1])
+out = set()
+for t in json.load(sys.stdin)["tests"]:
+    exe = os.path.realpath(t["command"][0])
+    if not exe.startswith(root + "/"):
+        sys.exit(0)
+    out.add(os.path.basename(exe))
+print(" ".join(sorted(out)))
+' "$dir"
 }
 
 # The tests whose labels are unit, or unit and hostile, and nothing else,

@@ -180,5 +180,7 @@ build() {
 		_RB_SAID[$line]=1
 		echo "ringbench: cmake: ${line#-- }" >&2
 	done < <(grep -E '^-- [^ ].*(not found|not built|will be skipped|will ask)' <<<"$out" || true)
-	cmake --build "$dir" -j "$(nproc)" >/dev/null
+	# RINGBENCH_TARGETS: only these targets (a suite that runs a few tests).
+	# shellcheck disable=SC2086
+	cmake --build "$dir" -j "$(nproc)" ${RINGBENCH_TARGETS:+--target $RINGBENCH_TARGETS} >/dev/null
 }
