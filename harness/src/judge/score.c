@@ -154,56 +154,6 @@ static int reps_in(const struct states *st, const struct sample_case *b,
 	return sc->n[0] >= JUDGE_RUN_MIN_REPS && sc->n[1] >= JUDGE_RUN_MIN_REPS ? 0 : 1;
 }
 
-/* The log of each of c's nruns runs' median of figure f in state k into
- * out (NaN where the run has fewer than JUDGE_RUN_MIN_REPS repetitions
- * there), as the verdict takes them; *reps the harmonic mean of how many
- * repetitions a median is of, and, when dev is not NULL, each repetition's
- * log distance from its run's median (*ndev of them), as the verdict
- * measures the spread within a run.  The runs that have one, -1 out of
- * memory, -2 a median of 0. */
-static int run_logs(const struct states *st, const struct sample_case *c, int nruns, enum fig f,
-		    int k, double *out, double *reps, double *dev, int *ndev)
-{
-	/* Grouped by run in one pass (a counting sort): a file of many runs
-	 * costs its size, not runs x size. */
-	int *at = calloc((size_t)nruns + 2, sizeof(int));
-	double *v = malloc(((size_t)c->n + 1) * sizeof(double));
-	if (!at || !v) {
-		free(at), free(v);
-		return -1;
-	}
-	for (int r = 0; r < c->n; r++)
-		if (c->run[r] >= 0 && c->run[r] < nruns && states_of(st, c, r) == k)
-			at[c->run[r] + 2]++;
-	for (int run = 0; run < nruns; run++)
-		at[run + 2] += at[run + 1];
-	for (int r = 0; r < c->n; r++)
-		if (c->run[r] >= 0 && c->run[r] < nruns && states_of(st, c, r) == k)
-			v[at[c->run[r] + 1]++] = c->v[f][r];
-	int m = 0;
-	double inv = 0;
-	bool zero = false;
-	for (int run = 0; run < nruns; run++) {
-		int from = at[run], ni = at[run + 1] - from;
-		out[run] = NAN;
-		if (ni < JUDGE_RUN_MIN_REPS)
-			continue;
-		double med = stats_median(v + from, ni);
-		if (!(med > 0)) {
-			zero = true;
-			continue;
-		}
-		for (int i = 0; dev && i < ni; i++)
-			if (v[from + i] > 0)
-				dev[(*ndev)++] = log(v[from + i]) - log(med);
-		out[run] = log(med), m++;
-		inv += 1.0 / ni;
-	}
-	*reps = m ? m / inv : 0;
-	free(at), free(v);
-	return zero ? -2 : m;
-}
-
 /* The row's allowances for case sc's runs of figure f (its repetitions'
  * distances from their runs' medians in dev), as verdict.c's runs_se
  * makes them: the runs' spread taken as at least 1%, and, for a
@@ -236,9 +186,12 @@ static int runs_in(const struct states *st, const struct score_group *g,
 		int nruns = g->nruns[s];
 		sc->n[s] = nruns;
 		sc->x[s] = malloc(((size_t)nruns + 1) * sizeof(double));
-		int m = sc->x[s] ? run_logs(st, s ? c : b, nruns, f, k, sc->x[s], &reps[s],
-					    s ? NULL : dev, &ndev)
+		bool zero = false;
+		int m = sc->x[s] ? judge_run_medians(st, s ? c : b, nruns, f, k, sc->x[s], &reps[s],
+						     s ? NULL : dev, s ? NULL : &ndev, &zero, true)
 				 : -1;
+		if (m >= 0 && zero)
+			m = -2; /* a median of 0: the case is left out */
 		if (m < 0) {
 			free(dev);
 			return m == -1 ? -1 : 1;

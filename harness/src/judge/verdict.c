@@ -347,14 +347,9 @@ static int judge_unpaired(const struct states *st, const struct sample_case *b,
 
 /* ---- the run as the unit ---- */
 
-/* The logs of each run's median of figure f in state k (every state when
- * states are not used), for the runs with at least JUDGE_RUN_MIN_REPS
- * repetitions there; returns how many, -1 out of memory.  *reps gets the
- * harmonic mean of how many repetitions each median is of; dev, when not
- * NULL, gets each repetition's log distance from its run's median (*ndev
- * of them): the spread within a run. */
-static int run_medians(const struct states *st, const struct sample_case *c, int nruns, enum fig f,
-		       int k, double *out, double *reps, double *dev, int *ndev, bool *nonpositive)
+int judge_run_medians(const struct states *st, const struct sample_case *c, int nruns, enum fig f,
+		      int k, double *out, double *reps, double *dev, int *ndev, bool *nonpositive,
+		      bool by_run)
 {
 	/* The repetitions grouped by run in one pass (a counting sort), so a
 	 * file of many runs costs its size, not runs x size. */
@@ -380,6 +375,8 @@ static int run_medians(const struct states *st, const struct sample_case *c, int
 		*ndev = 0;
 	for (int run = 0; run < nruns; run++) {
 		int from = at[run], ni = at[run + 1] - from;
+		if (by_run)
+			out[run] = NAN;
 		if (ni < JUDGE_RUN_MIN_REPS)
 			continue;
 		double med = stats_median(v + from, ni);
@@ -391,7 +388,8 @@ static int run_medians(const struct states *st, const struct sample_case *c, int
 			if (v[from + i] > 0)
 				dev[(*ndev)++] = log(v[from + i]) - log(med);
 		inv += 1.0 / ni;
-		out[m++] = log(med);
+		out[by_run ? run : m] = log(med);
+		m++;
 	}
 	*reps = m ? m / inv : 0;
 	free(at), free(v);
@@ -452,10 +450,10 @@ static int count_runs(struct run_figs *rf, int *eligible, int *most_b, int *comm
 {
 	*eligible = *most_b = *common = 0;
 	for (int k = 0; k < rf->nst; k++) {
-		rf->kb[k] = run_medians(rf->st, rf->b, rf->bs->nruns, rf->f, k, rf->xb, &rf->repb,
-					NULL, NULL, &rf->nonpositive);
-		rf->kc[k] = run_medians(rf->st, rf->c, rf->cs->nruns, rf->f, k, rf->xc, &rf->repc,
-					NULL, NULL, &rf->nonpositive);
+		rf->kb[k] = judge_run_medians(rf->st, rf->b, rf->bs->nruns, rf->f, k, rf->xb,
+					      &rf->repb, NULL, NULL, &rf->nonpositive, false);
+		rf->kc[k] = judge_run_medians(rf->st, rf->c, rf->cs->nruns, rf->f, k, rf->xc,
+					      &rf->repc, NULL, NULL, &rf->nonpositive, false);
 		if (rf->kb[k] < 0 || rf->kc[k] < 0)
 			return -1;
 		*common += rf->kb[k] > 0 && rf->kc[k] > 0;
@@ -524,11 +522,11 @@ static int judge_state_runs(struct run_figs *rf, int k, const struct judge_opts 
 {
 	const struct states *st = rf->st;
 	int nb = rf->kb[k] >= JUDGE_MIN_RUNS && rf->kc[k] > 0
-		     ? run_medians(st, rf->b, rf->bs->nruns, rf->f, k, rf->xb, &rf->repb, rf->dev,
-				   &rf->ndev, &rf->nonpositive)
+		     ? judge_run_medians(st, rf->b, rf->bs->nruns, rf->f, k, rf->xb, &rf->repb,
+					 rf->dev, &rf->ndev, &rf->nonpositive, false)
 		     : 0;
-	int nc = nb ? run_medians(st, rf->c, rf->cs->nruns, rf->f, k, rf->xc, &rf->repc, NULL, NULL,
-				  &rf->nonpositive)
+	int nc = nb ? judge_run_medians(st, rf->c, rf->cs->nruns, rf->f, k, rf->xc, &rf->repc, NULL,
+					NULL, &rf->nonpositive, false)
 		    : 0;
 	if (nb < 0 || nc < 0)
 		return -1;

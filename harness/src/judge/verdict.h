@@ -151,6 +151,19 @@ struct judgement {
  * when the machine's state changed for every case: no verdict, status 2),
  * or -1 with a sentence in err (different machines or build types without
  * force). */
+/* The logs of each run's median of figure f in state k (every state when
+ * states are not used), for the runs with at least JUDGE_RUN_MIN_REPS
+ * repetitions there and a median above 0 (*nonpositive set where one is
+ * not): compacted into out[0..m), or, by_run, at out[run] with NaN for the
+ * runs left out.  Returns m, how many; -1 out of memory.  *reps gets the
+ * harmonic mean of how many repetitions each median is of; dev, when not
+ * NULL, gets each repetition's log distance from its run's median (*ndev
+ * of them): the spread within a run.  The verdict by runs and the suite
+ * score take them so. */
+int judge_run_medians(const struct states *st, const struct sample_case *c, int nruns, enum fig f,
+		      int k, double *out, double *reps, double *dev, int *ndev, bool *nonpositive,
+		      bool by_run);
+
 int judge(const struct sample_set *base, const struct sample_set *cur, const struct judge_opts *o,
 	  struct judgement *j, char *err, size_t n);
 void judgement_free(struct judgement *j);
