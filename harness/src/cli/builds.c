@@ -53,8 +53,7 @@ bool build_is_binary(const char *arg)
 	       access(arg, X_OK) == 0;
 }
 
-/* The full commit a revision names, or "" (capture's exit code). */
-static int full_commit(const char *arg, char *out, size_t n)
+int build_full_commit(const char *arg, char *out, size_t n)
 {
 	char spec[600];
 	snprintf(spec, sizeof(spec), "%s^{commit}", arg);
@@ -70,7 +69,7 @@ static int full_commit(const char *arg, char *out, size_t n)
 bool build_is_revision(const char *arg)
 {
 	char out[128];
-	return full_commit(arg, out, sizeof(out)) == 0 && out[0];
+	return build_full_commit(arg, out, sizeof(out)) == 0 && out[0];
 }
 
 void builds_cleanup(struct build *b, int n)
@@ -269,7 +268,7 @@ int build_prepare(struct build *b, const char *name, bool gbench, bool keep)
 		char *argv[] = {"git", "-C", root_dir, "rev-parse", "--short", spec, NULL};
 		build_capture(argv, rev, sizeof(rev));
 		snprintf(b->label, sizeof(b->label), "%s (%s)", b->arg, rev);
-		full_commit(b->arg, commit, sizeof(commit));
+		build_full_commit(b->arg, commit, sizeof(commit));
 		if (keep && commit[0]) {
 			char dir[1100];
 			kept_dir(dir, sizeof(dir));

@@ -30,6 +30,9 @@ const char *builds_root(void);
 
 /* A ringbench binary named by path: a regular, executable file. */
 bool build_is_binary(const char *arg);
+/* The full commit a revision names in the repository into out, or ""
+ * (the exit code of git rev-parse). */
+int build_full_commit(const char *arg, char *out, size_t n);
 /* A name git resolves to a commit in the repository. */
 bool build_is_revision(const char *arg);
 

@@ -201,17 +201,10 @@ static int ab_sides(int argc, char **argv, int first, struct build b[2], char *s
 static bool one_commit(const struct build b[2])
 {
 	char c[2][128];
-	for (int k = 0; k < 2; k++) {
-		if (!b[k].arg || build_is_binary(b[k].arg))
+	for (int k = 0; k < 2; k++)
+		if (!b[k].arg || build_is_binary(b[k].arg) ||
+		    build_full_commit(b[k].arg, c[k], sizeof(c[k])) != 0 || !c[k][0])
 			return false;
-		char spec[600];
-		snprintf(spec, sizeof(spec), "%s^{commit}", b[k].arg);
-		char *argv[] = {"git",	    "-C",      (char *)builds_root(), "rev-parse",
-				"--verify", "--quiet", "--end-of-options",    spec,
-				NULL};
-		if (proc_capture_line(argv, c[k], sizeof(c[k])) != 0 || !c[k][0])
-			return false;
-	}
 	return strcmp(c[0], c[1]) == 0;
 }
 
