@@ -237,8 +237,11 @@ static int producer_loop(struct worker *w)
 			if (now >= end)
 				break;
 			stamp = due;
-		} else if (end != UINT64_MAX && (n & (BENCH_SAMPLE_EVERY - 1)) == 0 &&
-			   bench_clock_now(clk) >= end) {
+		} else if (end != UINT64_MAX && ((n - warm) & (BENCH_SAMPLE_EVERY - 1)) == 0 &&
+			   n > warm && bench_clock_now(clk) >= end) {
+			/* Only at the consumer's sampling points: its window then
+			 * ends at the last message, and holds one sample at least
+			 * however long the producer was kept off its CPU. */
 			break;
 		}
 		if ((rc = send_msg(w, n, stamp)))
@@ -348,9 +351,10 @@ static int consumer_loop(struct worker *w)
 		const void *msg;
 		if ((rc = recv_msg(w, n, &msg)))
 			break;
+		uint64_t seen_at = 0;
 		if (latency && n >= warm) {
-			uint64_t stamp = payload_stamp(msg);
-			hist_add(&w->ctl->hist, bench_clock_ns(clk, stamp, bench_clock_now(clk)));
+			seen_at = bench_clock_now(clk);
+			hist_add(&w->ctl->hist, bench_clock_ns(clk, payload_stamp(msg), seen_at));
 		}
 		w->t->release(&w->tw);
 		n++;
@@ -359,9 +363,10 @@ static int consumer_loop(struct worker *w)
 		if (n == warm) {
 			w->rep->t_first = bench_clock_now(clk);
 		} else if (n > warm &&
-			   (((n - warm) & (BENCH_SAMPLE_EVERY - 1)) == 0 || n == last)) {
-			/* A sampling point: the window ends at the last one. */
-			w->rep->t_last = bench_clock_now(clk);
+			   (latency || ((n - warm) & (BENCH_SAMPLE_EVERY - 1)) == 0 || n == last)) {
+			/* A sampling point: the window ends at the last one.  A
+			 * latency run reads the clock every message anyway. */
+			w->rep->t_last = seen_at ? seen_at : bench_clock_now(clk);
 			n_last = n;
 		}
 		if ((n & (PROGRESS_STEP - 1)) == 0 || latency)
