@@ -39,7 +39,7 @@ static const char *const usage_text =
     "options (lists are comma-separated; byte counts take K, M, G; A-B is the powers\n"
     "of two from A to B):\n"
     "  --transport LIST  ring, floor, line, lamport, ck_ring, iceoryx, pipe, unix, or\n"
-    "                    all (ring); line runs pingpong only\n"
+    "                    all (ring); line and work run pingpong only\n"
     "  --wait LIST       spin, futex, eventfd, hybrid, or all (spin); ring only\n"
     "  --size LIST       message bytes (64); at least 16, 24 for latency\n"
     "  --capacity LIST   ring bytes, powers of two from 4K (1M; 64K for pingpong)\n"
@@ -316,12 +316,12 @@ static void ratio(char *buf, size_t n, const struct bench_case *c, const struct 
 		snprintf(buf, n, "%.2fx%s", x, rounds * 2 < reps ? "*" : "");
 }
 
-/* The reference columns: floor, line and pipe always; each peer only when
- * the run has it. */
+/* The reference columns: floor, line and pipe always; work and each peer
+ * only when the run has it. */
 static int ref_columns(const struct bench_case *cases, int ncases, enum bench_transport *refs)
 {
-	static const enum bench_transport all[] = {T_FLOOR, T_LINE, T_LAMPORT, T_CK,
-						   T_IOX,   T_PIPE, T_UNIX};
+	static const enum bench_transport all[] = {T_FLOOR, T_LINE, T_WORK, T_LAMPORT,
+						   T_CK,    T_IOX,  T_PIPE, T_UNIX};
 	int n = 0;
 	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
 		bool want = all[k] == T_FLOOR || all[k] == T_LINE || all[k] == T_PIPE;

@@ -181,7 +181,7 @@ static int transport_item(const char *tok, struct spec_list *l, char *err, size_
 {
 	enum bench_transport t;
 	if (bench_transport_parse(tok, &t)) {
-		char names[128] = "";
+		char names[256] = "";
 		for (int i = 0; i < T_COUNT; i++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 				 i ? ", " : "", bench_transport_name((enum bench_transport)i));
@@ -363,10 +363,10 @@ int spec_check(const struct spec *s, char *err, size_t n)
 			    (transport_get((enum bench_transport)sm->transports.v[i])->modes &
 			     (1u << m)) != 0;
 		if (!runnable)
-			return fail(
-			    err, n,
-			    "no transport listed for %s can run it (line runs pingpong only)",
-			    bench_mode_name((enum bench_mode)m));
+			return fail(err, n,
+				    "no transport listed for %s can run it (line and work run "
+				    "pingpong only)",
+				    bench_mode_name((enum bench_mode)m));
 		for (int i = 0; i < sm->rates.n && m == MODE_LATENCY; i++)
 			if (sm->rates.v[i] == 0 || sm->rates.v[i] > 100000000)
 				return fail(err, n,

@@ -24,7 +24,18 @@ enum {
 
 enum bench_mode { MODE_STREAM, MODE_PINGPONG, MODE_LATENCY, MODE_COUNT };
 /* The ring and the references it is measured against (transport.h). */
-enum bench_transport { T_RING, T_FLOOR, T_LINE, T_PIPE, T_UNIX, T_LAMPORT, T_CK, T_IOX, T_COUNT };
+enum bench_transport {
+	T_RING,
+	T_FLOOR,
+	T_LINE,
+	T_PIPE,
+	T_UNIX,
+	T_LAMPORT,
+	T_CK,
+	T_IOX,
+	T_WORK,
+	T_COUNT
+};
 
 const char *bench_mode_name(enum bench_mode m);
 const char *bench_transport_name(enum bench_transport t);

@@ -2,14 +2,39 @@
  * forth, nothing else.  Round n: the client stores 2n+1 and spins until it
  * reads 2n+2; the server spins until 2n+1 and stores 2n+2.  No payload, no
  * sequence check, no copy: the physical round trip between the two CPUs,
- * which nothing that moves messages can beat.  Pingpong only. */
+ * which nothing that moves messages can beat.  Pingpong only.
+ *
+ * And the `work` reference: the same bare round trip, with the message work
+ * of one checked round trip done by the client alone, on its own CPU: fill
+ * a message (the client's send), check it (the server's receive), copy it
+ * (the server's echo) and check the copy (the client's receive), exactly as
+ * the worker does them on every transport.  No message crosses between the
+ * CPUs, only the line: what a checked round trip costs when moving the
+ * message itself is free.  It is measured in the same run and state as the
+ * ring, by the same loop, so a ring round trip over it is the ring's own
+ * overhead. */
 #include "measure/transport.h"
+#include "payload.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #define LINE_BYTES 4096
+
+/* The work reference's two message buffers follow the line, each on lines
+ * of its own; only the client touches them. */
+static size_t slot_bytes(const struct bench_case *c)
+{
+	return (c->size + 63) & ~(size_t)63;
+}
+
+static size_t object_bytes(const struct bench_case *c)
+{
+	return c->transport == T_WORK ? LINE_BYTES + 2 * slot_bytes(c) : LINE_BYTES;
+}
 
 struct line {
 	alignas(64) _Atomic(uint64_t) word;   /* the line handed back and forth */
@@ -18,13 +43,12 @@ struct line {
 
 static int create(const struct bench_case *c, struct tp_objects *o, char *err, size_t n)
 {
-	(void)c;
-	return tp_create_one(o, LINE_BYTES, err, n);
+	return tp_create_one(o, object_bytes(c), err, n);
 }
 
 static int open_end(struct tp_worker *w)
 {
-	w->impl = tp_map_shm(w, w->name, LINE_BYTES);
+	w->impl = tp_map_shm(w, w->name, object_bytes(w->c));
 	return w->impl ? 0 : -EIO;
 }
 
@@ -57,6 +81,29 @@ static int pong(struct tp_worker *w, uint64_t n)
 	return rc;
 }
 
+/* One checked round trip's message work, then the bare round trip. */
+static int work_ping(struct tp_worker *w, uint64_t n)
+{
+	size_t len = w->c->size;
+	unsigned char *sent = (unsigned char *)w->impl + LINE_BYTES,
+		      *echo = sent + slot_bytes(w->c);
+	uint64_t got = 0;
+	payload_fill(sent, len, n);
+	/* The barriers stand for the other process: the compiler may not
+	 * carry what it wrote into the check that reads it back. */
+	__asm__ volatile("" ::: "memory");
+	enum payload_status st = payload_check(sent, len, len, n, 1, &got);
+	if (st == PAYLOAD_OK) {
+		memcpy(echo, sent, len);
+		__asm__ volatile("" ::: "memory");
+		st = payload_check(echo, len, len, n, 1, &got);
+	}
+	if (st != PAYLOAD_OK)
+		return tp_fail(w, -EPROTO, "work: message %" PRIu64 ": wrong %s", n,
+			       payload_status_name(st));
+	return ping(w, n);
+}
+
 static void close_out(struct tp_worker *w)
 {
 	struct line *l = w->impl;
@@ -67,7 +114,7 @@ static void close_out(struct tp_worker *w)
 static void close_end(struct tp_worker *w)
 {
 	if (w->impl)
-		munmap(w->impl, LINE_BYTES);
+		munmap(w->impl, object_bytes(w->c));
 	w->impl = NULL;
 }
 
@@ -80,5 +127,17 @@ const struct transport transport_line = {
     .close_out = close_out,
     .close = close_end,
     .ping = ping,
+    .pong = pong,
+};
+
+const struct transport transport_work = {
+    .name = "work",
+    .about = "the bare round trip plus one round trip's message work, done in one process",
+    .modes = 1u << MODE_PINGPONG,
+    .create = create,
+    .open = open_end,
+    .close_out = close_out,
+    .close = close_end,
+    .ping = work_ping,
     .pong = pong,
 };

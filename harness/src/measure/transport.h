@@ -86,6 +86,7 @@ const struct transport *transport_get(enum bench_transport t);
 extern const struct transport transport_ring;
 extern const struct transport transport_floor;
 extern const struct transport transport_line;
+extern const struct transport transport_work;
 extern const struct transport transport_pipe;
 extern const struct transport transport_unix;
 extern const struct transport transport_lamport;

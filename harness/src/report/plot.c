@@ -70,14 +70,15 @@ const char *plot_scripts_dir(void)
 
 /* Every line of every chart has one look (plots/common.gp's line styles
  * 1..9): a colour, a dash pattern and a point shape, so that lines stay
- * apart in greyscale. */
+ * apart in greyscale.  The peers take the styles after them. */
 static const struct {
 	const char *key, *title;
 } looks[] = {
     {"spin", "ring, spin"},	{"futex", "ring, futex"}, {"eventfd", "ring, eventfd"},
     {"hybrid", "ring, hybrid"}, {"floor", "floor"},	  {"line", "bare line"},
-    {"pipe", "pipe"},		{"unix", "unix socket"},
+    {"pipe", "pipe"},		{"unix", "unix socket"},  {"work", "bare line + work"},
 };
+#define NOTHERS 6 /* plots/common.gp's styles after the looks' */
 #define NLOOKS ((int)(sizeof(looks) / sizeof(looks[0])))
 
 static int look_of(const char *key)
@@ -89,11 +90,11 @@ static int look_of(const char *key)
 }
 
 /* The line style of key: its look's, or for another transport one of
- * four more (plots/common.gp 9..12), in the order they come. */
+ * NOTHERS more (plots/common.gp 10..15), in the order they come. */
 static int style_of(const char *key, int *others)
 {
 	int i = look_of(key);
-	return i < NLOOKS ? i + 1 : NLOOKS + 1 + (*others)++ % 4;
+	return i < NLOOKS ? i + 1 : NLOOKS + 1 + (*others)++ % NOTHERS;
 }
 
 static const char *look_title(const char *key)
