@@ -18,9 +18,9 @@
 # (the test that parses the CI recipes); libbenchmark-dev (Google Benchmark:
 # the shim, ring_gbench, ringbench gbench, the instruction counts);
 # valgrind (check/ab --instructions); hyperfine (ringbench startup);
-# gnuplot-nox (ringbench plot and report); libck-dev,
-# libiceoryx-binding-c-dev and iceoryx (RouDi): the ck_ring and iceoryx
-# peers (scenarios/peers.ini).
+# gnuplot-nox (ringbench plot and report); libck-dev, libdpdk-dev,
+# libboost-dev, libiceoryx-binding-c-dev and iceoryx (RouDi): the ck_ring,
+# rte_ring, boost_spsc and iceoryx peers (scenarios/peers.ini).
 #
 # Environment:
 #   RINGBENCH_OPTIONAL=skip   install no optional package at all (those
@@ -34,7 +34,8 @@
 RINGBENCH_PACKAGES=(build-essential cmake git pkg-config liburing-dev libjansson-dev libinih-dev
 	python3)
 RINGBENCH_OPTIONAL_PACKAGES=(clang-format clang libclang-rt-14-dev python3-yaml libbenchmark-dev
-	valgrind hyperfine gnuplot-nox libck-dev libiceoryx-binding-c-dev iceoryx ccache)
+	valgrind hyperfine gnuplot-nox libck-dev libdpdk-dev libboost-dev libiceoryx-binding-c-dev
+	iceoryx ccache)
 
 # What each package provides; for an optional one, what its absence turns off.
 declare -gA RINGBENCH_PACKAGE_WHAT=(
@@ -57,6 +58,8 @@ declare -gA RINGBENCH_OPTIONAL_WHAT=(
 	[hyperfine]="ringbench startup asks for it and exits 2 (bench.sh, ci/nightly.sh); harness.ci_scripts is skipped and harness.plot_report makes no real startup run"
 	[gnuplot-nox]="ringbench plot and report draw no charts; harness.ci_scripts is skipped and harness.plot_report checks no charts"
 	[libck-dev]="the ck_ring peer is skipped; harness.peers and the harness.fault.*.ck_ring tests are not built"
+	[libdpdk-dev]="the rte_ring peer is skipped; harness.peers.rte_ring is skipped and the harness.fault.*.rte_ring tests are not built"
+	[libboost-dev]="the boost_spsc peer is skipped; harness.peers.boost_spsc is skipped and the harness.fault.*.boost_spsc tests are not built"
 	[libiceoryx-binding-c-dev]="the iceoryx peer is skipped; harness.peers is not built"
 	[iceoryx]="no iox-roudi: the iceoryx peer is skipped at run time, and harness.peers with it"
 	[ccache]="bisect, ab and check compile every file of each revision they build (slower; the same builds)"

@@ -5,8 +5,8 @@
  * naming the message.  The fault is here, never in the product: the worker
  * offers a weak hook, bench_transport_wrap(), which only this file defines.
  *   RINGBENCH_TEST_FAULT=lose|duplicate|swap|corrupt:N   (message N)
- * and, on ck_ring only, an offset in its ring that is no message slot of
- * the slab in place of message N's:
+ * and, on ck_ring and rte_ring only, an offset in its ring that is no
+ * message slot of the slab in place of message N's:
  *   RINGBENCH_TEST_FAULT=far:N     one slot past the end of the slab
  *   RINGBENCH_TEST_FAULT=askew:N   8 bytes into message N's slot
  * and, to prove a verdict sees a slower build (check, ab), a producer that
@@ -22,6 +22,9 @@
 
 #ifdef RINGBENCH_HAVE_CK
 #include "measure/tp_ck.h"
+#endif
+#ifdef RINGBENCH_HAVE_DPDK
+#include "measure/tp_rte.h"
 #endif
 
 enum fault { F_NONE, F_LOSE, F_DUPLICATE, F_SWAP, F_CORRUPT, F_FAR, F_ASKEW, F_SLOW, F_KINDS };
@@ -50,9 +53,18 @@ static int again(struct tp_worker *w, const void *msg)
 	return real->publish(w);
 }
 
-/* ck_ring: enqueue a bad offset in place of the message just filled. */
+/* ck_ring, rte_ring: enqueue a bad offset in place of the message just
+ * filled. */
 static int plant_offset(struct tp_worker *w)
 {
+	if (strcmp(real->name, "rte_ring") == 0) {
+#ifdef RINGBENCH_HAVE_DPDK
+		return tp_rte_send_offset(w, kind == F_FAR ? tp_rte_slab_end(w)
+							   : tp_rte_next_slot(w) + 8);
+#else
+		return tp_fail(w, -ENOTSUP, "fault: built without DPDK's ring");
+#endif
+	}
 #ifdef RINGBENCH_HAVE_CK
 	struct ck *k = w->impl;
 	return ck_send_offset(w, kind == F_FAR ? (uintptr_t)(2 * k->n * k->stride)
@@ -124,8 +136,9 @@ const struct transport *bench_transport_wrap(const struct transport *t)
 	}
 	if (kind == F_NONE || !t->publish)
 		return t;
-	if ((kind == F_FAR || kind == F_ASKEW) && strcmp(t->name, "ck_ring") != 0) {
-		fprintf(stderr, "fault: %s is for ck_ring only\n", spec);
+	if ((kind == F_FAR || kind == F_ASKEW) && strcmp(t->name, "ck_ring") != 0 &&
+	    strcmp(t->name, "rte_ring") != 0) {
+		fprintf(stderr, "fault: %s is for ck_ring and rte_ring only\n", spec);
 		exit(2);
 	}
 	real = t;

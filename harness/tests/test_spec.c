@@ -107,7 +107,7 @@ int main(void)
 	s.mode[MODE_STREAM].transports = (struct spec_list){2, {T_RING, T_LINE}};
 	CHECK_EQ(spec_expand(&s, cases, 64, err, sizeof(err)), 6);
 	s.mode[MODE_STREAM].transports = (struct spec_list){1, {T_LINE}};
-	BAD(spec_check(&s, err, sizeof(err)), "line runs pingpong only");
+	BAD(spec_check(&s, err, sizeof(err)), "line and work run pingpong only");
 	spec_mode_defaults(&s.mode[MODE_PINGPONG], MODE_PINGPONG);
 	s.mode[MODE_STREAM].enabled = false;
 	s.mode[MODE_PINGPONG].transports = (struct spec_list){1, {T_LINE}};

@@ -38,8 +38,9 @@ static const char *const usage_text =
     "\n"
     "options (lists are comma-separated; byte counts take K, M, G; A-B is the powers\n"
     "of two from A to B):\n"
-    "  --transport LIST  ring, floor, line, lamport, ck_ring, iceoryx, pipe, unix, or\n"
-    "                    all (ring); line and work run pingpong only\n"
+    "  --transport LIST  ring, floor, line, lamport, ck_ring, rte_ring, boost_spsc,\n"
+    "                    iceoryx, pipe, unix, or all (ring); line and work run\n"
+    "                    pingpong only\n"
     "  --wait LIST       spin, futex, eventfd, hybrid, or all (spin); ring only\n"
     "  --size LIST       message bytes (64); at least 16, 24 for latency\n"
     "  --capacity LIST   ring bytes, powers of two from 4K (1M; 64K for pingpong)\n"
@@ -67,8 +68,11 @@ static const char *const usage_text =
     "Transports: ring is the ring under test; floor moves the same messages through\n"
     "fixed slots of the same bytes (the least a shared-memory handoff does); line is\n"
     "one bare cache line handed back and forth (the physical round trip); lamport\n"
-    "is the textbook cached-index ring; ck_ring is Concurrency Kit's SPSC ring and\n"
-    "iceoryx is Eclipse iceoryx (ringbench starts its own RouDi for the run); a\n"
+    "is the textbook cached-index ring; ck_ring is Concurrency Kit's SPSC ring,\n"
+    "rte_ring DPDK's (SP/SC, in shared memory without DPDK's EAL), boost_spsc\n"
+    "Boost.Lockfree's spsc_queue (sizes fixed at compile time: slots of 16 B to\n"
+    "64K, rings of 64K, 1M or 16M; other cases are skipped), and iceoryx is\n"
+    "Eclipse iceoryx (ringbench starts its own RouDi for the run); a\n"
     "peer whose library or daemon is missing is skipped with its reason; pipe and\n"
     "unix are the kernel's.  Every message on every transport carries a sequence\n"
     "number and checksum that the receiver checks.\n"
@@ -320,8 +324,8 @@ static void ratio(char *buf, size_t n, const struct bench_case *c, const struct 
  * only when the run has it. */
 static int ref_columns(const struct bench_case *cases, int ncases, enum bench_transport *refs)
 {
-	static const enum bench_transport all[] = {T_FLOOR, T_LINE, T_WORK, T_LAMPORT,
-						   T_CK,    T_IOX,  T_PIPE, T_UNIX};
+	static const enum bench_transport all[] = {T_FLOOR, T_LINE,  T_WORK, T_LAMPORT, T_CK,
+						   T_RTE,   T_BOOST, T_IOX,  T_PIPE,	T_UNIX};
 	int n = 0;
 	for (size_t k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
 		bool want = all[k] == T_FLOOR || all[k] == T_LINE || all[k] == T_PIPE;

@@ -405,6 +405,22 @@ static bool skipped(enum bench_transport t, bool start)
 	return why != NULL;
 }
 
+/* A case the transport cannot run for a limit of its own (a capacity it
+ * was not built for): skipped, each reason said once. */
+static bool case_skipped(const struct bench_case *c)
+{
+	const struct transport *tp = transport_get(c->transport);
+	char why[200];
+	if (!tp->case_unavailable || !tp->case_unavailable(c, why, sizeof(why)))
+		return false;
+	static char said[T_COUNT][sizeof(why)];
+	if (strcmp(said[c->transport], why) != 0)
+		fprintf(stderr, "ringbench: skipping %s: %s\n", bench_transport_name(c->transport),
+			why);
+	snprintf(said[c->transport], sizeof(said[c->transport]), "%s", why);
+	return true;
+}
+
 /* The cases of one mode on one pair of CPUs, from cases[k]; the new k, or
  * -1 past max. */
 static int expand_mode(const struct spec *s, enum bench_mode m, const int cpu[2],
@@ -451,6 +467,8 @@ static int expand_mode(const struct spec *s, enum bench_mode m, const int cpu[2]
 							continue;
 						if (!ring && tr != T_PIPE && tr != T_UNIX)
 							c.capacity = floor_cap;
+						if (case_skipped(&c))
+							continue;
 						if (k == max)
 							return -1;
 						bench_case_name(&c);

@@ -33,6 +33,8 @@ enum bench_transport {
 	T_LAMPORT,
 	T_CK,
 	T_IOX,
+	T_RTE,
+	T_BOOST,
 	T_WORK,
 	T_COUNT
 };
@@ -170,9 +172,9 @@ const char *bench_clock_why(void);
 int bench_run_case(const struct bench_case *c, const struct bench_limits *lim,
 		   struct bench_run *out);
 
-/* Remove shared-memory objects left by ringbench processes that no longer
- * exist (a harness killed with SIGKILL cannot clean up).  Returns how many,
- * and names them on stderr. */
+/* Remove shared-memory objects, and iceoryx's RouDi folders in /tmp, left by
+ * ringbench processes that no longer exist (a harness killed with SIGKILL
+ * cannot clean up).  Returns how many, and names them on stderr. */
 int bench_sweep_stale(void);
 
 /* The worker side (`ringbench __worker ...`). */

@@ -50,8 +50,11 @@ static uint64_t warmup(const struct bench_case *c)
 {
 	uint64_t cap = c->transport == T_PIPE || c->transport == T_UNIX ? 65536 : c->capacity;
 	/* The peers' slots are the message rounded to 8, without a record
-	 * word (ck_ring's slab has twice as many: half of them is a lap). */
-	bool peer = c->transport == T_LAMPORT || c->transport == T_CK || c->transport == T_IOX;
+	 * word (ck_ring's and rte_ring's slabs have twice as many: half of
+	 * them is a lap; boost_spsc's slots are a size it was built for, as
+	 * large or larger, so this is a lap or more). */
+	bool peer = c->transport == T_LAMPORT || c->transport == T_CK || c->transport == T_IOX ||
+		    c->transport == T_RTE || c->transport == T_BOOST;
 	uint64_t stride = peer ? (c->size + 7) & ~(uint64_t)7 : ring_record_size(c->size);
 	uint64_t lap = (cap + stride - 1) / stride;
 	switch (c->mode) {

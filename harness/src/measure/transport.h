@@ -19,6 +19,7 @@ struct tp_objects {
 	struct ring *rings[2]; /* ring: the harness's handles (it serves eventfds) */
 	int served[2];	       /* eventfd hand-overs made per ring */
 	int fds[4];	       /* pipe or socket ends handed to the workers */
+	int status;	       /* the run's outcome (BENCH_*), set before destroy */
 };
 
 /* One worker's end. */
@@ -46,6 +47,10 @@ struct transport {
 	/* Optional: the largest message it carries (0: the ring's limits);
 	 * larger cases are skipped, said once. */
 	uint64_t max_size;
+	/* Optional, harness: whether it cannot run case c for a limit of its
+	 * own other than max_size (a capacity it was not built for): true with
+	 * the reason, one line, in why.  Such a case is skipped, said once. */
+	bool (*case_unavailable)(const struct bench_case *c, char *why, size_t n);
 	/* Harness: make the objects of case c (o->name is set).  0 or -errno,
 	 * with a sentence in err. */
 	int (*create)(const struct bench_case *c, struct tp_objects *o, char *err, size_t n);
@@ -92,6 +97,8 @@ extern const struct transport transport_unix;
 extern const struct transport transport_lamport;
 extern const struct transport transport_ck;
 extern const struct transport transport_iox;
+extern const struct transport transport_rte;
+extern const struct transport transport_boost;
 
 /* For the transports: format w->err and return err. */
 int tp_fail(struct tp_worker *w, int err, const char *fmt, ...)

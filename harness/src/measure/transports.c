@@ -10,9 +10,10 @@
 #include <unistd.h>
 
 static const struct transport *const table[T_COUNT] = {
-    [T_RING] = &transport_ring, [T_FLOOR] = &transport_floor, [T_LINE] = &transport_line,
-    [T_PIPE] = &transport_pipe, [T_UNIX] = &transport_unix,   [T_LAMPORT] = &transport_lamport,
-    [T_CK] = &transport_ck,	[T_IOX] = &transport_iox,     [T_WORK] = &transport_work,
+    [T_RING] = &transport_ring,	  [T_FLOOR] = &transport_floor, [T_LINE] = &transport_line,
+    [T_PIPE] = &transport_pipe,	  [T_UNIX] = &transport_unix,	[T_LAMPORT] = &transport_lamport,
+    [T_CK] = &transport_ck,	  [T_IOX] = &transport_iox,	[T_RTE] = &transport_rte,
+    [T_BOOST] = &transport_boost, [T_WORK] = &transport_work,
 };
 
 const struct transport *transport_get(enum bench_transport t)
