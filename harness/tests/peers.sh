@@ -6,7 +6,12 @@
 #     rest of the run goes on: no RouDi program, another RouDi holding its
 #     lock (ringbench never shares one);
 #   - the RouDi ringbench starts is gone after the run, with its shared
-#     memory and its temporary folder, also when ringbench is killed.
+#     memory and its temporary folder, also when ringbench is killed;
+#   - iceoryx's own log lines (RouDi's, the workers') never reach the
+#     output: a failure names the log they went to, a success names none;
+#   - the run's folder /tmp/ringbench-roudi.PID.* goes after a success, a
+#     failure, SIGINT and SIGKILL, and the next run sweeps one whose owner
+#     is gone, never one whose owner lives.
 # Run alone (RESOURCE_LOCK roudi): RouDi 2.0 has one name per machine.
 set -u
 rb=$1
@@ -24,7 +29,14 @@ stand_in_gone() {
 	done <"$tmp/started"
 	rm -f /dev/shm/iceoryx_mgmt "/dev/shm/$(id -gn)" /tmp/roudi "$tmp/started"
 }
-trap 'stand_in_gone; rm -rf "$tmp"' EXIT
+# The stale folders this test makes, and the logs its failures kept (each
+# named in a run's output).
+made=()
+iox_cleanup() {
+	[ ${#made[@]} -eq 0 ] || rm -rf "${made[@]}"
+	grep -ho "/tmp/ringbench-iceoryx-[A-Za-z0-9]*\.log" "$tmp"/*.out 2>/dev/null | sort -u | xargs -r rm -f
+}
+trap 'stand_in_gone; iox_cleanup; rm -rf "$tmp"' EXIT
 fail() { echo "peers.sh: $*" >&2; exit 1; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
@@ -53,13 +65,50 @@ roudi_gone() {
 	return 0
 }
 
+# iceoryx's own lines in a run's output: its logger's level after a
+# timestamp ("2024-01-31 12:00:00.000 [Warning]: "), and what its POSIX
+# wrappers and file lock write to std::cerr.
+iox_said() {
+	grep -E '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ .{0,12}\[(Verbose|Debug|Info|Warning|Error|Fatal)\]|file[ _]lock|directory ".*" does not exist|RouDi not found|posix_wrapper|:::  \[' "$1"
+}
+quiet() {
+	if iox_said "$1" >/dev/null; then
+		cat "$1"
+		fail "$2: iceoryx's own log lines in the output"
+	fi
+}
+# The run's RouDi folders: a snapshot before (dirs_before), and none new
+# after (no_new_dir), given the supervisor a moment when ringbench died.
+dirs_before() { ls -d /tmp/ringbench-roudi.* 2>/dev/null | sort >"$tmp/dirs.before"; }
+no_new_dir() {
+	for _ in $(seq 50); do
+		ls -d /tmp/ringbench-roudi.* 2>/dev/null | sort | comm -13 "$tmp/dirs.before" - >"$tmp/dirs.new"
+		[ -s "$tmp/dirs.new" ] || return 0
+		sleep 0.1
+	done
+	fail "$1: $(tr '\n' ' ' <"$tmp/dirs.new")left behind"
+}
+# The log a failure names: it exists and holds what (iox_cleanup removes it).
+kept_log() {
+	local log
+	log=$(grep -o "/tmp/ringbench-iceoryx-[A-Za-z0-9]*\.log" "$1" | head -1)
+	[ -n "$log" ] || { cat "$1"; fail "$3: no log named"; }
+	[ -f "$log" ] || { cat "$1"; fail "$3: the log named, $log, is not there"; }
+	grep -q "$2" "$log" || { cat "$1" "$log"; fail "$3: the log $log has no '$2'"; }
+}
+
 pgrep -x iox-roudi >/dev/null && { echo "peers.sh: skipped, a RouDi is already running"; exit 77; }
 command -v iox-roudi >/dev/null || { echo "peers.sh: skipped, no iox-roudi (Debian's iceoryx)"; exit 77; }
 
-# Both peers, both modes, beside the ring.
+# Both peers, both modes, beside the ring; iceoryx's own lines stay out of
+# the output, no log is named, and the run's folder goes.
 for mode in stream pingpong; do
+	dirs_before
 	"$rb" $mode --transport ring,ck_ring,iceoryx --wait spin "${quick[@]}" >"$tmp/$mode.out" 2>&1 ||
 		{ cat "$tmp/$mode.out"; fail "$mode with the peers failed"; }
+	quiet "$tmp/$mode.out" "$mode"
+	grep -q "ringbench-iceoryx-" "$tmp/$mode.out" && { cat "$tmp/$mode.out"; fail "$mode: a success names a log"; }
+	no_new_dir "$mode"
 	grep -q "skipping" "$tmp/$mode.out" && { cat "$tmp/$mode.out"; fail "$mode: a peer was skipped"; }
 	for t in ck_ring iceoryx; do
 		grep -q "^$mode/transport:$t/size:64/" "$tmp/$mode.out" || fail "$mode: no $t row"
@@ -92,6 +141,18 @@ grep -q "^stream/transport:iceoryx" "$tmp/noroudi.out" && fail "no RouDi: iceory
 RINGBENCH_IOX_ROUDI=/nonexistent/iox-roudi "$rb" stream --transport iceoryx "${quick[@]}" \
 	>"$tmp/only.out" 2>&1
 [ $? -eq 2 ] || { cat "$tmp/only.out"; fail "only a skipped peer: not exit 2"; }
+
+# RouDi that cannot start: skipped, its log named (and kept), its folder
+# gone, its words only in the log.
+printf '#!/bin/sh\necho "stand-in RouDi: cannot start"\nexit 1\n' >"$tmp/failing-roudi"
+chmod +x "$tmp/failing-roudi"
+dirs_before
+RINGBENCH_IOX_ROUDI="$tmp/failing-roudi" "$rb" stream --transport ring,iceoryx "${quick[@]}" \
+	>"$tmp/failing.out" 2>&1 || { cat "$tmp/failing.out"; fail "RouDi not starting: the run failed"; }
+grep -q "^ringbench: skipping iceoryx: .*failing-roudi exited: stand-in RouDi: cannot start; its log: " \
+	"$tmp/failing.out" || { cat "$tmp/failing.out"; fail "RouDi not starting: no skip line naming its log"; }
+kept_log "$tmp/failing.out" "stand-in RouDi: cannot start" "RouDi not starting"
+no_new_dir "RouDi not starting"
 
 # Another RouDi's lock held: skipped, not shared.
 "$py" - "$rb" "$tmp/other.out" <<'EOF' || fail "another RouDi: see above"
@@ -132,9 +193,14 @@ grep -q "^stream/transport:iceoryx/size:64/" "$tmp/list.out" ||
 [ -e "$tmp/started" ] && { cat "$tmp/list.out"; fail "--list started RouDi"; }
 # Its workers never find a RouDi to talk to: the case fails at the start
 # barrier (exit 2), and then RouDi must go.
+dirs_before
 RINGBENCH_IOX_ROUDI="$tmp/stubborn-roudi" timeout 60 "$rb" stream --transport iceoryx \
 	--messages 1000 --repetitions 1 --warmup 0 --stall-ms 500 >"$tmp/stubborn.out" 2>&1
 rc=$?
+# The workers' "RouDi not found" went to the log, which the failure names.
+quiet "$tmp/stubborn.out" "a failed iceoryx case"
+kept_log "$tmp/stubborn.out" "RouDi not found" "a failed iceoryx case"
+no_new_dir "a failed iceoryx case"
 [ -e "$tmp/started" ] || { cat "$tmp/stubborn.out"; fail "the run did not start RouDi"; }
 [ "$(wc -l <"$tmp/started")" -eq 1 ] || fail "RouDi started $(wc -l <"$tmp/started") times in one run"
 [ $rc -eq 2 ] || { cat "$tmp/stubborn.out"; fail "a RouDi that serves nobody: exit $rc, not 2"; }
@@ -144,7 +210,67 @@ kill -0 "$(cat "$tmp/started")" 2>/dev/null && fail "a RouDi that ignores SIGTER
 roudi_gone "a RouDi that ignores SIGTERM"
 rm "$tmp/started"
 
+# ringbench interrupted in the middle of an iceoryx run: exit 2, RouDi and
+# the folder gone, no log named (an interrupt is not a failure).
+dirs_before
+"$rb" stream --transport iceoryx --duration 5 --repetitions 1 --warmup 0 >"$tmp/int.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	pgrep -x iox-roudi >/dev/null && break
+	sleep 0.05
+done
+pgrep -x iox-roudi >/dev/null || { kill -9 $pid; cat "$tmp/int.out"; fail "SIGINT: no RouDi started"; }
+sleep 0.5
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc -eq 2 ] || { cat "$tmp/int.out"; fail "SIGINT: exit $rc, not 2"; }
+quiet "$tmp/int.out" "SIGINT"
+grep -q "ringbench-iceoryx-" "$tmp/int.out" && { cat "$tmp/int.out"; fail "SIGINT: a log named"; }
+no_new_dir "SIGINT"
+roudi_gone "SIGINT"
+
+# ringbench killed while its RouDi is not ready yet: the supervisor stops
+# RouDi (a stand-in that never says it is ready) and removes the folder.
+printf '#!/bin/sh\necho $$ >>"%s/started"\nexec sleep 600\n' "$tmp" >"$tmp/slow-roudi"
+chmod +x "$tmp/slow-roudi"
+dirs_before
+RINGBENCH_IOX_ROUDI="$tmp/slow-roudi" "$rb" stream --transport iceoryx "${quick[@]}" >"$tmp/slow.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	[ -s "$tmp/started" ] && break
+	sleep 0.05
+done
+[ -s "$tmp/started" ] || { kill -9 $pid; cat "$tmp/slow.out"; fail "the slow RouDi did not start"; }
+kill -9 $pid
+wait $pid 2>/dev/null
+no_new_dir "killed before RouDi was ready"
+for _ in $(seq 50); do
+	kill -0 "$(cat "$tmp/started")" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$(cat "$tmp/started")" 2>/dev/null && fail "killed before RouDi was ready: RouDi outlived the run"
+rm "$tmp/started"
+
+# A stale folder, its owner gone (ringbench and its supervisor killed
+# together), is swept by the next run, any run; one whose owner lives is not.
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+stale=/tmp/ringbench-roudi.$dead.Stal3x live=/tmp/ringbench-roudi.$$.L1vexx
+made+=("$stale" "$live")
+mkdir "$stale" "$live" && touch "$stale/roudi.toml" "$stale/iceoryx.log" "$live/iceoryx.log" ||
+	fail "cannot make the stale folders"
+"$rb" stream --transport ring "${quick[@]}" >"$tmp/sweep.out" 2>&1 ||
+	{ cat "$tmp/sweep.out"; fail "the run after a stale folder failed"; }
+[ -e "$stale" ] && { cat "$tmp/sweep.out"; fail "a folder of a dead owner (pid $dead) was not swept"; }
+grep -q "^ringbench: removed $stale, left by ringbench pid $dead$" "$tmp/sweep.out" ||
+	{ cat "$tmp/sweep.out"; fail "the sweep did not say what it removed"; }
+[ -e "$live/iceoryx.log" ] || fail "a folder of a live owner (pid $$) was swept"
+rm -rf "$live"
+
 # ringbench killed in the middle of an iceoryx run: its RouDi goes too.
+dirs_before
 "$rb" stream --transport iceoryx --duration 5 --repetitions 1 --warmup 0 >"$tmp/kill.out" 2>&1 &
 pid=$!
 for _ in $(seq 100); do
@@ -156,6 +282,8 @@ sleep 0.5
 kill -9 $pid
 wait $pid 2>/dev/null
 sleep 0.5
-# The workers die with the harness; RouDi gets SIGTERM and cleans up.
+# The workers die with the harness; RouDi gets SIGTERM and cleans up, and
+# its supervisor removes the folder.
 roudi_gone "after kill -9"
+no_new_dir "after kill -9"
 echo "peers.sh: ok"

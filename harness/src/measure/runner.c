@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -417,12 +418,60 @@ static void fill_run(const struct bench_case *c, struct bench_control *ctl, stru
 	}
 }
 
-int bench_sweep_stale(void)
+/* The folders iceoryx's RouDi runs from, /tmp/ringbench-roudi.PID.XXXXXX
+ * (tp_iox.c): a ringbench killed, and the supervisor that would have
+ * removed its folder killed with it, leaves one.  Those of an owner that is
+ * gone are removed, with the files in them (nothing deeper: it holds none),
+ * and only when they are ours. */
+static int sweep_roudi_dirs(void)
 {
-	DIR *d = opendir("/dev/shm");
+	DIR *d = opendir("/tmp");
 	if (!d)
 		return 0;
 	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int pid, end = 0;
+		if (sscanf(e->d_name, "ringbench-roudi.%d.%*6[A-Za-z0-9]%n", &pid, &end) != 1 ||
+		    end == 0 || e->d_name[end] || pid <= 0 || pid == getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue; /* its ringbench still runs (or is not ours to judge) */
+		int fd =
+		    openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		DIR *in = fdopendir(fd);
+		if (!in) {
+			close(fd);
+			continue;
+		}
+		struct dirent *f;
+		while ((f = readdir(in)))
+			if (strcmp(f->d_name, ".") != 0 && strcmp(f->d_name, "..") != 0)
+				unlinkat(dirfd(in), f->d_name, 0);
+		closedir(in);
+		if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0) {
+			fprintf(stderr, "ringbench: removed /tmp/%s, left by ringbench pid %d\n",
+				e->d_name, pid);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+int bench_sweep_stale(void)
+{
+	int swept = sweep_roudi_dirs();
+	DIR *d = opendir("/dev/shm");
+	if (!d)
+		return swept;
+	int n = swept;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		int pid;
@@ -734,6 +783,7 @@ static void run_teardown(struct run *r)
 	for (int i = 0; i < 2; i++)
 		if (r->p[i].say >= 0)
 			close(r->p[i].say);
+	r->o.status = r->status;
 	objects_free(r->t, &r->o);
 	if (r->ctl != MAP_FAILED)
 		munmap(r->ctl, sizeof(*r->ctl));

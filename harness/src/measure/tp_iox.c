@@ -5,11 +5,25 @@
  *
  * iceoryx needs its daemon, RouDi (Debian's iceoryx package).  The harness
  * starts one for the run, on a config of its own (mempools for messages up
- * to 64 KiB) written to a temporary folder, through a small supervisor
- * process that stops it when the harness exits or dies (and, should RouDi
- * hang in its shutdown, kills it and removes its shared memory).  RouDi 2.0
- * has one name per machine (/tmp/roudi): when another RouDi already runs,
- * this transport is skipped, never shared with someone else's daemon.
+ * to 64 KiB) written to a folder of the run, /tmp/ringbench-roudi.PID.XXXXXX,
+ * through a small supervisor process that stops it when the harness exits
+ * or dies (and, should RouDi hang in its shutdown, kills it and removes its
+ * shared memory).  RouDi 2.0 has one name per machine (/tmp/roudi): when
+ * another RouDi already runs, this transport is skipped, never shared with
+ * someone else's daemon.
+ *
+ * iceoryx talks on its own: RouDi on its stdout, the workers' runtime
+ * through its logger and, for a failed system call, straight to std::cerr
+ * (iceoryx 2.0 reads no IOX_LOG_LEVEL, and iox_set_loglevel reaches only
+ * the logger).  None of it goes among the harness's output: RouDi's and
+ * the workers' stdout and stderr go to the folder's iceoryx.log.  The
+ * folder goes at the end of the run on every path: the harness removes it
+ * at exit (an interrupted run exits too), the supervisor when the harness
+ * dies, and, should both be killed, the next run's bench_sweep_stale
+ * (runner.c) once its owner's pid is gone.  When an iceoryx case failed or
+ * RouDi did not start, the log first moves out of the folder to a name of
+ * its own, /tmp/ringbench-iceoryx-XXXXXX.log, which the harness prints; no
+ * sweep touches it.
  *
  * The library is C++; ringbench links no C++ (it makes every process start
  * slower), so the worker loads libiceoryx_binding_c with dlopen when it
@@ -54,14 +68,17 @@
 #define IOX_QUEUE_MAX 256	 /* iceoryx 2.0's MAX_SUBSCRIBER_QUEUE_CAPACITY */
 #define IOX_END	      UINT64_MAX /* the sequence word of the end mark */
 #define ROUDI_LOCK    "/tmp/iox-unique-roudi.lock"
+#define IOX_LOG_ENV   "RINGBENCH_IOX_LOG" /* the log, for the workers */
 
 /* ---- the harness's side: RouDi for the run ---- */
 
 static struct {
 	pid_t pid;
-	char dir[64]; /* the config and RouDi's log */
+	char dir[64]; /* /tmp/ringbench-roudi.PID.XXXXXX: the config and the log */
+	char log[96]; /* DIR/iceoryx.log: RouDi's and the workers' output */
 	bool tried;
-	char why[300]; /* why it could not start */
+	bool failed;   /* an iceoryx case failed: the log is kept and named */
+	char why[420]; /* why it could not start */
 } roudi;
 
 static const char *roudi_prog(void)
@@ -122,25 +139,74 @@ static void rm_dir(void)
 	char p[128];
 	snprintf(p, sizeof(p), "%s/roudi.toml", roudi.dir);
 	unlink(p);
-	snprintf(p, sizeof(p), "%s/roudi.log", roudi.dir);
-	unlink(p);
+	unlink(roudi.log);
 	rmdir(roudi.dir);
 	roudi.dir[0] = 0;
+}
+
+/* Something failed: the log leaves the folder (which goes on every path)
+ * for a name of its own in /tmp, written into kept for the caller to
+ * print; NULL when there is none to keep. */
+static const char *keep_log(char *kept, size_t n)
+{
+	if (!roudi.dir[0] || access(roudi.log, F_OK) != 0)
+		return NULL;
+	char name[] = "/tmp/ringbench-iceoryx-XXXXXX.log";
+	int fd = mkstemps(name, 4);
+	if (fd < 0)
+		return NULL;
+	close(fd);
+	if (rename(roudi.log, name) < 0) {
+		unlink(name);
+		return NULL;
+	}
+	snprintf(kept, n, "%s", name);
+	return kept;
 }
 
 /* The harness's end of the supervisor's pipe: closing it (at exit, or by
  * dying) tells the supervisor to stop RouDi. */
 static int roudi_pipe = -1;
 
+/* RouDi stopped, and its supervisor with it.  The byte "k" first tells the
+ * supervisor that the harness lives and removes the folder itself. */
+static void supervisor_stop(void)
+{
+	if (roudi.pid <= 0)
+		return;
+	ssize_t k = write(roudi_pipe, "k", 1);
+	(void)k; /* a supervisor already gone is what the waitpid finds */
+	close(roudi_pipe);
+	roudi_pipe = -1;
+	waitpid(roudi.pid, NULL, 0); /* the supervisor gives up on RouDi after 5 s */
+	roudi.pid = 0;
+}
+
+/* At exit: RouDi stopped; when an iceoryx case failed, the log kept and
+ * named; the folder removed. */
 static void roudi_stop(void)
 {
-	if (roudi.pid > 0) {
-		close(roudi_pipe);
-		roudi_pipe = -1;
-		waitpid(roudi.pid, NULL, 0); /* the supervisor gives up on RouDi after 5 s */
-		roudi.pid = 0;
-	}
+	supervisor_stop();
+	unsetenv(IOX_LOG_ENV);
+	char kept[64];
+	if (roudi.failed && keep_log(kept, sizeof(kept)))
+		fprintf(stderr,
+			"ringbench: an iceoryx case failed; RouDi's and its workers' log: %s\n",
+			kept);
 	rm_dir();
+}
+
+/* RouDi did not start: why (what, and the log kept and named), and
+ * nothing left of it. */
+static int start_failed(const char *what, const char *last)
+{
+	supervisor_stop();
+	char kept[64];
+	const char *log = keep_log(kept, sizeof(kept));
+	snprintf(roudi.why, sizeof(roudi.why), "%.60s %s: %.200s%s%s", roudi_prog(), what,
+		 last[0] ? last : "no message", log ? "; its log: " : "", log ? log : "");
+	rm_dir();
+	return -1;
 }
 
 /* RouDi's shared memory and socket, when it could not remove them: the
@@ -191,10 +257,12 @@ static void sweep_worker_sockets(void)
 /* The supervisor, a child of the harness: runs RouDi, and when the harness
  * closes the pipe or dies, stops it.  RouDi told to stop while its clients
  * are being killed (the harness killed, its workers with it) can hang in
- * its shutdown and keep its shared memory: after 5 s it is killed, and its
- * segments, which were its own (no other RouDi ran when it started), are
- * removed. */
-static void supervise(int rd, const char *cfg, const char *log)
+ * its shutdown, or abort in it, and keep its shared memory: after 5 s it
+ * is killed, and when it did not end well its segments, which were its own
+ * (no other RouDi ran when it started), are removed.  A harness that
+ * dies leaves the run's folder to us; one that stops us says "k" first,
+ * and removes the folder itself (keeping the log when a case failed). */
+static void supervise(int rd, const char *dir, const char *cfg, const char *log)
 {
 	signal(SIGTERM, SIG_IGN); /* only the pipe stops us */
 	signal(SIGINT, SIG_IGN);
@@ -211,7 +279,8 @@ static void supervise(int rd, const char *cfg, const char *log)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(rd);
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		/* Appended to: the workers add to it. */
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -225,28 +294,42 @@ static void supervise(int rd, const char *cfg, const char *log)
 	}
 	if (pid < 0)
 		_exit(1);
+	bool harness_cleans = false;
 	for (;;) {
 		struct pollfd p = {.fd = rd, .events = POLLIN};
 		int n = poll(&p, 1, 200);
 		if (waitpid(pid, NULL, WNOHANG) == pid)
 			_exit(1); /* RouDi stopped by itself: the harness sees us go */
 		char c;
-		if (n > 0 && read(rd, &c, 1) <= 0)
-			break; /* the harness is done, or dead */
+		if (n > 0) {
+			if (read(rd, &c, 1) <= 0)
+				break; /* the harness is done, or dead */
+			harness_cleans |= c == 'k';
+		}
 	}
 	kill(pid, SIGTERM);
 	bool gone = false;
+	int st = 0;
 	for (int i = 0; i < 500 && !gone; i++) {
-		gone = waitpid(pid, NULL, WNOHANG) == pid;
+		gone = waitpid(pid, &st, WNOHANG) == pid;
 		if (!gone)
 			usleep(10000);
 	}
 	if (!gone) {
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		unlink_segments();
+		waitpid(pid, &st, 0);
 	}
+	/* RouDi 2.0 told to stop while it still lists clients that were
+	 * killed (an interrupted or failed case) fails to stop them and
+	 * aborts, keeping its shared memory too. */
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		unlink_segments();
 	sweep_worker_sockets();
+	if (!harness_cleans) {
+		unlink(cfg);
+		unlink(log);
+		rmdir(dir);
+	}
 	_exit(0);
 }
 
@@ -269,16 +352,19 @@ static bool log_says(const char *log, const char *what, char *last, size_t n)
 
 static int roudi_start(void)
 {
-	snprintf(roudi.dir, sizeof(roudi.dir), "/tmp/ringbench-roudi.XXXXXX");
+	/* The owner's pid in the name: a stale folder is one whose owner is
+	 * gone (bench_sweep_stale). */
+	snprintf(roudi.dir, sizeof(roudi.dir), "/tmp/ringbench-roudi.%d.XXXXXX", (int)getpid());
 	if (!mkdtemp(roudi.dir)) {
 		roudi.dir[0] = 0;
 		snprintf(roudi.why, sizeof(roudi.why), "cannot make a folder in /tmp: %s",
 			 strerror(errno));
 		return -1;
 	}
-	char cfg[128], log[128];
+	char cfg[128];
 	snprintf(cfg, sizeof(cfg), "%s/roudi.toml", roudi.dir);
-	snprintf(log, sizeof(log), "%s/roudi.log", roudi.dir);
+	snprintf(roudi.log, sizeof(roudi.log), "%s/iceoryx.log", roudi.dir);
+	const char *log = roudi.log;
 	FILE *f = fopen(cfg, "w");
 	if (!f) {
 		snprintf(roudi.why, sizeof(roudi.why), "%s: %s", cfg, strerror(errno));
@@ -310,7 +396,7 @@ static int roudi_start(void)
 	}
 	if (pid == 0) {
 		close(fds[1]);
-		supervise(fds[0], cfg, log);
+		supervise(fds[0], roudi.dir, cfg, log);
 	}
 	close(fds[0]);
 	roudi_pipe = fds[1];
@@ -319,27 +405,19 @@ static int roudi_start(void)
 	char last[300] = "";
 	for (int i = 0; i < 1000; i++) { /* 10 s */
 		if (log_says(log, "RouDi is ready for clients", last, sizeof(last))) {
-			/* RouDi has read its config and keeps its log open: the
-			 * folder goes now, so a run killed later leaves nothing
-			 * in /tmp. */
-			rm_dir();
+			/* The workers add their iceoryx output to the log. */
+			setenv(IOX_LOG_ENV, log, 1);
 			return 0;
 		}
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
 			roudi.pid = 0;
 			close(roudi_pipe);
 			roudi_pipe = -1;
-			snprintf(roudi.why, sizeof(roudi.why), "%.60s exited: %s", roudi_prog(),
-				 last[0] ? last : "no message");
-			rm_dir();
-			return -1;
+			return start_failed("exited", last);
 		}
 		usleep(10000);
 	}
-	snprintf(roudi.why, sizeof(roudi.why), "%.60s not ready after 10 s: %s", roudi_prog(),
-		 last[0] ? last : "no message");
-	roudi_stop();
-	return -1;
+	return start_failed("not ready after 10 s", last);
 }
 
 /* Whether iceoryx can run here.  The first call with start starts RouDi,
@@ -390,6 +468,14 @@ static int create(const struct bench_case *c, struct tp_objects *o, char *err, s
 		return -ENOENT;
 	}
 	return 0;
+}
+
+/* A case that failed (not one the user interrupted): the log is kept and
+ * named at the end of the run. */
+static void destroy(struct tp_objects *o)
+{
+	if (o->status != BENCH_PASS && !bench_interrupted)
+		roudi.failed = true;
 }
 
 /* ---- the worker's side ---- */
@@ -452,6 +538,20 @@ static int open_end(struct tp_worker *w)
 	if (!x)
 		return tp_fail(w, -ENOMEM, "out of memory");
 	w->impl = x;
+	/* iceoryx's own output (its logger, and its POSIX wrappers' errors
+	 * on std::cerr, up to the runtime's destructor at exit) goes to the
+	 * run's log, not among the harness's: this process writes nothing
+	 * else to stdout or stderr from here on (its word to the harness
+	 * goes through the control block and the status pipe). */
+	const char *log = getenv(IOX_LOG_ENV);
+	int fd = log && *log ? open(log, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		fflush(stdout);
+		fflush(stderr);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
 	int rc = load(w);
 	if (rc)
 		return rc;
@@ -585,15 +685,12 @@ static void close_end(struct tp_worker *w)
 		api.pub_deinit(x->pub);
 	if (x->sub)
 		api.sub_deinit(x->sub);
-	if (x->runtime) {
+	/* The runtime itself goes at exit: its destructor removes its socket
+	 * and that socket's lock file, /tmp/ringbench-PID and .lock (removing
+	 * them here made it fail, and say so, on std::cerr).  Those of a
+	 * worker killed instead are swept by RouDi's supervisor. */
+	if (x->runtime)
 		api.runtime_shutdown();
-		/* iceoryx 2.0 leaves the runtime's socket behind. */
-		char p[64];
-		snprintf(p, sizeof(p), "/tmp/ringbench-%d", (int)getpid());
-		unlink(p);
-		snprintf(p, sizeof(p), "/tmp/ringbench-%d.lock", (int)getpid());
-		unlink(p);
-	}
 	free(x);
 	w->impl = NULL;
 }
@@ -605,6 +702,7 @@ const struct transport transport_iox = {
     .unavailable = unavailable,
     .max_size = IOX_MAX_SIZE,
     .create = create,
+    .destroy = destroy,
     .open = open_end,
     .reserve = reserve,
     .publish = publish,
