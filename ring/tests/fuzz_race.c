@@ -8,9 +8,9 @@
  * put a hostile thread inside the producer or the consumer as well, holding
  * that process's mapping and the descriptors it got as an attacher.  They
  * run a seeded program of hostile actions while the producer sends N
- * messages, each carrying its sequence number, its length and a checksum of
- * a body derived from the sequence number, and the consumer checks the
- * length, the checksum and that the sequence number is exactly the next.
+ * messages, each carrying its sequence number, its length and a body
+ * derived from the sequence number, and the consumer checks the
+ * length, every byte and that the sequence number is exactly the next.
  *
  * The hostile actions fall in two classes (usage() says the same):
  *   A     fields the ring must not need to trust: the identity line, tail,
@@ -1412,7 +1412,7 @@ static void usage(FILE *f)
 		"                 [--wait spin|futex|eventfd|hybrid|all] [-v]\n"
 		"Each execution creates a ring, forks a real producer and consumer that attach\n"
 		"by name, and a hostile process (sometimes a hostile thread in one of them too)\n"
-		"that races the stream.  The consumer checks every message's length, checksum\n"
+		"that races the stream.  The consumer checks every message's length, content\n"
 		"and sequence number.\n"
 		"  --class A     fields the ring must not need to trust: the identity line\n"
 		"                (magic, version, header_size, capacity, instance, wait, flags,\n"

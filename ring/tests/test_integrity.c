@@ -2,7 +2,7 @@
  * the way must end the run as an integrity failure.  This program plays a
  * faulty producer (the fault is here, in the test, not in libring) against
  * ring_stress's real consumer, a separate process that attaches by name and
- * checks every sequence number and checksum; the consumer must exit 3 and
+ * checks every sequence number and byte; the consumer must exit 3 and
  * name the message and what was wrong with it.  A faultless run passes, so
  * the checks are not failing for some other reason.
  *   test_integrity RING_STRESS */
@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 	run(argv[1], F_DUPLICATE, 3,
 	    "message 501: wrong sequence number (len 64, want 64, seq 500)");
 	run(argv[1], F_SWAP, 3, "message 500: wrong sequence number (len 64, want 64, seq 501)");
-	run(argv[1], F_CORRUPT, 3, "message 500: wrong checksum");
+	run(argv[1], F_CORRUPT, 3, "message 500: wrong content");
 	printf("test_integrity: ok\n");
 	return 0;
 }

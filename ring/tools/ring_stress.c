@@ -43,7 +43,7 @@ struct opts {
 	uint64_t capacity;
 	uint64_t messages;
 	int cpu[2];	    /* producer, consumer; -1: not pinned */
-	int full;	    /* verify checksums, not just sequence numbers */
+	int full;	    /* verify every byte, not just sequence numbers */
 	int64_t timeout_ns; /* of each blocking call */
 	const char *kill;   /* producer | consumer | NULL */
 	int kill_after_ms;
@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"  --messages N             messages (or round trips) to move (1000000)\n"
 		"  --cpus P,C               pin producer to CPU P, consumer to CPU C (0,1 when\n"
 		"                           there are two CPUs; 'none' not to pin)\n"
-		"  --verify full|seq        check checksums too, or sequence numbers only (full)\n"
+		"  --verify full|seq        check every byte too, or sequence numbers only (full)\n"
 		"  --timeout-ms N           limit of each blocking ring call (5000)\n"
 		"  --kill ROLE --kill-after-ms N\n"
 		"                           SIGKILL the producer or consumer N ms after both\n"

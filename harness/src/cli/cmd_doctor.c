@@ -135,7 +135,7 @@ static bool doctor_cross(struct doctor *d, const struct bench_limits *lim, enum 
 		 ring_wait_name(w));
 	if (rc == BENCH_PASS && r.evidence_ok)
 		snprintf(d->ev, sizeof(d->ev),
-			 "%llu messages crossed, every sequence number and checksum checked "
+			 "%llu messages crossed, every sequence number and byte checked "
 			 "(%.2f M msg/s); %s",
 			 (unsigned long long)r.messages, r.msgs_per_sec / 1e6, r.evidence);
 	else if (rc == BENCH_PASS)

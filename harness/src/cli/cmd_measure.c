@@ -75,7 +75,7 @@ static const char *const usage_text =
     "Eclipse iceoryx (ringbench starts its own RouDi for the run); a\n"
     "peer whose library or daemon is missing is skipped with its reason; pipe and\n"
     "unix are the kernel's.  Every message on every transport carries a sequence\n"
-    "number and checksum that the receiver checks.\n"
+    "number and a body the receiver checks byte by byte.\n"
     "\n"
     "Time stamps come from the invariant TSC where the CPU has one (calibrated\n"
     "against CLOCK_MONOTONIC), else CLOCK_MONOTONIC; RINGBENCH_CLOCK=monotonic forces\n"

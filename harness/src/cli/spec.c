@@ -347,7 +347,7 @@ int spec_check(const struct spec *s, char *err, size_t n)
 				return fail(err, n,
 					    "size %" PRIu64
 					    " is too small for %s: every message carries "
-					    "a sequence number and checksum%s (%zu bytes)",
+					    "a sequence number and tag%s (%zu bytes)",
 					    sm->sizes.v[i], bench_mode_name((enum bench_mode)m),
 					    m == MODE_LATENCY ? " and a time stamp" : "", min);
 		for (int i = 0; i < sm->capacities.n; i++) {
