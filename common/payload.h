@@ -7,11 +7,13 @@
  *
  * Layout: a head of two words, the sequence number and a tag, then the
  * body.  Body word k (the 8 bytes at body offset 8k) holds
- * payload_word(seq, k); a last part shorter than a word holds the low
- * bytes of the next one.  A stamped message (latency's time stamp) holds
- * stamp ^ payload_word(seq, 0) in word 0 instead; unstamped is stamp 0.
- * The tag is word 0 plus payload_tag_gap(seq), which keeps word 0 checked
- * although the receiver does not know the stamp.
+ * payload_word(seq, k); a last part shorter than a word holds the first
+ * bytes of that word byte-swapped (its high bytes, which depend on every
+ * bit of seq; its low bytes would repeat every 256 sequence numbers).  A
+ * stamped message (latency's time stamp) holds stamp ^ payload_word(seq,
+ * 0) in word 0 instead; unstamped is stamp 0.  The tag is word 0 plus
+ * payload_tag_gap(seq), which keeps word 0 checked although the receiver
+ * does not know the stamp.
  *
  * What the check catches, and why (ring/tests/test_payload.c tries each,
  * at every bit and word of messages of 12 lengths, stamped and not):
@@ -22,15 +24,19 @@
  *     (payload_word differs for every k; the tag minus word 0 is odd, a
  *     body word minus word 0 is a multiple of 8), and the tag and word 0
  *     swapped make the gap negative, which an odd gap never is;
- *   - every word left from another message at its place (a stale line):
- *     K is odd, so seq * K, and with it every word and the gap, differs
- *     for every seq; a stamped word 0 alone only by a 2^-64 coincidence of
- *     the two stamps.
+ *   - every whole word left from another message at its place (a stale
+ *     line): K is odd, so seq * K, and with it every word, differs for
+ *     every seq; the tag and word 0 both left from one message, unless its
+ *     seq differs by 2^63 (the gap is 2 seq K + 1); a stamped word 0 alone,
+ *     unless the two stamps differ as the words do (a 2^-64 coincidence);
+ *     a last part of m bytes, unless its bytes agree by chance (one in
+ *     2^8m, with no period in seq that lines them up).
  * And a bit flipped in each of two words, but for the tag and word 0
- * together (the same bit flipped the same way in both leaves their gap).
- * The checksum this replaces missed that in any two words (a 0->1 and a
- * 1->0 of one bit cancel in a sum), and cost a pass over the body to fill
- * and a chain of multiplies to fill and to check. */
+ * together (the same bit flipped the same way in both, and bit 63 either
+ * way, leaves their gap).  The checksum this replaces missed that in any
+ * two words (a 0->1 and a 1->0 of one bit cancel in a sum), and cost a
+ * pass over the body to fill and a chain of multiplies to fill and check.
+ * A message shorter than the head is refused as a wrong length. */
 #ifndef PAYLOAD_H
 #define PAYLOAD_H
 
@@ -85,7 +91,7 @@ static inline void payload_fill_stamped(void *msg, size_t len, uint64_t seq, uin
 		uint64_t v = base + i;
 		memcpy(body + i, &v, 8);
 	}
-	for (uint64_t v = base + i; i < n; i++)
+	for (uint64_t v = __builtin_bswap64(base + i); i < n; i++)
 		body[i] = (unsigned char)(v >> (8 * (i & 7)));
 	uint64_t w0 = base;
 	if (n >= 8 && stamp) {
@@ -131,7 +137,7 @@ static inline const char *payload_status_name(enum payload_status st)
 static inline enum payload_status payload_check(const void *msg, size_t len, size_t want_len,
 						uint64_t seq, int full, uint64_t *got_seq)
 {
-	if (len != want_len)
+	if (len != want_len || len < (full ? PAYLOAD_MIN_FULL : PAYLOAD_MIN_SEQ))
 		return PAYLOAD_LEN;
 	struct payload_head h = {0};
 	memcpy(&h, msg, full ? sizeof(h) : sizeof(h.seq));
@@ -156,7 +162,7 @@ static inline enum payload_status payload_check(const void *msg, size_t len, siz
 	}
 	if (n < 8)
 		i = 0;
-	for (uint64_t v = base + (i & ~(size_t)7); i < n; i++)
+	for (uint64_t v = __builtin_bswap64(base + (i & ~(size_t)7)); i < n; i++)
 		diff |= (uint64_t)(body[i] ^ (unsigned char)(v >> (8 * (i & 7))));
 	return diff ? PAYLOAD_CONTENT : PAYLOAD_OK;
 }

@@ -8,8 +8,10 @@
  *   - one bit flipped in each of two words, every bit and pair but the
  *     tag and word 0 together: caught;
  *   - every 8-byte word replaced by the word at the same place of another
- *     message (64 sequence numbers either side, each stamped as this one
- *     is), and the tag and word 0 together from it: caught;
+ *     message (64 sequence numbers either side, and powers of two from 256
+ *     to 2^40 either side: the distances a ring's slot comes back after,
+ *     each stamped as this one is), and the tag and word 0 together from
+ *     it: caught;
  *   - every byte of a part word replaced by another message's: caught;
  *   - and what was sent passes, with its stamp read back, and a check of
  *     the sequence number alone (full 0) passes whatever the body holds. */
@@ -21,6 +23,23 @@
 
 static const size_t lens[] = {16, 17, 23, 24, 25, 31, 32, 63, 64, 72, 100, 1024};
 static const uint64_t stamps[] = {0, 0x0123456789abcdefULL};
+/* Other messages: the 64 either side, and the powers of two a slot of a
+ * ring of N slots comes back after (2N, as ck_ring's slab). */
+static int64_t dists[128 + 2 * 7];
+
+static void set_dists(void)
+{
+	size_t n = 0;
+	for (int64_t d = 1; d <= 64; d++) {
+		dists[n++] = d;
+		dists[n++] = -d;
+	}
+	static const int64_t far[] = {256, 512, 4096, 65536, 1 << 20, 1LL << 32, 1LL << 40};
+	for (size_t i = 0; i < 7; i++) {
+		dists[n++] = far[i];
+		dists[n++] = -far[i];
+	}
+}
 
 static enum payload_status check(const unsigned char *m, size_t len, uint64_t seq)
 {
@@ -30,6 +49,7 @@ static enum payload_status check(const unsigned char *m, size_t len, uint64_t se
 
 int main(void)
 {
+	set_dists();
 	unsigned char m[1024], t[1024], other[1024];
 	unsigned long tries = 0;
 	for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
@@ -82,10 +102,17 @@ int main(void)
 					}
 			/* Every word, and every byte of a part word, from another
 			 * message at the same place. */
-			for (int64_t d = -64; d <= 64; d++) {
-				if (d == 0)
-					continue;
+			for (size_t di = 0; di < sizeof(dists) / sizeof(dists[0]); di++) {
+				int64_t d = dists[di];
 				payload_fill_stamped(other, len, seq + (uint64_t)d, stamp);
+				/* A last part from a message a power of two away (a
+				 * slot reused every 2N messages) differs whole. */
+				if (len % 8 && (d & (d - 1)) == 0) {
+					memcpy(t, m, len);
+					memcpy(t + len - len % 8, other + len - len % 8, len % 8);
+					CHECK(memcmp(t, m, len) != 0);
+					CHECK(check(t, len, seq) != PAYLOAD_OK);
+				}
 				for (size_t a = 0; a < len; a += 8) {
 					size_t n = len - a < 8 ? len - a : 8;
 					for (size_t k = 0; k < (n < 8 ? n : 1); k++, tries++) {
