@@ -258,8 +258,14 @@ sh -c 'exit 0' &
 dead=$!
 wait $dead
 stale=/tmp/ringbench-roudi.$dead.Stal3x live=/tmp/ringbench-roudi.$$.L1vexx
-made+=("$stale" "$live")
-mkdir "$stale" "$live" && touch "$stale/roudi.toml" "$stale/iceoryx.log" "$live/iceoryx.log" ||
+# Names ringbench never writes for that pid, and a link named as it would
+# (to a folder of ours), are left alone: only its own folders go.
+odd1=/tmp/ringbench-roudi.0$dead.Odd1xx odd2=/tmp/ringbench-roudi.+$dead.Odd2xx
+link=/tmp/ringbench-roudi.$dead.L1nkxx
+made+=("$stale" "$live" "$odd1" "$odd2" "$link")
+mkdir "$stale" "$live" "$odd1" "$odd2" "$tmp/target" &&
+	touch "$stale/roudi.toml" "$stale/iceoryx.log" "$live/iceoryx.log" "$odd1/iceoryx.log" \
+		"$odd2/iceoryx.log" "$tmp/target/keep" && ln -s "$tmp/target" "$link" ||
 	fail "cannot make the stale folders"
 "$rb" stream --transport ring "${quick[@]}" >"$tmp/sweep.out" 2>&1 ||
 	{ cat "$tmp/sweep.out"; fail "the run after a stale folder failed"; }
@@ -267,7 +273,10 @@ mkdir "$stale" "$live" && touch "$stale/roudi.toml" "$stale/iceoryx.log" "$live/
 grep -q "^ringbench: removed $stale, left by ringbench pid $dead$" "$tmp/sweep.out" ||
 	{ cat "$tmp/sweep.out"; fail "the sweep did not say what it removed"; }
 [ -e "$live/iceoryx.log" ] || fail "a folder of a live owner (pid $$) was swept"
-rm -rf "$live"
+[ -e "$odd1/iceoryx.log" ] && [ -e "$odd2/iceoryx.log" ] ||
+	fail "a folder named as ringbench never names one was swept"
+[ -L "$link" ] && [ -e "$tmp/target/keep" ] || fail "a link named as a stale folder was followed or removed"
+rm -rf "$live" "$odd1" "$odd2" "$link"
 
 # ringbench killed in the middle of an iceoryx run: its RouDi goes too.
 dirs_before

@@ -423,6 +423,15 @@ static void fill_run(const struct bench_case *c, struct bench_control *ctl, stru
  * removed its folder killed with it, leaves one.  Those of an owner that is
  * gone are removed, with the files in them (nothing deeper: it holds none),
  * and only when they are ours. */
+/* Whether name starts as ringbench writes it for pid: the prefix, the pid
+ * in plain digits, a dot (scanf alone also takes " 12", "+12" or "012"). */
+static bool named_by(const char *name, const char *prefix, int pid)
+{
+	char want[64];
+	int n = snprintf(want, sizeof(want), "%s%d.", prefix, pid);
+	return n > 0 && (size_t)n < sizeof(want) && strncmp(name, want, (size_t)n) == 0;
+}
+
 static int sweep_roudi_dirs(void)
 {
 	DIR *d = opendir("/tmp");
@@ -433,7 +442,8 @@ static int sweep_roudi_dirs(void)
 	while ((e = readdir(d))) {
 		int pid, end = 0;
 		if (sscanf(e->d_name, "ringbench-roudi.%d.%*6[A-Za-z0-9]%n", &pid, &end) != 1 ||
-		    end == 0 || e->d_name[end] || pid <= 0 || pid == getpid())
+		    end == 0 || e->d_name[end] || pid <= 0 || pid == getpid() ||
+		    !named_by(e->d_name, "ringbench-roudi.", pid))
 			continue;
 		if (kill(pid, 0) == 0 || errno != ESRCH)
 			continue; /* its ringbench still runs (or is not ours to judge) */
@@ -475,7 +485,8 @@ int bench_sweep_stale(void)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		int pid;
-		if (sscanf(e->d_name, "ringbench.%d.", &pid) != 1 || pid <= 0 || pid == getpid())
+		if (sscanf(e->d_name, "ringbench.%d.", &pid) != 1 || pid <= 0 || pid == getpid() ||
+		    !named_by(e->d_name, "ringbench.", pid))
 			continue;
 		if (kill(pid, 0) == 0 || errno != ESRCH)
 			continue; /* its ringbench still runs (or is not ours to judge) */
