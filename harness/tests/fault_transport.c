@@ -9,6 +9,11 @@
  * message slot of the slab in place of message N's:
  *   RINGBENCH_TEST_FAULT=far:N     one slot past the end of the slab
  *   RINGBENCH_TEST_FAULT=askew:N   8 bytes into message N's slot
+ * and, on boost_spsc only, a broken peer's index in spsc_queue's shared
+ * state at message N, each of which the worker must refuse (boost would
+ * index its storage with it, or step it for 2^48 rounds):
+ *   RINGBENCH_TEST_FAULT=readidx:N    the consumer's read index past the end
+ *   RINGBENCH_TEST_FAULT=writeidx:N   the producer's own write index moved
  * and, to prove a verdict sees a slower build (check, ab), a producer that
  * busy-waits before every message it publishes:
  *   RINGBENCH_TEST_FAULT=slow:NS   NS nanoseconds a message */
@@ -26,8 +31,23 @@
 #ifdef RINGBENCH_HAVE_DPDK
 #include "measure/tp_rte.h"
 #endif
+#ifdef RINGBENCH_HAVE_BOOST
+#include "measure/tp_boost.h"
+#endif
 
-enum fault { F_NONE, F_LOSE, F_DUPLICATE, F_SWAP, F_CORRUPT, F_FAR, F_ASKEW, F_SLOW, F_KINDS };
+enum fault {
+	F_NONE,
+	F_LOSE,
+	F_DUPLICATE,
+	F_SWAP,
+	F_CORRUPT,
+	F_FAR,
+	F_ASKEW,
+	F_SLOW,
+	F_READIDX,
+	F_WRITEIDX,
+	F_KINDS
+};
 
 static const struct transport *real;
 static struct transport faulty;
@@ -102,6 +122,17 @@ static int f_publish(struct tp_worker *w)
 		case F_CORRUPT: ((unsigned char *)last)[w->c->size - 1] ^= 0x40; break;
 		case F_FAR:
 		case F_ASKEW: return plant_offset(w);
+		case F_READIDX:
+		case F_WRITEIDX:
+#ifdef RINGBENCH_HAVE_BOOST
+			/* Past the storage (whether the consumer looks
+			 * before or after it changed, it is refused), or
+			 * far from where the producer left its own. */
+			tp_boost_break_index(w, kind == F_WRITEIDX, 104096);
+			break;
+#else
+			return tp_fail(w, -ENOTSUP, "fault: built without Boost.Lockfree");
+#endif
 		default: break;
 		}
 	}
@@ -125,8 +156,9 @@ const struct transport *bench_transport_wrap(const struct transport *t)
 	const char *spec = getenv("RINGBENCH_TEST_FAULT");
 	if (!spec)
 		return t;
-	static const char *const names[F_KINDS] = {"none",    "lose", "duplicate", "swap",
-						   "corrupt", "far",  "askew",	   "slow"};
+	static const char *const names[F_KINDS] = {"none",    "lose",	 "duplicate", "swap",
+						   "corrupt", "far",	 "askew",     "slow",
+						   "readidx", "writeidx"};
 	for (int i = 1; i < F_KINDS; i++) {
 		size_t n = strlen(names[i]);
 		if (strncmp(spec, names[i], n) == 0 && spec[n] == ':') {
@@ -139,6 +171,10 @@ const struct transport *bench_transport_wrap(const struct transport *t)
 	if ((kind == F_FAR || kind == F_ASKEW) && strcmp(t->name, "ck_ring") != 0 &&
 	    strcmp(t->name, "rte_ring") != 0) {
 		fprintf(stderr, "fault: %s is for ck_ring and rte_ring only\n", spec);
+		exit(2);
+	}
+	if ((kind == F_READIDX || kind == F_WRITEIDX) && strcmp(t->name, "boost_spsc") != 0) {
+		fprintf(stderr, "fault: %s is for boost_spsc only\n", spec);
 		exit(2);
 	}
 	real = t;

@@ -27,8 +27,10 @@
  * release.  spsc_queue trusts its peer: it reads both indices from the
  * shared object and indexes its storage with them.  What this file reads is
  * checked: at open, the queue's geometry as the harness wrote it and that
- * the queue is lock-free; before each message is handed on, that the front
- * element lies inside the queue.  Spin only: spsc_queue has no way to wait.
+ * the queue is lock-free; before each message, that our own index is where
+ * we left it and the peer's inside the storage (indexes_sane), and that
+ * the front element lies inside the queue.  Spin only: spsc_queue has no
+ * way to wait.
  *
  * Stream, latency and pingpong (a second queue for the replies).  Built
  * without exceptions or RTTI and using nothing of C++'s runtime library, so
@@ -95,6 +97,9 @@ struct queue_ops {
 	std::size_t bytes;     /* sizeof the queue */
 	void (*make)(void *p); /* placement new */
 	bool (*lock_free)(const void *q);
+	std::size_t slots; /* boost's storage: elements + 1 */
+	/* The queue's own write or read index, in shared memory. */
+	std::atomic<std::size_t> *(*index)(void *q, bool write);
 	bool (*push)(void *q, const void *s);
 	bool (*ready)(void *q);
 	const void *(*front)(void *q);
@@ -121,6 +126,20 @@ template <std::size_t S, uint64_t Cap> struct queue_of {
 	{
 		return static_cast<const type *>(p)->is_lock_free();
 	}
+	/* boost keeps its indices as protected members: read through a
+	 * pointer to them, formed in a class of our own derived from the
+	 * queue, which is what C++ allows a derived class. */
+	struct exposed : type {
+		static std::atomic<std::size_t> *index(void *p, bool write)
+		{
+			auto m = write ? &exposed::write_index_ : &exposed::read_index_;
+			return &(static_cast<type *>(p)->*m);
+		}
+	};
+	static std::atomic<std::size_t> *index(void *p, bool write)
+	{
+		return exposed::index(p, write);
+	}
 	static bool push(void *p, const void *s)
 	{
 		return q(p)->push(*static_cast<const slot_t *>(s));
@@ -137,8 +156,8 @@ template <std::size_t S, uint64_t Cap> struct queue_of {
 	{
 		q(p)->pop();
 	}
-	static constexpr queue_ops ops = {S,	     Cap,  n,	  sizeof(type), make,
-					  lock_free, push, ready, front,	pop};
+	static constexpr queue_ops ops = {S,	 Cap,	n,    sizeof(type), make,  lock_free,
+					  n + 1, index, push, ready,	    front, pop};
 };
 
 #define BOOST_ROW(S)                                                                               \
@@ -232,6 +251,7 @@ int create(const struct bench_case *c, struct tp_objects *o, char *err, size_t n
 struct boost_side {
 	void *q;
 	std::atomic<uint32_t> *closed;
+	std::size_t mine; /* our index (write, or read) as we left it */
 };
 
 /* A worker's end (tp_worker.impl). */
@@ -242,6 +262,29 @@ struct boost_end {
 	boost_side out, in;
 	void *staging; /* the producer's slot, copied in by push() */
 };
+
+/* spsc_queue indexes its storage with its own index from shared memory,
+ * and steps it with a loop that runs as long as the value is large: before
+ * each use, ours must be as we left it and the peer's inside the storage,
+ * or the peer is broken.  (A peer that rewrites ours between this look and
+ * boost's own load is not caught: boost reads it again itself.) */
+int indexes_sane(struct tp_worker *w, const boost_end *b, const boost_side *s, bool writer)
+{
+	std::size_t own = b->ops->index(s->q, writer)->load(std::memory_order_relaxed),
+		    peer = b->ops->index(s->q, !writer)->load(std::memory_order_relaxed);
+	if (own == s->mine && peer < b->ops->slots)
+		return 0;
+	return tp_fail(w, -EPROTO,
+		       "boost_spsc: the queue's indexes are broken (our %s index %zu where %zu "
+		       "was left, the peer's %zu of %zu slots)",
+		       writer ? "write" : "read", own, s->mine, peer, b->ops->slots);
+}
+
+/* The index after i, as boost steps it. */
+std::size_t next_index(const boost_end *b, std::size_t i)
+{
+	return i + 1 < b->ops->slots ? i + 1 : 0;
+}
 
 int open_end(struct tp_worker *w)
 {
@@ -279,7 +322,9 @@ int open_end(struct tp_worker *w)
 		void *q = b->base + BOOST_DATA + (std::size_t)which[s] * queue_stride(b->ops);
 		if (!b->ops->lock_free(q))
 			return tp_fail(w, -EPROTO, "boost_spsc: the queue is not lock-free");
-		*side[s] = {q, &flags[which[s]].closed};
+		*side[s] = {q, &flags[which[s]].closed, 0};
+		if (int rc = indexes_sane(w, b, side[s], s == 0))
+			return rc;
 	}
 	b->staging = aligned_alloc(64, (b->ops->slot + 63) & ~(std::size_t)63);
 	if (!b->staging)
@@ -299,12 +344,18 @@ int reserve(struct tp_worker *w, void **buf)
 bool pushed(void *arg)
 {
 	auto *b = static_cast<boost_end *>(arg);
-	return b->ops->push(b->out.q, b->staging);
+	if (!b->ops->push(b->out.q, b->staging))
+		return false;
+	b->out.mine = next_index(b, b->out.mine);
+	return true;
 }
 
 int publish(struct tp_worker *w)
 {
-	int rc = tp_spin_until(w, pushed, w->impl, NULL);
+	auto *b = static_cast<boost_end *>(w->impl);
+	if (int rc = indexes_sane(w, b, &b->out, true))
+		return rc;
+	int rc = tp_spin_until(w, pushed, b, NULL);
 	return rc == -ETIMEDOUT ? tp_fail(w, rc, "boost_spsc: no room for %lld ms",
 					  (long long)(w->timeout_ns / 1000000))
 				: rc;
@@ -322,6 +373,8 @@ int recv_msg(struct tp_worker *w, const void **msg, size_t *len)
 	int rc = tp_spin_until(w, ready, b, b->in.closed);
 	if (rc)
 		return rc;
+	if ((rc = indexes_sane(w, b, &b->in, false)))
+		return rc;
 	/* The front element is where the read index in shared memory says:
 	 * inside the queue, or a broken peer. */
 	const void *p = b->ops->front(b->in.q);
@@ -337,6 +390,7 @@ void release(struct tp_worker *w)
 {
 	auto *b = static_cast<boost_end *>(w->impl);
 	b->ops->pop(b->in.q);
+	b->in.mine = next_index(b, b->in.mine);
 }
 
 void close_out(struct tp_worker *w)
@@ -359,6 +413,13 @@ void close_end(struct tp_worker *w)
 }
 
 } // namespace
+
+/* The fault test's seam (tp_boost.h): a broken peer's index. */
+extern "C" void tp_boost_break_index(struct tp_worker *w, bool write, size_t value)
+{
+	auto *b = static_cast<boost_end *>(w->impl);
+	b->ops->index(b->out.q, write)->store(value, std::memory_order_release);
+}
 
 extern "C" const struct transport transport_boost = {
     .name = "boost_spsc",
