@@ -79,7 +79,7 @@ static const struct {
     {"pipe", "pipe"},		{"unix", "unix socket"},  {"work", "bare line + work"},
 };
 #define NOTHERS 6 /* plots/common.gp's styles after the looks' */
-#define NLOOKS ((int)(sizeof(looks) / sizeof(looks[0])))
+#define NLOOKS	((int)(sizeof(looks) / sizeof(looks[0])))
 
 static int look_of(const char *key)
 {
