@@ -11,11 +11,21 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #define ROUNDS 200
+
+static char name[sizeof(((struct tp_objects *)0)->name)];
+
+/* A failed check exits: the object goes all the same. */
+static void unlink_object(void)
+{
+	if (name[0])
+		shm_unlink(name);
+}
 
 static void *serve(void *arg)
 {
@@ -31,6 +41,7 @@ static void one_size(size_t size)
 	struct bench_case c = {.mode = MODE_PINGPONG, .transport = T_WORK, .size = size};
 	struct tp_objects o = {0};
 	snprintf(o.name, sizeof(o.name), "/rbt.work.%d", (int)getpid());
+	snprintf(name, sizeof(name), "%s", o.name);
 	char err[256];
 	CHECK(transport_work.create(&c, &o, err, sizeof(err)) == 0);
 	struct tp_worker client = {
@@ -54,10 +65,12 @@ static void one_size(size_t size)
 	transport_work.close(&client);
 	transport_work.close(&server);
 	shm_unlink(o.name);
+	name[0] = 0;
 }
 
 int main(void)
 {
+	atexit(unlink_object);
 	static const size_t sizes[] = {16, 64, 100, 4096};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
 		one_size(sizes[i]);
