@@ -10,8 +10,8 @@
  *   RINGBENCH_TEST_FAULT=far:N     one slot past the end of the slab
  *   RINGBENCH_TEST_FAULT=askew:N   8 bytes into message N's slot
  * and, on boost_spsc only, a broken peer's index in spsc_queue's shared
- * state at message N, each of which the worker must refuse (boost would
- * index its storage with it, or step it for 2^48 rounds):
+ * state from message N on, each of which the worker must refuse (boost
+ * would index its storage with it, or step it for 2^48 rounds):
  *   RINGBENCH_TEST_FAULT=readidx:N    the consumer's read index past the end
  *   RINGBENCH_TEST_FAULT=writeidx:N   the producer's own write index moved
  * and, to prove a verdict sees a slower build (check, ab), a producer that
@@ -112,6 +112,16 @@ static int f_publish(struct tp_worker *w)
 			;
 		return real->publish(w);
 	}
+	if ((kind == F_READIDX || kind == F_WRITEIDX) && seq >= at) {
+#ifdef RINGBENCH_HAVE_BOOST
+		/* Past the storage, or far from where the producer left its
+		 * own; at every message from N, since the consumer's own store
+		 * of its read index can land just after one and undo it. */
+		tp_boost_break_index(w, kind == F_WRITEIDX, 104096);
+#else
+		return tp_fail(w, -ENOTSUP, "fault: built without Boost.Lockfree");
+#endif
+	}
 	if (seq == at) {
 		switch (kind) {
 		case F_LOSE: return 0; /* never published: the next message takes its room */
@@ -122,17 +132,6 @@ static int f_publish(struct tp_worker *w)
 		case F_CORRUPT: ((unsigned char *)last)[w->c->size - 1] ^= 0x40; break;
 		case F_FAR:
 		case F_ASKEW: return plant_offset(w);
-		case F_READIDX:
-		case F_WRITEIDX:
-#ifdef RINGBENCH_HAVE_BOOST
-			/* Past the storage (whether the consumer looks
-			 * before or after it changed, it is refused), or
-			 * far from where the producer left its own. */
-			tp_boost_break_index(w, kind == F_WRITEIDX, 104096);
-			break;
-#else
-			return tp_fail(w, -ENOTSUP, "fault: built without Boost.Lockfree");
-#endif
 		default: break;
 		}
 	}
