@@ -418,11 +418,6 @@ static void fill_run(const struct bench_case *c, struct bench_control *ctl, stru
 	}
 }
 
-/* The folders iceoryx's RouDi runs from, /tmp/ringbench-roudi.PID.XXXXXX
- * (tp_iox.c): a ringbench killed, and the supervisor that would have
- * removed its folder killed with it, leaves one.  Those of an owner that is
- * gone are removed, with the files in them (nothing deeper: it holds none),
- * and only when they are ours. */
 /* Whether name starts as ringbench writes it for pid: the prefix, the pid
  * in plain digits, a dot (scanf alone also takes " 12", "+12" or "012"). */
 static bool named_by(const char *name, const char *prefix, int pid)
@@ -432,6 +427,11 @@ static bool named_by(const char *name, const char *prefix, int pid)
 	return n > 0 && (size_t)n < sizeof(want) && strncmp(name, want, (size_t)n) == 0;
 }
 
+/* The folders iceoryx's RouDi runs from, /tmp/ringbench-roudi.PID.XXXXXX
+ * (tp_iox.c): a ringbench killed, and the supervisor that would have
+ * removed its folder killed with it, leaves one.  Those of an owner that is
+ * gone are removed, with the files in them (nothing deeper: it holds none),
+ * and only when they are ours. */
 static int sweep_roudi_dirs(void)
 {
 	DIR *d = opendir("/tmp");

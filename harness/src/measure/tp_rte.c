@@ -255,14 +255,15 @@ static int reserve(struct tp_worker *w, void **buf)
 	return 0;
 }
 
-struct enq {
+/* One offset to enqueue, or the one dequeued. */
+struct rte_op {
 	struct rte_ring *r;
 	uint64_t off;
 };
 
 static bool enqueued(void *arg)
 {
-	struct enq *e = arg;
+	struct rte_op *e = arg;
 	/* rte_ring's write barrier orders the message before its offset. */
 	return rte_ring_sp_enqueue_elem(e->r, &e->off, TP_RTE_ELEM) == 0;
 }
@@ -270,7 +271,7 @@ static bool enqueued(void *arg)
 int tp_rte_send_offset(struct tp_worker *w, uint64_t off)
 {
 	struct rte *g = w->impl;
-	struct enq e = {g->out.ring, off};
+	struct rte_op e = {g->out.ring, off};
 	int rc = tp_spin_until(w, enqueued, &e, NULL);
 	if (rc)
 		return rc == -ETIMEDOUT ? tp_fail(w, rc, "rte_ring: no room for %lld ms",
@@ -286,14 +287,9 @@ static int publish(struct tp_worker *w)
 	return tp_rte_send_offset(w, slot_of(g, g->out.seq));
 }
 
-struct deq {
-	struct rte_ring *r;
-	uint64_t off;
-};
-
 static bool dequeued(void *arg)
 {
-	struct deq *d = arg;
+	struct rte_op *d = arg;
 	/* rte_ring's read barrier orders the offset before the message. */
 	return rte_ring_sc_dequeue_elem(d->r, &d->off, TP_RTE_ELEM) == 0;
 }
@@ -301,7 +297,7 @@ static bool dequeued(void *arg)
 static int recv_msg(struct tp_worker *w, const void **msg, size_t *len)
 {
 	struct rte *g = w->impl;
-	struct deq d = {g->in.ring, 0};
+	struct rte_op d = {g->in.ring, 0};
 	int rc = tp_spin_until(w, dequeued, &d, g->in.closed);
 	if (rc)
 		return rc;
