@@ -2,10 +2,13 @@
 # bench.sh: the README's benchmark command.  Installs what is missing, builds
 # an optimised tree and runs the main job: `ringbench check` on the `quick`
 # scenario, the ring beside its reference transports, judged against this
-# machine's baseline (results/baselines/<machine-id>.json; the first run
-# saves it), interleaved with a build of the baseline's revision (built
-# once, kept in results/builds/); then `ringbench startup` (whole processes timed by hyperfine,
-# against results/baselines/<machine-id>.startup.json); and ends by writing
+# machine's baseline in the results store (results/ringbench.db, SQLite:
+# nothing to set up; a committed results/baselines/<machine-id>.json is
+# taken into it the first time, else the first run saves the baseline),
+# interleaved with a build of the baseline's revision (built once, kept in
+# results/builds/); then `ringbench startup` (whole processes timed by
+# hyperfine, against the machine's startup baseline in the same store);
+# and ends by writing
 # the report page (`ringbench report`: verdict, charts, startup, history,
 # machine check) and printing its path.  The run's results are kept under
 # results/runs/, a Markdown summary, JUnit and the report beside them.  Run

@@ -11,13 +11,15 @@
 # with the charts embedded, report.md for the job summary, the charts as PNG
 # and SVG with their data).
 #
-# The history is $RINGBENCH_HISTORY (default results/history/<machine-id>/
-# in this tree): point it at a folder that outlives the job's workspace.
-# $RINGBENCH_BASELINES likewise for the baselines (default
-# results/baselines/), $RINGBENCH_BUILDS for the builds of the baseline's
-# revision that check runs beside tonight's and keeps (default
-# results/builds/); $RINGBENCH_REPETITIONS overrides the repetitions;
-# $RINGBENCH_RELEASE_DIR is the Release build folder (default
+# The history, the baselines and their acknowledgements are kept in the
+# results store, $RINGBENCH_STORE: a SQLite file (default
+# results/ringbench.db in this tree: point it at a file that outlives the
+# job's workspace), or a fleet's PostgreSQL server (postgresql://...,
+# docs/ci.md).  A run the store cannot take stays in results.json, and the
+# check says how to import it (exit 2).  $RINGBENCH_BUILDS holds the builds
+# of the baseline's revision that check runs beside tonight's and keeps
+# (default results/builds/); $RINGBENCH_REPETITIONS overrides the
+# repetitions; $RINGBENCH_RELEASE_DIR is the Release build folder (default
 # build-release/ in this tree).
 #
 # Exits with ringbench's code: 0 pass, 1 regression (against the baseline,

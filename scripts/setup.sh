@@ -32,10 +32,10 @@
 # names of what is needed and what each provides, and goes on to the build
 # if cmake and a C compiler are there.
 RINGBENCH_PACKAGES=(build-essential cmake git pkg-config liburing-dev libjansson-dev libinih-dev
-	python3)
+	libsqlite3-dev libpq-dev python3)
 RINGBENCH_OPTIONAL_PACKAGES=(clang-format clang libclang-rt-14-dev python3-yaml libbenchmark-dev
 	valgrind hyperfine gnuplot-nox libck-dev libdpdk-dev libboost-dev libiceoryx-binding-c-dev
-	iceoryx ccache)
+	iceoryx ccache postgresql chromium)
 
 # What each package provides; for an optional one, what its absence turns off.
 declare -gA RINGBENCH_PACKAGE_WHAT=(
@@ -46,6 +46,8 @@ declare -gA RINGBENCH_PACKAGE_WHAT=(
 	[liburing-dev]="libring's eventfd wakes"
 	[libjansson-dev]="results files (JSON)"
 	[libinih-dev]="scenario files (INI)"
+	[libsqlite3-dev]="the results store (SQLite, the default)"
+	[libpq-dev]="the results store on a PostgreSQL server (--store postgresql://...)"
 	[python3]="the tests read the JUnit and JSON outputs back with it"
 )
 declare -gA RINGBENCH_OPTIONAL_WHAT=(
@@ -62,6 +64,8 @@ declare -gA RINGBENCH_OPTIONAL_WHAT=(
 	[libboost-dev]="the boost_spsc peer is skipped; harness.peers.boost_spsc is skipped and the harness.fault.*.boost_spsc tests are not built"
 	[libiceoryx-binding-c-dev]="the iceoryx peer is skipped; harness.peers is not built"
 	[iceoryx]="no iox-roudi: the iceoryx peer is skipped at run time, and harness.peers with it"
+	[postgresql]="the tests of the PostgreSQL store (harness.store.postgresql.*) are skipped"
+	[chromium]="the tests that open the report and dashboard pages in a headless browser are skipped"
 	[ccache]="bisect, ab and check compile every file of each revision they build (slower; the same builds)"
 )
 

@@ -8,13 +8,17 @@
 # the threshold beyond the change accepted; `ack --list`, `--remove`, the
 # report page; a run judged in pairs against its baseline build's side; a
 # results file whose machine id would lead a path out of its folder; the
-# usage errors.  Everything goes into a temporary folder.
+# usage errors; the machine's own baseline and acknowledgements in a
+# temporary results store (SQLite), and another machine's there (--machine).
+# Everything goes into a temporary folder.
 set -u
 RB=$1
 SRC=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+unset RINGBENCH_STORE RINGBENCH_HISTORY
 export RINGBENCH_BASELINES=$T/baselines RINGBENCH_RESULTS=$T/results
+DB=$T/results/ringbench.db
 fails=0
 
 fail() {
@@ -213,23 +217,32 @@ if [ -e "$T/evil" ] || [ -e "$RINGBENCH_RESULTS/evil" ]; then
 	fail "a machine id led a path out of its folder"
 fi
 
-# This machine's baseline, with no --baseline: the baselines' folder and
-# the runs' folder, by the machine's id.
-ID=$("$RB" baseline show | sed -n 's/^no baseline for this machine (\(.*\)).*/\1/p')
+# This machine's baseline, with no --baseline: in the store, and the
+# verdict in the runs' folder, by the machine's id.
+ID=$("$RB" baseline show | sed -n 's/^no baseline for this machine (\([^)]*\)).*/\1/p')
 if [ -n "$ID" ]; then
-	mkdir -p "$RINGBENCH_BASELINES"
-	gen "$RINGBENCH_BASELINES/$ID.json" "$ID" 1.0 6 "$REV"
+	gen "$T/mine-base.json" "$ID" 1.0 6 "$REV"
+	expect 0 "saved the baseline for $ID in the store $DB" -- "$RB" baseline save "$T/mine-base.json"
 	gen "$T/mine.json" "$ID" 0.8 1 "$REV"
 	expect 1 "REGRESSION" -- "$RB" check --results "$T/mine.json"
 	[ -f "$RINGBENCH_RESULTS/runs/$ID.last-verdict.json" ] || fail "no last verdict among the runs"
-	expect 0 "kept in $RINGBENCH_BASELINES/$ID.acks.json" -- "$RB" ack "$S" msgs/s --reason "bigger records"
-	expect 0 "acknowledged" -- "$RB" check --results "$T/mine.json"
+	expect 0 "kept in $DB \(acknowledgements of $ID\)\$" -- "$RB" ack "$S" msgs/s --reason "bigger records"
+	expect 0 "^  msgs/s .* acknowledged .*bigger records" -- "$RB" check --results "$T/mine.json"
+	grep -qF "acknowledged ($DB (acknowledgements of $ID)): 1 regression accepted" "$T/out" ||
+		fail "check does not name the store's acknowledgements: $(tail -3 "$T/out")"
+	[ -e "$RINGBENCH_BASELINES" ] && fail "an acknowledgement went into the baselines' folder"
+	expect 0 "reason: bigger records" -- "$RB" ack --list
+	# Another store holds none of them.
+	expect 0 "no acknowledged regressions \($T/other.db \(acknowledgements of $ID\)\)" -- \
+		"$RB" ack --list --store "$T/other.db"
 else
 	fail "baseline show names no machine id"
 fi
 
 # Instruction counts (check --instructions' results): judged as counts,
-# against the machine's .instructions.json; acknowledged the same way.
+# against the machine's stored counts (another machine's, test-machine,
+# brought into the store by import); acknowledged the same way, on that
+# machine's baseline (--machine).
 ginstr() {
 	python3 - "$@" <<'EOF'
 import json, sys
@@ -243,16 +256,18 @@ json.dump({"context": {"machine_id": machine, "library_build_type": "release",
            "benchmarks": b}, open(path, "w"))
 EOF
 }
-mkdir -p "$RINGBENCH_BASELINES"
-ginstr "$RINGBENCH_BASELINES/$M.instructions.json" $M 100
+ginstr "$T/counts.json" $M 100
+expect 0 "imported 1 run" -- "$RB" store import "$T/counts.json" --kind instructions
 ginstr "$T/instr.json" $M 103
 expect 1 "instr/op .* REGRESSION" -- "$RB" check --results "$T/instr.json"
 [ -f "$RINGBENCH_RESULTS/runs/$M.instructions.last-verdict.json" ] ||
 	fail "no last verdict of the instruction counts"
 expect 0 "accepted \+3.0%" -- "$RB" ack "instructions/try_push/size:64" instr/op --reason "a fence" \
-	--verdict "$RINGBENCH_RESULTS/runs/$M.instructions.last-verdict.json" \
-	--baseline "$RINGBENCH_BASELINES/$M.json"
+	--verdict "$RINGBENCH_RESULTS/runs/$M.instructions.last-verdict.json" --machine $M
+grep -qF "kept in $DB (acknowledgements of $M)" "$T/out" || fail "--machine: not kept with $M's baseline"
 expect 0 "instr/op .* acknowledged .*a fence" -- "$RB" check --results "$T/instr.json"
+expect 2 "--baseline FILE keeps them beside FILE: not with --machine or --store" -- \
+	"$RB" ack --list --machine $M --baseline "$B"
 
 # check --results refuses what would make or keep a run.
 expect 2 "check --results judges a file measured before" -- "$RB" check --results "$T/now.json" quick

@@ -28,7 +28,8 @@ fail() { echo "check_methods.sh: $*" >&2; exit 1; }
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 scen=$data/check.ini
-export RINGBENCH_HISTORY=$tmp/history RINGBENCH_BUILDS=$tmp/builds RINGBENCH_RESULTS=$tmp/results
+unset RINGBENCH_STORE RINGBENCH_HISTORY
+export RINGBENCH_BUILDS=$tmp/builds RINGBENCH_RESULTS=$tmp/results
 common=(--no-history --threshold 300% --out "$tmp/out.json")
 
 # judged CODE PATTERN CMD...: expect, but a run that the machine's state

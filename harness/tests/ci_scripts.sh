@@ -2,28 +2,30 @@
 # ci_scripts.sh SOURCE_DIR DATA_DIR: the CI recipes end to end, on the ci
 # scenario (a few seconds of measuring).
 #   - every YAML recipe parses, and every script it runs exists and is
-#     executable;
-#   - ci/nightly.sh twice into a fresh history and baseline folder: the
+#     executable; the nightly recipes keep the results store
+#     ($RINGBENCH_STORE), never a history folder;
+#   - ci/nightly.sh twice into a fresh results store (a SQLite file): the
 #     first run becomes the baseline (exit 0), the second is judged (0 or
 #     1: a verdict is a measurement, not asserted; 2 only when the
 #     machine's state changed between the two, or the stored baseline has
 #     too few runs); both leave their artifacts (the startup times and the
-#     report page among them), the history holds two nights and `ringbench
+#     report page among them), the store holds two nights and `ringbench
 #     history` shows them;
-#   - real checks on a history in which the 64-byte stream was six times as
-#     fast: never reported on the first night (a run is the unit: one night
-#     alone cannot confirm a step), reported with exit 1 on the night that
-#     confirms it, in the Markdown and in steps.json, and not again on the
-#     night after (when two of five nights share a machine state with the
-#     history; said when none do);
+#   - real checks on a history (imported into a store) in which the
+#     64-byte stream was six times as fast: never reported on the first
+#     night (a run is the unit: one night alone cannot confirm a step),
+#     reported with exit 1 on the night that confirms it, in the Markdown
+#     and in the store's steps, and not again on the night after (when two
+#     of five nights share a machine state with the history; said when none
+#     do);
 #   - ci/pre-merge.sh HEAD~0 against HEAD: both revisions built and run
 #     interleaved, exit 0 or 1, the artifacts there, and the exit code the
 #     one verdict.json gives and exit-status (for the comment step) holds.
 # Nothing is written into SOURCE_DIR: the recipes build Release in
 # $RINGBENCH_RELEASE_DIR, by default ci-release/ in the folder ctest runs
 # this test in (the build tree, kept from one run to the next), or a
-# temporary folder when not run by ctest; every output, history, baseline
-# and kept build goes to a temporary folder.  The recipes install no
+# temporary folder when not run by ctest; every output, store and kept
+# build goes to a temporary folder.  The recipes install no
 # optional package (RINGBENCH_OPTIONAL=skip): test.sh's setup did that.
 # Skipped (exit 77) without hyperfine or gnuplot: the nightly recipe runs
 # ringbench startup, and the report's charts are checked.
@@ -66,7 +68,14 @@ except ImportError:
     yaml = None
     print("ci_scripts.sh: python3-yaml is not installed: the recipes are not parsed, only searched")
 src = sys.argv[1]
-recipes = ["ci/github/nightly.yml", "ci/github/pre-merge.yml", "ci/gitlab-ci.yml"]
+recipes = ["ci/github/nightly.yml", "ci/github/pre-merge.yml", "ci/github/fleet.yml", "ci/gitlab-ci.yml"]
+if os.path.exists(os.path.join(src, "ci/github/fleet.yml")):
+    recipes.append("ci/github/fleet.yml")
+# The nightly recipes keep the results store, not the folders of before it.
+for r in ("ci/github/nightly.yml", "ci/gitlab-ci.yml"):
+    text = open(os.path.join(src, r)).read()
+    assert "RINGBENCH_STORE" in text, r + ": keeps no results store (RINGBENCH_STORE)"
+    assert "RINGBENCH_HISTORY" not in text, r + ": names RINGBENCH_HISTORY, which ringbench refuses"
 for r in recipes:
     if yaml is None:
         scripts = re.findall(r"((?:ci|scripts)/[\w./-]+\.sh)", open(os.path.join(src, r)).read())
@@ -98,8 +107,18 @@ for r in recipes:
 PY
 [ -x "$src/scripts/pre-push" ] || fail "scripts/pre-push is not executable"
 
+# runs STORE KIND: the runs of a kind in a store (read with Python's own
+# sqlite3, not ringbench); steps STORE: the steps reported.
+runs() {
+	"$py" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM runs WHERE kind = ?", (sys.argv[2],)).fetchone()[0])' "$@"
+}
+steps() {
+	"$py" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM steps WHERE first_after <> \x27\x27").fetchone()[0])' "$@"
+}
+
 # --- nightly, twice
-export RINGBENCH_HISTORY=$tmp/history RINGBENCH_BASELINES=$tmp/baselines
+unset RINGBENCH_HISTORY
+export RINGBENCH_STORE=$tmp/store.db RINGBENCH_BASELINES=$tmp/baselines
 export RINGBENCH_BUILDS=$tmp/builds RINGBENCH_RESULTS=$tmp/results
 for night in 1 2; do
 	out=$tmp/nightly$night
@@ -109,7 +128,7 @@ for night in 1 2; do
 	if [ $night = 1 ]; then
 		[ $rc = 0 ] || { cat "$tmp/log"; fail "night 1 (no baseline yet): exit $rc"; }
 		grep -q "no baseline for this machine" "$tmp/log" || fail "night 1 did not save a baseline"
-		ls "$tmp/baselines"/*.json >/dev/null || fail "no baseline in $tmp/baselines"
+		[ "$(runs "$tmp/store.db" baseline)" = 1 ] || fail "no baseline in the store $tmp/store.db"
 	else
 		# 2 only when the machine's state changed between the nights (the
 		# verdict refuses to compare across states); anything else fails.
@@ -141,12 +160,17 @@ for night in 1 2; do
 	[ -s "$out/results.json" ] || fail "night $night left no results.json"
 	grep -q "ring.*spin\|wait:spin" "$out/history.txt" || fail "night $night: history.txt has no trend"
 done
-[ "$(ls "$tmp/history"/*.json | grep -vc -e rerun -e steps.json)" = 2 ] ||
-	fail "the history should hold two nights: $(ls "$tmp/history")"
+[ "$(runs "$tmp/store.db" night)" = 2 ] ||
+	fail "the store should hold two nights, not $(runs "$tmp/store.db" night)"
+[ -e "$tmp/results/history" ] && fail "a history folder was made beside the store"
 "$RINGBENCH_RELEASE_DIR/harness/ringbench" history --case 'wait:spin' >"$tmp/hist" ||
 	fail "ringbench history: exit $?"
-grep -q "history $tmp/history: 2 nights" "$tmp/hist" || { cat "$tmp/hist"; fail "ringbench history"; }
+grep -q "^history $tmp/store.db (machine .*): 2 nights" "$tmp/hist" || { cat "$tmp/hist"; fail "ringbench history"; }
 [ "$(grep -cE '^  [0-9]{8}T[0-9]{6}\.[0-9]{3}Z-' "$tmp/hist")" -ge 2 ] || { cat "$tmp/hist"; fail "no rows"; }
+# The fleet recipe's last job: the dashboard of the store the nights wrote.
+"$src/ci/dashboard.sh" "$tmp/site" >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "ci/dashboard.sh: exit $?"; }
+grep -q "the dashboard is $tmp/site/index.html" "$tmp/log" && [ -s "$tmp/site/index.html" ] ||
+	{ cat "$tmp/log"; fail "ci/dashboard.sh drew no index.html"; }
 
 # --- a step on the night that confirms it, and not again on the next: a
 # history of fifteen nights in which the 64-byte stream ran six times as
@@ -158,8 +182,10 @@ grep -q "history $tmp/history: 2 nights" "$tmp/hist" || { cat "$tmp/hist"; fail 
 # nights may share no state with the copies: then this says so, and the
 # rule is left to test_history.c, which tests it on made-up nights.
 rb=$RINGBENCH_RELEASE_DIR/harness/ringbench
-export RINGBENCH_BASELINES=$tmp/b2
-"$rb" check "$data/ci.ini" --history "$tmp/seed" --out "$tmp/real.json" >"$tmp/log" 2>&1 ||
+# A store of its own: the seeding check saves its baseline there (and
+# keeps its run out of the history), then the copies are imported.
+export RINGBENCH_STORE=$tmp/h2.db
+"$rb" check "$data/ci.ini" --no-history --out "$tmp/real.json" >"$tmp/log" 2>&1 ||
 	{ cat "$tmp/log"; fail "the seeding check failed"; }
 mkdir -p "$tmp/h2"
 "$py" - "$tmp/real.json" "$tmp/h2" <<'PY' || fail "making the history"
@@ -168,6 +194,8 @@ real, out = sys.argv[1], sys.argv[2]
 for k in range(15):
     d = json.load(open(real))
     d["context"]["git_revision"] = "fast0"
+    # a night of its own: a run's identity holds its time
+    d["context"]["date"] = "2020-01-01T00:00:%02d+0000" % k
     for b in d["benchmarks"]:
         if b["name"].startswith("stream/") and "items_per_second" in b:
             # six times what it runs now: more than the states differ by,
@@ -177,10 +205,14 @@ for k in range(15):
             b["bytes_per_second"] = b.get("bytes_per_second", 0) * f
     json.dump(d, open("%s/20200101T0000%02d.000Z-fast0.json" % (out, k), "w"))
 PY
+"$rb" store import "$tmp/h2" >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "importing the history"; }
+[ "$(runs "$tmp/h2.db" night)" = 15 ] || fail "the store holds $(runs "$tmp/h2.db" night) of the 15 nights"
 found=0
 for night in 1 2 3 4 5; do
-	"$rb" check "$data/ci.ini" --history "$tmp/h2" --markdown "$tmp/md" \
-		--out "$tmp/step$night.json" >"$tmp/log" 2>&1
+	# a night a second after the last at least: a run's identity holds its
+	# time to the second
+	sleep 1.1
+	"$rb" check "$data/ci.ini" --markdown "$tmp/md" --out "$tmp/step$night.json" >"$tmp/log" 2>&1
 	rc=$?
 	echo "check with a step, night $night: exit $rc"
 	if grep -q "^  REGRESSION stream/wait:spin/size:64/.*between fast0" "$tmp/log"; then
@@ -195,8 +227,9 @@ done
 if [ $found = 0 ]; then
 	echo "ci_scripts.sh: no two of five nights shared a machine state with the copies: the step's confirmation is not tested end to end this time"
 else
-	grep -q '"first_after"' "$tmp/h2/steps.json" || fail "steps.json does not record the step"
-	"$rb" check "$data/ci.ini" --history "$tmp/h2" --out "$tmp/after.json" >"$tmp/log" 2>&1
+	[ "$(steps "$tmp/h2.db")" -ge 1 ] || fail "the store's steps do not record the step"
+	sleep 1.1
+	"$rb" check "$data/ci.ini" --out "$tmp/after.json" >"$tmp/log" 2>&1
 	echo "check the night after: exit $?"
 	if grep -q "^  REGRESSION stream/wait:spin/size:64/.*between fast0" "$tmp/log"; then
 		cat "$tmp/log"
@@ -205,6 +238,7 @@ else
 fi
 
 # --- pre-merge
+unset RINGBENCH_STORE
 out=$tmp/pre-merge
 RINGBENCH_OUT=$out RINGBENCH_SCENARIO=$data/ci.ini RINGBENCH_REPETITIONS=20 \
 	"$src/ci/pre-merge.sh" HEAD >"$tmp/log" 2>&1

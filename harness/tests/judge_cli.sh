@@ -8,6 +8,7 @@ RB=$1
 DATA=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+unset RINGBENCH_STORE RINGBENCH_HISTORY
 export RINGBENCH_BASELINES=$T/baselines RINGBENCH_RESULTS=$T/results
 fails=0
 
@@ -231,7 +232,8 @@ EOF
 expect 2 "cannot write /nonexistent/j.xml" -- "$RB" compare "$T/base.json" "$T/same.json" \
 	--junit /nonexistent/j.xml
 
-# Baselines: per machine, atomic, refused for another machine or a failure.
+# Baselines: per machine, in the results store ($RINGBENCH_RESULTS/ringbench.db
+# by default), refused for another machine or a failure.
 ID=$("$RB" baseline show | sed -n 's/^no baseline for this machine (\(.*\)).*/\1/p')
 [ -n "$ID" ] || fail "baseline show does not name this machine"
 gen "$T/mine.json" "$ID" 1.0
@@ -240,9 +242,18 @@ expect 2 "measured on other-machine, this is $ID" -- "$RB" baseline save "$T/oth
 expect 2 "visibility or integrity failures: not a baseline" -- \
 	"$RB" baseline save "$T/mine_failed.json"
 expect 2 "not valid JSON" -- "$RB" baseline save "$T/truncated.json"
-expect 0 "saved the baseline for $ID" -- "$RB" baseline save "$T/mine.json"
-[ -f "$RINGBENCH_BASELINES/$ID.json" ] || fail "no $RINGBENCH_BASELINES/$ID.json"
-ls "$RINGBENCH_BASELINES" | grep -q tmp && fail "a temporary file was left in the baselines"
+expect 0 "^no baseline for this machine \($ID\) in the store $RINGBENCH_RESULTS/ringbench.db" -- \
+	"$RB" baseline show
+expect 0 "saved the baseline for $ID in the store $RINGBENCH_RESULTS/ringbench.db" -- \
+	"$RB" baseline save "$T/mine.json"
+[ -e "$RINGBENCH_BASELINES" ] && fail "the baseline went into a folder, not the store"
+expect 0 "kept in: +$RINGBENCH_RESULTS/ringbench.db \(baseline of $ID\)" -- "$RB" baseline show
+# --baseline FILE: a JSON file, written atomically.
+expect 0 "saved the baseline for $ID as $T/files/b.json" -- \
+	"$RB" baseline save "$T/mine.json" --baseline "$T/files/b.json"
+ls "$T/files" | grep -vxq b.json && fail "a temporary file was left beside the baseline file"
+expect 2 "--baseline FILE or --store WHERE, not both" -- \
+	"$RB" baseline show --baseline "$T/files/b.json" --store "$T/x.db"
 expect 0 "cases: +2 .20 repetitions" -- "$RB" baseline show
 expect 0 "runs: +1 .a verdict from stored runs needs 5" -- "$RB" baseline show
 # baseline add: runs of the baseline's revision, each marked as a run.

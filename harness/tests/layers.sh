@@ -10,7 +10,7 @@ if [ "${1:-}" = --self-test ]; then
 	trap 'rm -rf "$t"' EXIT
 	fails() { # fails WHAT FILE LINE: a tree whose FILE holds LINE must fail
 		rm -rf "$t/tree"
-		mkdir -p "$t/tree/harness/src/"{cli,report,judge,diagnose,measure} "$t/tree/ring/src" \
+		mkdir -p "$t/tree/harness/src/"{cli,report,judge,diagnose,store,measure} "$t/tree/ring/src" \
 			"$t/tree/ring/include" "$t/tree/common"
 		mkdir -p "$(dirname "$t/tree/$2")"
 		printf '%s\n' "$3" >"$t/tree/$2"
@@ -41,6 +41,7 @@ LAYERS=(
 	"cli"
 	"report"
 	"judge diagnose"
+	"store"
 	"measure"
 	"ring"
 	"common"

@@ -11,7 +11,11 @@ RB=$1
 DIR=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-export RINGBENCH_BASELINES=$T/baselines RINGBENCH_HISTORY=$T/no-history RINGBENCH_RESULTS=$T/results
+# The results store is $T/results/ringbench.db, which plot and report only
+# read: it is not there (no baseline, no history) until startup saves a
+# baseline in it, unless a command names another with $RINGBENCH_STORE.
+unset RINGBENCH_STORE RINGBENCH_HISTORY
+export RINGBENCH_BASELINES=$T/baselines RINGBENCH_RESULTS=$T/results
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 fails=0
@@ -30,16 +34,18 @@ fixture() { "$PY" "$DIR/plot_fixture.py" "$@" || fail "plot_fixture.py $*"; }
 # The base: a baseline of six runs, as check judges against.
 fixture "$T/base.json" --revision bbbb111 --runs 6
 fixture "$T/cur.json" --slow 0.7 --slow-pingpong 1.5 --revision cccc222 --date 2026-11-23T00:00:00+0000
-# A history of three nights: two like the base, then the current run.
-H=$T/history
-mkdir -p "$H"
-fixture "$H/20261121T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-21T00:00:00+0000
-fixture "$H/20261122T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-22T00:00:00+0000
-cp "$T/cur.json" "$H/20261123T000000.000Z-cccc222.json"
+# A history of three nights: two like the base, then the current run,
+# imported into a store of its own ($H).
+mkdir -p "$T/history"
+fixture "$T/history/20261121T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-21T00:00:00+0000
+fixture "$T/history/20261122T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-22T00:00:00+0000
+cp "$T/cur.json" "$T/history/20261123T000000.000Z-cccc222.json"
+H=$T/history.db
+"$RB" store import "$T/history" --store "$H" >"$T/out" 2>&1 || fail "importing the history: $(cat "$T/out")"
 
 if $charts; then
 # --- every chart drawn
-"$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H" --out "$T/p" >"$T/out" 2>&1
+RINGBENCH_STORE=$H "$RB" plot "$T/cur.json" --baseline "$T/base.json" --out "$T/p" >"$T/out" 2>&1
 rc=$?
 [ $rc = 0 ] || fail "plot: exit $rc: $(cat "$T/out")"
 grep -q "5 of 5 charts drawn in $T/p (bare line 61 ns)" "$T/out" || fail "plot's summary: $(cat "$T/out")"
@@ -172,19 +178,23 @@ sys.exit(0 if 19.8e6 <= v <= 20.2e6 else print("spin 64 B:", v) or 1)
 PY
 
 # --- the steps of the history on the trend: four nights, then four 30% slower
-H8=$T/history8
-mkdir -p "$H8"
+mkdir -p "$T/history8"
 for n in 1 2 3 4; do
-	fixture "$H8/2026111${n}T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-1${n}T00:00:00+0000
-	fixture "$H8/2026112${n}T000000.000Z-cccc222.json" --slow 0.7 --slow-pingpong 1.5 \
+	fixture "$T/history8/2026111${n}T000000.000Z-bbbb111.json" --revision bbbb111 --date 2026-11-1${n}T00:00:00+0000
+	fixture "$T/history8/2026112${n}T000000.000Z-cccc222.json" --slow 0.7 --slow-pingpong 1.5 \
 		--revision cccc222 --date 2026-11-2${n}T00:00:00+0000 --kernel 6.1
 done
+H8=$T/history8.db
+"$RB" store import "$T/history8" --store "$H8" >"$T/out" 2>&1 || fail "importing eight nights: $(cat "$T/out")"
 # The kernel changed with the step: the history says so beside it.
-"$RB" history --dir "$H8" --case 'stream/wait:spin/size:64/' >"$T/out" 2>&1 ||
+"$RB" history --store "$H8" --machine "$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["context"]["machine_id"])' "$T/cur.json")" \
+	--case 'stream/wait:spin/size:64/' >"$T/out" 2>&1 ||
 	fail "history of eight nights: $(cat "$T/out")"
 grep -q "regression.*the kernel changed here too: 6.0 -> 6.1" "$T/out" ||
 	fail "the step is not said to coincide with the kernel's change: $(cat "$T/out")"
-"$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H8" --out "$T/h8" >"$T/out" 2>&1
+# --store names the store, over $RINGBENCH_STORE (here one that cannot be).
+RINGBENCH_STORE=/proc/none/x.db "$RB" plot "$T/cur.json" --baseline "$T/base.json" --store "$H8" \
+	--out "$T/h8" >"$T/out" 2>&1
 [ $? = 0 ] || fail "eight nights: $(cat "$T/out")"
 # One step on the stream's panel (1) and one on the ping-pong p50's (3),
 # each panel drawing only its own rows of the steps file.
@@ -222,7 +232,7 @@ expect_none() { # OUTDIR CHART: no image
 	[ ! -e "$1/$2.png" ] && [ ! -e "$1/$2.svg" ] || fail "$2 should not have an image in $1"
 }
 # no gnuplot
-"$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H" --out "$T/ng" \
+RINGBENCH_STORE=$H "$RB" plot "$T/cur.json" --baseline "$T/base.json" --out "$T/ng" \
 	--gnuplot "$T/no-such-gnuplot" >"$T/out" 2>&1
 [ $? = 2 ] || fail "no gnuplot: exit not 2"
 [ "$(grep -c "cannot run '$T/no-such-gnuplot' (install gnuplot-nox" "$T/out")" = 5 ] ||
@@ -241,17 +251,79 @@ echo 'not json' >"$T/bad.json"
 "$RB" plot "$T/cur.json" --baseline "$T/base.json" --ab "$T/base.json" >"$T/out" 2>&1
 [ $? = 2 ] && grep -q "not both" "$T/out" || fail "--baseline and --ab: $(cat "$T/out")"
 # results with ping-pong cases only: no throughput or CPU chart, the
-# latency chart drawn; no base (none stored for this machine); no history
+# latency chart drawn; no base (none stored for this machine); no history.
+# What the inputs do not allow is named, one line each, and is no failure.
 fixture "$T/pp.json" --only pingpong
-"$RB" plot "$T/pp.json" --no-history --out "$T/pp" >"$T/out" 2>&1
-[ $? = 2 ] || fail "ping-pong only: exit not 2"
-grep -q "throughput chart not drawn: the results have no stream cases" "$T/out" || fail "pp: throughput: $(cat "$T/out")"
-grep -q "cpu chart not drawn: the CPU chart needs stream cases" "$T/out" || fail "pp: cpu: $(cat "$T/out")"
-grep -q "change chart not drawn: no base to compare with" "$T/out" || fail "pp: change: $(cat "$T/out")"
+"$RB" plot "$T/pp.json" --no-history --out "$T/pp" >"$T/out" 2>"$T/err"
+[ $? = 0 ] || fail "ping-pong only: exit not 0: $(cat "$T/out" "$T/err")"
+[ -s "$T/err" ] && fail "ping-pong only: a chart the inputs do not allow is said as an error: $(cat "$T/err")"
+grep -q "^throughput not drawn, it needs stream cases: the results have no stream cases" "$T/out" || fail "pp: throughput: $(cat "$T/out")"
+grep -q "^cpu        not drawn, it needs stream and fixed-rate latency cases: the CPU chart needs stream cases" "$T/out" || fail "pp: cpu: $(cat "$T/out")"
+grep -q "^change     not drawn, it needs a base: no results store at $T/results/ringbench.db yet$" "$T/out" || fail "pp: change: $(cat "$T/out")"
 grep -q "^trend      left out: no history: left out (--no-history)" "$T/out" || fail "pp: trend: $(cat "$T/out")"
-grep -q "1 of 5 charts drawn (1 left out)" "$T/out" || fail "pp: summary: $(cat "$T/out")"
+grep -q "1 of 5 charts drawn (1 left out, 3 lacking their inputs)" "$T/out" || fail "pp: summary: $(cat "$T/out")"
 expect_chart "$T/pp" latency
 for c in throughput change trend cpu; do expect_none "$T/pp" $c; done
+# A fresh run of a machine with no baseline and no history, on a machine
+# with no results store yet: the charts its results allow are drawn, the
+# change and the trend named with what they need, the command passes, and
+# no store is made (plot only reads one).
+sed 's/"cpu_model": "Fixture"/"cpu_model": "Fresh"/' "$T/cur.json" >"$T/fresh.json"
+"$RB" plot "$T/fresh.json" --out "$T/fr" >"$T/out" 2>"$T/err"
+[ $? = 0 ] || fail "a fresh run: exit not 0: $(cat "$T/out" "$T/err")"
+grep -q "^change     not drawn, it needs a base: no results store at $T/results/ringbench.db yet$" "$T/out" &&
+	grep -q "^trend      not drawn, it needs a history: no history: no results store at $T/results/ringbench.db yet$" "$T/out" &&
+	grep -q "3 of 5 charts drawn (2 lacking their inputs) in $T/fr" "$T/out" ||
+	fail "a fresh run: the charts not drawn are not named: $(cat "$T/out" "$T/err")"
+for c in throughput latency cpu; do expect_chart "$T/fr" $c; done
+for c in change trend; do expect_none "$T/fr" $c; done
+[ -e "$T/results" ] && fail "plot made a results store: $(ls -R "$T/results")"
+# ... and report neither
+"$RB" report "$T/fresh.json" --out "$T/fr-report" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "no results store at $T/results/ringbench.db yet" "$T/fr-report/index.html" ||
+	fail "a fresh run's report: $(cat "$T/out")"
+[ -e "$T/results" ] && fail "report made a results store: $(ls -R "$T/results")"
+# ... but a chart asked for by name that cannot be drawn fails: the change
+# without a base (none stored in a store that is there), the trend without
+# a history (in a store that is there, or none yet)
+RINGBENCH_STORE=$H "$RB" plot "$T/fresh.json" --chart change --out "$T/fr" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "change chart not drawn: no base to compare with" "$T/out" &&
+	grep -q "0 of 1 charts asked for drawn" "$T/out" || fail "--chart change without a base: $(cat "$T/out")"
+RINGBENCH_STORE=$H "$RB" plot "$T/fresh.json" --chart trend --out "$T/fr" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "trend chart not drawn: no history: $H (machine fresh-2c-vm) has no runs of this machine" "$T/out" &&
+	grep -q "0 of 1 charts asked for drawn" "$T/out" || fail "--chart trend without a history: $(cat "$T/out")"
+"$RB" plot "$T/fresh.json" --chart trend --out "$T/fr" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "trend chart not drawn: no history: no results store at $T/results/ringbench.db yet" "$T/out" ||
+	fail "--chart trend without a store: $(cat "$T/out")"
+expect_none "$T/fr" trend
+# A store named with --store must be usable, as a named base must: one
+# that is not there (and is not made), one that is no store
+"$RB" plot "$T/cur.json" --store "$T/typo.db" --out "$T/ty" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "ringbench: plot: trend chart not drawn: no history: no results store at $T/typo.db$" "$T/out" &&
+	grep -q "ringbench: plot: change chart not drawn: no results store at $T/typo.db$" "$T/out" ||
+	fail "a --store that is not there: $(cat "$T/out")"
+[ -e "$T/typo.db" ] && fail "a --store that is not there was made"
+expect_chart "$T/ty" throughput
+"$RB" plot "$T/cur.json" --store "$T/bad.json" --out "$T/ty" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "trend chart not drawn: no history: store $T/bad.json: not a SQLite database" "$T/out" ||
+	fail "a --store that is no store: $(cat "$T/out")"
+# (the charts that do not need it do not fail for it)
+"$RB" plot "$T/cur.json" --store "$T/typo.db" --baseline "$T/base.json" --no-history --out "$T/ty" >"$T/out" 2>&1
+[ $? = 0 ] || fail "a --store that is not there, not needed: $(cat "$T/out")"
+# --chart names no empty chart
+for names in "cpu --chart=" "cpu,,latency" "cpu,"; do
+	"$RB" plot "$T/fresh.json" --chart $names --out "$T/fr" >"$T/out" 2>&1
+	[ $? = 2 ] && grep -q "an empty chart name" "$T/out" || fail "--chart $names: $(cat "$T/out")"
+done
+"$RB" plot "$T/fresh.json" --chart cpu --chart '' --out "$T/fr" >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "plot: --chart '': an empty chart name" "$T/out" || fail "--chart '': $(cat "$T/out")"
+# --chart draws only what it names, and leaves the other images alone
+"$RB" plot "$T/fresh.json" --chart cpu,throughput --out "$T/fr" >"$T/out" 2>&1
+[ $? = 0 ] && grep -q "2 of 2 charts asked for drawn in $T/fr" "$T/out" && ! grep -q "^latency" "$T/out" ||
+	fail "--chart cpu,throughput: $(cat "$T/out")"
+expect_chart "$T/fr" latency
+"$RB" plot "$T/fresh.json" --chart speed >"$T/out" 2>&1
+[ $? = 2 ] && grep -q "unknown chart 'speed'" "$T/out" || fail "--chart speed: $(cat "$T/out")"
 # the same folder again: an old chart does not survive a run that cannot draw it
 "$RB" plot "$T/cur.json" --baseline "$T/base.json" --no-history --out "$T/pp" >/dev/null 2>&1
 expect_chart "$T/pp" throughput
@@ -267,7 +339,7 @@ expect_chart "$T/o" throughput
 mkdir -p "$T/gp"
 cp "$DIR/../../plots/"*.gp "$T/gp/"
 echo 'plot no_such_variable' >>"$T/gp/cpu.gp"
-RINGBENCH_PLOTS=$T/gp "$RB" plot "$T/cur.json" --baseline "$T/base.json" --history "$H" \
+RINGBENCH_PLOTS=$T/gp RINGBENCH_STORE=$H "$RB" plot "$T/cur.json" --baseline "$T/base.json" \
 	--out "$T/g" >"$T/out" 2>&1
 [ $? = 2 ] && grep -q "cpu chart not drawn: gnuplot failed on $T/gp/cpu.gp" "$T/out" ||
 	fail "broken script: $(cat "$T/out")"
@@ -284,8 +356,8 @@ cat >"$T/startup.json" <<'EOF'
   {"name": "startup/wait:eventfd/cpus:0,1", "run_type": "iteration", "repetition_index": 0, "real_time": 2000000, "time_unit": "ns", "iterations": 1},
   {"name": "startup/wait:eventfd/cpus:0,1", "run_type": "iteration", "repetition_index": 1, "real_time": 2200000, "time_unit": "ns", "iterations": 1}]}
 EOF
-"$RB" report "$T/cur.json" --baseline "$T/base.json" --history "$H" --startup "$T/startup.json" \
-	--out "$T/r" >"$T/out" 2>&1
+RINGBENCH_STORE=/proc/none/x.db "$RB" report "$T/cur.json" --baseline "$T/base.json" \
+	--startup "$T/startup.json" --store "$H" --out "$T/r" >"$T/out" 2>&1
 rc=$?
 [ $rc = 0 ] || fail "report: exit $rc: $(cat "$T/out")"
 grep -q "report: $T/r/index.html (5 of 5 charts)" "$T/out" || fail "report's paths: $(cat "$T/out")"
@@ -395,8 +467,10 @@ PY
 	[ $? = 0 ] && grep -q "ringbench compare: pass: 0 regressions, 0 improvements, 5 unchanged" "$T/out" || fail "compare of a startup file with itself: $(tail -3 "$T/out")"
 	# the first run saves the machine's startup baseline, the next is judged against it
 	"$RB" startup --runs 3 --warmup 0 --wait spin --out "$T/su1.json" >"$T/out" 2>&1
-	grep -q "saved as its baseline" "$T/out" && ls "$T/baselines/"*.startup.json >/dev/null ||
-		fail "startup: no baseline saved: $(cat "$T/out")"
+	grep -q "saved as its baseline, $T/results/ringbench.db (startup baseline of " "$T/out" &&
+		"$PY" -c 'import sqlite3, sys; sys.exit(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM runs WHERE kind = ?", ("startup",)).fetchone()[0] != 1)' \
+			"$T/results/ringbench.db" ||
+		fail "startup: no baseline saved in the store: $(cat "$T/out")"
 	"$RB" startup --runs 3 --warmup 0 --wait spin --out "$T/su2.json" --markdown "$T/su.md" \
 		--baseline-build "$RB" >"$T/out" 2>&1
 	grep -q "ringbench startup: " "$T/out" && [ -s "$T/su.md" ] || fail "startup: not judged: $(cat "$T/out")"
@@ -425,7 +499,7 @@ res = [{"command": n, "times": [t(n, k) for k in range(runs)]} for n in names]
 json.dump({"results": res}, open(out, "w"))
 FAKE
 chmod +x "$T/hf-fake"
-export RINGBENCH_BASELINES=$T/fake-baselines
+export RINGBENCH_STORE=$T/fake.db
 : >/dev/shm/ringbench.4194303.startup
 "$RB" startup --hyperfine "$T/hf-fake" --wait spin --out "$T/f1.json" >"$T/out" 2>&1
 [ $? = 0 ] && grep -q "saved as its baseline" "$T/out" || fail "fake startup 1: $(cat "$T/out")"

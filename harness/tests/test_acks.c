@@ -343,6 +343,73 @@ static void test_file(void)
 	rmdir(dir);
 }
 
+/* Kept in the store with a machine's baseline: acks_file names the place,
+ * each machine's are its own, a --baseline FILE's stay in their file, and
+ * a bad list in the store is refused as a bad file is. */
+static void test_store(void)
+{
+	char dir[] = "/tmp/test_acks_store.XXXXXX", path[300], place[1200], other[1200];
+	char err[1400];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/ringbench.db", dir);
+	struct store *st = NULL;
+	if (store_open(path, &st, err, sizeof(err))) {
+		fprintf(stderr, "test_acks: %s\n", err);
+		CHECK(!"the store opens");
+		return;
+	}
+	acks_set_store(st);
+	CHECK(acks_file(place, sizeof(place), NULL, "m1") == 0);
+	CHECK(strcmp(place, "") != 0 && strstr(place, path) == place &&
+	      strstr(place, "(acknowledgements of m1)") != NULL);
+	CHECK(acks_file(other, sizeof(other), NULL, "m2") == 0);
+	CHECK(acks_file(other, sizeof(other), NULL, "../evil/x") == -1 && other[0] == 0);
+	CHECK(acks_file(other, sizeof(other), NULL, "m2") == 0);
+	struct ack_set s = {0}, back;
+	CHECK(acks_load(place, &back, err, sizeof(err)) == 0 && back.n == 0); /* none yet */
+	one_ack(&s, CASE_A, FIG_RATE, -0.2, "2027-01-31", "");
+	one_ack(&s, CASE_B, FIG_P99, 0.3, "", "");
+	CHECK(acks_save(&s, place, err, sizeof(err)) == 0);
+	CHECK(acks_load(place, &back, err, sizeof(err)) == 0 && back.n == 2 &&
+	      acks_find(&back, CASE_A, FIG_RATE) &&
+	      strcmp(acks_find(&back, CASE_A, FIG_RATE)->until, "2027-01-31") == 0);
+	acks_free(&back);
+	CHECK(acks_load(other, &back, err, sizeof(err)) == 0 && back.n == 0);
+	/* Nothing was written as a file of that name. */
+	CHECK(access(place, F_OK) != 0);
+	/* A --baseline FILE's are beside it, the store set or not. */
+	char file[400], beside[1200];
+	snprintf(file, sizeof(file), "%s/base.json", dir);
+	CHECK(acks_file(beside, sizeof(beside), file, "m1") == 0);
+	CHECK(strcmp(beside + strlen(beside) - 15, "/base.acks.json") == 0);
+	acks_free(&s);
+	/* Read ahead (acks_preload): acks_load gives what was read then, even
+	 * where the store has changed or gone since; set again, it reads
+	 * afresh. */
+	CHECK(acks_preload("m1", err, sizeof(err)) == 0);
+	json_t *none = json_pack("{s:[]}", "acknowledgements");
+	CHECK(store_put_acks(st, "m1", "", none, err, sizeof(err)) == 0);
+	json_decref(none);
+	CHECK(acks_load(place, &back, err, sizeof(err)) == 0 && back.n == 2);
+	acks_free(&back);
+	acks_set_store(st);
+	CHECK(acks_load(place, &back, err, sizeof(err)) == 0 && back.n == 0);
+	/* A bad list in the store: a sentence naming the place. */
+	json_t *bad = json_pack("{s:[{s:s, s:s, s:s, s:f}]}", "acknowledgements", "case", "x",
+				"figure", "rate", "reason", "r", "change", -0.1);
+	CHECK(store_put_acks(st, "m1", "", bad, err, sizeof(err)) == 0);
+	json_decref(bad);
+	CHECK(acks_load(place, &back, err, sizeof(err)) == -1 && back.n == 0);
+	CHECK(strstr(err, "unknown \"figure\"") != NULL && strstr(err, "m1") != NULL);
+	/* Without the store, the place is no longer one. */
+	acks_set_store(NULL);
+	CHECK(acks_load(place, &back, err, sizeof(err)) == 0 && back.n == 0);
+	store_close(st);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	test_applied();
@@ -352,6 +419,7 @@ int main(void)
 	test_change_limit();
 	test_machine_ids();
 	test_file();
+	test_store();
 	if (failures) {
 		fprintf(stderr, "test_acks: %d checks failed\n", failures);
 		return 1;

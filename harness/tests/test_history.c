@@ -1,8 +1,9 @@
 /* test_history.c: step detection and the nightly history on synthetic
- * series with known answers.  No timing: every figure is made up with a
- * seeded generator, in noise shaped like this machine's (two machine
- * states 3x apart, a run-to-run spread of 1.5-2% within a state, and now
- * and then a run four times as far off). */
+ * series with known answers, the history kept in a real SQLite store in a
+ * temporary folder.  No timing: every figure is made up with a seeded
+ * generator, in noise shaped like this machine's (two machine states 3x
+ * apart, a run-to-run spread of 1.5-2% within a state, and now and then a
+ * run four times as far off). */
 #include "judge/history.h"
 #include "measure/results.h"
 #include "judge/stats.h"
@@ -132,7 +133,7 @@ static void test_series(void)
 	CHECK(steps_find(x, 40, &o, s, STEP_MAX, NULL) == 0);
 }
 
-/* ---- a history folder ---- */
+/* ---- a history in the store ---- */
 
 #define FAST 62.0  /* probe ns in the fast state */
 #define SLOW 300.0 /* and in the slow one */
@@ -143,14 +144,18 @@ static const char *const pp_case = "pingpong/wait:spin/size:64/capacity:65536/cp
 /* How much higher the ping-pong's p99 is than usual. */
 static double p99_scale = 1;
 
-/* One run: 10 repetitions of a stream and a pingpong, in one state; slow
- * scales the stream's throughput (1: as usual). */
-static json_t *run_doc(const char *rev, bool fast_state, double slow)
+#define MACHINE "test-machine"
+
+/* One run of night: 10 repetitions of a stream and a pingpong, in one
+ * state; slow scales the stream's throughput (1: as usual).  Night k is
+ * taken k minutes after the first. */
+static json_t *run_doc(int night, const char *rev, bool fast_state, double slow)
 {
-	json_t *doc =
-	    json_pack("{s:{s:s, s:s, s:s, s:s, s:f}, s:[]}", "context", "machine_id",
-		      "test-machine", "library_build_type", "release", "git_revision", rev, "date",
-		      "2026-11-26T00:00:00Z", "clock_resolution_ns", 10.0, "benchmarks");
+	char date[40];
+	snprintf(date, sizeof(date), "2026-10-01T%02d:%02d:00Z", night / 60, night % 60);
+	json_t *doc = json_pack("{s:{s:s, s:s, s:s, s:s, s:f}, s:[]}", "context", "machine_id",
+				MACHINE, "library_build_type", "release", "git_revision", rev,
+				"date", date, "clock_resolution_ns", 10.0, "benchmarks");
 	double probe = fast_state ? FAST : SLOW;
 	/* The states are 3x apart; a run has its own level within one. */
 	double rate = (fast_state ? 29e6 : 9.5e6) * exp(noise(0.015)) * slow;
@@ -178,14 +183,41 @@ static json_t *run_doc(const char *rev, bool fast_state, double slow)
 	return doc;
 }
 
-static void put(const char *dir, int night, const char *rev, bool fast, double slow, bool rerun)
+/* 0 put, 1 there already. */
+static int put(struct store *st, int night, const char *rev, bool fast, double slow, bool rerun)
 {
 	char stem[64], err[1200];
 	snprintf(stem, sizeof(stem), "20261001T%06dZ-%s", night, rev);
-	json_t *doc = run_doc(rev, fast, slow);
-	if (history_write(dir, stem, rerun, doc, err, sizeof(err)))
+	json_t *doc = run_doc(night, rev, fast, slow);
+	int rc = history_put(st, MACHINE, stem, rerun, doc, err, sizeof(err));
+	if (rc < 0)
 		fprintf(stderr, "%s\n", err);
+	CHECK(rc >= 0);
 	json_decref(doc);
+	return rc;
+}
+
+/* A new SQLite store in a new temporary folder (dir). */
+static struct store *new_store(char *dir)
+{
+	char path[300], err[1200];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/ringbench.db", dir);
+	struct store *st = NULL;
+	if (store_open(path, &st, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		CHECK(!"the store opens");
+		exit(1);
+	}
+	return st;
+}
+
+static void remove_store(struct store *st, const char *dir)
+{
+	store_close(st);
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
 }
 
 static const char *str(json_t *o, const char *key)
@@ -194,12 +226,12 @@ static const char *str(json_t *o, const char *key)
 	return v ? v : "";
 }
 
-static void analyse(const char *dir, struct history *h, struct history_analysis *a)
+static void analyse(struct store *st, struct history *h, struct history_analysis *a)
 {
 	char err[1200];
 	struct step_opts o;
 	steps_defaults(&o);
-	CHECK(history_load(dir, 0, h, err, sizeof(err)) == 0);
+	CHECK(history_load(st, MACHINE, 0, NULL, NULL, h, err, sizeof(err)) == 0);
 	CHECK(history_analyse(h, &o, 0.05, a) == 0);
 }
 
@@ -211,15 +243,15 @@ static int count_steps(const struct history_analysis *a, bool candidates)
 	return k;
 }
 
-static void test_folder(void)
+static void test_store(void)
 {
 	char dir[] = "/tmp/rb-history-XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
+	struct store *st = new_store(dir);
 	struct history h;
 	struct history_analysis a;
 
-	/* An empty or missing folder is an empty history. */
-	analyse(dir, &h, &a);
+	/* A machine with no runs is an empty history. */
+	analyse(st, &h, &a);
 	CHECK(h.nruns == 0 && a.nseries == 0);
 	history_analysis_free(&a);
 	history_free(&h);
@@ -228,8 +260,8 @@ static void test_folder(void)
 	 * in either state's series. */
 	stats_rng_seed(&rng, 42);
 	for (int i = 0; i < 60; i++)
-		put(dir, i, "aaaa", stats_rng_below(&rng, 2) == 0, 1.0, false);
-	analyse(dir, &h, &a);
+		put(st, i, "aaaa", stats_rng_below(&rng, 2) == 0, 1.0, false);
+	analyse(st, &h, &a);
 	CHECK(h.nnights == 60 && h.nruns == 60);
 	/* Two states x (the stream's throughput; the pingpong's round trips
 	 * per second, p50 and p99). */
@@ -244,10 +276,26 @@ static void test_folder(void)
 	history_analysis_free(&a);
 	history_free(&h);
 
+	/* Another machine's nights in the same store are not this machine's
+	 * history. */
+	{
+		json_t *doc = run_doc(70, "zzzz", true, 0.1);
+		json_object_set_new(json_object_get(doc, "context"), "machine_id",
+				    json_string("other-machine"));
+		char err[1200];
+		CHECK(history_put(st, "other-machine", "20261001T000070Z-zzzz", false, doc, err,
+				  sizeof(err)) == 0);
+		json_decref(doc);
+		analyse(st, &h, &a);
+		CHECK(h.nnights == 60 && a.candidates == 0);
+		history_analysis_free(&a);
+		history_free(&h);
+	}
+
 	/* Night 60, revision bbbb, 20% slower in the fast state: a candidate
 	 * for the stream's throughput, not yet a regression. */
-	put(dir, 60, "bbbb", true, 0.8, false);
-	analyse(dir, &h, &a);
+	put(st, 60, "bbbb", true, 0.8, false);
+	analyse(st, &h, &a);
 	CHECK(a.candidates == 1 && a.regressions == 0);
 	CHECK(a.nsteps == 1 && a.steps[0].fresh && a.steps[0].worse &&
 	      a.steps[0].series->fig == FIG_RATE && a.steps[0].series->lo < FAST * 1.2);
@@ -259,18 +307,39 @@ static void test_folder(void)
 	history_free(&h);
 
 	/* Its re-run, minutes later in the same conditions, is no second
-	 * night: still a candidate, not a regression. */
-	put(dir, 60, "bbbb", true, 0.8, true);
-	analyse(dir, &h, &a);
+	 * night: still a candidate, not a regression.  Put twice, it is kept
+	 * once. */
+	CHECK(put(st, 60, "bbbb", true, 0.8, true) == 0);
+	CHECK(put(st, 60, "bbbb", true, 0.8, true) == 1);
+	analyse(st, &h, &a);
 	CHECK(h.nnights == 61 && h.nruns == 62);
+	CHECK(h.runs[h.nruns - 1].rerun && !h.runs[h.nruns - 2].rerun);
 	CHECK(a.regressions == 0 && a.candidates == 1);
 	history_analysis_free(&a);
 	history_free(&h);
 
+	/* Tonight's run where the store could not take it: the newest night
+	 * all the same (check judges the history it would have). */
+	{
+		char err[1200];
+		struct step_opts o;
+		steps_defaults(&o);
+		json_t *tonight = run_doc(61, "bbbb", true, 0.8);
+		CHECK(history_load(st, MACHINE, 0, tonight, "20261001T000061Z-bbbb", &h, err,
+				   sizeof(err)) == 0);
+		CHECK(h.nnights == 62 &&
+		      strcmp(h.nights[h.nnights - 1].stem, "20261001T000061Z-bbbb") == 0);
+		CHECK(history_analyse(&h, &o, 0.05, &a) == 0);
+		CHECK(a.regressions == 1);
+		history_analysis_free(&a);
+		history_free(&h);
+		json_decref(tonight);
+	}
+
 	/* The next night, still 20% slower: a regression, between aaaa and
 	 * bbbb, the night that confirms it. */
-	put(dir, 61, "bbbb", true, 0.8, false);
-	analyse(dir, &h, &a);
+	put(st, 61, "bbbb", true, 0.8, false);
+	analyse(st, &h, &a);
 	CHECK(a.regressions == 1 && a.candidates == 0);
 	for (int i = 0; i < a.nsteps; i++) {
 		const struct history_step *s = &a.steps[i];
@@ -307,39 +376,40 @@ static void test_folder(void)
 	history_analysis_free(&a);
 	history_free(&h);
 
-	/* steps.json has it, with the night it starts at. */
-	char path[600];
-	snprintf(path, sizeof(path), "%s/steps.json", dir);
-	json_error_t je;
-	json_t *ledger = json_load_file(path, 0, &je);
+	/* The store's steps have it, with the night it starts at; the other
+	 * machine's have none. */
+	json_t *ledger = store_get_steps(st, MACHINE, err, sizeof(err));
 	json_t *first = json_array_get(json_object_get(ledger, "reported"), 0);
 	CHECK(json_array_size(json_object_get(ledger, "reported")) == 1);
 	CHECK(strcmp(str(first, "first_after"), "20261001T000060Z-bbbb") == 0);
 	CHECK(strcmp(str(first, "case"), stream_case) == 0);
 	CHECK(strcmp(str(first, "revision_before"), "aaaa") == 0);
+	json_decref(ledger);
+	ledger = store_get_steps(st, "other-machine", err, sizeof(err));
+	CHECK(ledger && json_array_size(json_object_get(ledger, "reported")) == 0);
+	json_decref(ledger);
 
 	/* With the ledger, the same analysis again finds nothing new; without
 	 * it the same step would be new: the ledger is what keeps it from being
 	 * reported twice. */
-	analyse(dir, &h, &a);
+	analyse(st, &h, &a);
 	CHECK(a.regressions == 0);
 	history_analysis_free(&a);
-	history_free(&h);
-	/* Aside beside the folder, not in it (it would be read as a night),
-	 * under this run's own name. */
-	char aside[600];
-	snprintf(aside, sizeof(aside), "%s.ledger", dir);
-	CHECK(rename(path, aside) == 0);
-	analyse(dir, &h, &a);
+	json_decref(h.ledger);
+	h.ledger = json_pack("{s:[]}", "reported");
+	{
+		struct step_opts o;
+		steps_defaults(&o);
+		CHECK(history_analyse(&h, &o, 0.05, &a) == 0);
+	}
 	CHECK(a.regressions == 1);
 	history_analysis_free(&a);
 	history_free(&h);
-	CHECK(rename(aside, path) == 0);
 
 	/* The next night, still slow at the same revision: the step is known
 	 * (the ledger says so), not new. */
-	put(dir, 62, "bbbb", true, 0.8, false);
-	analyse(dir, &h, &a);
+	put(st, 62, "bbbb", true, 0.8, false);
+	analyse(st, &h, &a);
 	CHECK(a.regressions == 0 && a.candidates == 0);
 	CHECK(count_steps(&a, false) == 1);
 	CHECK(a.nsteps == 1 && a.steps[0].reported && !a.steps[0].fresh);
@@ -348,9 +418,9 @@ static void test_folder(void)
 
 	/* The same revisions seen slower in the other machine state, two
 	 * nights: the same step, already reported. */
-	put(dir, 63, "bbbb", false, 0.8, false);
-	put(dir, 64, "bbbb", false, 0.8, false);
-	analyse(dir, &h, &a);
+	put(st, 63, "bbbb", false, 0.8, false);
+	put(st, 64, "bbbb", false, 0.8, false);
+	analyse(st, &h, &a);
 	CHECK(a.regressions == 0);
 	int slow_steps = 0;
 	for (int i = 0; i < a.nsteps; i++)
@@ -361,18 +431,16 @@ static void test_folder(void)
 	CHECK(slow_steps == 1);
 	history_analysis_free(&a);
 	history_free(&h);
-	json_decref(ledger);
 
 	/* A run of another build type is left out (with a line on stderr). */
 	{
-		json_t *doc = run_doc("eeee", true, 0.5);
+		json_t *doc = run_doc(50, "eeee", true, 0.5);
 		json_object_set_new(json_object_get(doc, "context"), "library_build_type",
 				    json_string("debug"));
-		char err2[1200];
-		CHECK(history_write(dir, "20261001T000050Z-eeee", false, doc, err2, sizeof(err2)) ==
-		      0);
+		CHECK(history_put(st, MACHINE, "20261001T000050Z-eeee", false, doc, err,
+				  sizeof(err)) == 0);
 		json_decref(doc);
-		analyse(dir, &h, &a);
+		analyse(st, &h, &a);
 		CHECK(h.nnights == 65 && a.regressions == 0);
 		for (int i = 0; i < h.nnights; i++)
 			CHECK(strcmp(h.nights[i].revision, "eeee") != 0);
@@ -380,22 +448,22 @@ static void test_folder(void)
 		history_free(&h);
 	}
 
-	/* A file that is not a results file is left out, not fatal; --last. */
-	snprintf(path, sizeof(path), "%s/20261001T999999Z-junk.json", dir);
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs("{not json", f);
-		fclose(f);
+	/* A run that is no results file ringbench can read is left out, not
+	 * fatal; --last. */
+	{
+		json_t *doc = run_doc(65, "junk", true, 1.0);
+		json_object_set_new(json_array_get(json_object_get(doc, "benchmarks"), 0),
+				    "items_per_second", json_string("fast"));
+		CHECK(history_put(st, MACHINE, "20261001T000065Z-junk", false, doc, err,
+				  sizeof(err)) == 0);
+		json_decref(doc);
 	}
-	CHECK(history_load(dir, 5, &h, err, sizeof(err)) == 0);
-	/* The newest five nights, the junk file left out. */
+	CHECK(history_load(st, MACHINE, 5, NULL, NULL, &h, err, sizeof(err)) == 0);
+	/* The newest five nights, the junk run left out. */
 	CHECK(h.nnights == 5 && strcmp(h.nights[4].stem, "20261001T000064Z-bbbb") == 0);
 	history_free(&h);
 
-	/* Clean up. */
-	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	CHECK(system(cmd) == 0);
+	remove_store(st, dir);
 }
 
 /* A level known from fewer than HISTORY_MIN_BEFORE nights fails no night:
@@ -405,52 +473,48 @@ static void test_young_history(void)
 {
 	for (int before = 3; before <= 8; before += 5) {
 		char dir[] = "/tmp/rb-history-young-XXXXXX";
-		CHECK(mkdtemp(dir) != NULL);
+		struct store *st = new_store(dir);
 		stats_rng_seed(&rng, 7);
 		for (int i = 0; i < before; i++)
-			put(dir, i, "aaaa", true, 1.0, false);
-		put(dir, before, "bbbb", true, 0.2, false);
-		put(dir, before + 1, "bbbb", true, 0.2, false);
+			put(st, i, "aaaa", true, 1.0, false);
+		put(st, before, "bbbb", true, 0.2, false);
+		put(st, before + 1, "bbbb", true, 0.2, false);
 		struct history h;
 		struct history_analysis a;
-		analyse(dir, &h, &a);
+		analyse(st, &h, &a);
 		CHECK(count_steps(&a, false) >= 1);
 		CHECK(a.regressions == (before >= HISTORY_MIN_BEFORE ? 1 : 0));
 		history_analysis_free(&a);
 		history_free(&h);
-		char cmd[700];
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		CHECK(system(cmd) == 0);
+		remove_store(st, dir);
 	}
 	/* A p99 twice as high two nights running, after eight: a step shown,
 	 * no regression (a tail's night-to-night spread is heavier-tailed than
 	 * the fit's noise). */
 	char dir[] = "/tmp/rb-history-tail-XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
+	struct store *st = new_store(dir);
 	stats_rng_seed(&rng, 7);
 	for (int i = 0; i < 10; i++) {
 		p99_scale = i < 8 ? 1 : 2;
-		put(dir, i, i < 8 ? "aaaa" : "bbbb", true, 1.0, false);
+		put(st, i, i < 8 ? "aaaa" : "bbbb", true, 1.0, false);
 	}
 	p99_scale = 1;
 	struct history h;
 	struct history_analysis a;
-	analyse(dir, &h, &a);
+	analyse(st, &h, &a);
 	int p99_steps = 0;
 	for (int i = 0; i < a.nsteps; i++)
 		p99_steps += a.steps[i].series->fig == FIG_P99 && !a.steps[i].step->candidate;
 	CHECK(p99_steps >= 1 && a.regressions == 0);
 	history_analysis_free(&a);
 	history_free(&h);
-	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	CHECK(system(cmd) == 0);
+	remove_store(st, dir);
 }
 
 int main(void)
 {
 	test_series();
-	test_folder();
+	test_store();
 	test_young_history();
 	if (failures)
 		fprintf(stderr, "test_history: %d checks failed\n", failures);

@@ -66,12 +66,13 @@ int cli_chart_args(int argc, char **argv, struct charts *c, const char *help, bo
 {
 	memset(c, 0, sizeof(*c));
 	c->gnuplot = RINGBENCH_GNUPLOT;
-	enum { O_BASE = 256, O_AB, O_HIST, O_NOHIST, O_OUT, O_GNUPLOT, O_STARTUP, O_HELP };
+	enum { O_BASE = 256, O_AB, O_HIST, O_NOHIST, O_STORE, O_OUT, O_GNUPLOT, O_STARTUP, O_HELP };
 	static const struct option opts[] = {
 	    {"baseline", required_argument, NULL, O_BASE},
 	    {"ab", required_argument, NULL, O_AB},
 	    {"history", required_argument, NULL, O_HIST},
 	    {"no-history", no_argument, NULL, O_NOHIST},
+	    {"store", required_argument, NULL, O_STORE},
 	    {"out", required_argument, NULL, O_OUT},
 	    {"gnuplot", required_argument, NULL, O_GNUPLOT},
 	    {"startup", required_argument, NULL, O_STARTUP},
@@ -87,6 +88,7 @@ int cli_chart_args(int argc, char **argv, struct charts *c, const char *help, bo
 		case O_AB: c->ab = optarg; break;
 		case O_HIST: c->history = optarg; break;
 		case O_NOHIST: c->no_history = true; break;
+		case O_STORE: c->store = optarg; break;
 		case O_OUT: c->out = optarg; break;
 		case O_GNUPLOT: c->gnuplot = optarg; break;
 		case O_STARTUP:

@@ -1,5 +1,5 @@
 /* cmd_ack.c: `ringbench ack`: a regression accepted as a deliberate trade,
- * with its reason, kept beside the machine's baseline (judge/acks.h) so
+ * with its reason, kept with the machine's baseline (judge/acks.h) so
  * that check reports it as acknowledged and passes until it expires or the
  * figure moves again; and the list of them, and their removal. */
 #include "cli/cli.h"
@@ -24,17 +24,17 @@
 
 static const char help[] =
     "usage: ringbench ack CASE FIGURE --reason TEXT [--until DATE|REV] [--change PCT]\n"
-    "                     [--baseline FILE] [--verdict FILE]\n"
-    "       ringbench ack --list [--baseline FILE]\n"
-    "       ringbench ack --remove CASE FIGURE [--baseline FILE]\n"
+    "                     [--verdict FILE] [--store WHERE] [--machine ID | --baseline FILE]\n"
+    "       ringbench ack --list [--store WHERE] [--machine ID | --baseline FILE]\n"
+    "       ringbench ack --remove CASE FIGURE [--store WHERE] [--machine ID | --baseline FILE]\n"
     "\n"
     "Accept a regression as a deliberate trade.  `check` then shows the figure as\n"
     "\"acknowledged\", with the reason, and passes for it (exit 0), until the\n"
     "acknowledgement expires or the figure moves again: a change worse than the\n"
     "one accepted by more than the figure's threshold is a regression again.\n"
-    "The report page shows them too.  They are kept beside the baseline, in\n"
-    "<machine-id>.acks.json in the baselines' folder (FILE.acks.json for\n"
-    "--baseline FILE): commit that file with the baseline.\n"
+    "The report page shows them too.  They are kept with the machine's baseline in\n"
+    "the results store (FILE.acks.json for --baseline FILE: commit that file with\n"
+    "the baseline).\n"
     "\n"
     "CASE is the case as check's table prints it; FIGURE the figure as the table\n"
     "labels it (msgs/s, p50 ns, instr/op, ...) or its JSON key (items_per_second).\n"
@@ -54,7 +54,11 @@ static const char help[] =
     "  --change PCT      the change accepted, signed as the figure moves: -12% a\n"
     "                    rate 12% lower, +20% a time 20% longer\n"
     "  --verdict FILE    take the change from this verdict (check --json FILE)\n"
-    "  --baseline FILE   the baseline's acknowledgements (default: this machine's)\n"
+    "  --store WHERE     the results store: a SQLite file or postgresql://...\n"
+    "                    (default $RINGBENCH_STORE, else results/ringbench.db)\n"
+    "  --machine ID      the baseline of another machine in the store (a fleet's;\n"
+    "                    default: this machine's)\n"
+    "  --baseline FILE   the acknowledgements of a baseline kept as a JSON file\n"
     "  --list            list them, and whether each has expired\n"
     "  --remove          remove the one of CASE and FIGURE\n"
     "\n"
@@ -62,14 +66,15 @@ static const char help[] =
     "a bad date, a revision git does not know, no change to take)\n";
 
 struct ack_cli {
-	const char *reason, *until, *change, *baseline, *verdict;
+	const char *reason, *until, *change, *baseline, *verdict, *where, *machine;
+	struct store *store;
 	bool list, remove, help;
 	const char *case_name;
 	enum fig fig;
-	char mid[256];		/* the machine whose baseline it is */
-	char path[1200];	/* the acknowledgements' file */
-	char bases[2][1200];	/* baselines that name the cases ("" for none) */
-	char verdicts[2][1200]; /* the verdicts to take a change from */
+	char mid[256];		      /* the machine whose baseline it is */
+	char path[1200];	      /* the acknowledgements' file, or their place in the store */
+	struct baseline_ref bases[2]; /* baselines that name the cases (kind "" for none) */
+	char verdicts[2][1200];	      /* the verdicts to take a change from */
 };
 
 static int ack_args(int argc, char **argv, struct ack_cli *a)
@@ -79,6 +84,8 @@ static int ack_args(int argc, char **argv, struct ack_cli *a)
 					     {"change", required_argument, 0, 'c'},
 					     {"baseline", required_argument, 0, 'b'},
 					     {"verdict", required_argument, 0, 'v'},
+					     {"store", required_argument, 0, 's'},
+					     {"machine", required_argument, 0, 'm'},
 					     {"list", no_argument, 0, 'l'},
 					     {"remove", no_argument, 0, 'd'},
 					     {"help", no_argument, 0, 'h'},
@@ -93,6 +100,8 @@ static int ack_args(int argc, char **argv, struct ack_cli *a)
 		case 'c': a->change = optarg; break;
 		case 'b': a->baseline = optarg; break;
 		case 'v': a->verdict = optarg; break;
+		case 's': a->where = optarg; break;
+		case 'm': a->machine = optarg; break;
 		case 'l': a->list = true; break;
 		case 'd': a->remove = true; break;
 		case 'h': a->help = true; break;
@@ -104,12 +113,18 @@ static int ack_args(int argc, char **argv, struct ack_cli *a)
 	}
 	if (a->help)
 		return 0;
+	if (a->baseline && (a->machine || a->where))
+		return usage_error(
+		    "ack: --baseline FILE keeps them beside FILE: not with --machine "
+		    "or --store");
 	int npos = argc - optind;
 	if (a->list && (npos || a->remove || a->reason || a->until || a->change || a->verdict))
 		return usage_error("ack --list takes no case, figure or other option but "
-				   "--baseline");
+				   "--store, --machine or --baseline");
 	if (a->remove && (npos != 2 || a->reason || a->until || a->change || a->verdict))
-		return usage_error("ack --remove CASE FIGURE (and --baseline) only");
+		return usage_error(
+		    "ack --remove CASE FIGURE (and --store, --machine or --baseline) "
+		    "only");
 	if (!a->list && npos != 2)
 		return usage_error("ack: name a CASE and a FIGURE (ringbench ack --help)");
 	if (npos == 2) {
@@ -125,22 +140,29 @@ static int ack_args(int argc, char **argv, struct ack_cli *a)
 }
 
 /* Where the acknowledgements, the baselines and the verdicts are: beside
- * --baseline FILE, else this machine's. */
+ * --baseline FILE, else with the machine's baseline in the store. */
 static int ack_places(struct ack_cli *a)
 {
-	if (!a->baseline) {
+	if (a->machine) {
+		snprintf(a->mid, sizeof(a->mid), "%s", a->machine);
+	} else if (!a->baseline) {
 		struct machine m;
 		machine_identify(&m);
 		snprintf(a->mid, sizeof(a->mid), "%s", m.id);
 	}
-	int bad = acks_file(a->path, sizeof(a->path), a->baseline, a->mid);
-	if (a->baseline) {
-		snprintf(a->bases[0], sizeof(a->bases[0]), "%s", a->baseline);
-	} else {
-		baseline_file(a->bases[0], sizeof(a->bases[0]), a->mid);
-		bad |= baseline_sibling(a->bases[1], sizeof(a->bases[1]), a->mid,
-					".instructions.json");
+	if (!a->baseline) {
+		char where[1200], err[1400];
+		store_default_where(a->where, where, sizeof(where));
+		if (store_open(where, &a->store, err, sizeof(err))) {
+			fprintf(stderr, "ringbench: %s\n", err);
+			return BENCH_USAGE;
+		}
+		acks_set_store(a->store);
 	}
+	int bad = acks_file(a->path, sizeof(a->path), a->baseline, a->mid);
+	baseline_ref(&a->bases[0], a->store, a->baseline, a->mid, "baseline");
+	if (!a->baseline)
+		baseline_ref(&a->bases[1], a->store, NULL, a->mid, "instructions");
 	if (a->verdict)
 		snprintf(a->verdicts[0], sizeof(a->verdicts[0]), "%s", a->verdict);
 	else
@@ -150,7 +172,10 @@ static int ack_places(struct ack_cli *a)
 		bad |= acks_verdict_file(a->verdicts[1], sizeof(a->verdicts[1]), NULL, a->mid,
 					 ".instructions");
 	if (bad)
-		return usage_error("ack: the baseline's path is too long");
+		return usage_error(a->baseline
+				       ? "ack: the baseline's path is too long"
+				       : "ack: machine id '%s' is no file name, or too long",
+				   a->mid);
 	return 0;
 }
 
@@ -230,8 +255,7 @@ static int ack_look(const struct ack_cli *a, struct found *f, json_t *names)
 	for (int k = 0; k < 2; k++) {
 		struct sample_set s;
 		char err[1400];
-		if (!a->bases[k][0] || access(a->bases[k], R_OK) != 0 ||
-		    sample_load(a->bases[k], &s, err, sizeof(err)))
+		if (!a->bases[k].kind[0] || baseline_load(&a->bases[k], &s, err, sizeof(err)) != 1)
 			continue;
 		for (int i = 0; i < s.ncases; i++)
 			json_object_set_new(names, s.cases[i].name, json_true());
@@ -404,7 +428,10 @@ static int ack_store(const struct ack_cli *a, const struct ack *k)
 	printf("%s %s %s: accepted %+.1f%%%s, until %s: %s\n",
 	       put ? "acknowledged again" : "acknowledged", k->case_name, fig_info[k->fig].label,
 	       100 * k->change, k->revision[0] ? "" : " (given by hand)", until, k->reason);
-	printf("kept in %s: commit it with the baseline\n", a->path);
+	if (a->store)
+		printf("kept in %s\n", a->path);
+	else
+		printf("kept in %s: commit it with the baseline\n", a->path);
 	char why[400];
 	struct ack_context ctx = {.now = time(NULL), .checked = k->revision};
 	if (acks_until_is_date(k->until) && acks_expired(k, &ctx, why, sizeof(why)))
@@ -442,7 +469,7 @@ static int ack_add(struct ack_cli *a)
 				      "closest: %s",
 				      a->case_name, near)
 			: usage_error("ack: no baseline (%s) and no verdict to know case '%s' from",
-				      a->bases[0], a->case_name);
+				      a->bases[0].path, a->case_name);
 	}
 	json_decref(names);
 	if (rc || (rc = ack_change(a, &f, nread, &k)))
@@ -536,11 +563,9 @@ int cmd_ack(int argc, char **argv)
 		fputs(help, stdout);
 		return BENCH_PASS;
 	}
-	if ((rc = ack_places(&a)))
-		return rc;
-	if (a.list)
-		return ack_list(&a);
-	if (a.remove)
-		return ack_remove(&a);
-	return ack_add(&a);
+	if (!(rc = ack_places(&a)))
+		rc = a.list ? ack_list(&a) : a.remove ? ack_remove(&a) : ack_add(&a);
+	acks_set_store(NULL);
+	store_close(a.store);
+	return rc;
 }

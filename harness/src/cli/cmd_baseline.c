@@ -30,23 +30,34 @@ static int repetitions_of(const struct sample_set *s, int *min, int *max)
 	return total;
 }
 
-static int baseline_show(const char *target)
-{
+/* What a baseline command works on: --baseline FILE, or this machine's
+ * baseline in the store. */
+struct baseline_cli {
+	const char *target; /* --baseline FILE */
+	const char *where;  /* --store WHERE */
+	struct store *store;
 	struct machine m;
-	machine_identify(&m);
-	char path[1200], err[1200];
-	baseline_path(path, sizeof(path), target, m.id);
-	if (access(path, F_OK) != 0) {
-		printf("no baseline for this machine (%s): %s does not exist.\n"
-		       "`ringbench check` saves one on its first run; `ringbench baseline add` "
-		       "adds runs to it.\n",
-		       m.id, path);
+	struct baseline_ref ref;
+};
+
+static int baseline_show(struct baseline_cli *b)
+{
+	char err[1400];
+	struct sample_set s;
+	int got = baseline_load(&b->ref, &s, err, sizeof(err));
+	if (got == 0) {
+		if (b->ref.store)
+			printf("no baseline for this machine (%s) in the store %s.\n", b->m.id,
+			       store_name(b->ref.store));
+		else
+			printf("no baseline for this machine (%s): %s does not exist.\n", b->m.id,
+			       b->ref.path);
+		printf("`ringbench check` saves one on its first run; `ringbench baseline add` "
+		       "adds runs to it.\n");
 		return BENCH_PASS;
 	}
-	struct sample_set s;
-	if (sample_load(path, &s, err, sizeof(err))) {
+	if (got < 0) {
 		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
-		sample_free(&s);
 		return BENCH_USAGE;
 	}
 	int lo, hi, total = repetitions_of(&s, &lo, &hi), failed = 0;
@@ -59,10 +70,10 @@ static int baseline_show(const char *target)
 				shi = fmax(shi, s.cases[i].state[r]);
 			}
 	}
-	printf("baseline for %s\n  file:       %s\n  machine:    %s\n  taken:      %s\n"
+	printf("baseline for %s\n  kept in:    %s\n  machine:    %s\n  taken:      %s\n"
 	       "  revision:   %s\n  kernel:     %s\n  build:      %s\n  scenario:   %s\n"
 	       "  runs:       %d%s\n  cases:      %d (%d repetitions, %d-%d each)%s\n",
-	       m.id, path, s.machine_id[0] ? s.machine_id : "?", s.date[0] ? s.date : "?",
+	       b->m.id, b->ref.path, s.machine_id[0] ? s.machine_id : "?", s.date[0] ? s.date : "?",
 	       s.revision[0] ? s.revision : "?", s.kernel[0] ? s.kernel : "?",
 	       s.build_type[0] ? s.build_type : "?", s.scenario[0] ? s.scenario : "?", s.nruns,
 	       s.nruns < JUDGE_MIN_RUNS ? " (a verdict from stored runs needs 5: ringbench "
@@ -77,16 +88,14 @@ static int baseline_show(const char *target)
 	return BENCH_PASS;
 }
 
-/* Add a run's repetitions to a stored baseline (path), each marked with
- * the run it came from. */
-static int add_to_baseline(json_t *doc, const char *file, const char *path, bool force)
+/* Add a run's repetitions to the stored baseline base (read from b),
+ * each marked with the run it came from. */
+static int add_to_baseline(json_t *doc, const char *file, json_t *base,
+			   const struct baseline_cli *b, bool force)
 {
-	json_error_t je;
-	json_t *base = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_array(base ? json_object_get(base, "benchmarks") : NULL)) {
-		fprintf(stderr, "ringbench: --add: no baseline to add to (%s: %s)\n", path,
-			base ? "no benchmarks" : je.text);
-		json_decref(base);
+	if (!json_is_array(json_object_get(base, "benchmarks"))) {
+		fprintf(stderr, "ringbench: --add: no baseline to add to (%s: no benchmarks)\n",
+			b->ref.path);
 		return BENCH_USAGE;
 	}
 	/* A baseline is one build's: runs of another revision would mix a
@@ -100,29 +109,51 @@ static int add_to_baseline(json_t *doc, const char *file, const char *path, bool
 			"ringbench: %s was measured at %s, the baseline at %s: a baseline's runs "
 			"are of one build (save a new baseline for a new build, or --force)\n",
 			file, rev, brev);
-		json_decref(base);
 		return BENCH_USAGE;
 	}
 	int added = baseline_append(base, doc, file);
-	int rc = BENCH_PASS;
-	if (results_write(base, path)) {
-		fprintf(stderr, "ringbench: cannot write %s: %s\n", path, strerror(errno));
+	char err[1400];
+	if (b->ref.store) {
+		if (store_replace_run(b->ref.store, b->ref.machine, b->ref.kind, "", base, NULL,
+				      err, sizeof(err))) {
+			fprintf(stderr, "ringbench: the baseline is not kept: %s\n", err);
+			return BENCH_USAGE;
+		}
+	} else if (results_write(base, b->ref.path)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", b->ref.path, strerror(errno));
+		return BENCH_USAGE;
+	}
+	struct sample_set s;
+	int runs = sample_from_json(base, b->ref.path, &s, err, sizeof(err)) == 0 ? s.nruns : 0;
+	sample_free(&s);
+	printf("ringbench: added %d repetitions from %s to the baseline %s, which holds %d "
+	       "run%s now%s\n",
+	       added, file, b->ref.path, runs, runs == 1 ? "" : "s",
+	       runs < JUDGE_MIN_RUNS ? " (a verdict from stored runs needs 5)" : "");
+	return BENCH_PASS;
+}
+
+/* doc (from file) as the baseline, or, with add and a baseline there,
+ * added to it. */
+static int save_or_add(json_t *doc, const char *file, struct baseline_cli *b, bool force, bool add)
+{
+	char err[1400];
+	json_t *base = NULL;
+	int got = add ? baseline_get(&b->ref, &base, err, sizeof(err)) : 0;
+	int rc;
+	if (got < 0) {
+		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
 		rc = BENCH_USAGE;
+	} else if (got == 1) {
+		rc = add_to_baseline(doc, file, base, b, force);
 	} else {
-		struct sample_set s;
-		char err[1400];
-		int runs = sample_load(path, &s, err, sizeof(err)) == 0 ? s.nruns : 0;
-		sample_free(&s);
-		printf("ringbench: added %d repetitions from %s to the baseline %s, which holds %d "
-		       "run%s now%s\n",
-		       added, file, path, runs, runs == 1 ? "" : "s",
-		       runs < JUDGE_MIN_RUNS ? " (a verdict from stored runs needs 5)" : "");
+		rc = baseline_store(doc, b->m.id, &b->ref);
 	}
 	json_decref(base);
 	return rc;
 }
 
-static int baseline_save(const char *file, const char *target, bool force, bool add)
+static int baseline_save(const char *file, struct baseline_cli *b, bool force, bool add)
 {
 	char err[1200];
 	json_error_t je;
@@ -143,10 +174,7 @@ static int baseline_save(const char *file, const char *target, bool force, bool 
 		json_decref(doc);
 		return BENCH_USAGE;
 	}
-	struct machine m;
-	machine_identify(&m);
-	char path[1200];
-	baseline_path(path, sizeof(path), target, m.id);
+	const struct machine *m = &b->m;
 	int failed = 0;
 	for (int i = 0; i < s.ncases; i++)
 		failed += s.cases[i].failed;
@@ -155,11 +183,11 @@ static int baseline_save(const char *file, const char *target, bool force, bool 
 			"ringbench: %s has no machine identity: not a ringbench results "
 			"file, and a baseline must say which machine it is for\n",
 			file);
-	else if (strcmp(s.machine_id, m.id) != 0 && !force)
+	else if (strcmp(s.machine_id, m->id) != 0 && !force)
 		fprintf(stderr,
 			"ringbench: %s was measured on %s, this is %s: a baseline is per machine "
 			"(--force to store it as this machine's anyway)\n",
-			file, s.machine_id, m.id);
+			file, s.machine_id, m->id);
 	else if (failed)
 		fprintf(stderr,
 			"ringbench: %s records %d visibility or integrity failures: not a "
@@ -167,10 +195,8 @@ static int baseline_save(const char *file, const char *target, bool force, bool 
 			file, failed);
 	else if (s.ncases == 0)
 		fprintf(stderr, "ringbench: %s holds no cases\n", file);
-	else if (add && access(path, F_OK) == 0)
-		rc = add_to_baseline(doc, file, path, force);
 	else
-		rc = baseline_store(doc, m.id, path);
+		rc = save_or_add(doc, file, b, force, add);
 	sample_free(&s);
 	json_decref(doc);
 	return rc;
@@ -178,21 +204,19 @@ static int baseline_save(const char *file, const char *target, bool force, bool 
 
 /* baseline add with no file: one run of the baseline's scenario (quick
  * if it has none), added to it (or saved as it, if there is none yet). */
-static int baseline_add_run(const char *target, const char *scenario, bool force)
+static int baseline_add_run(struct baseline_cli *b, const char *scenario, bool force)
 {
-	struct machine m;
-	machine_identify(&m);
-	char path[1200], err[1400];
-	baseline_path(path, sizeof(path), target, m.id);
+	char err[1400];
 	char scen[128] = "quick", rev[128] = "", why[1400] = "";
 	struct sample_set base = {0};
 	struct jcli j = {0};
 	struct build bb = {0};
-	if (access(path, F_OK) == 0) {
-		if (sample_load(path, &base, err, sizeof(err))) {
-			fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
-			return BENCH_USAGE;
-		}
+	int got = baseline_load(&b->ref, &base, err, sizeof(err));
+	if (got < 0) {
+		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
+		return BENCH_USAGE;
+	}
+	if (got == 1) {
 		if (base.scenario[0])
 			snprintf(scen, sizeof(scen), "%s", base.scenario);
 		snprintf(rev, sizeof(rev), "%s", base.revision);
@@ -257,7 +281,7 @@ static int baseline_add_run(const char *target, const char *scenario, bool force
 			rc = BENCH_USAGE;
 		} else {
 			fprintf(stderr, "ringbench baseline add: the run is in %s\n", out);
-			rc = baseline_save(out, target, force, true);
+			rc = baseline_save(out, b, force, true);
 		}
 	} else if (rc == BENCH_VISIBILITY) {
 		fprintf(stderr, "ringbench baseline add: visibility failures: not added\n");
@@ -282,14 +306,63 @@ static bool looks_like_json(const char *path)
 	return ch == '{';
 }
 
+/* The options after the subcommand into b (and force, add, file): 0, or
+ * exit code 2 with the message printed. */
+static int baseline_args(int argc, char **argv, struct baseline_cli *b, bool *force, bool *add,
+			 const char **file)
+{
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--force") == 0)
+			*force = true;
+		else if (strcmp(argv[i], "--add") == 0 && strcmp(argv[1], "save") == 0)
+			*add = true; /* baseline save --add: the same as baseline add */
+		else if (strcmp(argv[i], "--baseline") == 0 && i + 1 < argc)
+			b->target = argv[++i];
+		else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
+			b->where = argv[++i];
+		else if (!*file && argv[i][0] != '-')
+			*file = argv[i];
+		else
+			return usage_error("baseline %s: unexpected '%s'", argv[1], argv[i]);
+	if (b->target && b->where)
+		return usage_error("baseline %s: --baseline FILE or --store WHERE, not both",
+				   argv[1]);
+	return 0;
+}
+
+static int baseline_run(struct baseline_cli *b, const char *cmd, const char *file, bool force,
+			bool add)
+{
+	if (strcmp(cmd, "show") == 0) {
+		if (file || force)
+			return usage_error(
+			    "baseline show takes only --baseline FILE or --store WHERE");
+		return baseline_show(b);
+	}
+	if (!file && strcmp(cmd, "add") != 0)
+		return usage_error("baseline save: name a results file");
+	/* baseline add SCENARIO: a run of it made now; a file that holds a
+	 * JSON object is a results file to add. */
+	if (add && (!file || !looks_like_json(file)))
+		return baseline_add_run(b, file, force);
+	return baseline_save(file, b, force, add);
+}
+
 int cmd_baseline(int argc, char **argv)
 {
 	static const char *const help =
-	    "usage: ringbench baseline add [RESULTS.json | SCENARIO] [--baseline FILE] [--force]\n"
-	    "       ringbench baseline save RESULTS.json [--baseline FILE] [--force]\n"
-	    "       ringbench baseline show [--baseline FILE]\n\n"
-	    "  add    add one run to this machine's baseline (results/baselines/\n"
-	    "         <machine-id>.json, RINGBENCH_BASELINES overrides the folder, or FILE):\n"
+	    "usage: ringbench baseline add [RESULTS.json | SCENARIO] [--baseline FILE | --store "
+	    "WHERE]\n"
+	    "                              [--force]\n"
+	    "       ringbench baseline save RESULTS.json [--baseline FILE | --store WHERE] "
+	    "[--force]\n"
+	    "       ringbench baseline show [--baseline FILE | --store WHERE]\n\n"
+	    "This machine's baseline is kept in the results store (--store WHERE: a SQLite\n"
+	    "file or postgresql://...; default $RINGBENCH_STORE, else results/ringbench.db);\n"
+	    "--baseline FILE works on a baseline kept as a JSON file instead.  A machine with\n"
+	    "no baseline in the store takes results/baselines/<machine-id>.json\n"
+	    "($RINGBENCH_BASELINES/) into it when there is one (committed with the tree).\n\n"
+	    "  add    add one run to this machine's baseline:\n"
 	    "         RESULTS.json, or a run made now of SCENARIO (default: the baseline's)\n"
 	    "         on the baseline's CPUs by a build of the baseline's revision (built\n"
 	    "         from git and kept, as check does; this build where none can be\n"
@@ -298,8 +371,9 @@ int cmd_baseline(int argc, char **argv)
 	    "         is what a change must stand out from.  The runs must be of the\n"
 	    "         baseline's revision (--force to add another's)\n"
 	    "  save   store a results file (ringbench run --out) as the baseline, every\n"
-	    "         repetition kept, written atomically; refused for another machine's\n"
-	    "         file unless --force, and for a run with failures\n"
+	    "         repetition kept, in one transaction (a file: written atomically);\n"
+	    "         refused for another machine's file unless --force, and for a run\n"
+	    "         with failures\n"
 	    "  show   what is stored: from when, which revision, how many runs, cases\n"
 	    "         and repetitions, which machine states and kernels\n";
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -307,30 +381,24 @@ int cmd_baseline(int argc, char **argv)
 		return argc < 2 ? BENCH_USAGE : BENCH_PASS;
 	}
 	bool force = false, add = strcmp(argv[1], "add") == 0;
-	const char *file = NULL, *target = NULL;
+	const char *file = NULL;
+	struct baseline_cli b = {0};
 	if (!add && strcmp(argv[1], "show") != 0 && strcmp(argv[1], "save") != 0)
 		return usage_error("baseline: 'add', 'save' or 'show', not '%s'", argv[1]);
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--force") == 0)
-			force = true;
-		else if (strcmp(argv[i], "--add") == 0 && strcmp(argv[1], "save") == 0)
-			add = true; /* baseline save --add: the same as baseline add */
-		else if (strcmp(argv[i], "--baseline") == 0 && i + 1 < argc)
-			target = argv[++i];
-		else if (!file && argv[i][0] != '-')
-			file = argv[i];
-		else
-			return usage_error("baseline %s: unexpected '%s'", argv[1], argv[i]);
-	if (strcmp(argv[1], "show") == 0) {
-		if (file || force)
-			return usage_error("baseline show takes only --baseline FILE");
-		return baseline_show(target);
+	int rc = baseline_args(argc, argv, &b, &force, &add, &file);
+	if (rc)
+		return rc;
+	machine_identify(&b.m);
+	if (!b.target) {
+		char where[1200], err[1400];
+		store_default_where(b.where, where, sizeof(where));
+		if (store_open(where, &b.store, err, sizeof(err))) {
+			fprintf(stderr, "ringbench: %s\n", err);
+			return BENCH_USAGE;
+		}
 	}
-	if (!file && strcmp(argv[1], "add") != 0)
-		return usage_error("baseline save: name a results file");
-	/* baseline add SCENARIO: a run of it made now; a file that holds a
-	 * JSON object is a results file to add. */
-	if (add && (!file || !looks_like_json(file)))
-		return baseline_add_run(target, file, force);
-	return baseline_save(file, target, force, add);
+	baseline_ref(&b.ref, b.store, b.target, b.m.id, "baseline");
+	rc = baseline_run(&b, argv[1], file, force, add);
+	store_close(b.store);
+	return rc;
 }

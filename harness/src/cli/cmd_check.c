@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/judging.h"
+#include "judge/acks.h"
 #include "judge/baselines.h"
 #include "judge/history.h"
 #include "judge/profile.h"
@@ -25,8 +26,12 @@
 struct history_check {
 	bool on;
 	double regress; /* a worse step this big is a regression */
-	char dir[1024];
+	struct store *store;
+	const char *where; /* --store's store, for the commands it prints (no password) */
+	char machine[256];
 	char stem[160];
+	json_t *unstored;  /* tonight's run, where the store did not take it */
+	bool store_failed; /* the store could not take the run or the steps */
 	/* after the runs: tonight's new steps, for the report */
 	char title[1200];
 	char **lines;
@@ -37,17 +42,17 @@ struct history_check {
 	struct history_analysis a;
 };
 
-static int history_read(const struct history_check *hc, struct history *h,
-			struct history_analysis *a)
+static int history_read(struct history_check *hc, struct history *h, struct history_analysis *a)
 {
 	struct step_opts so;
 	steps_defaults(&so);
-	char err[1200] = "out of memory";
+	char err[1400] = "out of memory";
 	memset(a, 0, sizeof(*a));
-	if (history_load(hc->dir, 0, h, err, sizeof(err)) ||
+	if (history_load(hc->store, hc->machine, 0, hc->unstored, hc->stem, h, err, sizeof(err)) ||
 	    history_analyse(h, &so, hc->regress, a)) {
-		fprintf(stderr, "ringbench check: the history %s cannot be read: %s\n", hc->dir,
-			err);
+		fprintf(stderr, "ringbench check: the history in %s cannot be read: %s\n",
+			store_name(hc->store), err);
+		hc->store_failed = true;
 		history_analysis_free(a);
 		history_free(h);
 		return -1;
@@ -55,15 +60,51 @@ static int history_read(const struct history_check *hc, struct history *h,
 	return 0;
 }
 
-/* Keep doc in the history. */
-static int history_put(struct history_check *hc, json_t *doc, bool rerun)
+struct check;
+static bool check_reopen_store(struct check *ck, const char *why);
+
+/* Keep doc in the history; where the store cannot take it, it is opened
+ * again and the run put once more (check_reopen_store), else the run is
+ * kept for tonight's analysis and the store's failure said at the end. */
+static void history_put_tonight(struct history_check *hc, json_t *doc, struct check *ck)
 {
-	char err[1200];
-	if (history_write(hc->dir, hc->stem, rerun, doc, err, sizeof(err))) {
-		fprintf(stderr, "ringbench check: not kept in the history: %s\n", err);
-		return -1;
+	char err[1400];
+	int rc = history_put(hc->store, hc->machine, hc->stem, false, doc, err, sizeof(err));
+	if (rc < 0 && check_reopen_store(ck, err))
+		rc = history_put(hc->store, hc->machine, hc->stem, false, doc, err, sizeof(err));
+	if (rc == 1) {
+		/* Judged all the same: that run is another, of the same second. */
+		fprintf(
+		    stderr,
+		    "ringbench check: the store %s holds a night of this machine with tonight's "
+		    "time (to the second), revision and scenario already: tonight's run is not "
+		    "added to it\n",
+		    store_name(hc->store));
+		hc->unstored = doc;
 	}
-	return 0;
+	if (rc < 0) {
+		fprintf(stderr, "ringbench check: tonight's run is not kept in the history: %s\n",
+			err);
+		hc->unstored = doc;
+		hc->store_failed = true;
+	}
+}
+
+/* A history that starts tonight while the folder of before the store
+ * holds runs: they are not imported yet. */
+static void history_old_hint(const struct history_check *hc)
+{
+	char dir[1200];
+	int old = history_old_files(hc->machine, dir, sizeof(dir));
+	if (hc->h.nnights > 1 || old == 0)
+		return;
+	char qdir[2500], qwhere[2500];
+	printf("ringbench check: the history in the store %s starts tonight, but %s holds %d "
+	       "run%s from before the store: bring them in with `ringbench store import %s%s%s` "
+	       "(steps are found once they are in)\n",
+	       store_name(hc->store), dir, old, old == 1 ? "" : "s",
+	       history_quote(dir, qdir, sizeof(qdir)), hc->where ? " --store " : "",
+	       hc->where ? history_quote(hc->where, qwhere, sizeof(qwhere)) : "");
 }
 
 /* Tonight's new steps, once the runs are in: printed, and kept for the
@@ -73,12 +114,13 @@ static void history_steps(struct history_check *hc)
 	if (history_read(hc, &hc->h, &hc->a))
 		return;
 	hc->record = true;
+	history_old_hint(hc);
 	int n = writeup_history_lines(&hc->h, &hc->a, &hc->lines, &hc->nreg);
 	hc->nlines = n < 0 ? 0 : n;
 	int nights = hc->h.nnights;
 	snprintf(hc->title, sizeof(hc->title), "Steps in the history (%d night%s, %s)", nights,
-		 nights == 1 ? "" : "s", hc->dir);
-	printf("history (%s): %d night%s, %d series, %d new step%s\n", hc->dir, nights,
+		 nights == 1 ? "" : "s", hc->h.dir);
+	printf("history (%s): %d night%s, %d series, %d new step%s\n", hc->h.dir, nights,
 	       nights == 1 ? "" : "s", hc->a.nseries, hc->nlines, hc->nlines == 1 ? "" : "s");
 	for (int i = 0; i < hc->nlines; i++)
 		printf("  %s%s\n", i < hc->nreg ? "REGRESSION " : "", hc->lines[i]);
@@ -87,13 +129,16 @@ static void history_steps(struct history_check *hc)
 /* Once the exit status is known: a pass or a regression reports tonight's
  * steps, so the ledger keeps them and no later night reports them again;
  * an environment error or a visibility failure leaves them for the next
- * night. */
+ * night.  Tonight's steps go into the store only with tonight's run. */
 static void history_done(struct history_check *hc, int rc)
 {
-	char err[1200];
-	if (hc->record && (rc == BENCH_PASS || rc == BENCH_REGRESSION) &&
-	    history_record(&hc->h, &hc->a, err, sizeof(err)))
-		fprintf(stderr, "ringbench check: %s\n", err);
+	char err[1400];
+	if (hc->record && !hc->unstored && (rc == BENCH_PASS || rc == BENCH_REGRESSION) &&
+	    history_record(&hc->h, &hc->a, err, sizeof(err))) {
+		fprintf(stderr, "ringbench check: the steps reported tonight are not kept: %s\n",
+			err);
+		hc->store_failed = true;
+	}
 	if (hc->record) {
 		history_analysis_free(&hc->a);
 		history_free(&hc->h);
@@ -101,7 +146,9 @@ static void history_done(struct history_check *hc, int rc)
 	for (int i = 0; i < hc->nlines; i++)
 		free(hc->lines[i]);
 	free(hc->lines);
-	memset(hc, 0, sizeof(*hc));
+	hc->record = false;
+	hc->lines = NULL;
+	hc->nlines = 0;
 }
 
 /* Where the counts moved (judge/profile.h): the baseline's revision built
@@ -164,7 +211,7 @@ static void check_profile(const struct sample_set *base, const struct sample_set
 }
 
 /* check --instructions: this build's counts against the stored ones. */
-static int check_instructions(const struct jcli *j)
+static int check_instructions(const struct jcli *j, struct store *store)
 {
 	char exe[1024], tool[1200], err[1400];
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -194,34 +241,28 @@ static int check_instructions(const struct jcli *j)
 		fprintf(stderr, "ringbench check: %s\n", err);
 		goto done;
 	}
-	char bpath[1200];
-	if (j->baseline) {
-		snprintf(bpath, sizeof(bpath), "%s", j->baseline);
-	} else {
-		if (baseline_sibling(bpath, sizeof(bpath), cur.machine_id, ".instructions.json")) {
-			fprintf(stderr,
-				"ringbench check: no baseline path for machine '%s': too long, or "
-				"not a file name\n",
-				cur.machine_id);
-			goto done;
-		}
-		if (access(bpath, R_OK) != 0) {
-			char dir[900];
-			baseline_dir(dir, sizeof(dir));
-			if (results_mkdirs(dir) || results_write(doc, bpath)) {
-				fprintf(stderr, "ringbench check: cannot save %s: %s\n", bpath,
-					strerror(errno));
-				goto done;
-			}
+	struct baseline_ref ref;
+	baseline_ref(&ref, store, j->baseline, cur.machine_id, "instructions");
+	int got = baseline_load(&ref, &base, err, sizeof(err));
+	if (got < 0) {
+		fprintf(stderr, "ringbench check: %s\n", err);
+		goto done;
+	}
+	if (got == 0 && j->baseline) {
+		fprintf(stderr, "ringbench: --baseline %s: %s\n", j->baseline, strerror(ENOENT));
+		goto done;
+	}
+	if (got == 0) {
+		rc = baseline_store(doc, cur.machine_id, &ref);
+		if (rc == BENCH_PASS)
 			printf("ringbench check: no instruction counts stored for this machine: "
 			       "these are now its baseline, %s\n",
-			       bpath);
-			rc = BENCH_PASS;
-			goto done;
-		}
-	}
-	if (sample_load(bpath, &base, err, sizeof(err))) {
-		fprintf(stderr, "ringbench check: %s\n", err);
+			       ref.path);
+		else
+			fprintf(stderr,
+				"ringbench check: the counts are kept in %s; check --instructions "
+				"again once the store can be written makes them the baseline\n",
+				out);
 		goto done;
 	}
 	struct judgement jd = {0};
@@ -248,7 +289,9 @@ struct check {
 	struct bench_case *cases;
 	int ncases;
 	struct machine m;
-	char bpath[1200];
+	struct store *store; /* the results store: history, baselines, acknowledgements */
+	bool reopened;	     /* the store was opened again (check_reopen_store) */
+	struct baseline_ref bref;
 	bool have_base;
 	struct sample_set base;
 	struct build bb;
@@ -265,10 +308,14 @@ struct check {
 
 static int check_help(void)
 {
-	printf("usage: ringbench check [SCENARIO...] [--baseline FILE] [options]\n\n"
+	printf("usage: ringbench check [SCENARIO...] [--baseline FILE] [--store WHERE]\n"
+	       "                       [options]\n\n"
 	       "The nightly command: run the scenario (quick) and judge it against this\n"
-	       "machine's baseline (results/baselines/<machine-id>.json, or FILE).  With no\n"
-	       "baseline it saves this run as the baseline and says so (exit 0).\n\n"
+	       "machine's baseline in the results store (or the JSON file FILE).  With no\n"
+	       "baseline it saves this run as the baseline and says so (exit 0).  A\n"
+	       "machine with no baseline in the store takes the file committed with the\n"
+	       "tree, results/baselines/<machine-id>.json ($RINGBENCH_BASELINES/), into it\n"
+	       "when there is one.\n\n"
 	       "Two methods.  interleave (where a build of the baseline's revision can be\n"
 	       "made: from git, kept in results/builds/ for the next night): the baseline's\n"
 	       "build and this one run case by case, A B then B A, judged pair by pair as\n"
@@ -288,31 +335,37 @@ static int check_help(void)
 	       "  --out FILE        keep this run's results here (default results/runs/);\n"
 	       "                    interleaved, the baseline build's beside it as\n"
 	       "                    FILE.baseline-build.json\n"
-	       "  --history DIR     add this run to a history and report the steps it\n"
-	       "                    completes (default $RINGBENCH_HISTORY, or\n"
-	       "                    results/history/<machine-id>/); see ringbench history\n"
+	       "  --store WHERE     the results store: a SQLite file, or a PostgreSQL server\n"
+	       "                    (postgresql://...); default $RINGBENCH_STORE, else\n"
+	       "                    results/ringbench.db.  This run goes into the machine's\n"
+	       "                    history there (one transaction), and the steps it\n"
+	       "                    completes are reported; see ringbench history.  Where\n"
+	       "                    the store cannot take it, the run stays in --out's file,\n"
+	       "                    the command to import it is printed, and check exits 2\n"
+	       "                    after its verdict\n"
 	       "  --no-history      keep this run out of the history\n"
 	       "  --instructions    instead of timing the scenario, count the instructions\n"
 	       "                    of each ring operation (ring_gbench beside this\n"
 	       "                    ringbench, under valgrind's callgrind) and compare\n"
-	       "                    them with "
-	       "results/baselines/<machine-id>.instructions.json\n"
-	       "                    (the first run saves it): 1%% or more is a change\n"
+	       "                    them with the machine's stored counts (the first run\n"
+	       "                    stores them): 1%% or more is a change\n"
 	       "  --results FILE    measure nothing: judge FILE, a run measured before (by\n"
 	       "                    check --out, run, or a CI step of its own), as check\n"
 	       "                    judges tonight's: in pairs against FILE.baseline-build.json\n"
 	       "                    when it is FILE's other side, else against the baseline's\n"
 	       "                    stored runs (instruction counts against the machine's\n"
-	       "                    .instructions.json); the baseline is the machine's that\n"
+	       "                    stored counts); the baseline is the machine's that\n"
 	       "                    FILE names, or --baseline; nothing goes into the history\n",
 	       JUDGE_MIN_RUNS, CHECK_MIN_REPS, AB_MIN_REPS);
 	printf(judging_options, "5% stored, 3% interleaved");
-	printf("\nRegressions acknowledged with `ringbench ack` (kept beside the baseline:\n"
-	       "<machine-id>.acks.json, or FILE.acks.json for --baseline FILE) are shown as\n"
+	printf("\nRegressions acknowledged with `ringbench ack` (kept with the baseline: in\n"
+	       "the store, or FILE.acks.json for --baseline FILE) are shown as\n"
 	       "acknowledged, with their reason, and pass, until they expire or the figure\n"
 	       "moves beyond the change accepted by its threshold.  Every verdict is kept as\n"
 	       "results/runs/<machine-id>.last-verdict.json (FILE.last-verdict.json for\n"
 	       "--baseline FILE) for ack to take the change from.\n");
+	printf("\nThe history folders of before the store (--history DIR, $RINGBENCH_HISTORY)\n"
+	       "are refused: `ringbench store import DIR` brings one into the store.\n");
 	printf("\n%s", judging_exit_text);
 	return BENCH_PASS;
 }
@@ -338,6 +391,7 @@ static void check_free(struct check *ck)
 	if (ck->bb.arg)
 		builds_cleanup(&ck->bb, 1);
 	free(ck->cases);
+	ck->cases = NULL;
 }
 
 /* The scenario's cases and this machine's baseline, if it has one. */
@@ -349,17 +403,25 @@ static int check_load(struct check *ck, int nscen, char **scen)
 	if (!ck->j.repetitions && ck->spec.repetitions < CHECK_MIN_REPS)
 		ck->spec.repetitions = CHECK_MIN_REPS;
 	machine_identify(&ck->m);
-	baseline_path(ck->bpath, sizeof(ck->bpath), ck->j.baseline, ck->m.id);
-	ck->have_base = access(ck->bpath, F_OK) == 0;
-	if (!ck->have_base && ck->j.baseline) {
+	baseline_ref(&ck->bref, ck->store, ck->j.baseline, ck->m.id, "baseline");
+	if (ck->j.baseline && access(ck->j.baseline, F_OK) != 0) {
 		int e = errno;
 		check_free(ck);
 		fprintf(stderr, "ringbench: --baseline %s: %s\n", ck->j.baseline, strerror(e));
 		return BENCH_USAGE;
 	}
-	char err[1200];
-	if (ck->have_base && sample_load(ck->bpath, &ck->base, err, sizeof(err))) {
+	char err[1400];
+	int got = baseline_load(&ck->bref, &ck->base, err, sizeof(err));
+	if (got < 0) {
 		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
+		check_free(ck);
+		return BENCH_USAGE;
+	}
+	ck->have_base = got == 1;
+	/* Read now, with the baseline: a store that goes away while the run
+	 * is measured still leaves a verdict to print. */
+	if (ck->have_base && !ck->j.baseline && acks_preload(ck->m.id, err, sizeof(err))) {
+		fprintf(stderr, "ringbench: the acknowledgements are unreadable: %s\n", err);
 		check_free(ck);
 		return BENCH_USAGE;
 	}
@@ -377,7 +439,7 @@ static int check_baseline_build_arg(struct check *ck)
 		check_free(ck);
 		return usage_error("check: --baseline-build: there is no baseline (%s) to judge "
 				   "against yet",
-				   ck->bpath);
+				   ck->bref.path);
 	}
 	if (ck->method == CHECK_STORED || !build_is_binary(exe)) {
 		check_free(ck);
@@ -460,7 +522,7 @@ static int check_run(struct check *ck)
 	else
 		fprintf(stderr, "ringbench check: %d cases x %d repetitions (+%d warm-up)%s%s\n",
 			ck->ncases, sp->repetitions, sp->warmup, ck->have_base ? " against " : "",
-			ck->have_base ? ck->bpath : ", no baseline yet");
+			ck->have_base ? ck->bref.path : ", no baseline yet");
 	int rc = session_run(&ck->ss);
 	ck->seconds = ck->ss.seconds;
 	ck->now = ck->inter ? 1 : 0;
@@ -498,6 +560,35 @@ static void check_keep_results(struct check *ck, int rc)
 	}
 }
 
+/* A PostgreSQL store that did not take tonight's run (its connection may
+ * have dropped while check measured: a server restarted, an idle timeout):
+ * opened again, once, and everything that holds it given the new one.
+ * true when it is open again. */
+static bool check_reopen_store(struct check *ck, const char *why)
+{
+	if (ck->reopened || store_backend(ck->store) != STORE_POSTGRESQL)
+		return false;
+	ck->reopened = true;
+	fprintf(stderr,
+		"ringbench check: the store %s did not take tonight's run (%s): connecting to "
+		"it again to put it once more\n",
+		store_name(ck->store), why);
+	struct store *s;
+	char err[1400];
+	if (history_store_open(ck->j.store, &s, err, sizeof(err))) {
+		fprintf(stderr, "ringbench check: %s\n", err);
+		return false;
+	}
+	if (ck->bref.store == ck->store)
+		ck->bref.store = s;
+	acks_set_store(s);
+	store_close(ck->store);
+	ck->store = ck->hc.store = s;
+	if (ck->hc.where)
+		ck->hc.where = store_name(s);
+	return true;
+}
+
 /* The history: tonight's run goes in; a step it alone shows waits for the
  * next night, since a re-run now would share tonight's conditions. */
 static void check_history_add(struct check *ck)
@@ -505,16 +596,15 @@ static void check_history_add(struct check *ck)
 	struct history_check *hc = &ck->hc;
 	json_t *doc = ck->ss.doc[ck->now];
 	if (!ck->j.no_history) {
-		if (ck->j.history)
-			snprintf(hc->dir, sizeof(hc->dir), "%s", ck->j.history);
-		else
-			history_dir(hc->dir, sizeof(hc->dir));
+		hc->store = ck->store;
+		hc->where = ck->j.store ? store_name(ck->store) : NULL;
+		snprintf(hc->machine, sizeof(hc->machine), "%s", ck->m.id);
 		hc->regress = ck->j.opts.threshold > 0 ? ck->j.opts.threshold : ck->j.opts.floor;
-		history_stem(hc->dir, doc, hc->stem, sizeof(hc->stem));
-		hc->on = history_put(hc, doc, false) == 0;
-	}
-	if (hc->on)
+		history_stem(hc->store, hc->machine, doc, hc->stem, sizeof(hc->stem));
+		history_put_tonight(hc, doc, ck);
+		hc->on = true;
 		history_steps(hc);
+	}
 	ck->hm = (struct writeup_meta){.history_title = hc->title[0] ? hc->title : NULL,
 				       .history = hc->lines,
 				       .nhistory = hc->nlines,
@@ -534,10 +624,22 @@ static int check_first_baseline(struct check *ck, int rc)
 		       "made, else by its stored runs, which takes %d: ringbench baseline "
 		       "add).\n",
 		       ck->m.id, JUDGE_MIN_RUNS);
-		rc = baseline_store(ck->ss.doc[0], ck->m.id, ck->bpath);
+		rc = baseline_store(ck->ss.doc[0], ck->m.id, &ck->bref);
 		if (rc == BENCH_PASS && ck->hc.nreg)
 			rc = BENCH_REGRESSION;
+		char qout[2500], qwhere[2500];
+		if (rc == BENCH_USAGE && ck->bref.store && ck->out[0])
+			fprintf(stderr,
+				"ringbench check: this run is kept in %s: `ringbench baseline save "
+				"%s%s%s` makes it the baseline once the store can be written\n",
+				ck->out, history_quote(ck->out, qout, sizeof(qout)),
+				ck->j.store ? " --store " : "",
+				ck->j.store
+				    ? history_quote(store_name(ck->store), qwhere, sizeof(qwhere))
+				    : "");
 	}
+	/* No verdict, but the run's figures, as a plain run writes them. */
+	rc = judging_session_formats(&ck->j.formats, &ck->ss, 0, rc);
 	FILE *f = ck->j.markdown && ck->hm.history_title ? fopen(ck->j.markdown, "w") : NULL;
 	if (f) {
 		writeup_history_markdown(f, &ck->hm);
@@ -560,7 +662,7 @@ static int check_judge_interleaved(struct check *ck, struct judgement *jd)
 	jp.opts.floor = 0.03; /* ab's: pairs see small changes */
 	const char *labels[2] = {"baseline build", "now"};
 	printf("baseline build = %s, the revision of %s\nnow = this ringbench\n", ck->bb.label,
-	       ck->bpath);
+	       ck->bref.path);
 	return judging_report(&jp, "check", &ck->side_a, &ck->cur, labels, ck->seconds, jd,
 			      &ck->hm);
 }
@@ -576,17 +678,21 @@ static int check_judge_stored(struct check *ck, struct judgement *jd)
 	int rc =
 	    judging_report(&jr, "check", &ck->base, &ck->cur, labels, ck->seconds, jd, &ck->hm);
 	int more = JUDGE_MIN_RUNS - ck->base.nruns;
+	/* The baseline `baseline add` adds to: the same as this check's. */
+	char which[1400];
+	snprintf(which, sizeof(which), "%s%s%s%s", j->baseline ? " --baseline " : "",
+		 j->baseline ? j->baseline : "", !j->baseline && j->store ? " --store " : "",
+		 !j->baseline && j->store ? store_name(ck->store) : "");
 	if (jd->changed[0] && jd->method == JUDGE_RUNS && ck->base.nruns < JUDGE_MIN_RUNS)
-		printf("ringbench check: run `ringbench baseline add%s%s` on %d more "
+		printf("ringbench check: run `ringbench baseline add%s` on %d more "
 		       "night%s (each adds one run), or let check interleave with a "
 		       "build of the baseline's revision\n",
-		       j->baseline ? " --baseline " : "", j->baseline ? j->baseline : "", more,
-		       more == 1 ? "" : "s");
+		       which, more, more == 1 ? "" : "s");
 	else if (jd->changed[0] && jd->method == JUDGE_RUNS)
 		printf("ringbench check: to judge runs in this machine state, add runs "
 		       "taken in it to the baseline once you trust them: ringbench "
-		       "baseline add%s%s %s\n",
-		       j->baseline ? " --baseline " : "", j->baseline ? j->baseline : "", ck->out);
+		       "baseline add%s %s\n",
+		       which, ck->out);
 	return rc;
 }
 
@@ -631,20 +737,17 @@ static int results_load(struct check *ck, bool *instr)
 		snprintf(ck->m.id, sizeof(ck->m.id), "%s", ck->cur.machine_id);
 	else
 		machine_identify(&ck->m);
-	if (ck->j.baseline)
-		snprintf(ck->bpath, sizeof(ck->bpath), "%s", ck->j.baseline);
-	else if (*instr)
-		baseline_sibling(ck->bpath, sizeof(ck->bpath), ck->m.id, ".instructions.json");
-	else
-		baseline_file(ck->bpath, sizeof(ck->bpath), ck->m.id);
-	if (access(ck->bpath, R_OK) != 0)
-		return usage_error("check --results: no baseline to judge %s against (%s: %s); "
-				   "ringbench baseline save stores one",
-				   ck->j.results, ck->bpath, strerror(errno));
-	if (sample_load(ck->bpath, &ck->base, err, sizeof(err))) {
+	baseline_ref(&ck->bref, ck->store, ck->j.baseline, ck->m.id,
+		     *instr ? "instructions" : "baseline");
+	int got = baseline_load(&ck->bref, &ck->base, err, sizeof(err));
+	if (got < 0) {
 		fprintf(stderr, "ringbench: the baseline is unreadable: %s\n", err);
 		return BENCH_USAGE;
 	}
+	if (got == 0)
+		return usage_error("check --results: no baseline to judge %s against (%s: none "
+				   "there); ringbench baseline save stores one",
+				   ck->j.results, ck->bref.path);
 	return 0;
 }
 
@@ -678,7 +781,7 @@ static int check_results(struct check *ck)
 	if (rc)
 		return rc;
 	fprintf(stderr, "ringbench check: judging %s (measured before) against %s\n", ck->j.results,
-		ck->bpath);
+		ck->bref.path);
 	judging_acks_beside(&ck->j, ck->m.id, instr ? ".instructions" : "");
 	snprintf(ck->out, sizeof(ck->out), "%s", ck->j.results);
 	sample_machine_changes(&ck->base, &ck->cur, ck->changes, sizeof(ck->changes));
@@ -711,6 +814,60 @@ static int results_args(const struct check *ck, int nscen)
 	return 0;
 }
 
+/* The results store, for the history, the baselines and their
+ * acknowledgements.  0, or exit code 2 said. */
+static int check_open_store(struct check *ck)
+{
+	char qdir[2500];
+	if (ck->j.history)
+		return usage_error("check: --history %s: the history is kept in the results store "
+				   "now; bring the folder in with `ringbench store import %s`, and "
+				   "name the store with --store WHERE (default $RINGBENCH_STORE, "
+				   "else results/ringbench.db)",
+				   ck->j.history, history_quote(ck->j.history, qdir, sizeof(qdir)));
+	char err[1400];
+	if (history_store_open(ck->j.store, &ck->store, err, sizeof(err))) {
+		fprintf(stderr, "ringbench check: %s\n", err);
+		return BENCH_USAGE;
+	}
+	acks_set_store(ck->store);
+	return 0;
+}
+
+static void check_close_store(struct check *ck)
+{
+	acks_set_store(NULL);
+	store_close(ck->store);
+	ck->store = NULL;
+}
+
+/* The store could not take tonight's run or its steps: the run is in its
+ * file, and the command to bring it in is said.  An environment error
+ * (exit 2), after the verdict, unless a visibility failure outranks it. */
+static int check_store_failed(const struct check *ck, int rc)
+{
+	if (!ck->hc.store_failed)
+		return rc;
+	char where[2600] = "", qwhere[2500], qout[2500];
+	if (ck->j.store)
+		snprintf(where, sizeof(where), " --store %s",
+			 history_quote(store_name(ck->store), qwhere, sizeof(qwhere)));
+	if (ck->hc.unstored && ck->out[0])
+		fprintf(
+		    stderr,
+		    "ringbench check: tonight's run is not in the store %s: it is kept in %s; "
+		    "bring it in with `ringbench store import %s --kind night%s` once the store "
+		    "can be written\n",
+		    store_name(ck->store), ck->out, history_quote(ck->out, qout, sizeof(qout)),
+		    where);
+	else
+		fprintf(stderr,
+			"ringbench check: the store %s could not give the history back or take "
+			"tonight's steps (said above): the next check looks for them again\n",
+			store_name(ck->store));
+	return rc == BENCH_VISIBILITY ? rc : BENCH_USAGE;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check ck = {0};
@@ -722,18 +879,26 @@ int cmd_check(int argc, char **argv)
 		return check_help();
 	if (ck.j.results) {
 		rc = results_args(&ck, argc - first);
-		if (!rc)
+		if (!rc && !(rc = check_open_store(&ck)))
 			rc = check_results(&ck);
 		sample_free(&ck.cur);
 		sample_free(&ck.side_a);
 		check_free(&ck);
+		check_close_store(&ck);
 		return rc;
 	}
-	if (ck.j.instructions)
-		return check_instructions(&ck.j);
-	if ((rc = check_method_of(&ck)) || (rc = check_load(&ck, argc - first, argv + first)) ||
-	    (rc = check_choose_method(&ck)))
+	if ((rc = check_open_store(&ck)))
 		return rc;
+	if (ck.j.instructions) {
+		rc = check_instructions(&ck.j, ck.store);
+		check_close_store(&ck);
+		return rc;
+	}
+	if ((rc = check_method_of(&ck)) || (rc = check_load(&ck, argc - first, argv + first)) ||
+	    (rc = check_choose_method(&ck))) {
+		check_close_store(&ck);
+		return rc;
+	}
 	rc = check_run(&ck);
 	check_keep_results(&ck, rc);
 	if (rc != BENCH_USAGE) {
@@ -741,10 +906,12 @@ int cmd_check(int argc, char **argv)
 		rc = ck.have_base ? check_judge(&ck) : check_first_baseline(&ck, rc);
 		if (ck.hc.on)
 			history_done(&ck.hc, rc);
+		rc = check_store_failed(&ck, rc);
 		sample_free(&ck.cur);
 		sample_free(&ck.side_a);
 	}
 	fprintf(stderr, "ringbench check: %.0f s\n", ck.seconds);
 	check_free(&ck);
+	check_close_store(&ck);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "measure/bench.h"
 #include "cli/commands.h"
+#include "cli/judging.h"
 #include "measure/results.h"
 #include "measure/session.h"
 #include "judge/stats.h"
@@ -28,6 +29,7 @@
 static const char *const usage_text =
     "usage: ringbench stream|pingpong|latency [options]\n"
     "       ringbench run SCENARIO... [--repetitions N] [--warmup N] [--cpus PAIRS] [--out FILE]\n"
+    "                     [--bmf FILE] [--github-benchmark PREFIX] [--csv FILE]\n"
     "\n"
     "  stream       producer sends as fast as the transport allows: messages/s,\n"
     "               bytes/s, CPU ns per message of each side\n"
@@ -54,6 +56,14 @@ static const char *const usage_text =
     "  --repetitions N   measured runs of each case (5); the table shows medians\n"
     "  --warmup N        unmeasured runs of each case first (1)\n"
     "  --out FILE        write results as Google Benchmark JSON\n"
+    "  --bmf FILE        every figure as Bencher Metric Format JSON: each case's\n"
+    "                    median, its repetitions' least and greatest as\n"
+    "                    lower_value and upper_value\n"
+    "  --github-benchmark PREFIX  every figure for github-action-benchmark:\n"
+    "                    PREFIX-bigger.json (customBiggerIsBetter) and\n"
+    "                    PREFIX-smaller.json (customSmallerIsBetter), each where\n"
+    "                    a figure goes that way (the action refuses an empty file)\n"
+    "  --csv FILE        every figure as CSV (RFC 4180; docs/formats.md)\n"
     "  --name NAME       shared-memory name prefix (default unique per run)\n"
     "  --stall-ms N      no progress for N ms is a visibility failure (2000)\n"
     "  --consumer-env VAR=VALUE\n"
@@ -92,6 +102,9 @@ struct cli {
 	enum bench_mode mode;
 	bool run; /* `run SCENARIO...` */
 	const char *out;
+	struct formats_paths formats; /* --bmf, --github-benchmark, --csv */
+	char **scenarios;	      /* run: the scenarios as named */
+	int nscenarios;
 	struct bench_limits lim;
 	bool mode_opts;	       /* a mode-level option was given */
 	bool list;	       /* only list the cases */
@@ -112,6 +125,9 @@ static const struct option measure_opts[] = {
     {"repetitions", required_argument, 0, 'R'},
     {"warmup", required_argument, 0, 'W'},
     {"out", required_argument, 0, 'o'},
+    {"bmf", required_argument, 0, 'B'},
+    {"github-benchmark", required_argument, 0, 'G'},
+    {"csv", required_argument, 0, 'C'},
     {"name", required_argument, 0, 'N'},
     {"stall-ms", required_argument, 0, 'S'},
     {"consumer-env", required_argument, 0, 'E'},
@@ -182,6 +198,9 @@ static int apply_option(int c, const char *opt, struct cli *cli)
 	case 'p':
 	case 'S': rc = parse_option_value(c, cli, err, sizeof(err)); break;
 	case 'o': cli->out = optarg; break;
+	case 'B': cli->formats.bmf = optarg; break;
+	case 'G': cli->formats.github = optarg; break;
+	case 'C': cli->formats.csv = optarg; break;
 	case 'N':
 		if (optarg[0] != '/' || strchr(optarg + 1, '/') || strlen(optarg) > 40 ||
 		    strlen(optarg) < 2)
@@ -400,6 +419,24 @@ static bool recorded(int rc, const char *err)
 	return rc == 0;
 }
 
+/* The formats' files can be written, and none is --out or a scenario
+ * file named by its path: 0, or exit code 2 with the message said. */
+static int check_paths(const struct cli *cli)
+{
+	struct formats_other *o = calloc((size_t)cli->nscenarios + 1, sizeof(*o));
+	if (!o)
+		return usage_error("out of memory");
+	int m = 0;
+	o[m++] = (struct formats_other){"--out", cli->out, true};
+	for (int i = 0; i < cli->nscenarios; i++)
+		if (access(cli->scenarios[i], F_OK) == 0)
+			o[m++] = (struct formats_other){"scenario", cli->scenarios[i], false};
+	char err[2600];
+	int rc = formats_check_paths(&cli->formats, o, m, err, sizeof(err));
+	free(o);
+	return rc ? usage_error("%s", err) : 0;
+}
+
 static int run_all(struct cli *cli)
 {
 	struct spec *s = &cli->spec;
@@ -423,6 +460,8 @@ static int run_all(struct cli *cli)
 			return usage_error("--out %s: cannot write in %s: %s", cli->out, d,
 					   strerror(errno));
 	}
+	if (!cli->list && check_paths(cli))
+		return BENCH_USAGE;
 	if (cli->list) {
 		double least = 0;
 		for (int i = 0; i < ncases; i++) {
@@ -475,6 +514,8 @@ static int run_all(struct cli *cli)
 				status = BENCH_USAGE;
 			}
 		}
+		if (status != BENCH_USAGE)
+			status = judging_session_formats(&cli->formats, &ss, 0, status);
 	}
 	session_free(&ss);
 	free(med);
@@ -514,15 +555,16 @@ int cmd_measure(int argc, char **argv)
 		return rc < 0 ? BENCH_PASS : rc; /* -1: --help was shown */
 	if (cli.run) {
 		if (cli.mode_opts)
-			return usage_error(
-			    "run: what to measure comes from the scenario; only "
-			    "--repetitions, --warmup, --cpus, --out, --name, --stall-ms "
-			    "apply");
+			return usage_error("run: what to measure comes from the scenario; only "
+					   "--repetitions, --warmup, --cpus, --out, --bmf, "
+					   "--github-benchmark, --csv, --name, --stall-ms apply");
 		if (first >= argc)
 			return usage_error("run: name at least one scenario (quick, nightly, "
 					   "visibility, or a path)");
 		if ((rc = cli_load_scenarios(argc - first, argv + first, &cli.spec)))
 			return rc;
+		cli.scenarios = argv + first;
+		cli.nscenarios = argc - first;
 	} else if (first < argc) {
 		return usage_error("%s: unexpected argument '%s'", cmd, argv[first]);
 	}

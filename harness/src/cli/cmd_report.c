@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 static const char help[] =
-    "usage: ringbench report RESULTS.json [--baseline FILE | --ab FILE] [--history DIR]\n"
+    "usage: ringbench report RESULTS.json [--baseline FILE | --ab FILE] [--no-history]\n"
     "                        [--startup FILE] [--out DIR]\n"
     "\n"
     "Write DIR/index.html, one file with everything embedded (no network needed):\n"
@@ -35,7 +35,7 @@ static const char help[] =
     "\n"
     "options:\n" CHARTS_OPTIONS_HELP
     "  --startup FILE    the results of `ringbench startup`, judged against this\n"
-    "                    machine's startup baseline when it has one\n"
+    "                    machine's startup baseline in the store when it has one\n"
     "  --out DIR         where the page goes (default: RESULTS without .json, then\n"
     "                    -report)\n"
     "\n"
@@ -52,7 +52,25 @@ struct startup_in {
 	char why[1600];
 };
 
-static void load_startup(const char *path, struct startup_in *s)
+/* The machine's startup baseline from the results store (--store, else
+ * $RINGBENCH_STORE, else results/ringbench.db) into s->base: true, or
+ * false where there is none, no store, or it cannot be read. */
+static bool stored_startup_base(const char *store, struct startup_in *s, char *err, size_t n)
+{
+	struct store *st;
+	char where[1200];
+	/* Only read: a store not there is not made (opening one would). */
+	if (!s->cur.machine_id[0] || !charts_store_exists(store, where, sizeof(where)) ||
+	    store_open(where, &st, err, n))
+		return false;
+	struct baseline_ref ref;
+	baseline_ref(&ref, st, NULL, s->cur.machine_id, "startup");
+	int got = baseline_load(&ref, &s->base, err, n);
+	store_close(st);
+	return got == 1;
+}
+
+static void load_startup(const char *path, const char *store, struct startup_in *s)
 {
 	char err[1400], bpath[1300];
 	if (!path) {
@@ -72,9 +90,9 @@ static void load_startup(const char *path, struct startup_in *s)
 	bool beside = access(bpath, R_OK) == 0;
 	if (beside && !(beside = sample_pair_of(bpath, &s->cur, err, sizeof(err))))
 		fprintf(stderr, "ringbench: %s is not used: %s\n", bpath, err);
-	if (!beside)
-		baseline_sibling(bpath, sizeof(bpath), s->cur.machine_id, ".startup.json");
-	if (access(bpath, R_OK) || sample_load(bpath, &s->base, err, sizeof(err)))
+	if (beside && sample_load(bpath, &s->base, err, sizeof(err)))
+		return;
+	if (!beside && !stored_startup_base(store, s, err, sizeof(err)))
 		return;
 	s->have_base = true;
 	judge_startup_defaults(&s->opts);
@@ -264,7 +282,7 @@ int cmd_report(int argc, char **argv)
 	}
 	report_charts(&rp);
 	report_verdict(&rp);
-	load_startup(rp.c.startup, &rp.su);
+	load_startup(rp.c.startup, rp.c.store, &rp.su);
 	report_machine(&rp);
 	report_command(&rp, argc, argv);
 	rc = report_write(&rp);

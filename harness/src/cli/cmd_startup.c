@@ -208,8 +208,8 @@ static const char help[] =
     "  --export-json FILE hyperfine's own JSON (beside a baseline build, one file a\n"
     "                     round: FILE.0, FILE.1, ...)\n"
     "  --baseline FILE    judge against FILE (default: this machine's startup\n"
-    "                     baseline, results/baselines/<machine-id>.startup.json; the\n"
-    "                     first run saves it), as check judges, with a floor of 20%:\n"
+    "                     baseline in the results store; the first run saves it),\n"
+    "                     as check judges, with a floor of 20%:\n"
     "                     where a build of its revision can be made, that build's\n"
     "                     commands are timed in the same hyperfine run, each beside\n"
     "                     this build's, and judged against them (its results in the\n"
@@ -219,6 +219,10 @@ static const char help[] =
     "                     or stored\n"
     "  --baseline-build EXE  the ringbench binary to time as the baseline's build\n"
     "  --no-baseline      do not judge\n"
+    "  --store WHERE      the results store that keeps the startup baseline: a SQLite\n"
+    "                     file or postgresql://... (default $RINGBENCH_STORE, else\n"
+    "                     results/ringbench.db; a machine with none there takes\n"
+    "                     results/baselines/<machine-id>.startup.json into it)\n"
     "  --markdown FILE    the verdict as Markdown\n"
     "  --hyperfine PROG   the hyperfine to run (default: the one the build found)\n"
     "\n"
@@ -232,6 +236,7 @@ struct startup_opts {
 	int runs, warmup;
 	const char *out, *export_json, *baseline, *markdown, *hyperfine;
 	const char *method, *baseline_build;
+	const char *store; /* --store WHERE */
 	bool no_baseline;
 	char baseline_revision[128]; /* interleaved: the revision of the baseline's build */
 };
@@ -311,6 +316,7 @@ enum {
 	O_HF,
 	O_METHOD,
 	O_BBUILD,
+	O_STORE,
 	O_HELP
 };
 
@@ -327,6 +333,7 @@ static const struct option opts[] = {
     {"hyperfine", required_argument, NULL, O_HF},
     {"method", required_argument, NULL, O_METHOD},
     {"baseline-build", required_argument, NULL, O_BBUILD},
+    {"store", required_argument, NULL, O_STORE},
     {"help", no_argument, NULL, O_HELP},
     {0},
 };
@@ -349,6 +356,7 @@ static int parse_option(int c, const char *arg, const char *bad, struct startup_
 	case O_HF: o->hyperfine = arg; return 0;
 	case O_METHOD: return parse_method(arg, o);
 	case O_BBUILD: o->baseline_build = arg; return 0;
+	case O_STORE: o->store = arg; return 0;
 	case O_HELP: fputs(help, stdout); return -1;
 	}
 	return cli_usage("startup: unknown option or missing value '%s'", bad);
@@ -360,6 +368,9 @@ static int check_opts(const struct startup_opts *o)
 {
 	if (o->baseline && o->no_baseline)
 		return cli_usage("startup: give --baseline or --no-baseline, not both");
+	if (o->store && (o->baseline || o->no_baseline))
+		return cli_usage("startup: --store is where the machine's startup baseline is: not "
+				 "with --baseline FILE or --no-baseline");
 	if (o->baseline_build && o->method && strcmp(o->method, "stored") == 0)
 		return cli_usage("startup: --baseline-build is not for --method stored");
 	cpu_set_t set;
@@ -656,13 +667,14 @@ static int measure(const struct startup_opts *o, const char *exe, const char *ae
 /* Judge cur: interleaved, against the baseline build's commands timed in
  * the same run (side_a); else against the stored runs of the baseline at
  * bpath, the run as the unit.  Returns the exit status. */
-static int judge_startup(const struct startup_opts *o, const char *bpath,
+static int judge_startup(const struct startup_opts *o, const struct baseline_ref *ref,
 			 const struct sample_set *side_a, const struct sample_set *cur)
 {
 	char err[2000];
 	struct sample_set base = {0};
-	if (!side_a && sample_load(bpath, &base, err, sizeof(err))) {
+	if (!side_a && baseline_load(ref, &base, err, sizeof(err)) != 1) {
 		fprintf(stderr, "ringbench: startup: %s\n", err);
+		sample_free(&base);
 		return BENCH_USAGE;
 	}
 	struct judge_opts jo;
@@ -741,25 +753,44 @@ static void output_paths(const struct startup_opts *o, char out[1200], char hf[1
 		snprintf(hf, 1300, "%s.hyperfine.json", out);
 }
 
-/* The baseline's path into bpath, *have_base when there is one to judge
- * against: 0, or BENCH_USAGE when --baseline names one that is not
- * there. */
-static int find_base(const struct startup_opts *o, char bpath[1300], bool *have_base)
+/* The baseline (--baseline FILE, else this machine's startup baseline in
+ * the store, opened into *st) into ref, *have_base when there is one to
+ * judge against: 0, or BENCH_USAGE when --baseline names one that is not
+ * there, or the store cannot be read. */
+static int find_base(const struct startup_opts *o, struct store **st, struct baseline_ref *ref,
+		     bool *have_base)
 {
 	struct machine m;
 	machine_identify(&m);
-	if (o->baseline)
-		snprintf(bpath, 1300, "%s", o->baseline);
-	else if (baseline_sibling(bpath, 1300, m.id, ".startup.json")) {
-		fprintf(stderr, "ringbench: startup: the baseline folder's path is too long\n");
-		return BENCH_USAGE;
-	}
-	*have_base = !o->no_baseline && access(bpath, R_OK) == 0;
-	if (o->baseline && !o->no_baseline && !*have_base) {
+	char err[1400];
+	*have_base = false;
+	*st = NULL;
+	if (o->no_baseline)
+		return 0;
+	if (o->baseline && access(o->baseline, R_OK) != 0) {
 		fprintf(stderr, "ringbench: startup: --baseline %s: %s\n", o->baseline,
 			strerror(errno));
 		return BENCH_USAGE;
 	}
+	if (!o->baseline) {
+		char where[1200];
+		store_default_where(o->store, where, sizeof(where));
+		if (store_open(where, st, err, sizeof(err))) {
+			fprintf(stderr, "ringbench: startup: %s\n", err);
+			return BENCH_USAGE;
+		}
+	}
+	baseline_ref(ref, *st, o->baseline, m.id, "startup");
+	json_t *doc;
+	int got = baseline_get(ref, &doc, err, sizeof(err));
+	json_decref(doc);
+	if (got < 0) {
+		fprintf(stderr, "ringbench: startup: the baseline is unreadable: %s\n", err);
+		store_close(*st);
+		*st = NULL;
+		return BENCH_USAGE;
+	}
+	*have_base = got == 1;
 	return 0;
 }
 
@@ -792,14 +823,15 @@ static const char *base_build(const struct startup_opts *o, const char *revision
 /* The base: where a build of the baseline's revision can be made, its
  * commands are timed in the same run as this build's (*aexe, the build in
  * bb).  0, or BENCH_USAGE with the message printed (and bb cleaned up). */
-static int interleave_with_base(struct startup_opts *o, const char *bpath, struct build *bb,
-				const char **aexe)
+static int interleave_with_base(struct startup_opts *o, const struct baseline_ref *ref,
+				struct build *bb, const char **aexe)
 {
 	*aexe = NULL;
 	char why[1400] = "", err[1400];
 	struct sample_set base;
-	if (sample_load(bpath, &base, err, sizeof(err))) {
+	if (baseline_load(ref, &base, err, sizeof(err)) != 1) {
 		fprintf(stderr, "ringbench: startup: the baseline is unreadable: %s\n", err);
+		sample_free(&base);
 		return BENCH_USAGE;
 	}
 	snprintf(o->baseline_revision, sizeof(o->baseline_revision), "%s", base.revision);
@@ -847,18 +879,19 @@ static void clear_stale(const char *out)
 	}
 }
 
-/* The first run on this machine becomes its baseline. */
-static void save_as_baseline(json_t *doc, const char *bpath)
+/* The first run on this machine becomes its baseline: BENCH_PASS, or
+ * BENCH_USAGE where it cannot be kept (the run is in out). */
+static int save_as_baseline(json_t *doc, const struct baseline_ref *ref, const char *out)
 {
-	char bdir[1300];
-	snprintf(bdir, sizeof(bdir), "%s", bpath);
-	*strrchr(bdir, '/') = 0;
-	if (results_mkdirs(bdir) || results_write(doc, bpath))
-		fprintf(stderr, "ringbench: startup: cannot save %s: %s\n", bpath, strerror(errno));
+	int rc = baseline_store(doc, ref->machine, ref);
+	if (rc == BENCH_PASS)
+		printf("first startup run on this machine: saved as its baseline, %s\n", ref->path);
 	else
-		printf("first startup run on this machine: saved as its baseline, "
-		       "%s\n",
-		       bpath);
+		fprintf(stderr,
+			"ringbench: startup: the run is kept in %s; the next startup run saves "
+			"its baseline once the store can be written\n",
+			out);
+	return rc;
 }
 
 int cmd_startup(int argc, char **argv)
@@ -867,12 +900,14 @@ int cmd_startup(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? BENCH_PASS : rc;
-	char exe[1024], out[1200], hf[1300], bpath[1300];
+	char exe[1024], out[1200], hf[1300];
 	bool have_base;
+	struct store *st;
+	struct baseline_ref ref;
 	if ((rc = self_exe(exe, sizeof(exe))))
 		return rc;
 	output_paths(&o, out, hf);
-	if ((rc = find_base(&o, bpath, &have_base)))
+	if ((rc = find_base(&o, &st, &ref, &have_base)))
 		return rc;
 	bool stored = o.method && strcmp(o.method, "stored") == 0;
 	/* Ctrl-C during a build of the baseline's revision: stop after it,
@@ -882,8 +917,10 @@ int cmd_startup(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	struct build bb = {0};
 	const char *aexe = NULL;
-	if (have_base && !stored && (rc = interleave_with_base(&o, bpath, &bb, &aexe)))
+	if (have_base && !stored && (rc = interleave_with_base(&o, &ref, &bb, &aexe))) {
+		store_close(st);
 		return rc;
+	}
 	announce(&o, aexe, &bb);
 	clear_stale(out);
 	json_t *doc;
@@ -891,15 +928,17 @@ int cmd_startup(int argc, char **argv)
 	if ((rc = measure(&o, exe, aexe, out, hf, o.export_json != NULL, &doc, &cur, &side_a))) {
 		if (bb.arg)
 			builds_cleanup(&bb, 1);
+		store_close(st);
 		return rc;
 	}
 	print_table(&cur);
 	printf("results in %s\n", out);
 	int status = BENCH_PASS;
 	if (!o.no_baseline && !have_base)
-		save_as_baseline(doc, bpath);
+		status = save_as_baseline(doc, &ref, out);
 	else if (!o.no_baseline)
-		status = judge_startup(&o, bpath, aexe ? &side_a : NULL, &cur);
+		status = judge_startup(&o, &ref, aexe ? &side_a : NULL, &cur);
+	store_close(st);
 	sample_free(&cur);
 	sample_free(&side_a);
 	json_decref(doc);

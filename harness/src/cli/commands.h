@@ -15,6 +15,8 @@ int cmd_ack(int argc, char **argv);	       /* ack CASE FIGURE --reason TEXT */
 int cmd_doctor(int argc, char **argv);	       /* doctor */
 int cmd_system(int argc, char **argv);	       /* system */
 int cmd_history(int argc, char **argv);	       /* history */
+int cmd_store(int argc, char **argv);	       /* store import | export | info */
+int cmd_dashboard(int argc, char **argv);      /* dashboard --out DIR */
 int cmd_plot(int argc, char **argv);	       /* plot RESULTS */
 int cmd_report(int argc, char **argv);	       /* report RESULTS */
 int cmd_startup(int argc, char **argv);	       /* startup */

@@ -5,6 +5,7 @@
 #include "diagnose/system.h"
 #include "judge/acks.h"
 #include "measure/results.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,9 @@
 #define usage_error	  cli_usage
 #define JUDGING_MAX_CASES 1024
 
+/* The long options without a letter of their own. */
+enum { OPT_BMF = 1000, OPT_GITHUB, OPT_CSV };
+
 const char *const judging_options =
     "  --alpha A         significance of the rank test (0.01)\n"
     "  --threshold PCT   a fixed threshold, e.g. 5%% (default: the larger of a floor,\n"
@@ -26,7 +30,15 @@ const char *const judging_options =
     "  --all             show every figure, not only the ones that changed\n"
     "  --markdown FILE   the verdict as Markdown (a CI job summary, a PR comment)\n"
     "  --junit FILE      JUnit XML: one test case per benchmark case\n"
-    "  --json FILE       the comparison as JSON\n";
+    "  --json FILE       the comparison as JSON\n"
+    "  --bmf FILE        every figure as Bencher Metric Format JSON: the current\n"
+    "                    value, and the verdict's interval on it, where it gives\n"
+    "                    one, as lower_value and upper_value\n"
+    "  --github-benchmark PREFIX  every figure for github-action-benchmark:\n"
+    "                    PREFIX-bigger.json (customBiggerIsBetter) and\n"
+    "                    PREFIX-smaller.json (customSmallerIsBetter), each where\n"
+    "                    a figure goes that way (the action refuses an empty file)\n"
+    "  --csv FILE        every figure as CSV (RFC 4180; docs/formats.md)\n";
 
 const char *const judging_exit_text =
     "exit status: 0 pass, 1 performance regression, 2 usage or environment error\n"
@@ -67,6 +79,56 @@ int judging_alpha(const char *s, double *out)
 	return 0;
 }
 
+/* What formats_check_paths needs of command cmd with j's options and
+ * positional arguments args[0..nargs) (results files, scenarios,
+ * binaries: those that exist are read): every other file it writes or
+ * reads.  0, or -1 with the message in err. */
+static int check_paths(const struct jcli *j, const char *cmd, int nargs, char **args, char *err,
+		       size_t n)
+{
+	bool ab = strcmp(cmd, "ab") == 0, check = strcmp(cmd, "check") == 0;
+	char made[4][1200];
+	struct formats_other *o = calloc((size_t)nargs + 12, sizeof(*o));
+	if (!o) {
+		snprintf(err, n, "out of memory");
+		return -1;
+	}
+	int m = 0;
+	o[m++] = (struct formats_other){"--markdown", j->markdown, true};
+	o[m++] = (struct formats_other){"--junit", j->junit, true};
+	o[m++] = (struct formats_other){"--json", j->json, true};
+	if (j->out && ab) {
+		/* ab --out PREFIX keeps each side's run */
+		snprintf(made[0], sizeof(made[0]), "%.1100s-A.json", j->out);
+		snprintf(made[1], sizeof(made[1]), "%.1100s-B.json", j->out);
+		o[m++] = (struct formats_other){"--out", made[0], true};
+		o[m++] = (struct formats_other){"--out", made[1], true};
+	} else if (j->out) {
+		/* check keeps an interleaved run's other side beside it */
+		snprintf(made[0], sizeof(made[0]), "%.1100s.baseline-build.json", j->out);
+		o[m++] = (struct formats_other){"--out", j->out, true};
+		o[m++] = (struct formats_other){"--out", check ? made[0] : NULL, true};
+	}
+	if (j->results) {
+		snprintf(made[2], sizeof(made[2]), "%.1100s.baseline-build.json", j->results);
+		o[m++] = (struct formats_other){"--results", j->results, false};
+		o[m++] = (struct formats_other){"--results", made[2], false};
+	}
+	o[m++] = (struct formats_other){"--baseline", j->baseline, false};
+	o[m++] = (struct formats_other){"--baseline-build", j->baseline_build, false};
+	if (check) {
+		store_default_where(j->store, made[3], sizeof(made[3]));
+		if (!strstr(made[3], "://"))
+			o[m++] = (struct formats_other){"the store", made[3], true};
+	}
+	for (int i = 0; i < nargs; i++)
+		if (access(args[i], F_OK) == 0)
+			o[m++] = (struct formats_other){"input", args[i], false};
+	int rc = formats_check_paths(&j->formats, o, m, err, n);
+	free(o);
+	return rc;
+}
+
 int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running)
 {
 	static const struct option opts[] = {{"alpha", required_argument, 0, 'a'},
@@ -87,6 +149,10 @@ int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running
 					     {"within-run", no_argument, 0, 'W'},
 					     {"baseline-build", required_argument, 0, 'X'},
 					     {"results", required_argument, 0, 'F'},
+					     {"store", required_argument, 0, 'S'},
+					     {"bmf", required_argument, 0, OPT_BMF},
+					     {"github-benchmark", required_argument, 0, OPT_GITHUB},
+					     {"csv", required_argument, 0, OPT_CSV},
 					     {"help", no_argument, 0, 'h'},
 					     {0, 0, 0, 0}};
 	char err[256];
@@ -140,12 +206,25 @@ int judging_args(int argc, char **argv, struct jcli *j, int *first, bool running
 		case 'M': j->method = optarg; break;
 		case 'X': j->baseline_build = optarg; break;
 		case 'F': j->results = optarg; break;
+		case 'S':
+			if (strcmp(argv[0], "check") != 0)
+				return usage_error("%s: --store applies to check only", argv[0]);
+			j->store = optarg;
+			break;
 		case 'W': j->within_run = true; break;
+		case OPT_BMF: j->formats.bmf = optarg; break;
+		case OPT_GITHUB: j->formats.github = optarg; break;
+		case OPT_CSV: j->formats.csv = optarg; break;
 		case 'h': j->help = true; break;
 		default: return usage_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 		}
 	}
 	*first = optind;
+	/* check and ab run for minutes: a file they cannot write, or one they
+	 * would write over another they write or read, is said now. */
+	char msg[2600];
+	if (!j->help && check_paths(j, argv[0], argc - optind, argv + optind, msg, sizeof(msg)))
+		return usage_error("%s: %s", argv[0], msg);
 	return 0;
 }
 
@@ -165,7 +244,71 @@ static int write_outputs(const struct jcli *j, const struct judgement *jd,
 		fprintf(stderr, "ringbench: cannot write %s: %s\n", j->json, strerror(errno));
 		rc = BENCH_USAGE;
 	}
+	if (judging_formats(&j->formats, m->cur, jd))
+		rc = BENCH_USAGE;
 	return rc;
+}
+
+/* One line for a github-action-benchmark file not written: the action
+ * stops at an empty array, so a direction without figures has no file
+ * (a workflow step runs only where it is there). */
+static void github_left_out(const char *prefix, const struct formats_set *fs)
+{
+	bool bigger = formats_github_count(fs, +1) == 0,
+	     smaller = formats_github_count(fs, -1) == 0;
+	if (bigger && smaller)
+		fprintf(stderr,
+			"ringbench: no figure to write: neither %s-bigger.json nor "
+			"%s-smaller.json written\n",
+			prefix, prefix);
+	else if (bigger || smaller)
+		fprintf(stderr,
+			"ringbench: no figure where %s is better: %s-%s.json not written "
+			"(github-action-benchmark refuses an empty file)\n",
+			bigger ? "bigger" : "smaller", prefix, bigger ? "bigger" : "smaller");
+}
+
+int judging_formats(const struct formats_paths *p, const struct sample_set *cur,
+		    const struct judgement *jd)
+{
+	if (!formats_wanted(p))
+		return 0;
+	struct formats_set fs;
+	if (formats_collect(cur, jd, &fs)) {
+		fprintf(stderr,
+			"ringbench: out of memory: no --bmf, --github-benchmark or --csv\n");
+		return BENCH_USAGE;
+	}
+	int rc = 0;
+	if (p->bmf && formats_bmf(p->bmf, &fs)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", p->bmf, strerror(errno));
+		rc = BENCH_USAGE;
+	}
+	if (p->github && formats_github(p->github, &fs)) {
+		fprintf(stderr, "ringbench: cannot write %s-bigger.json and -smaller.json: %s\n",
+			p->github, strerror(errno));
+		rc = BENCH_USAGE;
+	} else if (p->github) {
+		github_left_out(p->github, &fs);
+	}
+	if (p->csv && formats_csv(p->csv, &fs)) {
+		fprintf(stderr, "ringbench: cannot write %s: %s\n", p->csv, strerror(errno));
+		rc = BENCH_USAGE;
+	}
+	formats_free(&fs);
+	return rc;
+}
+
+int judging_session_formats(const struct formats_paths *p, struct session *ss, int b, int rc)
+{
+	if (!formats_wanted(p) || !ss->doc[b])
+		return rc;
+	struct sample_set cur;
+	if (judging_sample_of(ss, b, "this run", &cur))
+		return BENCH_USAGE;
+	int wrc = judging_formats(p, &cur, NULL);
+	sample_free(&cur);
+	return wrc ? wrc : rc;
 }
 
 void judging_acks_beside(struct jcli *j, const char *machine_id, const char *kind)

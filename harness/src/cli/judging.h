@@ -10,6 +10,7 @@
 #include "judge/writeup.h"
 #include "measure/bench.h"
 #include "measure/session.h"
+#include "report/formats.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,10 +31,12 @@ struct jcli {
 	struct judge_opts opts;
 	bool all;
 	const char *markdown, *junit, *json;
+	struct formats_paths formats; /* --bmf, --github-benchmark, --csv */
 	/* check and ab */
 	const char *baseline;
 	const char *out;
-	const char *history; /* check: the history folder */
+	const char *history; /* check --history DIR: refused (the history is in the store) */
+	const char *store;   /* --store WHERE: the results store (store_default_where) */
 	bool no_history;
 	bool instructions;	    /* check/ab --instructions: callgrind counts instead */
 	const char *method;	    /* check --method */
@@ -67,12 +70,24 @@ int judging_cases(int nscen, char **scen, const char *dflt, const struct jcli *j
 		  struct bench_case **cases);
 
 /* Judge cur against base, apply the acknowledgements in j->acks_file,
- * print the table and write j's --markdown, --junit and --json, and the
- * verdict into j->last_verdict.  history, if not NULL, adds its machine
- * note and history lines to the outputs.  Returns the exit status. */
+ * print the table and write j's --markdown, --junit, --json, --bmf,
+ * --github-benchmark and --csv, and the verdict into j->last_verdict.
+ * history, if not NULL, adds its machine note and history lines to the
+ * outputs.  Returns the exit status. */
 int judging_report(const struct jcli *j, const char *command, const struct sample_set *base,
 		   const struct sample_set *cur, const char *labels[2], double seconds,
 		   struct judgement *jd, const struct writeup_meta *history);
+
+/* The figures of cur (and the verdict jd on them, or NULL for a run
+ * alone) into each file p names: 0, or exit code 2 with a line said for
+ * each file that cannot be written. */
+int judging_formats(const struct formats_paths *p, const struct sample_set *cur,
+		    const struct judgement *jd);
+
+/* The same for document b of a session, a run alone (run, stream,
+ * pingpong, latency; check's first run, which becomes the baseline):
+ * returns rc, or exit code 2 when a file cannot be written. */
+int judging_session_formats(const struct formats_paths *p, struct session *ss, int b, int rc);
 
 /* Set j's acks_file and last_verdict for a check against the baseline
  * j->baseline names, else the machine's; kind: "" for timed figures,

@@ -53,6 +53,8 @@ static const struct command commands[] = {
     {"bisect", cmd_bisect, "find the commit where a case's figure moved, step by step"},
     {"ack", cmd_ack, "accept a regression as a deliberate trade, with a reason"},
     {"history", cmd_history, "each case's figure night by night, and the steps found in it"},
+    {"store", cmd_store, "the results store: import and export JSON results, where it is"},
+    {"dashboard", cmd_dashboard, "a static site of every machine's figures from the store"},
     {"sweep", cmd_sweep, "round trips over every pair of CPUs, as a matrix (and heatmap)"},
     {"gbench", gbench_dispatch, "run a scenario's cases through Google Benchmark"},
     {"plot", cmd_plot, "draw a run's charts with gnuplot (PNG and SVG)"},

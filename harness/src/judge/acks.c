@@ -1,4 +1,4 @@
-/* acks.c: acknowledged regressions, kept beside the baseline (acks.h). */
+/* acks.c: acknowledged regressions, kept with the baseline (acks.h). */
 #include "judge/acks.h"
 
 #include "judge/baselines.h"
@@ -142,11 +142,71 @@ static int sibling_of(char *out, size_t n, const char *path, const char *suffix)
 	return 0;
 }
 
+/* The store acks_file and acks_load/acks_save keep a machine's own
+ * baseline's acknowledgements in (acks_set_store); NULL: the baselines'
+ * folder. */
+static struct store *acks_store;
+/* A machine's acknowledgements read ahead (acks_preload): acks_load gives
+ * them without asking the store again. */
+static json_t *preloaded;
+static char preloaded_machine[256];
+
+static void drop_preloaded(void)
+{
+	json_decref(preloaded);
+	preloaded = NULL;
+	preloaded_machine[0] = 0;
+}
+
+void acks_set_store(struct store *s)
+{
+	drop_preloaded();
+	acks_store = s;
+}
+
+int acks_preload(const char *machine_id, char *err, size_t n)
+{
+	drop_preloaded();
+	if (!acks_store)
+		return 0;
+	preloaded = store_get_acks(acks_store, machine_id, "", err, n);
+	if (!preloaded)
+		return -1;
+	snprintf(preloaded_machine, sizeof(preloaded_machine), "%s", machine_id);
+	return 0;
+}
+
+#define STORE_PLACE " (acknowledgements of "
+
+/* Whether path is a name acks_file gave a machine's acknowledgements in
+ * the store, and whose. */
+static bool store_machine_of(const char *path, char *machine, size_t n)
+{
+	if (!acks_store)
+		return false;
+	const char *name = store_name(acks_store);
+	size_t l = strlen(name), p = strlen(STORE_PLACE), pl = strlen(path);
+	if (pl < l + p + 2 || strncmp(path, name, l) != 0 ||
+	    strncmp(path + l, STORE_PLACE, p) != 0 || path[pl - 1] != ')')
+		return false;
+	snprintf(machine, n, "%.*s", (int)(pl - l - p - 1), path + l + p);
+	return true;
+}
+
 int acks_file(char *out, size_t n, const char *baseline, const char *machine_id)
 {
 	if (baseline)
 		return sibling_of(out, n, baseline, ".acks.json");
-	return baseline_sibling(out, n, machine_id, ".acks.json");
+	if (!acks_store)
+		return baseline_sibling(out, n, machine_id, ".acks.json");
+	out[0] = 0;
+	if (!baseline_id_valid(machine_id) ||
+	    (size_t)snprintf(out, n, "%s" STORE_PLACE "%s)", store_name(acks_store), machine_id) >=
+		n) {
+		out[0] = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int acks_verdict_file(char *out, size_t n, const char *baseline, const char *machine_id,
@@ -282,22 +342,14 @@ static const char *entry_read(json_t *e, struct ack *a)
 	return NULL;
 }
 
-int acks_load(const char *path, struct ack_set *s, char *err, size_t n)
+/* The acknowledgements of doc ({"acknowledgements": [...]}, read from
+ * label) into s: 0, or -1 with err (nothing left to free). */
+static int acks_from_json(json_t *doc, const char *label, struct ack_set *s, char *err, size_t n)
 {
-	memset(s, 0, sizeof(*s));
-	if (access(path, F_OK) != 0 && errno == ENOENT)
-		return 0;
-	json_error_t je;
-	json_t *doc = json_load_file(path, 0, &je);
-	if (!doc) {
-		snprintf(err, n, "%s: not JSON (line %d: %s)", path, je.line, je.text);
-		return -1;
-	}
 	json_t *list = json_object_get(doc, "acknowledgements");
 	if (!json_is_array(list)) {
 		snprintf(err, n, "%s: not an acknowledgements file (no \"acknowledgements\" list)",
-			 path);
-		json_decref(doc);
+			 label);
 		return -1;
 	}
 	size_t k;
@@ -309,17 +361,44 @@ int acks_load(const char *path, struct ack_set *s, char *err, size_t n)
 		if (!bad && acks_find(s, a.case_name, a.fig))
 			bad = "the case and figure of an earlier one";
 		if (bad)
-			snprintf(err, n, "%s: acknowledgement %zu has %s", path, k + 1, bad);
+			snprintf(err, n, "%s: acknowledgement %zu has %s", label, k + 1, bad);
 		else if (acks_put(s, &a) < 0)
 			snprintf(err, n, "out of memory");
 		if (bad || s->n != (int)k + 1) {
 			acks_free(s);
-			json_decref(doc);
 			return -1;
 		}
 	}
-	json_decref(doc);
 	return 0;
+}
+
+int acks_load(const char *path, struct ack_set *s, char *err, size_t n)
+{
+	memset(s, 0, sizeof(*s));
+	char machine[256];
+	json_t *doc;
+	if (store_machine_of(path, machine, sizeof(machine))) {
+		char why[1200];
+		doc = preloaded && strcmp(machine, preloaded_machine) == 0
+			  ? json_incref(preloaded)
+			  : store_get_acks(acks_store, machine, "", why, sizeof(why));
+		if (!doc) {
+			snprintf(err, n, "%s: %s", path, why);
+			return -1;
+		}
+	} else {
+		if (access(path, F_OK) != 0 && errno == ENOENT)
+			return 0;
+		json_error_t je;
+		doc = json_load_file(path, 0, &je);
+		if (!doc) {
+			snprintf(err, n, "%s: not JSON (line %d: %s)", path, je.line, je.text);
+			return -1;
+		}
+	}
+	int rc = acks_from_json(doc, path, s, err, n);
+	json_decref(doc);
+	return rc;
 }
 
 static json_t *ack_json(const struct ack *a)
@@ -351,7 +430,17 @@ int acks_save(const struct ack_set *s, const char *path, char *err, size_t n)
 		snprintf(err, n, "out of memory");
 		return -1;
 	}
-	char dir[1200];
+	char machine[256], dir[1200], why[1200];
+	if (store_machine_of(path, machine, sizeof(machine))) {
+		if (strcmp(machine, preloaded_machine) == 0)
+			drop_preloaded();
+		if (store_put_acks(acks_store, machine, "", doc, why, sizeof(why))) {
+			snprintf(err, n, "cannot keep them in %s: %s", path, why);
+			rc = -1;
+		}
+		json_decref(doc);
+		return rc;
+	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash)

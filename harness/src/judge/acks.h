@@ -1,13 +1,13 @@
 /* acks.h: acknowledged regressions.  A regression accepted as a deliberate
- * trade (`ringbench ack`) is kept beside the machine's baseline, with the
+ * trade (`ringbench ack`) is kept with the machine's baseline, with the
  * reason, the change it accepts and, optionally, when it ends: a verdict
  * then calls that figure "acknowledged" (V_ACKED) and passes, until the
  * acknowledgement expires (a date, or a revision the checked build
  * contains) or the figure moves beyond the accepted change by its
  * threshold, when it is a regression again and its note says why.
  *
- * The file (<machine-id>.acks.json beside the baseline, or FILE's sibling
- * for --baseline FILE):
+ * Where: in the results store with the machine's baseline (acks_set_store),
+ * or, for --baseline FILE, in FILE's sibling FILE.acks.json; both hold
  *   {"acknowledgements": [{"case": "...", "figure": "items_per_second",
  *     "reason": "...", "change": -0.12, "until": "2027-01-31" | "REV",
  *     "until_commit": "<full hash of REV>", "acknowledged": "<UTC time>",
@@ -17,6 +17,7 @@
 
 #include "judge/sample.h"
 #include "judge/verdict.h"
+#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -91,8 +92,20 @@ void acks_until_text(const struct ack *a, char *out, size_t n);
  * run". */
 void acks_outcome_text(const struct ack *a, char *out, size_t n);
 
+/* The results store that holds the machines' baselines (NULL: none):
+ * while one is set, acks_file names a machine's own baseline's
+ * acknowledgements in it ("<store> (acknowledgements of <machine-id>)"),
+ * and acks_load and acks_save read and write them there.  The name stands
+ * for the place wherever a file's path did (judging.h's acks_file). */
+void acks_set_store(struct store *s);
+/* Read a machine's acknowledgements from the store set now, so that
+ * acks_load gives them later without asking it again (a check whose store
+ * goes away while it measures still judges with them).  0, or -1 with
+ * err. */
+int acks_preload(const char *machine_id, char *err, size_t n);
 /* Where a baseline's acknowledgements are kept: baseline (--baseline FILE)
- * with .json replaced by .acks.json, else <machine-id>.acks.json in the
+ * with .json replaced by .acks.json; else the machine's in the store set
+ * (acks_set_store), or without one <machine-id>.acks.json in the
  * baselines' folder.  0, or -1 if it does not fit in n or machine_id is no
  * file name (baseline_id_valid). */
 int acks_file(char *out, size_t n, const char *baseline, const char *machine_id);
@@ -105,10 +118,12 @@ int acks_file(char *out, size_t n, const char *baseline, const char *machine_id)
 int acks_verdict_file(char *out, size_t n, const char *baseline, const char *machine_id,
 		      const char *kind);
 
-/* Read the acknowledgements at path; a missing file is an empty set.  0,
- * or -1 with one sentence in err (nothing left to free). */
+/* Read the acknowledgements at path (a file, or acks_file's name of a
+ * place in the store); a missing file is an empty set.  0, or -1 with one
+ * sentence in err (nothing left to free). */
 int acks_load(const char *path, struct ack_set *s, char *err, size_t n);
-/* Write them to path atomically, making its folder.  0, or -1 with err. */
+/* Write them to path atomically, making its folder (or into the store, in
+ * one transaction).  0, or -1 with err. */
 int acks_save(const struct ack_set *s, const char *path, char *err, size_t n);
 /* Add a copy of a, in place of one of the same case and figure: 0 added,
  * 1 replaced, -1 out of memory. */

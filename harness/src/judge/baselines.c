@@ -1,4 +1,4 @@
-/* baselines.c: the per-machine baseline store (baselines.h). */
+/* baselines.c: where each machine's baselines are (baselines.h). */
 #include "judge/baselines.h"
 
 #include "measure/bench.h"
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool baseline_id_valid(const char *machine_id)
 {
@@ -35,14 +36,6 @@ void baseline_file(char *out, size_t n, const char *machine_id)
 	snprintf(out, n, "%s/%s.json", dir, machine_id);
 }
 
-void baseline_path(char *out, size_t n, const char *target, const char *machine_id)
-{
-	if (target)
-		snprintf(out, n, "%s", target);
-	else
-		baseline_file(out, n, machine_id);
-}
-
 int baseline_sibling(char *out, size_t n, const char *machine_id, const char *suffix)
 {
 	if (!baseline_id_valid(machine_id)) {
@@ -59,19 +52,156 @@ int baseline_sibling(char *out, size_t n, const char *machine_id, const char *su
 	return 0;
 }
 
-int baseline_store(json_t *doc, const char *machine_id, const char *path)
+/* The file of a kind in the baselines' folder, and the kind for people. */
+static const char *suffix_of(const char *kind)
 {
-	char dir[1200];
-	snprintf(dir, sizeof(dir), "%s", path);
+	return strcmp(kind, "startup") == 0	   ? ".startup.json"
+	       : strcmp(kind, "instructions") == 0 ? ".instructions.json"
+						   : ".json";
+}
+
+static const char *kind_words(const char *kind)
+{
+	return strcmp(kind, "startup") == 0	   ? "startup baseline"
+	       : strcmp(kind, "instructions") == 0 ? "instruction counts"
+						   : "baseline";
+}
+
+void baseline_ref(struct baseline_ref *r, struct store *s, const char *file, const char *machine,
+		  const char *kind)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	snprintf(r->machine, sizeof(r->machine), "%s", machine);
+	if (file) {
+		snprintf(r->path, sizeof(r->path), "%s", file);
+		return;
+	}
+	r->store = s;
+	snprintf(r->path, sizeof(r->path), "%s (%s of %s)", store_name(s), kind_words(kind),
+		 machine);
+}
+
+/* The acknowledgements kept beside a baseline file taken into the store,
+ * unless the store has some of the machine already. */
+static void seed_acks(const struct baseline_ref *r)
+{
+	char path[1400], err[1400];
+	if (baseline_sibling(path, sizeof(path), r->machine, ".acks.json") ||
+	    access(path, F_OK) != 0)
+		return;
+	json_t *have = store_get_acks(r->store, r->machine, "", err, sizeof(err));
+	size_t had = json_array_size(json_object_get(have, "acknowledgements"));
+	json_decref(have);
+	if (!have || had)
+		return;
+	json_error_t je;
+	json_t *doc = json_load_file(path, 0, &je);
+	if (!doc || store_put_acks(r->store, r->machine, "", doc, err, sizeof(err)))
+		fprintf(stderr,
+			"ringbench: the acknowledgements %s are not taken into the store: %s\n",
+			path, doc ? err : je.text);
+	json_decref(doc);
+}
+
+/* A machine with no baseline of r's kind in the store takes the file from
+ * the baselines' folder (committed with the tree): 1 with *doc, 0 none, -1
+ * with err. */
+static int seed(const struct baseline_ref *r, json_t **doc, char *err, size_t n)
+{
+	char path[1400], why[1400];
+	if (baseline_sibling(path, sizeof(path), r->machine, suffix_of(r->kind)) ||
+	    access(path, F_OK) != 0)
+		return 0;
+	struct sample_set s;
+	if (sample_load(path, &s, why, sizeof(why))) {
+		snprintf(err, n, "%s", why);
+		return -1;
+	}
+	sample_free(&s);
+	json_error_t je;
+	json_t *d = json_load_file(path, 0, &je);
+	if (!d) {
+		snprintf(err, n, "%s:%d: not valid JSON: %s", path, je.line, je.text);
+		return -1;
+	}
+	if (store_replace_run(r->store, r->machine, r->kind, "", d, NULL, why, sizeof(why)))
+		fprintf(stderr, "ringbench: %s is read, but not kept in the store: %s\n", path,
+			why);
+	else
+		fprintf(stderr, "ringbench: the %s of %s is taken into the store %s from %s\n",
+			kind_words(r->kind), r->machine, store_name(r->store), path);
+	if (strcmp(r->kind, "baseline") == 0)
+		seed_acks(r);
+	*doc = d;
+	return 1;
+}
+
+int baseline_get(const struct baseline_ref *r, json_t **doc, char *err, size_t n)
+{
+	*doc = NULL;
+	if (!r->store) {
+		if (access(r->path, F_OK) != 0)
+			return 0;
+		json_error_t je;
+		*doc = json_load_file(r->path, 0, &je);
+		if (!*doc) {
+			snprintf(err, n, "%s:%d: not valid JSON: %s", r->path, je.line, je.text);
+			return -1;
+		}
+		return 1;
+	}
+	struct store_run run;
+	int found = store_find_run(r->store, r->machine, r->kind, "", &run, err, n);
+	if (found < 0)
+		return -1;
+	if (found == 0)
+		return seed(r, doc, err, n);
+	*doc = store_get_doc(r->store, run.id, err, n);
+	return *doc ? 1 : -1;
+}
+
+int baseline_load(const struct baseline_ref *r, struct sample_set *s, char *err, size_t n)
+{
+	memset(s, 0, sizeof(*s));
+	if (!r->store) {
+		if (access(r->path, F_OK) != 0)
+			return 0;
+		return sample_load(r->path, s, err, n) ? -1 : 1;
+	}
+	json_t *doc;
+	int rc = baseline_get(r, &doc, err, n);
+	if (rc == 1 && sample_from_json(doc, r->path, s, err, n))
+		rc = -1;
+	json_decref(doc);
+	return rc;
+}
+
+int baseline_store(json_t *doc, const char *machine_id, const struct baseline_ref *r)
+{
+	if (r->store) {
+		char err[1400];
+		if (store_replace_run(r->store, r->machine, r->kind, "", doc, NULL, err,
+				      sizeof(err))) {
+			fprintf(stderr, "ringbench: the %s is not kept: %s\n", kind_words(r->kind),
+				err);
+			return BENCH_USAGE;
+		}
+		printf("ringbench: saved the %s for %s in the store %s\n", kind_words(r->kind),
+		       machine_id, store_name(r->store));
+		return BENCH_PASS;
+	}
+	char dir[1400];
+	snprintf(dir, sizeof(dir), "%s", r->path);
 	char *slash = strrchr(dir, '/');
 	if (slash)
 		*slash = 0;
-	if ((slash && results_mkdirs(dir)) || results_write(doc, path)) {
-		fprintf(stderr, "ringbench: cannot write the baseline %s: %s\n", path,
-			strerror(errno));
+	if ((slash && results_mkdirs(dir)) || results_write(doc, r->path)) {
+		fprintf(stderr, "ringbench: cannot write the %s %s: %s\n", kind_words(r->kind),
+			r->path, strerror(errno));
 		return BENCH_USAGE;
 	}
-	printf("ringbench: saved the baseline for %s as %s\n", machine_id, path);
+	printf("ringbench: saved the %s for %s as %s\n", kind_words(r->kind), machine_id, r->path);
 	return BENCH_PASS;
 }
 

@@ -4,47 +4,87 @@
 #include "judge/states.h"
 #include "judge/stats.h"
 #include "measure/bench.h"
-#include "measure/results.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 /* The figures whose series are searched for steps. */
 static const enum fig searched[] = {FIG_RATE, FIG_TIME, FIG_P50, FIG_P99};
 
-void history_default_dir(char *out, size_t n, const char *machine_id)
+const char *history_quote(const char *s, char *out, size_t n)
 {
-	char dir[900];
-	bench_results_dir("history", dir, sizeof(dir));
-	snprintf(out, n, "%s/%s", dir, machine_id);
+	static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				    "0123456789_./:=@%+,-";
+	if (n == 0)
+		return out;
+	if (s[0] && strspn(s, plain) == strlen(s)) {
+		snprintf(out, n, "%s", s);
+		return out;
+	}
+	size_t k = 0;
+	/* Room for the closing quote and the end: a word too long for out
+	 * is cut, never left open. */
+	if (n < 3) {
+		out[0] = 0;
+		return out;
+	}
+	out[k++] = '\'';
+	for (const char *p = s; *p; p++) {
+		size_t need = *p == '\'' ? 4 : 1;
+		if (k + need + 2 > n)
+			break;
+		if (*p == '\'') {
+			memcpy(out + k, "'\\''", 4);
+			k += 4;
+		} else {
+			out[k++] = *p;
+		}
+	}
+	out[k++] = '\'';
+	out[k] = 0;
+	return out;
 }
 
-static int cmp_str(const void *a, const void *b)
+int history_store_open(const char *where, struct store **s, char *err, size_t n)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *env = getenv("RINGBENCH_HISTORY");
+	if (env && env[0]) {
+		char q[2500];
+		/* A folder of JSON files named the history before the store: a
+		 * check that went on without it would start a second history. */
+		snprintf(err, n,
+			 "$RINGBENCH_HISTORY (%s) names a history folder, and the history is kept "
+			 "in the results store now: bring the folder in with `ringbench store "
+			 "import %s` (add --store WHERE for a store of your own), then unset "
+			 "RINGBENCH_HISTORY ($RINGBENCH_STORE or --store names the store)",
+			 env, history_quote(env, q, sizeof(q)));
+		return -1;
+	}
+	char w[1200];
+	store_default_where(where, w, sizeof(w));
+	return store_open(w, s, err, n);
 }
 
-static bool is_run_file(const char *name)
+int history_old_files(const char *machine, char *dir, size_t n)
 {
-	size_t l = strlen(name);
-	return l > 5 && strcmp(name + l - 5, ".json") == 0 && strcmp(name, "steps.json") != 0 &&
-	       name[0] != '.';
-}
-
-/* name without ".json" and without ".rerun"; *rerun says which. */
-static void stem_of(const char *name, char *stem, size_t n, bool *rerun)
-{
-	size_t l = strlen(name) - 5;
-	*rerun = l > 6 && strncmp(name + l - 6, ".rerun", 6) == 0;
-	if (*rerun)
-		l -= 6;
-	snprintf(stem, n, "%.*s", (int)l, name);
+	char root[900];
+	bench_results_dir("history", root, sizeof(root));
+	snprintf(dir, n, "%s/%s", root, machine);
+	DIR *d = opendir(dir);
+	int k = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		k += l > 5 && strcmp(e->d_name + l - 5, ".json") == 0 &&
+		     strcmp(e->d_name, "steps.json") != 0 && e->d_name[0] != '.';
+	}
+	if (d)
+		closedir(d);
+	return k;
 }
 
 /* A run that belongs with the newest one (NULL: s is the newest): the
@@ -67,73 +107,62 @@ static bool belongs(const struct sample_set *s, const struct sample_set *newest)
 	return why == NULL;
 }
 
-/* The ledger of the steps already reported: steps.json, or an empty one
- * where there is none.  0, or -1 with err where it cannot be read. */
-static int load_ledger(const char *dir, struct history *h, char *err, size_t n)
+/* The ledger of the steps already reported, from the store.  0, or -1
+ * with err. */
+static int load_ledger(struct history *h, char *err, size_t n)
 {
-	char path[2048];
-	snprintf(path, sizeof(path), "%s/steps.json", dir);
-	json_error_t je;
-	h->ledger = json_load_file(path, 0, &je);
-	if (!h->ledger && access(path, F_OK) == 0) {
-		snprintf(err, n, "%s: %s (line %d)", path, je.text, je.line);
+	h->ledger = store_get_steps(h->store, h->machine, err, n);
+	if (!h->ledger)
 		return -1;
-	}
 	if (!json_is_array(json_object_get(h->ledger, "reported"))) {
 		json_decref(h->ledger);
 		h->ledger = json_pack("{s:[]}", "reported");
 	}
-	return 0;
+	return h->ledger ? 0 : -1;
 }
 
-/* The names of the run files in d, sorted; *nn says how many.  Out of
- * memory, the list ends where it stopped. */
-static char **run_names(DIR *d, int *nn)
-{
-	char **names = NULL;
-	int k = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!is_run_file(e->d_name))
-			continue;
-		if (k == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **t = realloc(names, (size_t)cap * sizeof(*t));
-			if (!t)
-				break;
-			names = t;
-		}
-		if (!(names[k] = strdup(e->d_name)))
-			break;
-		k++;
-	}
-	if (k > 1)
-		qsort(names, (size_t)k, sizeof(*names), cmp_str);
-	*nn = k;
-	return names;
-}
+/* One run to read, newest first: a stored run (id), or the unstored
+ * document; night: the night it belongs to (an index into the nights
+ * listed, -1 the unstored one). */
+struct pending {
+	int64_t id;
+	json_t *doc;
+	const char *stem;
+	int night;
+	bool rerun;
+};
 
-/* Newest first, until `last` nights are in: files that cannot be
- * read, or do not belong with the newest run, are left out.  Each run's
- * stem (its night) goes into stems at the run's index. */
-static void load_newest_runs(struct history *h, const char *dir, char **names, int nn, int last,
-			     char (*stems)[160])
+/* Each run read: its night's name, and which night (struct pending's). */
+struct slot {
+	char stem[160];
+	int night;
+};
+
+/* Read the pending runs newest first, until `last` nights are in: runs
+ * that cannot be read, or do not belong with the newest, are left out.
+ * Each run's night goes into slots at the run's index. */
+static void load_newest_runs(struct history *h, const struct pending *p, int np, int last,
+			     struct slot *slots)
 {
-	char path[2048];
 	int nights = 0;
-	for (int i = nn - 1; i >= 0; i--) {
-		char stem[160];
-		bool rerun;
-		stem_of(names[i], stem, sizeof(stem), &rerun);
-		bool new_night = h->nruns == 0 || strcmp(stem, stems[h->nruns - 1]) != 0;
+	for (int i = 0; i < np; i++) {
+		bool new_night = h->nruns == 0 || p[i].night != slots[h->nruns - 1].night;
 		if (new_night && nights == last)
 			break;
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		struct history_run *r = &h->runs[h->nruns];
-		char why[1200];
-		if (sample_load(path, &r->s, why, sizeof(why))) {
+		char label[1400], why[1400];
+		snprintf(label, sizeof(label), "%s: %s %s", store_name(h->store),
+			 p[i].rerun ? "re-run" : "night", p[i].stem);
+		json_t *doc = p[i].doc ? json_incref(p[i].doc)
+				       : store_get_doc(h->store, p[i].id, why, sizeof(why));
+		if (!doc) {
+			fprintf(stderr, "ringbench: history: left out: %s: %s\n", label, why);
+			continue;
+		}
+		int rc = sample_from_json(doc, label, &r->s, why, sizeof(why));
+		json_decref(doc);
+		if (rc) {
 			fprintf(stderr, "ringbench: history: left out: %s\n", why);
-			sample_free(&r->s);
 			continue;
 		}
 		if (!belongs(&r->s, h->nruns ? &h->runs[0].s : NULL)) {
@@ -141,33 +170,34 @@ static void load_newest_runs(struct history *h, const char *dir, char **names, i
 			continue;
 		}
 		nights += new_night;
-		r->rerun = rerun;
-		snprintf(stems[h->nruns], sizeof(stems[0]), "%s", stem);
+		r->rerun = p[i].rerun;
+		snprintf(slots[h->nruns].stem, sizeof(slots[0].stem), "%s", p[i].stem);
+		slots[h->nruns].night = p[i].night;
 		h->nruns++;
 	}
 }
 
 /* Oldest first. */
-static void order_oldest_first(struct history *h, char (*stems)[160])
+static void order_oldest_first(struct history *h, struct slot *slots)
 {
 	for (int i = 0, j = h->nruns - 1; i < j; i++, j--) {
 		struct history_run t = h->runs[i];
 		h->runs[i] = h->runs[j];
 		h->runs[j] = t;
-		char ts[160];
-		memcpy(ts, stems[i], sizeof(ts));
-		memcpy(stems[i], stems[j], sizeof(ts));
-		memcpy(stems[j], ts, sizeof(ts));
+		struct slot ts = slots[i];
+		slots[i] = slots[j];
+		slots[j] = ts;
 	}
 }
 
-/* One night for each stem, in the runs' order, and each run's night. */
-static void group_nights(struct history *h, char (*stems)[160])
+/* One night for each night read (two nights of one name, at two times,
+ * are two), in the runs' order, and each run's night. */
+static void group_nights(struct history *h, const struct slot *slots)
 {
 	for (int i = 0; i < h->nruns; i++) {
-		if (i == 0 || strcmp(stems[i], stems[i - 1])) {
+		if (i == 0 || slots[i].night != slots[i - 1].night) {
 			struct history_night *hn = &h->nights[h->nnights++];
-			snprintf(hn->stem, sizeof(hn->stem), "%s", stems[i]);
+			snprintf(hn->stem, sizeof(hn->stem), "%s", slots[i].stem);
 			snprintf(hn->revision, sizeof(hn->revision), "%s",
 				 h->runs[i].s.revision[0] ? h->runs[i].s.revision : "?");
 			snprintf(hn->kernel, sizeof(hn->kernel), "%s", h->runs[i].s.kernel);
@@ -176,39 +206,89 @@ static void group_nights(struct history *h, char (*stems)[160])
 	}
 }
 
-int history_load(const char *dir, int last, struct history *h, char *err, size_t n)
+/* The night (index into nv, oldest first) re-run r belongs to: the night
+ * of its name nearest before it in time (times sort as text, store.h),
+ * else the oldest of its name; -1: no night of its name. */
+static int rerun_night(const struct store_run *r, const struct store_run *nv, int nn)
+{
+	int first = -1, before = -1;
+	for (int i = 0; i < nn; i++) {
+		if (strcmp(nv[i].name, r->name))
+			continue;
+		if (first < 0)
+			first = i;
+		if (strcmp(nv[i].time, r->time) <= 0)
+			before = i;
+	}
+	return before >= 0 ? before : first;
+}
+
+/* The runs to read, newest first: the unstored one, then each night's
+ * re-runs before the night (a re-run comes after its run in time).  Each
+ * re-run goes with one night at most (rerun_night, into of[]), so there
+ * are at most nn + nr + 1. */
+static int pending_runs(json_t *unstored, const char *ustem, const struct store_run *nv, int nn,
+			const struct store_run *rv, int nr, int *of, struct pending *p)
+{
+	int np = 0;
+	for (int k = 0; k < nr; k++)
+		of[k] = rerun_night(&rv[k], nv, nn);
+	if (unstored)
+		p[np++] = (struct pending){.doc = unstored, .stem = ustem, .night = -1};
+	for (int i = nn - 1; i >= 0; i--) {
+		if (unstored && strcmp(nv[i].name, ustem) == 0)
+			continue;
+		for (int k = nr - 1; k >= 0; k--)
+			if (of[k] == i)
+				p[np++] = (struct pending){
+				    .id = rv[k].id, .stem = rv[k].name, .night = i, .rerun = true};
+		p[np++] = (struct pending){.id = nv[i].id, .stem = nv[i].name, .night = i};
+	}
+	return np;
+}
+
+int history_load(struct store *s, const char *machine, int last, json_t *unstored,
+		 const char *unstored_stem, struct history *h, char *err, size_t n)
 {
 	memset(h, 0, sizeof(*h));
-	snprintf(h->dir, sizeof(h->dir), "%s", dir);
+	h->store = s;
+	snprintf(h->machine, sizeof(h->machine), "%s", machine);
+	snprintf(h->dir, sizeof(h->dir), "%s (machine %s)", store_name(s), machine);
 	if (last <= 0 || last > HISTORY_MAX_NIGHTS)
 		last = HISTORY_MAX_NIGHTS;
-	if (load_ledger(dir, h, err, n))
+	if (load_ledger(h, err, n))
 		return -1;
-	DIR *d = opendir(dir);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, n, "history %s: %s", dir, strerror(errno));
+	struct store_run *nv = NULL, *rv = NULL;
+	int nn = 0, nr = 0;
+	if (store_list_runs(s, machine, "night", 0, &nv, &nn, err, n) ||
+	    store_list_runs(s, machine, "rerun", 0, &rv, &nr, err, n)) {
+		free(nv);
+		json_decref(h->ledger);
+		h->ledger = NULL;
 		return -1;
 	}
-	int nn;
-	char **names = run_names(d, &nn);
-	closedir(d);
-	h->runs = calloc((size_t)nn + 1, sizeof(*h->runs));
-	h->nights = calloc((size_t)nn + 1, sizeof(*h->nights));
-	char(*stems)[160] = calloc((size_t)nn + 1, sizeof(*stems));
-	int rc = h->runs && h->nights && stems ? 0 : -1;
+	/* Every night, every re-run (each with one night) and the unstored
+	 * run: pending_runs puts no more. */
+	int total = nn + nr + 1;
+	struct pending *p = calloc((size_t)total, sizeof(*p));
+	int *of = calloc((size_t)nr + 1, sizeof(*of));
+	h->runs = calloc((size_t)total, sizeof(*h->runs));
+	h->nights = calloc((size_t)total, sizeof(*h->nights));
+	struct slot *slots = calloc((size_t)total, sizeof(*slots));
+	int rc = p && of && h->runs && h->nights && slots ? 0 : -1;
 	if (rc) {
-		snprintf(err, n, "history %s: out of memory", dir);
+		snprintf(err, n, "history %s: out of memory", h->dir);
 	} else {
-		load_newest_runs(h, dir, names, nn, last, stems);
-		order_oldest_first(h, stems);
-		group_nights(h, stems);
+		int np = pending_runs(unstored, unstored_stem, nv, nn, rv, nr, of, p);
+		load_newest_runs(h, p, np, last, slots);
+		order_oldest_first(h, slots);
+		group_nights(h, slots);
 	}
-	for (int i = 0; i < nn; i++)
-		free(names[i]);
-	free(names);
-	free(stems);
+	free(p);
+	free(of);
+	free(nv);
+	free(rv);
+	free(slots);
 	return rc;
 }
 
@@ -222,7 +302,7 @@ void history_free(struct history *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void history_stem(const char *dir, json_t *doc, char *out, size_t n)
+void history_stem(struct store *s, const char *machine, json_t *doc, char *out, size_t n)
 {
 	const char *rev =
 	    json_string_value(json_object_get(json_object_get(doc, "context"), "git_revision"));
@@ -245,22 +325,20 @@ void history_stem(const char *dir, json_t *doc, char *out, size_t n)
 		char stamp[32];
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 		snprintf(out, n, "%s.%03ldZ-%s", stamp, ms % 1000, safe);
-		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s.json", dir, out);
-		if (access(path, F_OK) != 0)
+		struct store_run r;
+		char err[600];
+		if (store_find_run(s, machine, "night", out, &r, err, sizeof(err)) != 1)
 			return;
 	}
 }
 
-int history_write(const char *dir, const char *stem, bool rerun, json_t *doc, char *err, size_t n)
+int history_put(struct store *s, const char *machine, const char *stem, bool rerun, json_t *doc,
+		char *err, size_t n)
 {
-	char path[2048];
-	snprintf(path, sizeof(path), "%s/%s%s.json", dir, stem, rerun ? ".rerun" : "");
-	if (results_mkdirs(dir) || results_write(doc, path)) {
-		snprintf(err, n, "%s: %s", path, strerror(errno));
+	bool dup = false;
+	if (store_put_run(s, machine, rerun ? "rerun" : "night", stem, doc, NULL, &dup, err, n))
 		return -1;
-	}
-	return 0;
+	return dup ? 1 : 0;
 }
 
 /* ---- series and steps ---- */
@@ -490,8 +568,8 @@ void history_analysis_free(struct history_analysis *a)
 int history_record(const struct history *h, const struct history_analysis *a, char *err, size_t n)
 {
 	json_t *list = json_object_get(h->ledger, "reported");
-	int added = 0;
-	for (int i = 0; i < a->nsteps; i++) {
+	json_t *add = json_array();
+	for (int i = 0; add && i < a->nsteps; i++) {
 		const struct history_step *hs = &a->steps[i];
 		if (!hs->fresh || hs->step->candidate || hs->reported)
 			continue;
@@ -503,31 +581,22 @@ int history_record(const struct history *h, const struct history_analysis *a, ch
 				      h->nights[hs->night_before].revision, "revision_after",
 				      h->nights[hs->night_after].revision, "change",
 				      hs->step->change, "confidence", hs->step->confidence);
-		if (!e || json_array_append_new(list, e)) {
-			snprintf(err, n, "steps.json: out of memory");
-			return -1;
+		if (!e || json_array_append_new(add, e)) {
+			json_decref(add);
+			add = NULL;
 		}
-		added++;
 	}
-	if (!added)
-		return 0;
-	char path[2048];
-	snprintf(path, sizeof(path), "%s/steps.json", h->dir);
-	if (results_mkdirs(h->dir) || results_write(h->ledger, path)) {
-		snprintf(err, n, "%s: %s", path, strerror(errno));
+	if (!add) {
+		snprintf(err, n, "the steps reported: out of memory");
 		return -1;
 	}
-	return 0;
-}
-
-void history_dir(char *out, size_t n)
-{
-	const char *env = getenv("RINGBENCH_HISTORY");
-	if (env && env[0]) {
-		snprintf(out, n, "%s", env);
-		return;
+	int rc = 0;
+	if (json_array_size(add)) {
+		if (store_add_steps(h->store, h->machine, add, err, n))
+			rc = -1;
+		else
+			json_array_extend(list, add);
 	}
-	struct machine m;
-	machine_identify(&m);
-	history_default_dir(out, n, m.id);
+	json_decref(add);
+	return rc;
 }

@@ -1,10 +1,10 @@
 /* history.h: every nightly check kept, and the steps in each figure's
  * series.
  *
- * A history is a folder (results/history/<machine-id>/ by default) of
- * results files, one per run, named <time>-<revision>.json; a check's
- * confirming re-run of the cases it flagged is <time>-<revision>.rerun.json
- * beside it.  A night is one check: its run and its re-run.
+ * A machine's history is its runs of kind "night" in the results store
+ * (store/store.h), one per check, named <time>-<revision>; a check's
+ * confirming re-run of the cases it flagged is a run of kind "rerun" of the
+ * same name.  A night is one check: its run and its re-run.
  *
  * A series is one figure of one case in one machine state: a point per
  * night that has at least HISTORY_MIN_REPS steady repetitions of the case
@@ -19,8 +19,9 @@
  * type or scenario, or no machine states recorded) are left out, with a
  * line on stderr.
  *
- * A step two nights show is confirmed; steps.json in the folder lists the
- * steps `check` reported, and a confirmed step it does not list is new.  A
+ * A step two nights show is confirmed; the store's steps of the machine
+ * list the steps `check` reported (the ledger), and a confirmed step it
+ * does not list is new.  A
  * new step that makes the figure worse by at least the check's threshold
  * is a regression on the night that confirms it: tonight is the series'
  * newest point, the step starts at one of its last two (one found later,
@@ -37,6 +38,7 @@
 #include "judge/sample.h"
 #include "judge/steps.h"
 #include "judge/verdict.h"
+#include "store/store.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -60,27 +62,51 @@ struct history_night {
 };
 
 struct history {
-	char dir[1024];
+	struct store *store; /* where it was read from, and the ledger goes (not owned) */
+	char machine[256];
+	char dir[1024]; /* where, for people: "<store> (machine <id>)" */
 	int nruns, nnights;
 	struct history_run *runs;     /* in time order, a night's re-run after its run */
 	struct history_night *nights; /* oldest first */
-	json_t *ledger;		      /* steps.json: {"reported": [...]} */
+	json_t *ledger;		      /* the steps reported: {"reported": [...]} */
 };
 
-/* The default folder for a machine. */
-void history_default_dir(char *out, size_t n, const char *machine_id);
+/* The store a command keeps and reads the history in: where (--store),
+ * else $RINGBENCH_STORE, else results/ringbench.db (store_default_where).
+ * $RINGBENCH_HISTORY, which named a history folder before the store, is
+ * refused, and the message says how to bring the folder in.  0, or -1 with
+ * err. */
+int history_store_open(const char *where, struct store **s, char *err, size_t n);
 
-/* Read the newest last (<= 0: HISTORY_MAX_NIGHTS) nights of dir.  A folder
- * that does not exist is an empty history.  0, or -1 with err. */
-int history_load(const char *dir, int last, struct history *h, char *err, size_t n);
+/* Read the newest last (<= 0: HISTORY_MAX_NIGHTS) nights of machine in s.
+ * A machine with no runs is an empty history.  unstored (NULL: none) is
+ * tonight's run where the store could not take it: the newest night, named
+ * unstored_stem.  0, or -1 with err. */
+int history_load(struct store *s, const char *machine, int last, json_t *unstored,
+		 const char *unstored_stem, struct history *h, char *err, size_t n);
 void history_free(struct history *h);
 
-/* The file name stem of a run now at doc's revision, not yet in dir
+/* The name of a run now at doc's revision, not yet among machine's nights
  * (<time>-<revision>, the time to the millisecond). */
-void history_stem(const char *dir, json_t *doc, char *out, size_t n);
-/* Write doc as stem.json (or stem.rerun.json) into dir, making the folder.
- * 0, or -1 with err. */
-int history_write(const char *dir, const char *stem, bool rerun, json_t *doc, char *err, size_t n);
+void history_stem(struct store *s, const char *machine, json_t *doc, char *out, size_t n);
+/* Put doc into the store as machine's night stem (or its re-run), in one
+ * transaction.  0; 1 when the store holds a run of the same identity
+ * already (the machine, kind, time to the second, revision and scenario:
+ * the same run put twice is kept once); or -1 with err. */
+int history_put(struct store *s, const char *machine, const char *stem, bool rerun, json_t *doc,
+		char *err, size_t n);
+
+/* s as one word for a POSIX shell, into out (n bytes), which is returned:
+ * as it is when it holds only [A-Za-z0-9_./:=@%+,-] (and is not empty),
+ * else in single quotes, a ' in it written '\''.  For the commands the
+ * messages print, to be pasted as they are. */
+const char *history_quote(const char *s, char *out, size_t n);
+
+/* The history folder of before the store (results/history/<machine-id>/,
+ * under $RINGBENCH_RESULTS if set) into dir, and how many run files it
+ * holds: a history that is empty in the store while it holds some is one
+ * not yet imported (ringbench store import). */
+int history_old_files(const char *machine, char *dir, size_t n);
 
 struct history_series {
 	const char *name; /* the case (owned by a run's sample set) */
@@ -122,12 +148,8 @@ int history_analyse(const struct history *h, const struct step_opts *o, double r
 void history_analysis_free(struct history_analysis *a);
 
 /* Add the analysis' new confirmed steps (worse or better) to the
- * folder's steps.json, so that no later check reports them.  0, or -1 with
- * err. */
+ * machine's steps in the store (and h's ledger), so that no later check
+ * reports them.  0, or -1 with err. */
 int history_record(const struct history *h, const struct history_analysis *a, char *err, size_t n);
-
-/* The history folder: $RINGBENCH_HISTORY, or results/history/<machine-id>
- * for this machine. */
-void history_dir(char *out, size_t n);
 
 #endif

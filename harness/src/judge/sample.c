@@ -31,6 +31,7 @@ const char *const chart_fig_key[CF_COUNT] = {
     [CF_P95] = "p95_ns",
     [CF_P999] = "p999_ns",
     [CF_P9999] = "p9999_ns",
+    [CF_MAX] = "max_ns",
 };
 
 static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

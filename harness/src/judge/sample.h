@@ -36,7 +36,8 @@ struct fig_info {
 
 extern const struct fig_info fig_info[FIG_COUNT];
 
-/* Figures of a repetition that the charts draw and no verdict judges. */
+/* Figures of a repetition that no verdict judges: the charts draw them and
+ * the export formats (report/formats.h) write them. */
 enum chart_fig {
 	CF_BYTES_RATE, /* bytes_per_second */
 	CF_P75,	       /* p75_ns, and on up the tail */
@@ -44,6 +45,7 @@ enum chart_fig {
 	CF_P95,
 	CF_P999,
 	CF_P9999,
+	CF_MAX, /* max_ns */
 	CF_COUNT
 };
 

@@ -13,7 +13,7 @@
 
 #define esc writeup_html_text
 
-static const char css[] =
+const char page_css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
     "max-width:1300px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45}"
     "h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;margin-top:1.8em}"
@@ -168,7 +168,7 @@ static void html_head(FILE *f, const struct page_input *in)
 	esc(f, s->scenario[0] ? s->scenario : "run");
 	fprintf(f, " at ");
 	esc(f, s->revision);
-	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", page_css);
 	fprintf(f, "<h1>ringbench report: ");
 	esc(f, s->scenario[0] ? s->scenario : "run");
 	fprintf(f, "</h1>\n<p class=\"meta\">machine <code>");

@@ -44,6 +44,9 @@ struct page_input {
 	const json_t *profile;
 };
 
+/* The page's style sheet, which the dashboard's pages share. */
+extern const char page_css[];
+
 /* Write the page (atomically).  0, or -1 with errno. */
 int page_html(const char *path, const struct page_input *in);
 int page_markdown(const char *path, const struct page_input *in);

@@ -38,13 +38,13 @@
 #define PLOT_TIMEOUT_MS 60000
 
 static const struct {
-	const char *name, *heading;
+	const char *name, *heading, *needs;
 } charts[PLOT_COUNT] = {
-    [PLOT_THROUGHPUT] = {"throughput", "Throughput against message size"},
-    [PLOT_LATENCY] = {"latency", "Latency distribution"},
-    [PLOT_CHANGE] = {"change", "Base against current"},
-    [PLOT_TREND] = {"trend", "Nightly trend"},
-    [PLOT_CPU] = {"cpu", "CPU per message"},
+    [PLOT_THROUGHPUT] = {"throughput", "Throughput against message size", "stream cases"},
+    [PLOT_LATENCY] = {"latency", "Latency distribution", "ping-pong or fixed-rate latency cases"},
+    [PLOT_CHANGE] = {"change", "Base against current", "a base"},
+    [PLOT_TREND] = {"trend", "Nightly trend", "a history"},
+    [PLOT_CPU] = {"cpu", "CPU per message", "stream and fixed-rate latency cases"},
 };
 
 const char *plot_name(enum plot_chart c)
@@ -55,6 +55,19 @@ const char *plot_name(enum plot_chart c)
 const char *plot_heading(enum plot_chart c)
 {
 	return charts[c].heading;
+}
+
+const char *plot_needs(enum plot_chart c)
+{
+	return charts[c].needs;
+}
+
+int plot_chart_of(const char *name)
+{
+	for (int c = 0; c < PLOT_COUNT; c++)
+		if (strcmp(name, charts[c].name) == 0)
+			return c;
+	return -1;
 }
 
 const char *plot_scripts_dir(void)
@@ -266,7 +279,7 @@ static void gp_str(FILE *f, const char *s)
 /* A string field in a data file: double quotes (the only ones gnuplot's
  * data reader knows; it substitutes nothing there), with any double quote
  * turned single and control characters left out. */
-static void gp_field(FILE *f, const char *s)
+void plot_gp_field(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++)
@@ -276,9 +289,7 @@ static void gp_field(FILE *f, const char *s)
 }
 
 /* Text in a data file's comment line: one line, whatever the text holds. */
-static void gp_comment(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void gp_comment(FILE *f, const char *fmt, ...)
+void plot_gp_comment(FILE *f, const char *fmt, ...)
 {
 	char buf[600];
 	va_list ap;
@@ -291,11 +302,8 @@ static void gp_comment(FILE *f, const char *fmt, ...)
 	fputc('\n', f);
 }
 
-static void gp_var(FILE *f, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* name = "formatted text" */
-static void gp_var(FILE *f, const char *name, const char *fmt, ...)
+/* name = 'formatted text' */
+void plot_gp_var(FILE *f, const char *name, const char *fmt, ...)
 {
 	char buf[1200];
 	va_list ap;
@@ -371,6 +379,10 @@ static int keys_of(const struct run *r, const char *mode, const char *keys[], in
 	return n;
 }
 
+/* Each chart_*() below writes its chart's files and returns 0; -1 when
+ * the inputs lack what the chart needs (why says what: no base, no
+ * history, no cases of its kind); -2 for an error (why says which). */
+
 /* ---- chart 1: throughput against message size ---- */
 
 static int chart_throughput(const struct run *r, struct files *f, char *why, size_t wn,
@@ -409,7 +421,7 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 				}
 		if (n == 0)
 			continue;
-		gp_comment(f->d, "%s: size_bytes msgs_per_s bytes_per_s", keys[k]);
+		plot_gp_comment(f->d, "%s: size_bytes msgs_per_s bytes_per_s", keys[k]);
 		for (int a = 0; a < n; a++) {
 			fprintf(f->d, "%.0f %.6g %.6g\n", by[a]->size,
 				median(by[a], by[a]->s->v[FIG_RATE]),
@@ -444,7 +456,7 @@ static int chart_throughput(const struct run *r, struct files *f, char *why, siz
 			strcat(tics, tic);
 	}
 	/* The sizes measured are the axis' tics. */
-	gp_var(f->v, "size_tics", "%s", tics);
+	plot_gp_var(f->v, "size_tics", "%s", tics);
 	snprintf(caption, cn,
 		 "Median of the repetitions of each stream case (messages per second, left; bytes "
 		 "per second, right), one line per wait strategy and reference transport; message "
@@ -491,7 +503,7 @@ static int latency_panel(const struct run *r, const char *mode, const char *pref
 		}
 		if (!best || !isfinite(median(best, best->s->v[FIG_P50])))
 			continue;
-		gp_comment(d, "%s %s: percentile one_over_1_minus_p ns", mode, keys[k]);
+		plot_gp_comment(d, "%s %s: percentile one_over_1_minus_p ns", mode, keys[k]);
 		for (int p = 0; p < NPCTS; p++) {
 			double x = pct_median(best, p);
 			if (isfinite(x))
@@ -529,8 +541,8 @@ static int chart_latency(const struct run *r, struct files *f, char *why, size_t
 		snprintf(why, wn, "the results have no pingpong or latency cases with percentiles");
 		return -1;
 	}
-	gp_var(f->v, "pp_note", "%s", a);
-	gp_var(f->v, "fr_note", "%s", b);
+	plot_gp_var(f->v, "pp_note", "%s", a);
+	plot_gp_var(f->v, "fr_note", "%s", b);
 	snprintf(caption, cn,
 		 "Percentiles 50, 75, 90, 95, 99, 99.9 and 99.99 (the median over the repetitions "
 		 "of each), on an axis of 1/(1-p): ping-pong round trips (%s)%s%s%s. The last "
@@ -708,7 +720,7 @@ static void write_change_rows(FILE *d, const struct crow *rows, int n)
 		   "turned so that positive is better\n");
 	for (int i = 0; i < n; i++) {
 		fprintf(d, "%d ", i);
-		gp_field(d, rows[i].label);
+		plot_gp_field(d, rows[i].label);
 		fprintf(d, " %.4f %.4f %.4f %.4f %.4f %d\n", rows[i].x, rows[i].lo, rows[i].hi,
 			rows[i].worse, rows[i].better, rows[i].status);
 	}
@@ -738,7 +750,7 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 	struct crow *rows = calloc((size_t)in->judgement->nrows + 1, sizeof(*rows));
 	if (!rows) {
 		snprintf(why, wn, "out of memory");
-		return -1;
+		return -2;
 	}
 	int skipped, reg = 0, imp = 0;
 	double xlim;
@@ -759,7 +771,7 @@ static int chart_change(const struct plot_input *in, struct files *f, char *why,
 	write_change_rows(f->d, rows, n);
 	free(rows);
 	fprintf(f->v, "rows = %d\nxlim = %.2f\n", n, xlim);
-	gp_var(f->v, "against", "%s", in->judged_against ? in->judged_against : "base");
+	plot_gp_var(f->v, "against", "%s", in->judged_against ? in->judged_against : "base");
 	snprintf(caption, cn,
 		 "Each case's headline figure (throughput of a stream, p50 of a ping-pong, p99 "
 		 "of a fixed-rate run), and any other figure that changed, against %s: the "
@@ -817,8 +829,8 @@ static int trend_series(const struct history *h, const struct history_analysis *
 		    (*name && strcmp(*name, se->name)))
 			continue;
 		*name = se->name;
-		gp_comment(d, "%s %s, state %.0f-%.0f ns: night value run", se->name,
-			   fig_info[se->fig].label, se->lo, se->hi);
+		plot_gp_comment(d, "%s %s, state %.0f-%.0f ns: night value run", se->name,
+				fig_info[se->fig].label, se->lo, se->hi);
 		for (int p = 0; p < se->n; p++)
 			fprintf(d, "%d %.6g %d\n", h->runs[se->run[p]].night + 1,
 				se->v[p] * keycases[k].scale, se->run[p]);
@@ -846,9 +858,9 @@ static void trend_panel(FILE *v, struct trend *t, int k, const char *name, int f
 	fprintf(v, "p%d_first = %d\np%d_n = %d\n", panel, first, panel, nstate);
 	char var[32];
 	snprintf(var, sizeof(var), "p%d_title", panel);
-	gp_var(v, var, "%s, %s", s, fig_info[keycases[k].fig].label);
+	plot_gp_var(v, var, "%s, %s", s, fig_info[keycases[k].fig].label);
 	snprintf(var, sizeof(var), "p%d_ylabel", panel);
-	gp_var(v, var, "%s", keycases[k].ylabel);
+	plot_gp_var(v, var, "%s", keycases[k].ylabel);
 }
 
 /* Panel p's steps into sf, a row each, from *nsteps on. */
@@ -869,7 +881,7 @@ static void trend_panel_steps(FILE *sf, FILE *v, const struct history *h,
 			 h->nights[st->night_after].revision,
 			 st->regression ? " (regression)" : "");
 		fprintf(sf, "%d %.2f %.6g ", p, x, y);
-		gp_field(sf, label);
+		plot_gp_field(sf, label);
 		fprintf(sf, "\n");
 		(*nsteps)++;
 	}
@@ -899,7 +911,7 @@ static int trend_steps(const struct history *h, const struct history_analysis *a
 		snprintf(why, wn, "cannot write %s: %s", steps, strerror(errno));
 		return -1;
 	}
-	gp_var(f->v, "steps", "%s", steps);
+	plot_gp_var(f->v, "steps", "%s", steps);
 	fprintf(f->v, "nsteps = %d\n", nsteps);
 	return nsteps;
 }
@@ -936,7 +948,7 @@ static int chart_trend(const struct plot_input *in, struct files *f, char *why, 
 	fprintf(f->v, "panels = %d\nnights = %d\n", t.panel, h->nnights);
 	int nsteps = trend_steps(h, a, &t, f, why, wn);
 	if (nsteps < 0)
-		return -1;
+		return -2;
 	snprintf(caption, cn,
 		 "The key cases night by night from the history in %s (%d nights, the newest "
 		 "last), one line per machine state; a star marks each step the step "
@@ -998,7 +1010,7 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 		}
 		if (!lo && !hi)
 			continue;
-		gp_field(f->d, look_title(keys[k]));
+		plot_gp_field(f->d, look_title(keys[k]));
 		double v[4] = {lo ? median(lo, lo->s->v[FIG_PROD_CPU]) : NAN,
 			       lo ? median(lo, lo->s->v[FIG_CONS_CPU]) : NAN,
 			       hi ? median(hi, hi->s->v[FIG_PROD_CPU]) : NAN,
@@ -1020,8 +1032,8 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 		rate_text(t, sizeof(t), hi_rate);
 		snprintf(hr, sizeof(hr), "as fast as it goes (spin: %s)", t);
 	}
-	gp_var(f->v, "low", "%s", lr);
-	gp_var(f->v, "high", "stream of %s", hs);
+	plot_gp_var(f->v, "low", "%s", lr);
+	plot_gp_var(f->v, "high", "stream of %s", hs);
 	fprintf(f->v, "rows = %d\n", rows);
 	snprintf(caption, cn,
 		 "CPU time each side spends per message (getrusage over the measured window), at "
@@ -1036,7 +1048,6 @@ static int chart_cpu(const struct run *r, struct files *f, char *why, size_t wn,
 
 /* ---- running gnuplot ---- */
 
-/* 'text' for gnuplot's -e: single quotes, a quote doubled. */
 /* 'text' for gnuplot's -e: a single quote inside becomes a double one (a
  * doubled quote is misread at the start of a string), control characters
  * are left out.  Paths never hold a quote (plot_draw refuses them). */
@@ -1064,28 +1075,55 @@ static bool has_signature(const char *path, const char *fmt)
 	return n > 0 && strstr((const char *)b, "<svg") != NULL;
 }
 
-/* Run the chart's script for one format; the image lands at path.  0, or
- * -1 with why. */
 /* Which script and program draw a chart. */
 struct gp_job {
 	const char *scripts, *gnuplot; /* the folder of the scripts; the program */
 	const char *name, *heading;    /* the chart's file stem and heading */
 };
 
+/* Run the chart's script for one format; the image lands at path.  0, or
+ * -1 with why. */
 static int run_gnuplot(const struct gp_job *in, const struct files *f, const char *title,
 		       const char *fmt, const char *path, char *why, size_t wn)
 {
-	char tmp[1300], log[1200], script[1100], e[10000], q[6][1400];
+	char logdir[1100];
+	snprintf(logdir, sizeof(logdir), "%s/data", f->out);
+	struct plot_job job = {
+	    .scripts = in->scripts,
+	    .gnuplot = in->gnuplot,
+	    .script = in->name,
+	    .heading = in->heading,
+	    .data = f->data,
+	    .vars = f->vars,
+	    .logdir = logdir,
+	    .name = in->name,
+	};
+	return plot_render(&job, title, fmt, path, why, wn);
+}
+
+int plot_render(const struct plot_job *in, const char *title, const char *fmt, const char *path,
+		char *why, size_t wn)
+{
+	char tmp[1300], log[1300], script[1100], e[10000], q[6][1400];
+	const char *paths[] = {in->scripts, in->data, in->vars, path};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (strchr(paths[i], '\'')) {
+			snprintf(why, wn,
+				 "%s holds a single quote, which gnuplot's command line cannot "
+				 "carry",
+				 paths[i]);
+			return -1;
+		}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	snprintf(log, sizeof(log), "%s/data/%s.%s.log", f->out, in->name, fmt);
-	snprintf(script, sizeof(script), "%s/%s.gp", in->scripts, in->name);
+	snprintf(log, sizeof(log), "%s/%s.%s.log", in->logdir, in->name, fmt);
+	snprintf(script, sizeof(script), "%s/%s.gp", in->scripts, in->script);
 	if (access(script, R_OK)) {
 		snprintf(why, wn, "cannot read the chart's script %s: %s", script, strerror(errno));
 		return -1;
 	}
 	gp_single(q[0], sizeof(q[0]), in->scripts);
-	gp_single(q[1], sizeof(q[1]), f->vars);
-	gp_single(q[2], sizeof(q[2]), f->data);
+	gp_single(q[1], sizeof(q[1]), in->vars);
+	gp_single(q[2], sizeof(q[2]), in->data);
 	gp_single(q[3], sizeof(q[3]), tmp);
 	gp_single(q[4], sizeof(q[4]), in->heading);
 	gp_single(q[5], sizeof(q[5]), title);
@@ -1200,37 +1238,46 @@ static void run_title(char *out, size_t n, const struct sample_set *cur)
 		 date[0] ? date : "date ?", rev[0] ? rev : "?");
 }
 
+/* Every chart to draw fails for why: 0 drawn. */
+static int none_drawn(struct plot_output *o, const char *why)
+{
+	for (int c = 0; c < PLOT_COUNT; c++)
+		if (!o->left_out[c])
+			snprintf(o->why[c], sizeof(o->why[c]), "%s", why);
+	return 0;
+}
+
 int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o)
 {
 	memset(o, 0, sizeof(*o));
+	/* A chart not asked for (--chart) is not this run's: its old image
+	 * is left alone. */
+	for (int c = 0; c < PLOT_COUNT; c++)
+		if (in->only && !in->only[c]) {
+			o->left_out[c] = true;
+			snprintf(o->why[c], sizeof(o->why[c]), "not asked for (--chart)");
+		}
 	char why[1300];
-	if (quoted_folder(out, in->scripts, why, sizeof(why))) {
-		for (int c = 0; c < PLOT_COUNT; c++)
-			snprintf(o->why[c], sizeof(o->why[c]), "%s", why);
-		return 0;
-	}
+	if (quoted_folder(out, in->scripts, why, sizeof(why)))
+		return none_drawn(o, why);
 	/* An old image of a chart must never pass for this run's: gone
 	 * before anything can fail. */
 	for (int c = 0; c < PLOT_COUNT; c++) {
+		if (o->left_out[c])
+			continue;
 		snprintf(o->png[c], sizeof(o->png[c]), "%s/%s.png", out, plot_name(c));
 		snprintf(o->svg[c], sizeof(o->svg[c]), "%s/%s.svg", out, plot_name(c));
 		unlink(o->png[c]);
 		unlink(o->svg[c]);
 	}
 	char dir[1100];
-	if (make_data_dir(out, dir, why, sizeof(why))) {
-		for (int c = 0; c < PLOT_COUNT; c++)
-			snprintf(o->why[c], sizeof(o->why[c]), "%s", why);
-		return 0;
-	}
+	if (make_data_dir(out, dir, why, sizeof(why)))
+		return none_drawn(o, why);
 	struct run r;
 	struct states st;
 	int state = -1;
-	if (run_read(in->cur, &r, &st, &state)) {
-		for (int c = 0; c < PLOT_COUNT; c++)
-			snprintf(o->why[c], sizeof(o->why[c]), "out of memory");
-		return 0;
-	}
+	if (run_read(in->cur, &r, &st, &state))
+		return none_drawn(o, "out of memory");
 	if (state >= 0)
 		state_text(o->state, sizeof(o->state), st.lo[state], st.hi[state]);
 	else
@@ -1238,6 +1285,8 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 	run_title(o->title, sizeof(o->title), in->cur);
 	int drawn = 0;
 	for (int c = 0; c < PLOT_COUNT; c++) {
+		if (o->left_out[c])
+			continue;
 		struct files f;
 		if (files_open(&f, out, c)) {
 			snprintf(o->why[c], sizeof(o->why[c]), "cannot write into %s: %s", dir,
@@ -1267,8 +1316,9 @@ int plot_draw(const struct plot_input *in, const char *out, struct plot_output *
 		}
 		if (files_close(&f) && rc == 0) {
 			snprintf(o->why[c], wn, "cannot write %s: %s", f.data, strerror(errno));
-			rc = -1;
+			rc = -2;
 		}
+		o->lacks[c] = rc == -1;
 		struct gp_job job = {in->scripts, in->gnuplot, plot_name(c), plot_heading(c)};
 		if (rc == 0 && run_gnuplot(&job, &f, title, "png", o->png[c], o->why[c], wn) == 0 &&
 		    run_gnuplot(&job, &f, title, "svg", o->svg[c], o->why[c], wn) == 0) {
@@ -1323,7 +1373,7 @@ int plot_sweep(const struct plot_sweep_input *in, const char *out, char png[1200
 	for (int i = 0; i < in->n; i++)
 		fprintf(f.v, "%s\"%d\" %d", i ? ", " : "", in->cpus[i], i);
 	fprintf(f.v, ")\n");
-	gp_var(f.v, "what", "%s", in->what);
+	plot_gp_var(f.v, "what", "%s", in->what);
 	fprintf(f.v, "lo = %.1f\nhi = %.1f\n", isfinite(lo) ? lo : 0, hi > lo ? hi : lo + 1);
 	if (files_close(&f)) {
 		snprintf(why, wn, "cannot write %s: %s", f.data, strerror(errno));

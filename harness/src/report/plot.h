@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum plot_chart {
 	PLOT_THROUGHPUT, /* throughput against message size, log-log */
@@ -35,13 +36,20 @@ struct plot_input {
 	const struct history_analysis *analysis;
 	const char *scripts; /* the folder of the gnuplot scripts */
 	const char *gnuplot; /* the program ("gnuplot") */
+	/* The charts to draw (plot --chart), NULL for every one; the others
+	 * are left out, their old images left alone. */
+	const bool *only;
 };
 
 struct plot_output {
 	char title[400]; /* machine, date, revision and state of the run */
 	char state[120]; /* the state the run's figures are drawn in */
 	bool drawn[PLOT_COUNT];
-	bool left_out[PLOT_COUNT];  /* not drawn because the user asked (--no-history) */
+	bool left_out[PLOT_COUNT]; /* not drawn because the user asked (--no-history, --chart) */
+	/* Not drawn because its inputs lack what it needs (plot_needs: a
+	 * base, a history, cases of its kind), rather than for an error (no
+	 * gnuplot, a script that failed, a folder that cannot be written). */
+	bool lacks[PLOT_COUNT];
 	char why[PLOT_COUNT][2600]; /* a chart not drawn: why, in one sentence */
 	char png[PLOT_COUNT][1200], svg[PLOT_COUNT][1200];
 	char caption[PLOT_COUNT][2600]; /* what the chart shows, and how to read it */
@@ -50,10 +58,16 @@ struct plot_output {
 /* The chart's file stem ("throughput") and its title ("Throughput"). */
 const char *plot_name(enum plot_chart c);
 const char *plot_heading(enum plot_chart c);
+/* What a chart needs beyond a run's results ("a base", "a history",
+ * "stream cases"), as a user reads it beside a chart that lacks it. */
+const char *plot_needs(enum plot_chart c);
+/* The chart named name ("change"), or -1. */
+int plot_chart_of(const char *name);
 
-/* Draw every chart into out (made if missing; data files go to out/data).
- * Returns the number of charts drawn; why[] says why each other one was
- * not.  Never leaves a blank or half-written image under a chart's name. */
+/* Draw every chart (or those of in->only) into out (made if missing; data
+ * files go to out/data).  Returns the number of charts drawn; why[] says
+ * why each other one was not, and lacks[] which of them lacked an input.
+ * Never leaves a blank or half-written image under a chart's name. */
 int plot_draw(const struct plot_input *in, const char *out, struct plot_output *o);
 
 /* The default folder of the scripts: $RINGBENCH_PLOTS, or the installed
@@ -74,5 +88,31 @@ struct plot_sweep_input {
 /* Writes out/data/sweep.dat and out/sweep.png and .svg: 0, or -1 with why. */
 int plot_sweep(const struct plot_sweep_input *in, const char *out, char png[1200], char svg[1200],
 	       char *why, size_t wn);
+
+/* For another page's charts (the dashboard's): one of plots/' scripts run
+ * by gnuplot on a data file and its variables, as every chart is. */
+struct plot_job {
+	const char *scripts, *gnuplot; /* the folder of the scripts; the program */
+	const char *script;	       /* the script's stem: plots/<script>.gp */
+	const char *heading;	       /* the chart's title (chart_title) */
+	const char *data, *vars;       /* its data file and its variables (.vars.gp) */
+	const char *logdir;	       /* where gnuplot's output goes, <name>.<fmt>.log */
+	const char *name;	       /* the chart's file stem, for the log's name */
+};
+/* Draw job as fmt ("png" or "svg") into path, titled sub (chart_sub): the
+ * image renamed into place only when gnuplot exited 0 and wrote the
+ * format's signature.  0, or -1 with why (no gnuplot, the script failed,
+ * ran past a minute, a path holding a single quote). */
+int plot_render(const struct plot_job *job, const char *sub, const char *fmt, const char *path,
+		char *why, size_t wn);
+
+/* Writing a chart's files for gnuplot: a variable (name = 'text', in
+ * single quotes, where gnuplot substitutes nothing), a string field of a
+ * data file (double quotes), and a comment line of a data file; names
+ * from results files reach gnuplot only this way. */
+void plot_gp_var(FILE *f, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void plot_gp_field(FILE *f, const char *s);
+void plot_gp_comment(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
