@@ -45,7 +45,8 @@ quick=(--messages 3000 --repetitions 1 --warmup 0)
 roudi_gone() {
 	# RouDi removes its shared memory when it stops; give it a moment.
 	for _ in $(seq 50); do
-		if [ ! -e /dev/shm/iceoryx_mgmt ] && ! pgrep -x iox-roudi >/dev/null; then
+		if [ ! -e /dev/shm/iceoryx_mgmt ] && [ ! -e "/dev/shm/$(id -gn)" ] &&
+			! pgrep -x iox-roudi >/dev/null; then
 			break
 		fi
 		sleep 0.1
