@@ -107,14 +107,18 @@ run_suite() { # run_suite TITLE BUILD_DIR CTEST_ARGS... -- CMAKE_ARGS...
 # The tests whose labels are unit, or unit and hostile, and nothing else,
 # as one regex of their names: the parallel phase runs them (-R), the
 # serial phase every other test (-E).  An allow-list: a test given any
-# other label runs one at a time.  Fails (said) when there are none.
+# other label runs one at a time.  Label ci beside unit is the one
+# exception: it only keeps a unit test out of the sanitizer suite
+# (harness.browser: chromium runs no sanitized code of ours), and such a
+# test still runs two at a time.  Fails (said) when there are none.
 unit_only() { # unit_only BUILD_DIR
 	ctest --test-dir "$1" --show-only=json-v1 | python3 -c '
 import json, re, sys
 names = []
 for t in json.load(sys.stdin)["tests"]:
     labels = [v for p in t.get("properties", []) if p["name"] == "LABELS" for v in p["value"]]
-    if labels and set(labels) <= {"unit", "hostile"}:
+    rest = set(labels) - {"ci"} if "unit" in labels else set(labels)
+    if rest and rest <= {"unit", "hostile"}:
         names.append(re.sub(r"([][.^$*+?(){}|\\])", r"\\\1", t["name"]))
 if not names:
     sys.exit("test.sh: no test is labelled unit alone in " + sys.argv[1])
@@ -123,7 +127,9 @@ print("^(" + "|".join(names) + ")$")
 }
 
 run_suite "build with -Werror" build -- -DRINGBENCH_WERROR=ON
-# The CI recipes' end-to-end test builds Release itself: once is enough.
+# Label ci is left out under the sanitizers: the CI recipes' and bisect's
+# tests build Release themselves, valgrind's and chromium's (harness.browser)
+# run no sanitized code of ours: once, in the plain suite, is enough.
 run_suite "AddressSanitizer + UndefinedBehaviorSanitizer" build-asan -LE ci -- \
 	-DRINGBENCH_WERROR=ON -DRINGBENCH_SANITIZE=address,undefined
 # The suites that run a few tests build only their programs (a test given

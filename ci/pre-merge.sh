@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ci/pre-merge.sh [BASE]: the pre-merge job.  Installs what is missing,
 # builds, and runs `ringbench ab BASE HEAD quick`: both revisions built
-# Release in temporary worktrees, run interleaved, judged on pairs.  BASE
-# defaults to the merge base of HEAD with main (origin/main if there is
-# one).  Artifacts in $RINGBENCH_OUT (default ci-out/pre-merge): ab-A.json
+# Release in temporary worktrees (each kept in $RINGBENCH_BUILDS, default
+# results/builds/, and taken from there next time), run interleaved,
+# judged on pairs.  BASE defaults to the merge base of HEAD with main
+# (origin/main if there is one).  Artifacts in $RINGBENCH_OUT (default ci-out/pre-merge): ab-A.json
 # and ab-B.json (every repetition), summary.md (a pull-request comment),
 # junit.xml, verdict.json, report/ (`ringbench report` of B against A:
 # index.html with the charts embedded, report.md), exit-status (this

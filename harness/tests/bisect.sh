@@ -15,7 +15,8 @@
 #   - bisect c0 c16 --instructions names commit 11 exactly, after trying
 #     commits 8, 12, 10 and 11 (the search halves the range: the broken
 #     commit is never built), and its log says so;
-#   - `ringbench ab C10 C11 --instructions` on the two kept builds: publish
+#   - `ringbench ab c10 KEPT-C11 --instructions` on the two kept builds
+#     (c10's taken by its revision, as bisect takes it; c11's by path): publish
 #     gains one instruction per operation, and the profile names
 #     gb_op_publish, the nop's file, line and text, and ring_publish as the
 #     function it lies in, and no line that merely moved down with it; the
@@ -113,10 +114,15 @@ print("bisect.sh: the log names commit 11 after", len(steps), "rounds")
 EOF
 
 # The culprit's profile, from the two kept builds: one instruction, named.
+# A by its revision, which ab takes from the kept builds as bisect does
+# (with its ring_gbench), building nothing; B by its binary's path.
 kept() { echo "$RINGBENCH_BUILDS/$(hash "$1")-Release/ringbench"; }
-"$rb" ab "$(kept c10)" "$(kept c11)" --instructions --out "$tmp/ab" >"$tmp/ab.out" 2>"$tmp/ab.err"
+"$rb" ab c10 "$(kept c11)" --instructions --out "$tmp/ab" >"$tmp/ab.out" 2>"$tmp/ab.err"
 rc=$?
 [ $rc = 1 ] || fail "profile: ab exit $rc, not 1 (a regression): $(tail -5 "$tmp/ab.err")"
+grep -q "^ringbench ab: c10 ($(git rev-parse --short c10)): the build kept in $RINGBENCH_BUILDS/$(hash c10)-Release$" "$tmp/ab.err" ||
+	fail "profile: ab did not take c10's kept build: $(cat "$tmp/ab.err")"
+grep -q "building" "$tmp/ab.err" && fail "profile: ab built something: $(cat "$tmp/ab.err")"
 sed -n '/^publish\/size:64:/,/^$/p' "$tmp/ab.out" >"$tmp/pub"
 grep -q '^publish/size:64: +1.00 instructions per operation' "$tmp/pub" ||
 	fail "profile: no +1.00 for publish/size:64: $(cat "$tmp/ab.out")"

@@ -11,7 +11,8 @@
 #     slowed build against it fails (exit 1) on throughput and CPU;
 #   - stored runs: a baseline of one run gives no verdict (exit 2) and
 #     says how many runs it needs; of five runs (`baseline add`, which runs
-#     the baseline's revision's build where it can be built), the
+#     the baseline's revision's build where it can be had: this build, put
+#     among the kept builds, when it is of a commit), the
 #     unchanged build passes and the slowed one fails; and the output says
 #     which method judged, and what the base can call;
 #   - a baseline at a revision git does not know falls back to the stored
@@ -83,11 +84,35 @@ expect 2 "one run per side .the base needs at least 5.|the machine changed betwe
 	--method stored "${common[@]}"
 grep -q "ringbench baseline add --baseline $tmp/base.json. on 4 more nights" "$tmp/log" ||
 	fail "no word of how many runs to add"
+# The baseline's revision is this build's: where that is a commit, this
+# ringbench is a build of it, of its type, and is put where the kept
+# builds are, so that `baseline add` takes it as it takes any kept build
+# rather than compiling the same revision again.  (Building a baseline's
+# revision and keeping it is harness.ci_scripts' second night's, through
+# the same build_of_revision.)
+ver=$("$rb" --version)
+rev=$(sed -n 's/^revision: \([0-9a-f]*\)$/\1/p' <<<"$ver")
+case $(sed -n 's/^build: *//p' <<<"$ver") in
+release) type=Release ;;
+relwithdebinfo) type=RelWithDebInfo ;;
+debug) type=Debug ;;
+minsizerel) type=MinSizeRel ;;
+*) type= ;; # a sanitizer's build, which is never rebuilt
+esac
+commit=
+[ -n "$rev" ] && [ -n "$type" ] &&
+	commit=$(git -C "$data" rev-parse --verify --quiet "$rev^{commit}" 2>/dev/null)
+if [ -n "$commit" ]; then
+	mkdir -p "$RINGBENCH_BUILDS/$commit-$type" &&
+		cp "$rb" "$RINGBENCH_BUILDS/$commit-$type/ringbench" || fail "keeping this build"
+fi
 for k in 2 3 4 5; do
 	"$rb" baseline add "$scen" --baseline "$tmp/base.json" >"$tmp/add.log" 2>&1 ||
 		{ cat "$tmp/add.log"; fail "baseline add $k"; }
 done
 grep -q "which holds 5 runs now" "$tmp/add.log" || { cat "$tmp/add.log"; fail "not 5 runs"; }
+[ -z "$commit" ] || grep -q "the build kept in $RINGBENCH_BUILDS/$commit-$type" "$tmp/add.log" ||
+	{ cat "$tmp/add.log"; fail "baseline add did not take the kept build of $rev"; }
 # The runs added are the baseline's own build's, unless no build of its
 # revision can be made, for one of the reasons that allows: a revision with
 # uncommitted changes, a sanitizer build, a tree that is not git's.

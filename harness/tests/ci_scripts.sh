@@ -18,9 +18,12 @@
 #     and in the store's steps, and not again on the night after (when two
 #     of five nights share a machine state with the history; said when none
 #     do);
-#   - ci/pre-merge.sh HEAD~0 against HEAD: both revisions built and run
-#     interleaved, exit 0 or 1, the artifacts there, and the exit code the
-#     one verdict.json gives and exit-status (for the comment step) holds.
+#   - ci/pre-merge.sh HEAD~0 against HEAD: one commit, made once and run
+#     as both sides, interleaved: the build of HEAD that night 2 kept when
+#     the tree is clean (ab takes kept builds as check does), else built
+#     once and kept; exit 0 or 1, the artifacts there, and the exit code
+#     the one verdict.json gives and exit-status (for the comment step)
+#     holds.
 # Nothing is written into SOURCE_DIR: the recipes build Release in
 # $RINGBENCH_RELEASE_DIR, by default ci-release/ in the folder ctest runs
 # this test in (the build tree, kept from one run to the next), or a
@@ -117,6 +120,13 @@ steps() {
 }
 
 # --- nightly, twice
+# (A clean tree: the revision the Release build names is a commit, which
+# check and ab can build, and keep.)
+clean=0
+if git -C "$src" rev-parse --git-dir >/dev/null 2>&1 &&
+	! git -C "$src" describe --always --dirty | grep -q -- '-dirty$'; then
+	clean=1
+fi
 unset RINGBENCH_HISTORY
 export RINGBENCH_STORE=$tmp/store.db RINGBENCH_BASELINES=$tmp/baselines
 export RINGBENCH_BUILDS=$tmp/builds RINGBENCH_RESULTS=$tmp/results
@@ -140,8 +150,7 @@ for night in 1 2; do
 		esac
 		# A clean tree's revision can be built: night 2 is judged beside
 		# that build, which night 1's baseline recorded, and it is kept.
-		if git -C "$src" rev-parse --git-dir >/dev/null 2>&1 &&
-			! git -C "$src" describe --always --dirty | grep -q -- '-dirty$'; then
+		if [ "$clean" = 1 ]; then
 			grep -q "^method: interleaved" "$tmp/log" && ls "$RINGBENCH_BUILDS"/*/ringbench >/dev/null ||
 				{ cat "$tmp/log"; fail "night 2 was not interleaved with the baseline's build"; }
 		fi
@@ -249,9 +258,22 @@ case $rc in
 2) grep -q "NO VERDICT" "$tmp/log" || { cat "$tmp/log"; fail "pre-merge: exit 2"; } ;;
 *) cat "$tmp/log"; fail "pre-merge: exit $rc" ;;
 esac
-# HEAD against HEAD is one commit: built once, run as both sides.
+# HEAD against HEAD is one commit: made once, run as both sides; and ab
+# keeps a commit's build as check does: HEAD is the build night 2 kept
+# when it made one (a clean tree: night 1's baseline is HEAD's), else
+# built here, once, and kept.
 grep -q "A and B are one commit: built once" "$tmp/log" || fail "pre-merge: HEAD built twice"
-grep -c "building HEAD" "$tmp/log" | grep -qx 1 || fail "pre-merge: not one build of HEAD"
+built=$(grep -c "building HEAD" "$tmp/log")
+taken=$(grep -c "^ringbench ab: HEAD (.*): the build kept in $RINGBENCH_BUILDS/" "$tmp/log")
+if [ "$clean" = 1 ]; then
+	[ "$built" = 0 ] && [ "$taken" = 1 ] ||
+		{ cat "$tmp/log"; fail "pre-merge: HEAD not taken from the build night 2 kept (built $built times, taken $taken)"; }
+else
+	[ "$built" = 1 ] && [ "$taken" = 0 ] ||
+		{ cat "$tmp/log"; fail "pre-merge: not one build of HEAD (built $built times, taken $taken)"; }
+	grep -q "^ringbench ab: kept the build of HEAD (.*) in $RINGBENCH_BUILDS/" "$tmp/log" ||
+		{ cat "$tmp/log"; fail "pre-merge: the build of HEAD was not kept"; }
+fi
 for f in ab-A.json ab-B.json summary.md junit.xml verdict.json report/index.html; do
 	[ -s "$out/$f" ] || { ls -l "$out"; fail "pre-merge left no $f"; }
 done

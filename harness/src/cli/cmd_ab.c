@@ -145,6 +145,10 @@ static int ab_help(void)
 	       "B A), so both see the same machine states; judge HEAD against BASE on\n"
 	       "pairs taken in the same state (signed-rank test, bootstrap interval).\n"
 	       "Run it before every merge:  ringbench ab main\n\n"
+	       "A commit's build is kept in $RINGBENCH_BUILDS (results/builds/), as check\n"
+	       "and bisect keep theirs, and taken from there next time: an ab against a\n"
+	       "commit built before builds nothing for it.  The working tree is built\n"
+	       "every time and never kept.\n\n"
 	       "  --repetitions N   pairs per case (the scenario's, at least %d)\n"
 	       "  --cpus P,C        the two CPUs (the scenario's)\n"
 	       "  --out PREFIX      keep both runs' results as PREFIX-A.json, PREFIX-B.json\n"
@@ -194,8 +198,6 @@ static int ab_sides(int argc, char **argv, int first, struct build b[2], char *s
 	return 0;
 }
 
-/* Both builds made (or taken) and, where workers will run, speaking our
- * protocol; Ctrl-C while they build stops at the next step. */
 /* Both sides name one commit (an A/A run): true.  The working tree and
  * binaries never do. */
 static bool one_commit(const struct build b[2])
@@ -208,10 +210,16 @@ static bool one_commit(const struct build b[2])
 	return strcmp(c[0], c[1]) == 0;
 }
 
+/* Both builds made (or taken) and, where workers will run, speaking our
+ * protocol; Ctrl-C while they build stops at the next step.  A revision's
+ * build is kept in the folder of kept builds, as check's and bisect's are,
+ * and taken from there when one is kept (with --instructions, only one
+ * that has its ring_gbench): a commit is the same code however often it is
+ * built.  The working tree and binaries given by path are never kept. */
 static int ab_prepare(const struct jcli *j, struct build b[2])
 {
 	judging_catch_signals();
-	int rc = build_prepare(&b[0], "A", j->instructions, false);
+	int rc = build_prepare(&b[0], "A", j->instructions, true);
 	/* Two builds of one commit differ only in the paths they embed (their
 	 * worktree and build folder): one build serves both sides. */
 	if (!rc && one_commit(b)) {
@@ -225,7 +233,7 @@ static int ab_prepare(const struct jcli *j, struct build b[2])
 		b[1].worktree[0] = 0;			  /* removed once, with A's */
 		fprintf(stderr, "ringbench ab: A and B are one commit: built once, run as both\n");
 	} else if (!rc && !bench_interrupted)
-		rc = build_prepare(&b[1], "B", j->instructions, false);
+		rc = build_prepare(&b[1], "B", j->instructions, true);
 	if (!rc && bench_interrupted)
 		rc = BENCH_USAGE;
 	/* Counting runs no workers: the protocol does not matter then. */
