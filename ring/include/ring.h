@@ -358,6 +358,7 @@ struct ring {
 	uint64_t zero_to;      /* every byte in [tail_local, zero_to) is 0 */
 	uint64_t pending;      /* index of the first unpublished record word */
 	uint32_t pending_word; /* its value, stored at publish; 0: none */
+	bool long_record;      /* a record outran the zeroed margin since the last publish */
 	uint64_t reserved_end; /* end of the furthest reservation not yet committed */
 
 	/* consumer side */
@@ -486,6 +487,7 @@ RING_API void ring__wake_consumer(struct ring *r);	 /* ring_wait.c */
 RING_API void ring__wake_producer(struct ring *r);	 /* ring_wait.c */
 RING_API void ring__zero(struct ring *r, uint64_t upto); /* ring.c */
 RING_API void ring__zero_consumed(struct ring *r);	 /* ring.c */
+RING_API void ring__zero_ahead(struct ring *r);		 /* ring.c: publish's zeroing ahead */
 /* A corrupt record word at data offset off: sets r->error to -EBADMSG and
  * the message for ring_last_error(); the handle peeks no more.  On a handle
  * that may not peek (not a consumer's, or one that met a corrupt record
@@ -671,9 +673,12 @@ static inline void ring_publish(struct ring *r)
 	 * owns, and x86 commits stores in order, so made before the word they
 	 * would have held the message back.  And only once half the margin is
 	 * used, so it is a few lines every few messages, not a line each time
-	 * (docs/ring.md, "Records", gives the effect measured). */
+	 * (docs/ring.md, "Records", gives the effect measured).  Not after a
+	 * record that outran the margin (ring__zero_ahead): the next one is
+	 * likely as long and writes those lines itself, and zeroing them now
+	 * only splits the producer's writes to a line in two. */
 	if (r->zero_to < r->tail_local + sizeof(struct ring_record) + RING_ZERO_AHEAD / 2)
-		ring__zero(r, r->tail_local + sizeof(struct ring_record) + RING_ZERO_AHEAD);
+		ring__zero_ahead(r);
 }
 
 /* Copy one message in and publish it.  Returns false if it does not fit now

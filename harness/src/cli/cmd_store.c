@@ -86,6 +86,17 @@ static void failed(struct tally *t, const char *fmt, ...)
 	t->failed++;
 }
 
+/* DIR/NAME into out, or false (said, counted as failed) when it does not
+ * fit: a file never read under a cut name. */
+static bool join_path(char *out, size_t n, const char *dir, const char *name, struct tally *t)
+{
+	int k = snprintf(out, n, "%s/%s", dir, name);
+	if (k >= 0 && (size_t)k < n)
+		return true;
+	failed(t, "%s/%s: the path is too long, left out", dir, name);
+	return false;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t l = strlen(s), k = strlen(suffix);
@@ -339,8 +350,8 @@ static void import_baselines(struct store *s, const char *dir, struct tally *t)
 	char **names = json_files(dir, &nn);
 	for (int i = 0; i < nn; i++) {
 		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		import_baseline_file(s, path, t);
+		if (join_path(path, sizeof(path), dir, names[i], t))
+			import_baseline_file(s, path, t);
 	}
 	free_names(names, nn);
 }
@@ -373,8 +384,8 @@ static void import_history(struct store *s, const char *dir, struct tally *t)
 	char **names = json_files(dir, &nn);
 	for (int i = 0; i < nn; i++) {
 		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (strcmp(names[i], "steps.json") == 0)
+		if (strcmp(names[i], "steps.json") == 0 ||
+		    !join_path(path, sizeof(path), dir, names[i], t))
 			continue;
 		import_night(s, path, folder, m, sizeof(m), t);
 		if (!machine[0])
@@ -383,8 +394,8 @@ static void import_history(struct store *s, const char *dir, struct tally *t)
 	for (int i = 0; i < nn; i++)
 		if (strcmp(names[i], "steps.json") == 0) {
 			char path[2048];
-			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-			import_steps(s, path, machine[0] ? machine : folder, t);
+			if (join_path(path, sizeof(path), dir, names[i], t))
+				import_steps(s, path, machine[0] ? machine : folder, t);
 		}
 	free_names(names, nn);
 }
@@ -412,8 +423,9 @@ static bool holds_run_folders(const char *dir)
 	struct dirent *e;
 	while (!yes && (e = readdir(d))) {
 		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "runs") || !is_dir(path))
+		int pn = snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "runs") || pn < 0 ||
+		    (size_t)pn >= sizeof(path) || !is_dir(path))
 			continue;
 		int nn;
 		char **names = json_files(path, &nn);
@@ -437,8 +449,8 @@ static void import_history_root(struct store *s, const char *dir, struct tally *
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (e->d_name[0] == '.' || !is_dir(path))
+		if (e->d_name[0] == '.' || !join_path(path, sizeof(path), dir, e->d_name, t) ||
+		    !is_dir(path))
 			continue;
 		char **x = realloc(subs, (size_t)(k + 1) * sizeof(*x));
 		if (!x || !(x[k] = strdup(path))) {
