@@ -3,9 +3,11 @@
 # reader that never sees a writer's writes) placed where it can sit, and
 # named wherever it surfaces.  Each cell runs `stream --wait futex` (a
 # strategy that sleeps), `run` (a spin pingpong scenario: two rings) and
-# `doctor --wait spin` under a test-only
-# LD_PRELOAD shim given to the whole run (shims/), and checks the exit code,
-# the words the user sees, and that nothing is left in /dev/shm.
+# `doctor --wait spin`, each with a stall of 500 ms (a worker that never
+# reaches the start barrier is given up on in 1.5 s, not the default 6),
+# under a test-only LD_PRELOAD shim given to the whole run (shims/), and
+# checks the exit code, the words the user sees, and that nothing is left
+# in /dev/shm.
 #   private:WHO:WHAT  WHO in creator (the harness), producer, consumer, all;
 #                     WHAT in ring, control: that process maps that object
 #                     private (fault_private.c).  Exit 3, the diagnosis
@@ -108,7 +110,7 @@ how=run
 got=$?
 check pingpong $want
 how=doctor
-"$rb" doctor --wait spin >"$log" 2>&1
+"$rb" doctor --wait spin --stall-ms 500 >"$log" 2>&1
 got=$?
 check stream $want
 if [ "$want" -eq 2 ]; then

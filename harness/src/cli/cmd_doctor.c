@@ -18,7 +18,7 @@
 #define usage_error cli_usage
 
 static const char *const help =
-    "usage: ringbench doctor [--wait LIST] [--cpus P,C]\n\n"
+    "usage: ringbench doctor [--wait LIST] [--cpus P,C] [--stall-ms N]\n\n"
     "Proves, with this build on this machine, that a writer in one process is\n"
     "seen by a reader in another: the atomics the ring uses are lock-free; for\n"
     "each wait strategy, 20000 checked messages cross between two processes\n"
@@ -28,7 +28,9 @@ static const char *const help =
     "wake waits out the ring's 50 ms sleep slice).  Each step prints PASS or\n"
     "FAIL with its evidence; a failure names the likely cause.\n\n"
     "  --wait LIST   spin, futex, eventfd, hybrid, or all (all)\n"
-    "  --cpus P,C    the two CPUs (0,1)\n\n"
+    "  --cpus P,C    the two CPUs (0,1)\n"
+    "  --stall-ms N  no progress for N ms is a visibility failure, and workers\n"
+    "                not at the start barrier in 3 N ms are diagnosed (2000)\n\n"
     "exit status: 0 every step passed, 2 an environment error (a worker that\n"
     "could not start or was stopped), 3 a visibility failure\n";
 
@@ -50,6 +52,7 @@ struct doctor {
 	struct spec_list waits;
 	int cpu[2];
 	const char *consumer_env;
+	int64_t stall_ns; /* --stall-ms; the start barrier waits three times it */
 	int n, failed, status;
 	char ev[2600]; /* the evidence of the step being printed */
 };
@@ -58,11 +61,10 @@ struct doctor {
  * the message printed. */
 static int doctor_parse(int argc, char **argv, struct doctor *d)
 {
-	static const struct option opts[] = {{"wait", required_argument, 0, 'w'},
-					     {"cpus", required_argument, 0, 'p'},
-					     {"consumer-env", required_argument, 0, 'E'},
-					     {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"wait", required_argument, 0, 'w'},     {"cpus", required_argument, 0, 'p'},
+	    {"stall-ms", required_argument, 0, 'S'}, {"consumer-env", required_argument, 0, 'E'},
+	    {"help", no_argument, 0, 'h'},	     {0, 0, 0, 0}};
 	char err[512];
 	optind = 1;
 	opterr = 0;
@@ -77,6 +79,14 @@ static int doctor_parse(int argc, char **argv, struct doctor *d)
 			if (spec_parse_cpus(optarg, d->cpu, err, sizeof(err)))
 				return usage_error("--cpus: %s", err);
 			break;
+		case 'S': {
+			/* The range stream and run take (cmd_measure.c). */
+			int ms;
+			if (spec_parse_int(optarg, 10, 3600000, &ms, err, sizeof(err)))
+				return usage_error("--stall-ms: %s", err);
+			d->stall_ns = (int64_t)ms * 1000000;
+			break;
+		}
 		case 'E': d->consumer_env = optarg; break;
 		case 'h': fputs(help, stdout); return -1;
 		default: return usage_error("doctor: unknown option '%s'", argv[optind - 1]);
@@ -181,7 +191,7 @@ static void doctor_wakes(struct doctor *d, const struct bench_limits *lim,
 
 int cmd_doctor(int argc, char **argv)
 {
-	struct doctor d = {.cpu = {0, 1}, .status = BENCH_PASS};
+	struct doctor d = {.cpu = {0, 1}, .stall_ns = 2000000000LL, .status = BENCH_PASS};
 	int rc = doctor_parse(argc, argv, &d);
 	if (rc)
 		return rc < 0 ? BENCH_PASS : rc;
@@ -190,7 +200,7 @@ int cmd_doctor(int argc, char **argv)
 	       "here?\n");
 	doctor_atomics(&d);
 	struct bench_limits lim = {
-	    .stall_ns = 2000000000LL, .consumer_env = d.consumer_env, .evidence = true};
+	    .stall_ns = d.stall_ns, .consumer_env = d.consumer_env, .evidence = true};
 	for (int i = 0; i < d.waits.n; i++) {
 		enum ring_wait w = (enum ring_wait)d.waits.v[i];
 		struct bench_case cs;
