@@ -358,7 +358,8 @@ struct ring {
 	uint64_t zero_to;      /* every byte in [tail_local, zero_to) is 0 */
 	uint64_t pending;      /* index of the first unpublished record word */
 	uint32_t pending_word; /* its value, stored at publish; 0: none */
-	bool long_record;      /* a record outran the zeroed margin since the last publish */
+	bool long_record;      /* a record outran the zeroed margin: publish's next zeroing
+				* ahead is skipped (ring__zero_ahead) */
 	uint64_t reserved_end; /* end of the furthest reservation not yet committed */
 
 	/* consumer side */
@@ -601,7 +602,9 @@ static inline bool ring_commit(struct ring *r, size_t len)
 	r->reserved_end = r->tail_local;
 	/* The word after this record must read 0 before this record is seen.
 	 * ring_publish() keeps RING_ZERO_AHEAD bytes zeroed, so only a record
-	 * longer than that, or a shorter commit, gets here. */
+	 * longer than that, a shorter commit, or a record after a long one
+	 * (after which publish zeroed nothing ahead) or after a publish made
+	 * inside a reservation gets here. */
 	if (r->zero_to < r->tail_local + sizeof(struct ring_record))
 		ring__zero(r, r->tail_local + sizeof(struct ring_record));
 	ring__commit_word(r, at, (uint32_t)len + 1);
@@ -622,8 +625,10 @@ static inline bool ring__fence_free(struct ring *r)
 	return r->peer_barrier;
 }
 
-/* Make every committed record visible to the consumer.  Refused (nothing
- * stored, the message set) on a handle that is not a producer's. */
+/* Make every committed record visible to the consumer.  May be called
+ * while a reservation is open: the reservation stands, and the bytes the
+ * caller wrote into it are left as they are.  Refused (nothing stored, the
+ * message set) on a handle that is not a producer's. */
 static inline void ring_publish(struct ring *r)
 {
 	if (r->role != RING_ROLE_PRODUCER) {

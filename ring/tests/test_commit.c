@@ -1,8 +1,12 @@
 /* test_commit.c: reserving the most a message can take and committing what
  * was written, for every reservation, every shorter length and whatever
  * bytes the caller left in the unused part, on the straight path and on the
- * wrap path.  The consumer must see exactly the committed messages: no
- * phantom record made of the caller's leftover bytes, no -EBADMSG. */
+ * wrap path; a publish made while a reservation is open; and mixed sizes
+ * (long records after short ones and short after long, short commits,
+ * batches, wraps) on rings of 4 KiB and 64 KiB, the bytes the producer
+ * holds as zeroed checked after every commit and publish.  The consumer
+ * must see exactly the committed messages: no phantom record made of the
+ * caller's leftover bytes, no -EBADMSG, no byte of a message zeroed. */
 #include "testutil.h"
 
 /* What the caller leaves past its message: zeroes, a byte pattern, and
@@ -47,8 +51,11 @@ static void expect_one(struct ring *c, size_t len, uint32_t seq)
 			ring_last_error());
 	CHECK(q != NULL);
 	CHECK_EQ(got, len);
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len; i++) {
+		if (q[i] != (unsigned char)(seq + i))
+			fprintf(stderr, "message %u of %zu bytes: byte %zu wrong\n", seq, len, i);
 		CHECK_EQ(q[i], (unsigned char)(seq + i));
+	}
 	ring_release(c);
 	size_t extra;
 	if (ring_peek(c, &extra) != NULL)
@@ -146,11 +153,145 @@ static void batch_of_short_commits(void)
 	CHECK_EQ(ring_unlink(name), 0);
 }
 
+/* A publish while a reservation is open (of what was committed before it,
+ * or of nothing), the reservation filled first and committed after: the
+ * publish must not zero ahead over the caller's bytes.  Sizes across the
+ * zeroed margin, positions around the ring, many laps. */
+static void publish_inside_reservation(void)
+{
+	const char *name = test_name("pubopen");
+	struct ring *p, *c;
+	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	uint32_t seq = 0;
+	for (size_t len = 1; len <= 700; len += 3)
+		for (int before = 0; before < 2; before++) {
+			uint32_t first = seq;
+			if (before) {
+				/* A committed record the publish makes visible. */
+				unsigned char *w = ring_reserve(p, 16);
+				CHECK(w != NULL);
+				for (size_t i = 0; i < 16; i++)
+					w[i] = (unsigned char)(seq + i);
+				ring_commit(p, 16);
+				seq++;
+			}
+			unsigned char *w = ring_reserve(p, len);
+			CHECK(w != NULL);
+			for (size_t i = 0; i < len; i++)
+				w[i] = (unsigned char)(seq + i);
+			ring_publish(p);
+			ring_commit(p, len);
+			ring_publish(p);
+			if (before) {
+				size_t got = 0;
+				const unsigned char *q = ring_peek(c, &got);
+				CHECK(q != NULL);
+				CHECK_EQ(got, 16);
+				for (size_t i = 0; i < 16; i++)
+					CHECK_EQ(q[i], (unsigned char)(first + i));
+				ring_release(c);
+			}
+			expect_one(c, len, seq);
+			seq++;
+		}
+	printf("test_commit: %u messages published around an open reservation\n", seq);
+	ring_close(p);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
+/* Whether every byte the producer holds as zero is zero: [tail_local,
+ * zero_to), and at least the word at tail_local (which must read 0 before
+ * the record before it is seen). */
+static void check_zeroed(const struct ring *p)
+{
+	CHECK(p->zero_to >= p->tail_local + sizeof(struct ring_record));
+	for (uint64_t i = p->tail_local; i < p->zero_to; i++)
+		if (p->data[i & p->mask] != 0) {
+			fprintf(stderr, "byte %llu (tail %llu, zero_to %llu) is %u\n",
+				(unsigned long long)i, (unsigned long long)p->tail_local,
+				(unsigned long long)p->zero_to, p->data[i & p->mask]);
+			CHECK(0);
+		}
+}
+
+/* Long records after short ones and short after long, short commits over
+ * smeared reservations, batches and wraps, on the smallest ring and a
+ * larger one: after every commit and publish the zeroed margin is zero, and
+ * the consumer reads exactly what was committed. */
+static void mixed_sizes(uint64_t capacity, uint64_t messages)
+{
+	const char *name = test_name("mixed");
+	struct ring *p, *c;
+	struct ring_config cfg = {.capacity = capacity, .wait = RING_WAIT_SPIN};
+	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
+	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	size_t max = ring_max_message(p);
+	uint64_t x = capacity, sent = 0, got = 0, longs_then_short = 0;
+	size_t lens[16];
+	bool was_long = false;
+	while (sent < messages) {
+		int batch =
+		    1 + (int)((x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> 61);
+		int k = 0;
+		for (; k < batch; k++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			/* Half short (under the margin), half up to the largest. */
+			size_t len =
+			    (x >> 63) ? (size_t)(x >> 40) % 200 : (size_t)(x >> 20) % (max + 1);
+			size_t reserve = ((x >> 8) & 3) == 0 ? len + (size_t)(x >> 50) % 64 : len;
+			if (reserve > max)
+				reserve = len;
+			unsigned char *w = ring_reserve(p, reserve);
+			if (!w)
+				break; /* full: read what is there first */
+			smear(w, reserve, (int)(sent % PATTERNS));
+			for (size_t i = 0; i < len; i++)
+				w[i] = (unsigned char)(sent + i);
+			ring_commit(p, len);
+			check_zeroed(p);
+			lens[k] = len;
+			longs_then_short += was_long && len < 200;
+			was_long = ring_record_size(len) >= 2 * RING_ZERO_AHEAD;
+			sent++;
+		}
+		ring_publish(p);
+		check_zeroed(p);
+		for (int i = 0; i < k; i++, got++) {
+			size_t len;
+			const unsigned char *q = ring_peek(c, &len);
+			if (!q)
+				fprintf(stderr, "message %llu missing: %s\n",
+					(unsigned long long)got, ring_last_error());
+			CHECK(q != NULL);
+			CHECK_EQ(len, lens[i]);
+			for (size_t j = 0; j < len; j++)
+				CHECK_EQ(q[j], (unsigned char)(got + j));
+			ring_release(c);
+		}
+		size_t extra;
+		CHECK(ring_peek(c, &extra) == NULL);
+		CHECK_EQ(c->error, 0);
+	}
+	printf("test_commit: %llu mixed messages on a ring of %llu bytes, %llu short after long\n",
+	       (unsigned long long)sent, (unsigned long long)capacity,
+	       (unsigned long long)longs_then_short);
+	CHECK(longs_then_short > messages / 20);
+	ring_close(p);
+	ring_close(c);
+	CHECK_EQ(ring_unlink(name), 0);
+}
+
 int main(void)
 {
 	every_length();
 	abandoned_reservation();
 	batch_of_short_commits();
+	publish_inside_reservation();
+	mixed_sizes(RING_CAPACITY_MIN, 100000);
+	mixed_sizes(64 * 1024, 50000);
 	printf("test_commit: ok\n");
 	return 0;
 }

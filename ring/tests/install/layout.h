@@ -55,6 +55,7 @@
 	X(ring, zero_to)                                                                           \
 	X(ring, pending)                                                                           \
 	X(ring, pending_word)                                                                      \
+	X(ring, long_record)                                                                       \
 	X(ring, reserved_end)                                                                      \
 	X(ring, peek_data)                                                                         \
 	X(ring, peek_mask)                                                                         \
