@@ -152,6 +152,16 @@ echo '{"context": {' >"$T/bad/mach-d/$first"
 expect 2 "store import: $T/bad/mach-d/$first: not JSON" -- \
 	"$RB" store import --store "$T/s3.db" "$T/bad/mach-d"
 grep -q "imported 4 runs.*1 file failed" "$T/out" || fail "the rest of a bad folder: $(cat "$T/out")"
+# Names never cut short: a path too long to take, and a baseline whose name
+# (after its ~) is longer than a name may be, each said, nothing stored.
+long=$(printf 'a%.0s' $(seq 1 1100))
+expect 2 "store import: $T/a+\\.\\.\\.: the path is too long \\(1023 characters at most\\)" -- \
+	"$RB" store import --store "$T/s3.db" "$T/$long.json"
+mkdir -p "$T/longname"
+n230=$(printf 'n%.0s' $(seq 1 230))
+echo '{}' >"$T/longname/mach-e~$n230.json"
+expect 2 "longname/mach-e~n+\\.json: its name is no <machine-id>\\[~<name>\\]\\.json \\(a name of 199 characters at most\\)" -- \
+	"$RB" store import --store "$T/s3.db" "$T/longname"
 
 # A store whose figures do not fit their entries' keys (damaged): each run
 # is named, none is written wrong.

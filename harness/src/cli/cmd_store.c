@@ -120,6 +120,9 @@ static bool is_night_name(const char *name)
 	return true;
 }
 
+/* The longest path import takes, plus one. */
+#define IMPORT_PATH_MAX 1024
+
 static void base_name(const char *path, char *out, size_t n)
 {
 	char copy[2048];
@@ -274,10 +277,14 @@ static bool split_baseline(const char *file, const char *suffix, char *machine, 
 			   char *name, size_t nn)
 {
 	size_t l = strlen(file) - strlen(suffix);
+	if (l >= mn)
+		return false;
 	snprintf(machine, mn, "%.*s", (int)l, file);
 	char *tilde = strchr(machine, '~');
 	name[0] = 0;
 	if (tilde) {
+		if (strlen(tilde + 1) >= nn)
+			return false; /* never a name cut short */
 		snprintf(name, nn, "%s", tilde + 1);
 		*tilde = 0;
 	}
@@ -331,7 +338,10 @@ static void import_baseline_file(struct store *s, const char *path, struct tally
 	}
 	if (strlen(file) == strlen(kinds[k].suffix) ||
 	    !split_baseline(file, kinds[k].suffix, machine, sizeof(machine), name, sizeof(name))) {
-		failed(t, "%s: its name is no <machine-id>%s", path, kinds[k].suffix);
+		failed(
+		    t,
+		    "%s: its name is no <machine-id>[~<name>]%s (a name of %zu characters at most)",
+		    path, kinds[k].suffix, sizeof(name) - 1);
 		return;
 	}
 	if (!kinds[k].kind) {
@@ -607,7 +617,12 @@ static int cmd_import(struct store *s, int n, char **paths, const char *kind)
 		/* "results/" names its files as "results/history/...". */
 		for (size_t l = strlen(paths[i]); l > 1 && paths[i][l - 1] == '/'; l--)
 			paths[i][l - 1] = 0;
-		if (is_dir(paths[i]))
+		/* Below this, every path made from it (a folder's files, its
+		 * machines' folders and theirs) fits the buffers it goes in. */
+		if (strlen(paths[i]) >= IMPORT_PATH_MAX)
+			failed(&t, "%.100s...: the path is too long (%d characters at most)",
+			       paths[i], IMPORT_PATH_MAX - 1);
+		else if (is_dir(paths[i]))
 			import_dir(s, paths[i], &t);
 		else if (access(paths[i], R_OK) == 0)
 			import_file(s, paths[i], kind, &t);
