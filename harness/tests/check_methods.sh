@@ -4,7 +4,8 @@
 # taken on real runs, so each is asked only what it must answer whatever
 # the machine does: a threshold of 300% (a fall to a quarter, a rise to four
 # times) that an unchanged build cannot cross however the machine's state
-# moves between runs (up to 3x on a VM whose host moves its CPUs), and a
+# moves between runs (3x here, about 5x in CI, on VMs whose hosts move
+# their CPUs), and a
 # slower build (ringbench_faulty's producer busy-waits 20 us a message: the
 # stream hundreds of times slower; 200 us against a base that spreads over
 # the states, below) that no machine state hides.

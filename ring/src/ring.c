@@ -285,8 +285,8 @@ void ring__zero_consumed(struct ring *r)
 	static const uint32_t zero;
 	uint64_t at = (r->head_shown + RING_CACHELINE - 1) & ~(uint64_t)(RING_CACHELINE - 1);
 	while (at < r->head_local) {
-		/* Plain stores, as ring__zero()'s: the producer reads none of
-		 * these bytes before the release store of head. */
+		/* Plain stores, as ring__zero()'s: the producer writes none of
+		 * these bytes before it has read the release store of head. */
 		uint64_t off = at & r->mask, n = r->head_local - at;
 		if (n > r->capacity - off)
 			n = r->capacity - off;

@@ -287,54 +287,78 @@ static void mixed_sizes(uint64_t capacity, uint64_t messages)
 
 /* What the consumer gives back, it writes first: a word of every line it
  * consumed (so that the lines are its own, not shared, when the producer
- * comes to write them again), and nothing past what it consumed, where the
- * next record already lies.  Records of every length to 3000 bytes, each
- * followed by a short one that must come through whole. */
+ * comes to write them again), and nothing outside what it consumed: not
+ * past it, where the next record already lies, nor before it, where the
+ * producer has written its newest records.  For every record length to
+ * 3000 bytes the ring is filled to the last record that fits, then read
+ * back one message a release, the bytes on both sides of each release's
+ * range compared with what they held before it. */
+#define OWNED_CAP  (64 * 1024)
+#define OWNED_SIDE 256 /* bytes looked at on each side of a release's range */
+
+static void owned_release(struct ring *c, uint64_t *lines)
+{
+	static unsigned char before[OWNED_CAP];
+	uint64_t from = c->head_shown;
+	memcpy(before, c->data, sizeof(before));
+	ring_release_now(c);
+	uint64_t to = c->head_local;
+	CHECK_EQ(c->head_shown, to);
+	for (uint64_t i = from - OWNED_SIDE; i < to + OWNED_SIDE; i++) {
+		uint64_t at = i & c->mask;
+		if ((i < from || i >= to) && c->data[at] != before[at]) {
+			fprintf(stderr, "byte %llu outside the consumed [%llu, %llu) written\n",
+				(unsigned long long)i, (unsigned long long)from,
+				(unsigned long long)to);
+			CHECK(0);
+		}
+	}
+	for (uint64_t l = (from + RING_CACHELINE - 1) & ~(uint64_t)(RING_CACHELINE - 1); l < to;
+	     l += RING_CACHELINE, (*lines)++) {
+		uint32_t v;
+		memcpy(&v, c->data + (l & c->mask), sizeof(v));
+		if (v != 0)
+			fprintf(stderr, "line at %llu of [%llu, %llu) not written: %08x\n",
+				(unsigned long long)l, (unsigned long long)from,
+				(unsigned long long)to, v);
+		CHECK_EQ(v, 0);
+	}
+}
+
 static void consumed_lines_written(void)
 {
 	const char *name = test_name("owned");
 	struct ring *p, *c;
-	struct ring_config cfg = {.capacity = 64 * 1024, .wait = RING_WAIT_SPIN};
+	struct ring_config cfg = {.capacity = OWNED_CAP, .wait = RING_WAIT_SPIN};
 	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
 	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
-	uint64_t lines = 0;
+	uint64_t lines = 0, messages = 0;
 	for (size_t len = 1; len <= 3000; len += 7) {
-		unsigned char *w = ring_reserve(p, len);
-		CHECK(w != NULL);
-		memset(w, 0xff, len);
-		ring_commit(p, len);
-		w = ring_reserve(p, 40);
-		CHECK(w != NULL);
-		memset(w, 0xee, 40);
-		ring_commit(p, 40);
-		ring_publish(p);
-		size_t got;
-		CHECK(ring_peek(c, &got) != NULL);
-		CHECK_EQ(got, len);
-		uint64_t from = c->head_shown;
-		ring_release_now(c);
-		uint64_t to = c->head_local;
-		CHECK_EQ(c->head_shown, to);
-		for (uint64_t l = (from + RING_CACHELINE - 1) & ~(uint64_t)(RING_CACHELINE - 1);
-		     l < to; l += RING_CACHELINE, lines++) {
-			uint32_t v;
-			memcpy(&v, c->data + (l & c->mask), sizeof(v));
-			if (v != 0)
-				fprintf(stderr,
-					"line at %llu of a %zu-byte record not written: %08x\n",
-					(unsigned long long)l, len, v);
-			CHECK_EQ(v, 0);
+		uint64_t n = 0;
+		unsigned char *w;
+		while ((w = ring_reserve(p, len)) != NULL) {
+			memset(w, (int)(0x80 | (n & 0x7f)), len);
+			ring_commit(p, len);
+			n++;
 		}
-		const unsigned char *q = ring_peek(c, &got);
-		CHECK(q != NULL);
-		CHECK_EQ(got, 40);
-		for (size_t i = 0; i < 40; i++)
-			CHECK_EQ(q[i], 0xee);
-		ring_release_now(c);
+		ring_publish(p);
+		CHECK(n > 0);
+		for (uint64_t k = 0; k < n; k++, messages++) {
+			size_t got;
+			const unsigned char *q = ring_peek(c, &got);
+			CHECK(q != NULL);
+			CHECK_EQ(got, len);
+			for (size_t i = 0; i < len; i++)
+				CHECK_EQ(q[i], (unsigned char)(0x80 | (k & 0x7f)));
+			owned_release(c, &lines);
+		}
+		size_t extra;
+		CHECK(ring_peek(c, &extra) == NULL);
 	}
-	printf("test_commit: %llu consumed lines written, the records after them whole\n",
-	       (unsigned long long)lines);
-	CHECK(lines > 10000);
+	printf("test_commit: %llu messages from full rings, %llu consumed lines written, "
+	       "nothing around them\n",
+	       (unsigned long long)messages, (unsigned long long)lines);
+	CHECK(lines > 100000);
 	ring_close(p);
 	ring_close(c);
 	CHECK_EQ(ring_unlink(name), 0);
