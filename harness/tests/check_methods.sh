@@ -3,10 +3,10 @@
 # methods end to end, on a scenario of one small stream.  The verdicts are
 # taken on real runs, so each is asked only what it must answer whatever
 # the machine does: a threshold of 300% (a fall to a quarter, a rise to four
-# times) that an unchanged build cannot cross however the machine's state
-# moves between runs (3x here, about 5x in CI, on VMs whose hosts move
-# their CPUs), and a
-# slower build (ringbench_faulty's producer busy-waits 20 us a message: the
+# times) beyond what the machine's state moves between runs here (3x on a
+# VM whose host moves its CPUs; a move of 5x, seen once in CI, spreads a
+# base's runs as widely, so that its verdict needs more still), and a slower
+# build (ringbench_faulty's producer busy-waits 20 us a message: the
 # stream hundreds of times slower; 200 us against a base that spreads over
 # the states, below) that no machine state hides.
 #   - interleaved (--baseline-build): the build against itself passes; the
