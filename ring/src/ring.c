@@ -292,7 +292,7 @@ void ring__zero_consumed(struct ring *r)
 			n = r->capacity - off;
 		for (unsigned char *p = r->data + off, *end = p + n; p < end; p += RING_CACHELINE)
 			memcpy(p, &zero, sizeof(zero));
-		at += (n + RING_CACHELINE - 1) & ~(uint64_t)(RING_CACHELINE - 1);
+		at += n; /* to the wrap, a whole line; else head_local, the end */
 	}
 }
 
