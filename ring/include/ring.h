@@ -153,36 +153,40 @@ extern "C" {
 /*
  * RING_FLAG_ASYM_WAKE, set at creation on a hybrid ring where the kernel has
  * membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED): the StoreLoad fence of the
- * sleep/wake handshake moves from every publish to the consumer's sleep.
- *   - The consumer, at attach, calls that membarrier once; if it works it
- *     sets RING_CAP_SLEEP_BARRIER in consumer_caps, and from then on, about
- *     to sleep, stores its waiter flag, calls the membarrier, and only then
- *     looks at the ring once more.
- *   - The producer registers for the barrier at attach; once registered and
- *     once it has seen the consumer's bit, it publishes with a plain release
- *     store and a plain load of the waiter flag.  Until then (a consumer
- *     not yet attached, one that does not know the flag, one whose
- *     membarrier failed) it keeps the fence, which is always safe.
+ * sleep/wake handshake moves from every publish, and every release of room,
+ * to the sleeper.  The same in both directions:
+ *   - Each side, at attach, registers for the barrier (so that the peer's
+ *     barrier reaches its CPU) and calls it once; if the call works it sets
+ *     RING_CAP_SLEEP_BARRIER in its own caps word (consumer_caps,
+ *     producer_caps), and from then on, about to sleep, stores its waiter
+ *     flag, calls the membarrier, and only then looks at the ring once more.
+ *   - Once registered and once it has seen the peer's bit, a side stores
+ *     what wakes the peer (the producer its record word, the consumer head)
+ *     with a plain release store and loads the peer's waiter flag with a
+ *     plain load.  Until then (a peer not yet attached, one that does not
+ *     know the flag or its bit, one whose membarrier failed) it keeps the
+ *     fence, which is always safe.
  * The membarrier runs a full barrier on every CPU running a registered
- * process, the producer's among them (a producer not running passes one at
- * its context switch): either the producer's record word is visible to the
- * consumer's last look, or the producer's later load of the flag sees it
- * set (Dekker, the fence moved to the side about to sleep anyway);
- * ring/tests/test_litmus.c runs that pair between two pinned processes,
- * with the barrier (where both must never miss) and without it (the
- * control that shows the test can see a lost wake); docs/design.md gives
- * the counts.  A hybrid consumer has spun 50 us first (a futex wait on a
- * hybrid ring does not), so the membarrier (microseconds, and an interrupt
- * of the producer's CPU) lands on an idle path, where the fence it replaces
- * is on every publish.  docs/ring.md gives what the handshake costs and
- * gains, as measured with ringbench ab.
+ * process, the peer's among them (a peer not running passes one at its
+ * context switch): either the peer's store is visible to the sleeper's last
+ * look, or the peer's later load of the flag sees it set (Dekker, the fence
+ * moved to the side about to sleep anyway); ring/tests/test_litmus.c runs
+ * that pair between two pinned processes, with the barrier (where both must
+ * never miss) and without it (the control that shows the test can see a
+ * lost wake); docs/design.md gives the counts.  A hybrid waiter has spun
+ * 50 us first (a futex wait on a hybrid ring does not), so the membarrier
+ * (microseconds, and an interrupt of the peer's CPU) lands on an idle path,
+ * where the fence it replaces is on every publish or release.  docs/ring.md
+ * gives what the handshake costs and gains, as measured with ringbench ab.
  */
 /* The value 2, with bit 1 unused: attach refuses flag bits it does not
  * know, so no build that reads bit 1 otherwise can pair a fence-free
  * producer with a consumer that did not say it calls the barrier.  A
- * consumer that never sets consumer_caps keeps its producer fenced. */
+ * consumer that never sets consumer_caps keeps its producer fenced, and a
+ * producer that never sets producer_caps (a build that knew only the
+ * consumer's bit) keeps its consumer fenced. */
 #define RING_FLAG_ASYM_WAKE    2u
-#define RING_CAP_SLEEP_BARRIER 1u /* consumer_caps: it calls membarrier before sleeping */
+#define RING_CAP_SLEEP_BARRIER 1u /* *_caps: it calls membarrier before sleeping */
 
 enum ring_wait {
 	RING_WAIT_SPIN = 0,    /* busy-poll with a pause instruction */
@@ -263,7 +267,8 @@ struct ring_header {
 	alignas(RING_CACHELINE) RING_ATOMIC(int32_t) producer_pid;
 	RING_ATOMIC(int32_t) consumer_pid;
 	RING_ATOMIC(uint32_t) consumer_caps; /* RING_CAP_*, set by the consumer at attach */
-	uint32_t reserved4[13];
+	RING_ATOMIC(uint32_t) producer_caps; /* RING_CAP_*, set by the producer at attach */
+	uint32_t reserved4[12];
 
 	uint8_t reserved[RING_HEADER_SIZE - 5 * RING_CACHELINE];
 };
@@ -318,6 +323,8 @@ static_assert(offsetof(struct ring_header, consumer_waiting) == 3 * RING_CACHELI
 static_assert(offsetof(struct ring_header, data_seq) % 4 == 0, "futex words are 4-aligned");
 static_assert(offsetof(struct ring_header, consumer_caps) == 4 * RING_CACHELINE + 8,
 	      "consumer_caps after the pids");
+static_assert(offsetof(struct ring_header, producer_caps) == 4 * RING_CACHELINE + 12,
+	      "producer_caps after consumer_caps");
 static_assert(offsetof(struct ring_header, producer_pid) == 4 * RING_CACHELINE, "pids on line 4");
 static_assert(sizeof(struct ring_record) == RING_RECORD_ALIGN, "record header is 8 bytes");
 
@@ -342,9 +349,9 @@ struct ring {
 	size_t reserve_limit;	 /* max_message + 1 on a producer's handle, else 0 */
 	size_t commit_limit;	 /* producer: bytes last reserved + 1; 0: nothing to commit */
 	bool notify;		 /* peer may sleep: check its waiter flag */
-	bool barrier_registered; /* producer: registered for the barrier (RING_FLAG_ASYM_WAKE) */
-	bool peer_barrier;	 /* producer: ... and the consumer said it calls it */
-	bool sleep_barrier;	 /* consumer: membarrier before sleeping for data */
+	bool barrier_registered; /* registered for the peer's barrier (RING_FLAG_ASYM_WAKE) */
+	bool peer_barrier;	 /* ... and the peer said it calls it before sleeping */
+	bool sleep_barrier;	 /* membarrier before sleeping */
 	bool asym_ring;		 /* the ring has RING_FLAG_ASYM_WAKE (at attach) */
 	int error;		 /* sticky -errno seen on a fast path */
 	uint64_t corrupt_off;	 /* consumer: where the corrupt record was, for messages */
@@ -380,8 +387,8 @@ struct ring {
 	pid_t peer_pid;	    /* the pid peer_pidfd was opened for, or found not to be the peer */
 	bool peer_attached; /* the peer's role lock was seen held (or its slot filled) */
 	uint64_t syscalls;  /* system calls made by waits, wakes and liveness checks */
-	uint64_t sleeps;    /* consumer: sleeps for data (futex or poll) */
-	uint64_t barriers;  /* consumer: membarrier calls (RING_FLAG_ASYM_WAKE) */
+	uint64_t sleeps;    /* sleeps for data or room (futex or poll) */
+	uint64_t barriers;  /* membarrier calls (RING_FLAG_ASYM_WAKE) */
 	bool creator;
 	pid_t owner; /* the process that created or attached: only it closes the role */
 	size_t map_len;
@@ -611,16 +618,19 @@ static inline bool ring_commit(struct ring *r, size_t len)
 	return true;
 }
 
-/* Whether this publish may go without the StoreLoad fence
- * (RING_FLAG_ASYM_WAKE): registered, and the consumer set its bit, which it
- * does before it can first sleep and never clears.  Once seen, remembered. */
+/* Whether this publish, or this release of room, may go without the
+ * StoreLoad fence (RING_FLAG_ASYM_WAKE): registered, and the peer set its
+ * bit, which it does before it can first sleep and never clears.  Once
+ * seen, remembered. */
 static inline bool ring__fence_free(struct ring *r)
 {
 	if (!r->barrier_registered)
 		return false;
 	if (!r->peer_barrier)
 		r->peer_barrier =
-		    atomic_load_explicit(&r->hdr->consumer_caps, memory_order_relaxed) &
+		    atomic_load_explicit(r->role == RING_ROLE_PRODUCER ? &r->hdr->consumer_caps
+								       : &r->hdr->producer_caps,
+					 memory_order_relaxed) &
 		    RING_CAP_SLEEP_BARRIER;
 	return r->peer_barrier;
 }
@@ -809,10 +819,21 @@ static inline void ring__publish_head(struct ring *r)
 		atomic_store_explicit(&r->hdr->head, r->head_local, memory_order_release);
 		return;
 	}
-	/* StoreLoad, as in ring_publish(); pairs with the producer's seq_cst
-	 * store of producer_waiting and seq_cst re-read of head. */
-	atomic_store_explicit(&r->hdr->head, r->head_local, memory_order_seq_cst);
-	if (atomic_load_explicit(&r->hdr->producer_waiting, memory_order_seq_cst))
+	bool waiting;
+	if (ring__fence_free(r)) {
+		/* RING_FLAG_ASYM_WAKE, as in ring_publish(): the producer's
+		 * membarrier before it sleeps orders this pair instead.  Release
+		 * as above; only the compiler is kept from moving the load up. */
+		atomic_store_explicit(&r->hdr->head, r->head_local, memory_order_release);
+		atomic_signal_fence(memory_order_seq_cst);
+		waiting = atomic_load_explicit(&r->hdr->producer_waiting, memory_order_relaxed);
+	} else {
+		/* StoreLoad, as in ring_publish(); pairs with the producer's
+		 * seq_cst store of producer_waiting and seq_cst re-read of head. */
+		atomic_store_explicit(&r->hdr->head, r->head_local, memory_order_seq_cst);
+		waiting = atomic_load_explicit(&r->hdr->producer_waiting, memory_order_seq_cst);
+	}
+	if (waiting)
 		ring__wake_producer(r);
 }
 

@@ -471,19 +471,19 @@ static int claim_role(struct ring *r)
 				  strerror(-rc));
 	if (!r->asym_ring)
 		return 0;
-	/* RING_FLAG_ASYM_WAKE.  The producer may drop its fence once the
-	 * kernel runs the consumer's barrier on its CPU; the consumer says it
-	 * will call that barrier (one call now proves it can) before it can
-	 * first sleep. */
-	if (r->role == RING_ROLE_PRODUCER) {
-		r->barrier_registered =
-		    ring__membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
-	} else if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) {
+	/* RING_FLAG_ASYM_WAKE, both ways.  A side may drop its fence once the
+	 * kernel runs the peer's barrier on its CPU (registered) and the peer
+	 * has said it will call that barrier (one call now proves it can)
+	 * before it can first sleep. */
+	r->barrier_registered = ring__membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
+	if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0) {
 		r->sleep_barrier = true;
 		r->barriers++;
-		/* Only the consumer writes this word, and we hold its role.  Should
-		 * the write fail, the producer keeps its fence: still correct. */
-		off_t caps_at = (off_t)offsetof(struct ring_header, consumer_caps);
+		/* Only this role writes its caps word, and we hold the role.
+		 * Should the write fail, the peer keeps its fence: still correct. */
+		off_t caps_at = r->role == RING_ROLE_PRODUCER
+				    ? (off_t)offsetof(struct ring_header, producer_caps)
+				    : (off_t)offsetof(struct ring_header, consumer_caps);
 		uint32_t caps;
 		if (fd_io(r->shm_fd, false, &caps, sizeof(caps), caps_at) == 0) {
 			caps |= RING_CAP_SLEEP_BARRIER;

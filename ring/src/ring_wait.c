@@ -218,12 +218,12 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 	 * or we see its write here.  ready() reloads the same location after
 	 * this load, so it sees at least this value. */
 	atomic_store_explicit(waiting, 1, memory_order_seq_cst);
-	/* RING_FLAG_ASYM_WAKE (ring.h): a producer that saw our bit publishes
-	 * without the fence; the barrier it would have made runs on its CPU
-	 * now, between our flag and our look below.  It worked at attach;
-	 * should it fail now, a wake the producer missed must not cost a
-	 * whole slice: sleep one millisecond at most. */
-	if (consumer && r->sleep_barrier) {
+	/* RING_FLAG_ASYM_WAKE (ring.h): a peer that saw our bit publishes (or
+	 * releases room) without the fence; the barrier it would have made
+	 * runs on its CPU now, between our flag and our look below.  It worked
+	 * at attach; should it fail now, a wake the peer missed must not cost
+	 * a whole slice: sleep one millisecond at most. */
+	if (r->sleep_barrier) {
 		r->syscalls++;
 		r->barriers++;
 		if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0 &&
@@ -239,8 +239,7 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 		atomic_store_explicit(waiting, 0, memory_order_relaxed);
 		return rc;
 	}
-	if (consumer)
-		r->sleeps++;
+	r->sleeps++;
 	if (eventfd) {
 		/* The peer's pidfd ends the sleep at once when it exits. */
 		struct pollfd p[3] = {{.fd = efd, .events = POLLIN},

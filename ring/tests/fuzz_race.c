@@ -15,7 +15,7 @@
  * The hostile actions fall in two classes (usage() says the same):
  *   A     fields the ring must not need to trust: the identity line, tail,
  *         the waiter flags, the futex words (and wakes on them),
- *         consumer_caps, the pid slots, the eventfds (writes, drains,
+ *         consumer_caps and producer_caps, the pid slots, the eventfds (writes, drains,
  *         O_NONBLOCK cleared, the counter filled).  The producer also
  *         commits after a reserve that failed, now and then.  The stream
  *         must complete: every message once, in order, intact, every call
@@ -821,8 +821,8 @@ static void step_a(struct hostile *h, char *what, size_t n)
 			snprintf(what, n, "FUTEX_WAKE on %s", which ? "space_seq" : "data_seq");
 		} else if (act < 11) {
 			uint32_t v = below(g, 2) ? RING_CAP_SLEEP_BARRIER : (uint32_t)some_value(g);
-			atomic_store(&hd->consumer_caps, v);
-			snprintf(what, n, "consumer_caps = 0x%x", v);
+			atomic_store(which ? &hd->producer_caps : &hd->consumer_caps, v);
+			snprintf(what, n, "%s_caps = 0x%x", which ? "producer" : "consumer", v);
 		} else if (act < 16) { /* a pid slot */
 			char p[64];
 			int32_t v = some_pid(h, p, sizeof(p));
@@ -1418,12 +1418,12 @@ static void usage(FILE *f)
 		"                (magic, version, header_size, capacity, instance, wait, flags,\n"
 		"                owner_uid, creator_pid, state), tail, consumer_waiting,\n"
 		"                producer_waiting, data_seq and space_seq (and FUTEX_WAKE on\n"
-		"                them), consumer_caps, the pid slots (another live pid, a dead\n"
-		"                one, RING_PID_CLOSED, 0), the eventfds (writes, drains,\n"
-		"                O_NONBLOCK cleared, the counter filled); and the producer's own\n"
-		"                slip, a commit after a reserve that failed.  The stream must\n"
-		"                complete: every message once, in order, intact, every call back\n"
-		"                within its timeout, no crash.\n"
+		"                them), consumer_caps, producer_caps, the pid slots (another\n"
+		"                live pid, a dead one, RING_PID_CLOSED, 0), the eventfds\n"
+		"                (writes, drains, O_NONBLOCK cleared, the counter filled); and\n"
+		"                the producer's own slip, a commit after a reserve that failed.\n"
+		"                The stream must complete: every message once, in order, intact,\n"
+		"                every call back within its timeout, no crash.\n"
 		"  --class B     what the protocol trusts by design: record words, data bytes,\n"
 		"                head as the producer reads it; and the ring's size (a shrink\n"
 		"                the seal must refuse) and its pages (holes punched, read as\n"

@@ -8,8 +8,10 @@
  * the consumer's barrier left out are the control: x86 lets a load pass an
  * earlier store, so there the outcome does happen, which shows the test can
  * see what it looks for.  Both sides start each round at the same TSC
- * count, so that their stores and loads overlap.  Skipped (77) with fewer
- * than two CPUs or without the barrier. */
+ * count, so that their stores and loads overlap.  The consumer's release
+ * of room (head, then producer_waiting) against a producer about to sleep
+ * for room is the same pair with the roles swapped, so this covers both.
+ * Skipped (77) with fewer than two CPUs or without the barrier. */
 #include "check.h"
 
 #include <linux/membarrier.h>

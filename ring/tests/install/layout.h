@@ -29,6 +29,7 @@
 	X(ring_header, producer_pid)                                                               \
 	X(ring_header, consumer_pid)                                                               \
 	X(ring_header, consumer_caps)                                                              \
+	X(ring_header, producer_caps)                                                              \
 	X(ring_header, reserved4)                                                                  \
 	X(ring_header, reserved)                                                                   \
 	X(ring_record, word)                                                                       \
