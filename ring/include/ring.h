@@ -90,6 +90,11 @@
  *    decides nothing: a peer that writes another pid, CLOSED or 0 there
  *    changes only which of -EPIPE and -EOWNERDEAD the survivor gets once the
  *    lock is free.
+ *  - The caps words are promises, taken on trust: a peer that sets its
+ *    RING_CAP_SLEEP_BARRIER bit and then sleeps without the barrier may miss
+ *    a wake, and a third process can set either bit.  Either costs the
+ *    sleeper at most one sleep slice (50 ms) per missed wake, as a forged
+ *    waiter flag does, never a lost or corrupt message.
  */
 #ifndef RING_H
 #define RING_H
@@ -228,8 +233,11 @@ enum ring_state {
  */
 
 /*
- * The shared layout: an ABI between processes.  Any change to it, or to the
- * role locks above, bumps RING_VERSION.  Fields of line 0 are written once
+ * The shared layout: an ABI between processes.  A change to it, or to the
+ * role locks above, that a build of the same RING_VERSION would misread
+ * bumps it; a reserved word (zero in every ring) may become a field that
+ * such a build safely ignores, as producer_caps did (docs/design.md,
+ * "Versions").  Fields of line 0 are written once
  * by the creator before the release store of state; everything else is
  * atomic.
  */
@@ -388,7 +396,7 @@ struct ring {
 	bool peer_attached; /* the peer's role lock was seen held (or its slot filled) */
 	uint64_t syscalls;  /* system calls made by waits, wakes and liveness checks */
 	uint64_t sleeps;    /* sleeps for data or room (futex or poll) */
-	uint64_t barriers;  /* membarrier calls (RING_FLAG_ASYM_WAKE) */
+	uint64_t barriers;  /* membarrier calls that worked (RING_FLAG_ASYM_WAKE) */
 	bool creator;
 	pid_t owner; /* the process that created or attached: only it closes the role */
 	size_t map_len;

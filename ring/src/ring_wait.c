@@ -225,9 +225,9 @@ static int sleep_once(struct ring *r, bool eventfd, ready_fn ready, void *arg, i
 	 * a whole slice: sleep one millisecond at most. */
 	if (r->sleep_barrier) {
 		r->syscalls++;
-		r->barriers++;
-		if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) != 0 &&
-		    until > sys_now_ns() + 1000000)
+		if (ring__membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) == 0)
+			r->barriers++;
+		else if (until > sys_now_ns() + 1000000)
 			until = sys_now_ns() + 1000000;
 	}
 	if (consumer)
