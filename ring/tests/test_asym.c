@@ -108,9 +108,7 @@ int main(void)
 	 * for room, with a barrier before each sleep; the consumer releases
 	 * room fence-free. */
 	name = test_name("asym_room");
-	struct ring_config rcfg = {.capacity = 4096, .wait = RING_WAIT_HYBRID};
-	CHECK_EQ(ring_create(&p, name, &rcfg, RING_ROLE_PRODUCER), 0);
-	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 1000 * MS), 0);
+	test_pair(name, RING_WAIT_HYBRID, 4096, &p, &c);
 	CHECK_EQ(ring__fence_free(c), have);
 	consumer_pauses = true;
 	CHECK_EQ(pthread_create(&t, NULL, consumer, c), 0);

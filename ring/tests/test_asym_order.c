@@ -21,8 +21,6 @@
 #include <stdarg.h>
 #include <sys/syscall.h>
 
-#define MS 1000000LL
-
 static struct ring *P, *C;
 static enum { IDLE, PUBLISH, RELEASE } armed;
 static int fired;
@@ -72,9 +70,7 @@ long syscall(long n, ...)
 int main(void)
 {
 	const char *name = test_name("asym_order");
-	struct ring_config cfg = {.capacity = 4096, .wait = RING_WAIT_HYBRID};
-	CHECK_EQ(ring_create(&P, name, &cfg, RING_ROLE_PRODUCER), 0);
-	CHECK_EQ(ring_attach(&C, name, RING_ROLE_CONSUMER, 1000 * MS), 0);
+	test_pair(name, RING_WAIT_HYBRID, 4096, &P, &C);
 	if (!(P->hdr->flags & RING_FLAG_ASYM_WAKE) || !P->sleep_barrier || !C->sleep_barrier) {
 		printf("test_asym_order: skipped, no global expedited membarrier\n");
 		ring_close(C);

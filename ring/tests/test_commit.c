@@ -74,9 +74,7 @@ static void every_length(void)
 {
 	const char *name = test_name("short");
 	struct ring *p, *c;
-	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
-	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
-	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	test_pair(name, RING_WAIT_SPIN, RING_CAPACITY_MIN, &p, &c);
 	uint32_t seq = 0;
 	uint64_t wraps = 0;
 	for (int pattern = 0; pattern < PATTERNS; pattern++)
@@ -104,9 +102,7 @@ static void abandoned_reservation(void)
 {
 	const char *name = test_name("abandon");
 	struct ring *p, *c;
-	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
-	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
-	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	test_pair(name, RING_WAIT_SPIN, RING_CAPACITY_MIN, &p, &c);
 	for (uint32_t seq = 0; seq < 2000; seq++) {
 		size_t big = 200 + seq % 300, small = seq % 40;
 		unsigned char *w = ring_reserve(p, big);
@@ -125,9 +121,7 @@ static void batch_of_short_commits(void)
 {
 	const char *name = test_name("shortbatch");
 	struct ring *p, *c;
-	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
-	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
-	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	test_pair(name, RING_WAIT_SPIN, RING_CAPACITY_MIN, &p, &c);
 	for (int round = 0; round < 300; round++) {
 		for (uint32_t k = 0; k < 5; k++) {
 			unsigned char *w = ring_reserve(p, 120);
@@ -162,9 +156,7 @@ static void publish_inside_reservation(void)
 {
 	const char *name = test_name("pubopen");
 	struct ring *p, *c;
-	struct ring_config cfg = {.capacity = RING_CAPACITY_MIN, .wait = RING_WAIT_SPIN};
-	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
-	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	test_pair(name, RING_WAIT_SPIN, RING_CAPACITY_MIN, &p, &c);
 	uint32_t seq = 0;
 	for (size_t len = 1; len <= 700; len += 3)
 		for (int before = 0; before < 2; before++) {
@@ -226,9 +218,7 @@ static void mixed_sizes(uint64_t capacity, uint64_t messages)
 {
 	const char *name = test_name("mixed");
 	struct ring *p, *c;
-	struct ring_config cfg = {.capacity = capacity, .wait = RING_WAIT_SPIN};
-	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
-	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	test_pair(name, RING_WAIT_SPIN, capacity, &p, &c);
 	size_t max = ring_max_message(p);
 	uint64_t x = capacity, sent = 0, got = 0, longs_then_short = 0;
 	size_t lens[16];
@@ -329,9 +319,7 @@ static void consumed_lines_written(void)
 {
 	const char *name = test_name("owned");
 	struct ring *p, *c;
-	struct ring_config cfg = {.capacity = OWNED_CAP, .wait = RING_WAIT_SPIN};
-	CHECK_EQ(ring_create(&p, name, &cfg, RING_ROLE_PRODUCER), 0);
-	CHECK_EQ(ring_attach(&c, name, RING_ROLE_CONSUMER, 100 * MS), 0);
+	test_pair(name, RING_WAIT_SPIN, OWNED_CAP, &p, &c);
 	uint64_t lines = 0, messages = 0;
 	for (size_t len = 1; len <= 3000; len += 7) {
 		uint64_t n = 0;
